@@ -1,0 +1,117 @@
+# l2sim — one non-recursive Makefile.
+#   make            build ./l2sim
+#   make deps       install missing system packages (Debian/Ubuntu, apt-get)
+#   make run        run scenarios/default.yaml into results.db
+#   make test       unit tests (cmocka) + scenario-level tests
+#   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      hold benchmark of the scheduler and model benchmarks
+# Every target that needs libraries runs `deps` first when pkg-config cannot find them.
+
+DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
+            libzstd-dev libbrotli-dev gnuplot-nox pkg-config sqlite3
+PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
+PC_TEST  := cmocka
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+            -Wcast-align -Wwrite-strings -Wformat=2 -Wundef -Wvla \
+            -Wnull-dereference -Wdouble-promotion -Wno-unused-parameter \
+            -Werror
+have_libs := $(shell pkg-config --exists $(PC_LIBS) $(PC_TEST) 2>/dev/null && echo yes)
+PC_CFLAGS := $(if $(have_libs),$(shell pkg-config --cflags $(PC_LIBS) $(PC_TEST)))
+PC_LDLIBS := $(if $(have_libs),$(shell pkg-config --libs $(PC_LIBS)))
+CM_LDLIBS := $(if $(have_libs),$(shell pkg-config --libs $(PC_TEST)))
+
+CPPFLAGS += -I. -I$(BUILD) -D_POSIX_C_SOURCE=200809L -DL2SIM_GIT_REV='"$(GIT_REV)"'
+CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SAN) -MMD -MP $(PC_CFLAGS)
+LDFLAGS  += $(SAN)
+LDLIBS   += $(PC_LDLIBS) -lm
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+# Sources: the engine (sim/), the models (models/), the analysis layer. main.c alone
+# holds main(); everything else goes into a static library the tests link against.
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) \
+            $(wildcard models/*.c models/*/*.c) $(wildcard analysis/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC:= $(wildcard tests/bench_*.c)
+BENCH_BIN:= $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit scenario-tests check bench clean distclean ensure-deps
+all: ensure-deps
+	@$(MAKE) --no-print-directory l2sim
+
+ensure-deps:
+	@pkg-config --exists $(PC_LIBS) $(PC_TEST) 2>/dev/null || $(MAKE) --no-print-directory deps
+
+deps:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	  done; \
+	  if [ -z "$$missing" ]; then echo "deps: all packages present"; exit 0; fi; \
+	  echo "deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+	  echo "deps: not a Debian/Ubuntu system; install these (or your system's equivalents):"; \
+	  echo "  $(DEB_PKGS)"; exit 1; \
+	fi
+
+l2sim: $(BUILD)/sim/main.o $(BUILD)/libl2sim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libl2sim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# analysis/schema.sql is compiled into the binary as a C string.
+$(BUILD)/schema_sql.c: analysis/schema.sql
+	@mkdir -p $(BUILD)
+	@{ echo '/* generated from analysis/schema.sql */'; \
+	   echo 'const char store_schema_sql[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } > $@
+$(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libl2sim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libl2sim.a $(LDLIBS) $(CM_LDLIBS)
+
+run: all
+	./l2sim run scenarios/default.yaml --db results.db
+
+test: ensure-deps
+	@$(MAKE) --no-print-directory l2sim $(TEST_BIN)
+	@$(MAKE) --no-print-directory unit scenario-tests
+
+unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do $$t || fail=1; done; exit $$fail
+
+scenario-tests: l2sim
+	@L2SIM=./l2sim BUILD=$(BUILD) sh tests/scenario_tests.sh
+
+check: ensure-deps
+	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  L2SIM_SAN=1 test
+
+bench: ensure-deps
+	@$(MAKE) --no-print-directory l2sim $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b || exit 1; done
+
+clean:
+	rm -rf build build-san l2sim
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,93 @@
+/* rng.c — xoshiro256** as a GSL generator type, seeded per (kind, id, purpose)
+ * from BLAKE2b (libsodium). See rng.h for the derivation. */
+#include "sim/rng.h"
+
+#include <sodium.h>
+
+struct xoshiro { uint64_t s[4]; };
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t xoshiro_next(struct xoshiro *x)
+{
+    uint64_t *s = x->s;
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* gsl_rng_set's 64-bit seed path, for generic use; rng_stream bypasses it. */
+static void xoshiro_set(void *state, unsigned long seed)
+{
+    struct xoshiro *x = state;
+    uint64_t z = (uint64_t)seed;
+    for (int i = 0; i < 4; i++) {          /* SplitMix64 expansion, as the authors advise */
+        z += 0x9e3779b97f4a7c15ull;
+        uint64_t v = z;
+        v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+        v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+        x->s[i] = v ^ (v >> 31);
+    }
+}
+
+/* GSL's integer interface is 32 bits wide here (max 2^32-1) so that gsl_rng_uniform_int
+ * and friends never see a range wider than unsigned long arithmetic handles. */
+static unsigned long xoshiro_get(void *state) { return (unsigned long)(xoshiro_next(state) >> 32); }
+
+/* 53 random bits, in [0, 1). */
+static double xoshiro_get_double(void *state)
+{
+    return (double)(xoshiro_next(state) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type xoshiro_type = {
+    "xoshiro256**", 0xffffffffUL, 0, sizeof(struct xoshiro),
+    xoshiro_set, xoshiro_get, xoshiro_get_double,
+};
+const gsl_rng_type *rng_xoshiro256ss = &xoshiro_type;
+
+static void put_le(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose)
+{
+    static const unsigned char key[] = "l2sim/rng/v1";
+    unsigned char msg[24], out[32];
+    put_le(msg, master_seed, 8);
+    put_le(msg + 8, kind, 4);
+    put_le(msg + 12, id, 8);
+    put_le(msg + 20, purpose, 4);
+    crypto_generichash(out, sizeof out, msg, sizeof msg, key, sizeof key - 1);
+
+    gsl_rng *r = gsl_rng_alloc(rng_xoshiro256ss);
+    if (!r)
+        sim_panic("out of memory allocating a random stream");
+    struct xoshiro *x = r->state;
+    for (int w = 0; w < 4; w++) {
+        x->s[w] = 0;
+        for (int i = 0; i < 8; i++)
+            x->s[w] |= (uint64_t)out[8 * w + i] << (8 * i);
+    }
+    if ((x->s[0] | x->s[1] | x->s[2] | x->s[3]) == 0)   /* the one forbidden state */
+        x->s[0] = 1;
+    return r;
+}
+
+uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication)
+{
+    if (replication == 0)
+        return master_seed;
+    gsl_rng *r = rng_stream(master_seed, UINT32_MAX, replication, UINT32_MAX);
+    uint64_t s = ((uint64_t)gsl_rng_get(r) << 32) | gsl_rng_get(r);
+    gsl_rng_free(r);
+    return s;
+}

@@ -1,0 +1,137 @@
+/* util.c — allocation, error collection and panics shared by every module. */
+#include "sim/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void err_init(struct err *e)
+{
+    e->code = 0;
+    e->count = 0;
+    e->msg[0] = '\0';
+}
+
+int err_set(struct err *e, int code, const char *fmt, ...)
+{
+    size_t used = strlen(e->msg);
+    if (e->code == 0)
+        e->code = code;
+    e->count++;
+    if (used + 2 < sizeof e->msg) {
+        if (used > 0)
+            e->msg[used++] = '\n', e->msg[used] = '\0';
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg + used, sizeof e->msg - used, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static _Noreturn void oom(size_t n)
+{
+    fprintf(stderr, "l2sim: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *d = xmalloc(len + 1);
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+
+char *xasprintf(const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        sim_panic("vsnprintf failed for format '%s'", fmt);
+    if ((size_t)n < sizeof small)
+        return xstrdup(small);
+    char *s = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+static sim_panic_hook panic_hook;
+static void *panic_ctx;
+
+void sim_set_panic_hook(sim_panic_hook hook, void *ctx)
+{
+    panic_hook = hook;
+    panic_ctx = ctx;
+}
+
+void sim_panic_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[1024];
+    int n = snprintf(msg, sizeof msg, "%s:%d: internal error: ", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "l2sim: %s\n", msg);
+    sim_panic_hook hook = panic_hook;
+    panic_hook = NULL; /* a panic inside the hook must not recurse */
+    if (hook)
+        hook(panic_ctx, msg);
+    exit(1);
+}
+
+char *u128_str(u128 v, char *buf)
+{
+    char tmp[41];
+    int i = 40;
+    tmp[i] = '\0';
+    do {
+        tmp[--i] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    memcpy(buf, tmp + i, (size_t)(41 - i));
+    return buf;
+}
+
+char *i128_str(i128 v, char *buf)
+{
+    if (v >= 0)
+        return u128_str((u128)v, buf);
+    buf[0] = '-';
+    u128_str((u128)0 - (u128)v, buf + 1);
+    return buf;
+}

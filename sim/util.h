@@ -1,0 +1,57 @@
+/* util.h — what every module of l2sim needs: allocation that never returns NULL,
+ * error values that travel up to main, panics for broken invariants, and the
+ * 128-bit integers money sums need (a day of mainnet fees overflows int64 wei). */
+#ifndef L2SIM_UTIL_H
+#define L2SIM_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+/* Exact integer money. Single fees fit int64 wei (9.2 ETH); totals over a run and
+ * scenario amounts such as bonds ("100eth" = 1e20 wei) do not. */
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+/* Return codes: 0 is success. Bad input from the user (scenario, options, traces)
+ * exits 2; anything that makes a run fail (I/O, disk full, a broken invariant) exits 1. */
+enum { L2_OK = 0, L2_EIO = -1, L2_EINPUT = -2 };
+
+/* An error message the user can act on ("file:line:col: what is wrong"). Several
+ * messages may be collected (a scenario with three mistakes reports all three). */
+#define ERR_MSG_MAX 4096
+struct err {
+    int  code;              /* the first code set; 0 while no error */
+    int  count;             /* how many messages were added */
+    char msg[ERR_MSG_MAX];  /* messages, one per line */
+};
+void err_init(struct err *e);
+/* Append one message; returns `code` so callers can `return err_set(e, L2_EINPUT, ...)`. */
+int  err_set(struct err *e, int code, const char *fmt, ...)
+     __attribute__((format(printf, 3, 4)));
+
+/* Allocation that aborts with a message on exhaustion, so callers never test NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A broken invariant is a bug: report file, line and message, call the panic hook
+ * (main marks the run `failed` in the database), then exit 1. Never returns. */
+#define sim_panic(...) sim_panic_at(__FILE__, __LINE__, __VA_ARGS__)
+#define SIM_ASSERT(c) \
+    ((c) ? (void)0 : sim_panic_at(__FILE__, __LINE__, "assertion failed: %s", #c))
+_Noreturn void sim_panic_at(const char *file, int line, const char *fmt, ...)
+     __attribute__((format(printf, 3, 4)));
+typedef void (*sim_panic_hook)(void *ctx, const char *message);
+void sim_set_panic_hook(sim_panic_hook hook, void *ctx);
+
+/* Decimal text of a 128-bit integer; buf needs 41 bytes. Returns buf. */
+char *u128_str(u128 v, char *buf);
+char *i128_str(i128 v, char *buf);
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,295 @@
+/* ytree.c — libyaml events to a node tree (see ytree.h). Iterative, with an
+ * explicit stack, so nesting depth is bounded by YTREE_MAX_DEPTH, not the C stack. */
+#include "sim/ytree.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+void ytree_free(struct ynode *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            ytree_free(n->keys[i]);
+        ytree_free(n->vals[i]);
+    }
+    free(n->keys);
+    free(n->vals);
+    free(n->text);
+    free(n);
+}
+
+static struct ynode *node_new(enum ynode_kind kind, yaml_mark_t m)
+{
+    struct ynode *n = xcalloc(1, sizeof *n);
+    n->kind = kind;
+    n->line = (int)m.line + 1;
+    n->col = (int)m.column + 1;
+    return n;
+}
+
+/* Append child (and key for maps) to parent. Amortised O(1). */
+static void node_add(struct ynode *p, struct ynode *key, struct ynode *val)
+{
+    if ((p->n & (p->n - 1)) == 0) {           /* grow at powers of two */
+        size_t cap = p->n ? p->n * 2 : 4;
+        p->vals = xrealloc(p->vals, cap * sizeof *p->vals);
+        if (p->kind == YNODE_MAP)
+            p->keys = xrealloc(p->keys, cap * sizeof *p->keys);
+    }
+    if (p->kind == YNODE_MAP)
+        p->keys[p->n] = key;
+    p->vals[p->n++] = val;
+}
+
+/* The 1-based line and column of byte offset `off` in text. */
+static void position(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1, *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n')
+            (*line)++, *col = 1;
+        else
+            (*col)++;
+    }
+}
+
+/* libyaml's messages are terse; translate the ones users meet most. */
+static int syntax_error(const char *name, const char *text, size_t len,
+                        const yaml_parser_t *p, struct err *e)
+{
+    yaml_mark_t m = p->problem_mark;
+    size_t off = m.index < len ? m.index : len;
+    /* a tab in the indentation of the offending line is the usual culprit */
+    size_t bol = off;
+    while (bol > 0 && text[bol - 1] != '\n')
+        bol--;
+    for (size_t i = bol; i < len && (text[i] == ' ' || text[i] == '\t'); i++) {
+        if (text[i] == '\t') {
+            int line, col;
+            position(text, i, &line, &col);
+            return err_set(e, L2_EINPUT, "%s:%d:%d: tab character in indentation "
+                           "(YAML indents with spaces only)", name, line, col);
+        }
+    }
+    const char *what = p->problem ? p->problem : "syntax error";
+    if (p->context)
+        return err_set(e, L2_EINPUT, "%s:%d:%d: YAML syntax error: %s %s (line %d)", name,
+                       (int)m.line + 1, (int)m.column + 1, what, p->context,
+                       (int)p->context_mark.line + 1);
+    return err_set(e, L2_EINPUT, "%s:%d:%d: YAML syntax error: %s", name, (int)m.line + 1,
+                   (int)m.column + 1, what);
+}
+
+const char *ytree_describe(const struct ynode *n, char *buf, size_t len)
+{
+    switch (n->kind) {
+    case YNODE_MAP: return "a mapping";
+    case YNODE_SEQ: return "a list";
+    case YNODE_SCALAR:
+        if (!n->quoted && n->text[0] == '\0')
+            return "an empty value";
+        snprintf(buf, len, "'%.40s%s'", n->text, strlen(n->text) > 40 ? "..." : "");
+        return buf;
+    }
+    return "?";
+}
+
+/* Detect a key already present in map m; returns the earlier key or NULL. O(n). */
+static const struct ynode *find_key(const struct ynode *m, const char *k)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->keys[i]->text, k) == 0)
+            return m->keys[i];
+    return NULL;
+}
+
+int ytree_parse(const char *name, const char *text, size_t len, struct ynode **root,
+                struct err *e)
+{
+    *root = NULL;
+    if (len > YTREE_MAX_BYTES)
+        return err_set(e, L2_EINPUT, "%s: file is %zu bytes; a scenario may be at most "
+                       "%u bytes (4 MiB)", name, len, YTREE_MAX_BYTES);
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line, col;
+        position(text, (size_t)(nul - text), &line, &col);
+        return err_set(e, L2_EINPUT, "%s:%d:%d: NUL byte: this is not a text file", name,
+                       line, col);
+    }
+
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        sim_panic("libyaml: cannot initialise parser");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+
+    struct ynode *stack[YTREE_MAX_DEPTH + 1];
+    struct ynode *pending_key[YTREE_MAX_DEPTH + 1];
+    int depth = 0, docs = 0, rc = 0;
+    struct ynode *top = NULL;
+    bool done = false;
+
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            rc = syntax_error(name, text, len, &p, e);
+            break;
+        }
+        yaml_mark_t m = ev.start_mark;
+        int line = (int)m.line + 1, col = (int)m.column + 1;
+        struct ynode *n = NULL;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1)
+                rc = err_set(e, L2_EINPUT, "%s:%d:%d: a second YAML document ('---'); a "
+                             "scenario is one document", name, line, col);
+            break;
+        case YAML_ALIAS_EVENT:
+            rc = err_set(e, L2_EINPUT, "%s:%d:%d: YAML aliases (*%s) are not supported in "
+                         "scenarios; write the value out", name, line, col,
+                         (const char *)ev.data.alias.anchor);
+            break;
+        case YAML_SCALAR_EVENT:
+            if (ev.data.scalar.tag && !ev.data.scalar.quoted_implicit &&
+                !ev.data.scalar.plain_implicit) {
+                rc = err_set(e, L2_EINPUT, "%s:%d:%d: YAML tags (%s) are not supported in "
+                             "scenarios", name, line, col, (const char *)ev.data.scalar.tag);
+                break;
+            }
+            n = node_new(YNODE_SCALAR, m);
+            n->text = xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+            if (strlen(n->text) != ev.data.scalar.length) {
+                ytree_free(n);
+                n = NULL;
+                rc = err_set(e, L2_EINPUT, "%s:%d:%d: value contains a NUL character", name,
+                             line, col);
+                break;
+            }
+            n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+            break;
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+            if (depth == YTREE_MAX_DEPTH) {
+                rc = err_set(e, L2_EINPUT, "%s:%d:%d: nesting deeper than %d levels", name,
+                             line, col, YTREE_MAX_DEPTH);
+                break;
+            }
+            n = node_new(ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ, m);
+            break;
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            n = stack[--depth];           /* completed: attach below as a value */
+            break;
+        default:
+            break;
+        }
+        if (rc == 0 && n && ev.type != YAML_MAPPING_END_EVENT &&
+            ev.type != YAML_SEQUENCE_END_EVENT && n->kind != YNODE_SCALAR) {
+            stack[depth] = n;             /* open a container */
+            pending_key[depth] = NULL;
+            depth++;
+            n = NULL;
+        }
+        if (rc == 0 && n) {               /* a finished node: attach it to its parent */
+            if (depth == 0) {
+                top = n;
+            } else {
+                struct ynode *parent = stack[depth - 1];
+                if (parent->kind == YNODE_SEQ) {
+                    node_add(parent, NULL, n);
+                } else if (!pending_key[depth - 1]) {
+                    if (n->kind != YNODE_SCALAR) {
+                        rc = err_set(e, L2_EINPUT, "%s:%d:%d: a mapping key must be a "
+                                     "plain name, not %s", name, n->line, n->col,
+                                     n->kind == YNODE_MAP ? "a mapping" : "a list");
+                        ytree_free(n);
+                    } else {
+                        const struct ynode *dup = find_key(parent, n->text);
+                        if (dup) {
+                            rc = err_set(e, L2_EINPUT, "%s:%d:%d: duplicate key '%s' "
+                                         "(first given at line %d)", name, n->line, n->col,
+                                         n->text, dup->line);
+                            ytree_free(n);
+                        } else {
+                            pending_key[depth - 1] = n;
+                        }
+                    }
+                } else {
+                    node_add(parent, pending_key[depth - 1], n);
+                    pending_key[depth - 1] = NULL;
+                }
+            }
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+
+    if (rc != 0) {            /* free whatever was built; open containers own their children */
+        for (int d = depth - 1; d >= 0; d--) {
+            ytree_free(pending_key[d]);
+            if (d == 0)
+                ytree_free(stack[0]);
+        }
+        /* containers above 0 are not yet attached to their parents */
+        for (int d = 1; d < depth; d++)
+            ytree_free(stack[d]);
+        ytree_free(top);
+        return rc;
+    }
+    *root = top;
+    return 0;
+}
+
+int ytree_read_file(const char *path, char **text, size_t *len, struct err *e)
+{
+    *text = NULL, *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, L2_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return err_set(e, L2_EINPUT, "%s: is a directory, not a scenario file", path);
+    }
+    size_t cap = 8192, n = 0;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > YTREE_MAX_BYTES) {
+                free(buf);
+                fclose(f);
+                return err_set(e, L2_EINPUT, "%s: file is larger than %u bytes (4 MiB), "
+                               "the limit for a scenario", path, YTREE_MAX_BYTES);
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return err_set(e, L2_EINPUT, "%s: read error", path);
+    }
+    if (n > YTREE_MAX_BYTES) {
+        free(buf);
+        return err_set(e, L2_EINPUT, "%s: file is larger than %u bytes (4 MiB), the limit "
+                       "for a scenario", path, YTREE_MAX_BYTES);
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
