@@ -75,15 +75,17 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# analysis/schema.sql is compiled into the binary as a C string.
+# analysis/schema.sql is compiled into the binary as a byte array (a string literal
+# would exceed C11's portable length limit).
 $(BUILD)/schema_sql.c: analysis/schema.sql
 	@mkdir -p $(BUILD)
 	@{ echo '/* generated from analysis/schema.sql */'; \
-	   echo 'const char store_schema_sql[] ='; \
-	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	   echo ';'; } > $@
+	   echo 'extern const unsigned char store_schema_sql[];'; \
+	   echo 'const unsigned char store_schema_sql[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00 };'; } > $@
 $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libl2sim.a
 	@mkdir -p $(dir $@)

@@ -265,9 +265,9 @@ static int parse_typed(const struct scn_param *p, const char *text, struct value
     case SCN_GAS:      return unit_gas(text, &out->v.i, why);
     case SCN_AMOUNT:   return unit_amount(text, &out->v.amount, why);
     case SCN_RATE:     return unit_rate(text, &out->v.rate, why);
-    case SCN_LIST:     break;
+    case SCN_LIST:     return 0;   /* the count is set by the caller */
     }
-    snprintf(why, UNIT_WHY_MAX, "not a scalar parameter");
+    snprintf(why, UNIT_WHY_MAX, "unknown parameter type");
     return L2_EINPUT;
 }
 

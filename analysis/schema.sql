@@ -1,0 +1,100 @@
+-- schema.sql — the l2sim results database. Compiled into the binary; applied to every
+-- database l2sim opens (idempotent). One database holds many runs. Bump schema_version
+-- on any change and add a migration in sim/store.c.
+--
+-- Money is integer wei. Times are integer microseconds of simulated time (`*_us`).
+-- Only runs.started_at and runs.wall_s depend on the wall clock; everything else is a
+-- pure function of (scenario, overrides, seed, l2sim version).
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- One row per run (one scenario x seed x replication). status is 'running' while the
+-- run writes; a run killed hard stays 'running' forever: readers take only 'complete'.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id          INTEGER PRIMARY KEY,
+    scenario_name   TEXT    NOT NULL,
+    scenario_file   TEXT    NOT NULL,
+    scenario_text   TEXT    NOT NULL,   -- the file, byte for byte
+    scenario_sha256 TEXT    NOT NULL,   -- of scenario_text
+    overrides       TEXT    NOT NULL,   -- --set values, sorted by path, one per line
+    config          TEXT    NOT NULL,   -- every parameter in force: path = value  # origin
+    seed            INTEGER NOT NULL,   -- the seed this replication ran with
+    master_seed     INTEGER NOT NULL,   -- the scenario's seed (replications derive theirs)
+    replication     INTEGER NOT NULL,   -- 0-based
+    l2sim_version   TEXT    NOT NULL,
+    git_rev         TEXT    NOT NULL,
+    crypto_mode     TEXT    NOT NULL,   -- 'ed25519' or 'blake2b-mac'
+    duration_us     INTEGER NOT NULL,   -- simulated time requested
+    sim_end_us      INTEGER,            -- simulated time reached
+    events          INTEGER,            -- events executed
+    started_at      TEXT    NOT NULL,   -- wall clock, UTC ISO 8601
+    wall_s          REAL,               -- wall clock seconds
+    status          TEXT    NOT NULL DEFAULT 'running'
+                    CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
+    status_detail   TEXT                -- why a run failed or stopped
+);
+
+-- The schemes of a run. Each runs in its own world (own L1 copy, same demand and
+-- transfers) unless the scenario says shared_l1: then every scheme's world is 'shared'.
+CREATE TABLE IF NOT EXISTS schemes (
+    run_id  INTEGER NOT NULL REFERENCES runs(run_id),
+    scheme  TEXT    NOT NULL,           -- the scheme's name in the scenario
+    type    TEXT    NOT NULL,           -- l1, optimistic_rollup, ...
+    world   TEXT    NOT NULL,
+    PRIMARY KEY (run_id, scheme)
+);
+
+-- One row per L1 slot of each world. base_fee_per_gas and blob_base_fee are the
+-- prices in force for that block; missed = 1 for an empty (missed) slot.
+CREATE TABLE IF NOT EXISTS l1_blocks (
+    run_id           INTEGER NOT NULL REFERENCES runs(run_id),
+    world            TEXT    NOT NULL,
+    height           INTEGER NOT NULL,
+    time_us          INTEGER NOT NULL,
+    gas_limit        INTEGER NOT NULL,
+    gas_used         INTEGER NOT NULL,
+    base_fee_per_gas INTEGER NOT NULL,  -- wei
+    blob_gas_used    INTEGER NOT NULL,
+    excess_blob_gas  INTEGER NOT NULL,
+    blob_base_fee    INTEGER NOT NULL,  -- wei per blob gas
+    tx_count         INTEGER NOT NULL,
+    missed           INTEGER NOT NULL,
+    burned_wei       TEXT    NOT NULL,  -- base fee x gas + blob fees; decimal (may exceed int64)
+    tips_wei         TEXT    NOT NULL,  -- priority fees paid to the proposer; decimal
+    PRIMARY KEY (run_id, world, height)
+);
+
+-- One row per user transfer per scheme. fee_wei = l1_fee_wei + l2_fee_wei.
+-- status: 'final', 'included' (not yet final at the end), 'pending', 'dropped'.
+CREATE TABLE IF NOT EXISTS txs (
+    run_id     INTEGER NOT NULL REFERENCES runs(run_id),
+    scheme     TEXT    NOT NULL,
+    tx_id      INTEGER NOT NULL,        -- the transfer's number in the workload
+    user_id    INTEGER NOT NULL,
+    to_user_id INTEGER NOT NULL,
+    value_wei  TEXT    NOT NULL,        -- decimal
+    submit_us  INTEGER NOT NULL,
+    include_us INTEGER,                 -- NULL until included
+    final_us   INTEGER,                 -- NULL until final
+    fee_wei    INTEGER,
+    l1_fee_wei INTEGER,
+    l2_fee_wei INTEGER,
+    status     TEXT    NOT NULL,
+    PRIMARY KEY (run_id, scheme, tx_id)
+);
+
+-- Summary statistics per run and scheme (fee_mean, fee_p50, latency_include_p95_s, ...).
+CREATE TABLE IF NOT EXISTS metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(run_id),
+    scheme TEXT    NOT NULL,
+    name   TEXT    NOT NULL,
+    value  REAL,
+    PRIMARY KEY (run_id, scheme, name)
+);
+
+-- Readers (report, compare, your own SQL) should start from complete runs.
+CREATE VIEW IF NOT EXISTS complete_runs AS
+    SELECT * FROM runs WHERE status = 'complete';

@@ -1,0 +1,89 @@
+/* l1.h — the modeled Layer 1: slots, EIP-1559 base fee, EIP-4844 blob base fee, a
+ * mempool with per-sender nonce order, a block builder that fills blocks by
+ * effective tip, background demand, and finality. Schemes reach it only through
+ * l1_submit and hear back through callbacks with exactly what was paid. */
+#ifndef L2SIM_L1_H
+#define L2SIM_L1_H
+
+#include "models/model.h"
+
+/* What the sender asks for. Nonces are implicit: a sender's transactions are
+ * included in the order they were submitted. */
+struct l1_tx {
+    uint64_t sender;            /* account: see l1_account() */
+    uint64_t gas;               /* gas the transaction uses (fm_tx_gas_used) */
+    uint32_t blobs;             /* blobs carried (0 for an ordinary transaction) */
+};
+
+/* How the sender bids. Evaluated at submission against the base fee then in force. */
+enum l1_fee_kind {
+    L1_FEE_FIXED,           /* max_fee = fixed max fee; tip = fixed tip */
+    L1_FEE_BASEFEE_MULT,    /* max_fee = min(base_fee * mult_pct / 100 + tip, cap) */
+};
+struct l1_fee_policy {
+    enum l1_fee_kind kind;
+    uint64_t tip;               /* max priority fee per gas, wei */
+    uint64_t max_fee;           /* L1_FEE_FIXED: max fee per gas, wei */
+    uint32_t mult_pct;          /* L1_FEE_BASEFEE_MULT: 200 = twice the base fee */
+    uint64_t cap;               /* L1_FEE_BASEFEE_MULT: ceiling on max fee per gas; 0 = none */
+    uint64_t max_fee_per_blob_gas; /* 0 = twice the blob base fee at submission */
+};
+
+/* Exactly what an included transaction paid (EIP-1559 / EIP-4844 split). */
+struct l1_receipt {
+    uint64_t height;
+    sim_time time;              /* the including block's slot time */
+    uint64_t gas_used;
+    uint64_t base_fee_per_gas;
+    uint64_t priority_fee_per_gas;
+    u128     base_fee_burned;
+    u128     priority_fee;      /* to the proposer */
+    u128     blob_fee_burned;
+    u128     total;             /* the sender's cost: the sum of the three */
+};
+
+struct l1_callbacks {
+    void (*included)(void *ctx, const struct l1_receipt *r);
+    void (*final)(void *ctx, const struct l1_receipt *r);    /* `finality_depth` slots later */
+    void (*dropped)(void *ctx, const char *why);
+    void  *ctx;
+};
+
+/* Account namespaces: users, schemes and the background never share an address. */
+enum l1_account_kind { L1_ACCT_USER = 1, L1_ACCT_SCHEME = 2, L1_ACCT_BACKGROUND = 3 };
+static inline uint64_t l1_account(enum l1_account_kind k, uint64_t id)
+{
+    return ((uint64_t)k << 56) | (id & ((UINT64_C(1) << 56) - 1));
+}
+
+/* Build the L1 of world w from the scenario's l1.* parameters; schedules the first
+ * slot. Returns 0 or L2_EINPUT. */
+int  l1_new(struct world *w, struct l1 **out, struct err *e);
+void l1_free(struct l1 *l1);
+
+/* Queue a transaction. The callbacks' ctx is borrowed until final or dropped. */
+void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
+               const struct l1_callbacks *cb);
+
+uint64_t l1_base_fee(const struct l1 *l1);        /* of the next block, wei per gas */
+u128     l1_blob_base_fee(const struct l1 *l1);   /* of the next block, wei per blob gas */
+sim_time l1_slot(const struct l1 *l1);
+bool     l1_eip7623(const struct l1 *l1);
+
+/* Run-end accounting: totals over every included transaction. */
+struct l1_totals {
+    uint64_t blocks, missed, txs;
+    u128     paid;              /* sum of receipts' totals */
+    u128     base_fee_burned, priority_fee, blob_fee_burned;
+    uint64_t dropped;
+};
+void l1_totals(const struct l1 *l1, struct l1_totals *out);
+
+/* The baseline scheme "l1" (scheme_l1.c). */
+extern const struct scheme_ops scheme_l1_ops;
+
+/* The parameters l1.* for the schema (models/registry.c). */
+extern const struct scn_param l1_params[];
+extern const size_t l1_params_count;
+
+#endif

@@ -1,0 +1,142 @@
+/* scheme_l1.c — the baseline every saving is measured against: each user transfer is
+ * its own L1 transaction (21000 gas) in the fee market, bidding base fee x multiplier
+ * plus a tip (a higher tip for urgent users), as wallets do. */
+#include <stdlib.h>
+
+#include "models/l1/fee_market.h"
+#include "models/l1/l1.h"
+
+static const struct scn_param params[] = {
+    { "schemes[l1].tip", SCN_AMOUNT, "1gwei", "0wei", "10000gwei", NULL, 0,
+      "max priority fee per gas a user offers" },
+    { "schemes[l1].urgent_tip", SCN_AMOUNT, "3gwei", "0wei", "10000gwei", NULL, 0,
+      "max priority fee per gas an urgent user offers" },
+    { "schemes[l1].max_fee_multiplier", SCN_REAL, "2", "1", "100", NULL, 0,
+      "max fee per gas = base fee at submission x this + tip (wallets use 2)" },
+};
+
+struct pending {
+    struct tx_record rec;
+    struct scheme   *sc;
+    struct pending  *prev, *next;   /* in flight: written at finish if never final */
+};
+
+struct state {
+    struct l1_fee_policy normal, urgent;
+    uint64_t gas;
+    struct pending *inflight;
+};
+
+static void unlink_pending(struct state *st, struct pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        st->inflight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
+
+static void on_included(void *ctx, const struct l1_receipt *r)
+{
+    struct pending *p = ctx;
+    p->rec.include = r->time;
+    p->rec.l1_fee = r->total;
+    p->rec.status = "included";
+}
+
+static void on_final(void *ctx, const struct l1_receipt *r)
+{
+    struct pending *p = ctx;
+    struct state *st = p->sc->state;
+    p->rec.final = sim_now(p->sc->world->sim);
+    p->rec.status = "final";
+    txlog_write(p->sc->world, p->sc, &p->rec);
+    unlink_pending(st, p);
+    free(p);
+}
+
+static void on_dropped(void *ctx, const char *why)
+{
+    struct pending *p = ctx;
+    struct state *st = p->sc->state;
+    p->rec.status = "dropped";
+    txlog_write(p->sc->world, p->sc, &p->rec);
+    unlink_pending(st, p);
+    free(p);
+}
+
+static int init(struct scheme *sc, struct err *e)
+{
+    const struct scn *s = sc->world->scn;
+    struct state *st = xcalloc(1, sizeof *st);
+    sc->state = st;
+    u128 tip = scn_amount(s, "schemes[%zu].tip", sc->index);
+    u128 utip = scn_amount(s, "schemes[%zu].urgent_tip", sc->index);
+    uint32_t mult = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", sc->index) * 100 + 0.5);
+    st->normal = (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = (uint64_t)tip,
+                                         .mult_pct = mult };
+    st->urgent = st->normal;
+    st->urgent.tip = (uint64_t)utip;
+    st->gas = fm_tx_gas_used(0, 0, 0, l1_eip7623(sc->world->l1));
+    return 0;
+}
+
+static void on_transfer(struct scheme *sc, const struct transfer *t)
+{
+    struct state *st = sc->state;
+    struct pending *p = xcalloc(1, sizeof *p);
+    p->sc = sc;
+    p->rec = (struct tx_record){ .tx_id = t->id, .from = t->from, .to = t->to,
+                                 .value = t->value, .submit = t->at, .include = -1,
+                                 .final = -1, .status = "pending" };
+    p->next = st->inflight;
+    if (p->next)
+        p->next->prev = p;
+    st->inflight = p;
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, t->from), .gas = st->gas };
+    struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
+    l1_submit(sc->world->l1, &tx, t->urgent ? &st->urgent : &st->normal, &cb);
+}
+
+/* Rows for what never became final, in transfer order so the table's insertion
+ * order is deterministic. */
+static int cmp_pending(const void *a, const void *b)
+{
+    const struct pending *x = *(const struct pending *const *)a, *y = *(const struct pending *const *)b;
+    return (x->rec.tx_id > y->rec.tx_id) - (x->rec.tx_id < y->rec.tx_id);
+}
+
+static void finish(struct scheme *sc)
+{
+    struct state *st = sc->state;
+    size_t n = 0;
+    for (struct pending *p = st->inflight; p; p = p->next)
+        n++;
+    struct pending **v = xmalloc((n ? n : 1) * sizeof *v);
+    n = 0;
+    for (struct pending *p = st->inflight; p; p = p->next)
+        v[n++] = p;
+    qsort(v, n, sizeof *v, cmp_pending);
+    for (size_t i = 0; i < n; i++)
+        txlog_write(sc->world, sc, &v[i]->rec);
+    free(v);
+}
+
+static void destroy(struct scheme *sc)
+{
+    struct state *st = sc->state;
+    if (!st)
+        return;
+    while (st->inflight) {
+        struct pending *p = st->inflight;
+        st->inflight = p->next;
+        free(p);
+    }
+    free(st);
+}
+
+const struct scheme_ops scheme_l1_ops = {
+    "l1", "every transfer is an L1 transaction: the baseline fees are measured against",
+    params, ARRAY_LEN(params), init, on_transfer, finish, destroy,
+};

@@ -1,0 +1,97 @@
+/* model.h — how models plug into the engine. A run builds one or more worlds; each
+ * world is one scheduler with one Layer 1, the shared user workload, and the schemes
+ * that run in it. Schemes implement scheme_ops; the workload hands them transfers;
+ * they reach the L1 only through l1_submit (models/l1/l1.h). */
+#ifndef L2SIM_MODEL_H
+#define L2SIM_MODEL_H
+
+#include <gsl/gsl_rng.h>
+#include "sim/sched.h"
+#include "sim/scenario.h"
+#include "sim/store.h"
+
+struct l1;
+struct workload;
+struct scheme;
+struct txlog;
+
+/* Stream kinds: the first component of every random stream's identity (rng.h).
+ * Append only: renumbering changes every result. */
+enum rng_kind {
+    RNG_L1 = 1,          /* id 0; purposes below */
+    RNG_L1_DEMAND = 2,   /* background demand; id 0 */
+    RNG_WORKLOAD = 3,    /* the transfer arrival process; id 0 */
+    RNG_USER = 4,        /* one per user: id = user */
+    RNG_SCHEME = 5,      /* id = scheme index in the scenario */
+    RNG_ADVERSARY = 6,   /* id = adversary index */
+};
+
+/* A user transfer, identical in every world of a run (common random numbers). */
+struct transfer {
+    uint64_t id;          /* 0, 1, 2, ... in arrival order */
+    uint32_t from, to;    /* user ids */
+    u128     value;       /* wei */
+    sim_time at;          /* when the user submits it */
+    bool     urgent;      /* the user will pay for speed */
+};
+
+/* One L2 scheme (or the L1 baseline). One instance per scheme in the scenario. */
+struct scheme_ops {
+    const char *type;     /* as written in scenarios: "l1", "optimistic_rollup", ... */
+    const char *doc;      /* one line for `l2sim list` */
+    const struct scn_param *params;   /* rows "schemes[TYPE].key" */
+    size_t      nparams;
+    /* Read the scheme's parameters (scn paths "schemes[index].…"), set up state,
+     * schedule initial events. Returns 0 or L2_EINPUT (bad parameter combination,
+     * reported with scn_error_at). */
+    int  (*init)(struct scheme *self, struct err *e);
+    /* A user transfer arrives (at sim_now() == t->at). */
+    void (*on_transfer)(struct scheme *self, const struct transfer *t);
+    /* The run reached its end: record what is still in flight. */
+    void (*finish)(struct scheme *self);
+    /* Free state (after finish, or after a failed init). */
+    void (*destroy)(struct scheme *self);
+};
+
+struct world {
+    const char       *name;     /* "l1", "optimistic_rollup", ... or "shared" */
+    struct sim       *sim;
+    const struct scn *scn;
+    struct store     *store;
+    int64_t           run_id;
+    uint64_t          seed;
+    sim_time          duration;
+    struct l1        *l1;
+    struct workload  *workload;
+    struct txlog     *txlog;
+    struct scheme   **schemes;
+    size_t            nschemes;
+};
+
+struct scheme {
+    const struct scheme_ops *ops;
+    struct world            *world;
+    size_t                   index;   /* position in the scenario's schemes list */
+    const char              *name;    /* the scenario's name for it (borrowed from scn) */
+    void                    *state;   /* the scheme's own */
+};
+
+/* One row of the txs table: a user transfer's fate in one scheme. include/final are
+ * -1 while unknown; fees are wei and must fit int64 (9.2 ETH per transfer). */
+struct tx_record {
+    uint64_t    tx_id;
+    uint32_t    from, to;
+    u128        value;
+    sim_time    submit, include, final;
+    u128        l1_fee, l2_fee;
+    const char *status;        /* "final", "included", "pending", "dropped" */
+};
+void txlog_write(struct world *w, const struct scheme *sc, const struct tx_record *r);
+void txlog_free(struct txlog *t);
+
+/* The registry: every scheme type and every parameter table. */
+const struct scheme_ops *model_scheme_by_type(const char *type);
+const struct scheme_ops *model_scheme_at(size_t i);   /* NULL past the end */
+const struct scn_schema *model_schema(void);          /* built once, static */
+
+#endif

@@ -1,0 +1,83 @@
+/* registry.c — every scheme type and every parameter table l2sim knows. Adding a
+ * scheme: write its scheme_ops (with its "schemes[TYPE].key" rows) and list it here;
+ * validation, `l2sim list` and the README reference follow from the table. */
+#include <string.h>
+
+#include "models/l1/l1.h"
+#include "models/workload/workload.h"
+
+static const struct scheme_ops *const schemes[] = {
+    &scheme_l1_ops,
+};
+
+/* Parameters of the run itself and of the world layout. */
+static const struct scn_param run_params[] = {
+    { "name", SCN_STR, NULL, NULL, NULL, NULL, SCN_REQUIRED,
+      "scenario name: runs and comparisons are matched by it" },
+    { "description", SCN_STR, "", NULL, NULL, NULL, SCN_OPTIONAL,
+      "what the scenario demonstrates, in a sentence or two" },
+    { "seed", SCN_UINT, "1", NULL, "9223372036854775807", NULL, 0,
+      "master seed; every random stream derives from it (--seed overrides)" },
+    { "duration", SCN_DURATION, "1d", "1s", "3650d", NULL, 0,
+      "simulated time to run" },
+    { "replications", SCN_UINT, "1", "1", "10000", NULL, 0,
+      "independent replications, with seeds derived from the master seed" },
+    { "shared_l1", SCN_BOOL, "false", NULL, NULL, NULL, 0,
+      "put every scheme on one L1 (interaction) instead of one identical L1 copy each" },
+    { "schemes", SCN_LIST, NULL, NULL, NULL, NULL, 0,
+      "the schemes to compare, each {type: ..., name: ..., its parameters}" },
+    { "schemes[].type", SCN_ENUM, NULL, NULL, NULL, NULL, SCN_REQUIRED,
+      "the scheme: see `l2sim list`" },
+    { "schemes[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "label in results (default: the type); must be unique" },
+};
+
+const struct scheme_ops *model_scheme_at(size_t i)
+{
+    return i < ARRAY_LEN(schemes) ? schemes[i] : NULL;
+}
+
+const struct scheme_ops *model_scheme_by_type(const char *type)
+{
+    for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
+        if (strcmp(schemes[i]->type, type) == 0)
+            return schemes[i];
+    return NULL;
+}
+
+/* Built on first use: the concatenation of all tables, with the scheme type's
+ * choices filled in from the registry. Never freed (lives as long as the process). */
+const struct scn_schema *model_schema(void)
+{
+    static struct scn_schema schema;
+    static struct scn_param *all;
+    static char choices[512];
+    if (all)
+        return &schema;
+    size_t n = ARRAY_LEN(run_params) + l1_params_count + workload_params_count;
+    for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
+        n += schemes[i]->nparams;
+    all = xcalloc(n, sizeof *all);
+    size_t k = 0;
+    for (size_t i = 0; i < ARRAY_LEN(run_params); i++)
+        all[k++] = run_params[i];
+    for (size_t i = 0; i < l1_params_count; i++)
+        all[k++] = l1_params[i];
+    for (size_t i = 0; i < workload_params_count; i++)
+        all[k++] = workload_params[i];
+    for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
+        for (size_t j = 0; j < schemes[i]->nparams; j++)
+            all[k++] = schemes[i]->params[j];
+        size_t used = strlen(choices);
+        SIM_ASSERT(used + strlen(schemes[i]->type) + 2 < sizeof choices);
+        if (used)
+            choices[used++] = '|';
+        strcpy(choices + used, schemes[i]->type);
+    }
+    for (size_t i = 0; i < k; i++)
+        if (strcmp(all[i].path, "schemes[].type") == 0)
+            all[i].choices = choices;
+    schema.params = all;
+    schema.n = k;
+    return &schema;
+}

@@ -1,0 +1,203 @@
+/* run.c — world construction and the run of a scenario (see run.h). Worlds run one
+ * after another on their own scheduler; each draws the same L1 demand and the same
+ * transfers from streams keyed by the run's seed alone, not by the world. */
+#include "models/run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/metrics.h"
+#include "models/l1/l1.h"
+#include "models/workload/workload.h"
+
+static void world_free(struct world *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->nschemes; i++) {
+        struct scheme *sc = w->schemes[i];
+        if (sc->ops->destroy)
+            sc->ops->destroy(sc);
+        free(sc);
+    }
+    free(w->schemes);
+    workload_free(w->workload);
+    l1_free(w->l1);
+    txlog_free(w->txlog);
+    sim_free(w->sim);
+    free(w);
+}
+
+/* A world with the schemes [first, first+n) of the scenario. */
+static int world_new(const struct scn *s, struct store *st, int64_t run_id, uint64_t seed,
+                     const char *name, size_t first, size_t n, struct world **out,
+                     struct err *e)
+{
+    struct world *w = xcalloc(1, sizeof *w);
+    w->name = name;
+    w->sim = sim_new();
+    w->scn = s;
+    w->store = st;
+    w->run_id = run_id;
+    w->seed = seed;
+    w->duration = scn_int(s, "duration");
+    *out = NULL;
+    if (l1_new(w, &w->l1, e) != 0)
+        goto fail;
+    w->schemes = xcalloc(n, sizeof *w->schemes);
+    for (size_t i = 0; i < n; i++) {
+        struct scheme *sc = xcalloc(1, sizeof *sc);
+        sc->world = w;
+        sc->index = first + i;
+        sc->name = scn_str(s, "schemes[%zu].name", sc->index);
+        sc->ops = model_scheme_by_type(scn_str(s, "schemes[%zu].type", sc->index));
+        SIM_ASSERT(sc->ops);
+        w->schemes[w->nschemes++] = sc;
+        if (sc->ops->init(sc, e) != 0)
+            goto fail;
+    }
+    /* the workload last: its first arrival must find every scheme ready */
+    if (workload_new(w, &w->workload, e) != 0)
+        goto fail;
+    *out = w;
+    return 0;
+fail:
+    world_free(w);
+    return L2_EINPUT;
+}
+
+/* The world layout: one world per scheme, or one shared world. */
+struct layout {
+    size_t n;
+    struct { const char *name; size_t first, count; } w[64];
+};
+
+static int layout_of(const struct scn *s, struct layout *l, struct err *e)
+{
+    size_t ns = scn_count(s, "schemes");
+    if (ns == 0)
+        return err_set(e, L2_EINPUT, "%s: no schemes: add at least one, e.g. "
+                       "schemes: [{type: l1}]", scn_file(s));
+    if (ns > ARRAY_LEN(l->w))
+        return err_set(e, L2_EINPUT, "%s: %zu schemes; at most %zu per scenario",
+                       scn_file(s), ns, ARRAY_LEN(l->w));
+    l->n = 0;
+    if (scn_bool(s, "shared_l1")) {
+        l->w[l->n].name = "shared", l->w[l->n].first = 0, l->w[l->n].count = ns;
+        l->n++;
+    } else {
+        for (size_t i = 0; i < ns; i++) {
+            l->w[l->n].name = scn_str(s, "schemes[%zu].name", i);
+            l->w[l->n].first = i, l->w[l->n].count = 1;
+            l->n++;
+        }
+    }
+    return 0;
+}
+
+int run_check(const struct scn *s, struct err *e)
+{
+    struct layout l;
+    if (layout_of(s, &l, e) != 0)
+        return L2_EINPUT;
+    struct store *st;
+    if (store_open(":memory:", &st, e) != 0)
+        return L2_EIO;
+    int rc = 0;
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
+        struct world *w;
+        rc = world_new(s, st, 0, scn_uint(s, "seed"), l.w[i].name, l.w[i].first,
+                       l.w[i].count, &w, e);
+        world_free(w);
+    }
+    store_close(st);
+    return rc;
+}
+
+struct tick_ctx {
+    const struct run_opts *o;
+    double   base, span;    /* fraction done before this world, and its share */
+    sim_time duration;
+    uint64_t events_before;
+};
+
+static void on_tick(struct sim *sim, void *ctx)
+{
+    struct tick_ctx *t = ctx;
+    double f = t->base + t->span * (double)sim_now(sim) / (double)t->duration;
+    t->o->progress(t->o->progress_ctx, f, t->events_before + sim_events_run(sim));
+}
+
+static void on_store_error(void *ctx) { sim_stop(ctx); }
+
+int run_execute(const struct scn *s, struct store *st, int64_t run_id,
+                const struct run_opts *o, struct run_result *res, struct err *e)
+{
+    memset(res, 0, sizeof *res);
+    res->status = RUN_COMPLETE;
+    struct layout l;
+    if (layout_of(s, &l, e) != 0)
+        return L2_EINPUT;
+    sim_time duration = scn_int(s, "duration");
+
+    sqlite3_stmt *ins = store_prepare(st, "INSERT INTO schemes(run_id, scheme, type, world)"
+                                          " VALUES(?,?,?,?)");
+    for (size_t i = 0; i < l.n; i++)
+        for (size_t k = 0; k < l.w[i].count; k++) {
+            size_t idx = l.w[i].first + k;
+            sqlite3_bind_int64(ins, 1, run_id);
+            sqlite3_bind_text(ins, 2, scn_str(s, "schemes[%zu].name", idx), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 3, scn_str(s, "schemes[%zu].type", idx), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 4, l.w[i].name, -1, SQLITE_STATIC);
+            store_step(st, ins);
+        }
+
+    for (size_t i = 0; i < l.n && res->status == RUN_COMPLETE; i++) {
+        struct world *w;
+        if (world_new(s, st, run_id, o->seed, l.w[i].name, l.w[i].first, l.w[i].count,
+                      &w, e) != 0)
+            return L2_EINPUT;   /* run_check passed, so this is not reached in practice */
+        struct tick_ctx t = { o, (double)i / (double)l.n, 1.0 / (double)l.n, duration,
+                              res->events };
+        if (o->progress)
+            sim_set_tick(w->sim, on_tick, &t, 65536);
+        sim_set_interrupt(w->sim, o->interrupt);
+        store_on_error(st, on_store_error, w->sim);
+        uint64_t limit = 0;
+        if (o->max_events)
+            limit = o->max_events > res->events ? o->max_events - res->events : 1;
+        enum sim_stop why = sim_run(w->sim, duration, limit);
+        res->events += sim_events_run(w->sim);
+        res->sim_end = sim_now(w->sim);
+        store_on_error(st, NULL, NULL);
+        if (store_failed(st, NULL)) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "the database failed");
+        } else if (why == SIM_STOP_REQUESTED && o->interrupt && *o->interrupt) {
+            res->status = RUN_INTERRUPTED;
+            snprintf(res->detail, sizeof res->detail, "interrupted at %.1f%% (world %s)",
+                     100.0 * ((double)i + (double)res->sim_end / (double)duration) / (double)l.n,
+                     w->name);
+        } else if (why == SIM_STOP_MAX_EVENTS) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "event limit of %llu reached",
+                     (unsigned long long)o->max_events);
+        } else {
+            for (size_t k = 0; k < w->nschemes; k++)
+                w->schemes[k]->ops->finish(w->schemes[k]);
+        }
+        world_free(w);
+    }
+    if (res->status == RUN_COMPLETE && metrics_compute(st, run_id, duration, e) != 0) {
+        res->status = RUN_FAILED;
+        snprintf(res->detail, sizeof res->detail, "the database failed");
+    }
+    if (store_failed(st, NULL)) {
+        const char *why;
+        store_failed(st, &why);
+        res->status = RUN_FAILED;
+        snprintf(res->detail, sizeof res->detail, "%s", why);
+        return L2_EIO;
+    }
+    return 0;
+}

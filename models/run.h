@@ -1,0 +1,37 @@
+/* run.h — one run of a scenario: build the worlds (one per scheme, or one shared),
+ * run each to the scenario's duration, let schemes record what is in flight, and
+ * compute the metrics. */
+#ifndef L2SIM_RUN_H
+#define L2SIM_RUN_H
+
+#include "models/model.h"
+
+struct run_opts {
+    uint64_t seed;                          /* this replication's seed */
+    volatile sig_atomic_t *interrupt;       /* set by SIGINT/SIGTERM; may be NULL */
+    uint64_t max_events;                    /* 0 = no limit */
+    /* called every ~65536 events: fraction of the run's simulated time done */
+    void   (*progress)(void *ctx, double done, uint64_t events);
+    void    *progress_ctx;
+};
+
+enum run_status { RUN_COMPLETE, RUN_INTERRUPTED, RUN_FAILED };
+
+struct run_result {
+    enum run_status status;
+    uint64_t events;
+    sim_time sim_end;
+    char     detail[256];
+};
+
+/* Build every world and initialise its models without running them, against a
+ * scratch in-memory database: catches parameter combinations the schema cannot
+ * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
+int run_check(const struct scn *s, struct err *e);
+
+/* Run the scenario into `st` under run_id. Returns 0 (see res->status) or L2_EIO
+ * when the database failed (res->status is then RUN_FAILED). */
+int run_execute(const struct scn *s, struct store *st, int64_t run_id,
+                const struct run_opts *o, struct run_result *res, struct err *e);
+
+#endif

@@ -1,0 +1,473 @@
+/* main.c — the l2sim command line: run, validate, list. The only place that reads
+ * the environment, the terminal, signals and exit codes: 0 ok, 1 the run failed,
+ * 2 bad input (nothing simulated, nothing recorded). */
+#include <errno.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/run.h"
+#include "sim/progress.h"
+#include "sim/rng.h"
+#include "sim/version.h"
+
+enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_INPUT = 2 };
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = 1;
+    signal(sig, SIG_DFL);     /* a second Ctrl-C kills at once */
+}
+
+static void usage_main(FILE *f)
+{
+    fprintf(f,
+        "l2sim %s — deterministic discrete-event simulator of blockchain Layer-2 scaling\n"
+        "\n"
+        "usage: l2sim COMMAND [options]\n"
+        "\n"
+        "commands:\n"
+        "  run SCENARIO       run a scenario into a SQLite database\n"
+        "  validate SCENARIO  check scenario files without running them\n"
+        "  list               schemes and every scenario parameter with default and doc\n"
+        "  version            print the version\n"
+        "\n"
+        "`l2sim COMMAND --help` describes a command. Exit status: 0 ok, 1 run failed,\n"
+        "2 bad input.\n", L2SIM_VERSION);
+}
+
+static void usage_run(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim run SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
+        "                 [--replications N] [--max-events N] [--quiet]\n"
+        "\n"
+        "Runs SCENARIO (a YAML file) and appends its runs to the database.\n"
+        "  --db FILE          results database (default: results.db); created if missing\n"
+        "  --seed N           master seed (overrides the scenario's `seed`)\n"
+        "  --set PATH=VALUE   override one parameter, e.g. --set l1.slot=6s or\n"
+        "                     --set schemes[l1].tip=2gwei; validated like the file\n"
+        "  --replications N   independent replications (overrides `replications`)\n"
+        "  --max-events N     stop (and mark the run failed) after N events\n"
+        "  --quiet            no progress line and no summary\n"
+        "Same scenario, overrides and seed => identical database content.\n"
+        "Ctrl-C stops cleanly: what was recorded stays, the run is marked interrupted.\n");
+}
+
+static void usage_validate(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim validate SCENARIO... [--set PATH=VALUE]... [--print]\n"
+        "\n"
+        "Checks each scenario against the schema and the models' own rules; prints\n"
+        "file:line:col: message for every problem. --print shows every value in force.\n"
+        "Exit 0 if all are valid, 2 otherwise.\n");
+}
+
+static void usage_list(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim list [--markdown]\n"
+        "\n"
+        "Lists the scheme types and every scenario parameter with its type, default,\n"
+        "range and description (--markdown: the table in the README).\n");
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+/* ---- options ---- */
+
+struct opts {
+    const char **files;
+    size_t       nfiles;
+    const char **sets;
+    size_t       nsets;
+    const char  *db;
+    bool         quiet, print, markdown, has_seed;
+    uint64_t     seed, replications, max_events;
+};
+
+static int parse_u64(const char *opt, const char *text, uint64_t *out)
+{
+    char why[UNIT_WHY_MAX];
+    if (unit_uint(text, out, why) != 0) {
+        fprintf(stderr, "l2sim: %s: %s\n", opt, why);
+        return EXIT_INPUT;
+    }
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->files = xcalloc((size_t)argc + 1, sizeof *o->files);
+    o->sets = xcalloc((size_t)argc + 1, sizeof *o->sets);
+    o->db = "results.db";
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--print") == 0) {
+            o->print = true;
+        } else if (strcmp(a, "--markdown") == 0) {
+            o->markdown = true;
+        } else if (strcmp(a, "--db") == 0 || strcmp(a, "--seed") == 0 ||
+                   strcmp(a, "--set") == 0 || strcmp(a, "--replications") == 0 ||
+                   strcmp(a, "--max-events") == 0) {
+            if (!val) {
+                fprintf(stderr, "l2sim: %s needs a value\n", a);
+                return EXIT_INPUT;
+            }
+            i++;
+            int rc = 0;
+            if (strcmp(a, "--db") == 0)
+                o->db = val;
+            else if (strcmp(a, "--set") == 0)
+                o->sets[o->nsets++] = val;
+            else if (strcmp(a, "--seed") == 0)
+                rc = parse_u64(a, val, &o->seed), o->has_seed = true;
+            else if (strcmp(a, "--replications") == 0)
+                rc = parse_u64(a, val, &o->replications);
+            else
+                rc = parse_u64(a, val, &o->max_events);
+            if (rc)
+                return rc;
+            if (strcmp(a, "--seed") == 0 && o->seed > INT64_MAX) {
+                fprintf(stderr, "l2sim: --seed: at most %lld\n", (long long)INT64_MAX);
+                return EXIT_INPUT;
+            }
+            if (strcmp(a, "--replications") == 0 && (o->replications < 1 || o->replications > 10000)) {
+                fprintf(stderr, "l2sim: --replications: between 1 and 10000\n");
+                return EXIT_INPUT;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "l2sim: unknown option '%s' (see --help)\n", a);
+            return EXIT_INPUT;
+        } else {
+            o->files[o->nfiles++] = a;
+        }
+    }
+    return 0;
+}
+
+static void opts_free(struct opts *o)
+{
+    free(o->files);
+    free(o->sets);
+}
+
+static int load(const char *file, const struct opts *o, struct scn **s)
+{
+    struct err e;
+    err_init(&e);
+    const struct scn_schema *schema = model_schema();
+    if (scn_load_file(schema, file, o->sets, o->nsets, s, &e) == 0 && run_check(*s, &e) == 0)
+        return 0;
+    fprintf(stderr, "%s\n", e.msg);
+    if (e.count > 1)
+        fprintf(stderr, "l2sim: %s: %d problems\n", file, e.count);
+    scn_free(*s);
+    *s = NULL;
+    return e.code == L2_EIO ? EXIT_RUN : EXIT_INPUT;
+}
+
+/* ---- list ---- */
+
+static void print_default(const struct scn_param *p, char *buf, size_t len)
+{
+    if (p->flags & SCN_REQUIRED)
+        snprintf(buf, len, "(required)");
+    else if (p->type == SCN_LIST)
+        snprintf(buf, len, "[]");
+    else if (!p->def || (p->flags & SCN_OPTIONAL))
+        snprintf(buf, len, "%s", p->def && p->def[0] ? p->def : "-");
+    else
+        snprintf(buf, len, "%s", p->def);
+}
+
+static void print_range(const struct scn_param *p, char *buf, size_t len)
+{
+    if (p->type == SCN_ENUM)
+        snprintf(buf, len, "%s", p->choices ? p->choices : "");
+    else if (p->min && p->max)
+        snprintf(buf, len, "%s .. %s", p->min, p->max);
+    else if (p->min)
+        snprintf(buf, len, ">= %s", p->min);
+    else if (p->max)
+        snprintf(buf, len, "<= %s", p->max);
+    else
+        buf[0] = '\0';
+}
+
+/* The markdown is also the README's scenario reference (a test keeps them equal). */
+static int cmd_list(const struct opts *o)
+{
+    const struct scn_schema *sc = model_schema();
+    char def[128], range[256];
+    if (o->markdown) {
+        printf("| scheme type | what it models |\n|---|---|\n");
+        for (size_t i = 0; model_scheme_at(i); i++)
+            printf("| `%s` | %s |\n", model_scheme_at(i)->type, model_scheme_at(i)->doc);
+        printf("\n| parameter | type | default | range | meaning |\n|---|---|---|---|---|\n");
+        for (size_t i = 0; i < sc->n; i++) {
+            const struct scn_param *p = &sc->params[i];
+            print_default(p, def, sizeof def);
+            print_range(p, range, sizeof range);
+            for (char *c = range; *c; c++)
+                if (*c == '|')
+                    *c = '/';
+            printf("| `%s` | %s | %s | %s | %s |\n", p->path, scn_type_name(p->type), def,
+                   range, p->doc);
+        }
+        return EXIT_OK;
+    }
+    printf("schemes:\n");
+    for (size_t i = 0; model_scheme_at(i); i++)
+        printf("  %-20s %s\n", model_scheme_at(i)->type, model_scheme_at(i)->doc);
+    printf("\nadversaries:\n  (none yet)\n\nparameters (path  type  default  range):\n");
+    for (size_t i = 0; i < sc->n; i++) {
+        const struct scn_param *p = &sc->params[i];
+        print_default(p, def, sizeof def);
+        print_range(p, range, sizeof range);
+        printf("  %-40s %-9s %-12s %s\n      %s\n", p->path, scn_type_name(p->type), def,
+               range, p->doc);
+    }
+    return EXIT_OK;
+}
+
+/* ---- validate ---- */
+
+static int cmd_validate(const struct opts *o)
+{
+    if (o->nfiles == 0) {
+        usage_validate(stderr);
+        return EXIT_INPUT;
+    }
+    int status = EXIT_OK;
+    for (size_t i = 0; i < o->nfiles; i++) {
+        struct scn *s;
+        int rc = load(o->files[i], o, &s);
+        if (rc) {
+            status = rc > status ? rc : status;
+            continue;
+        }
+        if (o->print) {
+            char *d = scn_dump(s);
+            fputs(d, stdout);
+            free(d);
+        }
+        if (!o->quiet)
+            printf("%s: ok\n", o->files[i]);
+        scn_free(s);
+    }
+    return status;
+}
+
+/* ---- run ---- */
+
+struct panic_ctx {
+    struct store *st;
+    int64_t       run_id;
+    double        t0;
+};
+
+static void on_panic(void *ctx, const char *msg)
+{
+    struct panic_ctx *p = ctx;
+    struct err e;
+    err_init(&e);
+    if (p->st && p->run_id)
+        store_end_run(p->st, p->run_id, "failed", msg, 0, 0, progress_wall_now() - p->t0, &e);
+    store_close(p->st);
+}
+
+static void on_progress(void *ctx, double done, uint64_t events)
+{
+    progress_update(ctx, done, events);
+}
+
+static void fmt_gwei(double wei, char *buf, size_t len)
+{
+    if (wei >= 1e17)
+        snprintf(buf, len, "%.4f ETH", wei / 1e18);
+    else if (wei >= 1e12)
+        snprintf(buf, len, "%.0f gwei", wei / 1e9);
+    else
+        snprintf(buf, len, "%.4g gwei", wei / 1e9);
+}
+
+/* The summary table: read back from the metrics table, like every other reader. */
+static void print_summary(struct store *st, int64_t run_id)
+{
+    sqlite3 *db = store_db(st);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db,
+        "SELECT s.scheme,"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='transfers'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='final'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_mean_wei'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_p50_wei'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_p95_wei'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_include_p50_s'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_include_p95_s'),"
+        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_final_p50_s')"
+        " FROM schemes s WHERE s.run_id=? ORDER BY s.rowid", -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, run_id);
+    printf("%-20s %10s %10s %14s %14s %14s %10s %10s %10s\n", "scheme", "transfers", "final",
+           "fee mean", "fee p50", "fee p95", "incl p50", "incl p95", "final p50");
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        char f1[32], f2[32], f3[32];
+        fmt_gwei(sqlite3_column_double(q, 3), f1, sizeof f1);
+        fmt_gwei(sqlite3_column_double(q, 4), f2, sizeof f2);
+        fmt_gwei(sqlite3_column_double(q, 5), f3, sizeof f3);
+        printf("%-20s %10.0f %10.0f %14s %14s %14s %9.1fs %9.1fs %9.1fs\n",
+               (const char *)sqlite3_column_text(q, 0), sqlite3_column_double(q, 1),
+               sqlite3_column_double(q, 2), f1, f2, f3, sqlite3_column_double(q, 6),
+               sqlite3_column_double(q, 7), sqlite3_column_double(q, 8));
+    }
+    sqlite3_finalize(q);
+}
+
+static int cmd_run(const struct opts *o)
+{
+    if (o->nfiles != 1) {
+        usage_run(stderr);
+        return EXIT_INPUT;
+    }
+    struct scn *s;
+    int rc = load(o->files[0], o, &s);
+    if (rc)
+        return rc;
+
+    struct err e;
+    err_init(&e);
+    struct store *st;
+    if (store_open(o->db, &st, &e) != 0) {
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+        scn_free(s);
+        return EXIT_RUN;
+    }
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    uint64_t master = o->has_seed ? o->seed : scn_uint(s, "seed");
+    uint64_t reps = o->replications ? o->replications : scn_uint(s, "replications");
+    char sha[65];
+    scn_sha256_hex(s, sha);
+    char *config = scn_dump(s);
+    size_t textlen;
+    const char *text = scn_text(s, &textlen);
+    bool tty = isatty(STDERR_FILENO) && !o->quiet;
+    int status = EXIT_OK;
+
+    for (uint64_t r = 0; r < reps && status == EXIT_OK; r++) {
+        struct store_run row = {
+            .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
+            .scenario_text = text, .scenario_sha256 = sha, .overrides = scn_overrides(s),
+            .config = config, .seed = rng_replication_seed(master, (uint32_t)r),
+            .master_seed = master, .replication = (uint32_t)r, .crypto_mode = "ed25519",
+            .duration_us = scn_int(s, "duration"),
+        };
+        int64_t run_id;
+        if (store_begin_run(st, &row, &run_id, &e) != 0) {
+            fprintf(stderr, "l2sim: %s\n", e.msg);
+            status = EXIT_RUN;
+            break;
+        }
+        struct panic_ctx pc = { st, run_id, progress_wall_now() };
+        sim_set_panic_hook(on_panic, &pc);
+        char label[96];
+        snprintf(label, sizeof label, "%s #%lld", scn_str(s, "name"), (long long)run_id);
+        struct progress *pg = progress_new(tty, label);
+        struct run_opts ro = { .seed = row.seed, .interrupt = &interrupted,
+                               .max_events = o->max_events,
+                               .progress = tty ? on_progress : NULL, .progress_ctx = pg };
+        struct run_result res;
+        run_execute(s, st, run_id, &ro, &res, &e);
+        progress_end(pg);
+        double wall = progress_wall_now() - pc.t0;
+        const char *final = res.status == RUN_COMPLETE ? "complete"
+                          : res.status == RUN_INTERRUPTED ? "interrupted" : "failed";
+        struct err e2;
+        err_init(&e2);
+        if (store_end_run(st, run_id, final, res.detail[0] ? res.detail : NULL, res.events,
+                          res.sim_end, wall, &e2) != 0) {
+            fprintf(stderr, "l2sim: %s\n", e2.msg);
+            status = EXIT_RUN;
+        } else if (res.status != RUN_COMPLETE) {
+            fprintf(stderr, "l2sim: run %lld %s: %s\n", (long long)run_id, final, res.detail);
+            status = EXIT_RUN;
+        } else if (!o->quiet) {
+            printf("run %lld: %s, seed %llu, %llu events in %.2f s wall -> %s\n",
+                   (long long)run_id, scn_str(s, "name"), (unsigned long long)row.seed,
+                   (unsigned long long)res.events, wall, o->db);
+            print_summary(st, run_id);
+        }
+        sim_set_panic_hook(NULL, NULL);
+    }
+    free(config);
+    store_close(st);
+    scn_free(s);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "l2sim: libsodium failed to initialise\n");
+        return EXIT_RUN;
+    }
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_INPUT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage_main(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("l2sim %s (%s)\n", L2SIM_VERSION, L2SIM_GIT_REV);
+        return EXIT_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(const struct opts *);
+        void (*usage)(FILE *);
+    } cmds[] = {
+        { "run", cmd_run, usage_run },
+        { "validate", cmd_validate, usage_validate },
+        { "list", cmd_list, usage_list },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cmds); i++) {
+        if (strcmp(cmd, cmds[i].name) != 0)
+            continue;
+        if (wants_help(argc - 2, argv + 2)) {
+            cmds[i].usage(stdout);
+            return EXIT_OK;
+        }
+        struct opts o;
+        int rc = parse_opts(argc - 2, argv + 2, &o);
+        if (rc == 0)
+            rc = cmds[i].fn(&o);
+        opts_free(&o);
+        return rc;
+    }
+    fprintf(stderr, "l2sim: unknown command '%s'\n", cmd);
+    usage_main(stderr);
+    return EXIT_INPUT;
+}

@@ -1,0 +1,66 @@
+/* sched.h — the deterministic event scheduler at the bottom of l2sim. It knows
+ * nothing about blockchains: models schedule handlers at integer microsecond times
+ * and the run loop calls them in (time, insertion sequence) order. */
+#ifndef L2SIM_SCHED_H
+#define L2SIM_SCHED_H
+
+#include <signal.h>
+#include "sim/units.h"
+
+struct sim;
+
+/* An event's payload is copied into the event (at most SIM_PAYLOAD_MAX bytes) and
+ * handed back, borrowed, to its handler; larger state belongs to the model and
+ * travels as a pointer. */
+#define SIM_PAYLOAD_MAX 40
+typedef void (*sim_handler)(struct sim *sim, void *ctx, const void *payload);
+
+/* Event identifiers are unique within a run; 0 is never an event. */
+typedef uint64_t sim_event_id;
+
+/* Why sim_run returned. */
+enum sim_stop {
+    SIM_STOP_DRAINED,     /* the queue is empty */
+    SIM_STOP_UNTIL,       /* the next event lies after `until` */
+    SIM_STOP_MAX_EVENTS,  /* `max_events` events ran */
+    SIM_STOP_REQUESTED,   /* sim_stop() was called or the interrupt flag was raised */
+};
+
+struct sim *sim_new(void);
+void        sim_free(struct sim *sim);
+
+/* Schedule `h(sim, ctx, payload)` at absolute time t >= sim_now(). `len` bytes of
+ * `payload` are copied (len <= SIM_PAYLOAD_MAX; payload may be NULL when len is 0).
+ * O(log n). Scheduling into the past panics naming the caller's file and line. */
+#define sim_at(sim, t, h, ctx, payload, len) \
+    sim_at_((sim), (t), (h), (ctx), (payload), (len), __FILE__, __LINE__)
+#define sim_after(sim, dt, h, ctx, payload, len) \
+    sim_at_((sim), sim_now(sim) + (dt), (h), (ctx), (payload), (len), __FILE__, __LINE__)
+sim_event_id sim_at_(struct sim *sim, sim_time t, sim_handler h, void *ctx,
+                     const void *payload, size_t len, const char *file, int line);
+
+/* Cancel a pending event. Returns false if it already ran, is running, or was
+ * cancelled. O(1); the queue entry is dropped lazily. */
+bool sim_cancel(struct sim *sim, sim_event_id id);
+
+/* Run events in (time, insertion) order until the queue drains, the next event lies
+ * after `until` (then sim_now() becomes `until`), `max_events` have run in this
+ * call (0 = no limit), or a stop is requested. May be called again to continue. */
+enum sim_stop sim_run(struct sim *sim, sim_time until, uint64_t max_events);
+
+/* Ask the running loop to return after the current event. */
+void sim_stop(struct sim *sim);
+
+/* The loop also stops when *flag becomes nonzero (set from a signal handler). */
+void sim_set_interrupt(struct sim *sim, volatile sig_atomic_t *flag);
+
+/* Called every `every` events (a power of two is cheapest) with the current time;
+ * for progress lines and wall-clock limits. May call sim_stop. */
+typedef void (*sim_tick_fn)(struct sim *sim, void *ctx);
+void sim_set_tick(struct sim *sim, sim_tick_fn fn, void *ctx, uint64_t every);
+
+sim_time sim_now(const struct sim *sim);
+uint64_t sim_events_run(const struct sim *sim);   /* events executed so far */
+size_t   sim_pending(const struct sim *sim);      /* events scheduled, not yet run */
+
+#endif

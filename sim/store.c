@@ -1,0 +1,282 @@
+/* store.c — SQLite results database: schema, run rows, batched inserts, sticky errors.
+ * Durability: WAL journal with synchronous=NORMAL. A process killed at any point
+ * leaves a consistent database (SQLite's guarantee); a run's row is committed as
+ * 'running' before its first event, so such a run never reads as complete. */
+#include "sim/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/version.h"
+
+extern const unsigned char store_schema_sql[];
+
+struct store {
+    sqlite3       *db;
+    char          *path;
+    sqlite3_stmt **stmts;
+    size_t         nstmts;
+    size_t         pending;     /* rows since the last commit */
+    bool           in_tx;
+    char          *failure;     /* first error, sticky */
+    void         (*on_error)(void *);
+    void          *on_error_ctx;
+};
+
+static int exec(struct store *st, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = err_set(e, L2_EIO, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return 0;
+}
+
+static void fail(struct store *st, const char *what)
+{
+    if (st->failure)
+        return;
+    st->failure = xasprintf("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    if (st->on_error)
+        st->on_error(st->on_error_ctx);
+}
+
+int store_open(const char *path, struct store **out, struct err *e)
+{
+    *out = NULL;
+    struct store *st = xcalloc(1, sizeof *st);
+    st->path = xstrdup(path);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        err_set(e, L2_EIO, "%s: cannot open database: %s", path,
+                st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        goto err;
+    }
+    sqlite3_busy_timeout(st->db, 5000);
+    sqlite3_extended_result_codes(st->db, 1);
+    /* A file that is not a database fails here with "file is not a database". */
+    if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", e) != 0)
+        goto err;
+    if (exec(st, "BEGIN IMMEDIATE", e) != 0)
+        goto err;
+    if (exec(st, (const char *)store_schema_sql, e) != 0) {
+        exec(st, "ROLLBACK", e);
+        goto err;
+    }
+    /* schema version: set on creation, refused if newer than this binary */
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL);
+    int version = 0;
+    if (q && sqlite3_step(q) == SQLITE_ROW)
+        version = atoi((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (version == 0) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d')",
+                 STORE_SCHEMA_VERSION);
+        if (exec(st, sql, e) != 0)
+            goto err;
+    } else if (version > STORE_SCHEMA_VERSION) {
+        err_set(e, L2_EIO, "%s: database schema version %d is newer than this l2sim's "
+                "(%d); use a newer l2sim or another file", path, version, STORE_SCHEMA_VERSION);
+        exec(st, "ROLLBACK", e);
+        goto err;
+    }
+    if (exec(st, "COMMIT", e) != 0)
+        goto err;
+    *out = st;
+    return 0;
+err:
+    store_close(st);
+    return L2_EIO;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    if (st->in_tx && !st->failure)
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    for (size_t i = 0; i < st->nstmts; i++)
+        sqlite3_finalize(st->stmts[i]);
+    free(st->stmts);
+    if (st->db)
+        sqlite3_close_v2(st->db);
+    free(st->failure);
+    free(st->path);
+    free(st);
+}
+
+sqlite3 *store_db(struct store *st) { return st->db; }
+
+sqlite3_stmt *store_prepare(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+        sim_panic("bad SQL (%s): %s", sqlite3_errmsg(st->db), sql);
+    st->stmts = xrealloc(st->stmts, (st->nstmts + 1) * sizeof *st->stmts);
+    st->stmts[st->nstmts++] = s;
+    return s;
+}
+
+static bool begin(struct store *st)
+{
+    if (st->in_tx)
+        return true;
+    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "cannot begin a transaction");
+        return false;
+    }
+    st->in_tx = true;
+    return true;
+}
+
+static bool commit(struct store *st)
+{
+    if (!st->in_tx)
+        return true;
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fail(st, "cannot commit");
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->in_tx = false;
+        return false;
+    }
+    st->in_tx = false;
+    st->pending = 0;
+    return true;
+}
+
+void store_step(struct store *st, sqlite3_stmt *stmt)
+{
+    if (st->failure || !begin(st)) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        return;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH || (rc & 0xff) == SQLITE_CONSTRAINT)
+            sim_panic("database constraint violated (%s): %s", sqlite3_errmsg(st->db),
+                      sqlite3_sql(stmt));
+        fail(st, "write failed");
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (++st->pending >= STORE_BATCH)
+        commit(st);
+}
+
+int store_commit(struct store *st, struct err *e)
+{
+    if (!st->failure)
+        commit(st);
+    if (st->failure)
+        return err_set(e, L2_EIO, "%s", st->failure);
+    return 0;
+}
+
+bool store_failed(const struct store *st, const char **why)
+{
+    if (why)
+        *why = st->failure;
+    return st->failure != NULL;
+}
+
+void store_on_error(struct store *st, void (*fn)(void *), void *ctx)
+{
+    st->on_error = fn;
+    st->on_error_ctx = ctx;
+}
+
+void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v)
+{
+    char buf[41];
+    sqlite3_bind_text(stmt, col, u128_str(v, buf), -1, SQLITE_TRANSIENT);
+}
+
+void store_bind_i128(sqlite3_stmt *stmt, int col, i128 v)
+{
+    char buf[42];
+    sqlite3_bind_text(stmt, col, i128_str(v, buf), -1, SQLITE_TRANSIENT);
+}
+
+void store_utc_now(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int store_begin_run(struct store *st, const struct store_run *r, int64_t *run_id,
+                    struct err *e)
+{
+    if (!commit(st))
+        return store_commit(st, e);
+    char now[32];
+    store_utc_now(now);
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(st->db,
+        "INSERT INTO runs(scenario_name, scenario_file, scenario_text, scenario_sha256,"
+        " overrides, config, seed, master_seed, replication, l2sim_version, git_rev,"
+        " crypto_mode, duration_us, started_at, status)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')", -1, &s, NULL);
+    if (!s)
+        return err_set(e, L2_EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    sqlite3_bind_text(s, 1, r->scenario_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, r->scenario_file, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->scenario_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, r->scenario_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, r->overrides, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, r->config, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)r->seed);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)r->master_seed);
+    sqlite3_bind_int64(s, 9, r->replication);
+    sqlite3_bind_text(s, 10, L2SIM_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, L2SIM_GIT_REV, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, r->crypto_mode, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 13, r->duration_us);
+    sqlite3_bind_text(s, 14, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return err_set(e, L2_EIO, "%s: cannot record the run: %s", st->path,
+                       sqlite3_errmsg(st->db));
+    *run_id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+int store_end_run(struct store *st, int64_t run_id, const char *status, const char *detail,
+                  uint64_t events, int64_t sim_end_us, double wall_s, struct err *e)
+{
+    commit(st);
+    if (st->failure) {
+        /* rows may be lost: the run cannot be complete, whatever the caller thought */
+        status = "failed";
+        detail = st->failure;
+    }
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(st->db, "UPDATE runs SET status=?, status_detail=?, events=?,"
+                       " sim_end_us=?, wall_s=? WHERE run_id=?", -1, &s, NULL);
+    if (!s)
+        return err_set(e, L2_EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+    if (detail)
+        sqlite3_bind_text(s, 2, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)events);
+    sqlite3_bind_int64(s, 4, sim_end_us);
+    sqlite3_bind_double(s, 5, wall_s);
+    sqlite3_bind_int64(s, 6, run_id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return err_set(e, L2_EIO, "%s: cannot record the run's status: %s", st->path,
+                       sqlite3_errmsg(st->db));
+    if (st->failure)
+        return err_set(e, L2_EIO, "%s", st->failure);
+    return 0;
+}

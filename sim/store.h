@@ -1,0 +1,61 @@
+/* store.h — the results database (SQLite). Opens or creates a database with the
+ * schema of analysis/schema.sql, records runs, and batches model inserts into
+ * transactions. Knows tables, not blockchains: models prepare their own INSERTs. */
+#ifndef L2SIM_STORE_H
+#define L2SIM_STORE_H
+
+#include <sqlite3.h>
+#include "sim/util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Open (creating if needed) the database at `path`. An unwritable path, a file that
+ * is not an l2sim database, or a newer schema is L2_EIO with a message. */
+int  store_open(const char *path, struct store **out, struct err *e);
+/* Commit what is pending and close. Safe on NULL. */
+void store_close(struct store *st);
+
+/* What a run row starts with. All strings borrowed. */
+struct store_run {
+    const char *scenario_name, *scenario_file, *scenario_text, *scenario_sha256;
+    const char *overrides, *config;
+    uint64_t    seed, master_seed;
+    uint32_t    replication;
+    const char *crypto_mode;
+    int64_t     duration_us;
+};
+
+/* Insert the run with status 'running' and commit at once, so a run killed at any
+ * later point is visible as not complete. */
+int  store_begin_run(struct store *st, const struct store_run *r, int64_t *run_id,
+                     struct err *e);
+/* Commit pending rows, then set the run's final status ('complete', 'failed',
+ * 'interrupted'), detail (may be NULL), events, simulated end and wall seconds. */
+int  store_end_run(struct store *st, int64_t run_id, const char *status, const char *detail,
+                   uint64_t events, int64_t sim_end_us, double wall_s, struct err *e);
+
+/* A prepared statement owned by the store (finalized at close). Bad SQL is a bug. */
+sqlite3_stmt *store_prepare(struct store *st, const char *sql);
+/* Execute a bound INSERT/UPDATE, reset and clear it. Rows are committed in batches
+ * of STORE_BATCH. A failure (disk full, I/O error) is sticky: this and every later
+ * call do nothing, store_failed() reports it, and the on-error hook is called once
+ * so the run can stop. */
+#define STORE_BATCH 20000
+void store_step(struct store *st, sqlite3_stmt *stmt);
+/* Commit what is pending now. Returns 0 or L2_EIO. */
+int  store_commit(struct store *st, struct err *e);
+bool store_failed(const struct store *st, const char **why);
+void store_on_error(struct store *st, void (*fn)(void *ctx), void *ctx);
+
+/* Bind helpers for the types SQLite lacks: a 128-bit amount as decimal text. */
+void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v);
+void store_bind_i128(sqlite3_stmt *stmt, int col, i128 v);
+
+sqlite3 *store_db(struct store *st);
+
+/* UTC wall-clock time as ISO 8601; the only clock the store reads. */
+void store_utc_now(char buf[32]);
+
+#endif
