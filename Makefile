@@ -14,6 +14,7 @@ PC_TEST  := cmocka
 
 CC       ?= cc
 BUILD    ?= build
+BIN      ?= l2sim
 OPT      ?= -O2
 SAN      ?=
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -42,12 +43,13 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(wildcard tests/bench_*.c)
 BENCH_BIN:= $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit scenario-tests check bench clean distclean ensure-deps
+.PHONY: all deps run test unit scenario-tests docs-check readme check bench clean ensure-deps
 all: ensure-deps
-	@$(MAKE) --no-print-directory l2sim
+	@$(MAKE) --no-print-directory $(BIN)
 
 ensure-deps:
-	@pkg-config --exists $(PC_LIBS) $(PC_TEST) 2>/dev/null || $(MAKE) --no-print-directory deps
+	@{ pkg-config --exists $(PC_LIBS) $(PC_TEST) && command -v sqlite3 && command -v gnuplot; } \
+	  >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
 
 deps:
 	@if command -v apt-get >/dev/null 2>&1; then \
@@ -64,7 +66,7 @@ deps:
 	  echo "  $(DEB_PKGS)"; exit 1; \
 	fi
 
-l2sim: $(BUILD)/sim/main.o $(BUILD)/libl2sim.a
+$(BIN): $(BUILD)/sim/main.o $(BUILD)/libl2sim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libl2sim.a: $(LIB_OBJ)
@@ -95,22 +97,35 @@ run: all
 	./l2sim run scenarios/default.yaml --db results.db
 
 test: ensure-deps
-	@$(MAKE) --no-print-directory l2sim $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit scenario-tests
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
+	@$(MAKE) --no-print-directory unit scenario-tests docs-check
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do $$t || fail=1; done; exit $$fail
 
-scenario-tests: l2sim
-	@L2SIM=./l2sim BUILD=$(BUILD) sh tests/scenario_tests.sh
+scenario-tests: $(BIN)
+	@L2SIM=./$(BIN) BUILD=$(BUILD) sh tests/scenario_tests.sh
+
+# The README's scenario reference is `l2sim list --markdown`; this keeps them equal.
+docs-check: $(BIN)
+	@./$(BIN) list --markdown > $(BUILD)/params.md
+	@sed -n '/<!-- BEGIN PARAMS -->/,/<!-- END PARAMS -->/p' README.md | sed '1d;$$d' \
+	  | diff -u - $(BUILD)/params.md \
+	  && echo "ok README scenario reference matches l2sim list" \
+	  || { echo "FAIL README scenario reference is stale: run make readme"; exit 1; }
+
+readme: all
+	@./$(BIN) list --markdown > $(BUILD)/params.md
+	@awk -v f=$(BUILD)/params.md '/<!-- BEGIN PARAMS -->/{print; while((getline l < f)>0) print l; skip=1; next} \
+	  /<!-- END PARAMS -->/{skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
 
 check: ensure-deps
-	@$(MAKE) --no-print-directory BUILD=build-san OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/l2sim OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  L2SIM_SAN=1 test
+	  test
 
 bench: ensure-deps
-	@$(MAKE) --no-print-directory l2sim $(BENCH_BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
 clean:

@@ -169,7 +169,7 @@ static const char *words_closest(const struct words *w, const char *typo)
 {
     const char *best = NULL;
     int bestd = INT_MAX;
-    int limit = (int)strlen(typo) / 3 + 1;
+    int limit = (int)strlen(typo) / 4 + 1;
     if (limit > 3)
         limit = 3;
     for (size_t i = 0; i < w->n; i++) {
@@ -508,11 +508,18 @@ static void fill_list_defaults(struct scn *s, const struct ynode *root)
         struct value *cnt = value_find(s, p->path);
         size_t n = cnt ? cnt->v.u : 0;
         char *namekey = xasprintf("%s[].name", p->path);
+        char *typekey = xasprintf("%s[].type", p->path);
         bool named = param_find(s->schema, namekey) != NULL;
+        bool typed = param_find(s->schema, typekey) != NULL;
+        free(typekey);
         for (size_t k = 0; k < n; k++) {
             char *inst = xasprintf("%s[%zu]", p->path, k);
             char *tpath = xasprintf("%s.type", inst);
             struct value *tv = value_find(s, tpath);
+            if (typed && !tv) {        /* its missing or invalid type was reported */
+                free(tpath), free(inst);
+                continue;
+            }
             char *g1 = xasprintf("%s[]", p->path);
             /* an item's name defaults to its type, so --set can say schemes[l1].x */
             if (named && tv) {
