@@ -116,7 +116,8 @@ int run_check(const struct scn *s, struct err *e)
 
 struct tick_ctx {
     const struct run_opts *o;
-    double   base, span;    /* fraction done before this world, and its share */
+    const char *world;
+    size_t   index, nworlds;
     sim_time duration;
     uint64_t events_before;
 };
@@ -124,8 +125,8 @@ struct tick_ctx {
 static void on_tick(struct sim *sim, void *ctx)
 {
     struct tick_ctx *t = ctx;
-    double f = t->base + t->span * (double)sim_now(sim) / (double)t->duration;
-    t->o->progress(t->o->progress_ctx, f, t->events_before + sim_events_run(sim));
+    t->o->progress(t->o->progress_ctx, t->world, t->index, t->nworlds, sim_now(sim),
+                   t->duration, t->events_before + sim_events_run(sim));
 }
 
 static void on_store_error(void *ctx) { sim_stop(ctx); }
@@ -157,8 +158,7 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         if (world_new(s, st, run_id, o->seed, l.w[i].name, l.w[i].first, l.w[i].count,
                       &w, e) != 0)
             return L2_EINPUT;   /* run_check passed, so this is not reached in practice */
-        struct tick_ctx t = { o, (double)i / (double)l.n, 1.0 / (double)l.n, duration,
-                              res->events };
+        struct tick_ctx t = { o, w->name, i, l.n, duration, res->events };
         if (o->progress)
             sim_set_tick(w->sim, on_tick, &t, 65536);
         sim_set_interrupt(w->sim, o->interrupt);

@@ -10,8 +10,10 @@ struct run_opts {
     uint64_t seed;                          /* this replication's seed */
     volatile sig_atomic_t *interrupt;       /* set by SIGINT/SIGTERM; may be NULL */
     uint64_t max_events;                    /* 0 = no limit */
-    /* called every ~65536 events: fraction of the run's simulated time done */
-    void   (*progress)(void *ctx, double done, uint64_t events);
+    /* called every ~65536 events: which world (of how many), its simulated time
+     * now, and events executed in the run so far */
+    void   (*progress)(void *ctx, const char *world, size_t index, size_t nworlds,
+                       sim_time now, sim_time duration, uint64_t events);
     void    *progress_ctx;
 };
 

@@ -293,9 +293,18 @@ static void on_panic(void *ctx, const char *msg)
     store_close(p->st);
 }
 
-static void on_progress(void *ctx, double done, uint64_t events)
+static void on_progress(void *ctx, const char *world, size_t index, size_t nworlds,
+                        sim_time now, sim_time duration, uint64_t events)
 {
-    progress_update(ctx, done, events);
+    char a[48], b[32], what[200];
+    long long sec = (long long)(now / SIM_SEC);
+    snprintf(a, sizeof a, "%lldd %02lld:%02lld:%02lld", sec / 86400, sec / 3600 % 24,
+             sec / 60 % 60, sec % 60);
+    unit_format_duration(duration, b, sizeof b);
+    snprintf(what, sizeof what, "world %s (%zu/%zu): %s of %s simulated", world, index + 1,
+             nworlds, a, b);
+    progress_update(ctx, ((double)index + (double)now / (double)duration) / (double)nworlds,
+                    what, events);
 }
 
 static void fmt_gwei(double wei, char *buf, size_t len)

@@ -27,7 +27,7 @@ struct progress *progress_new(bool enabled, const char *label)
     return p;
 }
 
-void progress_update(struct progress *p, double done, uint64_t events)
+void progress_update(struct progress *p, double done, const char *what, uint64_t events)
 {
     if (!p || !p->enabled)
         return;
@@ -38,8 +38,8 @@ void progress_update(struct progress *p, double done, uint64_t events)
     double el = now - p->start;
     double rate = el > 0 ? (double)events / el : 0;
     double eta = done > 0.001 ? el * (1 - done) / done : 0;
-    fprintf(stderr, "\r\033[K%s %5.1f%% simulated | %.3g events/s | ETA %.0fs", p->label,
-            100 * done, rate, eta);
+    fprintf(stderr, "\r\033[K%s %5.1f%% | %s | %.3g events/s | ETA %.0fs", p->label,
+            100 * done, what, rate, eta);
     fflush(stderr);
 }
 
