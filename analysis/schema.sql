@@ -98,3 +98,26 @@ CREATE TABLE IF NOT EXISTS metrics (
 -- Readers (report, compare, your own SQL) should start from complete runs.
 CREATE VIEW IF NOT EXISTS complete_runs AS
     SELECT * FROM runs WHERE status = 'complete';
+
+-- One row per adversary per world it acted in: what the attack cost the attacker and
+-- what it did. Amounts are decimal wei.
+CREATE TABLE IF NOT EXISTS attacks (
+    run_id            INTEGER NOT NULL REFERENCES runs(run_id),
+    world             TEXT    NOT NULL,
+    adversary         TEXT    NOT NULL,   -- its name in the scenario
+    type              TEXT    NOT NULL,   -- block_stuffing, censorship, ...
+    target            TEXT    NOT NULL,   -- a scheme's name, or 'all'
+    start_us          INTEGER NOT NULL,
+    end_us            INTEGER NOT NULL,
+    spent_wei         TEXT    NOT NULL,   -- what the attacker paid
+    value_at_risk_wei TEXT    NOT NULL,
+    value_lost_wei    TEXT    NOT NULL,
+    detected          INTEGER NOT NULL,
+    detect_us         INTEGER,            -- NULL: never detected
+    resolved_us       INTEGER,
+    blocks_affected   INTEGER NOT NULL,
+    txs_affected      INTEGER NOT NULL,
+    delay_imposed_us  INTEGER NOT NULL,   -- summed over victims' transactions
+    detail            TEXT    NOT NULL,
+    PRIMARY KEY (run_id, world, adversary)
+);

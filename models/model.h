@@ -53,6 +53,27 @@ struct scheme_ops {
     void (*destroy)(struct scheme *self);
 };
 
+/* An attack strategy. Created in every world after the L1 and the schemes (so it can
+ * find its target), before the workload. */
+struct adversary;
+struct adversary_ops {
+    const char *type;     /* "block_stuffing", ... */
+    const char *doc;
+    const struct scn_param *params;   /* rows "adversaries[TYPE].key" */
+    size_t      nparams;
+    int  (*init)(struct adversary *self, struct err *e);
+    void (*finish)(struct adversary *self);    /* record its attacks row */
+    void (*destroy)(struct adversary *self);
+};
+
+struct adversary {
+    const struct adversary_ops *ops;
+    struct world *world;
+    size_t        index;      /* position in the scenario's adversaries list */
+    const char   *name;
+    void         *state;
+};
+
 struct world {
     const char       *name;     /* "l1", "optimistic_rollup", ... or "shared" */
     struct sim       *sim;
@@ -66,6 +87,8 @@ struct world {
     struct txlog     *txlog;
     struct scheme   **schemes;
     size_t            nschemes;
+    struct adversary **adversaries;
+    size_t            nadversaries;
 };
 
 struct scheme {
@@ -92,6 +115,8 @@ void txlog_free(struct txlog *t);
 /* The registry: every scheme type and every parameter table. */
 const struct scheme_ops *model_scheme_by_type(const char *type);
 const struct scheme_ops *model_scheme_at(size_t i);   /* NULL past the end */
+const struct adversary_ops *model_adversary_by_type(const char *type);
+const struct adversary_ops *model_adversary_at(size_t i);
 const struct scn_schema *model_schema(void);          /* built once, static */
 
 #endif

@@ -3,11 +3,17 @@
  * validation, `l2sim list` and the README reference follow from the table. */
 #include <string.h>
 
+#include "models/adversary/adversary.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
 
 static const struct scheme_ops *const schemes[] = {
     &scheme_l1_ops,
+};
+
+static const struct adversary_ops *const adversaries[] = {
+    &block_stuffing_ops,
+    &censorship_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */
@@ -30,11 +36,40 @@ static const struct scn_param run_params[] = {
       "the scheme: see `l2sim list`" },
     { "schemes[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "label in results (default: the type); must be unique" },
+    { "adversaries", SCN_LIST, NULL, NULL, NULL, NULL, 0,
+      "attacks to run against the schemes, each {type: ..., its parameters}" },
+    { "adversaries[].type", SCN_ENUM, NULL, NULL, NULL, NULL, SCN_REQUIRED,
+      "the attack: see `l2sim list`" },
+    { "adversaries[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "label in results (default: the type); must be unique" },
 };
 
 const struct scheme_ops *model_scheme_at(size_t i)
 {
     return i < ARRAY_LEN(schemes) ? schemes[i] : NULL;
+}
+
+const struct adversary_ops *model_adversary_at(size_t i)
+{
+    return i < ARRAY_LEN(adversaries) ? adversaries[i] : NULL;
+}
+
+const struct adversary_ops *model_adversary_by_type(const char *type)
+{
+    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
+        if (strcmp(adversaries[i]->type, type) == 0)
+            return adversaries[i];
+    return NULL;
+}
+
+/* "a|b|c" from the types of a registry list. */
+static void join_types(char *buf, size_t len, const char *type)
+{
+    size_t used = strlen(buf);
+    SIM_ASSERT(used + strlen(type) + 2 < len);
+    if (used)
+        buf[used++] = '|';
+    strcpy(buf + used, type);
 }
 
 const struct scheme_ops *model_scheme_by_type(const char *type)
@@ -51,12 +86,14 @@ const struct scn_schema *model_schema(void)
 {
     static struct scn_schema schema;
     static struct scn_param *all;
-    static char choices[512];
+    static char choices[512], adv_choices[512];
     if (all)
         return &schema;
     size_t n = ARRAY_LEN(run_params) + l1_params_count + workload_params_count;
     for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
         n += schemes[i]->nparams;
+    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
+        n += adversaries[i]->nparams;
     all = xcalloc(n, sizeof *all);
     size_t k = 0;
     for (size_t i = 0; i < ARRAY_LEN(run_params); i++)
@@ -68,15 +105,19 @@ const struct scn_schema *model_schema(void)
     for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
         for (size_t j = 0; j < schemes[i]->nparams; j++)
             all[k++] = schemes[i]->params[j];
-        size_t used = strlen(choices);
-        SIM_ASSERT(used + strlen(schemes[i]->type) + 2 < sizeof choices);
-        if (used)
-            choices[used++] = '|';
-        strcpy(choices + used, schemes[i]->type);
+        join_types(choices, sizeof choices, schemes[i]->type);
     }
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++) {
+        for (size_t j = 0; j < adversaries[i]->nparams; j++)
+            all[k++] = adversaries[i]->params[j];
+        join_types(adv_choices, sizeof adv_choices, adversaries[i]->type);
+    }
+    for (size_t i = 0; i < k; i++) {
         if (strcmp(all[i].path, "schemes[].type") == 0)
             all[i].choices = choices;
+        if (strcmp(all[i].path, "adversaries[].type") == 0)
+            all[i].choices = adv_choices;
+    }
     schema.params = all;
     schema.n = k;
     return &schema;

@@ -14,6 +14,13 @@ static void world_free(struct world *w)
 {
     if (!w)
         return;
+    for (size_t i = 0; i < w->nadversaries; i++) {
+        struct adversary *a = w->adversaries[i];
+        if (a->ops->destroy)
+            a->ops->destroy(a);
+        free(a);
+    }
+    free(w->adversaries);
     for (size_t i = 0; i < w->nschemes; i++) {
         struct scheme *sc = w->schemes[i];
         if (sc->ops->destroy)
@@ -56,6 +63,20 @@ static int world_new(const struct scn *s, struct store *st, int64_t run_id, uint
         if (sc->ops->init(sc, e) != 0)
             goto fail;
     }
+    /* adversaries after the schemes they target, in every world alike */
+    size_t na = scn_count(s, "adversaries");
+    w->adversaries = xcalloc(na ? na : 1, sizeof *w->adversaries);
+    for (size_t i = 0; i < na; i++) {
+        struct adversary *a = xcalloc(1, sizeof *a);
+        a->world = w;
+        a->index = i;
+        a->name = scn_str(s, "adversaries[%zu].name", i);
+        a->ops = model_adversary_by_type(scn_str(s, "adversaries[%zu].type", i));
+        SIM_ASSERT(a->ops);
+        w->adversaries[w->nadversaries++] = a;
+        if (a->ops->init(a, e) != 0)
+            goto fail;
+    }
     /* the workload last: its first arrival must find every scheme ready */
     if (workload_new(w, &w->workload, e) != 0)
         goto fail;
@@ -76,11 +97,11 @@ static int layout_of(const struct scn *s, struct layout *l, struct err *e)
 {
     size_t ns = scn_count(s, "schemes");
     if (ns == 0)
-        return err_set(e, L2_EINPUT, "%s: no schemes: add at least one, e.g. "
-                       "schemes: [{type: l1}]", scn_file(s));
+        return scn_error_at(s, e, "schemes", "no schemes: add at least one, e.g. "
+                            "schemes: [{type: l1}]");
     if (ns > ARRAY_LEN(l->w))
-        return err_set(e, L2_EINPUT, "%s: %zu schemes; at most %zu per scenario",
-                       scn_file(s), ns, ARRAY_LEN(l->w));
+        return scn_error_at(s, e, "schemes", "%zu schemes; at most %zu per scenario", ns,
+                            ARRAY_LEN(l->w));
     l->n = 0;
     if (scn_bool(s, "shared_l1")) {
         l->w[l->n].name = "shared", l->w[l->n].first = 0, l->w[l->n].count = ns;
@@ -185,6 +206,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         } else {
             for (size_t k = 0; k < w->nschemes; k++)
                 w->schemes[k]->ops->finish(w->schemes[k]);
+            for (size_t k = 0; k < w->nadversaries; k++)
+                w->adversaries[k]->ops->finish(w->adversaries[k]);
         }
         world_free(w);
     }

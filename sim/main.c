@@ -220,6 +220,9 @@ static int cmd_list(const struct opts *o)
         printf("| scheme type | what it models |\n|---|---|\n");
         for (size_t i = 0; model_scheme_at(i); i++)
             printf("| `%s` | %s |\n", model_scheme_at(i)->type, model_scheme_at(i)->doc);
+        printf("\n| adversary type | what it does |\n|---|---|\n");
+        for (size_t i = 0; model_adversary_at(i); i++)
+            printf("| `%s` | %s |\n", model_adversary_at(i)->type, model_adversary_at(i)->doc);
         printf("\n| parameter | type | default | range | meaning |\n|---|---|---|---|---|\n");
         for (size_t i = 0; i < sc->n; i++) {
             const struct scn_param *p = &sc->params[i];
@@ -236,7 +239,10 @@ static int cmd_list(const struct opts *o)
     printf("schemes:\n");
     for (size_t i = 0; model_scheme_at(i); i++)
         printf("  %-20s %s\n", model_scheme_at(i)->type, model_scheme_at(i)->doc);
-    printf("\nadversaries:\n  (none yet)\n\nparameters (path  type  default  range):\n");
+    printf("\nadversaries:\n");
+    for (size_t i = 0; model_adversary_at(i); i++)
+        printf("  %-20s %s\n", model_adversary_at(i)->type, model_adversary_at(i)->doc);
+    printf("\nparameters (path  type  default  range):\n");
     for (size_t i = 0; i < sc->n; i++) {
         const struct scn_param *p = &sc->params[i];
         print_default(p, def, sizeof def);

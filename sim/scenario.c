@@ -14,6 +14,11 @@
 
 enum origin { FROM_DEFAULT, FROM_FILE, FROM_SET };
 
+struct mark {
+    char *path;
+    int   line, col;
+};
+
 struct value {
     char                   *path;   /* instance path: "l1.slot", "schemes[1].da" */
     const struct scn_param *p;
@@ -40,7 +45,13 @@ struct scn {
     uint8_t       sha256[32];
     struct value *vals;
     size_t        n, cap;
-    bool          sorted;
+    size_t       *index;      /* open addressing on path -> 1 + position in vals */
+    size_t        indexcap;
+    int           root_line, root_col;
+    struct mark  *marks;      /* where each list item starts, for messages */
+    size_t        nmarks;
+    char        **failed;     /* paths whose given value was rejected (no "missing" too) */
+    size_t        nfailed;
     char         *overrides;
     struct err   *e;          /* while loading */
     const char   *set_arg;    /* while applying one --set: the argument, for messages */
@@ -205,23 +216,76 @@ static void words_join(const struct words *w, char *buf, size_t len)
 
 /* ---- values ---- */
 
-static struct value *value_find(const struct scn *s, const char *path);
+static uint64_t fnv1a(const char *p)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+    return h;
+}
+
+/* Rebuild the path index over vals. O(n). */
+static void index_rebuild(struct scn *s)
+{
+    size_t cap = 64;
+    while (cap < 2 * s->n + 2)
+        cap *= 2;
+    free(s->index);
+    s->index = xcalloc(cap, sizeof *s->index);
+    s->indexcap = cap;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t j = fnv1a(s->vals[i].path) & (cap - 1);
+        while (s->index[j])
+            j = (j + 1) & (cap - 1);
+        s->index[j] = i + 1;
+    }
+}
+
+/* The value at instance path, or NULL. O(1) expected. */
+static struct value *value_find(const struct scn *s, const char *path)
+{
+    if (!s->indexcap)
+        return NULL;
+    for (size_t j = fnv1a(path) & (s->indexcap - 1); s->index[j];
+         j = (j + 1) & (s->indexcap - 1))
+        if (strcmp(s->vals[s->index[j] - 1].path, path) == 0)
+            return &s->vals[s->index[j] - 1];
+    return NULL;
+}
 
 static int cmp_value_path(const void *a, const void *b)
 {
     return strcmp(((const struct value *)a)->path, ((const struct value *)b)->path);
 }
 
-static struct value *value_find(const struct scn *s, const char *path)
+static void mark_add(struct scn *s, const char *path, int line, int col)
 {
-    if (s->sorted) {
-        struct value key = { .path = (char *)(uintptr_t)path };
-        return bsearch(&key, s->vals, s->n, sizeof *s->vals, cmp_value_path);
-    }
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->vals[i].path, path) == 0)
-            return &s->vals[i];
+    if ((s->nmarks & (s->nmarks - 1)) == 0)
+        s->marks = xrealloc(s->marks, (s->nmarks ? 2 * s->nmarks : 4) * sizeof *s->marks);
+    s->marks[s->nmarks++] = (struct mark){ xstrdup(path), line, col };
+}
+
+static const struct mark *mark_find(const struct scn *s, const char *path)
+{
+    for (size_t i = 0; i < s->nmarks; i++)
+        if (strcmp(s->marks[i].path, path) == 0)
+            return &s->marks[i];
     return NULL;
+}
+
+static void failed_add(struct scn *s, const char *path)
+{
+    if ((s->nfailed & (s->nfailed - 1)) == 0)
+        s->failed = xrealloc(s->failed, (s->nfailed ? 2 * s->nfailed : 4) * sizeof *s->failed);
+    s->failed[s->nfailed++] = xstrdup(path);
+}
+
+static bool failed_has(const struct scn *s, const char *path)
+{
+    for (size_t i = 0; i < s->nfailed; i++)
+        if (strcmp(s->failed[i], path) == 0)
+            return true;
+    return false;
 }
 
 /* Parse `text` as parameter p's type into out; on failure write why. */
@@ -300,6 +364,8 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
 {
     struct value v = { .p = p, .line = line, .col = col, .origin = origin };
     char why[UNIT_WHY_MAX] = "";
+    if (text[0] == '\0' || parse_typed(p, text, &v, why) != 0)
+        failed_add(s, path);
     if (text[0] == '\0')
         return fail_at(s, line, col, "%s: missing value (expected %s)", path,
                        type_example(p->type));
@@ -309,11 +375,15 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
         struct value bound = { .p = p };
         char bwhy[UNIT_WHY_MAX];
         if (p->min && parse_typed(p, p->min, &bound, bwhy) == 0 &&
-            cmp_typed(p->type, &v, &bound) < 0)
+            cmp_typed(p->type, &v, &bound) < 0) {
+            failed_add(s, path);
             return fail_at(s, line, col, "%s: %s is below the minimum %s", path, text, p->min);
+        }
         if (p->max && parse_typed(p, p->max, &bound, bwhy) == 0 &&
-            cmp_typed(p->type, &v, &bound) > 0)
+            cmp_typed(p->type, &v, &bound) > 0) {
+            failed_add(s, path);
             return fail_at(s, line, col, "%s: %s is above the maximum %s", path, text, p->max);
+        }
     }
     struct value *old = value_find(s, path);
     if (!old) {
@@ -323,6 +393,14 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
         }
         old = &s->vals[s->n++];
         old->path = xstrdup(path);
+        if (2 * s->n + 2 > s->indexcap) {
+            index_rebuild(s);
+        } else {
+            size_t j = fnv1a(path) & (s->indexcap - 1);
+            while (s->index[j])
+                j = (j + 1) & (s->indexcap - 1);
+            s->index[j] = s->n;
+        }
     } else {
         free(old->text);
         free(old->resolved);
@@ -334,7 +412,6 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
     old->resolved = NULL;
     if (p->type == SCN_PATH)
         old->resolved = text[0] == '/' ? xstrdup(text) : xasprintf("%s%s", s->dir, text);
-    s->sorted = false;
     return 0;
 }
 
@@ -368,6 +445,7 @@ static void walk_list(struct scn *s, const struct scn_param *p, const struct yno
     for (size_t i = 0; i < seq->n; i++) {
         const struct ynode *item = seq->vals[i];
         char *ii = xasprintf("%s[%zu]", inst, i);
+        mark_add(s, ii, item->line, item->col);
         if (item->kind != YNODE_MAP) {
             fail_at(s, item->line, item->col, "%s: each item must be a mapping "
                     "(key: value), got %s", ii, ytree_describe(item, buf, sizeof buf));
@@ -383,7 +461,7 @@ static void walk_list(struct scn *s, const struct scn_param *p, const struct yno
                 free(ii);
                 continue;
             }
-            if (t->kind != YNODE_SCALAR) {
+            if (t->kind != YNODE_SCALAR || (t->text[0] == '\0' && !t->quoted)) {
                 fail_at(s, t->line, t->col, "%s.type: expected one of %s, got %s", ii,
                         tp->choices, ytree_describe(t, buf, sizeof buf));
                 free(ii);
@@ -486,9 +564,10 @@ static void fill_defaults(struct scn *s, const char *g, const char *inst, int li
             rest = p->path + gl + 1;
         }
         char *ip = join(inst, rest);
-        if (!value_find(s, ip)) {
+        if (!value_find(s, ip) && !failed_has(s, ip)) {
             if (p->flags & SCN_REQUIRED)
-                fail_at(s, line, col, "%s: missing required key '%s'", inst[0] ? inst : "scenario", rest);
+                fail_at(s, line, col, "%s: missing required key '%s'",
+                        inst[0] ? inst : "scenario", rest);
             else if (p->type == SCN_LIST) {
                 set_value(s, p, ip, "list", 0, 0, FROM_DEFAULT);
                 value_find(s, ip)->v.u = 0;
@@ -499,7 +578,7 @@ static void fill_defaults(struct scn *s, const char *g, const char *inst, int li
     }
 }
 
-static void fill_list_defaults(struct scn *s, const struct ynode *root)
+static void fill_list_defaults(struct scn *s)
 {
     for (size_t i = 0; i < s->schema->n; i++) {
         const struct scn_param *p = &s->schema->params[i];
@@ -509,48 +588,92 @@ static void fill_list_defaults(struct scn *s, const struct ynode *root)
         size_t n = cnt ? cnt->v.u : 0;
         char *namekey = xasprintf("%s[].name", p->path);
         char *typekey = xasprintf("%s[].type", p->path);
-        bool named = param_find(s->schema, namekey) != NULL;
+        const struct scn_param *namep = param_find(s->schema, namekey);
         bool typed = param_find(s->schema, typekey) != NULL;
-        free(typekey);
+        char *g1 = xasprintf("%s[]", p->path);
         for (size_t k = 0; k < n; k++) {
             char *inst = xasprintf("%s[%zu]", p->path, k);
             char *tpath = xasprintf("%s.type", inst);
             struct value *tv = value_find(s, tpath);
+            const struct mark *m = mark_find(s, inst);
+            int line = m ? m->line : 0, col = m ? m->col : 0;
             if (typed && !tv) {        /* its missing or invalid type was reported */
                 free(tpath), free(inst);
                 continue;
             }
-            char *g1 = xasprintf("%s[]", p->path);
-            /* an item's name defaults to its type, so --set can say schemes[l1].x */
-            if (named && tv) {
+            /* an item's name defaults to its type (and points there in messages), so
+             * results and --set can say schemes[l1] */
+            if (namep && tv) {
                 char *npath = xasprintf("%s.name", inst);
-                if (!value_find(s, npath))
-                    set_value(s, param_find(s->schema, namekey), npath, tv->text, 0, 0,
-                              FROM_DEFAULT);
+                if (!value_find(s, npath) && !failed_has(s, npath)) {
+                    set_value(s, namep, npath, tv->text, 0, 0, FROM_DEFAULT);
+                    struct value *nv = value_find(s, npath);
+                    nv->line = tv->line, nv->col = tv->col;
+                }
                 free(npath);
             }
-            int line = tv ? tv->line : root->line, col = tv ? tv->col : root->col;
             fill_defaults(s, g1, inst, line, col);
             if (tv) {
                 char *g2 = xasprintf("%s[%s]", p->path, tv->text);
                 fill_defaults(s, g2, inst, line, col);
                 free(g2);
             }
-            free(g1), free(tpath), free(inst);
+            free(tpath), free(inst);
         }
-        /* names must be unique: they are how results and --set refer to items */
-        for (size_t a = 0; named && a < n; a++)
-            for (size_t b = a + 1; b < n; b++) {
-                char *pa = xasprintf("%s[%zu].name", p->path, a);
-                char *pb = xasprintf("%s[%zu].name", p->path, b);
-                struct value *va = value_find(s, pa), *vb = value_find(s, pb);
-                if (va && vb && strcmp(va->text, vb->text) == 0)
-                    fail_at(s, vb->line ? vb->line : 0, vb->col,
-                            "%s: two items named '%s' (items %zu and %zu); give each a "
-                            "distinct 'name'", p->path, va->text, a, b);
-                free(pa), free(pb);
-            }
+        free(g1), free(namekey), free(typekey);
+    }
+}
+
+/* A problem with a value, located by where the value came from. */
+__attribute__((format(printf, 3, 4)))
+static void fail_value(struct scn *s, const struct value *v, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (v->origin == FROM_SET)
+        err_set(s->e, L2_EINPUT, "--set %s=%s: %s", v->path, v->text, msg);
+    else
+        fail_at(s, v->line, v->col, "%s", msg);
+}
+
+static int cmp_value_text(const void *a, const void *b)
+{
+    const struct value *x = *(const struct value *const *)a, *y = *(const struct value *const *)b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : strcmp(x->path, y->path);
+}
+
+/* Item names must be unique (they name results and --set targets). Checked after
+ * the overrides, which may rename. O(n log n). */
+static void check_unique_names(struct scn *s)
+{
+    for (size_t i = 0; i < s->schema->n; i++) {
+        const struct scn_param *p = &s->schema->params[i];
+        char *namekey = xasprintf("%s[].name", p->path);
+        bool named = p->type == SCN_LIST && param_find(s->schema, namekey);
         free(namekey);
+        struct value *cnt = named ? value_find(s, p->path) : NULL;
+        if (!cnt || cnt->v.u < 2)
+            continue;
+        struct value **v = xcalloc(cnt->v.u, sizeof *v);
+        size_t n = 0;
+        for (size_t k = 0; k < cnt->v.u; k++) {
+            char *np = xasprintf("%s[%zu].name", p->path, k);
+            if ((v[n] = value_find(s, np)))
+                n++;
+            free(np);
+        }
+        qsort(v, n, sizeof *v, cmp_value_text);
+        for (size_t k = 1; k < n; k++)
+            if (strcmp(v[k - 1]->text, v[k]->text) == 0) {
+                const struct value *later = strcmp(v[k - 1]->path, v[k]->path) < 0 ? v[k] : v[k - 1];
+                fail_value(s, later, "%s: two items named '%s'; give each a distinct 'name'",
+                           p->path, v[k]->text);
+            }
+        free(v);
     }
 }
 
@@ -713,6 +836,13 @@ void scn_free(struct scn *s)
         free(s->vals[i].resolved);
     }
     free(s->vals);
+    free(s->index);
+    for (size_t i = 0; i < s->nmarks; i++)
+        free(s->marks[i].path);
+    free(s->marks);
+    for (size_t i = 0; i < s->nfailed; i++)
+        free(s->failed[i]);
+    free(s->failed);
     free(s->file);
     free(s->dir);
     free(s->text);
@@ -750,15 +880,18 @@ int scn_load_text(const struct scn_schema *schema, const char *name, const char 
                 "(key: value), not %s", ytree_describe(root, buf, sizeof buf));
         goto fail;
     }
+    s->root_line = root->line, s->root_col = root->col;
     walk_map(s, root, "", NULL, "");
     fill_defaults(s, "", "", root->line, root->col);
-    fill_list_defaults(s, root);
+    fill_list_defaults(s);
     if (e->count == before)
         apply_sets(s, sets, nset);
+    if (e->count == before)
+        check_unique_names(s);
     if (e->count != before)
         goto fail;
-    qsort(s->vals, s->n, sizeof *s->vals, cmp_value_path);
-    s->sorted = true;
+    qsort(s->vals, s->n, sizeof *s->vals, cmp_value_path);   /* for scn_dump */
+    index_rebuild(s);
     s->e = NULL;
     ytree_free(root);
     *out = s;
@@ -819,6 +952,7 @@ int scn_schema_check(const struct scn_schema *sc, struct err *e)
 
 /* ---- getters ---- */
 
+__attribute__((format(printf, 6, 0)))
 static const struct value *get(const struct scn *s, enum scn_type want1, enum scn_type want2,
                                enum scn_type want3, bool may_lack, const char *fmt,
                                va_list ap)
@@ -889,7 +1023,10 @@ int scn_error_at(const struct scn *s, struct err *e, const char *path, const cha
         return err_set(e, L2_EINPUT, "%s:%d:%d: %s: %s", s->file, v->line, v->col, path, msg);
     if (v && v->origin == FROM_SET)
         return err_set(e, L2_EINPUT, "--set %s=%s: %s", path, v->text, msg);
-    return err_set(e, L2_EINPUT, "%s: %s: %s", s->file, path, msg);
+    if (v && v->line > 0)         /* a default that takes its position from a neighbour */
+        return err_set(e, L2_EINPUT, "%s:%d:%d: %s: %s", s->file, v->line, v->col, path, msg);
+    return err_set(e, L2_EINPUT, "%s:%d:%d: %s: %s", s->file, s->root_line, s->root_col,
+                   path, msg);
 }
 
 const char *scn_file(const struct scn *s) { return s->file; }

@@ -40,7 +40,12 @@ static void fail(struct store *st, const char *what)
 {
     if (st->failure)
         return;
-    st->failure = xasprintf("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    int sys = sqlite3_system_errno(st->db);
+    if (sys)
+        st->failure = xasprintf("%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db),
+                                strerror(sys));
+    else
+        st->failure = xasprintf("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
     if (st->on_error)
         st->on_error(st->on_error_ctx);
 }

@@ -176,7 +176,16 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
             n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
             break;
         case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT: {
+            const yaml_char_t *tag = ev.type == YAML_MAPPING_START_EVENT
+                ? ev.data.mapping_start.tag : ev.data.sequence_start.tag;
+            int implicit = ev.type == YAML_MAPPING_START_EVENT
+                ? ev.data.mapping_start.implicit : ev.data.sequence_start.implicit;
+            if (tag && !implicit) {
+                rc = err_set(e, L2_EINPUT, "%s:%d:%d: YAML tags (%s) are not supported in "
+                             "scenarios", name, line, col, (const char *)tag);
+                break;
+            }
             if (depth == YTREE_MAX_DEPTH) {
                 rc = err_set(e, L2_EINPUT, "%s:%d:%d: nesting deeper than %d levels", name,
                              line, col, YTREE_MAX_DEPTH);
@@ -184,6 +193,7 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
             }
             n = node_new(ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ, m);
             break;
+        }
         case YAML_MAPPING_END_EVENT:
         case YAML_SEQUENCE_END_EVENT:
             n = stack[--depth];           /* completed: attach below as a value */

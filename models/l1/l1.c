@@ -1,10 +1,11 @@
 /* l1.c — the Layer 1 chain of one world (see l1.h).
  *
- * Each slot: draw the background transactions that arrived since the last slot, drop
- * the ones whose senders ran out of patience, build the block (highest effective tip
- * first, each sender's transactions in order, as go-ethereum's miner does), pay and
- * notify the included, then advance the base fee (EIP-1559) and the excess blob gas
- * (EIP-4844 / EIP-7918) with the exact integer rules of fee_market.c. */
+ * Each slot: the background transactions that arrived since the last slot join the
+ * pool (models/l1/mempool.c), the impatient leave, waiting senders bump their fees,
+ * then the proposer builds the block (or misses the slot), the included pay exactly
+ * what EIP-1559 and EIP-4844 say and hear back, and the base fee and excess blob gas
+ * advance by the integer rules of fee_market.c. With a trace, each block's usage
+ * comes from the trace instead of generated demand (trace.h). */
 #include "models/l1/l1.h"
 
 #include <gsl/gsl_randist.h>
@@ -13,42 +14,32 @@
 #include <string.h>
 
 #include "models/l1/fee_market.h"
+#include "models/l1/mempool.h"
+#include "models/l1/trace.h"
 #include "sim/rng.h"
 
 enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2 };
-
-/* A transaction waiting in the mempool. */
-struct ptx {
-    uint64_t  seq;              /* submission order: the builder's tie-break */
-    uint64_t  gas;
-    uint32_t  blobs;
-    uint64_t  max_fee, max_prio, max_blob_fee;
-    sim_time  deadline;         /* the sender leaves after this (background only) */
-    struct l1_callbacks cb;     /* cb.included == NULL for background */
-    struct ptx *next;           /* next in the sender's queue */
-    struct sender *sender;      /* NULL for background (one transaction per sender) */
-    struct ptx *fprev, *fnext;  /* in l1->awaiting_final while its finality event pends */
-    struct l1_receipt receipt;
-};
-
-struct sender {
-    uint64_t    id;
-    struct ptx *head, *tail;
-    size_t      active_pos;     /* index in l1->active, or SIZE_MAX */
-};
+#define FEE_HISTORY 20            /* blocks of tips kept for percentile bidding */
+#define MAX_HOOKS   8
 
 struct spike { sim_time at, until; double multiplier; };
+
+struct tips {                     /* one block's included effective tips, ascending */
+    uint64_t *v;
+    size_t    n, cap;
+};
 
 struct l1 {
     struct world *w;
     const struct fm_fork *fork;
     struct fm_eip1559_params eip1559;
     struct fm_blob_params blob;
-    bool      eip7918, eip7623;
+    bool      eip7623;
     sim_time  slot;
     uint64_t  gas_limit;
     uint64_t  finality_depth;
     double    missed_slot;
+    struct l1_trace *trace;       /* NULL: generated demand */
 
     /* background demand */
     double    rate_per_slot;
@@ -57,25 +48,22 @@ struct l1 {
     struct spike *spikes;
     size_t    nspikes;
     double    blob_rate_per_slot;
+    uint64_t  next_bg_sender;
 
     gsl_rng  *r_missed, *r_demand, *r_blobs;
 
-    /* chain state: the next block's prices */
+    /* the next block's prices */
     uint64_t  height;
     uint64_t  base_fee;
     uint64_t  excess_blob_gas;
     u128      blob_base_fee;
 
-    /* mempool */
     uint64_t  seq;
-    struct ptx **bg;            /* background transactions, in arrival order */
-    size_t    nbg, capbg;
-    struct sender **active;     /* senders with queued transactions */
-    size_t    nactive, capactive;
-    struct sender **map;        /* open addressing on sender id */
-    size_t    mapcap, mapn;
-
-    struct ptx *awaiting_final; /* included, finality event scheduled */
+    struct mempool *pool;
+    struct mp_tx   *awaiting_final;   /* included, finality event pending */
+    struct tips     history[FEE_HISTORY];
+    struct l1_builder_hook hooks[MAX_HOOKS];
+    size_t    nhooks;
 
     struct l1_totals totals;
     sqlite3_stmt *ins_block;
@@ -99,7 +87,9 @@ const struct scn_param l1_params[] = {
     { "l1.finality_depth", SCN_UINT, "64", "1", "100000", NULL, 0,
       "slots after inclusion until a block is final (2 epochs of 32 slots)" },
     { "l1.missed_slot", SCN_FRACTION, "1%", "0", "0.9", NULL, 0,
-      "probability that a slot's proposer produces no block" },
+      "probability that a slot's proposer produces no block (ignored with a trace)" },
+    { "l1.mempool.max_txs", SCN_UINT, "6144", "1", "10000000", NULL, 0,
+      "pool capacity; when full the cheapest is evicted (go-ethereum: 5120 pending + 1024 queued)" },
     { "l1.blobs.target", SCN_UINT, NULL, "0", "1000", NULL, SCN_OPTIONAL,
       "target blobs per block; default: the fork preset's (prague: 6)" },
     { "l1.blobs.max", SCN_UINT, NULL, "0", "1000", NULL, SCN_OPTIONAL,
@@ -110,6 +100,8 @@ const struct scn_param l1_params[] = {
       "excess blob gas of the first block" },
     { "l1.blobs.demand", SCN_RATE, "4/block", NULL, NULL, NULL, 0,
       "background blobs (other rollups) offered per block, Poisson" },
+    { "l1.demand.trace", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "CSV of real blocks (gas_limit, gas_used, blob_gas_used) replayed instead of generated demand" },
     { "l1.demand.rate", SCN_RATE, "300/block", NULL, NULL, NULL, 0,
       "background transactions arriving per slot (or per unit of time), Poisson" },
     { "l1.demand.gas.median", SCN_GAS, "60000", "21000", "30M", NULL, 0,
@@ -137,111 +129,91 @@ const struct scn_param l1_params[] = {
 };
 const size_t l1_params_count = ARRAY_LEN(l1_params);
 
-/* ---- sender map (open addressing, linear probing; never iterated) ---- */
+/* ---- fees ---- */
 
-static size_t hash64(uint64_t x)
+static uint64_t sat64(u128 v) { return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v; }
+
+/* eth_feeHistory-style suggestion: mean over the recent blocks that had
+ * transactions of their pct-th percentile tip (nearest rank). */
+static uint64_t tip_percentile(const struct l1 *l1, uint32_t pct)
 {
-    x ^= x >> 33, x *= 0xff51afd7ed558ccdull, x ^= x >> 33;
-    return (size_t)x;
+    u128 sum = 0;
+    uint64_t blocks = 0;
+    for (size_t i = 0; i < FEE_HISTORY; i++) {
+        const struct tips *t = &l1->history[i];
+        if (t->n == 0)
+            continue;
+        size_t rank = ((size_t)pct * t->n + 99) / 100;
+        sum += t->v[rank ? rank - 1 : 0];
+        blocks++;
+    }
+    return blocks ? (uint64_t)(sum / blocks) : 0;
 }
 
-static struct sender *sender_get(struct l1 *l1, uint64_t id)
+static void apply_policy(const struct l1 *l1, const struct l1_fee_policy *fp, struct mp_tx *p)
 {
-    if (2 * (l1->mapn + 1) > l1->mapcap) {
-        size_t cap = l1->mapcap ? 2 * l1->mapcap : 1024;
-        struct sender **m = xcalloc(cap, sizeof *m);
-        for (size_t i = 0; i < l1->mapcap; i++)
-            if (l1->map[i]) {
-                size_t j = hash64(l1->map[i]->id) & (cap - 1);
-                while (m[j])
-                    j = (j + 1) & (cap - 1);
-                m[j] = l1->map[i];
-            }
-        free(l1->map);
-        l1->map = m;
-        l1->mapcap = cap;
+    uint64_t tip = fp->kind == L1_FEE_PERCENTILE ? tip_percentile(l1, fp->percentile) : fp->tip;
+    if (fp->kind == L1_FEE_FIXED) {
+        p->max_fee = fp->max_fee;
+    } else {
+        u128 m = (u128)l1->base_fee * fp->mult_pct / 100 + tip;
+        if (fp->cap && m > fp->cap)
+            m = fp->cap;
+        p->max_fee = sat64(m);
     }
-    size_t j = hash64(id) & (l1->mapcap - 1);
-    while (l1->map[j]) {
-        if (l1->map[j]->id == id)
-            return l1->map[j];
-        j = (j + 1) & (l1->mapcap - 1);
-    }
-    struct sender *s = xcalloc(1, sizeof *s);
-    s->id = id;
-    s->active_pos = SIZE_MAX;
-    l1->map[j] = s;
-    l1->mapn++;
-    return s;
-}
-
-static void active_add(struct l1 *l1, struct sender *s)
-{
-    if (l1->nactive == l1->capactive) {
-        l1->capactive = l1->capactive ? 2 * l1->capactive : 256;
-        l1->active = xrealloc(l1->active, l1->capactive * sizeof *l1->active);
-    }
-    s->active_pos = l1->nactive;
-    l1->active[l1->nactive++] = s;
-}
-
-/* O(1) swap-remove. Order of `active` never reaches results: the builder's heap
- * orders candidates by (tip, seq), a total order. */
-static void active_remove(struct l1 *l1, struct sender *s)
-{
-    struct sender *last = l1->active[--l1->nactive];
-    l1->active[s->active_pos] = last;
-    last->active_pos = s->active_pos;
-    s->active_pos = SIZE_MAX;
+    p->max_prio = tip < p->max_fee ? tip : p->max_fee;
+    p->max_blob_fee = fp->max_fee_per_blob_gas ? fp->max_fee_per_blob_gas
+                                               : sat64(l1->blob_base_fee * 2);
 }
 
 /* ---- submission ---- */
 
-static uint64_t blob_fee_default(const struct l1 *l1)
+static void drop(struct l1 *l1, struct mp_tx *p, const char *why)
 {
-    u128 f = l1->blob_base_fee * 2;
-    return f > UINT64_MAX ? UINT64_MAX : (uint64_t)f;
+    l1->totals.dropped++;
+    if (p->cb.dropped)
+        p->cb.dropped(p->cb.ctx, why);
+    free(p);
+}
+
+static void pool_add(struct l1 *l1, struct mp_tx *p)
+{
+    struct mp_tx **evicted = NULL;
+    size_t nev = 0;
+    if (!mp_add(l1->pool, p, &evicted, &nev))
+        drop(l1, p, "refused: the pool is full and the transaction is the cheapest");
+    for (size_t i = 0; i < nev; i++)
+        drop(l1, evicted[i], "evicted: the pool is full");
+    free(evicted);
 }
 
 void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                const struct l1_callbacks *cb)
 {
-    struct ptx *p = xcalloc(1, sizeof *p);
+    struct mp_tx *p = xcalloc(1, sizeof *p);
     p->seq = ++l1->seq;
+    p->sender_id = tx->sender;
     p->gas = tx->gas;
     p->blobs = tx->blobs;
-    p->max_prio = fee->tip;
-    if (fee->kind == L1_FEE_FIXED) {
-        p->max_fee = fee->max_fee;
-    } else {
-        u128 m = (u128)l1->base_fee * fee->mult_pct / 100 + fee->tip;
-        if (fee->cap && m > fee->cap)
-            m = fee->cap;
-        p->max_fee = m > UINT64_MAX ? UINT64_MAX : (uint64_t)m;
-    }
-    if (p->max_prio > p->max_fee)
-        p->max_prio = p->max_fee;
-    p->max_blob_fee = fee->max_fee_per_blob_gas ? fee->max_fee_per_blob_gas
-                                                : blob_fee_default(l1);
-    p->deadline = INT64_MAX;
+    p->origin = tx->origin;
+    p->deadline = tx->deadline ? tx->deadline : INT64_MAX;
+    p->policy = *fee;
     p->cb = *cb;
-    if (tx->gas > l1->gas_limit || tx->blobs > l1->blob.max) {
-        if (cb->dropped)
-            cb->dropped(cb->ctx, "transaction exceeds the block's gas or blob limit");
-        free(p);
-        l1->totals.dropped++;
-        return;
-    }
-    struct sender *s = sender_get(l1, tx->sender);
-    p->sender = s;
-    if (s->tail)
-        s->tail->next = p;
+    apply_policy(l1, fee, p);
+    if (tx->gas > l1->gas_limit || tx->blobs > l1->blob.max)
+        drop(l1, p, "transaction exceeds the block's gas or blob limit");
     else
-        s->head = p;
-    s->tail = p;
-    if (s->active_pos == SIZE_MAX)
-        active_add(l1, s);
+        pool_add(l1, p);
 }
+
+void l1_add_builder_hook(struct l1 *l1, const struct l1_builder_hook *h)
+{
+    if (l1->nhooks == MAX_HOOKS)
+        sim_panic("more than %d block builder hooks", MAX_HOOKS);
+    l1->hooks[l1->nhooks++] = *h;
+}
+
+uint32_t l1_tx_origin(const struct mp_tx *tx) { return tx->origin; }
 
 /* ---- background demand ---- */
 
@@ -254,14 +226,10 @@ static double demand_multiplier(const struct l1 *l1, sim_time t)
     return m;
 }
 
-static uint64_t draw_lognormal_int(gsl_rng *r, double median, double sigma, double lo, double hi)
+static uint64_t lognormal_int(gsl_rng *r, double median, double sigma, double lo, double hi)
 {
     double v = median * exp(sigma * gsl_ran_ugaussian(r));
-    if (v < lo)
-        v = lo;
-    if (v > hi)
-        v = hi;
-    return (uint64_t)llround(v);
+    return (uint64_t)llround(v < lo ? lo : v > hi ? hi : v);
 }
 
 static void background_arrivals(struct l1 *l1, sim_time now)
@@ -269,75 +237,82 @@ static void background_arrivals(struct l1 *l1, sim_time now)
     double mean = l1->rate_per_slot * demand_multiplier(l1, now);
     unsigned n = mean > 0 ? gsl_ran_poisson(l1->r_demand, mean) : 0;
     for (unsigned i = 0; i < n; i++) {
-        struct ptx *p = xcalloc(1, sizeof *p);
+        struct mp_tx *p = xcalloc(1, sizeof *p);
         p->seq = ++l1->seq;
-        p->gas = draw_lognormal_int(l1->r_demand, l1->gas_median, l1->gas_sigma, 21000,
-                                    (double)l1->gas_limit / 2);
-        p->max_fee = draw_lognormal_int(l1->r_demand, l1->fee_median, l1->fee_sigma, 1, 1e15);
-        p->max_prio = draw_lognormal_int(l1->r_demand, l1->tip_median, l1->tip_sigma, 0, 1e15);
+        p->sender_id = l1_account(L1_ACCT_BACKGROUND, l1->next_bg_sender++);
+        p->origin = L1_ORIGIN_BACKGROUND;
+        p->gas = lognormal_int(l1->r_demand, l1->gas_median, l1->gas_sigma, 21000,
+                               (double)l1->gas_limit / 2);
+        p->max_fee = lognormal_int(l1->r_demand, l1->fee_median, l1->fee_sigma, 1, 1e15);
+        p->max_prio = lognormal_int(l1->r_demand, l1->tip_median, l1->tip_sigma, 0, 1e15);
         if (p->max_prio > p->max_fee)
             p->max_prio = p->max_fee;
         double pat = l1->patience > 0 ? gsl_ran_exponential(l1->r_demand, (double)l1->patience) : 0;
         p->deadline = now + (sim_time)pat;
-        if (l1->nbg == l1->capbg) {
-            l1->capbg = l1->capbg ? 2 * l1->capbg : 1024;
-            l1->bg = xrealloc(l1->bg, l1->capbg * sizeof *l1->bg);
-        }
-        l1->bg[l1->nbg++] = p;
+        pool_add(l1, p);
     }
 }
 
-/* ---- block building ---- */
+/* ---- waiting senders bump their fees ---- */
 
-struct cand { uint64_t tip; uint64_t seq; struct ptx *p; };
+struct bump_ctx {
+    struct mp_tx **v;
+    size_t n;
+};
 
-/* Max-heap on tip, then min on seq. */
-static bool cand_better(const struct cand *a, const struct cand *b)
+static void collect_bumps(void *ctx, struct mp_tx *t)
 {
-    return a->tip > b->tip || (a->tip == b->tip && a->seq < b->seq);
+    struct bump_ctx *b = ctx;
+    if (t->policy.bump_after == 0)
+        return;
+    if (++t->waited % t->policy.bump_after != 0)
+        return;
+    if ((b->n & (b->n - 1)) == 0)
+        b->v = xrealloc(b->v, (b->n ? 2 * b->n : 4) * sizeof *b->v);
+    b->v[b->n++] = t;
 }
 
-static void heap_push(struct cand *h, size_t *n, struct cand c)
+static int cmp_seq(const void *a, const void *b)
 {
-    size_t i = (*n)++;
-    while (i > 0 && cand_better(&c, &h[(i - 1) / 2])) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
+    uint64_t x = (*(const struct mp_tx *const *)a)->seq, y = (*(const struct mp_tx *const *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+static uint64_t bump_by(uint64_t v, uint32_t pct, uint64_t cap)
+{
+    u128 r = ((u128)v * (100 + pct) + 99) / 100;
+    if (r == v)
+        r = v + 1;
+    return sat64(cap && r > cap ? cap : r);
+}
+
+static void bump_fees(struct l1 *l1)
+{
+    struct bump_ctx b = { NULL, 0 };
+    mp_each(l1->pool, collect_bumps, &b);
+    qsort(b.v, b.n, sizeof *b.v, cmp_seq);       /* replacements in a stable order */
+    for (size_t i = 0; i < b.n; i++) {
+        struct mp_tx *t = b.v[i];
+        uint32_t pct = t->policy.bump_pct;
+        if (mp_replace(l1->pool, t, bump_by(t->max_fee, pct, t->policy.cap),
+                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq))
+            l1->totals.replaced++;
     }
-    h[i] = c;
+    free(b.v);
 }
 
-static struct cand heap_pop(struct cand *h, size_t *n)
+/* ---- block production ---- */
+
+static bool hooks_exclude(void *ctx, const struct mp_tx *tx)
 {
-    struct cand top = h[0], last = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && cand_better(&h[c + 1], &h[c]))
-            c++;
-        if (!cand_better(&h[c], &last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    h[i] = last;
-    return top;
+    struct l1 *l1 = ctx;
+    for (size_t i = 0; i < l1->nhooks; i++)
+        if (l1->hooks[i].excluded && l1->hooks[i].excluded(l1->hooks[i].ctx, tx))
+            return true;
+    return false;
 }
 
-static bool eligible(const struct l1 *l1, const struct ptx *p)
-{
-    return p->max_fee >= l1->base_fee && (p->blobs == 0 || p->max_blob_fee >= l1->blob_base_fee);
-}
-
-static struct cand cand_of(const struct l1 *l1, struct ptx *p)
-{
-    uint64_t room = p->max_fee - l1->base_fee;
-    return (struct cand){ p->max_prio < room ? p->max_prio : room, p->seq, p };
-}
-
-static void pay(struct l1 *l1, struct ptx *p, sim_time now)
+static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
 {
     struct fm_fee_split split;
     if (!fm_fee_split(l1->base_fee, p->max_fee, p->max_prio, p->gas, p->blobs,
@@ -354,7 +329,9 @@ static void pay(struct l1 *l1, struct ptx *p, sim_time now)
     r->blob_fee_burned = split.blob_fee_burned;
     r->total = split.total;
     l1->totals.txs++;
-    l1->totals.paid += split.total;
+    /* the sender's side, computed independently of the split: gas x price + blob fee */
+    l1->totals.paid += (u128)p->gas * split.effective_gas_price
+                     + (u128)split.blob_gas_used * l1->blob_base_fee;
     l1->totals.base_fee_burned += split.base_fee_burned;
     l1->totals.priority_fee += split.priority_fee;
     l1->totals.blob_fee_burned += split.blob_fee_burned;
@@ -363,7 +340,7 @@ static void pay(struct l1 *l1, struct ptx *p, sim_time now)
 static void on_final(struct sim *sim, void *ctx, const void *payload)
 {
     struct l1 *l1 = ctx;
-    struct ptx *p;
+    struct mp_tx *p;
     memcpy(&p, payload, sizeof p);
     if (p->fprev)
         p->fprev->fnext = p->fnext;
@@ -375,17 +352,15 @@ static void on_final(struct sim *sim, void *ctx, const void *payload)
     free(p);
 }
 
-static void on_slot(struct sim *sim, void *ctx, const void *payload);
-
-static void record_block(struct l1 *l1, sim_time now, uint64_t gas_used, uint64_t blob_gas,
-                         uint64_t ntx, bool missed, u128 burned, u128 tips)
+static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64_t gas_used,
+                         uint64_t blob_gas, uint64_t ntx, bool missed, u128 burned, u128 tips)
 {
     sqlite3_stmt *s = l1->ins_block;
     sqlite3_bind_int64(s, 1, l1->w->run_id);
     sqlite3_bind_text(s, 2, l1->w->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)l1->height);
     sqlite3_bind_int64(s, 4, now);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)l1->gas_limit);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)gas_limit);
     sqlite3_bind_int64(s, 6, (sqlite3_int64)gas_used);
     sqlite3_bind_int64(s, 7, (sqlite3_int64)l1->base_fee);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)blob_gas);
@@ -398,104 +373,95 @@ static void record_block(struct l1 *l1, sim_time now, uint64_t gas_used, uint64_
     store_step(l1->w->store, s);
 }
 
-/* Produce the block of this slot (or record a missed slot). O(M log M) in the
- * number M of pending transactions. */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Produce this slot's block. O(m log m) in the pool's senders. */
 static void build_block(struct l1 *l1, sim_time now)
 {
     l1->height++;
     l1->totals.blocks++;
-    background_arrivals(l1, now);
+    struct mp_tx **gone = NULL;
+    size_t ngone = 0;
+    mp_expire(l1->pool, now, &gone, &ngone);
+    for (size_t i = 0; i < ngone; i++)
+        drop(l1, gone[i], "the sender gave up waiting");
+    free(gone);
+    if (!l1->trace)
+        background_arrivals(l1, now);
+    bump_fees(l1);
 
-    /* the impatient leave; the rest are candidates if they can pay the base fee */
-    size_t k = 0;
-    for (size_t i = 0; i < l1->nbg; i++) {
-        if (l1->bg[i]->deadline < now) {
-            free(l1->bg[i]);
-            l1->totals.dropped++;
-        } else {
-            l1->bg[k++] = l1->bg[i];
-        }
-    }
-    l1->nbg = k;
-
-    if (l1->missed_slot > 0 && gsl_rng_uniform(l1->r_missed) < l1->missed_slot) {
+    const struct l1_trace_block *tb = l1->trace ? &l1->trace->blocks[l1->height - 1] : NULL;
+    if (!tb && l1->missed_slot > 0 && gsl_rng_uniform(l1->r_missed) < l1->missed_slot) {
         l1->totals.missed++;
-        record_block(l1, now, 0, 0, 0, true, 0, 0);
+        record_block(l1, now, l1->gas_limit, 0, 0, 0, true, 0, 0);
         return;   /* no block: prices carry over to the next slot */
     }
+    uint64_t gas_limit = tb ? tb->gas_limit : l1->gas_limit;
+    for (size_t i = 0; i < l1->nhooks; i++)
+        if (l1->hooks[i].begin)
+            l1->hooks[i].begin(l1->hooks[i].ctx, l1->height, now);
 
-    size_t ncand = 0;
-    struct cand *heap = xmalloc((l1->nbg + l1->nactive + 1) * sizeof *heap);
-    for (size_t i = 0; i < l1->nbg; i++)
-        if (eligible(l1, l1->bg[i]))
-            heap_push(heap, &ncand, cand_of(l1, l1->bg[i]));
-    for (size_t i = 0; i < l1->nactive; i++)
-        if (eligible(l1, l1->active[i]->head))
-            heap_push(heap, &ncand, cand_of(l1, l1->active[i]->head));
+    struct mp_tx **inc = NULL;
+    size_t ninc = 0;
+    struct mp_block blk;
+    mp_build(l1->pool, l1->base_fee, l1->blob_base_fee, gas_limit,
+             fm_max_blob_gas_per_block(&l1->blob), l1->nhooks ? hooks_exclude : NULL, l1,
+             &inc, &ninc, &blk);
 
-    uint64_t gas_left = l1->gas_limit;
-    uint64_t blob_gas_max = fm_max_blob_gas_per_block(&l1->blob), blob_gas = 0;
-    uint64_t ntx = 0;
     u128 burned = 0, tips = 0;
-    struct ptx **included = NULL;
-    size_t ninc = 0, capinc = 0;
-    while (ncand > 0 && gas_left >= 21000) {
-        struct cand c = heap_pop(heap, &ncand);
-        struct ptx *p = c.p;
-        uint64_t bg = (uint64_t)p->blobs * FM_GAS_PER_BLOB;
-        if (p->gas > gas_left || blob_gas + bg > blob_gas_max)
-            continue;     /* does not fit: this sender waits for the next block */
-        gas_left -= p->gas;
-        blob_gas += bg;
+    struct tips *hist = &l1->history[l1->height % FEE_HISTORY];
+    hist->n = 0;
+    for (size_t i = 0; i < ninc; i++) {
+        struct mp_tx *p = inc[i];
         pay(l1, p, now);
         burned += p->receipt.base_fee_burned + p->receipt.blob_fee_burned;
         tips += p->receipt.priority_fee;
-        ntx++;
-        p->deadline = -1;            /* mark included (background compaction below) */
-        if (p->sender) {
-            struct sender *s = p->sender;
-            s->head = p->next;
-            if (!s->head) {
-                s->tail = NULL;
-                active_remove(l1, s);
-            } else if (eligible(l1, s->head)) {
-                heap_push(heap, &ncand, cand_of(l1, s->head));
-            }
-            if (ninc == capinc) {
-                capinc = capinc ? 2 * capinc : 64;
-                included = xrealloc(included, capinc * sizeof *included);
-            }
-            included[ninc++] = p;
+        if (hist->n == hist->cap) {
+            hist->cap = hist->cap ? 2 * hist->cap : 256;
+            hist->v = xrealloc(hist->v, hist->cap * sizeof *hist->v);
         }
+        hist->v[hist->n++] = p->receipt.priority_fee_per_gas;
     }
-    free(heap);
-    k = 0;
-    for (size_t i = 0; i < l1->nbg; i++) {
-        if (l1->bg[i]->deadline == -1)
-            free(l1->bg[i]);
-        else
-            l1->bg[k++] = l1->bg[i];
-    }
-    l1->nbg = k;
+    qsort(hist->v, hist->n, sizeof *hist->v, cmp_u64);
 
-    /* background blobs fill what the block's blob space has left */
-    if (l1->blob_rate_per_slot > 0 && blob_gas < blob_gas_max) {
+    uint64_t gas_used = blk.gas_used, blob_gas = blk.blob_gas_used, ntx = ninc;
+    if (tb) {
+        /* the trace's own usage fills what the schemes did not take, at the base fee */
+        if (tb->gas_used > gas_used) {
+            u128 fee = (u128)(tb->gas_used - gas_used) * l1->base_fee;
+            burned += fee;
+            l1->totals.paid += fee;
+            l1->totals.base_fee_burned += fee;
+            gas_used = tb->gas_used;
+        }
+        if (tb->blob_gas_used > blob_gas) {
+            u128 fee = (u128)(tb->blob_gas_used - blob_gas) * l1->blob_base_fee;
+            burned += fee;
+            l1->totals.paid += fee;
+            l1->totals.blob_fee_burned += fee;
+            blob_gas = tb->blob_gas_used;
+        }
+    } else if (l1->blob_rate_per_slot > 0) {
+        /* background blobs fill what the block's blob space has left */
+        uint64_t max = fm_max_blob_gas_per_block(&l1->blob);
         uint64_t want = gsl_ran_poisson(l1->r_blobs, l1->blob_rate_per_slot);
-        uint64_t room = (blob_gas_max - blob_gas) / FM_GAS_PER_BLOB;
+        uint64_t room = (max - blob_gas) / FM_GAS_PER_BLOB;
         uint64_t got = want < room ? want : room;
-        blob_gas += got * FM_GAS_PER_BLOB;
         u128 fee = (u128)got * FM_GAS_PER_BLOB * l1->blob_base_fee;
+        blob_gas += got * FM_GAS_PER_BLOB;
         burned += fee;
-        l1->totals.blob_fee_burned += fee;
         l1->totals.paid += fee;
+        l1->totals.blob_fee_burned += fee;
     }
+    record_block(l1, now, gas_limit, gas_used, blob_gas, ntx, false, burned, tips);
 
-    uint64_t gas_used = l1->gas_limit - gas_left;
-    record_block(l1, now, gas_used, blob_gas, ntx, false, burned, tips);
-
-    /* tell the senders, in inclusion order; finality after finality_depth slots */
+    /* tell the senders, in inclusion order; final after finality_depth slots */
     for (size_t i = 0; i < ninc; i++) {
-        struct ptx *p = included[i];
+        struct mp_tx *p = inc[i];
         if (p->cb.included)
             p->cb.included(p->cb.ctx, &p->receipt);
         if (p->cb.final) {
@@ -505,17 +471,19 @@ static void build_block(struct l1 *l1, sim_time now)
             l1->awaiting_final = p;
             sim_after(l1->w->sim, (sim_time)l1->finality_depth * l1->slot, on_final, l1,
                       &p, sizeof p);
-        } else
+        } else {
             free(p);
+        }
     }
-    free(included);
+    free(inc);
 
-    /* the next block's prices */
+    /* the next block's prices (EIP-1559; EIP-4844, EIP-7918 from Osaka) */
     uint64_t parent_base_fee = l1->base_fee;
-    l1->base_fee = fm_next_base_fee(&l1->eip1559, l1->gas_limit, gas_used, parent_base_fee);
+    l1->base_fee = fm_next_base_fee(&l1->eip1559, gas_limit, gas_used, parent_base_fee);
     if (l1->blob.max > 0) {
-        l1->excess_blob_gas = fm_fork_excess_blob_gas(l1->fork, l1->excess_blob_gas,
-                                                      blob_gas, parent_base_fee);
+        l1->excess_blob_gas = l1->fork->eip7918
+            ? fm_excess_blob_gas_eip7918(&l1->blob, l1->excess_blob_gas, blob_gas, parent_base_fee)
+            : fm_excess_blob_gas(&l1->blob, l1->excess_blob_gas, blob_gas);
         l1->blob_base_fee = fm_base_fee_per_blob_gas(l1->excess_blob_gas,
                                                      l1->blob.base_fee_update_fraction);
     }
@@ -525,7 +493,8 @@ static void on_slot(struct sim *sim, void *ctx, const void *payload)
 {
     struct l1 *l1 = ctx;
     build_block(l1, sim_now(sim));
-    sim_after(sim, l1->slot, on_slot, l1, NULL, 0);
+    if (!l1->trace || l1->height < l1->trace->n)
+        sim_after(sim, l1->slot, on_slot, l1, NULL, 0);
 }
 
 /* ---- life cycle ---- */
@@ -535,17 +504,14 @@ static double per_slot(struct unit_rate r, sim_time slot)
     return r.per_block ? r.count : r.count * (double)slot / (double)r.per;
 }
 
-int l1_new(struct world *w, struct l1 **out, struct err *e)
+/* The fork preset with the scenario's overrides; cross-checks values. */
+static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
 {
-    const struct scn *s = w->scn;
-    struct l1 *l1 = xcalloc(1, sizeof *l1);
-    l1->w = w;
     const char *fork = scn_str(s, "l1.fork");
     l1->fork = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "prague" : fork);
     SIM_ASSERT(l1->fork);
     l1->eip1559 = l1->fork->eip1559;
     l1->blob = l1->fork->blob;
-    l1->eip7918 = l1->fork->eip7918;
     l1->eip7623 = l1->fork->eip7623;
     l1->gas_limit = l1->fork->gas_limit;
     if (scn_has(s, "l1.gas_limit"))
@@ -560,31 +526,49 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         l1->blob.max = (uint32_t)scn_uint(s, "l1.blobs.max");
     if (scn_has(s, "l1.blobs.update_fraction"))
         l1->blob.base_fee_update_fraction = scn_uint(s, "l1.blobs.update_fraction");
-    if (l1->blob.max < l1->blob.target) {
-        scn_error_at(s, e, scn_has(s, "l1.blobs.max") ? "l1.blobs.max" : "l1.blobs.target",
-                     "blob max (%u) is below the target (%u)", l1->blob.max, l1->blob.target);
-        goto fail;
-    }
-    if (l1->blob.max > 0 && l1->blob.base_fee_update_fraction == 0) {
-        scn_error_at(s, e, "l1.blobs.update_fraction", "a fork with blobs needs an update fraction");
-        goto fail;
-    }
-    if (l1->gas_limit / l1->eip1559.elasticity_multiplier == 0) {
-        scn_error_at(s, e, "l1.elasticity", "gas target (gas_limit / elasticity) is zero");
-        goto fail;
-    }
-    l1->slot = scn_int(s, "l1.slot");
-    l1->finality_depth = scn_uint(s, "l1.finality_depth");
-    l1->missed_slot = scn_real(s, "l1.missed_slot");
+    if (l1->blob.max < l1->blob.target)
+        return scn_error_at(s, e, scn_has(s, "l1.blobs.max") ? "l1.blobs.max" : "l1.blobs.target",
+                            "blob max (%u) is below the target (%u)", l1->blob.max,
+                            l1->blob.target);
+    if (l1->blob.max > 0 && l1->blob.base_fee_update_fraction == 0)
+        return scn_error_at(s, e, "l1.blobs.update_fraction",
+                            "a fork with blobs needs an update fraction");
+    if (l1->gas_limit / l1->eip1559.elasticity_multiplier == 0)
+        return scn_error_at(s, e, "l1.elasticity", "gas target (gas_limit / elasticity) is zero");
     u128 bf = scn_amount(s, "l1.base_fee.initial");
-    if (bf > UINT64_MAX) {
-        scn_error_at(s, e, "l1.base_fee.initial", "above 2^64-1 wei per gas");
-        goto fail;
-    }
+    if (bf > UINT64_MAX)
+        return scn_error_at(s, e, "l1.base_fee.initial", "above 2^64-1 wei per gas");
     l1->base_fee = (uint64_t)bf;
     l1->excess_blob_gas = scn_uint(s, "l1.blobs.initial_excess");
     l1->blob_base_fee = l1->blob.max > 0
         ? fm_base_fee_per_blob_gas(l1->excess_blob_gas, l1->blob.base_fee_update_fraction) : 1;
+    return 0;
+}
+
+/* A trace must cover the run and fit the fork's blob limit and gas target. */
+static int read_trace(struct l1 *l1, const struct scn *s, sim_time duration, struct err *e)
+{
+    if (l1_trace_load(scn_str(s, "l1.demand.trace"), &l1->trace, e) != 0)
+        return L2_EINPUT;
+    return l1_trace_check(l1->trace, (uint64_t)(duration / l1->slot),
+                          fm_max_blob_gas_per_block(&l1->blob),
+                          l1->eip1559.elasticity_multiplier, e);
+}
+
+int l1_new(struct world *w, struct l1 **out, struct err *e)
+{
+    const struct scn *s = w->scn;
+    struct l1 *l1 = xcalloc(1, sizeof *l1);
+    l1->w = w;
+    *out = NULL;
+    l1->slot = scn_int(s, "l1.slot");
+    if (read_protocol(l1, s, e) != 0)
+        goto fail;
+    if (scn_has(s, "l1.demand.trace") && read_trace(l1, s, w->duration, e) != 0)
+        goto fail;
+    l1->finality_depth = scn_uint(s, "l1.finality_depth");
+    l1->missed_slot = scn_real(s, "l1.missed_slot");
+    l1->pool = mp_new(scn_uint(s, "l1.mempool.max_txs"));
 
     l1->rate_per_slot = per_slot(scn_rate(s, "l1.demand.rate"), l1->slot);
     l1->blob_rate_per_slot = per_slot(scn_rate(s, "l1.blobs.demand"), l1->slot);
@@ -603,7 +587,7 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         l1->spikes[i].multiplier = scn_real(s, "l1.demand.spikes[%zu].multiplier", i);
     }
 
-    /* streams: identical in every world, so every scheme sees the same L1 demand */
+    /* streams keyed by the run's seed only: every world sees the same L1 demand */
     l1->r_missed = rng_stream(w->seed, RNG_L1, 0, PURPOSE_MISSED);
     l1->r_demand = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_ARRIVALS);
     l1->r_blobs = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_BLOBS);
@@ -617,44 +601,23 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     return 0;
 fail:
     l1_free(l1);
-    *out = NULL;
     return L2_EINPUT;
-}
-
-static void free_queue(struct ptx *p)
-{
-    while (p) {
-        struct ptx *n = p->next;
-        free(p);
-        p = n;
-    }
-}
-
-static void free_queue_final(struct ptx *p)
-{
-    while (p) {
-        struct ptx *n = p->fnext;
-        free(p);
-        p = n;
-    }
 }
 
 void l1_free(struct l1 *l1)
 {
     if (!l1)
         return;
-    for (size_t i = 0; i < l1->nbg; i++)
-        free(l1->bg[i]);
-    free(l1->bg);
-    for (size_t i = 0; i < l1->mapcap; i++)
-        if (l1->map[i]) {
-            free_queue(l1->map[i]->head);
-            free(l1->map[i]);
-        }
-    free(l1->map);
-    free(l1->active);
-    free_queue_final(l1->awaiting_final);
+    mp_free(l1->pool);
+    while (l1->awaiting_final) {
+        struct mp_tx *n = l1->awaiting_final->fnext;
+        free(l1->awaiting_final);
+        l1->awaiting_final = n;
+    }
+    for (size_t i = 0; i < FEE_HISTORY; i++)
+        free(l1->history[i].v);
     free(l1->spikes);
+    l1_trace_free(l1->trace);
     if (l1->r_missed)
         gsl_rng_free(l1->r_missed);
     if (l1->r_demand)
@@ -669,3 +632,8 @@ u128     l1_blob_base_fee(const struct l1 *l1) { return l1->blob_base_fee; }
 sim_time l1_slot(const struct l1 *l1) { return l1->slot; }
 bool     l1_eip7623(const struct l1 *l1) { return l1->eip7623; }
 void     l1_totals(const struct l1 *l1, struct l1_totals *out) { *out = l1->totals; }
+uint64_t l1_gas_limit(const struct l1 *l1)
+{
+    return l1->trace && l1->height < l1->trace->n ? l1->trace->blocks[l1->height].gas_limit
+                                                  : l1->gas_limit;
+}

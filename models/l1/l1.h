@@ -7,25 +7,42 @@
 
 #include "models/model.h"
 
+/* Who submitted a transaction, for censorship: the background, a scheme (by its
+ * index in the scenario) or an adversary. */
+#define L1_ORIGIN_BACKGROUND 0u
+#define L1_ORIGIN_SCHEME(i)    (1u + (uint32_t)(i))
+#define L1_ORIGIN_ADVERSARY(i) (0x10000u + (uint32_t)(i))
+
 /* What the sender asks for. Nonces are implicit: a sender's transactions are
  * included in the order they were submitted. */
 struct l1_tx {
     uint64_t sender;            /* account: see l1_account() */
     uint64_t gas;               /* gas the transaction uses (fm_tx_gas_used) */
     uint32_t blobs;             /* blobs carried (0 for an ordinary transaction) */
+    uint32_t origin;            /* L1_ORIGIN_* */
+    sim_time deadline;          /* the sender gives up after this (dropped); 0 = never */
 };
 
-/* How the sender bids. Evaluated at submission against the base fee then in force. */
+/* How the sender bids, evaluated at submission against the base fee then in force.
+ * With bump_after > 0 the sender replaces a transaction that waited that many blocks
+ * with one paying bump_pct more (max fee and tip, as a same-nonce replacement must:
+ * at least 10%, 100% for blob transactions), up to cap. */
 enum l1_fee_kind {
-    L1_FEE_FIXED,           /* max_fee = fixed max fee; tip = fixed tip */
+    L1_FEE_FIXED,           /* max_fee and tip as given */
     L1_FEE_BASEFEE_MULT,    /* max_fee = min(base_fee * mult_pct / 100 + tip, cap) */
+    L1_FEE_PERCENTILE,      /* tip = mean over the last 20 blocks of the percentile-th
+                               percentile of included tips (eth_feeHistory, as wallets
+                               do); max_fee as L1_FEE_BASEFEE_MULT */
 };
 struct l1_fee_policy {
     enum l1_fee_kind kind;
-    uint64_t tip;               /* max priority fee per gas, wei */
+    uint64_t tip;               /* max priority fee per gas, wei (FIXED, BASEFEE_MULT) */
     uint64_t max_fee;           /* L1_FEE_FIXED: max fee per gas, wei */
-    uint32_t mult_pct;          /* L1_FEE_BASEFEE_MULT: 200 = twice the base fee */
-    uint64_t cap;               /* L1_FEE_BASEFEE_MULT: ceiling on max fee per gas; 0 = none */
+    uint32_t mult_pct;          /* 200 = twice the base fee */
+    uint64_t cap;               /* ceiling on max fee per gas; 0 = none */
+    uint32_t percentile;        /* L1_FEE_PERCENTILE: 1..100 */
+    uint32_t bump_after;        /* blocks; 0 = never bump */
+    uint32_t bump_pct;          /* >= 10 (blob transactions >= 100) */
     uint64_t max_fee_per_blob_gas; /* 0 = twice the blob base fee at submission */
 };
 
@@ -61,21 +78,36 @@ static inline uint64_t l1_account(enum l1_account_kind k, uint64_t id)
 int  l1_new(struct world *w, struct l1 **out, struct err *e);
 void l1_free(struct l1 *l1);
 
-/* Queue a transaction. The callbacks' ctx is borrowed until final or dropped. */
+/* Queue a transaction. The callbacks' ctx is borrowed until final or dropped.
+ * Exactly one of final or dropped is eventually called, unless the run ends first. */
 void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                const struct l1_callbacks *cb);
+
+/* A block builder hook: `begin` is called as each slot's block is built (height,
+ * slot time), `excluded` for every candidate transaction of that block. Censoring
+ * adversaries use it. Several hooks may be added; any exclusion excludes. */
+struct mp_tx;
+struct l1_builder_hook {
+    void (*begin)(void *ctx, uint64_t height, sim_time t);
+    bool (*excluded)(void *ctx, const struct mp_tx *tx);
+    void  *ctx;
+};
+void l1_add_builder_hook(struct l1 *l1, const struct l1_builder_hook *h);
+uint32_t l1_tx_origin(const struct mp_tx *tx);
 
 uint64_t l1_base_fee(const struct l1 *l1);        /* of the next block, wei per gas */
 u128     l1_blob_base_fee(const struct l1 *l1);   /* of the next block, wei per blob gas */
 sim_time l1_slot(const struct l1 *l1);
+uint64_t l1_gas_limit(const struct l1 *l1);       /* of the next block */
 bool     l1_eip7623(const struct l1 *l1);
 
 /* Run-end accounting: totals over every included transaction. */
 struct l1_totals {
     uint64_t blocks, missed, txs;
-    u128     paid;              /* sum of receipts' totals */
+    u128     paid;              /* what senders paid: gas x effective gas price + blob fees */
     u128     base_fee_burned, priority_fee, blob_fee_burned;
-    uint64_t dropped;
+    uint64_t dropped;           /* left unincluded: impatience, eviction, refusal */
+    uint64_t replaced;          /* fee bumps accepted */
 };
 void l1_totals(const struct l1 *l1, struct l1_totals *out);
 

@@ -94,7 +94,8 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     if (p->next)
         p->next->prev = p;
     st->inflight = p;
-    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, t->from), .gas = st->gas };
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, t->from), .gas = st->gas,
+                        .origin = L1_ORIGIN_SCHEME(sc->index) };
     struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
     l1_submit(sc->world->l1, &tx, t->urgent ? &st->urgent : &st->normal, &cb);
 }

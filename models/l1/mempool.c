@@ -1,0 +1,377 @@
+/* mempool.c — see mempool.h.
+ *
+ * Senders live in an open-addressing map (linear probing, backward-shift deletion) and,
+ * while they have pending transactions, in a dense `active` array the builder scans.
+ * Neither's order reaches results: every choice goes through a total order on
+ * (effective tip, seq) or (max fee, seq). A binary min-heap over all pending
+ * transactions by (max fee, -seq) finds the eviction victim in O(log n). */
+#include "models/l1/mempool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct mp_sender {
+    uint64_t      id;
+    struct mp_tx *head, *tail;
+    size_t        active_pos;
+};
+
+struct mempool {
+    size_t max_txs, n;
+    struct mp_sender **map;
+    size_t mapcap, mapn;
+    struct mp_sender **active;
+    size_t nactive, capactive;
+    struct mp_tx **cheap;       /* eviction heap */
+};
+
+/* ---- sender map ---- */
+
+static size_t hash64(uint64_t x)
+{
+    x ^= x >> 33, x *= 0xff51afd7ed558ccdull, x ^= x >> 33;
+    return (size_t)x;
+}
+
+static void map_grow(struct mempool *mp)
+{
+    size_t cap = mp->mapcap ? 2 * mp->mapcap : 1024;
+    struct mp_sender **m = xcalloc(cap, sizeof *m);
+    for (size_t i = 0; i < mp->mapcap; i++)
+        if (mp->map[i]) {
+            size_t j = hash64(mp->map[i]->id) & (cap - 1);
+            while (m[j])
+                j = (j + 1) & (cap - 1);
+            m[j] = mp->map[i];
+        }
+    free(mp->map);
+    mp->map = m;
+    mp->mapcap = cap;
+}
+
+static size_t map_slot(const struct mempool *mp, uint64_t id)
+{
+    size_t j = hash64(id) & (mp->mapcap - 1);
+    while (mp->map[j] && mp->map[j]->id != id)
+        j = (j + 1) & (mp->mapcap - 1);
+    return j;
+}
+
+static struct mp_sender *sender_get(struct mempool *mp, uint64_t id)
+{
+    if (2 * (mp->mapn + 1) > mp->mapcap)
+        map_grow(mp);
+    size_t j = map_slot(mp, id);
+    if (!mp->map[j]) {
+        struct mp_sender *s = xcalloc(1, sizeof *s);
+        s->id = id;
+        s->active_pos = SIZE_MAX;
+        mp->map[j] = s;
+        mp->mapn++;
+    }
+    return mp->map[j];
+}
+
+/* Remove an empty sender from the map and the active array. O(1) expected. */
+static void sender_drop(struct mempool *mp, struct mp_sender *s)
+{
+    size_t i = map_slot(mp, s->id), mask = mp->mapcap - 1;
+    SIM_ASSERT(mp->map[i] == s);
+    for (size_t j = (i + 1) & mask; mp->map[j]; j = (j + 1) & mask) {
+        size_t k = hash64(mp->map[j]->id) & mask;
+        /* move j back into the hole i unless its home k lies cyclically in (i, j] */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (!stays) {
+            mp->map[i] = mp->map[j];
+            i = j;
+        }
+    }
+    mp->map[i] = NULL;
+    mp->mapn--;
+    if (s->active_pos != SIZE_MAX) {
+        struct mp_sender *last = mp->active[--mp->nactive];
+        mp->active[s->active_pos] = last;
+        last->active_pos = s->active_pos;
+    }
+    free(s);
+}
+
+/* ---- eviction heap: min by (max_fee, then newest) ---- */
+
+static bool cheaper(const struct mp_tx *a, const struct mp_tx *b)
+{
+    return a->max_fee < b->max_fee || (a->max_fee == b->max_fee && a->seq > b->seq);
+}
+
+static void cheap_set(struct mempool *mp, size_t i, struct mp_tx *t)
+{
+    mp->cheap[i] = t;
+    t->cheap_pos = i;
+}
+
+static void cheap_up(struct mempool *mp, size_t i)
+{
+    struct mp_tx *t = mp->cheap[i];
+    while (i > 0 && cheaper(t, mp->cheap[(i - 1) / 2])) {
+        cheap_set(mp, i, mp->cheap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    cheap_set(mp, i, t);
+}
+
+static void cheap_down(struct mempool *mp, size_t i)
+{
+    struct mp_tx *t = mp->cheap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= mp->n)
+            break;
+        if (c + 1 < mp->n && cheaper(mp->cheap[c + 1], mp->cheap[c]))
+            c++;
+        if (!cheaper(mp->cheap[c], t))
+            break;
+        cheap_set(mp, i, mp->cheap[c]);
+        i = c;
+    }
+    cheap_set(mp, i, t);
+}
+
+static void cheap_remove(struct mempool *mp, struct mp_tx *t)
+{
+    size_t i = t->cheap_pos;
+    struct mp_tx *last = mp->cheap[--mp->n];
+    if (last != t) {
+        cheap_set(mp, i, last);
+        cheap_up(mp, i);
+        cheap_down(mp, last->cheap_pos);
+    }
+}
+
+/* ---- pool ---- */
+
+struct mempool *mp_new(size_t max_txs)
+{
+    struct mempool *mp = xcalloc(1, sizeof *mp);
+    mp->max_txs = max_txs;
+    mp->cheap = xmalloc((max_txs + 1) * sizeof *mp->cheap);
+    return mp;
+}
+
+void mp_free(struct mempool *mp)
+{
+    if (!mp)
+        return;
+    for (size_t i = 0; i < mp->n; i++)
+        free(mp->cheap[i]);
+    for (size_t i = 0; i < mp->mapcap; i++)
+        free(mp->map[i]);
+    free(mp->map);
+    free(mp->active);
+    free(mp->cheap);
+    free(mp);
+}
+
+size_t mp_size(const struct mempool *mp) { return mp->n; }
+
+static void push_out(struct mp_tx ***out, size_t *n, struct mp_tx *t)
+{
+    if ((*n & (*n - 1)) == 0)     /* grow at powers of two */
+        *out = xrealloc(*out, (*n ? 2 * *n : 4) * sizeof **out);
+    (*out)[(*n)++] = t;
+}
+
+/* Take t and every later transaction of its sender out of the pool. */
+static void remove_from(struct mempool *mp, struct mp_tx *t, struct mp_tx ***out, size_t *nout)
+{
+    struct mp_sender *s = t->sender;
+    struct mp_tx *prev = NULL;
+    for (struct mp_tx *q = s->head; q != t; q = q->next)
+        prev = q;
+    for (struct mp_tx *q = t; q;) {
+        struct mp_tx *nx = q->next;
+        cheap_remove(mp, q);
+        q->next = NULL;
+        q->sender = NULL;
+        push_out(out, nout, q);
+        q = nx;
+    }
+    if (prev) {
+        prev->next = NULL;
+        s->tail = prev;
+    } else {
+        sender_drop(mp, s);
+    }
+}
+
+bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_t *nevicted)
+{
+    if (mp->n >= mp->max_txs) {
+        struct mp_tx *victim = mp->cheap[0];
+        if (!cheaper(victim, tx))
+            return false;           /* the newcomer is the cheapest: refused */
+        remove_from(mp, victim, evicted, nevicted);
+    }
+    struct mp_sender *s = sender_get(mp, tx->sender_id);
+    tx->sender = s;
+    tx->next = NULL;
+    if (s->tail)
+        s->tail->next = tx;
+    else
+        s->head = tx;
+    s->tail = tx;
+    if (s->active_pos == SIZE_MAX) {
+        if (mp->nactive == mp->capactive) {
+            mp->capactive = mp->capactive ? 2 * mp->capactive : 256;
+            mp->active = xrealloc(mp->active, mp->capactive * sizeof *mp->active);
+        }
+        s->active_pos = mp->nactive;
+        mp->active[mp->nactive++] = s;
+    }
+    cheap_set(mp, mp->n++, tx);
+    cheap_up(mp, mp->n - 1);
+    return true;
+}
+
+static bool bumped(uint64_t old, uint64_t neu, uint32_t pct)
+{
+    return (u128)neu * 100 >= (u128)old * (100 + pct);
+}
+
+bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t max_prio,
+                uint64_t max_blob_fee, uint64_t new_seq)
+{
+    uint32_t pct = tx->blobs ? MP_BLOB_PRICE_BUMP_PCT : MP_PRICE_BUMP_PCT;
+    if (!bumped(tx->max_fee, max_fee, pct) || !bumped(tx->max_prio, max_prio, pct))
+        return false;
+    if (tx->blobs && !bumped(tx->max_blob_fee, max_blob_fee, pct))
+        return false;
+    tx->max_fee = max_fee;
+    tx->max_prio = max_prio;
+    tx->max_blob_fee = max_blob_fee;
+    tx->seq = new_seq;
+    cheap_up(mp, tx->cheap_pos);
+    cheap_down(mp, tx->cheap_pos);
+    return true;
+}
+
+void mp_expire(struct mempool *mp, sim_time now, struct mp_tx ***out, size_t *nout)
+{
+    /* collect first: removal reshuffles `active` */
+    struct mp_tx **late = NULL;
+    size_t nlate = 0;
+    for (size_t i = 0; i < mp->nactive; i++)
+        for (struct mp_tx *t = mp->active[i]->head; t; t = t->next)
+            if (t->deadline < now) {
+                push_out(&late, &nlate, t);
+                break;              /* the rest of this sender's queue goes with it */
+            }
+    for (size_t i = 0; i < nlate; i++)
+        remove_from(mp, late[i], out, nout);
+    free(late);
+}
+
+uint64_t mp_effective_tip(const struct mp_tx *tx, uint64_t base_fee)
+{
+    uint64_t room = tx->max_fee - base_fee;
+    return tx->max_prio < room ? tx->max_prio : room;
+}
+
+struct cand {
+    uint64_t      tip, seq;
+    struct mp_tx *tx;
+};
+
+static bool better(const struct cand *a, const struct cand *b)
+{
+    return a->tip > b->tip || (a->tip == b->tip && a->seq < b->seq);
+}
+
+static void cand_push(struct cand *h, size_t *n, struct cand c)
+{
+    size_t i = (*n)++;
+    while (i > 0 && better(&c, &h[(i - 1) / 2])) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = c;
+}
+
+static struct cand cand_pop(struct cand *h, size_t *n)
+{
+    struct cand top = h[0], last = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && better(&h[c + 1], &h[c]))
+            c++;
+        if (!better(&h[c], &last))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+    return top;
+}
+
+struct build {
+    uint64_t base_fee;
+    u128     blob_base_fee;
+    bool   (*excluded)(void *, const struct mp_tx *);
+    void    *ctx;
+};
+
+static bool candidate(const struct build *b, const struct mp_tx *t)
+{
+    if (t->max_fee < b->base_fee)
+        return false;
+    if (t->blobs && t->max_blob_fee < b->blob_base_fee)
+        return false;
+    return !(b->excluded && b->excluded(b->ctx, t));
+}
+
+void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_t gas_limit,
+              uint64_t blob_gas_limit, bool (*excluded)(void *ctx, const struct mp_tx *tx),
+              void *ctx, struct mp_tx ***out, size_t *nout, struct mp_block *blk)
+{
+    struct build b = { base_fee, blob_base_fee, excluded, ctx };
+    struct cand *heap = xmalloc((mp->nactive + 1) * sizeof *heap);
+    size_t n = 0;
+    for (size_t i = 0; i < mp->nactive; i++) {
+        struct mp_tx *t = mp->active[i]->head;
+        if (candidate(&b, t))
+            cand_push(heap, &n, (struct cand){ mp_effective_tip(t, base_fee), t->seq, t });
+    }
+    uint64_t gas_left = gas_limit, blob_gas = 0;
+    while (n > 0 && gas_left >= 21000) {
+        struct mp_tx *t = cand_pop(heap, &n).tx;
+        uint64_t bg = (uint64_t)t->blobs * (UINT64_C(1) << 17);
+        if (t->gas > gas_left || blob_gas + bg > blob_gas_limit)
+            continue;                /* too big for what is left: the sender waits */
+        gas_left -= t->gas;
+        blob_gas += bg;
+        struct mp_sender *s = t->sender;
+        struct mp_tx *nx = t->next;
+        s->head = nx;
+        cheap_remove(mp, t);
+        t->next = NULL;
+        t->sender = NULL;
+        push_out(out, nout, t);
+        if (!nx) {
+            s->tail = NULL;
+            sender_drop(mp, s);
+        } else if (candidate(&b, nx)) {
+            cand_push(heap, &n, (struct cand){ mp_effective_tip(nx, base_fee), nx->seq, nx });
+        }
+    }
+    free(heap);
+    blk->gas_used = gas_limit - gas_left;
+    blk->blob_gas_used = blob_gas;
+}
+
+void mp_each(struct mempool *mp, void (*fn)(void *ctx, struct mp_tx *tx), void *ctx)
+{
+    for (size_t i = 0; i < mp->n; i++)
+        fn(ctx, mp->cheap[i]);
+}

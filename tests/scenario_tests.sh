@@ -1,0 +1,545 @@
+#!/bin/sh
+# scenario_tests.sh — scenario-level tests of the l2sim command line: the message of
+# every malformed scenario, --set errors, the results database under failure (bad
+# path, disk full, Ctrl-C, kill -9), determinism from the command line, exit codes.
+# Run from the repository root (`make scenario-tests` does):
+#   L2SIM=./l2sim BUILD=build sh tests/scenario_tests.sh
+# Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, M failed`.
+
+set -u
+L2SIM=${L2SIM:-./l2sim}
+BUILD=${BUILD:-build}
+BAD=tests/scenarios/bad
+GEN=$BUILD/bad-generated
+SCN=scenarios/default.yaml          # with --set duration=1h: runs well under a second
+
+if [ ! -x "$L2SIM" ]; then
+    echo "FAIL setup: $L2SIM is not an executable (build it first)"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+command -v sqlite3 >/dev/null 2>&1 || { echo "FAIL setup: sqlite3 not found"; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/l2sim-tests.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"; exit 130' INT TERM
+
+passed=0
+failed=0
+why=""                              # reasons the current test failed, "; "-joined
+
+ok()   { passed=$((passed + 1)); echo "ok $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+# note WHY: record one reason the current test fails
+note() { why="${why:+$why; }$1"; }
+# finish NAME: report the current test from the reasons noted since it began
+finish() { if [ -z "$why" ]; then ok "$1"; else fail "$1" "$why"; fi; why=""; }
+
+# l2sim ARGS...: run the binary; sets $rc, stdout in $tmp/out, stderr in $tmp/err,
+# $first = the first line of stderr.
+l2sim() {
+    "$L2SIM" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    first=$(head -n 1 "$tmp/err")
+}
+
+# crashed: true when the last l2sim died of a signal, tripped a sanitizer or
+# panicked (a panic on user input is a bug: bad input must be reported, exit 2).
+crashed() {
+    [ "$rc" -ge 128 ] && return 0
+    grep -q -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
+        -e 'internal error' "$tmp/err"
+}
+
+# check_crash: note a crash of the last l2sim, with the line that shows it
+check_crash() {
+    if crashed; then
+        note "crashed (exit $rc): $(grep -m 1 -e Sanitizer -e 'runtime error' \
+            -e 'internal error' "$tmp/err" || echo "$first")"
+    fi
+}
+
+# q DB SQL: one query, errors into the output (so a comparison fails visibly)
+q() { sqlite3 "$1" "$2" 2>&1; }
+
+# db_sane DB: note unless DB passes integrity_check
+db_sane() {
+    ic=$(q "$1" 'PRAGMA integrity_check')
+    [ "$ic" = ok ] || note "integrity_check of $(basename "$1"): $ic"
+}
+
+# no_complete_run DB: note if DB exists and holds a run whose status is 'complete'
+no_complete_run() {
+    [ -e "$1" ] || return 0
+    n=$(q "$1" "SELECT count(*) FROM runs WHERE status = 'complete'")
+    case $n in
+        0 | *"no such table"*) ;;
+        *) note "database $(basename "$1") has complete runs: $n" ;;
+    esac
+}
+
+# expect_first WANT: note unless the first stderr line is exactly WANT
+expect_first() {
+    [ "$first" = "$1" ] || note "first stderr line is '$first', expected '$1'"
+}
+
+# limited SECS CMD...: run CMD in the background, kill it after SECS seconds; sets rc
+# (>= 128 when it was killed). stdout/stderr as for l2sim.
+limited() {
+    secs=$1
+    shift
+    "$@" >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    watchdog "$secs" "$pid"
+    wait "$pid" 2>/dev/null
+    rc=$?
+    unwatch
+    first=$(head -n 1 "$tmp/err")
+}
+
+# watchdog SECS PID: kill -9 PID after SECS seconds unless unwatch is called first
+watchdog() {
+    (
+        trap 'kill "$s" 2>/dev/null; exit 0' TERM
+        sleep "$1" &
+        s=$!
+        wait "$s"
+        kill -9 "$2"
+    ) >/dev/null 2>&1 &
+    dog=$!
+}
+unwatch() {
+    kill "$dog" 2>/dev/null
+    wait "$dog" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------
+# 1. The corpus of malformed scenarios: each one problem, each with its message.
+
+nbad=0
+for f in "$BAD"/*.yaml; do
+    name=bad/$(basename "$f" .yaml)
+    nbad=$((nbad + 1))
+    exp=${f%.yaml}.expect
+    if [ ! -f "$exp" ]; then
+        fail "$name" "no $(basename "$exp") beside it"
+        continue
+    fi
+    want=$(head -n 1 "$exp")
+
+    l2sim validate "$f"
+    check_crash
+    [ "$rc" -eq 2 ] || note "validate exited $rc, expected 2"
+    expect_first "$want"
+
+    rm -f "$tmp"/bad.db*
+    l2sim run "$f" --db "$tmp/bad.db" --quiet
+    check_crash
+    [ "$rc" -eq 2 ] || note "run exited $rc, expected 2"
+    [ "$first" = "$want" ] || note "run's first stderr line is '$first'"
+    [ -e "$tmp/bad.db" ] && note "run left a database file behind"
+    no_complete_run "$tmp/bad.db"
+    finish "$name"
+done
+
+# the corpus itself: big enough, each file paired and saying what is wrong
+[ "$nbad" -ge 30 ] || note "only $nbad bad scenarios (want at least 30)"
+for e in "$BAD"/*.expect; do
+    [ -f "${e%.expect}.yaml" ] || note "$(basename "$e") has no .yaml"
+done
+for f in "$BAD"/*.yaml; do
+    case $(basename "$f") in empty.yaml | binary.yaml) continue ;; esac
+    [ "$(head -c 2 "$f")" = "# " ] || note "$(basename "$f") does not start with a '# ' comment"
+done
+finish "bad/corpus-is-complete"
+
+# ---------------------------------------------------------------------------------
+# 2. Big inputs, generated here (not committed).
+
+mkdir -p "$GEN"
+limit_msg="file is larger than 4194304 bytes (4 MiB), the limit for a scenario"
+
+# bad_generated NAME FILE WANT: validate and run both exit 2 with first line WANT
+bad_generated() {
+    l2sim validate "$2"
+    check_crash
+    [ "$rc" -eq 2 ] || note "validate exited $rc, expected 2"
+    expect_first "$3"
+    rm -f "$tmp"/bad.db*
+    l2sim run "$2" --db "$tmp/bad.db" --quiet
+    check_crash
+    [ "$rc" -eq 2 ] || note "run exited $rc, expected 2"
+    [ "$first" = "$3" ] || note "run's first stderr line is '$first'"
+    [ -e "$tmp/bad.db" ] && note "run left a database file behind"
+    finish "$1"
+}
+
+f=$GEN/ten_million_lines.yaml
+yes '# x' | head -n 10000000 >"$f"
+bad_generated generated/ten-million-lines "$f" "$f: $limit_msg"
+
+f=$GEN/five_mib.yaml
+{
+    printf '# five_mib.yaml: a valid-looking scenario of 5 MiB\nname: big\nschemes: [{type: l1}]\n'
+    printf 'l1:\n  demand:\n    spikes:\n'
+    awk 'BEGIN { for (i = 0; i < 130000; i++)
+                 printf "      - {at: %dm, for: 1m, multiplier: 2}\n", i }'
+} >"$f"
+bad_generated generated/five-mib-yaml "$f" "$f: $limit_msg"
+
+f=$GEN/random_1mib.yaml              # an ELF-like header: its first NUL is byte 8
+{ printf '\177ELF\002\001\001\000'; head -c 1048568 /dev/urandom; } >"$f"
+bad_generated generated/random-1mib "$f" "$f:1:8: NUL byte: this is not a text file"
+
+# random bytes without NULs: some YAML or UTF-8 error, at a position
+f=$GEN/random_nonul_1mib.yaml
+head -c 1200000 /dev/urandom | tr -d '\000' | head -c 1048576 >"$f"
+l2sim validate "$f"
+check_crash
+[ "$rc" -eq 2 ] || note "validate exited $rc, expected 2"
+case $first in
+    "$f":[0-9]*:[0-9]*:\ ?*) ;;
+    *) note "first stderr line '$first' is not '$f:LINE:COL: message'" ;;
+esac
+finish generated/random-1mib-without-nul
+
+# A 1 MiB valid scenario (24000 demand spikes) is read in well under 10 s: the
+# loader must not be quadratic in the number of values.
+f=$GEN/one_mib_valid.yaml
+{
+    printf '# one_mib_valid.yaml: a valid scenario of about 1 MiB\nname: big\n'
+    printf 'duration: 1h\nschemes: [{type: l1}]\nl1:\n  demand:\n    spikes:\n'
+    awk 'BEGIN { for (i = 0; i < 24000; i++)
+                 printf "      - {at: %dm, for: 1m, multiplier: 2}\n", i }'
+} >"$f"
+limited 10 "$L2SIM" validate "$f"
+if [ "$rc" -eq 137 ]; then
+    note "validate still running after 10 s (killed)"
+else
+    check_crash
+    [ "$rc" -eq 0 ] || note "validate exited $rc ($first), expected 0"
+fi
+finish generated/one-mib-valid-is-fast
+
+# ---------------------------------------------------------------------------------
+# 3. Every shipped scenario and every valid fixture validates.
+
+for f in scenarios/*.yaml scenarios/*/*.yaml tests/scenarios/ok/*.yaml; do
+    [ -f "$f" ] || continue
+    l2sim validate "$f"
+    check_crash
+    [ "$rc" -eq 0 ] || note "exited $rc: $first"
+    finish "valid/$f"
+done
+
+# ---------------------------------------------------------------------------------
+# 4. --set errors: exit 2 from validate and run, a `--set ARG: ...` message naming
+# the problem, and no database.
+
+TWO=tests/scenarios/ok/two_schemes.yaml
+
+# set_error NAME FILE PHRASE ARGS...: validate and run FILE with ARGS (the --set
+# options) exit 2, and the first stderr line starts with `--set ` and holds PHRASE.
+set_error() {
+    name=$1 file=$2 phrase=$3
+    shift 3
+    for cmd in validate run; do
+        rm -f "$tmp"/set.db*
+        if [ $cmd = run ]; then
+            l2sim run "$file" --db "$tmp/set.db" --quiet "$@"
+        else
+            l2sim validate "$file" "$@"
+        fi
+        check_crash
+        [ "$rc" -eq 2 ] || note "$cmd exited $rc, expected 2 ($first)"
+        case $first in
+            "--set "*) ;;
+            *) note "$cmd: first stderr line '$first' does not start with '--set '" ;;
+        esac
+        case $first in
+            *"$phrase"*) ;;
+            *) note "$cmd: first stderr line '$first' does not say '$phrase'" ;;
+        esac
+        [ -e "$tmp/set.db" ] && note "$cmd left a database file behind"
+    done
+    finish "$name"
+}
+
+set_error set/unknown-path "$SCN" \
+    "--set l1.gas_limt=30M: unknown parameter 'l1.gas_limt' (did you mean 'l1.gas_limit'?)" \
+    --set l1.gas_limt=30M
+set_error set/unknown-scheme-key "$SCN" "unknown parameter 'schemes[0].bogus'" \
+    --set 'schemes[0].bogus=1'
+set_error set/bad-value "$SCN" "--set l1.slot=12sec: l1.slot: unknown unit 'sec'" \
+    --set l1.slot=12sec
+set_error set/empty-value "$SCN" "--set l1.slot=: l1.slot: missing value" --set l1.slot=
+set_error set/below-minimum "$SCN" "workload.users: 1 is below the minimum 2" \
+    --set workload.users=1
+set_error set/model-rule "$SCN" "--set l1.blobs.max=3: blob max (3) is below the target (6)" \
+    --set l1.blobs.max=3
+set_error set/section "$SCN" "--set l1.demand=3: 'l1.demand' is a section" --set l1.demand=3
+set_error set/list "$SCN" "--set schemes=3: 'schemes' is a list" --set schemes=3
+set_error set/same-path-twice "$SCN" "'l1.slot' is set twice" \
+    --set l1.slot=6s --set l1.slot=4s
+set_error set/same-item-by-name-and-index "$TWO" "'schemes[0].tip' is set twice" \
+    --set 'schemes[cheap].tip=2gwei' --set 'schemes[0].tip=2gwei'
+set_error set/index-out-of-range "$SCN" "the scenario has no item '5' in 'schemes'" \
+    --set 'schemes[5].tip=2gwei'
+set_error set/spike-index-out-of-range "$SCN" "no item '1' in 'l1.demand.spikes'" \
+    --set 'l1.demand.spikes[1].at=2h'
+set_error set/unknown-item-name "$TWO" "no item 'fast' in 'schemes'" \
+    --set 'schemes[fast].tip=2gwei'
+set_error set/no-equals "$SCN" "--set l1.slot: expected PATH=VALUE" --set l1.slot
+# renaming one scheme to another's name: names must stay unique, as in the file
+set_error set/rename-to-existing-name "$TWO" "two items named 'cheap'" \
+    --set 'schemes[urgent].name=cheap'
+
+# --set by item name and by index set the same value
+l2sim validate "$TWO" --print --set 'schemes[urgent].tip=5gwei'
+grep -q '^schemes\[1\]\.tip = 5gwei  # --set$' "$tmp/out" || note "schemes[urgent] is not schemes[1]"
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+finish set/item-by-name
+
+# ---------------------------------------------------------------------------------
+# 5. The database under failure.
+
+# a path in a directory that does not exist
+db=$tmp/no-such-dir/x.db
+l2sim run "$SCN" --set duration=1h --db "$db" --quiet
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+grep -q -F "$db" "$tmp/err" || note "message does not name $db: $first"
+finish db/missing-directory
+
+# a directory
+db=$tmp/dir.db
+mkdir "$db"
+l2sim run "$SCN" --set duration=1h --db "$db" --quiet
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+grep -q -F "$db" "$tmp/err" || note "message does not name $db: $first"
+left=$(find "$db" -mindepth 1 | tr '\n' ' ')
+[ -z "$left" ] || note "wrote into the directory: $left"
+finish db/is-a-directory
+
+# files that are not SQLite databases: refused, left byte for byte as they were
+for kind in text binary; do
+    db=$tmp/not-a-db-$kind.db
+    if [ $kind = text ]; then
+        printf 'these are my notes, not a database\n' >"$db"
+    else
+        head -c 8192 /dev/urandom >"$db"
+    fi
+    sum=$(cksum <"$db")
+    l2sim run "$SCN" --set duration=1h --db "$db" --quiet
+    check_crash
+    [ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+    grep -q -F "$db" "$tmp/err" || note "message does not name $db: $first"
+    [ "$(cksum <"$db")" = "$sum" ] || note "the file was changed"
+    finish "db/not-a-database-$kind"
+done
+
+# disk full: a file size limit (400 blocks: 200 KiB in 512-byte blocks, 400 KiB in
+# 1 KiB ones; a day's run writes ~20 MiB, but stops at the limit) with SIGXFSZ
+# ignored, so writes fail with EFBIG. 1 block: the database cannot even be created.
+for blocks in 400 1; do
+    db=$tmp/full-$blocks.db
+    ( ulimit -f $blocks && trap '' XFSZ &&
+      exec "$L2SIM" run "$SCN" --set duration=1d --db "$db" --quiet ) \
+        >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    first=$(head -n 1 "$tmp/err")
+    check_crash
+    [ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+    grep -q -F "$db" "$tmp/err" || note "message does not name $db: $first"
+    if [ -e "$db" ]; then
+        db_sane "$db"
+        no_complete_run "$db"
+    fi
+    finish "db/disk-full-$blocks-blocks"
+done
+
+# wait_rows DB: wait (at most ~10 s) until DB holds some committed l1_blocks
+wait_rows() {
+    i=0
+    while [ $i -lt 10 ]; do
+        n=$(sqlite3 "$1" 'SELECT count(*) FROM l1_blocks' 2>/dev/null)
+        case $n in '' | 0 | *[!0-9]*) ;; *) return 0 ;; esac
+        sleep 1
+        i=$((i + 1))
+    done
+}
+
+# Ctrl-C and kill: a long run, stopped after about a second of running.
+for sig in INT TERM KILL; do
+    db=$tmp/sig-$sig.db
+    "$L2SIM" run "$SCN" --set duration=30d --db "$db" --quiet >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep 1
+    wait_rows "$db"
+    kill -s $sig "$pid"
+    watchdog 20 "$pid"
+    wait "$pid" 2>/dev/null
+    rc=$?
+    unwatch
+    first=$(head -n 1 "$tmp/err")
+    if [ $sig = KILL ]; then
+        [ "$rc" -eq 137 ] || note "exited $rc, expected 137 (killed)"
+        db_sane "$db"
+        st=$(q "$db" 'SELECT group_concat(status) FROM runs')
+        [ "$st" = running ] || note "runs.status is '$st', expected 'running'"
+    else
+        check_crash
+        [ "$rc" -eq 1 ] || note "exited $rc, expected 1 ($first)"
+        db_sane "$db"
+        st=$(q "$db" 'SELECT group_concat(status) FROM runs')
+        [ "$st" = interrupted ] || note "runs.status is '$st', expected 'interrupted'"
+        n=$(q "$db" 'SELECT count(*) FROM l1_blocks')
+        case $n in '' | 0 | *[!0-9]*) note "no l1_blocks kept ($n)" ;; esac
+    fi
+    finish "db/sig$sig"
+done
+
+# a database left by kill -9 takes the next run, which completes beside the dead one
+db=$tmp/sig-KILL.db
+l2sim run "$SCN" --set duration=1h --db "$db" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+db_sane "$db"
+st=$(q "$db" 'SELECT group_concat(status) FROM (SELECT status FROM runs ORDER BY run_id)')
+[ "$st" = "running,complete" ] || note "statuses are '$st', expected 'running,complete'"
+finish db/after-kill-next-run-completes
+
+# the event limit fails the run
+db=$tmp/max-events.db
+l2sim run "$SCN" --set duration=1h --max-events 1000 --db "$db" --quiet
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+st=$(q "$db" 'SELECT status FROM runs')
+[ "$st" = failed ] || note "runs.status is '$st', expected 'failed'"
+db_sane "$db"
+finish run/max-events-fails
+
+# ---------------------------------------------------------------------------------
+# 6. Determinism from the command line: same scenario, overrides and seed give the
+# same content of every table (except runs' wall-clock columns).
+
+# dump DB: every table's content in insertion order, runs without started_at, wall_s
+dump() {
+    for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); do
+        echo "== $t"
+        if [ "$t" = runs ]; then
+            cols=$(sqlite3 "$1" "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')
+                                 WHERE name NOT IN ('started_at', 'wall_s')")
+            sqlite3 "$1" "SELECT $cols FROM runs ORDER BY rowid"
+        else
+            sqlite3 "$1" ".dump $t"
+        fi
+    done
+}
+
+# run_into DB ARGS...: run the default scenario for 1 h into DB; note a failure
+run_into() {
+    db=$1
+    shift
+    l2sim run "$SCN" --db "$db" --quiet "$@"
+    check_crash
+    [ "$rc" -eq 0 ] || note "run into $(basename "$db") exited $rc: $first"
+}
+
+run_into "$tmp/det-a.db" --set duration=1h
+run_into "$tmp/det-b.db" --set duration=1h
+dump "$tmp/det-a.db" >"$tmp/det-a.txt"
+dump "$tmp/det-b.db" >"$tmp/det-b.txt"
+[ "$(grep -c 'INSERT INTO "\{0,1\}l1_blocks' "$tmp/det-a.txt")" -gt 0 ] || note "no l1_blocks recorded"
+[ "$(grep -c 'INSERT INTO "\{0,1\}txs' "$tmp/det-a.txt")" -gt 0 ] || note "no txs recorded"
+cmp -s "$tmp/det-a.txt" "$tmp/det-b.txt" || note "the two databases differ: $(diff "$tmp/det-a.txt" \
+    "$tmp/det-b.txt" | sed -n 2p | cut -c 1-200)"
+finish determinism/same-run-twice
+
+run_into "$tmp/det-c.db" --set duration=1h --set l1.slot=6s --set 'schemes[l1].tip=2gwei'
+run_into "$tmp/det-d.db" --set 'schemes[l1].tip=2gwei' --set l1.slot=6s --set duration=1h
+dump "$tmp/det-c.db" >"$tmp/det-c.txt"
+dump "$tmp/det-d.db" >"$tmp/det-d.txt"
+cmp -s "$tmp/det-c.txt" "$tmp/det-d.txt" || note "the two databases differ: $(diff "$tmp/det-c.txt" \
+    "$tmp/det-d.txt" | sed -n 2p | cut -c 1-200)"
+cmp -s "$tmp/det-a.txt" "$tmp/det-c.txt" && note "the overrides changed nothing"
+finish determinism/set-order-does-not-matter
+
+run_into "$tmp/det-e.db" --set duration=1h --seed 7
+a=$(sqlite3 "$tmp/det-a.db" '.dump l1_blocks')
+e=$(sqlite3 "$tmp/det-e.db" '.dump l1_blocks')
+[ -n "$e" ] || note "no l1_blocks with --seed 7"
+[ "$a" != "$e" ] || note "--seed 7 gave the same l1_blocks as seed 42"
+finish determinism/other-seed-differs
+
+# ---------------------------------------------------------------------------------
+# 7. The command line itself.
+
+l2sim list
+[ "$rc" -eq 0 ] || note "exited $rc"
+# every parameter declared in the models' tables
+paths=$(sed -n 's/^[[:space:]]*{ *"\([^"]*\)", *SCN_.*/\1/p' models/*.c models/*/*.c)
+[ -n "$paths" ] || note "found no parameter tables under models/"
+for p in $paths; do
+    grep -q -F "$p" "$tmp/out" || note "does not mention $p"
+done
+finish cli/list-mentions-every-parameter
+
+for cmd in run validate list; do
+    l2sim $cmd --help
+    [ "$rc" -eq 0 ] || note "exited $rc"
+    grep -q "^usage: l2sim $cmd" "$tmp/out" || note "no usage line on stdout"
+    finish "cli/$cmd-help"
+done
+
+l2sim --help
+[ "$rc" -eq 0 ] || note "exited $rc"
+finish cli/help
+
+l2sim frobnicate
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+grep -q "unknown command 'frobnicate'" "$tmp/err" || note "message: $first"
+finish cli/unknown-command
+
+rm -f "$tmp"/opt.db*
+l2sim run "$SCN" --db "$tmp/opt.db" --frobnicate
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+grep -q "unknown option '--frobnicate'" "$tmp/err" || note "message: $first"
+[ -e "$tmp/opt.db" ] && note "left a database file behind"
+finish cli/run-unknown-option
+
+l2sim validate "$SCN" --frobnicate
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+grep -q "unknown option '--frobnicate'" "$tmp/err" || note "message: $first"
+finish cli/validate-unknown-option
+
+# bad option values and missing arguments: exit 2, nothing recorded
+for args in "--seed banana" "--seed -1" "--replications 0" "--max-events lots" "--db"; do
+    rm -f "$tmp"/opt.db*
+    # shellcheck disable=SC2086
+    l2sim run "$SCN" --db "$tmp/opt.db" $args
+    check_crash
+    [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+    [ -e "$tmp/opt.db" ] && note "left a database file behind"
+    finish "cli/run $args"
+done
+
+l2sim run
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+finish cli/run-without-scenario
+
+l2sim validate "$tmp/no-such-scenario.yaml"
+check_crash
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+expect_first "$tmp/no-such-scenario.yaml: cannot open: No such file or directory"
+finish cli/validate-missing-file
+
+l2sim validate "$BAD"
+check_crash
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+expect_first "$BAD: is a directory, not a scenario file"
+finish cli/validate-directory
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
