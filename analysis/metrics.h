@@ -6,9 +6,19 @@
 #include "sim/store.h"
 #include "sim/units.h"
 
+/* A window of the run reported on its own, e.g. before/during/after a demand spike.
+ * Transfers belong to the phase they were submitted in. */
+struct metrics_phase {
+    const char *name;
+    sim_time    from, until;
+};
+
 /* Fee (wei) and latency (s) mean/p50/p95/p99, counts and throughput of every scheme
- * of run_id. Percentiles are nearest-rank: the smallest value with at least p% of
- * the values at or below it. O(n log n) in the run's transfers (SQLite sorts). */
-int metrics_compute(struct store *st, int64_t run_id, sim_time duration, struct err *e);
+ * of run_id, and the L1 base fee of its world; then the same per phase under names
+ * prefixed "PHASE." (e.g. "during.fee_p50_wei"). Percentiles are nearest-rank: the
+ * smallest value with at least p% of the values at or below it. O(n log n) in the
+ * run's transfers (SQLite sorts). */
+int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
+                    const struct metrics_phase *phases, size_t nphases, struct err *e);
 
 #endif

@@ -211,7 +211,21 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         }
         world_free(w);
     }
-    if (res->status == RUN_COMPLETE && metrics_compute(st, run_id, duration, e) != 0) {
+    /* a demand spike splits the report into before / during / after */
+    struct metrics_phase ph[3];
+    size_t nph = 0;
+    if (scn_count(s, "l1.demand.spikes") > 0) {
+        sim_time at = scn_int(s, "l1.demand.spikes[0].at");
+        sim_time until = at + scn_int(s, "l1.demand.spikes[0].for");
+        if (at > 0 && at < duration)
+            ph[nph++] = (struct metrics_phase){ "before", 0, at };
+        if (at < duration)
+            ph[nph++] = (struct metrics_phase){ "during", at, until < duration ? until : duration };
+        if (until < duration)
+            ph[nph++] = (struct metrics_phase){ "after", until, duration };
+    }
+    if (res->status == RUN_COMPLETE &&
+        metrics_compute(st, run_id, duration, ph, nph, e) != 0) {
         res->status = RUN_FAILED;
         snprintf(res->detail, sizeof res->detail, "the database failed");
     }

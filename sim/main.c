@@ -2,6 +2,7 @@
  * the environment, the terminal, signals and exit codes: 0 ok, 1 the run failed,
  * 2 bad input (nothing simulated, nothing recorded). */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -313,45 +314,90 @@ static void on_progress(void *ctx, const char *world, size_t index, size_t nworl
                     what, events);
 }
 
-static void fmt_gwei(double wei, char *buf, size_t len)
+/* A fee per transfer, in ETH; a price per gas, in gwei. */
+static void fmt_eth(double wei, char *buf, size_t len)
 {
-    if (wei >= 1e17)
-        snprintf(buf, len, "%.4f ETH", wei / 1e18);
-    else if (wei >= 1e12)
-        snprintf(buf, len, "%.0f gwei", wei / 1e9);
+    if (isnan(wei))
+        snprintf(buf, len, "-");
     else
-        snprintf(buf, len, "%.4g gwei", wei / 1e9);
+        snprintf(buf, len, "%.6f ETH", wei / 1e18);
 }
 
-/* The summary table: read back from the metrics table, like every other reader. */
+static void fmt_gwei(double wei, char *buf, size_t len)
+{
+    if (isnan(wei))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.2f gwei", wei / 1e9);
+}
+
+static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const char *phase,
+                     const char *name)
+{
+    char full[128];
+    snprintf(full, sizeof full, "%s%s%s", phase, phase[0] ? "." : "", name);
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, scheme, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, full, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0.0 / 0.0;
+}
+
+/* The summary tables, read back from the metrics table like every other reader:
+ * one row per scheme, then per phase of a demand spike when the scenario has one. */
 static void print_summary(struct store *st, int64_t run_id)
 {
     sqlite3 *db = store_db(st);
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(db,
-        "SELECT s.scheme,"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='transfers'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='final'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_mean_wei'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_p50_wei'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='fee_p95_wei'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_include_p50_s'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_include_p95_s'),"
-        " (SELECT value FROM metrics m WHERE m.run_id=s.run_id AND m.scheme=s.scheme AND name='latency_final_p50_s')"
-        " FROM schemes s WHERE s.run_id=? ORDER BY s.rowid", -1, &q, NULL);
-    sqlite3_bind_int64(q, 1, run_id);
-    printf("%-20s %10s %10s %14s %14s %14s %10s %10s %10s\n", "scheme", "transfers", "final",
-           "fee mean", "fee p50", "fee p95", "incl p50", "incl p95", "final p50");
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        char f1[32], f2[32], f3[32];
-        fmt_gwei(sqlite3_column_double(q, 3), f1, sizeof f1);
-        fmt_gwei(sqlite3_column_double(q, 4), f2, sizeof f2);
-        fmt_gwei(sqlite3_column_double(q, 5), f3, sizeof f3);
-        printf("%-20s %10.0f %10.0f %14s %14s %14s %9.1fs %9.1fs %9.1fs\n",
-               (const char *)sqlite3_column_text(q, 0), sqlite3_column_double(q, 1),
-               sqlite3_column_double(q, 2), f1, f2, f3, sqlite3_column_double(q, 6),
-               sqlite3_column_double(q, 7), sqlite3_column_double(q, 8));
+    sqlite3_stmt *names, *q;
+    sqlite3_prepare_v2(db, "SELECT scheme FROM schemes WHERE run_id=? ORDER BY rowid", -1,
+                       &names, NULL);
+    sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id=? AND scheme=? AND name=?",
+                       -1, &q, NULL);
+    static const char *const phases[] = { "", "before", "during", "after" };
+    bool phased = false;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && !phased)
+            break;
+        if (pass == 0)
+            printf("%-16s %9s %9s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
+                   "final", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
+                   "final p50");
+        else
+            printf("\naround the demand spike (transfers by submission time):\n"
+                   "%-16s %-7s %9s %14s %14s %14s %9s %9s\n", "scheme", "phase",
+                   "transfers", "L1 base fee", "fee p50", "fee p95", "incl p50", "incl p95");
+        sqlite3_reset(names);
+        sqlite3_bind_int64(names, 1, run_id);
+        while (sqlite3_step(names) == SQLITE_ROW) {
+            const char *sc = (const char *)sqlite3_column_text(names, 0);
+            for (size_t ph = pass == 0 ? 0 : 1; ph < (pass == 0 ? 1 : ARRAY_LEN(phases)); ph++) {
+                const char *p = phases[ph];
+                double n = metric(q, run_id, sc, p, "transfers");
+                if (pass == 0 && !isnan(metric(q, run_id, sc, "during", "transfers")))
+                    phased = true;
+                if (isnan(n))
+                    continue;
+                char f1[32], f2[32], f3[32];
+                if (pass == 0)
+                    fmt_eth(metric(q, run_id, sc, p, "fee_mean_wei"), f1, sizeof f1);
+                else
+                    fmt_gwei(metric(q, run_id, sc, p, "l1_base_fee_mean_wei"), f1, sizeof f1);
+                fmt_eth(metric(q, run_id, sc, p, "fee_p50_wei"), f2, sizeof f2);
+                fmt_eth(metric(q, run_id, sc, p, "fee_p95_wei"), f3, sizeof f3);
+                if (pass == 0)
+                    printf("%-16s %9.0f %9.0f %14s %14s %14s %8.1fs %8.1fs %8.1fs\n", sc, n,
+                           metric(q, run_id, sc, p, "final"), f1, f2, f3,
+                           metric(q, run_id, sc, p, "latency_include_p50_s"),
+                           metric(q, run_id, sc, p, "latency_include_p95_s"),
+                           metric(q, run_id, sc, p, "latency_final_p50_s"));
+                else
+                    printf("%-16s %-7s %9.0f %14s %14s %14s %8.1fs %8.1fs\n", sc, p, n, f1, f2,
+                           f3, metric(q, run_id, sc, p, "latency_include_p50_s"),
+                           metric(q, run_id, sc, p, "latency_include_p95_s"));
+            }
+        }
     }
+    sqlite3_finalize(names);
     sqlite3_finalize(q);
 }
 

@@ -541,5 +541,51 @@ check_crash
 expect_first "$BAD: is a directory, not a scenario file"
 finish cli/validate-directory
 
+# ---------------------------------------------------------------------------------
+# 8. The Layer 1: what a demand spike does to the EIP-1559 base fee.
+
+rm -f "$tmp"/cong.db*
+l2sim run scenarios/l1_congestion.yaml --db "$tmp/cong.db"
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+# EIP-1559: the base fee changes by at most 1/8 per block (8 next <= 9 prev, in integers)
+steep=$(q "$tmp/cong.db" "SELECT COUNT(*) FROM l1_blocks a JOIN l1_blocks b
+    ON b.run_id = a.run_id AND b.world = a.world AND b.height = a.height + 1
+    WHERE 8 * b.base_fee_per_gas > 9 * a.base_fee_per_gas
+       OR 8 * b.base_fee_per_gas < 7 * a.base_fee_per_gas")
+[ "$steep" = 0 ] || note "$steep blocks moved the base fee by more than 1/8"
+# the spike (03:00-05:00, demand x3) lifts the clearing level at least twofold, and
+# the last hour is back within 30% of the hour before the spike
+levels=$(q "$tmp/cong.db" "SELECT
+    (SELECT AVG(base_fee_per_gas) FROM l1_blocks WHERE world = 'patient'
+        AND time_us >= 2 * 3600e6 AND time_us < 3 * 3600e6),
+    (SELECT AVG(base_fee_per_gas) FROM l1_blocks WHERE world = 'patient'
+        AND time_us >= 4 * 3600e6 AND time_us < 5 * 3600e6),
+    (SELECT AVG(base_fee_per_gas) FROM l1_blocks WHERE world = 'patient'
+        AND time_us >= 7 * 3600e6)")
+before=${levels%%|*}; rest=${levels#*|}; during=${rest%%|*}; after=${rest#*|}
+awk -v b="$before" -v d="$during" -v a="$after" 'BEGIN { exit !(d > 2 * b && a < 1.3 * b && a > b / 1.3) }' \
+    || note "base fee before/during/after = $before / $during / $after wei"
+for phase in before during after; do
+    grep -q "^patient  *$phase " "$tmp/out" || note "summary has no '$phase' row for patient"
+done
+# patient users (max fee capped at 20 gwei) wait out the peak: slower, cheaper
+slow=$(q "$tmp/cong.db" "SELECT (SELECT value FROM metrics WHERE scheme = 'patient'
+        AND name = 'during.latency_include_p50_s') >
+    10 * (SELECT value FROM metrics WHERE scheme = 'wallet-default'
+        AND name = 'during.latency_include_p50_s')")
+[ "$slow" = 1 ] || note "patient users did not wait during the spike"
+finish l1/congestion-spike
+
+# A malformed trace is bad input: file:line: message, exit 2, nothing recorded.
+rm -f "$tmp"/trace.db*
+printf 'block,gas_limit,gas_used\n1,30000000,12000000\n2,30000000,abc\n' > "$tmp/bad-trace.csv"
+l2sim run "$SCN" --db "$tmp/trace.db" --set "l1.demand.trace=$tmp/bad-trace.csv"
+check_crash
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+case "$first" in "$tmp/bad-trace.csv:3: "*) ;; *) note "message: $first" ;; esac
+[ -e "$tmp/trace.db" ] && note "left a database file behind"
+finish l1/bad-trace-is-bad-input
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,17 +2,28 @@
  * its own L1 transaction (21000 gas) in the fee market, bidding base fee x multiplier
  * plus a tip (a higher tip for urgent users), as wallets do. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
 
 static const struct scn_param params[] = {
+    { "schemes[l1].fee_policy", SCN_ENUM, "basefee", NULL, NULL, "basefee|percentile", 0,
+      "how users pick the tip: a fixed tip, or a percentile of recent blocks' tips (eth_feeHistory)" },
     { "schemes[l1].tip", SCN_AMOUNT, "1gwei", "0wei", "10000gwei", NULL, 0,
-      "max priority fee per gas a user offers" },
+      "max priority fee per gas a user offers (fee_policy: basefee)" },
     { "schemes[l1].urgent_tip", SCN_AMOUNT, "3gwei", "0wei", "10000gwei", NULL, 0,
-      "max priority fee per gas an urgent user offers" },
+      "max priority fee per gas an urgent user offers (fee_policy: basefee)" },
+    { "schemes[l1].tip_percentile", SCN_UINT, "50", "1", "100", NULL, 0,
+      "percentile of recent tips offered (fee_policy: percentile); urgent users offer the 90th" },
     { "schemes[l1].max_fee_multiplier", SCN_REAL, "2", "1", "100", NULL, 0,
       "max fee per gas = base fee at submission x this + tip (wallets use 2)" },
+    { "schemes[l1].max_fee_cap", SCN_AMOUNT, NULL, "1wei", "100000gwei", NULL, SCN_OPTIONAL,
+      "ceiling on the max fee per gas: patient users wait for the base fee to fall below it" },
+    { "schemes[l1].bump_after", SCN_UINT, "0", "0", "100000", NULL, 0,
+      "blocks a transaction waits before the user replaces it with a higher fee (0: never)" },
+    { "schemes[l1].bump", SCN_FRACTION, "12.5%", "10%", "1000%", NULL, 0,
+      "fee increase of each replacement (clients require at least 10%)" },
 };
 
 struct pending {
@@ -71,13 +82,22 @@ static int init(struct scheme *sc, struct err *e)
     const struct scn *s = sc->world->scn;
     struct state *st = xcalloc(1, sizeof *st);
     sc->state = st;
-    u128 tip = scn_amount(s, "schemes[%zu].tip", sc->index);
-    u128 utip = scn_amount(s, "schemes[%zu].urgent_tip", sc->index);
-    uint32_t mult = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", sc->index) * 100 + 0.5);
-    st->normal = (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = (uint64_t)tip,
-                                         .mult_pct = mult };
+    size_t i = sc->index;
+    bool pct = strcmp(scn_str(s, "schemes[%zu].fee_policy", i), "percentile") == 0;
+    st->normal = (struct l1_fee_policy){
+        .kind = pct ? L1_FEE_PERCENTILE : L1_FEE_BASEFEE_MULT,
+        .tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i),
+        .percentile = (uint32_t)scn_uint(s, "schemes[%zu].tip_percentile", i),
+        .mult_pct = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", i) * 100 + 0.5),
+        .cap = scn_has(s, "schemes[%zu].max_fee_cap", i)
+             ? (uint64_t)scn_amount(s, "schemes[%zu].max_fee_cap", i) : 0,
+        .bump_after = (uint32_t)scn_uint(s, "schemes[%zu].bump_after", i),
+        .bump_pct = (uint32_t)(scn_real(s, "schemes[%zu].bump", i) * 100 + 0.5),
+    };
     st->urgent = st->normal;
-    st->urgent.tip = (uint64_t)utip;
+    st->urgent.tip = (uint64_t)scn_amount(s, "schemes[%zu].urgent_tip", i);
+    if (pct && st->urgent.percentile < 90)
+        st->urgent.percentile = 90;
     st->gas = fm_tx_gas_used(0, 0, 0, l1_eip7623(sc->world->l1));
     return 0;
 }
