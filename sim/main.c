@@ -331,6 +331,14 @@ static void fmt_gwei(double wei, char *buf, size_t len)
         snprintf(buf, len, "%.2f gwei", wei / 1e9);
 }
 
+static void fmt_secs(double s, char *buf, size_t len)
+{
+    if (isnan(s))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1fs", s);
+}
+
 static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const char *phase,
                      const char *name)
 {
@@ -359,13 +367,14 @@ static void print_summary(struct store *st, int64_t run_id)
         if (pass == 1 && !phased)
             break;
         if (pass == 0)
-            printf("%-16s %9s %9s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
-                   "final", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
-                   "final p50");
+            printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
+                   "final", "dropped", "fee mean", "fee p50", "fee p95", "incl p50",
+                   "incl p95", "final p50");
         else
             printf("\naround the demand spike (transfers by submission time):\n"
-                   "%-16s %-7s %9s %14s %14s %14s %9s %9s\n", "scheme", "phase",
-                   "transfers", "L1 base fee", "fee p50", "fee p95", "incl p50", "incl p95");
+                   "%-16s %-7s %9s %8s %14s %14s %14s %9s %9s\n", "scheme", "phase",
+                   "transfers", "dropped", "L1 base fee", "fee p50", "fee p95", "incl p50",
+                   "incl p95");
         sqlite3_reset(names);
         sqlite3_bind_int64(names, 1, run_id);
         while (sqlite3_step(names) == SQLITE_ROW) {
@@ -377,7 +386,11 @@ static void print_summary(struct store *st, int64_t run_id)
                     phased = true;
                 if (isnan(n))
                     continue;
-                char f1[32], f2[32], f3[32];
+                char f1[32], f2[32], f3[32], l1s[32], l2s[32], l3s[32];
+                fmt_secs(metric(q, run_id, sc, p, "latency_include_p50_s"), l1s, sizeof l1s);
+                fmt_secs(metric(q, run_id, sc, p, "latency_include_p95_s"), l2s, sizeof l2s);
+                fmt_secs(metric(q, run_id, sc, p, "latency_final_p50_s"), l3s, sizeof l3s);
+                double dropped = metric(q, run_id, sc, p, "dropped");
                 if (pass == 0)
                     fmt_eth(metric(q, run_id, sc, p, "fee_mean_wei"), f1, sizeof f1);
                 else
@@ -385,15 +398,11 @@ static void print_summary(struct store *st, int64_t run_id)
                 fmt_eth(metric(q, run_id, sc, p, "fee_p50_wei"), f2, sizeof f2);
                 fmt_eth(metric(q, run_id, sc, p, "fee_p95_wei"), f3, sizeof f3);
                 if (pass == 0)
-                    printf("%-16s %9.0f %9.0f %14s %14s %14s %8.1fs %8.1fs %8.1fs\n", sc, n,
-                           metric(q, run_id, sc, p, "final"), f1, f2, f3,
-                           metric(q, run_id, sc, p, "latency_include_p50_s"),
-                           metric(q, run_id, sc, p, "latency_include_p95_s"),
-                           metric(q, run_id, sc, p, "latency_final_p50_s"));
+                    printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s\n", sc, n,
+                           metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s, l3s);
                 else
-                    printf("%-16s %-7s %9.0f %14s %14s %14s %8.1fs %8.1fs\n", sc, p, n, f1, f2,
-                           f3, metric(q, run_id, sc, p, "latency_include_p50_s"),
-                           metric(q, run_id, sc, p, "latency_include_p95_s"));
+                    printf("%-16s %-7s %9.0f %8.0f %14s %14s %14s %9s %9s\n", sc, p, n, dropped,
+                           f1, f2, f3, l1s, l2s);
             }
         }
     }

@@ -16,13 +16,13 @@
 #include "models/l1/fee_market.h"
 #include "models/l1/mempool.h"
 #include "models/l1/trace.h"
+#include "models/workload/arrivals.h"
 #include "sim/rng.h"
 
-enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2 };
+enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGIMES = 3 };
 #define FEE_HISTORY 20            /* blocks of tips kept for percentile bidding */
 #define MAX_HOOKS   8
 
-struct spike { sim_time at, until; double multiplier; };
 
 struct tips {                     /* one block's included effective tips, ascending */
     uint64_t *v;
@@ -42,11 +42,9 @@ struct l1 {
     struct l1_trace *trace;       /* NULL: generated demand */
 
     /* background demand */
-    double    rate_per_slot;
+    struct arrivals *demand;      /* transactions per slot: rate, pattern, spikes, regimes */
     double    gas_median, gas_sigma, fee_median, fee_sigma, tip_median, tip_sigma;
     sim_time  patience;
-    struct spike *spikes;
-    size_t    nspikes;
     double    blob_rate_per_slot;
     uint64_t  next_bg_sender;
 
@@ -64,6 +62,7 @@ struct l1 {
     struct tips     history[FEE_HISTORY];
     struct l1_builder_hook hooks[MAX_HOOKS];
     size_t    nhooks;
+    uint64_t  bumpers;            /* transactions ever submitted with bump_after > 0 */
 
     struct l1_totals totals;
     sqlite3_stmt *ins_block;
@@ -102,8 +101,8 @@ const struct scn_param l1_params[] = {
       "background blobs (other rollups) offered per block, Poisson" },
     { "l1.demand.trace", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "CSV of real blocks (gas_limit, gas_used, blob_gas_used) replayed instead of generated demand" },
-    { "l1.demand.rate", SCN_RATE, "300/block", NULL, NULL, NULL, 0,
-      "background transactions arriving per slot (or per unit of time), Poisson" },
+    ARRIVALS_PARAMS("l1.demand", "300/block",
+                    "background transactions arriving per slot (or per unit of time), Poisson"),
     { "l1.demand.gas.median", SCN_GAS, "60000", "21000", "30M", NULL, 0,
       "median gas of a background transaction (lognormal)" },
     { "l1.demand.gas.sigma", SCN_REAL, "0.8", "0", "5", NULL, 0,
@@ -118,14 +117,6 @@ const struct scn_param l1_params[] = {
       "log-scale spread of background tips" },
     { "l1.demand.patience", SCN_DURATION, "10m", "0s", "30d", NULL, 0,
       "mean time a background user waits for inclusion before leaving (exponential)" },
-    { "l1.demand.spikes", SCN_LIST, NULL, NULL, NULL, NULL, 0,
-      "windows of extra demand: [{at: 6h, for: 1h, multiplier: 3}]" },
-    { "l1.demand.spikes[].at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_REQUIRED,
-      "start of the spike" },
-    { "l1.demand.spikes[].for", SCN_DURATION, NULL, "1us", NULL, NULL, SCN_REQUIRED,
-      "length of the spike" },
-    { "l1.demand.spikes[].multiplier", SCN_REAL, NULL, "0", "1000", NULL, SCN_REQUIRED,
-      "demand rate multiplier during the spike" },
 };
 const size_t l1_params_count = ARRAY_LEN(l1_params);
 
@@ -199,6 +190,7 @@ void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy
     p->deadline = tx->deadline ? tx->deadline : INT64_MAX;
     p->policy = *fee;
     p->cb = *cb;
+    l1->bumpers += fee->bump_after > 0;
     apply_policy(l1, fee, p);
     if (tx->gas > l1->gas_limit || tx->blobs > l1->blob.max)
         drop(l1, p, "transaction exceeds the block's gas or blob limit");
@@ -217,26 +209,17 @@ uint32_t l1_tx_origin(const struct mp_tx *tx) { return tx->origin; }
 
 /* ---- background demand ---- */
 
-static double demand_multiplier(const struct l1 *l1, sim_time t)
-{
-    double m = 1.0;
-    for (size_t i = 0; i < l1->nspikes; i++)
-        if (t >= l1->spikes[i].at && t < l1->spikes[i].until)
-            m *= l1->spikes[i].multiplier;
-    return m;
-}
-
 static uint64_t lognormal_int(gsl_rng *r, double median, double sigma, double lo, double hi)
 {
     double v = median * exp(sigma * gsl_ran_ugaussian(r));
     return (uint64_t)llround(v < lo ? lo : v > hi ? hi : v);
 }
 
+/* The transactions that arrived during the slot ending now, [now - slot, now). */
 static void background_arrivals(struct l1 *l1, sim_time now)
 {
-    double mean = l1->rate_per_slot * demand_multiplier(l1, now);
-    unsigned n = mean > 0 ? gsl_ran_poisson(l1->r_demand, mean) : 0;
-    for (unsigned i = 0; i < n; i++) {
+    uint64_t n = arrivals_count(l1->demand, l1->r_demand, now - l1->slot, now);
+    for (uint64_t i = 0; i < n; i++) {
         struct mp_tx *p = xcalloc(1, sizeof *p);
         p->seq = ++l1->seq;
         p->sender_id = l1_account(L1_ACCT_BACKGROUND, l1->next_bg_sender++);
@@ -288,6 +271,8 @@ static uint64_t bump_by(uint64_t v, uint32_t pct, uint64_t cap)
 
 static void bump_fees(struct l1 *l1)
 {
+    if (l1->bumpers == 0)
+        return;                   /* nobody bids that way: skip the pool scan */
     struct bump_ctx b = { NULL, 0 };
     mp_each(l1->pool, collect_bumps, &b);
     qsort(b.v, b.n, sizeof *b.v, cmp_seq);       /* replacements in a stable order */
@@ -570,7 +555,9 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->missed_slot = scn_real(s, "l1.missed_slot");
     l1->pool = mp_new(scn_uint(s, "l1.mempool.max_txs"));
 
-    l1->rate_per_slot = per_slot(scn_rate(s, "l1.demand.rate"), l1->slot);
+    if (arrivals_new(s, "l1.demand", w->seed, RNG_L1_DEMAND, 0, PURPOSE_REGIMES, l1->slot,
+                     &l1->demand, e) != 0)
+        goto fail;
     l1->blob_rate_per_slot = per_slot(scn_rate(s, "l1.blobs.demand"), l1->slot);
     l1->gas_median = (double)scn_int(s, "l1.demand.gas.median");
     l1->gas_sigma = scn_real(s, "l1.demand.gas.sigma");
@@ -579,13 +566,6 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->tip_median = (double)scn_amount(s, "l1.demand.tip.median");
     l1->tip_sigma = scn_real(s, "l1.demand.tip.sigma");
     l1->patience = scn_int(s, "l1.demand.patience");
-    l1->nspikes = scn_count(s, "l1.demand.spikes");
-    l1->spikes = xcalloc(l1->nspikes ? l1->nspikes : 1, sizeof *l1->spikes);
-    for (size_t i = 0; i < l1->nspikes; i++) {
-        l1->spikes[i].at = scn_int(s, "l1.demand.spikes[%zu].at", i);
-        l1->spikes[i].until = l1->spikes[i].at + scn_int(s, "l1.demand.spikes[%zu].for", i);
-        l1->spikes[i].multiplier = scn_real(s, "l1.demand.spikes[%zu].multiplier", i);
-    }
 
     /* streams keyed by the run's seed only: every world sees the same L1 demand */
     l1->r_missed = rng_stream(w->seed, RNG_L1, 0, PURPOSE_MISSED);
@@ -616,7 +596,7 @@ void l1_free(struct l1 *l1)
     }
     for (size_t i = 0; i < FEE_HISTORY; i++)
         free(l1->history[i].v);
-    free(l1->spikes);
+    arrivals_free(l1->demand);
     l1_trace_free(l1->trace);
     if (l1->r_missed)
         gsl_rng_free(l1->r_missed);

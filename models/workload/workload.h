@@ -1,7 +1,8 @@
-/* workload.h — the users and their transfers: Poisson arrivals, a sender chosen
- * uniformly, a recipient (uniform or Zipf), a lognormal value and an urgency flag per
- * user. Every world of a run draws the same sequence (common random numbers), so
- * the difference between two schemes' results is the schemes'. */
+/* workload.h — the users and their transfers: arrivals from a time-varying process
+ * (arrivals.h: rate pattern, spikes, regimes, batches), a sender chosen uniformly, a
+ * recipient (uniform, Zipf, or a contact in a payment graph), a lognormal value and
+ * an urgency flag per user. Every world of a run draws the same sequence (common
+ * random numbers), so the difference between two schemes' results is the schemes'. */
 #ifndef L2SIM_WORKLOAD_H
 #define L2SIM_WORKLOAD_H
 
