@@ -6,40 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct series {
-    double *v;
-    size_t  n, cap;
+/* One transfer as the statistics need it (times in us; -1: never). */
+struct row {
+    sim_time submit, include, final;
+    double   fee;          /* wei; only meaningful when included */
+    bool     dropped;
 };
 
-/* Load one column of rows of (run, scheme, time window) into s, ascending. */
-static void load(sqlite3 *db, const char *sql, int64_t run_id, const char *scheme,
-                 sim_time from, sim_time until, struct series *s)
+/* One block of the scheme's world: time and base fee. */
+struct block {
+    sim_time t;
+    double   base_fee;
+};
+
+static int cmp_double(const void *a, const void *b)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        sim_panic("bad SQL (%s): %s", sqlite3_errmsg(db), sql);
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_text(q, 2, scheme, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, from);
-    sqlite3_bind_int64(q, 4, until);
-    s->n = 0;
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (s->n == s->cap) {
-            s->cap = s->cap ? 2 * s->cap : 1024;
-            s->v = xrealloc(s->v, s->cap * sizeof *s->v);
-        }
-        s->v[s->n++] = sqlite3_column_double(q, 0);
-    }
-    sqlite3_finalize(q);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-/* Nearest-rank percentile of sorted values. */
-static double pct(const struct series *s, double p)
+/* Nearest-rank percentile of n sorted values. */
+static double pct(const double *v, size_t n, double p)
 {
-    size_t rank = (size_t)ceil(p / 100.0 * (double)s->n);
-    if (rank < 1)
-        rank = 1;
-    return s->v[rank - 1];
+    size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+    return v[(rank < 1 ? 1 : rank) - 1];
 }
 
 struct out {
@@ -61,74 +51,69 @@ static void put(const struct out *o, const char *name, double value)
     store_step(o->st, o->ins);
 }
 
-/* mean, p50, p95, p99 (and max when asked) of an ascending series. */
-static void summarize(const struct out *o, const char *prefix, const char *unit,
-                      const struct series *s, bool with_max)
+/* mean, p50, p95, p99 (and max when asked) of n values, which it sorts. */
+static void summarize(const struct out *o, const char *prefix, const char *unit, double *v,
+                      size_t n, bool with_max)
 {
-    if (s->n == 0)
+    if (n == 0)
         return;
+    qsort(v, n, sizeof *v, cmp_double);
     double sum = 0;
-    for (size_t i = 0; i < s->n; i++)
-        sum += s->v[i];
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
     char name[96];
     snprintf(name, sizeof name, "%s_mean%s", prefix, unit);
-    put(o, name, sum / (double)s->n);
+    put(o, name, sum / (double)n);
     static const double ps[] = { 50, 95, 99 };
     for (size_t i = 0; i < ARRAY_LEN(ps); i++) {
         snprintf(name, sizeof name, "%s_p%.0f%s", prefix, ps[i], unit);
-        put(o, name, pct(s, ps[i]));
+        put(o, name, pct(v, n, ps[i]));
     }
     if (with_max) {
         snprintf(name, sizeof name, "%s_max%s", prefix, unit);
-        put(o, name, s->v[s->n - 1]);
+        put(o, name, v[n - 1]);
     }
 }
 
-static double scalar(sqlite3 *db, const char *sql, int64_t run_id, const char *scheme,
-                     sim_time from, sim_time until)
+/* Every statistic of one scheme over transfers submitted in [from, until) and the
+ * blocks of its world in that window. O(n log n). */
+static void window(const struct out *o, const struct row *r, size_t nr, const struct block *b,
+                   size_t nb, sim_time from, sim_time until, double *scratch)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        sim_panic("bad SQL (%s): %s", sqlite3_errmsg(db), sql);
-    sqlite3_bind_int64(q, 1, run_id);
-    sqlite3_bind_text(q, 2, scheme, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 3, from);
-    sqlite3_bind_int64(q, 4, until);
-    double v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0;
-    sqlite3_finalize(q);
-    return v;
-}
-
-#define TXS " FROM txs WHERE run_id=?1 AND scheme=?2 AND submit_us>=?3 AND submit_us<?4"
-#define BLOCKS " FROM l1_blocks WHERE run_id=?1 AND world=(SELECT world FROM schemes" \
-               " WHERE run_id=?1 AND scheme=?2) AND time_us>=?3 AND time_us<?4 AND missed=0"
-
-/* Every statistic of one scheme over transfers submitted in [from, until). */
-static void window(sqlite3 *db, const struct out *o, sim_time from, sim_time until,
-                   struct series *s)
-{
-    double n = scalar(db, "SELECT COUNT(*)" TXS, o->run_id, o->scheme, from, until);
-    put(o, "transfers", n);
-    put(o, "included", scalar(db, "SELECT COUNT(*)" TXS " AND include_us IS NOT NULL",
-                              o->run_id, o->scheme, from, until));
-    double final = scalar(db, "SELECT COUNT(*)" TXS " AND final_us IS NOT NULL", o->run_id,
-                          o->scheme, from, until);
-    put(o, "final", final);
-    put(o, "dropped", scalar(db, "SELECT COUNT(*)" TXS " AND status='dropped'", o->run_id,
-                             o->scheme, from, until));
-    put(o, "throughput_tps", final / ((double)(until - from) / SIM_SEC));
-    load(db, "SELECT fee_wei" TXS " AND fee_wei IS NOT NULL ORDER BY fee_wei", o->run_id,
-         o->scheme, from, until, s);
-    summarize(o, "fee", "_wei", s, false);
-    load(db, "SELECT (include_us - submit_us) / 1e6 AS x" TXS " AND include_us IS NOT NULL"
-             " ORDER BY x", o->run_id, o->scheme, from, until, s);
-    summarize(o, "latency_include", "_s", s, true);
-    load(db, "SELECT (final_us - submit_us) / 1e6 AS x" TXS " AND final_us IS NOT NULL"
-             " ORDER BY x", o->run_id, o->scheme, from, until, s);
-    summarize(o, "latency_final", "_s", s, true);
-    load(db, "SELECT base_fee_per_gas" BLOCKS " ORDER BY base_fee_per_gas", o->run_id,
-         o->scheme, from, until, s);
-    summarize(o, "l1_base_fee", "_wei", s, true);
+    size_t n = 0, inc = 0, fin = 0, drop = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (r[i].submit < from || r[i].submit >= until)
+            continue;
+        n++;
+        inc += r[i].include >= 0;
+        fin += r[i].final >= 0;
+        drop += r[i].dropped;
+    }
+    put(o, "transfers", (double)n);
+    put(o, "included", (double)inc);
+    put(o, "final", (double)fin);
+    put(o, "dropped", (double)drop);
+    put(o, "throughput_tps", (double)fin / ((double)(until - from) / SIM_SEC));
+    size_t k = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
+            scratch[k++] = r[i].fee;
+    summarize(o, "fee", "_wei", scratch, k, false);
+    k = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
+            scratch[k++] = (double)(r[i].include - r[i].submit) / SIM_SEC;
+    summarize(o, "latency_include", "_s", scratch, k, true);
+    k = 0;
+    for (size_t i = 0; i < nr; i++)
+        if (r[i].submit >= from && r[i].submit < until && r[i].final >= 0)
+            scratch[k++] = (double)(r[i].final - r[i].submit) / SIM_SEC;
+    summarize(o, "latency_final", "_s", scratch, k, true);
+    k = 0;
+    for (size_t i = 0; i < nb; i++)
+        if (b[i].t >= from && b[i].t < until)
+            scratch[k++] = b[i].base_fee;
+    summarize(o, "l1_base_fee", "_wei", scratch, k, true);
 }
 
 int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
@@ -139,21 +124,60 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
         return L2_EIO;
     sqlite3_stmt *ins = store_prepare(st,
         "INSERT INTO metrics(run_id, scheme, name, value) VALUES(?,?,?,?)");
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "SELECT scheme FROM schemes WHERE run_id=? ORDER BY rowid", -1, &q, NULL);
+    sqlite3_stmt *q, *qt, *qb;
+    sqlite3_prepare_v2(db, "SELECT scheme, world FROM schemes WHERE run_id=? ORDER BY rowid",
+                       -1, &q, NULL);
+    sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_wei, status = 'dropped'"
+                       " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
+    sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
+                       " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);
     sqlite3_bind_int64(q, 1, run_id);
-    struct series s = { 0 };
+    struct row *rows = NULL;
+    struct block *blocks = NULL;
+    double *scratch = NULL;
+    size_t caprows = 0, capblocks = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
-        char *scheme = xstrdup((const char *)sqlite3_column_text(q, 0));
+        const char *scheme = (const char *)sqlite3_column_text(q, 0);
+        size_t nr = 0, nb = 0;
+        sqlite3_reset(qt);
+        sqlite3_bind_int64(qt, 1, run_id);
+        sqlite3_bind_text(qt, 2, scheme, -1, SQLITE_STATIC);
+        while (sqlite3_step(qt) == SQLITE_ROW) {
+            if (nr == caprows) {
+                caprows = caprows ? 2 * caprows : 4096;
+                rows = xrealloc(rows, caprows * sizeof *rows);
+            }
+            struct row *r = &rows[nr++];
+            r->submit = sqlite3_column_int64(qt, 0);
+            r->include = sqlite3_column_type(qt, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 1);
+            r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
+            r->fee = sqlite3_column_double(qt, 3);
+            r->dropped = sqlite3_column_int(qt, 4) != 0;
+        }
+        sqlite3_reset(qb);
+        sqlite3_bind_int64(qb, 1, run_id);
+        sqlite3_bind_text(qb, 2, (const char *)sqlite3_column_text(q, 1), -1, SQLITE_STATIC);
+        while (sqlite3_step(qb) == SQLITE_ROW) {
+            if (nb == capblocks) {
+                capblocks = capblocks ? 2 * capblocks : 4096;
+                blocks = xrealloc(blocks, capblocks * sizeof *blocks);
+            }
+            blocks[nb].t = sqlite3_column_int64(qb, 0);
+            blocks[nb++].base_fee = sqlite3_column_double(qb, 1);
+        }
+        scratch = xrealloc(scratch, (nr > nb ? nr : nb) * sizeof *scratch + 1);
         struct out o = { st, ins, run_id, scheme, "" };
-        window(db, &o, 0, duration, &s);
+        window(&o, rows, nr, blocks, nb, 0, duration, scratch);
         for (size_t i = 0; i < nphases; i++) {
             o.phase = phases[i].name;
-            window(db, &o, phases[i].from, phases[i].until, &s);
+            window(&o, rows, nr, blocks, nb, phases[i].from, phases[i].until, scratch);
         }
-        free(scheme);
     }
     sqlite3_finalize(q);
-    free(s.v);
+    sqlite3_finalize(qt);
+    sqlite3_finalize(qb);
+    free(rows);
+    free(blocks);
+    free(scratch);
     return store_commit(st, e);
 }

@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS l1_blocks (
     burned_wei       TEXT    NOT NULL,  -- base fee x gas + blob fees; decimal (may exceed int64)
     tips_wei         TEXT    NOT NULL,  -- priority fees paid to the proposer; decimal
     PRIMARY KEY (run_id, world, height)
-);
+) WITHOUT ROWID;
 
 -- One row per user transfer per scheme. fee_wei = l1_fee_wei + l2_fee_wei.
 -- status: 'final', 'included' (not yet final at the end), 'pending', 'dropped'.
@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS txs (
     l2_fee_wei INTEGER,
     status     TEXT    NOT NULL,
     PRIMARY KEY (run_id, scheme, tx_id)
-);
+) WITHOUT ROWID;
 
 -- Summary statistics per run and scheme (fee_mean, fee_p50, latency_include_p95_s, ...).
 CREATE TABLE IF NOT EXISTS metrics (
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS metrics (
     name   TEXT    NOT NULL,
     value  REAL,
     PRIMARY KEY (run_id, scheme, name)
-);
+) WITHOUT ROWID;
 
 -- Readers (report, compare, your own SQL) should start from complete runs.
 CREATE VIEW IF NOT EXISTS complete_runs AS
