@@ -71,12 +71,13 @@ struct l1 {
 /* ---- parameters ---- */
 
 const struct scn_param l1_params[] = {
-    { "l1.fork", SCN_ENUM, "prague", NULL, NULL, "london|cancun|prague|osaka|bpo1|bpo2|custom", 0,
-      "preset of protocol parameters (gas limit, blob schedule, EIP-7623/7918); values below override it" },
+    { "l1.fork", SCN_ENUM, "bpo2", NULL, NULL, "london|cancun|prague|osaka|bpo1|bpo2|custom", 0,
+      "protocol preset; bpo2 = mainnet today (Osaka rules, 60M gas, 14/21 blobs); custom = bpo2 "
+      "to override; the values below override any preset" },
     { "l1.slot", SCN_DURATION, "12s", "1s", "1h", NULL, 0,
       "time between slots (Ethereum: 12 s)" },
     { "l1.gas_limit", SCN_GAS, NULL, "21000", "1000000000", NULL, SCN_OPTIONAL,
-      "block gas limit; default: the fork preset's (prague: 36M, osaka: 60M)" },
+      "block gas limit; default: the fork preset's (prague: 36M, osaka and later: 60M)" },
     { "l1.elasticity", SCN_UINT, NULL, "1", "1000", NULL, SCN_OPTIONAL,
       "EIP-1559 elasticity multiplier, target = gas_limit / elasticity (Ethereum 2, OP Stack 6)" },
     { "l1.base_fee.max_change_denominator", SCN_UINT, NULL, "1", "100000", NULL, SCN_OPTIONAL,
@@ -90,18 +91,18 @@ const struct scn_param l1_params[] = {
     { "l1.mempool.max_txs", SCN_UINT, "6144", "1", "10000000", NULL, 0,
       "pool capacity; when full the cheapest is evicted (go-ethereum: 5120 pending + 1024 queued)" },
     { "l1.blobs.target", SCN_UINT, NULL, "0", "1000", NULL, SCN_OPTIONAL,
-      "target blobs per block; default: the fork preset's (prague: 6)" },
+      "target blobs per block; default: the fork preset's (prague: 6, bpo2: 14)" },
     { "l1.blobs.max", SCN_UINT, NULL, "0", "1000", NULL, SCN_OPTIONAL,
-      "maximum blobs per block; default: the fork preset's (prague: 9)" },
+      "maximum blobs per block; default: the fork preset's (prague: 9, bpo2: 21)" },
     { "l1.blobs.update_fraction", SCN_UINT, NULL, "1", "1000000000", NULL, SCN_OPTIONAL,
-      "blob base fee update fraction; default: the fork preset's (prague: 5007716)" },
+      "blob base fee update fraction; default: the fork preset's (prague: 5007716, bpo2: 11684671)" },
     { "l1.blobs.initial_excess", SCN_UINT, "0", NULL, NULL, NULL, 0,
       "excess blob gas of the first block" },
     { "l1.blobs.demand", SCN_RATE, "4/block", NULL, NULL, NULL, 0,
       "background blobs (other rollups) offered per block, Poisson" },
     { "l1.demand.trace", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "CSV of real blocks (gas_limit, gas_used, blob_gas_used) replayed instead of generated demand" },
-    ARRIVALS_PARAMS("l1.demand", "300/block",
+    ARRIVALS_PARAMS("l1.demand", "400/block",
                     "background transactions arriving per slot (or per unit of time), Poisson"),
     { "l1.demand.gas.median", SCN_GAS, "60000", "21000", "30M", NULL, 0,
       "median gas of a background transaction (lognormal)" },
@@ -493,7 +494,7 @@ static double per_slot(struct unit_rate r, sim_time slot)
 static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
 {
     const char *fork = scn_str(s, "l1.fork");
-    l1->fork = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "prague" : fork);
+    l1->fork = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "bpo2" : fork);
     SIM_ASSERT(l1->fork);
     l1->eip1559 = l1->fork->eip1559;
     l1->blob = l1->fork->blob;
