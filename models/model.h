@@ -89,7 +89,14 @@ struct world {
     size_t            nschemes;
     struct adversary **adversaries;
     size_t            nadversaries;
+    char             *failure;  /* set by world_fail: the run stops and is marked failed */
 };
+
+/* A model met a state it cannot represent or a broken invariant it can name (a fee
+ * beyond 64 bits, money not conserved): record why, stop this world's scheduler after
+ * the current event, and let the run end as 'failed' with this message. The first
+ * failure wins. Model code calls this instead of exiting. */
+void world_fail(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct scheme {
     const struct scheme_ops *ops;

@@ -3,12 +3,27 @@
  * transfers from streams keyed by the run's seed alone, not by the world. */
 #include "models/run.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "analysis/metrics.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
+
+void world_fail(struct world *w, const char *fmt, ...)
+{
+    if (w->failure)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    w->failure = xasprintf("world %s at %.3f s: %s", w->name,
+                           (double)sim_now(w->sim) / SIM_SEC, msg);
+    sim_stop(w->sim);
+}
 
 static void world_free(struct world *w)
 {
@@ -32,6 +47,7 @@ static void world_free(struct world *w)
     l1_free(w->l1);
     txlog_free(w->txlog);
     sim_free(w->sim);
+    free(w->failure);
     free(w);
 }
 
@@ -194,6 +210,9 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         if (store_failed(st, NULL)) {
             res->status = RUN_FAILED;
             snprintf(res->detail, sizeof res->detail, "the database failed");
+        } else if (w->failure) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "%s", w->failure);
         } else if (why == SIM_STOP_REQUESTED && o->interrupt && *o->interrupt) {
             res->status = RUN_INTERRUPTED;
             snprintf(res->detail, sizeof res->detail, "interrupted at %.1f%% (world %s)",

@@ -17,11 +17,19 @@ static sqlite3_stmt *stmt(struct world *w)
     return w->txlog->ins;
 }
 
-static void bind_fee(sqlite3_stmt *s, int col, u128 v)
+/* Fees are stored as 64-bit integers: up to 9.2 ETH for one transfer. Beyond that
+ * the run fails with a message rather than record a wrong number. */
+static bool bind_fee(struct world *w, sqlite3_stmt *s, int col, u128 v)
 {
-    if (v > INT64_MAX)
-        sim_panic("a fee of more than 2^63 wei for one transfer");
+    if (v > INT64_MAX) {
+        char buf[41];
+        world_fail(w, "a transfer paid %s wei in fees, beyond the 2^63-1 wei a txs row "
+                   "holds; is the base fee running away (a chain overfilled by users who "
+                   "bid any price)?", u128_str(v, buf));
+        return false;
+    }
     sqlite3_bind_int64(s, col, (sqlite3_int64)v);
+    return true;
 }
 
 void txlog_write(struct world *w, const struct scheme *sc, const struct tx_record *r)
@@ -38,10 +46,11 @@ void txlog_write(struct world *w, const struct scheme *sc, const struct tx_recor
         sqlite3_bind_int64(s, 8, r->include);
     if (r->final >= 0)
         sqlite3_bind_int64(s, 9, r->final);
-    if (r->include >= 0) {
-        bind_fee(s, 10, r->l1_fee + r->l2_fee);
-        bind_fee(s, 11, r->l1_fee);
-        bind_fee(s, 12, r->l2_fee);
+    if (r->include >= 0 && !(bind_fee(w, s, 10, r->l1_fee + r->l2_fee) &&
+                             bind_fee(w, s, 11, r->l1_fee) && bind_fee(w, s, 12, r->l2_fee))) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        return;
     }
     sqlite3_bind_text(s, 13, r->status, -1, SQLITE_STATIC);
     store_step(w->store, s);

@@ -81,19 +81,19 @@ static void filler_dropped(void *ctx, const char *why)
     free(f);
 }
 
-/* After each block in the window: offer fillers for the next one, within budget. */
-static void stuff(struct sim *sim, void *ctx, const void *payload)
+/* As each block of the window is built, offer fillers for it, within budget. They
+ * live for this block only (deadline: now), so this block's base fee, known here,
+ * bounds what each can cost. */
+static void stuff(void *ctx, uint64_t height, sim_time now)
 {
     struct adversary *a = ctx;
     struct stuffing *st = a->state;
     struct l1 *l1 = a->world->l1;
-    sim_time now = sim_now(sim), slot = l1_slot(l1);
-    if (now >= st->win.until)
+    if (now < st->win.from || now >= st->win.until)
         return;
     st->base_fee_sum_during += l1_base_fee(l1);
     st->base_fee_samples++;
     uint64_t want = (uint64_t)(st->fill * (double)l1_gas_limit(l1));
-    /* a filler lives for one block, whose base fee is known now: that bounds its cost */
     uint64_t price = l1_base_fee(l1) + st->tip;
     if (price > st->max_fee)
         price = st->max_fee;
@@ -108,12 +108,11 @@ static void stuff(struct sim *sim, void *ctx, const void *payload)
         st->fillers++;
         struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, 0x100000 + a->index),
                             .gas = st->chunk_gas, .origin = L1_ORIGIN_ADVERSARY(a->index),
-                            .deadline = now + slot - 1 };  /* stale fillers leave */
+                            .deadline = now };
         struct l1_fee_policy fp = { .kind = L1_FEE_FIXED, .tip = st->tip, .max_fee = st->max_fee };
         struct l1_callbacks cb = { filler_included, NULL, filler_dropped, f };
         l1_submit(l1, &tx, &fp, &cb);
     }
-    sim_after(sim, slot, stuff, a, NULL, 0);
 }
 
 static int stuffing_init(struct adversary *a, struct err *e)
@@ -134,10 +133,8 @@ static int stuffing_init(struct adversary *a, struct err *e)
     st->max_fee = (uint64_t)max_fee;
     st->fill = scn_real(s, "adversaries[%zu].fill", a->index);
     st->chunk_gas = (uint64_t)scn_int(s, "adversaries[%zu].chunk_gas", a->index);
-    /* first offer right after the L1's block at or before `from` */
-    sim_time slot = l1_slot(a->world->l1);
-    sim_time first = st->win.from / slot * slot;
-    sim_at(a->world->sim, first, stuff, a, NULL, 0);
+    struct l1_builder_hook h = { stuff, NULL, a };
+    l1_add_builder_hook(a->world->l1, &h);
     return 0;
 }
 

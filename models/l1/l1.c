@@ -63,6 +63,7 @@ struct l1 {
     struct l1_builder_hook hooks[MAX_HOOKS];
     size_t    nhooks;
     uint64_t  bumpers;            /* transactions ever submitted with bump_after > 0 */
+    uint64_t  next_gas_limit;     /* of the block being built, or the next one */
 
     struct l1_totals totals;
     sqlite3_stmt *ins_block;
@@ -412,7 +413,8 @@ static void build_block(struct l1 *l1, sim_time now)
         }
         hist->v[hist->n++] = p->receipt.priority_fee_per_gas;
     }
-    qsort(hist->v, hist->n, sizeof *hist->v, cmp_u64);
+    if (hist->n > 1)
+        qsort(hist->v, hist->n, sizeof *hist->v, cmp_u64);
 
     uint64_t gas_used = blk.gas_used, blob_gas = blk.blob_gas_used, ntx = ninc;
     if (tb) {
@@ -463,7 +465,9 @@ static void build_block(struct l1 *l1, sim_time now)
     }
     free(inc);
 
-    /* the next block's prices (EIP-1559; EIP-4844, EIP-7918 from Osaka) */
+    /* the next block's limit and prices (EIP-1559; EIP-4844, EIP-7918 from Osaka) */
+    l1->next_gas_limit = l1->trace && l1->height < l1->trace->n
+        ? l1->trace->blocks[l1->height].gas_limit : l1->gas_limit;
     uint64_t parent_base_fee = l1->base_fee;
     l1->base_fee = fm_next_base_fee(&l1->eip1559, gas_limit, gas_used, parent_base_fee);
     if (l1->blob.max > 0) {
@@ -552,6 +556,7 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         goto fail;
     if (scn_has(s, "l1.demand.trace") && read_trace(l1, s, w->duration, e) != 0)
         goto fail;
+    l1->next_gas_limit = l1->trace ? l1->trace->blocks[0].gas_limit : l1->gas_limit;
     l1->finality_depth = scn_uint(s, "l1.finality_depth");
     l1->missed_slot = scn_real(s, "l1.missed_slot");
     l1->pool = mp_new(scn_uint(s, "l1.mempool.max_txs"));
@@ -615,6 +620,5 @@ bool     l1_eip7623(const struct l1 *l1) { return l1->eip7623; }
 void     l1_totals(const struct l1 *l1, struct l1_totals *out) { *out = l1->totals; }
 uint64_t l1_gas_limit(const struct l1 *l1)
 {
-    return l1->trace && l1->height < l1->trace->n ? l1->trace->blocks[l1->height].gas_limit
-                                                  : l1->gas_limit;
+    return l1->next_gas_limit;
 }

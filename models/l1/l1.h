@@ -83,9 +83,10 @@ void l1_free(struct l1 *l1);
 void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                const struct l1_callbacks *cb);
 
-/* A block builder hook: `begin` is called as each slot's block is built (height,
- * slot time), `excluded` for every candidate transaction of that block. Censoring
- * adversaries use it. Several hooks may be added; any exclusion excludes. */
+/* A block builder hook: `begin` is called as each slot's block is about to be built
+ * (height, slot time; not for missed slots) and may l1_submit transactions for that
+ * very block; `excluded` is asked about every candidate of the block. Adversaries use
+ * it. Several hooks may be added; any exclusion excludes. */
 struct mp_tx;
 struct l1_builder_hook {
     void (*begin)(void *ctx, uint64_t height, sim_time t);

@@ -232,9 +232,11 @@ bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_
     return true;
 }
 
+/* go-ethereum's legacypool list.Add: the new fee must be strictly higher and at
+ * least floor(old * (100 + pct) / 100). */
 static bool bumped(uint64_t old, uint64_t neu, uint32_t pct)
 {
-    return (u128)neu * 100 >= (u128)old * (100 + pct);
+    return neu > old && (u128)neu >= (u128)old * (100 + pct) / 100;
 }
 
 bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t max_prio,

@@ -46,8 +46,9 @@ size_t          mp_size(const struct mempool *mp);
 bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_t *nevicted);
 
 /* Replace the fees of pending tx in place, as a same-nonce replacement does. Both the
- * max fee and the tip must rise by at least the bump percentage (blob transactions:
- * also the max blob fee). Returns false and changes nothing otherwise. */
+ * max fee and the tip must rise, each to at least floor(old x (100 + bump) / 100)
+ * (blob transactions: also the max blob fee), as go-ethereum's pool requires.
+ * Returns false and changes nothing otherwise. */
 bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t max_prio,
                 uint64_t max_blob_fee, uint64_t new_seq);
 

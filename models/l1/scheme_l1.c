@@ -114,8 +114,10 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     if (p->next)
         p->next->prev = p;
     st->inflight = p;
-    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, t->from), .gas = st->gas,
-                        .origin = L1_ORIGIN_SCHEME(sc->index) };
+    /* a user's account per scheme: on a shared L1 the schemes' copies of one transfer
+     * must not queue behind each other as one sender's nonces would */
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | t->from),
+                        .gas = st->gas, .origin = L1_ORIGIN_SCHEME(sc->index) };
     struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
     l1_submit(sc->world->l1, &tx, t->urgent ? &st->urgent : &st->normal, &cb);
 }
