@@ -277,7 +277,8 @@ static void bump_fees(struct l1 *l1)
         return;                   /* nobody bids that way: skip the pool scan */
     struct bump_ctx b = { NULL, 0 };
     mp_each(l1->pool, collect_bumps, &b);
-    qsort(b.v, b.n, sizeof *b.v, cmp_seq);       /* replacements in a stable order */
+    if (b.n > 1)
+        qsort(b.v, b.n, sizeof *b.v, cmp_seq);   /* replacements in a stable order */
     for (size_t i = 0; i < b.n; i++) {
         struct mp_tx *t = b.v[i];
         uint32_t pct = t->policy.bump_pct;
