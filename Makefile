@@ -77,14 +77,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# analysis/schema.sql is compiled into the binary as a byte array (a string literal
-# would exceed C11's portable length limit).
-$(BUILD)/schema_sql.c: analysis/schema.sql
+# analysis/schema.sql, then the views over it (analysis/views.sql), are compiled into
+# the binary as one byte array (a string literal would exceed C11's portable length
+# limit) that the store applies to every database it opens.
+$(BUILD)/schema_sql.c: analysis/schema.sql analysis/views.sql
 	@mkdir -p $(BUILD)
-	@{ echo '/* generated from analysis/schema.sql */'; \
+	@{ echo '/* generated from analysis/schema.sql and analysis/views.sql */'; \
 	   echo 'extern const unsigned char store_schema_sql[];'; \
 	   echo 'const unsigned char store_schema_sql[] = {'; \
-	   od -An -v -tx1 $< | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   cat $^ | od -An -v -tx1 | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	   echo '0x00 };'; } > $@
 $(BUILD)/schema_sql.o: $(BUILD)/schema_sql.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -1,0 +1,236 @@
+-- views.sql — the documented read interface of the results database: what
+-- `l2sim report` (and `compare`, and your own SQL) read instead of the tables. Compiled
+-- into the binary after schema.sql and applied to every database l2sim opens; each view
+-- is dropped and re-created, so a database always has this binary's definitions.
+--
+-- Units in view columns are the ones a reader wants: fees in ETH (REAL), prices in
+-- gwei, durations in seconds, times since the start in hours. Exact integer wei stay in
+-- the tables (and in transfer_outcomes). Views cover every run whatever its status;
+-- join complete_runs to keep only finished ones.
+--
+-- A later scheme extends a view here (a UNION ALL branch in cost_breakdown for proofs,
+-- disputes or channel opens; in fraud_outcomes for disputes) and the report picks the
+-- rows up without change.
+
+-- Every parameter in force in a run, one row each, parsed from runs.config (lines
+-- "path = value  # origin"). A value containing a newline spans lines and is cut.
+DROP VIEW IF EXISTS run_config;
+CREATE VIEW run_config AS
+WITH RECURSIVE split(run_id, line, rest) AS (
+    SELECT run_id, '', config || char(10) FROM runs
+    UNION ALL
+    SELECT run_id, substr(rest, 1, instr(rest, char(10)) - 1),
+           substr(rest, instr(rest, char(10)) + 1)
+    FROM split WHERE rest <> ''
+), parsed AS (
+    SELECT run_id, line,
+           CASE WHEN line LIKE '%  # scenario' THEN 'scenario'
+                WHEN line LIKE '%  # default' THEN 'default'
+                WHEN line LIKE '%  # --set' THEN '--set' END AS origin
+    FROM split WHERE instr(line, ' = ') > 0
+)
+SELECT run_id,
+       substr(line, 1, instr(line, ' = ') - 1) AS path,
+       substr(line, instr(line, ' = ') + 3,
+              length(line) - instr(line, ' = ') - 2 - length(origin) - 4) AS value,
+       origin
+FROM parsed WHERE origin IS NOT NULL;
+
+-- One row per run: who, what and how it ended (the report's header and provenance).
+DROP VIEW IF EXISTS run_info;
+CREATE VIEW run_info AS
+SELECT r.run_id, r.scenario_name,
+       (SELECT c.value FROM run_config c
+        WHERE c.run_id = r.run_id AND c.path = 'description') AS description,
+       r.scenario_file, r.scenario_text, r.scenario_sha256, r.overrides, r.config,
+       r.seed, r.master_seed, r.replication, r.l2sim_version, r.git_rev, r.crypto_mode,
+       r.duration_us / 3.6e9 AS duration_h, r.sim_end_us / 3.6e9 AS sim_end_h,
+       r.events, r.started_at, r.wall_s, r.status, r.status_detail,
+       (SELECT count(*) FROM schemes s WHERE s.run_id = r.run_id) AS schemes
+FROM runs r;
+
+-- Windows worth marking on a time axis: L1 demand spikes and transfer spikes (from the
+-- config; durations such as "6h", "1.5h", "90 m" or "2e3s" converted to microseconds)
+-- and attacks (per world they acted in; world is NULL when every world had the window).
+DROP VIEW IF EXISTS timeline_windows;
+CREATE VIEW timeline_windows AS
+WITH spike AS (
+    SELECT run_id, 'l1_demand_spike' AS kind, 'L1 demand' AS what,
+           substr(path, 1, length(path) - 3) AS item, replace(value, ' ', '') AS at
+    FROM run_config WHERE path LIKE 'l1.demand.spikes[%].at'
+    UNION ALL
+    SELECT run_id, 'transfer_spike', 'transfers',
+           substr(path, 1, length(path) - 3), replace(value, ' ', '')
+    FROM run_config WHERE path LIKE 'workload.transfers.spikes[%].at'
+), dur AS (
+    SELECT s.run_id, s.kind, s.what, s.item, s.at, replace(f.value, ' ', '') AS len,
+           m.value AS multiplier
+    FROM spike s
+    JOIN run_config f ON f.run_id = s.run_id AND f.path = s.item || '.for'
+    JOIN run_config m ON m.run_id = s.run_id AND m.path = s.item || '.multiplier'
+), us AS (
+    SELECT run_id, kind, what, multiplier,
+           CAST(round(CAST(at AS REAL) * CASE ltrim(at, '0123456789.eE+-')
+               WHEN 'us' THEN 1 WHEN 'ms' THEN 1e3 WHEN 's' THEN 1e6 WHEN 'm' THEN 6e7
+               WHEN 'min' THEN 6e7 WHEN 'h' THEN 3.6e9 WHEN 'd' THEN 8.64e10
+               WHEN 'w' THEN 6.048e11 ELSE 0 END) AS INTEGER) AS start_us,
+           CAST(round(CAST(len AS REAL) * CASE ltrim(len, '0123456789.eE+-')
+               WHEN 'us' THEN 1 WHEN 'ms' THEN 1e3 WHEN 's' THEN 1e6 WHEN 'm' THEN 6e7
+               WHEN 'min' THEN 6e7 WHEN 'h' THEN 3.6e9 WHEN 'd' THEN 8.64e10
+               WHEN 'w' THEN 6.048e11 ELSE 0 END) AS INTEGER) AS len_us
+    FROM dur
+)
+SELECT run_id, kind, what || ' x' || multiplier AS label, NULL AS world,
+       start_us, start_us + len_us AS end_us
+FROM us
+UNION ALL
+SELECT run_id, 'attack',
+       CASE WHEN adversary = type THEN type ELSE adversary || ' (' || type || ')' END,
+       world, start_us, end_us
+FROM attacks;
+
+-- One row per user transfer per scheme: what it paid and how long each stage took.
+-- soft_s: until the user saw it accepted (an L2's sequencer receipt; on the L1 itself,
+-- inclusion in a block); inclusion_s: until it (or the batch carrying it) was in an L1
+-- block; finality_s: until it was final on L1, or withdrawal-ready for a scheme with a
+-- challenge window. NULL when the stage was never reached.
+DROP VIEW IF EXISTS transfer_outcomes;
+CREATE VIEW transfer_outcomes AS
+SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status,
+       t.fee_wei, t.l1_fee_wei, t.l2_fee_wei,
+       (t.include_us - t.submit_us) / 1e6 AS soft_s,
+       (t.include_us - t.submit_us) / 1e6 AS inclusion_s,
+       (t.final_us - t.submit_us) / 1e6 AS finality_s
+FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme;
+
+-- Fees and latencies per scheme, from the metrics table: one row for the whole run
+-- (phase 'all') and, with a demand spike, one per phase ('before', 'during', 'after';
+-- transfers by submission time). Percentiles are nearest-rank. The soft-confirmation
+-- columns fall back to inclusion for schemes that record no latency_soft_* metrics.
+DROP VIEW IF EXISTS scheme_summary;
+CREATE VIEW scheme_summary AS
+WITH m AS (
+    SELECT run_id, scheme,
+           CASE WHEN instr(name, '.') > 0 THEN substr(name, 1, instr(name, '.') - 1)
+                ELSE 'all' END AS phase,
+           CASE WHEN instr(name, '.') > 0 THEN substr(name, instr(name, '.') + 1)
+                ELSE name END AS stat,
+           value
+    FROM metrics
+)
+SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
+       max(CASE stat WHEN 'transfers' THEN value END) AS transfers,
+       max(CASE stat WHEN 'included' THEN value END) AS included,
+       max(CASE stat WHEN 'final' THEN value END) AS final,
+       max(CASE stat WHEN 'dropped' THEN value END) AS dropped,
+       max(CASE stat WHEN 'throughput_tps' THEN value END) AS throughput_tps,
+       max(CASE stat WHEN 'fee_mean_wei' THEN value END) / 1e18 AS fee_mean_eth,
+       max(CASE stat WHEN 'fee_p50_wei' THEN value END) / 1e18 AS fee_p50_eth,
+       max(CASE stat WHEN 'fee_p95_wei' THEN value END) / 1e18 AS fee_p95_eth,
+       max(CASE stat WHEN 'fee_p99_wei' THEN value END) / 1e18 AS fee_p99_eth,
+       coalesce(max(CASE stat WHEN 'latency_soft_p50_s' THEN value END),
+                max(CASE stat WHEN 'latency_include_p50_s' THEN value END)) AS soft_p50_s,
+       coalesce(max(CASE stat WHEN 'latency_soft_p95_s' THEN value END),
+                max(CASE stat WHEN 'latency_include_p95_s' THEN value END)) AS soft_p95_s,
+       coalesce(max(CASE stat WHEN 'latency_soft_p99_s' THEN value END),
+                max(CASE stat WHEN 'latency_include_p99_s' THEN value END)) AS soft_p99_s,
+       max(CASE stat WHEN 'latency_include_mean_s' THEN value END) AS inclusion_mean_s,
+       max(CASE stat WHEN 'latency_include_p50_s' THEN value END) AS inclusion_p50_s,
+       max(CASE stat WHEN 'latency_include_p95_s' THEN value END) AS inclusion_p95_s,
+       max(CASE stat WHEN 'latency_include_p99_s' THEN value END) AS inclusion_p99_s,
+       max(CASE stat WHEN 'latency_final_mean_s' THEN value END) AS finality_mean_s,
+       max(CASE stat WHEN 'latency_final_p50_s' THEN value END) AS finality_p50_s,
+       max(CASE stat WHEN 'latency_final_p95_s' THEN value END) AS finality_p95_s,
+       max(CASE stat WHEN 'latency_final_p99_s' THEN value END) AS finality_p99_s,
+       max(CASE stat WHEN 'l1_base_fee_mean_wei' THEN value END) / 1e9 AS l1_base_fee_mean_gwei,
+       max(CASE stat WHEN 'l1_base_fee_p95_wei' THEN value END) / 1e9 AS l1_base_fee_p95_gwei,
+       max(CASE stat WHEN 'l1_base_fee_max_wei' THEN value END) / 1e9 AS l1_base_fee_max_gwei
+FROM m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme
+GROUP BY m.run_id, m.scheme, m.phase;
+
+-- The baseline savings are measured against: the run's first scheme of type 'l1' in
+-- the scenario's order (the schemes table keeps that order). No row: no baseline.
+DROP VIEW IF EXISTS l1_baseline;
+CREATE VIEW l1_baseline AS
+SELECT run_id, scheme FROM (
+    SELECT run_id, scheme,
+           row_number() OVER (PARTITION BY run_id ORDER BY rowid) AS k
+    FROM schemes WHERE type = 'l1')
+WHERE k = 1;
+
+-- Savings versus the L1 baseline as ratios: fee_*_ratio = the scheme's fee / the
+-- baseline's (0.02: a transfer costs 2% of an L1 transfer); cheaper_x = baseline mean
+-- fee / the scheme's (50: fifty times cheaper). Whole run only.
+DROP VIEW IF EXISTS savings_vs_l1;
+CREATE VIEW savings_vs_l1 AS
+SELECT s.run_id, s.scheme, s.type, b.scheme AS baseline,
+       s.fee_mean_eth / nullif(bs.fee_mean_eth, 0) AS fee_mean_ratio,
+       s.fee_p50_eth / nullif(bs.fee_p50_eth, 0) AS fee_p50_ratio,
+       s.fee_p95_eth / nullif(bs.fee_p95_eth, 0) AS fee_p95_ratio,
+       bs.fee_mean_eth / nullif(s.fee_mean_eth, 0) AS cheaper_x
+FROM scheme_summary s
+JOIN l1_baseline b ON b.run_id = s.run_id
+JOIN scheme_summary bs ON bs.run_id = s.run_id AND bs.scheme = b.scheme AND bs.phase = 'all'
+WHERE s.phase = 'all';
+
+-- What the users of each scheme paid, by component: total over the run and per
+-- included transfer (ETH). ord orders the components in a stacked bar. Components
+-- today: the part of each fee paid on L1 (the transaction's gas for the L1 baseline,
+-- the share of posted data for an L2) and L2 execution. Later schemes add proofs,
+-- disputes and channel opens/closes as UNION ALL branches.
+DROP VIEW IF EXISTS cost_breakdown;
+CREATE VIEW cost_breakdown AS
+WITH paid AS (
+    SELECT t.run_id, t.scheme, count(*) AS n, total(t.l1_fee_wei) AS l1, total(t.l2_fee_wei) AS l2
+    FROM txs t WHERE t.fee_wei IS NOT NULL GROUP BY t.run_id, t.scheme
+), comp AS (
+    SELECT run_id, scheme, 1 AS ord, 'l1_fee' AS component,
+           'paid on L1 (gas or posted data)' AS label, l1 AS wei, n FROM paid
+    UNION ALL
+    SELECT run_id, scheme, 2, 'l2_execution', 'L2 execution', l2, n FROM paid
+)
+SELECT c.run_id, c.scheme, s.type, c.ord, c.component, c.label, c.n AS transfers,
+       c.wei / 1e18 AS total_eth, c.wei / 1e18 / c.n AS per_transfer_eth
+FROM comp c JOIN schemes s ON s.run_id = c.run_id AND s.scheme = c.scheme;
+
+-- Attacks and fraud attempts and how they ended: cost to the attacker, value at risk
+-- and lost (ETH), detection and resolution times (hours since the start).
+DROP VIEW IF EXISTS fraud_outcomes;
+CREATE VIEW fraud_outcomes AS
+SELECT run_id, world, adversary, type, target,
+       start_us / 3.6e9 AS start_h, end_us / 3.6e9 AS end_h,
+       detected, detect_us / 3.6e9 AS detect_h, resolved_us / 3.6e9 AS resolved_h,
+       (detect_us - start_us) / 1e6 AS time_to_detect_s,
+       CAST(spent_wei AS REAL) / 1e18 AS spent_eth,
+       CAST(value_at_risk_wei AS REAL) / 1e18 AS value_at_risk_eth,
+       CAST(value_lost_wei AS REAL) / 1e18 AS value_lost_eth,
+       blocks_affected, txs_affected, delay_imposed_us / 1e6 AS delay_imposed_s,
+       CASE WHEN CAST(value_lost_wei AS REAL) > 0 THEN 'funds lost'
+            WHEN detected AND resolved_us IS NOT NULL THEN 'detected and resolved'
+            WHEN detected THEN 'detected, unresolved at the end'
+            WHEN CAST(value_at_risk_wei AS REAL) > 0 THEN 'undetected, nothing lost'
+            ELSE 'no funds at risk: costs and delays only' END AS outcome,
+       detail
+FROM attacks;
+
+-- The L1 market block by block in each world: prices in force and how full blocks were.
+DROP VIEW IF EXISTS l1_market;
+CREATE VIEW l1_market AS
+SELECT run_id, world, height, time_us, time_us / 3.6e9 AS hours,
+       base_fee_per_gas / 1e9 AS base_fee_gwei, blob_base_fee AS blob_base_fee_wei,
+       CAST(gas_used AS REAL) / gas_limit AS gas_used_share,
+       blob_gas_used / 131072 AS blobs, tx_count, missed
+FROM l1_blocks;
+
+-- The targets the L1 prices steer towards, per run: the EIP-1559 gas target as a share
+-- of the block gas limit (1 / elasticity; every fork preset uses 2), and the blob
+-- target per block when the scenario states l1.blobs.target (NULL: the fork preset's).
+DROP VIEW IF EXISTS l1_targets;
+CREATE VIEW l1_targets AS
+SELECT r.run_id,
+       1.0 / coalesce((SELECT CAST(c.value AS REAL) FROM run_config c
+                       WHERE c.run_id = r.run_id AND c.path = 'l1.elasticity'), 2)
+           AS gas_target_share,
+       (SELECT CAST(c.value AS INTEGER) FROM run_config c
+        WHERE c.run_id = r.run_id AND c.path = 'l1.blobs.target') AS blob_target
+FROM runs r;
