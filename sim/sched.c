@@ -2,33 +2,35 @@
  *
  * Event bodies (handler, context, inline payload) live in a pool of one-cache-line
  * slots allocated in chunks: slots never move, so a handler's payload pointer stays
- * valid while it schedules more events, and steady state allocates nothing.
- * The queue holds 16-byte entries (time, key); key packs the insertion sequence
- * number (high 38 bits) over the slot (low 26 bits), so comparing (time, key) orders
- * by (time, insertion) and the slot comes for free. Cancellation clears the slot's
- * key; the entry is skipped when it surfaces, and the queue is compacted when
- * cancelled entries outnumber live ones.
+ * valid while it schedules more events, and steady state allocates nothing. The
+ * queue holds 16-byte entries (time, key); key packs the insertion sequence number
+ * (high 38 bits) over the slot (low 26 bits), so comparing (time, key) orders by
+ * (time, insertion) and the slot comes for free. Cancelling clears the slot's key;
+ * the entry is dropped when it surfaces, or by a compaction once cancelled entries
+ * outnumber live ones.
  *
- * The queue is a ladder queue (Tang, Goh & Thng 2005) reshaped for exactness. The
- * time axis from now on is cut into three kinds of region:
+ * The queue is a ladder queue (Tang, Goh & Thng 2005) made exact. Time from now on
+ * is cut into regions, earliest first:
  *
- *   near   times < near_end. A sorted run (filled a bucket at a time) and a small
- *          binary heap (for entries pushed into the near region later, and for big
- *          buckets that cannot be split). Only near is ever popped; both parts are
- *          ordered by (time, key), so ties run in insertion order.
- *   rungs  rung[depth-1] (finest) .. rung[0] (coarsest). A rung is an array of
- *          buckets of width 2^shift from `lo`; its last bucket stretches to `hi`,
- *          which for rung 0 is unbounded, so rung 0's last bucket is the ladder's
- *          "top". Buckets are unsorted chains of 8-entry blocks: O(1) append.
+ *   near   times < near_end: a sorted run, refilled a bucket at a time, and a
+ *          binary heap for entries pushed into near afterwards (and for big
+ *          buckets that are neither splittable nor in order). Only near is ever
+ *          popped, always its least (time, key): ties run in insertion order.
+ *   rungs  rung[depth-1] (finest) .. rung[0] (coarsest), each covering the times
+ *          up to its `hi`, where the next coarser one takes over; rung 0 is
+ *          unbounded. A rung is buckets of width 2^shift from `lo` whose last one
+ *          stretches to `hi` (rung 0's last bucket is the ladder's "top"). Buckets
+ *          are unsorted chains of 8-entry blocks: pushing is an append.
  *
- * Invariant: an entry sits in the region containing its time. Regions only move
- * forward and entries move between them wholesale, so every entry with time < X is
- * in near before anything at X is popped, whatever the bucket widths or history.
- * When near runs low the first non-empty bucket of the finest rung is moved into
- * it: sorted if small, split into a finer rung (width from the bucket's own
- * min/max) if big, put on the heap if it cannot be split (all one time). Each entry
- * is moved O(1) times on average for the smooth and skewed distributions we know
- * of, and never more than RUNG_MAX + 2 times. */
+ * Invariant: every entry is in the region its time belongs to, and moves only as
+ * part of a whole bucket (or a whole near, in a spill), so whatever the widths,
+ * skew or history, nothing outside near can precede anything in it. When near runs
+ * low, the finest rung's first non-empty bucket moves into it: sorted into the run
+ * if small; if big, split into a finer rung whose width comes from that bucket's
+ * own min and max; if it cannot be split (one time) the run takes it as is when
+ * already in insertion order, else the heap does. In the hold model an entry is
+ * appended to a bucket about twice and sorted into the run once, at any size;
+ * cancelled entries are dropped in bulk by evq_compact. */
 #include "sim/sched.h"
 
 #include <stdalign.h>
@@ -48,8 +50,8 @@
 #define NB_MAX      (UINT32_C(1) << 22)  /* buckets per rung at most */
 #define BUCKET_FILL 16          /* entries per bucket a new rung aims at */
 #define SORT_MAX    48          /* buckets up to this size are sorted into the run */
-#define RUN_LOW     8           /* refill when the run holds this few; prefetch distance */
-#define RUN_CAP     (RUN_LOW + SORT_MAX)
+#define RUN_LOW     8           /* refill when the run is down to this; prefetch reach */
+#define RUN_CAP     (RUN_LOW + SORT_MAX)  /* the run's usual size */
 #define HEAP_SPILL  128         /* near-heap size that triggers a spill into a rung */
 
 struct qentry {
@@ -101,17 +103,14 @@ struct sim {
 
     /* near region: every entry with time < near_end, and nothing else */
     uint64_t       near_end;
-    uint32_t       run_head, run_len;     /* run[run_head..run_len) sorted */
-    struct qentry  run[RUN_CAP];
+    struct qentry *run;                   /* run[run_head..run_len) sorted */
+    uint32_t       run_head, run_len, run_cap;
     struct qentry *heap;                  /* binary min-heap */
     size_t         heap_n, heap_cap, heap_spill;
 
     /* rungs, rung[0] coarsest; depth >= 1 always */
     struct rung    rung[RUNG_MAX];
     unsigned       depth;
-
-    struct qentry *scratch;    /* staging for big buckets and compaction */
-    size_t         scratch_cap;
 
     struct block **bchunks;    /* bucket block pool */
     uint32_t      *blink;      /* blink[i]: the block before block i in its chain */
@@ -218,16 +217,15 @@ static inline void bucket_add(struct sim *s, struct bucket *b, struct qentry e)
     b->n++;
 }
 
-/* Copy a bucket's b->n entries to out (in no particular order), give its blocks back
- * and leave it empty. O(n). */
+/* Copy a bucket's b->n entries to out in the order they were added, give its blocks
+ * back and leave it empty. O(n). */
 static void bucket_drain(struct sim *s, struct bucket *b, struct qentry *out)
 {
     uint32_t left = b->n, blk = b->tail;
     uint32_t in_blk = left ? ((left - 1) & (BLOCK_ENTRIES - 1)) + 1 : 0;
     while (left) {
-        memcpy(out, blk_at(s, blk)->e, in_blk * sizeof *out);
-        out += in_blk;
         left -= in_blk;
+        memcpy(out + left, blk_at(s, blk)->e, in_blk * sizeof *out);
         uint32_t prev = s->blink[blk];
         s->blink[blk] = s->bfree;
         s->bfree = blk;
@@ -237,15 +235,79 @@ static void bucket_drain(struct sim *s, struct bucket *b, struct qentry *out)
     b->n = 0;
 }
 
-static void scratch_reserve(struct sim *s, size_t n)
+/* What a big bucket holds: its time range and whether it is in key order. */
+struct bucket_shape {
+    uint64_t min, max;
+    bool     in_order;     /* keys ascend in the order the entries were added */
+};
+
+/* Read a non-empty bucket in place, newest entry first. O(n). */
+static struct bucket_shape bucket_scan(const struct sim *s, const struct bucket *b)
 {
-    if (n <= s->scratch_cap)
-        return;
-    size_t cap = s->scratch_cap ? s->scratch_cap : 1024;
-    while (cap < n)
-        cap *= 2;
-    s->scratch = xrealloc(s->scratch, cap * sizeof *s->scratch);
-    s->scratch_cap = cap;
+    /* a big bucket was mostly written long ago: ask for all of its blocks at once
+     * rather than miss on them one after another */
+    uint32_t nblk = (b->n + BLOCK_ENTRIES - 1) / BLOCK_ENTRIES;
+    for (uint32_t i = 0, blk = b->tail; i < nblk; i++, blk = s->blink[blk]) {
+        __builtin_prefetch(blk_at(s, blk)->e);
+        __builtin_prefetch(blk_at(s, blk)->e + BLOCK_ENTRIES / 2);
+    }
+    struct bucket_shape sh = { UINT64_MAX, 0, true };
+    uint64_t after = UINT64_MAX;   /* key of the entry added just after this one */
+    uint32_t left = b->n, blk = b->tail;
+    uint32_t in_blk = ((left - 1) & (BLOCK_ENTRIES - 1)) + 1;
+    while (left) {
+        const struct qentry *e = blk_at(s, blk)->e;
+        for (uint32_t i = in_blk; i-- > 0;) {
+            uint64_t t = (uint64_t)e[i].t;
+            sh.min = t < sh.min ? t : sh.min;
+            sh.max = t > sh.max ? t : sh.max;
+            sh.in_order &= e[i].key < after;
+            after = e[i].key;
+        }
+        left -= in_blk;
+        blk = s->blink[blk];
+        in_blk = BLOCK_ENTRIES;
+    }
+    return sh;
+}
+
+/* A bucket's blocks taken out of it, to be read oldest first, a block at a time,
+ * each block given back to the pool as soon as it is read, so entries can be
+ * re-added to buckets (even the same one) without the pool growing. */
+struct chain {
+    uint32_t blk;          /* next block to read */
+    uint32_t left;         /* entries still to read */
+};
+
+static struct chain bucket_take(struct sim *s, struct bucket *b)
+{
+    /* the links run newest to oldest: turn them around */
+    uint32_t prev = BLK_NONE, blk = b->tail;
+    for (uint32_t nblk = (b->n + BLOCK_ENTRIES - 1) / BLOCK_ENTRIES; nblk; nblk--) {
+        uint32_t next = s->blink[blk];
+        s->blink[blk] = prev;
+        prev = blk;
+        blk = next;
+    }
+    struct chain c = { prev, b->n };
+    b->n = 0;
+    return c;
+}
+
+/* Copy the next block's entries to out; returns how many (0 at the end). */
+static uint32_t chain_next(struct sim *s, struct chain *c,
+                           struct qentry out[BLOCK_ENTRIES])
+{
+    uint32_t m = c->left < BLOCK_ENTRIES ? c->left : BLOCK_ENTRIES;
+    if (m == 0)
+        return 0;
+    memcpy(out, blk_at(s, c->blk)->e, m * sizeof *out);
+    uint32_t next = s->blink[c->blk];
+    s->blink[c->blk] = s->bfree;
+    s->bfree = c->blk;
+    c->blk = next;
+    c->left -= m;
+    return m;
 }
 
 /* ---- rungs ---- */
@@ -295,7 +357,8 @@ static uint64_t rung_edge(const struct rung *r, uint64_t i)
 {
     if (i >= r->nb)
         return r->hi;
-    uint64_t e = r->lo + (i << r->shift);  /* < 2^64: lo < 2^63, i << shift <= 2 span + nb */
+    /* no overflow: lo < 2^63 and i << shift <= max(2 * span, nb) */
+    uint64_t e = r->lo + (i << r->shift);
     return e < r->hi ? e : r->hi;
 }
 
@@ -385,12 +448,13 @@ static void near_spill(struct sim *s)
         s->heap_spill = 2 * s->heap_n;
         return;
     }
+    /* the run first: equal times then mostly stay in insertion order */
     unsigned d = s->depth++;
     rung_init(s, d, min, max, s->near_end, k);
-    for (size_t i = 0; i < s->heap_n; i++)
-        rung_put(s, &s->rung[d], s->heap[i]);
     for (uint32_t i = s->run_head; i < s->run_len; i++)
         rung_put(s, &s->rung[d], s->run[i]);
+    for (size_t i = 0; i < s->heap_n; i++)
+        rung_put(s, &s->rung[d], s->heap[i]);
     s->heap_n = 0;
     s->heap_spill = HEAP_SPILL;
     s->run_head = s->run_len = 0;
@@ -402,6 +466,20 @@ static void near_push(struct sim *s, struct qentry e)
     heap_push(s, e);
     if (s->heap_n > s->heap_spill)
         near_spill(s);
+}
+
+/* Make room for n entries at the end of the run, moving what is left of it to the
+ * front. The run is RUN_CAP long except after a big bucket of ties. */
+static void run_make_room(struct sim *s, uint32_t n)
+{
+    uint32_t keep = s->run_len - s->run_head;
+    memmove(s->run, s->run + s->run_head, keep * sizeof *s->run);
+    s->run_head = 0;
+    s->run_len = keep;
+    if (keep + n > s->run_cap) {
+        s->run_cap = keep + n;
+        s->run = xrealloc(s->run, s->run_cap * sizeof *s->run);
+    }
 }
 
 /* Sort run[from..run_len) by (time, key); at most SORT_MAX entries. */
@@ -449,9 +527,8 @@ static void refill(struct sim *s)
         uint32_t k = b->n;
         if (k <= SORT_MAX) {
             /* small: sort it onto the end of the run */
-            uint32_t keep = s->run_len - s->run_head;
-            memmove(s->run, s->run + s->run_head, keep * sizeof *s->run);
-            s->run_head = 0;
+            run_make_room(s, k);
+            uint32_t keep = s->run_len;
             s->run_len = keep + k;
             bucket_drain(s, b, s->run + keep);
             run_sort(s, keep);
@@ -466,38 +543,43 @@ static void refill(struct sim *s)
             continue;
         }
         /* big: split it into a finer rung by its own spread, or heap it */
-        scratch_reserve(s, k);
+        struct bucket_shape sh = bucket_scan(s, b);
         uint64_t end = last ? r->hi : rung_edge(r, c + 1);
-        bucket_drain(s, b, s->scratch);
-        uint64_t min = UINT64_MAX, max = 0;
-        for (uint32_t i = 0; i < k; i++) {
-            uint64_t t = (uint64_t)s->scratch[i].t;
-            min = t < min ? t : min;
-            max = t > max ? t : max;
-        }
         if (!last)
             r->cur = c + 1;
-        if (max > min && (last || s->depth < RUNG_MAX)) {
+        if (sh.max > sh.min && (last || s->depth < RUNG_MAX)) {
             /* a last bucket's rung is used up: the finer rung replaces it */
             unsigned d = last ? s->depth - 1 : s->depth++;
-            rung_init(s, d, min, max, end, k);
-            for (uint32_t i = 0; i < k; i++)
-                rung_put(s, &s->rung[d], s->scratch[i]);
-            s->near_end = min;
+            struct chain ch = bucket_take(s, b);
+            rung_init(s, d, sh.min, sh.max, end, k);
+            struct qentry buf[BLOCK_ENTRIES];
+            for (uint32_t m; (m = chain_next(s, &ch, buf)) != 0;)
+                for (uint32_t i = 0; i < m; i++)
+                    rung_put(s, &s->rung[d], buf[i]);
+            s->near_end = sh.min;
             continue;
         }
+        s->near_end = last ? sh.max + 1 : end;
+        if (sh.max == sh.min && sh.in_order) {
+            /* A crowd of ties, already in insertion order (entries reach a bucket
+             * in that order unless a spill mixed them): the run takes it as is. */
+            run_make_room(s, k);
+            bucket_drain(s, b, s->run + s->run_len);
+            s->run_len += k;
+            continue;
+        }
+        /* ties out of order, or no finer rung left */
         heap_reserve(s, s->heap_n + k);
-        memcpy(s->heap + s->heap_n, s->scratch, k * sizeof *s->heap);
+        bucket_drain(s, b, s->heap + s->heap_n);
         s->heap_n += k;
         heap_make(s);
         if (s->heap_spill < 2 * s->heap_n)
             s->heap_spill = 2 * s->heap_n;
-        s->near_end = last ? max + 1 : end;
         return;
     }
 }
 
-/* ---- the queue (evq): push, pop, compact ---- */
+/* ---- the queue (evq): push, peek, pop, compact ---- */
 
 /* Add an entry to the region its time falls in. O(1) unless it lands in near's
  * heap, O(log of that heap's size). */
@@ -515,44 +597,72 @@ static void evq_push(struct sim *s, struct qentry e)
     rung_put(s, &s->rung[d], e);
 }
 
-/* Drop stale entries: gather the live ones, reset to one empty open bucket from
- * now, and put them back (the next refill spreads them). O(n); run when cancelled
- * entries outnumber live ones, so cancel-heavy models keep the queue small. */
+enum { EVQ_EMPTY, EVQ_RUN, EVQ_HEAP };
+
+/* The least entry (stale or not) into *e, and where it is; EVQ_EMPTY when the queue
+ * is. Refills near first if it runs low: the run is kept RUN_LOW entries ahead so
+ * their slots can be fetched before they are needed. Amortised O(1). */
+static int evq_peek(struct sim *s, struct qentry *e)
+{
+    if (s->run_len - s->run_head <= RUN_LOW && s->heap_n <= RUN_LOW)
+        refill(s);
+    if (s->heap_n > 0 &&
+        (s->run_head == s->run_len || qless(s->heap[0], s->run[s->run_head]))) {
+        *e = s->heap[0];
+        return EVQ_HEAP;
+    }
+    if (s->run_head == s->run_len)
+        return EVQ_EMPTY;
+    *e = s->run[s->run_head];
+    return EVQ_RUN;
+}
+
+/* Remove the entry evq_peek just returned. */
+static void evq_pop(struct sim *s, int where)
+{
+    s->n--;
+    if (where == EVQ_HEAP) {
+        heap_pop(s);
+        return;
+    }
+    s->run_head++;
+    /* slots are cache misses in big queues: fetch the one RUN_LOW events ahead */
+    if (s->run_head + RUN_LOW < s->run_len)
+        __builtin_prefetch(slot_at(s, s->run[s->run_head + RUN_LOW].key & SLOT_MASK));
+}
+
+/* Drop stale entries where they lie: filter the heap, the run and each bucket in
+ * place. No entry changes region, so the invariant holds as it did, and buckets
+ * keep their insertion order. O(n); run when cancelled entries outnumber live ones,
+ * so cancel-heavy models keep the queue and its block pool small. */
 static void evq_compact(struct sim *s)
 {
-    scratch_reserve(s, s->n);
     size_t k = 0;
     for (size_t i = 0; i < s->heap_n; i++)
         if (entry_live(s, s->heap[i]))
-            s->scratch[k++] = s->heap[i];
+            s->heap[k++] = s->heap[i];
+    s->heap_n = k;
+    heap_make(s);
+    size_t live = k;
+    uint32_t r = s->run_head;
     for (uint32_t i = s->run_head; i < s->run_len; i++)
         if (entry_live(s, s->run[i]))
-            s->scratch[k++] = s->run[i];
+            s->run[r++] = s->run[i];
+    live += r - s->run_head;
+    s->run_len = r;
     for (unsigned d = 0; d < s->depth; d++) {
-        struct rung *r = &s->rung[d];
-        for (uint32_t i = r->cur; i < r->nb; i++) {
-            size_t m = r->b[i].n, from = k;
-            bucket_drain(s, &r->b[i], s->scratch + from);
-            for (size_t j = from; j < from + m; j++)
-                if (entry_live(s, s->scratch[j]))
-                    s->scratch[k++] = s->scratch[j];
+        struct rung *rg = &s->rung[d];
+        for (uint32_t i = rg->cur; i < rg->nb; i++) {
+            struct chain ch = bucket_take(s, &rg->b[i]);
+            struct qentry buf[BLOCK_ENTRIES];
+            for (uint32_t m; (m = chain_next(s, &ch, buf)) != 0;)
+                for (uint32_t j = 0; j < m; j++)
+                    if (entry_live(s, buf[j]))
+                        bucket_add(s, &rg->b[i], buf[j]);
+            live += rg->b[i].n;
         }
     }
-    s->heap_n = 0;
-    s->heap_spill = HEAP_SPILL;
-    s->run_head = s->run_len = 0;
-    s->depth = 1;
-    struct rung *r0 = &s->rung[0];
-    r0->lo = (uint64_t)s->now;
-    r0->hi = UINT64_MAX;
-    r0->shift = 0;
-    r0->nb = 1;
-    r0->cur = 0;
-    r0->b[0].n = 0;
-    s->near_end = (uint64_t)s->now;
-    for (size_t i = 0; i < k; i++)
-        bucket_add(s, &r0->b[0], s->scratch[i]);
-    s->n = k;
+    s->n = live;
     s->stale = 0;
 }
 
@@ -564,6 +674,8 @@ struct sim *sim_new(void)
     s->tick_mask = UINT64_MAX;
     s->bfree = BLK_NONE;
     s->heap_spill = HEAP_SPILL;
+    s->run_cap = RUN_CAP;
+    s->run = xmalloc(RUN_CAP * sizeof *s->run);
     s->depth = 1;
     struct rung *r0 = &s->rung[0];   /* one open bucket from time 0: the top */
     r0->hi = UINT64_MAX;
@@ -587,7 +699,7 @@ void sim_free(struct sim *s)
     for (unsigned d = 0; d < RUNG_MAX; d++)
         free(s->rung[d].b);
     free(s->heap);
-    free(s->scratch);
+    free(s->run);
     free(s);
 }
 
@@ -631,15 +743,19 @@ enum sim_stop sim_run(struct sim *s, sim_time until, uint64_t max_events)
     uint64_t ran = 0;
     s->stop = false;
     for (;;) {
-        if (s->run_len - s->run_head <= RUN_LOW)
-            refill(s);
-        bool from_heap = s->heap_n > 0 &&
-            (s->run_head == s->run_len || qless(s->heap[0], s->run[s->run_head]));
-        if (!from_heap && s->run_head == s->run_len)
-            break;                         /* drained */
-        const struct qentry e = from_heap ? s->heap[0] : s->run[s->run_head];
+        struct qentry e;
+        int where = evq_peek(s, &e);
+        if (where == EVQ_EMPTY)
+            break;
+        uint32_t i = (uint32_t)(e.key & SLOT_MASK);
+        struct slot *sl = slot_at(s, i);
+        if (sl->key != e.key) {        /* cancelled: drop it, whatever its time */
+            evq_pop(s, where);
+            s->stale--;
+            continue;
+        }
         if (e.t > until) {
-            if (until > s->now)            /* time never runs backwards */
+            if (until > s->now)        /* time never runs backwards */
                 s->now = until;
             return SIM_STOP_UNTIL;
         }
@@ -647,21 +763,7 @@ enum sim_stop sim_run(struct sim *s, sim_time until, uint64_t max_events)
             return SIM_STOP_MAX_EVENTS;
         if (s->stop || (s->interrupt && *s->interrupt))
             return SIM_STOP_REQUESTED;
-        if (from_heap) {
-            heap_pop(s);
-        } else {
-            s->run_head++;
-            /* slots are cache misses in big queues: fetch RUN_LOW events ahead */
-            if (s->run_head + RUN_LOW < s->run_len)
-                __builtin_prefetch(slot_at(s, s->run[s->run_head + RUN_LOW].key & SLOT_MASK));
-        }
-        s->n--;
-        uint32_t i = (uint32_t)(e.key & SLOT_MASK);
-        struct slot *sl = slot_at(s, i);
-        if (sl->key != e.key) {        /* cancelled */
-            s->stale--;
-            continue;
-        }
+        evq_pop(s, where);
         s->now = e.t;
         sl->key = 0;                   /* running: no longer cancellable */
         sl->h(s, sl->ctx, sl->payload.bytes);

@@ -31,7 +31,8 @@ void        sim_free(struct sim *sim);
 
 /* Schedule `h(sim, ctx, payload)` at absolute time t >= sim_now(). `len` bytes of
  * `payload` are copied (len <= SIM_PAYLOAD_MAX; payload may be NULL when len is 0).
- * O(log n). Scheduling into the past panics naming the caller's file and line. */
+ * Amortised O(1) (a ladder queue). Scheduling into the past panics naming the
+ * caller's file and line. */
 #define sim_at(sim, t, h, ctx, payload, len) \
     sim_at_((sim), (t), (h), (ctx), (payload), (len), __FILE__, __LINE__)
 #define sim_after(sim, dt, h, ctx, payload, len) \
@@ -40,12 +41,13 @@ sim_event_id sim_at_(struct sim *sim, sim_time t, sim_handler h, void *ctx,
                      const void *payload, size_t len, const char *file, int line);
 
 /* Cancel a pending event. Returns false if it already ran, is running, or was
- * cancelled. O(1); the queue entry is dropped lazily. */
+ * cancelled. Amortised O(1); the queue entry is dropped lazily. */
 bool sim_cancel(struct sim *sim, sim_event_id id);
 
 /* Run events in (time, insertion) order until the queue drains, the next event lies
- * after `until` (then sim_now() becomes `until`), `max_events` have run in this
- * call (0 = no limit), or a stop is requested. May be called again to continue. */
+ * after `until` (then sim_now() becomes `until`, unless it is already later: time
+ * never runs backwards), `max_events` have run in this call (0 = no limit), or a
+ * stop is requested. May be called again to continue. */
 enum sim_stop sim_run(struct sim *sim, sim_time until, uint64_t max_events);
 
 /* Ask the running loop to return after the current event. */
