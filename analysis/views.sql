@@ -103,21 +103,38 @@ SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status,
        (t.final_us - t.submit_us) / 1e6 AS finality_s
 FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme;
 
--- Fees and latencies per scheme, from the metrics table: one row for the whole run
--- (phase 'all') and, with a demand spike, one per phase ('before', 'during', 'after';
--- transfers by submission time). Percentiles are nearest-rank. The soft-confirmation
--- columns fall back to inclusion for schemes that record no latency_soft_* metrics.
+-- The schemes of each run in the scenario's order (ord from 1), and whether each is the
+-- run's L1 baseline: the first scheme of type 'l1' in that order. Savings are measured
+-- against it.
+DROP VIEW IF EXISTS run_schemes;
+CREATE VIEW run_schemes AS
+SELECT run_id, scheme, type, world, ord,
+       type = 'l1' AND l1_ord = 1 AS is_baseline
+FROM (SELECT run_id, scheme, type, world,
+             row_number() OVER (PARTITION BY run_id ORDER BY rowid) AS ord,
+             row_number() OVER (PARTITION BY run_id, type = 'l1' ORDER BY rowid) AS l1_ord
+      FROM schemes);
+
+-- The metrics table in long form with the phase split off the name: phase 'all' for
+-- the whole run, or 'before'/'during'/'after' a demand spike; stat such as
+-- 'fee_p95_wei' or 'latency_include_p50_s'. A scheme's own statistics appear here too.
+DROP VIEW IF EXISTS scheme_metrics;
+CREATE VIEW scheme_metrics AS
+SELECT m.run_id, m.scheme, s.type,
+       CASE WHEN instr(m.name, '.') > 0 THEN substr(m.name, 1, instr(m.name, '.') - 1)
+            ELSE 'all' END AS phase,
+       CASE WHEN instr(m.name, '.') > 0 THEN substr(m.name, instr(m.name, '.') + 1)
+            ELSE m.name END AS stat,
+       m.value
+FROM metrics m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme;
+
+-- Fees and latencies per scheme: one row for the whole run (phase 'all') and, with a
+-- demand spike, one per phase ('before', 'during', 'after'; transfers by submission
+-- time). Percentiles are nearest-rank. The soft-confirmation columns fall back to
+-- inclusion for schemes that record no latency_soft_* statistics.
 DROP VIEW IF EXISTS scheme_summary;
 CREATE VIEW scheme_summary AS
-WITH m AS (
-    SELECT run_id, scheme,
-           CASE WHEN instr(name, '.') > 0 THEN substr(name, 1, instr(name, '.') - 1)
-                ELSE 'all' END AS phase,
-           CASE WHEN instr(name, '.') > 0 THEN substr(name, instr(name, '.') + 1)
-                ELSE name END AS stat,
-           value
-    FROM metrics
-)
+WITH m AS (SELECT * FROM scheme_metrics)
 SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
        max(CASE stat WHEN 'transfers' THEN value END) AS transfers,
        max(CASE stat WHEN 'included' THEN value END) AS included,
@@ -148,15 +165,10 @@ SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
 FROM m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme
 GROUP BY m.run_id, m.scheme, m.phase;
 
--- The baseline savings are measured against: the run's first scheme of type 'l1' in
--- the scenario's order (the schemes table keeps that order). No row: no baseline.
+-- The baseline of each run (see run_schemes). No row: the run has no L1 scheme.
 DROP VIEW IF EXISTS l1_baseline;
 CREATE VIEW l1_baseline AS
-SELECT run_id, scheme FROM (
-    SELECT run_id, scheme,
-           row_number() OVER (PARTITION BY run_id ORDER BY rowid) AS k
-    FROM schemes WHERE type = 'l1')
-WHERE k = 1;
+SELECT run_id, scheme FROM run_schemes WHERE is_baseline;
 
 -- Savings versus the L1 baseline as ratios: fee_*_ratio = the scheme's fee / the
 -- baseline's (0.02: a transfer costs 2% of an L1 transfer); cheaper_x = baseline mean
