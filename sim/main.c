@@ -1,4 +1,4 @@
-/* main.c — the l2sim command line: run, validate, list. The only place that reads
+/* main.c — the l2sim command line: run, validate, list, report. The only place that reads
  * the environment, the terminal, signals and exit codes: 0 ok, 1 the run failed,
  * 2 bad input (nothing simulated, nothing recorded). */
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/report.h"
 #include "models/run.h"
 #include "sim/progress.h"
 #include "sim/rng.h"
@@ -36,6 +37,7 @@ static void usage_main(FILE *f)
         "  run SCENARIO       run a scenario into a SQLite database\n"
         "  validate SCENARIO  check scenario files without running them\n"
         "  list               schemes and every scenario parameter with default and doc\n"
+        "  report DB          plots and a self-contained report.html from a results database\n"
         "  version            print the version\n"
         "\n"
         "`l2sim COMMAND --help` describes a command. Exit status: 0 ok, 1 run failed,\n"
@@ -495,6 +497,112 @@ static int cmd_run(const struct opts *o)
     return status;
 }
 
+/* ---- report ---- */
+
+static void usage_report(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim report DB [--run ID]... [--out DIR] [--format png|svg]\n"
+        "                       [--allow-incomplete] [--quiet]\n"
+        "\n"
+        "Draws the figures of runs in the results database DB with gnuplot and writes\n"
+        "DIR/report.html: summary tables per scheme, the figures (embedded), attacks, and\n"
+        "the scenario with seed and version. It opens in a browser with no server.\n"
+        "  --run ID            a run to show (repeat for several side by side); default:\n"
+        "                      the latest complete run\n"
+        "  --out DIR           where to write (default: out); created if missing\n"
+        "  --format png|svg    image format (default: png)\n"
+        "  --allow-incomplete  also show runs that failed or were interrupted\n"
+        "  --quiet             print nothing but errors\n"
+        "Reads only the database: the same file gives the same report. Exit 2 for a\n"
+        "missing database or run, or an incomplete run; 1 when gnuplot is missing or\n"
+        "fails (report.html is still written, with the tables).\n");
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    struct report_opts ro = { .out_dir = "out", .format = PLOT_PNG, .gnuplot = "gnuplot" };
+    int64_t *runs = xcalloc((size_t)argc + 1, sizeof *runs);
+    bool quiet = false;
+    int rc = 0;
+    for (int i = 0; i < argc && rc == 0; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--allow-incomplete") == 0) {
+            ro.allow_incomplete = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = true;
+        } else if (strcmp(a, "--run") == 0 || strcmp(a, "--out") == 0 ||
+                   strcmp(a, "--format") == 0) {
+            if (!val) {
+                fprintf(stderr, "l2sim: %s needs a value\n", a);
+                rc = EXIT_INPUT;
+                break;
+            }
+            i++;
+            uint64_t id;
+            if (strcmp(a, "--out") == 0) {
+                ro.out_dir = val;
+            } else if (strcmp(a, "--format") == 0) {
+                if (strcmp(val, "png") != 0 && strcmp(val, "svg") != 0) {
+                    fprintf(stderr, "l2sim: --format: png or svg, not '%s'\n", val);
+                    rc = EXIT_INPUT;
+                }
+                ro.format = strcmp(val, "svg") == 0 ? PLOT_SVG : PLOT_PNG;
+            } else if ((rc = parse_u64(a, val, &id)) == 0) {
+                if (id < 1 || id > INT64_MAX) {
+                    fprintf(stderr, "l2sim: --run: a run id from 1\n");
+                    rc = EXIT_INPUT;
+                }
+                runs[ro.nruns++] = (int64_t)id;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "l2sim: unknown option '%s' (see --help)\n", a);
+            rc = EXIT_INPUT;
+        } else if (ro.db_path) {
+            fprintf(stderr, "l2sim: report takes one database, not '%s' too\n", a);
+            rc = EXIT_INPUT;
+        } else {
+            ro.db_path = a;
+        }
+    }
+    if (rc == 0 && !ro.db_path) {
+        usage_report(stderr);
+        rc = EXIT_INPUT;
+    }
+    if (rc) {
+        free(runs);
+        return rc;
+    }
+    ro.runs = runs;
+    /* gnuplot is fed through a pipe: if it dies early, writes fail with EPIPE and the
+     * report says so instead of this process being killed */
+    signal(SIGPIPE, SIG_IGN);
+    struct report_result res;
+    struct err e;
+    err_init(&e);
+    int r = report_write(&ro, &res, &e);
+    free(runs);
+    if (r == L2_EINPUT) {
+        fprintf(stderr, "l2sim: %s", e.msg);
+        return EXIT_INPUT;
+    }
+    if (!quiet && res.html[0]) {
+        printf("report: %s\n", res.html);
+        for (size_t i = 0; i < res.nitems; i++) {
+            const struct report_item *it = &res.items[i];
+            if (it->state == REPORT_DRAWN)
+                printf("  %-10s %s\n", it->name, it->file);
+            else if (it->state == REPORT_EMPTY)
+                printf("  %-10s not drawn: %s\n", it->name, it->why);
+        }
+    }
+    if (r != 0) {
+        fprintf(stderr, "l2sim: %s", e.msg);
+        return EXIT_RUN;
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) {
@@ -513,6 +621,13 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("l2sim %s (%s)\n", L2SIM_VERSION, L2SIM_GIT_REV);
         return EXIT_OK;
+    }
+    if (strcmp(cmd, "report") == 0) {      /* options of its own: --run is repeatable */
+        if (wants_help(argc - 2, argv + 2)) {
+            usage_report(stdout);
+            return EXIT_OK;
+        }
+        return cmd_report(argc - 2, argv + 2);
     }
     static const struct {
         const char *name;

@@ -1,0 +1,878 @@
+/* report.c — `l2sim report` (see report.h): pick and check the runs, draw every figure
+ * of the registry that applies, and write report.html around them: summary tables
+ * per scheme, attacks, and the scenario with its provenance. */
+#include "analysis/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "analysis/figure.h"
+#include "sim/store.h"
+#include "sim/version.h"
+
+/* ---- choosing the runs ---- */
+
+static int pick_runs(sqlite3 *db, const struct report_opts *o, struct report_result *res,
+                     struct err *e)
+{
+    sqlite3_stmt *q;
+    res->nruns = 0;
+    if (o->nruns == 0) {
+        sqlite3_prepare_v2(db, "SELECT max(run_id) FROM run_info WHERE status = 'complete'",
+                           -1, &q, NULL);
+        bool found = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+        if (found)
+            res->runs[res->nruns++] = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+        if (!found)
+            return err_set(e, L2_EINPUT, "%s: no complete run to report (run a scenario "
+                           "first: l2sim run SCENARIO --db %s)", o->db_path, o->db_path);
+        return 0;
+    }
+    if (o->nruns > ARRAY_LEN(res->runs))
+        return err_set(e, L2_EINPUT, "at most %zu runs in one report", ARRAY_LEN(res->runs));
+    sqlite3_prepare_v2(db, "SELECT status, coalesce(status_detail, '') FROM run_info"
+                           " WHERE run_id = ?", -1, &q, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < o->nruns && rc == 0; i++) {
+        int64_t id = o->runs[i];
+        for (size_t k = 0; k < res->nruns; k++)
+            if (res->runs[k] == id)
+                rc = err_set(e, L2_EINPUT, "--run %lld: given twice", (long long)id);
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, id);
+        if (rc)
+            break;
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            rc = err_set(e, L2_EINPUT, "%s: no run %lld (the runs: sqlite3 %s 'SELECT "
+                         "run_id, scenario_name, status FROM run_info')", o->db_path,
+                         (long long)id, o->db_path);
+        } else {
+            const char *status = (const char *)sqlite3_column_text(q, 0);
+            const char *detail = (const char *)sqlite3_column_text(q, 1);
+            if (strcmp(status, "complete") != 0 && !o->allow_incomplete)
+                rc = err_set(e, L2_EINPUT, "%s: run %lld is %s, not complete%s%s: its numbers "
+                             "are partial (--allow-incomplete reports it anyway)", o->db_path,
+                             (long long)id, status, detail[0] ? ": " : "", detail);
+        }
+        res->runs[res->nruns++] = id;
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- the context the figures read ---- */
+
+struct ctx_store {
+    struct fig_ctx     c;
+    struct fig_series *series;
+    struct fig_world  *worlds;
+    char               subtitle[256];
+};
+
+static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_store *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    struct fig_ctx *c = &cs->c;
+    c->db = db;
+    c->runs = res->runs;
+    c->nruns = res->nruns;
+    bool multi = res->nruns > 1;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM run_schemes WHERE run_id = ?"
+                           " ORDER BY ord", -1, &q, NULL);
+    size_t cap = 0, wcap = 0;
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (c->nseries == cap)
+                cap = cap ? 2 * cap : 8, cs->series = xrealloc(cs->series, cap * sizeof *cs->series);
+            struct fig_series *s = &cs->series[c->nseries++];
+            s->run_id = res->runs[r];
+            s->scheme = xstrdup((const char *)sqlite3_column_text(q, 0));
+            s->type = xstrdup((const char *)sqlite3_column_text(q, 1));
+            s->world = xstrdup((const char *)sqlite3_column_text(q, 2));
+            if (multi)
+                snprintf(s->label, sizeof s->label, "run %lld: %s", (long long)s->run_id, s->scheme);
+            else
+                snprintf(s->label, sizeof s->label, "%s", s->scheme);
+            bool seen = false;
+            for (size_t w = 0; w < c->nworlds; w++)
+                seen |= cs->worlds[w].run_id == s->run_id && strcmp(cs->worlds[w].world, s->world) == 0;
+            if (seen)
+                continue;
+            if (c->nworlds == wcap)
+                wcap = wcap ? 2 * wcap : 8, cs->worlds = xrealloc(cs->worlds, wcap * sizeof *cs->worlds);
+            struct fig_world *w = &cs->worlds[c->nworlds++];
+            w->run_id = s->run_id;
+            w->world = xstrdup(s->world);
+        }
+        c->series = cs->series;
+        c->worlds = cs->worlds;
+    }
+    sqlite3_finalize(q);
+    /* a world is the L1 copy of one scheme, or one L1 that several schemes share */
+    for (size_t w = 0; w < c->nworlds; w++) {
+        struct fig_world *fw = &cs->worlds[w];
+        const char *only = NULL;
+        size_t n = 0;
+        for (size_t i = 0; i < c->nseries; i++)
+            if (cs->series[i].run_id == fw->run_id && strcmp(cs->series[i].world, fw->world) == 0)
+                only = cs->series[i].scheme, n++;
+        char run[32] = "";
+        if (multi)
+            snprintf(run, sizeof run, "run %lld: ", (long long)fw->run_id);
+        if (n == 1)
+            snprintf(fw->label, sizeof fw->label, "%sL1 with scheme %s", run, only);
+        else
+            snprintf(fw->label, sizeof fw->label, "%sshared L1 (%zu schemes)", run, n);
+    }
+
+    /* subtitle: scenario, runs, seeds */
+    sqlite3_prepare_v2(db, "SELECT scenario_name, seed, duration_h FROM run_info WHERE run_id = ?",
+                       -1, &q, NULL);
+    size_t o = 0;
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        double h = sqlite3_column_double(q, 2);
+        c->duration_h = h > c->duration_h ? h : c->duration_h;
+        if (o < sizeof cs->subtitle - 1)
+            o += (size_t)snprintf(cs->subtitle + o, sizeof cs->subtitle - o, "%sscenario %s, run %lld, seed %lld",
+                                  r ? "; " : "", name, (long long)res->runs[r],
+                                  (long long)sqlite3_column_int64(q, 1));
+    }
+    sqlite3_finalize(q);
+    c->subtitle = cs->subtitle;
+}
+
+static void ctx_free(struct ctx_store *cs)
+{
+    for (size_t i = 0; i < cs->c.nseries; i++) {
+        free(cs->series[i].scheme);
+        free(cs->series[i].type);
+        free(cs->series[i].world);
+    }
+    for (size_t i = 0; i < cs->c.nworlds; i++)
+        free(cs->worlds[i].world);
+    free(cs->series);
+    free(cs->worlds);
+}
+
+/* ---- files ---- */
+
+/* mkdir -p */
+static int make_dir(const char *path, struct err *e)
+{
+    char *p = xstrdup(path);
+    int rc = 0;
+    for (char *s = p + 1; ; s++) {
+        bool end = *s == '\0';
+        if (*s == '/' || end) {
+            char save = *s;
+            *s = '\0';
+            struct stat sb;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                rc = err_set(e, L2_EIO, "%s: cannot create the directory: %s", p, strerror(errno));
+                break;
+            }
+            if (stat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                rc = err_set(e, L2_EIO, "%s: not a directory", p);
+                break;
+            }
+            *s = save;
+        }
+        if (end)
+            break;
+    }
+    free(p);
+    return rc;
+}
+
+static char *path_join(const char *dir, const char *name, const char *ext)
+{
+    size_t n = strlen(dir);
+    return xasprintf("%s%s%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name,
+                     ext ? "." : "", ext ? ext : "");
+}
+
+/* ---- HTML ---- */
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void base64(FILE *f, const unsigned char *b, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)b[i] << 16 | (i + 1 < n ? (unsigned)b[i + 1] << 8 : 0) |
+                     (i + 2 < n ? b[i + 2] : 0);
+        fputc(t[v >> 18 & 63], f);
+        fputc(t[v >> 12 & 63], f);
+        fputc(i + 1 < n ? t[v >> 6 & 63] : '=', f);
+        fputc(i + 2 < n ? t[v & 63] : '=', f);
+    }
+}
+
+/* The image file as a data: URI, so report.html needs nothing beside it. */
+static int embed(FILE *f, const char *file, enum plot_format fmt, struct err *e)
+{
+    FILE *in = fopen(file, "rb");
+    if (!in)
+        return err_set(e, L2_EIO, "%s: cannot read the plot back: %s", file, strerror(errno));
+    fprintf(f, "data:%s;base64,", fmt == PLOT_SVG ? "image/svg+xml" : "image/png");
+    unsigned char buf[3 * 4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        base64(f, buf, n);
+    int bad = ferror(in);
+    fclose(in);
+    return bad ? err_set(e, L2_EIO, "%s: read error", file) : 0;
+}
+
+static double col_or_nan(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(q, i);
+}
+
+/* A fee in ETH with 3 significant digits, no exponent for a teacher's eyes. */
+static void cell_eth(FILE *f, double v)
+{
+    if (!isfinite(v)) {
+        fputs("<td>-</td>", f);
+        return;
+    }
+    int digits = v > 0 ? 2 - (int)floor(log10(v)) : 0;
+    fprintf(f, "<td>%.*f</td>", digits < 0 ? 0 : digits > 18 ? 18 : digits, v);
+}
+
+/* A duration in the unit a reader thinks in: 6.1 s, 12.9 min, 3.2 h, 7.0 d. */
+static void cell_time(FILE *f, double s)
+{
+    if (!isfinite(s))
+        fputs("<td>-</td>", f);
+    else if (s < 120)
+        fprintf(f, "<td>%.1f s</td>", s);
+    else if (s < 7200)
+        fprintf(f, "<td>%.1f min</td>", s / 60);
+    else if (s < 172800)
+        fprintf(f, "<td>%.1f h</td>", s / 3600);
+    else
+        fprintf(f, "<td>%.1f d</td>", s / 86400);
+}
+
+static void cell_num(FILE *f, double v, int decimals, const char *unit)
+{
+    if (!isfinite(v))
+        fputs("<td>-</td>", f);
+    else
+        fprintf(f, "<td>%.*f%s%s</td>", decimals, v, unit[0] ? " " : "", unit);
+}
+
+/* Copy text into a fixed buffer, cut if it must be. */
+static void set_text(char *dst, size_t len, const char *src)
+{
+    size_t n = strlen(src);
+    n = n < len - 1 ? n : len - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void cell_text(FILE *f, const char *s)
+{
+    fputs("<td>", f);
+    esc(f, s);
+    fputs("</td>", f);
+}
+
+static const char style[] =
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1320px;margin:2em auto;"
+    "padding:0 1em;color:#222;line-height:1.45}"
+    "h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #ddd;"
+    "padding-bottom:.2em}h3{margin-top:1.6em}"
+    "table{border-collapse:collapse;margin:.6em 0 1em;font-size:.93em}"
+    "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}"
+    "th{background:#f2f2f2}td:first-child,th:first-child,td.l{text-align:left}"
+    "img{max-width:100%;border:1px solid #ddd;display:block;margin:.5em 0}"
+    ".note{color:#555;font-size:.95em}.empty{color:#8a5a00;background:#fff6e0;padding:.5em}"
+    ".failed{color:#a00000;background:#ffecec;padding:.5em}"
+    "pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:.9em}"
+    "nav a{margin-right:1em}";
+
+/* What the three latency stages mean, once, for every table that shows them. */
+static const char latency_note[] =
+    "Soft confirmation: the user sees the transfer accepted (on the L1 itself, inclusion "
+    "in a block). L1 inclusion: the transfer, or the batch carrying it, is in an L1 block. "
+    "Finality: it can no longer be reverted and funds can be withdrawn.";
+
+struct html {
+    FILE                       *f;
+    sqlite3                    *db;
+    const struct fig_ctx       *c;
+    bool                        multi;
+};
+
+static void th_run(const struct html *h)
+{
+    if (h->multi)
+        fputs("<th>run</th>", h->f);
+}
+
+static void td_run(const struct html *h, int64_t run)
+{
+    if (h->multi)
+        fprintf(h->f, "<td>%lld</td>", (long long)run);
+}
+
+static void html_summary(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q, *lost;
+    sqlite3_prepare_v2(h->db,
+        "SELECT s.transfers, s.final, s.dropped, s.fee_mean_eth, s.fee_p50_eth, s.fee_p95_eth,"
+        " s.fee_p99_eth, v.fee_mean_ratio, v.cheaper_x, r.is_baseline,"
+        " s.soft_p50_s, s.soft_p95_s, s.soft_p99_s, s.inclusion_mean_s, s.inclusion_p50_s,"
+        " s.inclusion_p95_s, s.inclusion_p99_s, s.finality_mean_s, s.finality_p50_s,"
+        " s.finality_p95_s, s.finality_p99_s"
+        " FROM run_schemes r"
+        " LEFT JOIN scheme_summary s ON s.run_id = r.run_id AND s.scheme = r.scheme AND s.phase = 'all'"
+        " LEFT JOIN savings_vs_l1 v ON v.run_id = r.run_id AND v.scheme = r.scheme"
+        " WHERE r.run_id = ? AND r.scheme = ?", -1, &q, NULL);
+    sqlite3_prepare_v2(h->db,
+        "SELECT count(*), total(value_lost_eth) FROM fraud_outcomes"
+        " WHERE run_id = ?1 AND (target = ?2 OR (target = 'all' AND world IN"
+        "   (SELECT world FROM run_schemes WHERE run_id = ?1 AND scheme = ?2)))",
+        -1, &lost, NULL);
+
+    fputs("<h2 id=\"summary-h\">Summary per scheme</h2>\n"
+          "<h3>Fees per transfer</h3>\n<table id=\"summary\"><thead><tr>", f);
+    th_run(h);
+    fputs("<th>scheme</th><th>type</th><th>transfers</th><th>final</th><th>dropped</th>"
+          "<th>fee mean (ETH)</th><th>p50</th><th>p95</th><th>p99</th>"
+          "<th>fee vs L1 (mean)</th><th>attacks on it</th><th>value lost (ETH)</th>"
+          "</tr></thead>\n<tbody>\n", f);
+    for (size_t i = 0; i < h->c->nseries; i++) {
+        const struct fig_series *s = &h->c->series[i];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, s->run_id);
+        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        sqlite3_reset(lost);
+        sqlite3_bind_int64(lost, 1, s->run_id);
+        sqlite3_bind_text(lost, 2, s->scheme, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        sqlite3_step(lost);
+        fputs("<tr data-scheme=\"", f);
+        esc(f, s->scheme);
+        fputs("\">", f);
+        td_run(h, s->run_id);
+        cell_text(f, s->scheme);
+        cell_text(f, s->type);
+        cell_num(f, col_or_nan(q, 0), 0, "");
+        cell_num(f, col_or_nan(q, 1), 0, "");
+        cell_num(f, col_or_nan(q, 2), 0, "");
+        for (int k = 3; k <= 6; k++)
+            cell_eth(f, col_or_nan(q, k));
+        double ratio = col_or_nan(q, 7);
+        char words[48];
+        fig_ratio_words(ratio, words, sizeof words);
+        if (sqlite3_column_int(q, 9))
+            fputs("<td>baseline</td>", f);
+        else if (!isfinite(ratio))
+            fputs("<td>-</td>", f);
+        else
+            fprintf(f, "<td>%.3g (%s)</td>", ratio, words);
+        fprintf(f, "<td>%lld</td>", (long long)sqlite3_column_int64(lost, 0));
+        cell_eth(f, sqlite3_column_double(lost, 1));
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+
+    fputs("<h3>Latency</h3>\n<table id=\"latency\"><thead><tr>", f);
+    th_run(h);
+    fputs("<th>scheme</th><th>soft conf. p50</th><th>p95</th><th>p99</th>"
+          "<th>L1 inclusion mean</th><th>p50</th><th>p95</th><th>p99</th>"
+          "<th>finality mean</th><th>p50</th><th>p95</th><th>p99</th></tr></thead>\n<tbody>\n", f);
+    for (size_t i = 0; i < h->c->nseries; i++) {
+        const struct fig_series *s = &h->c->series[i];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, s->run_id);
+        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        fputs("<tr>", f);
+        td_run(h, s->run_id);
+        cell_text(f, s->scheme);
+        for (int k = 10; k <= 20; k++)
+            cell_time(f, col_or_nan(q, k));
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n<p class=\"note\">", f);
+    esc(f, latency_note);
+    fputs(" Times are from submission; percentiles are nearest-rank over the transfers "
+          "that reached the stage.</p>\n", f);
+    sqlite3_finalize(q);
+    sqlite3_finalize(lost);
+}
+
+/* Before, during and after the first demand spike, when the scenario has one. */
+static void html_phases(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db,
+        "SELECT phase, transfers, dropped, l1_base_fee_mean_gwei, fee_p50_eth, fee_p95_eth,"
+        " inclusion_p50_s, inclusion_p95_s FROM scheme_summary"
+        " WHERE run_id = ? AND scheme = ? AND phase <> 'all'"
+        " ORDER BY CASE phase WHEN 'before' THEN 1 WHEN 'during' THEN 2 ELSE 3 END",
+        -1, &q, NULL);
+    bool any = false;
+    for (size_t i = 0; i < h->c->nseries; i++) {
+        const struct fig_series *s = &h->c->series[i];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, s->run_id);
+        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (!any) {
+                fputs("<h3>Around the demand spike</h3>\n<p class=\"note\">Transfers by when "
+                      "they were submitted: before the first L1 demand spike, during it, and "
+                      "after it.</p>\n<table id=\"phases\"><thead><tr>", f);
+                th_run(h);
+                fputs("<th>scheme</th><th>phase</th><th>transfers</th><th>dropped</th>"
+                      "<th>L1 base fee mean (gwei)</th><th>fee p50 (ETH)</th><th>fee p95</th>"
+                      "<th>inclusion p50</th><th>p95</th></tr></thead>\n<tbody>\n", f);
+                any = true;
+            }
+            fputs("<tr>", f);
+            td_run(h, s->run_id);
+            cell_text(f, s->scheme);
+            cell_text(f, (const char *)sqlite3_column_text(q, 0));
+            cell_num(f, col_or_nan(q, 1), 0, "");
+            cell_num(f, col_or_nan(q, 2), 0, "");
+            cell_num(f, col_or_nan(q, 3), 2, "");
+            cell_eth(f, col_or_nan(q, 4));
+            cell_eth(f, col_or_nan(q, 5));
+            cell_time(f, col_or_nan(q, 6));
+            cell_time(f, col_or_nan(q, 7));
+            fputs("</tr>\n", f);
+        }
+    }
+    if (any)
+        fputs("</tbody></table>\n", f);
+    sqlite3_finalize(q);
+}
+
+/* The registry's summary rows, one table per scheme type present. */
+static void html_details(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db, "SELECT value FROM scheme_metrics WHERE run_id = ? AND scheme = ?"
+                              " AND phase = 'all' AND stat = ?", -1, &q, NULL);
+    const char *done[64];
+    size_t ndone = 0;
+    bool heading = false;
+    for (size_t i = 0; i < h->c->nseries && ndone < ARRAY_LEN(done); i++) {
+        const char *type = h->c->series[i].type;
+        bool seen = false, has = false;
+        for (size_t k = 0; k < ndone; k++)
+            seen |= strcmp(done[k], type) == 0;
+        for (size_t k = 0; summary_row_at(k); k++)
+            has |= strcmp(summary_row_at(k)->type, type) == 0;
+        if (seen || !has)
+            continue;
+        done[ndone++] = type;
+        if (!heading) {
+            fputs("<h3>More per scheme type</h3>\n", f);
+            heading = true;
+        }
+        fputs("<table class=\"details\"><thead><tr><th>", f);
+        esc(f, type);
+        fputs("</th>", f);
+        for (size_t k = 0; k < h->c->nseries; k++)
+            if (strcmp(h->c->series[k].type, type) == 0) {
+                fputs("<th>", f);
+                esc(f, h->c->series[k].label);
+                fputs("</th>", f);
+            }
+        fputs("</tr></thead>\n<tbody>\n", f);
+        for (size_t r = 0; summary_row_at(r); r++) {
+            const struct summary_row *row = summary_row_at(r);
+            if (strcmp(row->type, type) != 0)
+                continue;
+            fputs("<tr>", f);
+            cell_text(f, row->label);
+            for (size_t k = 0; k < h->c->nseries; k++) {
+                const struct fig_series *s = &h->c->series[k];
+                if (strcmp(s->type, type) != 0)
+                    continue;
+                sqlite3_reset(q);
+                sqlite3_bind_int64(q, 1, s->run_id);
+                sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+                sqlite3_bind_text(q, 3, row->stat, -1, SQLITE_STATIC);
+                double v = sqlite3_step(q) == SQLITE_ROW ? col_or_nan(q, 0) * row->scale : (double)NAN;
+                cell_num(f, v, row->decimals, row->unit);
+            }
+            fputs("</tr>\n", f);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    sqlite3_finalize(q);
+}
+
+static void html_attacks(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db,
+        "SELECT adversary, type, target, world, start_h, end_h, spent_eth, value_at_risk_eth,"
+        " value_lost_eth, detected, detect_h, resolved_h, blocks_affected, txs_affected,"
+        " outcome, detail FROM fraud_outcomes WHERE run_id = ? ORDER BY start_h, adversary, world",
+        -1, &q, NULL);
+    fputs("<h2 id=\"attacks-h\">Attacks and fraud outcomes</h2>\n", f);
+    bool any = false;
+    for (size_t r = 0; r < h->c->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, h->c->runs[r]);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (!any) {
+                fputs("<table id=\"attacks\"><thead><tr>", f);
+                th_run(h);
+                fputs("<th>adversary</th><th>type</th><th>target</th><th>L1 world</th>"
+                      "<th>from (h)</th><th>until (h)</th><th>spent (ETH)</th>"
+                      "<th>at risk (ETH)</th><th>lost (ETH)</th><th>detected at (h)</th>"
+                      "<th>resolved at (h)</th><th>blocks</th><th>transfers</th>"
+                      "<th>outcome</th><th>detail</th></tr></thead>\n<tbody>\n", f);
+                any = true;
+            }
+            fputs("<tr>", f);
+            td_run(h, h->c->runs[r]);
+            for (int k = 0; k < 4; k++)
+                cell_text(f, (const char *)sqlite3_column_text(q, k));
+            cell_num(f, col_or_nan(q, 4), 2, "");
+            cell_num(f, col_or_nan(q, 5), 2, "");
+            for (int k = 6; k <= 8; k++)
+                cell_eth(f, col_or_nan(q, k));
+            cell_num(f, col_or_nan(q, 10), 2, "");
+            cell_num(f, col_or_nan(q, 11), 2, "");
+            cell_num(f, col_or_nan(q, 12), 0, "");
+            cell_num(f, col_or_nan(q, 13), 0, "");
+            fputs("<td class=\"l\">", f);
+            esc(f, (const char *)sqlite3_column_text(q, 14));
+            fputs("</td><td class=\"l\">", f);
+            esc(f, (const char *)sqlite3_column_text(q, 15));
+            fputs("</td></tr>\n", f);
+        }
+    }
+    if (any)
+        fputs("</tbody></table>\n", f);
+    else
+        fputs("<p class=\"empty\">No adversary acted in this run: the scenario has no "
+              "<code>adversaries:</code>.</p>\n", f);
+    sqlite3_finalize(q);
+}
+
+static void html_scenarios(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db,
+        "SELECT scenario_name, scenario_file, scenario_sha256, seed, master_seed, replication,"
+        " l2sim_version, git_rev, crypto_mode, duration_h, sim_end_h, events, started_at,"
+        " wall_s, status, coalesce(status_detail, ''), overrides, scenario_text, config"
+        " FROM run_info WHERE run_id = ?", -1, &q, NULL);
+    fputs("<h2 id=\"scenario-h\">Scenario and provenance</h2>\n", f);
+    for (size_t r = 0; r < h->c->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, h->c->runs[r]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        const char *t[19];
+        for (int k = 0; k < 19; k++)
+            t[k] = (const char *)sqlite3_column_text(q, k);
+        fprintf(f, "<h3>Run %lld: ", (long long)h->c->runs[r]);
+        esc(f, t[0]);
+        fputs("</h3>\n<table class=\"prov\"><tbody>\n", f);
+        static const char *const labels[] = {
+            "scenario", "file", "scenario SHA-256", "seed", "master seed", "replication",
+            "l2sim version", "git revision", "signatures", NULL, NULL, "events",
+            "started (UTC)", "wall time (s)", "status", "status detail",
+        };
+        for (int k = 0; k < 16; k++) {
+            if (!labels[k] || (k == 15 && !t[15][0]))
+                continue;
+            fputs("<tr><th>", f);
+            esc(f, labels[k]);
+            fputs("</th><td class=\"l\">", f);
+            esc(f, t[k]);
+            fputs("</td></tr>\n", f);
+        }
+        fprintf(f, "<tr><th>simulated</th><td class=\"l\">%.2f h of %.2f h</td></tr>\n",
+                sqlite3_column_double(q, 10), sqlite3_column_double(q, 9));
+        fputs("</tbody></table>\n", f);
+        if (t[16] && t[16][0]) {
+            fputs("<p>Overrides (<code>--set</code>):</p><pre>", f);
+            esc(f, t[16]);
+            fputs("</pre>\n", f);
+        }
+        fputs("<p>The scenario file as it was run:</p>\n<pre class=\"scenario\">", f);
+        esc(f, t[17]);
+        fputs("</pre>\n<details><summary>Every parameter in force (value and where it came "
+              "from)</summary><pre>", f);
+        esc(f, t[18]);
+        fputs("</pre></details>\n", f);
+    }
+    sqlite3_finalize(q);
+}
+
+static const struct figure *item_figure(const struct report_item *it)
+{
+    for (size_t k = 0; figure_at(k); k++)
+        if (figure_at(k)->name == it->name)
+            return figure_at(k);
+    sim_panic("report item %s is not in the registry", it->name);
+}
+
+static int html_write(const struct html *h, const struct report_opts *o,
+                      const struct report_result *res, const char *gnuplot_version,
+                      struct err *e)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db, "SELECT scenario_name, coalesce(description, ''), status"
+                              " FROM run_info WHERE run_id = ?", -1, &q, NULL);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>l2sim report: ", f);
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            if (r)
+                fputs(", ", f);
+            esc(f, (const char *)sqlite3_column_text(q, 0));
+        }
+    }
+    fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>l2sim report: ", style);
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        if (r)
+            fputs(", ", f);
+        esc(f, (const char *)sqlite3_column_text(q, 0));
+    }
+    fputs("</h1>\n", f);
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        const char *desc = (const char *)sqlite3_column_text(q, 1);
+        const char *status = (const char *)sqlite3_column_text(q, 2);
+        if (desc[0]) {
+            fputs("<p class=\"lead\">", f);
+            esc(f, desc);
+            fputs("</p>\n", f);
+        }
+        if (strcmp(status, "complete") != 0) {
+            fprintf(f, "<p class=\"failed\">Run %lld is <b>", (long long)res->runs[r]);
+            esc(f, status);
+            fputs("</b>, not complete: its numbers are partial and its summary statistics "
+                  "were not computed.</p>\n", f);
+        }
+    }
+    sqlite3_finalize(q);
+    fputs("<p class=\"note\">", f);
+    esc(f, h->c->subtitle);
+    fputs(". Every number and picture below comes from the results database <code>", f);
+    esc(f, o->db_path);
+    fputs("</code> (see its views with <code>sqlite3 ", f);
+    esc(f, o->db_path);
+    fputs(" .schema</code>). Each scheme ran on its own copy of the L1 with the same "
+          "demand and the same user transfers, so differences between schemes are the "
+          "schemes' own. Savings are measured against the <b>L1 baseline</b>: the first "
+          "scheme of type <code>l1</code> in the scenario, where every transfer is its own "
+          "L1 transaction.</p>\n<nav><a href=\"#summary-h\">Summary</a>", f);
+    for (size_t i = 0; i < res->nitems; i++) {
+        if (res->items[i].state != REPORT_DRAWN)
+            continue;
+        fprintf(f, "<a href=\"#fig-%s\">", res->items[i].name);
+        esc(f, item_figure(&res->items[i])->heading);
+        fputs("</a>", f);
+    }
+    fputs("<a href=\"#attacks-h\">Attacks</a><a href=\"#scenario-h\">Scenario</a></nav>\n", f);
+
+    html_summary(h);
+    html_phases(h);
+    html_details(h);
+
+    /* the figures drawn, then one list of those that were not, each with its reason */
+    int rc = 0;
+    fputs("<h2 id=\"figures-h\">Figures</h2>\n", f);
+    for (size_t i = 0; i < res->nitems; i++) {
+        const struct report_item *it = &res->items[i];
+        const struct figure *fig = item_figure(it);
+        if (it->state != REPORT_DRAWN)
+            continue;
+        fprintf(f, "<section id=\"fig-%s\">\n<h3>", it->name);
+        esc(f, fig->heading);
+        fputs("</h3>\n<img src=\"", f);
+        if (rc == 0)
+            rc = embed(f, it->file, o->format, e);
+        fputs("\" alt=\"", f);
+        esc(f, fig->heading);
+        fputs("\">\n<p class=\"note\">", f);
+        esc(f, fig->caption);
+        fputs("</p>\n</section>\n", f);
+    }
+    bool heading = false;
+    for (size_t i = 0; i < res->nitems; i++) {
+        const struct report_item *it = &res->items[i];
+        if (it->state == REPORT_DRAWN)
+            continue;
+        if (!heading)
+            fputs("<h3 id=\"not-drawn\">Not drawn for this report</h3>\n<ul>\n", f);
+        heading = true;
+        fprintf(f, "<li class=\"%s\" id=\"fig-%s\"><b>", it->state == REPORT_EMPTY ? "empty" : "failed",
+                it->name);
+        esc(f, item_figure(it)->heading);
+        fputs("</b>: ", f);
+        esc(f, it->why);
+        fputs("</li>\n", f);
+    }
+    if (heading)
+        fputs("</ul>\n", f);
+
+    html_attacks(h);
+    html_scenarios(h);
+    fprintf(f, "<hr>\n<p class=\"note\">Written by l2sim %s from <code>", L2SIM_VERSION);
+    esc(f, o->db_path);
+    fputs("</code>", f);
+    if (gnuplot_version[0]) {
+        fputs("; plots by ", f);
+        esc(f, gnuplot_version);
+    }
+    fputs(". Rerunning <code>l2sim report</code> on the same database gives the same "
+          "report.</p>\n</body>\n</html>\n", f);
+    return rc;
+}
+
+/* ---- the command ---- */
+
+int report_write(const struct report_opts *o, struct report_result *res, struct err *e)
+{
+    memset(res, 0, sizeof *res);
+    struct stat sb;
+    if (stat(o->db_path, &sb) != 0)
+        return err_set(e, L2_EINPUT, "%s: no such database: %s", o->db_path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return err_set(e, L2_EINPUT, "%s: not a database file", o->db_path);
+    struct store *st;
+    if (store_open(o->db_path, &st, e) != 0)
+        return L2_EIO;
+    sqlite3 *db = store_db(st);
+    int rc = pick_runs(db, o, res, e);
+    if (rc == 0)
+        rc = make_dir(o->out_dir, e);
+    if (rc) {
+        store_close(st);
+        return rc;
+    }
+
+    struct ctx_store cs;
+    ctx_build(db, res, &cs);
+    char version[256] = "";
+    struct err ge;
+    err_init(&ge);
+    bool have_gnuplot = plot_probe(o->gnuplot, version, sizeof version, &ge) == 0;
+    int status = have_gnuplot ? 0 : L2_EIO;
+    if (!have_gnuplot)
+        err_set(e, L2_EIO, "%s", ge.msg);
+
+    for (size_t i = 0; figure_at(i) && res->nitems < REPORT_MAX_ITEMS; i++) {
+        const struct figure *fig = figure_at(i);
+        struct report_item *it = &res->items[res->nitems++];
+        it->name = fig->name;
+        /* a stale image of an earlier report must not sit beside this one */
+        for (int fmt = PLOT_PNG; fmt <= PLOT_SVG; fmt++) {
+            char *old = path_join(o->out_dir, fig->name, plot_ext((enum plot_format)fmt));
+            unlink(old);
+            free(old);
+        }
+        if (!fig->applies(&cs.c, it->why, sizeof it->why)) {
+            it->state = REPORT_EMPTY;
+            continue;
+        }
+        if (!have_gnuplot) {
+            it->state = REPORT_NO_GNUPLOT;
+            set_text(it->why, sizeof it->why, ge.msg);
+            continue;
+        }
+        char *file = path_join(o->out_dir, fig->name, plot_ext(o->format));
+        snprintf(it->file, sizeof it->file, "%s", file);
+        free(file);
+        struct plot *p;
+        struct err pe;
+        err_init(&pe);
+        int prc = plot_open(o->gnuplot, o->format, it->file, 1280, 800, &p, &pe);
+        if (prc == 0) {
+            fig->render(&cs.c, p);
+            prc = plot_close(p, &pe);
+        }
+        if (prc == 0) {
+            it->state = REPORT_DRAWN;
+        } else {
+            it->state = REPORT_FAILED;
+            set_text(it->why, sizeof it->why, pe.msg);
+            if (status == 0)
+                err_set(e, L2_EIO, "%s", pe.msg);
+            status = L2_EIO;
+        }
+    }
+
+    /* report.html appears whole or not at all */
+    char *html = path_join(o->out_dir, "report", "html");
+    char *tmp = xasprintf("%s.tmp", html);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rc = err_set(e, L2_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    } else {
+        struct html h = { f, db, &cs.c, res->nruns > 1 };
+        rc = html_write(&h, o, res, version, e);
+        if (fclose(f) != 0 && rc == 0)
+            rc = err_set(e, L2_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+        if (rc == 0 && rename(tmp, html) != 0)
+            rc = err_set(e, L2_EIO, "%s: cannot rename to %s: %s", tmp, html, strerror(errno));
+        if (rc)
+            unlink(tmp);
+        else
+            snprintf(res->html, sizeof res->html, "%s", html);
+    }
+    free(tmp);
+    free(html);
+    ctx_free(&cs);
+    store_close(st);
+    return rc ? rc : status;
+}
