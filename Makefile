@@ -1,7 +1,7 @@
 # l2sim — one non-recursive Makefile.
 #   make            build ./l2sim
 #   make deps       install missing system packages (Debian/Ubuntu, apt-get)
-#   make run        run scenarios/default.yaml into results.db
+#   make run        run scenarios/default.yaml into a fresh results.db, report in out/
 #   make test       unit tests (cmocka) + scenario-level tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      hold benchmark of the scheduler and model benchmarks
@@ -10,6 +10,8 @@
 DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
             libzstd-dev libbrotli-dev gnuplot-nox pkg-config sqlite3
 PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
+# Only the tests need a browser: they open report.html in headless Chromium.
+DEB_TEST_PKGS := chromium
 PC_TEST  := cmocka
 
 CC       ?= cc
@@ -43,7 +45,8 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(wildcard tests/bench_*.c)
 BENCH_BIN:= $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit scenario-tests docs-check readme check bench clean ensure-deps
+.PHONY: all deps run test unit scenario-tests docs-check readme check bench clean ensure-deps \
+        ensure-test-deps
 all: ensure-deps
 	@$(MAKE) --no-print-directory $(BIN)
 
@@ -94,10 +97,19 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libl2sim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libl2sim.a $(LDLIBS) $(CM_LDLIBS)
 
+# `l2sim run` appends runs to a database; the demo starts from a fresh one so the
+# report is of this run alone (run 1).
 run: all
-	./l2sim run scenarios/default.yaml --db results.db
+	@rm -f results.db results.db-wal results.db-shm
+	./$(BIN) run scenarios/default.yaml --db results.db
+	./$(BIN) report results.db --out out
+	@echo "open out/report.html in a browser; query results.db with sqlite3 (see README.md)"
 
-test: ensure-deps
+ensure-test-deps:
+	@command -v chromium >/dev/null 2>&1 || \
+	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TEST_PKGS)"
+
+test: ensure-deps ensure-test-deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit scenario-tests docs-check
 
