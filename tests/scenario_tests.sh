@@ -590,5 +590,50 @@ case "$first" in "$tmp/bad-trace.csv:3: "*) ;; *) note "message: $first" ;; esac
 [ -e "$tmp/trace.db" ] && note "left a database file behind"
 finish l1/bad-trace-is-bad-input
 
+# ---------------------------------------------------------------------------------
+# 9. SIGKILL at 20 points of a run: whatever instant the process dies, the database
+# it leaves opens, passes integrity_check and shows that run unfinished ('running'),
+# never 'complete'. All 20 runs share one database, so every run after the first also
+# opens a database a killed writer left behind. The run (10 simulated days) takes far
+# longer than the last kill point; the first points fall while the database and the
+# run row are being set up, the later ones while blocks are being committed.
+
+db=$tmp/kill20.db
+rm -f "$db" "$db-wal" "$db-shm"
+runs=0          # runs recorded so far
+midrun=0        # kills that fell after the run row existed
+# seconds after the start; not in increasing order, so that early kills also hit a
+# database left by a later one
+for delay in 1.0 0.01 2.2 0.03 0.3 3.5 0.05 1.5 0.08 2.6 0.12 0.65 3.0 0.18 0.8 \
+             0.25 1.8 0.4 1.2 0.5; do
+    "$L2SIM" run "$SCN" --set duration=10d --db "$db" --quiet >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep "$delay"
+    kill -s KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    rc=$?
+    first=$(head -n 1 "$tmp/err")
+    [ "$rc" -eq 137 ] || note "after ${delay}s: exited $rc, expected 137 (killed): $first"
+    if [ ! -e "$db" ]; then
+        # only a kill before the database was created may leave none
+        [ "$runs" -eq 0 ] || note "after ${delay}s: the database is gone"
+        continue
+    fi
+    db_sane "$db"
+    st=$(q "$db" "SELECT count(*) || ' ' || count(*) FILTER (WHERE status = 'running')
+                  FROM runs")
+    case $st in
+        *"no such table"*) [ "$runs" -eq 0 ] || note "after ${delay}s: no runs table: $st" ;;
+        "$runs $runs") ;;                                   # killed before the run row
+        "$((runs + 1)) $((runs + 1))") runs=$((runs + 1)); midrun=$((midrun + 1)) ;;
+        *) note "after ${delay}s: runs / running = $st, expected $runs or $((runs + 1)), all running" ;;
+    esac
+done
+# most kill points must have fallen inside a run, or this tested little
+[ "$midrun" -ge 10 ] || note "only $midrun of 20 kills fell after the run row was written"
+n=$(q "$db" "SELECT count(*) FROM complete_runs")
+[ "$n" = 0 ] || note "complete_runs shows $n runs"
+finish db/sigkill-at-20-points
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
