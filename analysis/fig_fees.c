@@ -45,8 +45,27 @@ static void fee_render(const struct fig_ctx *c, struct plot *p)
     fig_title(c, p, "Fee per transfer, by scheme (cumulative distribution)");
     fig_label(p, "x", "fee paid for one transfer (ETH, log scale)");
     fig_label(p, "y", "included transfers that paid at most this (%)");
-    plot_cmd(p, "set logscale x\nset format x '10^{%%L}'\nset mxtics 10\n"
+    /* a few decades get plain tick labels (0.0005 ETH); many get powers of ten */
+    double lo = INFINITY, hi = 0;
+    sqlite3_stmt *r = fig_prepare(c, "SELECT min(fee_wei), max(fee_wei) / 1e18 FROM"
+                                     " transfer_outcomes WHERE run_id = ? AND fee_wei > 0");
+    for (size_t i = 0; i < c->nruns; i++) {
+        sqlite3_reset(r);
+        sqlite3_bind_int64(r, 1, c->runs[i]);
+        if (sqlite3_step(r) == SQLITE_ROW && sqlite3_column_type(r, 0) != SQLITE_NULL) {
+            lo = fmin(lo, sqlite3_column_double(r, 0) / 1e18);
+            hi = fmax(hi, sqlite3_column_double(r, 1));
+        }
+    }
+    sqlite3_finalize(r);
+    plot_cmd(p, "set logscale x\nset mxtics 10\n"
                 "set yrange [0:100]\nset ytics 0,20,100\nset key bottom right\n");
+    if (lo > 0 && hi / lo < 2e3) {
+        plot_cmd(p, "set xrange [%g:%g]\n", lo / 1.5, hi * 1.5);
+        fig_ticks_125(p, 'x', lo / 1.5, hi * 1.5);
+    } else {
+        plot_cmd(p, "set format x '10^{%%L}'\n");
+    }
     fig_percentile_guides(p);
     const char *sep = "plot ";
     for (size_t i = 0; i < c->nseries && i < ARRAY_LEN(drawn); i++) {

@@ -167,6 +167,8 @@ void fig_ticks_125(struct plot *p, char axis, double lo, double hi)
     const char *sep = "";
     for (int d = (int)floor(log10(lo)); d <= (int)ceil(log10(hi)); d++)
         for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) {
+            if (m > 1 && hi / lo > 2e3)
+                break;                  /* over three decades: powers of ten only */
             double v = m * pow(10, d);
             if (v < lo || v > hi)
                 continue;

@@ -210,9 +210,12 @@ int plot_open(const char *gnuplot, enum plot_format fmt, const char *out_path, i
     plot_quote(out_path, 4096, q, sizeof q);
     plot_cmd(p, "set encoding utf8\nset output %s\n", q);
     plot_cmd(p, "set datafile missing '?'\n");
+    /* dash patterns as well as colours: schemes that behave alike draw curves on top
+     * of each other, and a dashed one still shows through a solid one */
+    static const int dashes[] = { 1, 2, 4, 5, 3, 1, 2, 4 };
     for (size_t i = 0; i < ARRAY_LEN(palette); i++)
-        plot_cmd(p, "set linetype %zu lc rgb '%s' lw 2 pt %zu ps 1.2\n", i + 1, palette[i],
-                 i % 7 + 5);
+        plot_cmd(p, "set linetype %zu lc rgb '%s' lw 2 dt %d pt %zu ps 1.2\n", i + 1, palette[i],
+                 dashes[i], i % 7 + 5);
     plot_cmd(p, "set linetype cycle %zu\n", ARRAY_LEN(palette));
     plot_cmd(p, "set border 3 lc rgb '#444444'\nset tics nomirror\n"
                 "set grid xtics ytics lt 1 lc rgb '#e4e4e4' lw 1\n"

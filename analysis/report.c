@@ -658,6 +658,8 @@ static int html_write(const struct html *h, const struct report_opts *o,
                       struct err *e)
 {
     FILE *f = h->f;
+    /* the file's name, not its path: a copy of the database gives the same report */
+    const char *db_name = strrchr(o->db_path, '/') ? strrchr(o->db_path, '/') + 1 : o->db_path;
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db, "SELECT scenario_name, coalesce(description, ''), status"
                               " FROM run_info WHERE run_id = ?", -1, &q, NULL);
@@ -707,9 +709,9 @@ static int html_write(const struct html *h, const struct report_opts *o,
     fputs("<p class=\"note\">", f);
     esc(f, h->c->subtitle);
     fputs(". Every number and picture below comes from the results database <code>", f);
-    esc(f, o->db_path);
+    esc(f, db_name);
     fputs("</code> (see its views with <code>sqlite3 ", f);
-    esc(f, o->db_path);
+    esc(f, db_name);
     fputs(" .schema</code>). Each scheme ran on its own copy of the L1 with the same "
           "demand and the same user transfers, so differences between schemes are the "
           "schemes' own. Savings are measured against the <b>L1 baseline</b>: the first "
@@ -768,7 +770,7 @@ static int html_write(const struct html *h, const struct report_opts *o,
     html_attacks(h);
     html_scenarios(h);
     fprintf(f, "<hr>\n<p class=\"note\">Written by l2sim %s from <code>", L2SIM_VERSION);
-    esc(f, o->db_path);
+    esc(f, db_name);
     fputs("</code>", f);
     if (gnuplot_version[0]) {
         fputs("; plots by ", f);
