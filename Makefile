@@ -97,6 +97,13 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libl2sim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libl2sim.a $(LDLIBS) $(CM_LDLIBS)
 
+# The fuzz replay test also links the fuzz entry points, shared with `make fuzz`.
+$(BUILD)/tests/test_fuzz_regress: tests/test_fuzz_regress.c $(BUILD)/tests/fuzz/targets.o \
+                                  $(BUILD)/libl2sim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/tests/fuzz/targets.o \
+	  $(BUILD)/libl2sim.a $(LDLIBS) $(CM_LDLIBS)
+
 # `l2sim run` appends runs to a database; the demo starts from a fresh one so the
 # report is of this run alone (run 1).
 run: all
@@ -141,7 +148,66 @@ bench: ensure-deps
 	@$(MAKE) --no-print-directory $(BIN) $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 
+# Fuzzing with libFuzzer (clang; its runtime is Debian's libclang-rt-14-dev, installed
+# for this target only). The library is built again with clang and coverage
+# instrumentation into build-fuzz/, so `make test` and `make check` are unaffected;
+# clang's extra warnings do not stop it (-Wno-error: gcc's build is the one that
+# gates warnings). Each target (tests/fuzz/targets.c) runs FUZZ_SECONDS on
+# tests/fuzz/corpus/T, which it only reads (what it learns goes to build-fuzz/corpus/T;
+# `make fuzz-merge` folds that back, minimized). A crash lands in
+# tests/fuzz/crashes/T/; committed there, test_fuzz_regress replays it in every
+# `make test` and `make check`. Ex.: make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS=units
+FUZZ_PKGS    := clang libclang-rt-14-dev
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= scenario set units trace
+FUZZ_FLAGS   ?= -max_len=65536 -timeout=10 -rss_limit_mb=2048
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=all -Wno-error
+FUZZ_BIN     := $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-merge fuzz-deps
+fuzz: fuzz-build
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus/$$t tests/fuzz/crashes/$$t; \
+	  log=build-fuzz/fuzz_$$t.log; \
+	  if build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+	       -artifact_prefix=tests/fuzz/crashes/$$t/ build-fuzz/corpus/$$t \
+	       tests/fuzz/corpus/$$t >$$log 2>&1; then \
+	    echo "ok fuzz_$$t: $$(grep -E '^#[0-9]+' $$log | tail -n 1)"; \
+	  else \
+	    fail=1; echo "FAIL fuzz_$$t: $$(grep -m 1 -E 'SUMMARY|ERROR|fuzz:' $$log)"; \
+	    echo "  reproducer in tests/fuzz/crashes/$$t/, log in $$log"; \
+	  fi; \
+	done; exit $$fail
+
+fuzz-merge: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf build-fuzz/merged/$$t; mkdir -p build-fuzz/merged/$$t build-fuzz/corpus/$$t; \
+	  build-fuzz/fuzz/fuzz_$$t -merge=1 $(FUZZ_FLAGS) build-fuzz/merged/$$t \
+	    tests/fuzz/corpus/$$t build-fuzz/corpus/$$t >build-fuzz/merge_$$t.log 2>&1 \
+	    || { echo "FAIL merge $$t: see build-fuzz/merge_$$t.log"; exit 1; }; \
+	  rm -rf tests/fuzz/corpus/$$t; mv build-fuzz/merged/$$t tests/fuzz/corpus/$$t; \
+	  echo "fuzz-merge $$t: $$(ls tests/fuzz/corpus/$$t | wc -l) files, $$(du -sk tests/fuzz/corpus/$$t | cut -f1) KiB"; \
+	done
+
+fuzz-build: ensure-deps fuzz-deps
+	@mkdir -p build-fuzz && echo '*' > build-fuzz/.gitignore
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SAN="$(FUZZ_SAN)" \
+	  $(FUZZ_BIN)
+
+fuzz-deps:
+	@{ command -v $(FUZZ_CC) && echo 'int LLVMFuzzerTestOneInput(const char *d, long n); \
+	  int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }' \
+	  | $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null -; } >/dev/null 2>&1 \
+	  || $(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
+
+build-fuzz/fuzz/fuzz_%: tests/fuzz/main.c $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DFUZZ_TARGET=fuzz_$* $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	  $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a $(LDLIBS)
+
 clean:
-	rm -rf build build-san l2sim
+	rm -rf build build-san build-fuzz l2sim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
