@@ -6,6 +6,7 @@
 #include "models/adversary/adversary.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
+#include "sim/sweep.h"
 
 static const struct scheme_ops *const schemes[] = {
     &scheme_l1_ops,
@@ -89,7 +90,8 @@ const struct scn_schema *model_schema(void)
     static char choices[512], adv_choices[512];
     if (all)
         return &schema;
-    size_t n = ARRAY_LEN(run_params) + l1_params_count + workload_params_count;
+    size_t n = ARRAY_LEN(run_params) + sweep_params_count + l1_params_count +
+               workload_params_count;
     for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
         n += schemes[i]->nparams;
     for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
@@ -98,6 +100,8 @@ const struct scn_schema *model_schema(void)
     size_t k = 0;
     for (size_t i = 0; i < ARRAY_LEN(run_params); i++)
         all[k++] = run_params[i];
+    for (size_t i = 0; i < sweep_params_count; i++)
+        all[k++] = sweep_params[i];
     for (size_t i = 0; i < l1_params_count; i++)
         all[k++] = l1_params[i];
     for (size_t i = 0; i < workload_params_count; i++)

@@ -491,6 +491,42 @@ static void walk_list(struct scn *s, const struct scn_param *p, const struct yno
         cnt->v.u = seq->n;
 }
 
+/* A SCN_SEQ value written as a list of scalars: recorded as their texts joined by
+ * ", " (items may not themselves contain a comma). */
+static void set_seq(struct scn *s, const struct scn_param *p, const char *inst,
+                    const struct ynode *seq)
+{
+    char buf[64];
+    size_t len = 1;
+    for (size_t i = 0; i < seq->n; i++) {
+        const struct ynode *it = seq->vals[i];
+        if (it->kind != YNODE_SCALAR || (it->text[0] == '\0' && !it->quoted)) {
+            fail_at(s, it->line, it->col, "%s[%zu]: expected a value, got %s", inst, i,
+                    ytree_describe(it, buf, sizeof buf));
+            return;
+        }
+        if (strchr(it->text, ',')) {
+            fail_at(s, it->line, it->col, "%s[%zu]: '%s' contains a comma, which separates "
+                    "values here", inst, i, it->text);
+            return;
+        }
+        len += strlen(it->text) + 2;
+    }
+    if (seq->n == 0) {
+        fail_at(s, seq->line, seq->col, "%s: empty list", inst);
+        return;
+    }
+    char *joined = xmalloc(len);
+    joined[0] = '\0';
+    for (size_t i = 0; i < seq->n; i++) {
+        if (i)
+            strcat(joined, ", ");
+        strcat(joined, seq->vals[i]->text);
+    }
+    set_value(s, p, inst, joined, seq->line, seq->col, FROM_FILE);
+    free(joined);
+}
+
 /* Validate the keys of one mapping. g1 (and, for typed list items, g2) are the generic
  * prefixes its keys are looked up under; inst is the instance prefix values get. */
 static void walk_map(struct scn *s, const struct ynode *map, const char *g1, const char *g2,
@@ -506,6 +542,8 @@ static void walk_map(struct scn *s, const struct ynode *map, const char *g1, con
             p = param_find(s->schema, p2);
         if (p && p->type == SCN_LIST) {
             walk_list(s, p, v, ip);
+        } else if (p && v->kind == YNODE_SEQ && (p->flags & SCN_SEQ)) {
+            set_seq(s, p, ip, v);
         } else if (p) {
             if (v->kind != YNODE_SCALAR)
                 fail_at(s, v->line, v->col, "%s: expected %s, got %s", ip,

@@ -28,6 +28,8 @@ enum scn_type {
 enum {
     SCN_REQUIRED = 1 << 0,   /* must be given; `def` is ignored */
     SCN_OPTIONAL = 1 << 1,   /* absent unless given (no default); test with scn_has */
+    SCN_SEQ      = 1 << 2,   /* SCN_STR that may also be written as a YAML list of
+                                scalars ([30M, 36M]); stored as the items joined by ", " */
 };
 
 /* One parameter. Paths are dotted; list elements are "list[].key" for keys every
