@@ -140,7 +140,7 @@ static void test_malformed(void **state)
     expand_error(HEAD "sweep: {list: [{set: [l1.slot=6s]}], grid: [{path: l1.slot, values: [1s]}]}\n",
                  "'l1.slot' is also an axis of the grid");
     expand_error(HEAD "sweep:\n  grid:\n"
-                 "    - {path: l1.slot, values: [1s,2s,3s,4s,5s,6s,7s,8s,9s,10s]}\n"
+                 "    - {path: l1.slot, values: [1s,2s,3s,4s,5s,6s,7s,8s,9s,10s,11s]}\n"
                  "    - {path: l1.gas_limit, values: [1M,2M,3M,4M,5M,6M,7M,8M,9M,10M]}\n"
                  "    - {path: l1.elasticity, values: [1,2,3,4,5,6,7,8,9,10]}\n"
                  "    - {path: l1.finality_depth, values: [1,2,3,4,5,6,7,8,9,10]}\n"
