@@ -632,30 +632,34 @@ static void fill_list_defaults(struct scn *s)
         for (size_t k = 0; k < n; k++) {
             char *inst = xasprintf("%s[%zu]", p->path, k);
             char *tpath = xasprintf("%s.type", inst);
-            struct value *tv = value_find(s, tpath);
+            /* copies: set_value below may move s->vals and every pointer into it */
+            const struct value *tv = value_find(s, tpath);
+            char *type = tv ? xstrdup(tv->text) : NULL;
+            int tline = tv ? tv->line : 0, tcol = tv ? tv->col : 0;
             const struct mark *m = mark_find(s, inst);
             int line = m ? m->line : 0, col = m ? m->col : 0;
-            if (typed && !tv) {        /* its missing or invalid type was reported */
+            if (typed && !type) {      /* its missing or invalid type was reported */
                 free(tpath), free(inst);
                 continue;
             }
             /* an item's name defaults to its type (and points there in messages), so
              * results and --set can say schemes[l1] */
-            if (namep && tv) {
+            if (namep && type) {
                 char *npath = xasprintf("%s.name", inst);
                 if (!value_find(s, npath) && !failed_has(s, npath)) {
-                    set_value(s, namep, npath, tv->text, 0, 0, FROM_DEFAULT);
+                    set_value(s, namep, npath, type, 0, 0, FROM_DEFAULT);
                     struct value *nv = value_find(s, npath);
-                    nv->line = tv->line, nv->col = tv->col;
+                    nv->line = tline, nv->col = tcol;
                 }
                 free(npath);
             }
             fill_defaults(s, g1, inst, line, col);
-            if (tv) {
-                char *g2 = xasprintf("%s[%s]", p->path, tv->text);
+            if (type) {
+                char *g2 = xasprintf("%s[%s]", p->path, type);
                 fill_defaults(s, g2, inst, line, col);
                 free(g2);
             }
+            free(type);
             free(tpath), free(inst);
         }
         free(g1), free(namekey), free(typekey);
@@ -843,13 +847,11 @@ static void apply_sets(struct scn *s, const char *const *sets, size_t nset)
             fail_at(s, 0, 0, "'%s' is set twice on the command line", sa[i].path);
             continue;
         }
-        struct value *old = value_find(s, sa[i].path);
         const struct scn_param *p = NULL;
         char *canon = NULL;
         resolve_set_path(s, sa[i].path, &canon, &p);
         free(canon);
         if (p && set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET) == 0) {
-            (void)old;
             strcat(s->overrides, sa[i].path);
             strcat(s->overrides, "=");
             strcat(s->overrides, sa[i].value);
