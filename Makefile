@@ -83,9 +83,9 @@ $(BUILD)/%.o: %.c
 # analysis/schema.sql, then the views over it (analysis/views.sql), are compiled into
 # the binary as one byte array (a string literal would exceed C11's portable length
 # limit) that the store applies to every database it opens.
-$(BUILD)/schema_sql.c: analysis/schema.sql analysis/views.sql
+$(BUILD)/schema_sql.c: analysis/schema.sql analysis/views.sql analysis/studies.sql
 	@mkdir -p $(BUILD)
-	@{ echo '/* generated from analysis/schema.sql and analysis/views.sql */'; \
+	@{ echo '/* generated from $^ */'; \
 	   echo 'extern const unsigned char store_schema_sql[];'; \
 	   echo 'const unsigned char store_schema_sql[] = {'; \
 	   cat $^ | od -An -v -tx1 | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \

@@ -34,7 +34,11 @@ CREATE TABLE IF NOT EXISTS runs (
     wall_s          REAL,               -- wall clock seconds
     status          TEXT    NOT NULL DEFAULT 'running'
                     CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
-    status_detail   TEXT                -- why a run failed or stopped
+    status_detail   TEXT,               -- why a run failed or stopped
+    sweep_point     TEXT,               -- `l2sim sweep`: the point's overrides
+                                        -- ("l1.gas_limit=30M, l1.elasticity=2"); else NULL
+    sweep_index     INTEGER             -- `l2sim sweep`: the point's 0-based index in the
+                                        -- sweep (its plan order); else NULL
 );
 
 -- The schemes of a run. Each runs in its own world (own L1 copy, same demand and

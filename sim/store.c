@@ -4,6 +4,7 @@
  * 'running' before its first event, so such a run never reads as complete. */
 #include "sim/store.h"
 
+#include <gsl/gsl_cdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,8 @@ int store_open(const char *path, struct store **out, struct err *e)
         goto err;
     }
     if (exec(st, "COMMIT", e) != 0)
+        goto err;
+    if (store_ensure_student_t(st, 100, e) != 0)
         goto err;
     *out = st;
     return 0;
@@ -228,8 +231,8 @@ int store_begin_run(struct store *st, const struct store_run *r, int64_t *run_id
     sqlite3_prepare_v2(st->db,
         "INSERT INTO runs(scenario_name, scenario_file, scenario_text, scenario_sha256,"
         " overrides, config, seed, master_seed, replication, l2sim_version, git_rev,"
-        " crypto_mode, duration_us, started_at, status)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')", -1, &s, NULL);
+        " crypto_mode, duration_us, started_at, sweep_point, sweep_index, status)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')", -1, &s, NULL);
     if (!s)
         return err_set(e, L2_EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
     sqlite3_bind_text(s, 1, r->scenario_name, -1, SQLITE_STATIC);
@@ -246,13 +249,49 @@ int store_begin_run(struct store *st, const struct store_run *r, int64_t *run_id
     sqlite3_bind_text(s, 12, r->crypto_mode, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 13, r->duration_us);
     sqlite3_bind_text(s, 14, now, -1, SQLITE_STATIC);
+    if (r->sweep_point) {
+        sqlite3_bind_text(s, 15, r->sweep_point, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 16, r->sweep_index);
+    }
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return err_set(e, L2_EIO, "%s: cannot record the run: %s", st->path,
                        sqlite3_errmsg(st->db));
     *run_id = sqlite3_last_insert_rowid(st->db);
-    return 0;
+    return store_ensure_student_t(st, r->replication, e);
+}
+
+int store_ensure_student_t(struct store *st, int64_t max_df, struct err *e)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t have = 0;
+    sqlite3_prepare_v2(st->db, "SELECT COALESCE(MAX(df), 0) FROM student_t", -1, &q, NULL);
+    if (q && sqlite3_step(q) == SQLITE_ROW)
+        have = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (have >= max_df)
+        return 0;
+    if (!commit(st))
+        return store_commit(st, e);
+    if (exec(st, "BEGIN", e) != 0)
+        return L2_EIO;
+    sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO student_t(df, t975) VALUES(?,?)", -1,
+                       &q, NULL);
+    int rc = q ? SQLITE_DONE : SQLITE_ERROR;
+    for (int64_t df = have + 1; df <= max_df && rc == SQLITE_DONE; df++) {
+        sqlite3_bind_int64(q, 1, df);
+        sqlite3_bind_double(q, 2, gsl_cdf_tdist_Pinv(0.975, (double)df));
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        err_set(e, L2_EIO, "%s: cannot fill student_t: %s", st->path, sqlite3_errmsg(st->db));
+        exec(st, "ROLLBACK", e);
+        return L2_EIO;
+    }
+    return exec(st, "COMMIT", e);
 }
 
 int store_end_run(struct store *st, int64_t run_id, const char *status, const char *detail,

@@ -25,10 +25,13 @@ struct store_run {
     uint32_t    replication;
     const char *crypto_mode;
     int64_t     duration_us;
+    const char *sweep_point;   /* NULL unless the run is a point of a sweep */
+    int64_t     sweep_index;   /* the point's index (only with sweep_point) */
 };
 
 /* Insert the run with status 'running' and commit at once, so a run killed at any
- * later point is visible as not complete. */
+ * later point is visible as not complete. Also makes sure table student_t has the
+ * quantiles the confidence-interval views need for this replication count. */
 int  store_begin_run(struct store *st, const struct store_run *r, int64_t *run_id,
                      struct err *e);
 /* Commit pending rows, then set the run's final status ('complete', 'failed',
@@ -54,6 +57,11 @@ void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v);
 void store_bind_i128(sqlite3_stmt *stmt, int col, i128 v);
 
 sqlite3 *store_db(struct store *st);
+
+/* Make table student_t hold t(0.975, df) (GSL) for every df in 1..max_df; the views of
+ * analysis/studies.sql join it for 95% confidence intervals. Rows are added only when
+ * missing (df up to 100 at creation). Returns 0 or L2_EIO. */
+int store_ensure_student_t(struct store *st, int64_t max_df, struct err *e);
 
 /* UTC wall-clock time as ISO 8601; the only clock the store reads. */
 void store_utc_now(char buf[32]);
