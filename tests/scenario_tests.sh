@@ -1,7 +1,8 @@
 #!/bin/sh
 # scenario_tests.sh — scenario-level tests of the l2sim command line: the message of
 # every malformed scenario, --set errors, the results database under failure (bad
-# path, disk full, Ctrl-C, kill -9), determinism from the command line, exit codes.
+# path, disk full, Ctrl-C, kill -9), determinism from the command line, exit codes,
+# plots and report.html (in headless Chromium).
 # Run from the repository root (`make scenario-tests` does):
 #   L2SIM=./l2sim BUILD=build sh tests/scenario_tests.sh
 # Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, M failed`.
@@ -634,6 +635,153 @@ done
 n=$(q "$db" "SELECT count(*) FROM complete_runs")
 [ "$n" = 0 ] || note "complete_runs shows $n runs"
 finish db/sigkill-at-20-points
+
+# ---------------------------------------------------------------------------------
+# 10. Plots and the report: every figure of the default scenario is a valid PNG and
+# SVG; report.html opens in headless Chromium with every image loaded and a summary
+# row per scheme; the report is a function of the database file alone; scenario text
+# cannot make gnuplot run a command; bad runs and a missing gnuplot are told clearly.
+
+rdb="$tmp/report.db"
+rm -f "$rdb" "$rdb-wal" "$rdb-shm"
+l2sim run "$SCN" --db "$rdb" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+for fmt in png svg; do
+    l2sim report "$rdb" --out "$tmp/rep-$fmt" --format "$fmt"
+    check_crash
+    [ "$rc" -eq 0 ] || note "report --format $fmt exited $rc: $first"
+    n=0
+    for f in "$tmp/rep-$fmt"/*."$fmt"; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        if [ "$fmt" = png ]; then
+            sig=$(od -An -tx1 -N8 "$f" | tr -d ' \n')
+            [ "$sig" = 89504e470d0a1a0a ] || note "$(basename "$f"): not a PNG ($sig)"
+        else
+            { grep -q '<svg' "$f" && grep -q '</svg>' "$f"; } || note "$(basename "$f"): not an SVG"
+        fi
+        [ "$(wc -c <"$f")" -gt 2000 ] || note "$(basename "$f"): only $(wc -c <"$f") bytes"
+    done
+    # the default scenario has fees, costs, latencies, the L1 market and an attack
+    for fig in fees costs latency l1_prices l1_usage attacks; do
+        [ -s "$tmp/rep-$fmt/$fig.$fmt" ] || note "no $fig.$fmt"
+    done
+    # every figure is listed: drawn (its file), or not drawn with a reason
+    drawn=$(grep -c "^  [a-z0-9_]*  *$tmp/rep-$fmt/" "$tmp/out")
+    [ "$drawn" -eq "$n" ] || note "$fmt: $n image files, $drawn listed as drawn"
+    grep -q '^  batches  *not drawn: [A-Z]' "$tmp/out" || note "$fmt: batches not listed with a reason"
+    [ -s "$tmp/rep-$fmt/report.html" ] || note "$fmt: no report.html"
+done
+finish report/every-figure-a-valid-image
+
+# report.html in a browser, from the file: no server, no network. The check runs in a
+# copy with a script appended (the report itself has no script).
+browser=$(command -v chromium || command -v chromium-browser)
+if [ -z "$browser" ]; then
+    note "chromium not found: make test installs it (make deps DEB_PKGS=chromium)"
+else
+    cp "$tmp/rep-png/report.html" "$tmp/check.html"
+    cat >>"$tmp/check.html" <<'EOF'
+<script>
+window.addEventListener('load', function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++)
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++;
+  var d = document.createElement('div');
+  d.id = 'l2sim-check';
+  d.textContent = 'images=' + imgs.length + ' loaded=' + ok + ' rows=' +
+      document.querySelectorAll('#summary tbody tr').length;
+  document.body.appendChild(d);
+});
+</script>
+EOF
+    profile=$(mktemp -d "$tmp/chromium.XXXXXX")
+    timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --no-first-run --user-data-dir="$profile" --virtual-time-budget=10000 \
+        --dump-dom "file://$tmp/check.html" >"$tmp/dom.html" 2>"$tmp/chromium.err"
+    crc=$?
+    got=$(grep -o 'id="l2sim-check">[^<]*' "$tmp/dom.html" | sed 's/.*>//')
+    schemes=$(q "$rdb" "SELECT count(*) FROM run_schemes WHERE run_id = 1")
+    nimg=$(ls "$tmp/rep-png"/*.png | wc -l)
+    want="images=$nimg loaded=$nimg rows=$schemes"
+    [ "$got" = "$want" ] || note "chromium (exit $crc) saw '$got', expected '$want'"
+fi
+finish report/opens-in-chromium
+
+# the report comes from the database alone: a copy of the file, reported by a fresh
+# process, gives the same report.html and images, byte for byte
+mkdir -p "$tmp/copy"
+cp "$rdb" "$tmp/copy/report.db"
+l2sim report "$tmp/copy/report.db" --out "$tmp/rep-copy" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "report of the copy exited $rc: $first"
+for f in "$tmp/rep-png"/*; do
+    cmp -s "$f" "$tmp/rep-copy/$(basename "$f")" || note "$(basename "$f") differs"
+done
+finish report/a-function-of-the-file
+
+# a scenario name with quotes, a newline and gnuplot commands (and a scheme name with
+# a newline and `set output`): the titles show the text, gnuplot runs nothing, and
+# report.html escapes it
+mark="$tmp/injected"
+cat >"$tmp/evil.yaml" <<EOF
+name: "it's \"evil\" <b>x</b>\n'; system('touch $mark-1'); print '\`touch $mark-2\` @x"
+seed: 1
+duration: 30m
+workload: {users: 100, transfers: {rate: 0.5/s}}
+schemes: [{type: l1, name: "l1 'q'\nset output '$mark-3'"}]
+EOF
+edb="$tmp/evil.db"
+l2sim run "$tmp/evil.yaml" --db "$edb" --quiet
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+l2sim report "$edb" --out "$tmp/rep-evil" --format svg --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "report exited $rc: $first"
+for i in 1 2 3; do
+    [ -e "$mark-$i" ] && note "gnuplot ran an injected command ($mark-$i exists)"
+done
+ls "$tmp/rep-evil" | grep -qv -e '\.svg$' -e '^report\.html$' && note "unexpected files: $(ls "$tmp/rep-evil")"
+# the newline became a space; quotes, backquotes and @ are shown as typed
+grep -qF "<text>scenario it's \"evil\" &lt;b>x&lt;/b> '; system('touch $mark-1'); print '\`touch $mark-2\` @x, run 1, seed 1</text>" \
+    "$tmp/rep-evil/fees.svg" || note "fees.svg title: $(grep -o '<text>scenario[^<]*' "$tmp/rep-evil/fees.svg")"
+grep -qF "<text>l1 'q' set output '$mark-3'</text>" "$tmp/rep-evil/fees.svg" \
+    || note "fees.svg legend: $(grep -o "<text>l1 [^<]*" "$tmp/rep-evil/fees.svg")"
+grep -qF '<h1>l2sim report: it&#39;s &quot;evil&quot; &lt;b&gt;x&lt;/b&gt;' "$tmp/rep-evil/report.html" \
+    || note "report.html heading not escaped"
+finish report/scenario-text-cannot-inject
+
+# bad input: an incomplete run (exit 2 unless --allow-incomplete), an unknown run, a
+# missing database (none created), a bad format
+l2sim run "$SCN" --db "$rdb" --quiet --set duration=1h --max-events 2000
+[ "$rc" -eq 1 ] || note "the limited run exited $rc, expected 1"
+l2sim report "$rdb" --run 2 --out "$tmp/rep-bad"
+[ "$rc" -eq 2 ] || note "incomplete run: exited $rc, expected 2"
+case $first in *"run 2 is failed, not complete"*"--allow-incomplete"*) ;;
+    *) note "incomplete run: $first" ;; esac
+l2sim report "$rdb" --run 2 --allow-incomplete --out "$tmp/rep-bad" --quiet
+[ "$rc" -eq 0 ] || note "--allow-incomplete: exited $rc: $first"
+l2sim report "$rdb" --run 7 --out "$tmp/rep-bad"
+[ "$rc" -eq 2 ] || note "unknown run: exited $rc"
+case $first in *"no run 7"*) ;; *) note "unknown run: $first" ;; esac
+l2sim report "$tmp/none.db" --out "$tmp/rep-bad"
+[ "$rc" -eq 2 ] || note "missing database: exited $rc"
+[ -e "$tmp/none.db" ] && note "report created the missing database"
+l2sim report "$rdb" --format jpeg
+[ "$rc" -eq 2 ] || note "--format jpeg: exited $rc"
+finish report/bad-input
+
+# no gnuplot on PATH: exit 1 with a message that says so; report.html still has the
+# tables, the database is untouched
+PATH=/nonexistent "$L2SIM" report "$rdb" --run 1 --out "$tmp/rep-nognu" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+grep -q 'install gnuplot' "$tmp/err" || note "message: $(head -n 1 "$tmp/err")"
+grep -q '<table id="summary">' "$tmp/rep-nognu/report.html" 2>/dev/null \
+    || note "no report.html with the summary"
+ls "$tmp/rep-nognu" | grep -q '\.png$' && note "images without gnuplot?"
+finish report/without-gnuplot
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
