@@ -18,9 +18,21 @@ static bool batches_applies(const struct fig_ctx *c, char *why, size_t len)
                                      " WHERE type = 'view' AND name = 'batch_stats'");
     bool has = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
     sqlite3_finalize(q);
-    if (has && fig_count_runs(c, "SELECT count(*) FROM batch_stats WHERE run_id = ?") > 0)
+    if (!has) {
+        snprintf(why, len, "No scheme in the run posts batches (rollups do).");
+        return false;
+    }
+    /* the view comes from a scheme's SQL, not from this file: check that it reads */
+    if (sqlite3_prepare_v2(c->db, "SELECT run_id, scheme, batch_id, posted_us, transfers,"
+                           " raw_bytes, compressed_bytes, da FROM batch_stats LIMIT 0",
+                           -1, &q, NULL) != SQLITE_OK) {
+        snprintf(why, len, "View batch_stats cannot be read: %s.", sqlite3_errmsg(c->db));
+        return false;
+    }
+    sqlite3_finalize(q);
+    if (fig_count_runs(c, "SELECT count(*) FROM batch_stats WHERE run_id = ?") > 0)
         return true;
-    snprintf(why, len, "No scheme in the run posts batches (rollups do).");
+    snprintf(why, len, "No scheme in the run posted a batch.");
     return false;
 }
 

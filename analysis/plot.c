@@ -284,7 +284,10 @@ int plot_close(struct plot *p, struct err *e)
     int rc = 0;
     /* the first line that is not a warning says what went wrong */
     const char *why = NULL;
-    for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n")) {
+    for (char *line = msg, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
         while (*line == ' ' || *line == '\t')
             line++;
         if (*line && strncmp(line, "warning:", 8) != 0) {
@@ -293,10 +296,17 @@ int plot_close(struct plot *p, struct err *e)
         }
     }
     struct stat sb;
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        rc = err_set(e, L2_EIO, "%s: %s failed (%s)%s%s", p->out_path, p->program,
-                     status != -1 && WIFSIGNALED(status) ? "killed by a signal" : "exit status",
+    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char how[64];
+        if (status != -1 && WIFSIGNALED(status))
+            snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
+        else if (status != -1)
+            snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(status));
+        else
+            snprintf(how, sizeof how, "could not be waited for");
+        rc = err_set(e, L2_EIO, "%s: %s %s%s%s", p->out_path, p->program, how,
                      why ? ": " : "", why ? why : "");
+    }
     else if (write_failed)
         rc = err_set(e, L2_EIO, "%s: %s stopped reading its commands", p->out_path, p->program);
     else if (stat(p->out_path, &sb) != 0 || sb.st_size == 0)

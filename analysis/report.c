@@ -173,6 +173,8 @@ static void ctx_free(struct ctx_store *cs)
 /* mkdir -p */
 static int make_dir(const char *path, struct err *e)
 {
+    if (!path[0])
+        return err_set(e, L2_EINPUT, "--out: an empty directory name");
     char *p = xstrdup(path);
     int rc = 0;
     for (char *s = p + 1; ; s++) {
