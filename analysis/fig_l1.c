@@ -271,7 +271,7 @@ static void attacks_render(const struct fig_ctx *c, struct plot *p)
     fig_label(p, "x", "hours since the start of the run");
     /* the first attack on top (a reversed range); rows keep their height however few
      * there are; the text sits above each bar */
-    plot_cmd(p, "set yrange [%f:%f]\nset ytics noenhanced (", (double)(n > 4 ? n : 4) - 0.4,
+    plot_cmd(p, "set yrange [%f:%f]\nset ytics noenhanced (", (double)(n > 3 ? n : 3) - 0.4,
              -1.0);
     for (size_t i = 0; i < n; i++) {
         plot_quoted(p, names[i]);
@@ -285,7 +285,9 @@ static void attacks_render(const struct fig_ctx *c, struct plot *p)
     }
     plot_cmd(p, "set style fill solid 0.8 noborder\n"
                 "plot $a using (($2+$3)/2):1:(($3-$2)/2):(0.15) with boxxyerror lt 2"
-                " title 'attack running'");
+                " title 'attack running',"
+                /* a diamond at the start: a five-minute attack in a week is a hairline */
+                " $a using 2:1 with points pt 13 ps 2.2 lt 2 title 'attack starts'");
     if (any_detected)
         plot_cmd(p, ", $a using 4:1 with points pt 9 ps 2.5 lt 3 title 'detected'");
     if (any_resolved)

@@ -508,9 +508,9 @@ static void html_details(const struct html *h)
             fputs("<h3>More per scheme type</h3>\n", f);
             heading = true;
         }
-        fputs("<table class=\"details\"><thead><tr><th>", f);
+        fputs("<table class=\"details\"><thead><tr><th>schemes of type <code>", f);
         esc(f, type);
-        fputs("</th>", f);
+        fputs("</code></th>", f);
         for (size_t k = 0; k < h->c->nseries; k++)
             if (strcmp(h->c->series[k].type, type) == 0) {
                 fputs("<th>", f);
