@@ -148,10 +148,20 @@ void fig_windows(const struct fig_ctx *c, struct plot *p, int labels)
                      " behind fc rgb '%s' fs solid 0.25 noborder\n", obj++, a, b,
                      attack ? "#E03030" : "#F0A020");
             if (labels & (attack ? FIG_LABEL_ATTACKS : FIG_LABEL_DEMAND)) {
+                /* labels of windows that start together go one under the other; with
+                 * several runs each says whose it is */
+                int under = 0;
+                for (size_t i = 0; i < nseen; i++)
+                    under += fabs(seen[i].a - a) < 0.02 * c->duration_h;
+                char text[160];
+                if (c->nruns > 1)
+                    snprintf(text, sizeof text, "run %lld: %s", (long long)c->runs[r], label);
+                else
+                    snprintf(text, sizeof text, "%s", label);
                 plot_cmd(p, "set label %d ", lab++);
-                plot_text(p, label);
+                plot_text(p, text);
                 plot_cmd(p, " at first %.6f, graph %.2f left front offset 0.3,0 tc rgb '%s'"
-                         " font ',11'\n", a, attack ? 0.90 : 0.97,
+                         " font ',11'\n", a, (attack ? 0.90 : 0.97) - 0.06 * under,
                          attack ? "#A00000" : "#8A5A00");
             }
             nseen++;

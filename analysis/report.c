@@ -134,22 +134,43 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
             snprintf(fw->label, sizeof fw->label, "%sshared L1 (%zu schemes)", run, n);
     }
 
-    /* subtitle: scenario, runs, seeds */
+    /* subtitle: "scenario NAME, run 1, seed 42"; several runs of one scenario:
+     * "scenario NAME: run 1 (seed 42), run 2 (seed 7)"; of several: each with its own */
     sqlite3_prepare_v2(db, "SELECT scenario_name, seed, duration_h FROM run_info WHERE run_id = ?",
                        -1, &q, NULL);
     size_t o = 0;
-    for (size_t r = 0; r < res->nruns; r++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, res->runs[r]);
-        if (sqlite3_step(q) != SQLITE_ROW)
-            continue;
-        const char *name = (const char *)sqlite3_column_text(q, 0);
-        double h = sqlite3_column_double(q, 2);
-        c->duration_h = h > c->duration_h ? h : c->duration_h;
-        if (o < sizeof cs->subtitle - 1)
-            o += (size_t)snprintf(cs->subtitle + o, sizeof cs->subtitle - o, "%sscenario %s, run %lld, seed %lld",
-                                  r ? "; " : "", name, (long long)res->runs[r],
-                                  (long long)sqlite3_column_int64(q, 1));
+    char first[128] = "";
+    bool same = true;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t r = 0; r < res->nruns; r++) {
+            sqlite3_reset(q);
+            sqlite3_bind_int64(q, 1, res->runs[r]);
+            if (sqlite3_step(q) != SQLITE_ROW)
+                continue;
+            const char *name = (const char *)sqlite3_column_text(q, 0);
+            long long run = (long long)res->runs[r], seed = (long long)sqlite3_column_int64(q, 1);
+            if (pass == 0) {
+                double h = sqlite3_column_double(q, 2);
+                c->duration_h = h > c->duration_h ? h : c->duration_h;
+                if (r == 0)
+                    snprintf(first, sizeof first, "%s", name);
+                same &= strcmp(first, name) == 0;
+                continue;
+            }
+            size_t room = sizeof cs->subtitle - o;
+            if (room < 2)
+                break;
+            int k;
+            if (!multi)
+                k = snprintf(cs->subtitle + o, room, "scenario %s, run %lld, seed %lld", name, run, seed);
+            else if (same)
+                k = snprintf(cs->subtitle + o, room, "%s%s%srun %lld (seed %lld)",
+                             r ? ", " : "scenario ", r ? "" : name, r ? "" : ": ", run, seed);
+            else
+                k = snprintf(cs->subtitle + o, room, "%sscenario %s, run %lld (seed %lld)",
+                             r ? "; " : "", name, run, seed);
+            o += k > 0 && (size_t)k < room ? (size_t)k : room - 1;
+        }
     }
     sqlite3_finalize(q);
     c->subtitle = cs->subtitle;
