@@ -5,10 +5,13 @@
 #   make test       unit tests (cmocka) + scenario-level tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      hold benchmark of the scheduler and model benchmarks
+#   make golden     rerun tests/golden/ and rewrite its stored metrics (review the diff)
+# With Open MPI installed (`make deps` installs it), `make` also builds ./l2sim-mpi.
 # Every target that needs libraries runs `deps` first when pkg-config cannot find them.
 
 DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
-            libzstd-dev libbrotli-dev gnuplot-nox pkg-config sqlite3
+            libzstd-dev libbrotli-dev gnuplot-nox pkg-config sqlite3 \
+            libopenmpi-dev openmpi-bin
 PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
 # Only the tests need a browser: they open report.html in headless Chromium.
 DEB_TEST_PKGS := chromium
@@ -31,6 +34,11 @@ CM_LDLIBS := $(if $(have_libs),$(shell pkg-config --libs $(PC_TEST)))
 
 CPPFLAGS += -I. -I$(BUILD) -D_POSIX_C_SOURCE=200809L -DL2SIM_GIT_REV='"$(GIT_REV)"'
 CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SAN) -MMD -MP $(PC_CFLAGS)
+# Open MPI is optional: when mpicc exists, $(BIN)-mpi is built too — the same CLI whose
+# `sweep` under mpirun hands points to the ranks (models/study_mpi.c). ./l2sim itself
+# never links MPI.
+MPICC    := $(shell command -v mpicc 2>/dev/null)
+MPI_BIN  := $(if $(MPICC),$(BIN)-mpi)
 LDFLAGS  += $(SAN)
 LDLIBS   += $(PC_LDLIBS) -lm
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -38,7 +46,8 @@ GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 # Sources: the engine (sim/), the models (models/), the analysis layer. main.c alone
 # holds main(); everything else goes into a static library the tests link against.
 LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) \
-            $(wildcard models/*.c models/*/*.c) $(wildcard analysis/*.c)
+            $(filter-out models/study_mpi.c,$(wildcard models/*.c models/*/*.c)) \
+            $(wildcard analysis/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -46,9 +55,9 @@ BENCH_SRC:= $(wildcard tests/bench_*.c)
 BENCH_BIN:= $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run test unit scenario-tests docs-check readme check bench clean ensure-deps \
-        ensure-test-deps
+        ensure-test-deps golden golden-check
 all: ensure-deps
-	@$(MAKE) --no-print-directory $(BIN)
+	@$(MAKE) --no-print-directory $(BIN) $(MPI_BIN)
 
 ensure-deps:
 	@{ pkg-config --exists $(PC_LIBS) $(PC_TEST) && command -v sqlite3 && command -v gnuplot; } \
@@ -71,6 +80,13 @@ deps:
 
 $(BIN): $(BUILD)/sim/main.o $(BUILD)/libl2sim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/mpi/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) -DL2SIM_MPI $(CFLAGS) -c -o $@ $<
+
+$(BIN)-mpi: $(BUILD)/mpi/sim/main.o $(BUILD)/mpi/models/study_mpi.o $(BUILD)/libl2sim.a
+	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libl2sim.a: $(LIB_OBJ)
 	@rm -f $@
@@ -117,14 +133,23 @@ ensure-test-deps:
 	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TEST_PKGS)"
 
 test: ensure-deps ensure-test-deps
-	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit scenario-tests docs-check
+	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(MPI_BIN)
+	@$(MAKE) --no-print-directory unit scenario-tests docs-check golden-check
 
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do $$t || fail=1; done; exit $$fail
 
 scenario-tests: $(BIN)
-	@L2SIM=./$(BIN) BUILD=$(BUILD) sh tests/scenario_tests.sh
+	@L2SIM=./$(BIN) L2SIM_MPI=$(if $(MPI_BIN),./$(MPI_BIN)) BUILD=$(BUILD) \
+	  sh tests/scenario_tests.sh
+
+# The golden regression set (tests/golden/README.md): exact metrics of canonical
+# scenarios. After an intended change, `make golden` and commit the .metrics diff.
+golden-check: $(BIN)
+	@L2SIM=./$(BIN) sh tests/golden.sh check
+
+golden: all
+	@L2SIM=./$(BIN) sh tests/golden.sh update
 
 # The README's scenario reference is `l2sim list --markdown`; this keeps them equal.
 docs-check: $(BIN)
@@ -208,6 +233,6 @@ build-fuzz/fuzz/fuzz_%: tests/fuzz/main.c $(BUILD)/tests/fuzz/targets.o $(BUILD)
 	  $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a $(LDLIBS)
 
 clean:
-	rm -rf build build-san build-fuzz l2sim
+	rm -rf build build-san build-fuzz l2sim l2sim-mpi
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -59,6 +59,43 @@ struct stats_test stats_welch(const struct stats_summary *a, const struct stats_
     return t;
 }
 
+struct stats_test stats_paired_t(const double *a, const double *b, size_t n, bool serial)
+{
+    struct stats_test t = { 0, 0.0 / 0.0, 1, "paired-t" };
+    SIM_ASSERT(n >= 2);
+    double *d = xmalloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = a[i] - b[i];
+    struct stats_summary s = stats_summarize(d, n);
+    double neff = (double)n;
+    if (serial && s.var > 0) {
+        double c0 = 0, c1 = 0;
+        for (size_t i = 0; i < n; i++)
+            c0 += (d[i] - s.mean) * (d[i] - s.mean);
+        for (size_t i = 1; i < n; i++)
+            c1 += (d[i] - s.mean) * (d[i - 1] - s.mean);
+        double r = c1 / c0;
+        if (r > 0.99)
+            r = 0.99;
+        if (r > 0)
+            neff = (double)n * (1 - r) / (1 + r);
+        if (neff < 2)
+            neff = 2;
+    }
+    free(d);
+    if (s.var == 0) {
+        t.p = s.mean == 0 ? 1 : 0;
+        t.stat = s.mean == 0 ? 0 : copysign(1.0 / 0.0, s.mean);
+        return t;
+    }
+    t.stat = s.mean / sqrt(s.var / neff);
+    t.df = neff - 1;
+    t.p = 2 * gsl_cdf_tdist_Q(fabs(t.stat), t.df);
+    if (t.p > 1)
+        t.p = 1;
+    return t;
+}
+
 /* ---- Mann-Whitney U ---- */
 
 struct ranked {

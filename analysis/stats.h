@@ -5,6 +5,7 @@
 #ifndef L2SIM_STATS_H
 #define L2SIM_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Summary of a sample. var is the unbiased sample variance (n - 1 denominator; 0 for
@@ -24,7 +25,7 @@ double stats_t_quantile(double level, double df);
 double stats_ci_half_width(const struct stats_summary *s, double level);
 
 /* The result of a two-sample test: the statistic and the two-sided p-value.
- * method names the test ("welch", "mann-whitney", "mann-whitney-exact"). */
+ * method names the test ("welch", "paired-t", "mann-whitney", "mann-whitney-exact"). */
 struct stats_test {
     double      stat;
     double      df;       /* Welch: Welch-Satterthwaite degrees of freedom; else NaN */
@@ -36,6 +37,14 @@ struct stats_test {
  * variances are zero the samples are constants: p = 1 if the means are equal, else 0.
  * O(1) given the summaries. */
 struct stats_test stats_welch(const struct stats_summary *a, const struct stats_summary *b);
+
+/* Paired t-test of a mean difference of zero between a[i] and b[i], i < n (n >= 2):
+ * t = mean(d) / (sd(d) / sqrt(n)) with d = a - b, df = n - 1. All differences equal:
+ * p = 1 if they are zero, else 0. With `serial` the pairs are consecutive time
+ * windows of one process: a positive lag-1 autocorrelation r of d shrinks the sample to
+ * its effective size n (1 - r) / (1 + r) (the AR(1) variance of a mean), which both
+ * widens the standard error and lowers df (at least 1). O(n). */
+struct stats_test stats_paired_t(const double *a, const double *b, size_t n, bool serial);
 
 /* Mann-Whitney U (Wilcoxon rank-sum) test of equal distributions. Exact distribution
  * when there are no ties and n_a * n_b <= 400 (small replication counts, where the

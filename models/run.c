@@ -168,6 +168,24 @@ static void on_tick(struct sim *sim, void *ctx)
 
 static void on_store_error(void *ctx) { sim_stop(ctx); }
 
+/* A demand spike splits the report into before / during / after. */
+size_t run_phases(const struct scn *s, struct metrics_phase *ph)
+{
+    sim_time duration = scn_int(s, "duration");
+    size_t nph = 0;
+    if (scn_count(s, "l1.demand.spikes") > 0) {
+        sim_time at = scn_int(s, "l1.demand.spikes[0].at");
+        sim_time until = at + scn_int(s, "l1.demand.spikes[0].for");
+        if (at > 0 && at < duration)
+            ph[nph++] = (struct metrics_phase){ "before", 0, at };
+        if (at < duration)
+            ph[nph++] = (struct metrics_phase){ "during", at, until < duration ? until : duration };
+        if (until < duration)
+            ph[nph++] = (struct metrics_phase){ "after", until, duration };
+    }
+    return nph;
+}
+
 int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                 const struct run_opts *o, struct run_result *res, struct err *e)
 {
@@ -230,19 +248,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         }
         world_free(w);
     }
-    /* a demand spike splits the report into before / during / after */
     struct metrics_phase ph[3];
-    size_t nph = 0;
-    if (scn_count(s, "l1.demand.spikes") > 0) {
-        sim_time at = scn_int(s, "l1.demand.spikes[0].at");
-        sim_time until = at + scn_int(s, "l1.demand.spikes[0].for");
-        if (at > 0 && at < duration)
-            ph[nph++] = (struct metrics_phase){ "before", 0, at };
-        if (at < duration)
-            ph[nph++] = (struct metrics_phase){ "during", at, until < duration ? until : duration };
-        if (until < duration)
-            ph[nph++] = (struct metrics_phase){ "after", until, duration };
-    }
+    size_t nph = run_phases(s, ph);
     if (res->status == RUN_COMPLETE &&
         metrics_compute(st, run_id, duration, ph, nph, e) != 0) {
         res->status = RUN_FAILED;

@@ -31,6 +31,11 @@ struct run_result {
  * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
 int run_check(const struct scn *s, struct err *e);
 
+/* The windows the metrics are also computed for (named "before", "during", "after"
+ * around the first L1 demand spike); the metrics' names carry them as prefixes. */
+struct metrics_phase;
+size_t run_phases(const struct scn *s, struct metrics_phase *ph);   /* ph: room for 3 */
+
 /* Run the scenario into `st` under run_id. Returns 0 (see res->status) or L2_EIO
  * when the database failed (res->status is then RUN_FAILED). */
 int run_execute(const struct scn *s, struct store *st, int64_t run_id,

@@ -10,8 +10,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/compare.h"
 #include "analysis/report.h"
 #include "models/run.h"
+#include "models/study.h"
+#include "sim/merge.h"
+#include "sim/sweep.h"
+#ifdef L2SIM_MPI
+#include "models/study_mpi.h"
+#endif
 #include "sim/progress.h"
 #include "sim/rng.h"
 #include "sim/version.h"
@@ -37,6 +44,9 @@ static void usage_main(FILE *f)
         "  run SCENARIO       run a scenario into a SQLite database\n"
         "  validate SCENARIO  check scenario files without running them\n"
         "  list               schemes and every scenario parameter with default and doc\n"
+        "  sweep SCENARIO     run every point of the scenario's sweep: section\n"
+        "  merge OUT IN...    merge results databases (shards) without duplicating runs\n"
+        "  compare BASE CAND  did the numbers move? exit 1 if they did (for CI)\n"
         "  report DB          plots and a self-contained report.html from a results database\n"
         "  version            print the version\n"
         "\n"
@@ -48,7 +58,8 @@ static void usage_run(FILE *f)
 {
     fprintf(f,
         "usage: l2sim run SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
-        "                 [--replications N] [--max-events N] [--quiet]\n"
+        "                 [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
+        "                 [--quiet]\n"
         "\n"
         "Runs SCENARIO (a YAML file) and appends its runs to the database.\n"
         "  --db FILE          results database (default: results.db); created if missing\n"
@@ -56,10 +67,30 @@ static void usage_run(FILE *f)
         "  --set PATH=VALUE   override one parameter, e.g. --set l1.slot=6s or\n"
         "                     --set schemes[l1].tip=2gwei; validated like the file\n"
         "  --replications N   independent replications (overrides `replications`)\n"
+        "  --jobs N           run replications in N worker processes (same database)\n"
+        "  --shard I/N        run only replications i with i mod N = I (0 <= I < N)\n"
         "  --max-events N     stop (and mark the run failed) after N events\n"
         "  --quiet            no progress line and no summary\n"
         "Same scenario, overrides and seed => identical database content.\n"
         "Ctrl-C stops cleanly: what was recorded stays, the run is marked interrupted.\n");
+}
+
+static void usage_sweep(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim sweep SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
+        "                   [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
+        "                   [--quiet]\n"
+        "\n"
+        "Runs every point of the scenario's sweep: section (a grid over parameter paths\n"
+        "and/or a list of points) times its replications, each run labelled with its\n"
+        "point in runs.sweep_point. Every point is validated before anything runs, and\n"
+        "point P reproduces alone with `l2sim run SCENARIO --set ...` (its overrides).\n"
+        "  --jobs N           N worker processes; the database is the same as serially\n"
+        "  --shard I/N        only plan items i with i mod N = I (0 <= I < N); merge the\n"
+        "                     shards' databases with `l2sim merge`\n"
+        "Other options as for `l2sim run`. Under mpirun (l2sim-mpi), rank 0 hands points\n"
+        "to the other ranks and writes the database.\n");
 }
 
 static void usage_validate(FILE *f)
@@ -99,6 +130,8 @@ struct opts {
     const char  *db;
     bool         quiet, print, markdown, has_seed;
     uint64_t     seed, replications, max_events;
+    uint64_t     jobs;                  /* --jobs: worker processes (0: serial) */
+    uint32_t     shard, nshards;        /* --shard I/N (nshards 0: the whole plan) */
 };
 
 static int parse_u64(const char *opt, const char *text, uint64_t *out)
@@ -109,6 +142,27 @@ static int parse_u64(const char *opt, const char *text, uint64_t *out)
         return EXIT_INPUT;
     }
     return 0;
+}
+
+/* "I/N" with 0 <= I < N: one slice of a plan. */
+static int parse_shard(const char *text, uint32_t *shard, uint32_t *nshards)
+{
+    unsigned long i, n;
+    char *end;
+    errno = 0;
+    i = strtoul(text, &end, 10);
+    if (end != text && *end == '/' && text[0] >= '0' && text[0] <= '9') {
+        const char *t = end + 1;
+        n = strtoul(t, &end, 10);
+        if (end != t && *end == '\0' && t[0] >= '0' && t[0] <= '9' && errno == 0 &&
+            n >= 1 && n <= 1000000 && i < n) {
+            *shard = (uint32_t)i, *nshards = (uint32_t)n;
+            return 0;
+        }
+    }
+    fprintf(stderr, "l2sim: --shard: expected I/N with 0 <= I < N (e.g. 0/4), not '%s'\n",
+            text);
+    return EXIT_INPUT;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -128,7 +182,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->markdown = true;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--set") == 0 || strcmp(a, "--replications") == 0 ||
-                   strcmp(a, "--max-events") == 0) {
+                   strcmp(a, "--max-events") == 0 || strcmp(a, "--jobs") == 0 ||
+                   strcmp(a, "--shard") == 0) {
             if (!val) {
                 fprintf(stderr, "l2sim: %s needs a value\n", a);
                 return EXIT_INPUT;
@@ -143,12 +198,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                 rc = parse_u64(a, val, &o->seed), o->has_seed = true;
             else if (strcmp(a, "--replications") == 0)
                 rc = parse_u64(a, val, &o->replications);
+            else if (strcmp(a, "--jobs") == 0)
+                rc = parse_u64(a, val, &o->jobs);
+            else if (strcmp(a, "--shard") == 0)
+                rc = parse_shard(val, &o->shard, &o->nshards);
             else
                 rc = parse_u64(a, val, &o->max_events);
             if (rc)
                 return rc;
             if (strcmp(a, "--seed") == 0 && o->seed > INT64_MAX) {
                 fprintf(stderr, "l2sim: --seed: at most %lld\n", (long long)INT64_MAX);
+                return EXIT_INPUT;
+            }
+            if (strcmp(a, "--jobs") == 0 && (o->jobs < 1 || o->jobs > 256)) {
+                fprintf(stderr, "l2sim: --jobs: between 1 and 256\n");
                 return EXIT_INPUT;
             }
             if (strcmp(a, "--replications") == 0 && (o->replications < 1 || o->replications > 10000)) {
@@ -184,6 +247,25 @@ static int load(const char *file, const struct opts *o, struct scn **s)
     scn_free(*s);
     *s = NULL;
     return e.code == L2_EIO ? EXIT_RUN : EXIT_INPUT;
+}
+
+/* Every point of the scenario's sweep, validated as `l2sim sweep` would. */
+static int check_sweep(const char *file, const struct opts *o)
+{
+    struct study_args a = { .file = file, .sets = o->sets, .nsets = o->nsets,
+                            .sweep = true };
+    struct err e;
+    err_init(&e);
+    struct study *st;
+    int rc = study_plan(&a, &st, &e);
+    if (rc == 0) {
+        if (o->print && study_is_sweep(st))
+            printf("# %s: sweep of %zu points\n", file, study_points(st));
+        study_free(st);
+        return 0;
+    }
+    fprintf(stderr, "%s\n", e.msg);
+    return rc == L2_EIO ? EXIT_RUN : EXIT_INPUT;
 }
 
 /* ---- list ---- */
@@ -268,6 +350,8 @@ static int cmd_validate(const struct opts *o)
     for (size_t i = 0; i < o->nfiles; i++) {
         struct scn *s;
         int rc = load(o->files[i], o, &s);
+        if (rc == 0 && sweep_present(s) && (rc = check_sweep(o->files[i], o)) != 0)
+            scn_free(s);
         if (rc) {
             status = rc > status ? rc : status;
             continue;
@@ -285,36 +369,6 @@ static int cmd_validate(const struct opts *o)
 }
 
 /* ---- run ---- */
-
-struct panic_ctx {
-    struct store *st;
-    int64_t       run_id;
-    double        t0;
-};
-
-static void on_panic(void *ctx, const char *msg)
-{
-    struct panic_ctx *p = ctx;
-    struct err e;
-    err_init(&e);
-    if (p->st && p->run_id)
-        store_end_run(p->st, p->run_id, "failed", msg, 0, 0, progress_wall_now() - p->t0, &e);
-    store_close(p->st);
-}
-
-static void on_progress(void *ctx, const char *world, size_t index, size_t nworlds,
-                        sim_time now, sim_time duration, uint64_t events)
-{
-    char a[48], b[32], what[200];
-    long long sec = (long long)(now / SIM_SEC);
-    snprintf(a, sizeof a, "%lldd %02lld:%02lld:%02lld", sec / 86400, sec / 3600 % 24,
-             sec / 60 % 60, sec % 60);
-    unit_format_duration(duration, b, sizeof b);
-    snprintf(what, sizeof what, "world %s (%zu/%zu): %s of %s simulated", world, index + 1,
-             nworlds, a, b);
-    progress_update(ctx, ((double)index + (double)now / (double)duration) / (double)nworlds,
-                    what, events);
-}
 
 /* A fee per transfer, in ETH; a price per gas, in gwei. */
 static void fmt_eth(double wei, char *buf, size_t len)
@@ -412,90 +466,84 @@ static void print_summary(struct store *st, int64_t run_id)
     sqlite3_finalize(q);
 }
 
-static int cmd_run(const struct opts *o)
+/* After each run lands in the database: its line and its summary. */
+static void on_run(void *ctx, struct store *st, size_t item, const struct study_result *r)
+{
+    const struct opts *o = ctx;
+    (void)item;
+    if (r->status != RUN_COMPLETE) {
+        fprintf(stderr, "l2sim: run %lld %s: %s\n", (long long)r->run_id,
+                r->status == RUN_INTERRUPTED ? "interrupted" : "failed", r->detail);
+        return;
+    }
+    if (o->quiet)
+        return;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(store_db(st), "SELECT scenario_name, seed, sweep_point FROM runs"
+                       " WHERE run_id = ?", -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, r->run_id);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *point = (const char *)sqlite3_column_text(q, 2);
+        printf("run %lld: %s%s%s%s, seed %llu, %llu events in %.2f s wall -> %s\n",
+               (long long)r->run_id, sqlite3_column_text(q, 0), point ? " [" : "",
+               point ? point : "", point ? "]" : "",
+               (unsigned long long)sqlite3_column_int64(q, 1),
+               (unsigned long long)r->events, r->wall, o->db);
+    }
+    sqlite3_finalize(q);
+    print_summary(st, r->run_id);
+    fflush(stdout);
+}
+
+/* run and sweep: plan (everything validated first), then execute. */
+static int run_study(const struct opts *o, bool sweep)
 {
     if (o->nfiles != 1) {
-        usage_run(stderr);
+        (sweep ? usage_sweep : usage_run)(stderr);
         return EXIT_INPUT;
     }
-    struct scn *s;
-    int rc = load(o->files[0], o, &s);
-    if (rc)
-        return rc;
-
-    struct err e;
-    err_init(&e);
-    struct store *st;
-    if (store_open(o->db, &st, &e) != 0) {
-        fprintf(stderr, "l2sim: %s\n", e.msg);
-        scn_free(s);
-        return EXIT_RUN;
-    }
+    struct study_args a = {
+        .file = o->files[0], .sets = o->sets, .nsets = o->nsets, .has_seed = o->has_seed,
+        .seed = o->seed, .replications = o->replications, .sweep = sweep,
+        .shard = o->shard, .nshards = o->nshards,
+    };
     struct sigaction sa = { .sa_handler = on_signal };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-
-    uint64_t master = o->has_seed ? o->seed : scn_uint(s, "seed");
-    uint64_t reps = o->replications ? o->replications : scn_uint(s, "replications");
-    char sha[65];
-    scn_sha256_hex(s, sha);
-    char *config = scn_dump(s);
-    size_t textlen;
-    const char *text = scn_text(s, &textlen);
-    bool tty = isatty(STDERR_FILENO) && !o->quiet;
-    int status = EXIT_OK;
-
-    for (uint64_t r = 0; r < reps && status == EXIT_OK; r++) {
-        struct store_run row = {
-            .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-            .scenario_text = text, .scenario_sha256 = sha, .overrides = scn_overrides(s),
-            .config = config, .seed = rng_replication_seed(master, (uint32_t)r),
-            .master_seed = master, .replication = (uint32_t)r, .crypto_mode = "ed25519",
-            .duration_us = scn_int(s, "duration"),
-        };
-        int64_t run_id;
-        if (store_begin_run(st, &row, &run_id, &e) != 0) {
-            fprintf(stderr, "l2sim: %s\n", e.msg);
-            status = EXIT_RUN;
-            break;
-        }
-        struct panic_ctx pc = { st, run_id, progress_wall_now() };
-        sim_set_panic_hook(on_panic, &pc);
-        char label[96];
-        snprintf(label, sizeof label, "%s #%lld", scn_str(s, "name"), (long long)run_id);
-        struct progress *pg = progress_new(tty, label);
-        struct run_opts ro = { .seed = row.seed, .interrupt = &interrupted,
-                               .max_events = o->max_events,
-                               .progress = tty ? on_progress : NULL, .progress_ctx = pg };
-        struct run_result res;
-        run_execute(s, st, run_id, &ro, &res, &e);
-        progress_end(pg);
-        double wall = progress_wall_now() - pc.t0;
-        const char *final = res.status == RUN_COMPLETE ? "complete"
-                          : res.status == RUN_INTERRUPTED ? "interrupted" : "failed";
-        struct err e2;
-        err_init(&e2);
-        if (store_end_run(st, run_id, final, res.detail[0] ? res.detail : NULL, res.events,
-                          res.sim_end, wall, &e2) != 0) {
-            fprintf(stderr, "l2sim: %s\n", e2.msg);
-            status = EXIT_RUN;
-        } else if (res.status != RUN_COMPLETE) {
-            fprintf(stderr, "l2sim: run %lld %s: %s\n", (long long)run_id, final, res.detail);
-            status = EXIT_RUN;
-        } else if (!o->quiet) {
-            printf("run %lld: %s, seed %llu, %llu events in %.2f s wall -> %s\n",
-                   (long long)run_id, scn_str(s, "name"), (unsigned long long)row.seed,
-                   (unsigned long long)res.events, wall, o->db);
-            print_summary(st, run_id);
-        }
-        sim_set_panic_hook(NULL, NULL);
+    struct study_hooks h = { .interrupt = &interrupted, .max_events = o->max_events,
+                             .tty = isatty(STDERR_FILENO) && !o->quiet && o->jobs <= 1,
+                             .on_run = on_run, .ctx = (void *)o };
+#ifdef L2SIM_MPI
+    /* under mpirun (Open MPI, or any launcher with PMI): rank 0 hands out the points */
+    if (sweep && (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"))) {
+        const char *tmp = getenv("TMPDIR");
+        h.tty = false;
+        return study_mpi_sweep(&a, o->db, tmp && tmp[0] ? tmp : "/tmp", &h);
     }
-    free(config);
-    store_close(st);
-    scn_free(s);
-    return status;
+#endif
+    struct err e;
+    err_init(&e);
+    struct study *st;
+    int rc = study_plan(&a, &st, &e);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        if (e.count > 1)
+            fprintf(stderr, "l2sim: %s: %d problems\n", o->files[0], e.count);
+        return rc == L2_EIO ? EXIT_RUN : EXIT_INPUT;
+    }
+    if (study_size(st) == 0 && !o->quiet)
+        printf("shard %u/%u of %s: no runs\n", o->shard, o->nshards, o->files[0]);
+    rc = study_execute(st, o->db, (unsigned)o->jobs, &h, &e);
+    study_free(st);
+    if (rc < 0)
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+    return rc == 0 ? EXIT_OK : EXIT_RUN;
 }
+
+static int cmd_run(const struct opts *o) { return run_study(o, false); }
+
+static int cmd_sweep(const struct opts *o) { return run_study(o, true); }
 
 /* ---- report ---- */
 
@@ -603,6 +651,184 @@ static int cmd_report(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* ---- merge ---- */
+
+static void usage_merge(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim merge OUT.db IN.db... [--quiet]\n"
+        "\n"
+        "Copies every run of each IN into OUT (created if missing) with all its rows,\n"
+        "matching runs by content (scenario, overrides, seeds, replication, build, sweep\n"
+        "point), never by run_id: a run OUT already has is not copied again, so merging\n"
+        "shards in any order, or twice, gives the same runs. Exit 0 ok; 2 when an IN is\n"
+        "not an l2sim database; 1 when writing fails or a run already present has\n"
+        "different metrics (a conflict).\n");
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    bool quiet = false;
+    const char **files = xcalloc((size_t)argc + 1, sizeof *files);
+    size_t n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+            quiet = true;
+        } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "l2sim: unknown option '%s' (see --help)\n", argv[i]);
+            free(files);
+            return EXIT_INPUT;
+        } else {
+            files[n++] = argv[i];
+        }
+    }
+    if (n < 2) {
+        usage_merge(stderr);
+        free(files);
+        return EXIT_INPUT;
+    }
+    struct err e;
+    err_init(&e);
+    /* every input is checked before OUT is touched */
+    for (size_t i = 1; i < n; i++)
+        if (access(files[i], R_OK) != 0)
+            err_set(&e, L2_EINPUT, "%s: cannot open: %s", files[i], strerror(errno));
+    struct store *out = NULL;
+    if (e.count == 0 && store_open(files[0], &out, &e) != 0) {
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+        free(files);
+        return EXIT_RUN;
+    }
+    int status = e.count ? EXIT_INPUT : EXIT_OK;
+    for (size_t i = 1; i < n && status == EXIT_OK; i++) {
+        struct merge_src *src;
+        int rc = merge_open(out, files[i], &src, &e);
+        if (rc == 0) {
+            struct merge_stats ms;
+            rc = merge_all(src, &ms, &e);
+            merge_close(src);
+            if (rc == 0 && !quiet)
+                printf("%s: %zu runs copied (%zu not complete), %zu already in %s\n",
+                       files[i], ms.copied, ms.incomplete, ms.present, files[0]);
+            if (rc == 0 && ms.conflicts) {
+                fprintf(stderr, "l2sim: %s: %zu runs are already in %s with different "
+                        "metrics (kept %s's)\n", files[i], ms.conflicts, files[0], files[0]);
+                status = EXIT_RUN;
+            }
+        }
+        if (rc != 0)
+            status = rc == L2_EINPUT ? EXIT_INPUT : EXIT_RUN;
+    }
+    if (status != EXIT_OK && e.count)
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+    store_close(out);
+    free(files);
+    return status;
+}
+
+/* ---- compare ---- */
+
+static void usage_compare(FILE *f)
+{
+    fprintf(f,
+        "usage: l2sim compare BASE.db CAND.db [--exact] [--alpha A] [--rel-tol F]\n"
+        "                     [--test welch|mwu] [--batches N] [--no-correction] [--all]\n"
+        "                     [--json]\n"
+        "\n"
+        "Did the candidate's numbers move? Runs are matched by scenario name and sweep\n"
+        "point, schemes by name. Per metric: a two-sample test across replications (both\n"
+        "sides >= 2), else across N time windows of each run (batch means, default 20).\n"
+        "A metric changed when the test is significant (Holm-corrected over all tests,\n"
+        "family-wise level A, default 0.01) and it moved by more than F (default 2%%).\n"
+        "  --exact          every row must be identical (seeds must match): the check\n"
+        "                   for refactors; only run_id and wall-clock/build columns differ\n"
+        "  --test mwu       Mann-Whitney U instead of Welch's t\n"
+        "  --no-correction  each test at level A on its own\n"
+        "  --all            list every metric, not only those beyond the tolerance\n"
+        "  --json           the report as JSON\n"
+        "Exit 0 nothing changed, 1 something changed, 2 bad input (not l2sim databases,\n"
+        "different scenarios or schemes, runs that did not complete).\n");
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    struct cmp_opts co = { .alpha = 0.01, .rel_tol = 0.02, .test = CMP_WELCH,
+                           .batches = 20 };
+    const char *files[2];
+    size_t n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        char why[UNIT_WHY_MAX];
+        if (strcmp(a, "--exact") == 0) {
+            co.exact = true;
+        } else if (strcmp(a, "--json") == 0) {
+            co.json = true;
+        } else if (strcmp(a, "--all") == 0) {
+            co.all = true;
+        } else if (strcmp(a, "--no-correction") == 0) {
+            co.no_correction = true;
+        } else if (strcmp(a, "--alpha") == 0 || strcmp(a, "--rel-tol") == 0 ||
+                   strcmp(a, "--test") == 0 || strcmp(a, "--batches") == 0) {
+            if (!val) {
+                fprintf(stderr, "l2sim: %s needs a value\n", a);
+                return EXIT_INPUT;
+            }
+            i++;
+            uint64_t u;
+            if (strcmp(a, "--test") == 0) {
+                if (strcmp(val, "welch") != 0 && strcmp(val, "mwu") != 0) {
+                    fprintf(stderr, "l2sim: --test: welch or mwu, not '%s'\n", val);
+                    return EXIT_INPUT;
+                }
+                co.test = strcmp(val, "mwu") == 0 ? CMP_MWU : CMP_WELCH;
+            } else if (strcmp(a, "--batches") == 0) {
+                if (parse_u64(a, val, &u) != 0)
+                    return EXIT_INPUT;
+                if (u < 2 || u > 1000) {
+                    fprintf(stderr, "l2sim: --batches: between 2 and 1000\n");
+                    return EXIT_INPUT;
+                }
+                co.batches = (unsigned)u;
+            } else {
+                double *dst = strcmp(a, "--alpha") == 0 ? &co.alpha : &co.rel_tol;
+                if (unit_fraction(val, dst, why) != 0) {
+                    fprintf(stderr, "l2sim: %s: %s\n", a, why);
+                    return EXIT_INPUT;
+                }
+                if (dst == &co.alpha && (co.alpha <= 0 || co.alpha >= 1)) {
+                    fprintf(stderr, "l2sim: --alpha: between 0 and 1 (exclusive)\n");
+                    return EXIT_INPUT;
+                }
+                if (dst == &co.rel_tol && co.rel_tol < 0) {
+                    fprintf(stderr, "l2sim: --rel-tol: not negative\n");
+                    return EXIT_INPUT;
+                }
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "l2sim: unknown option '%s' (see --help)\n", a);
+            return EXIT_INPUT;
+        } else if (n == 2) {
+            fprintf(stderr, "l2sim: compare takes two databases, not '%s' too\n", a);
+            return EXIT_INPUT;
+        } else {
+            files[n++] = a;
+        }
+    }
+    if (n != 2) {
+        usage_compare(stderr);
+        return EXIT_INPUT;
+    }
+    struct err e;
+    err_init(&e);
+    int rc = cmp_run(files[0], files[1], &co, stdout, &e);
+    fflush(stdout);
+    if (rc < 0) {
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+        return EXIT_INPUT;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0) {
@@ -629,12 +855,21 @@ int main(int argc, char **argv)
         }
         return cmd_report(argc - 2, argv + 2);
     }
+    if (strcmp(cmd, "merge") == 0 || strcmp(cmd, "compare") == 0) {   /* own options */
+        bool merge = strcmp(cmd, "merge") == 0;
+        if (wants_help(argc - 2, argv + 2)) {
+            (merge ? usage_merge : usage_compare)(stdout);
+            return EXIT_OK;
+        }
+        return merge ? cmd_merge(argc - 2, argv + 2) : cmd_compare(argc - 2, argv + 2);
+    }
     static const struct {
         const char *name;
         int (*fn)(const struct opts *);
         void (*usage)(FILE *);
     } cmds[] = {
         { "run", cmd_run, usage_run },
+        { "sweep", cmd_sweep, usage_sweep },
         { "validate", cmd_validate, usage_validate },
         { "list", cmd_list, usage_list },
     };

@@ -263,7 +263,9 @@ static int step_done(struct merge_src *m, sqlite3_stmt *s, const char *what, str
 
 int merge_copy_run(struct merge_src *m, int64_t run_id, int64_t *new_id, struct err *e)
 {
-    if (sqlite3_exec(m->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    /* deferred: only the output is written; BEGIN IMMEDIATE would also lock every
+     * attached database, and a worker may still be writing its own */
+    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return err_set(e, L2_EIO, "cannot begin a transaction: %s", sqlite3_errmsg(m->db));
     sqlite3_bind_int64(m->ins_run, 1, run_id);
     int rc = step_done(m, m->ins_run, "runs", e);

@@ -79,6 +79,23 @@ static void test_welch_reference(void **state)
     assert_true(stats_welch(&se, &sf).p == 0);
 }
 
+static void test_paired_reference(void **state)
+{
+    /* differences 1, 2, 3, 4: mean 2.5, sd sqrt(5/3), t = 2.5 / sqrt(5/12), df 3 */
+    double a[] = { 11, 22, 33, 44 }, b[] = { 10, 20, 30, 40 };
+    struct stats_test t = stats_paired_t(a, b, 4, false);
+    assert_true(fabs(t.stat - 2.5 / sqrt(5.0 / 12)) < 1e-12);
+    assert_true(fabs(t.df - 3) < 1e-12);
+    /* Student t with 3 df in closed form: F(t) = 1/2 + (u / (1 + u^2) + atan(u)) / pi,
+     * u = t / sqrt(3) */
+    double u = t.stat / sqrt(3), p = 2 * (0.5 - (u / (1 + u * u) + atan(u)) / (4 * atan(1)));
+    assert_true(fabs(t.p - p) < 1e-9);
+    /* a shared trend cancels: a shift of 1 on a steep ramp is certain */
+    double x[] = { 1, 100, 1000, 10000 }, y[] = { 2, 101, 1001, 10001 };
+    assert_true(stats_paired_t(x, y, 4, true).p == 0);
+    assert_true(stats_paired_t(x, x, 4, true).p == 1);
+}
+
 static void test_mann_whitney_reference(void **state)
 {
     /* R: wilcox.test(1:3, 4:6) -> W = 0, p-value = 0.1 (exact) */
@@ -149,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_summary_precision),
         cmocka_unit_test(test_ci_coverage_and_shrinking),
         cmocka_unit_test(test_welch_reference),
+        cmocka_unit_test(test_paired_reference),
         cmocka_unit_test(test_mann_whitney_reference),
         cmocka_unit_test(test_level_under_null),
         cmocka_unit_test(test_holm),
