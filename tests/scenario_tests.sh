@@ -2,9 +2,10 @@
 # scenario_tests.sh — scenario-level tests of the l2sim command line: the message of
 # every malformed scenario, --set errors, the results database under failure (bad
 # path, disk full, Ctrl-C, kill -9), determinism from the command line, exit codes,
-# plots and report.html (in headless Chromium).
+# plots and report.html (in headless Chromium), studies (sweeps, --jobs, shards and
+# merge, MPI, confidence intervals) and `l2sim compare`.
 # Run from the repository root (`make scenario-tests` does):
-#   L2SIM=./l2sim BUILD=build sh tests/scenario_tests.sh
+#   L2SIM=./l2sim [L2SIM_MPI=./l2sim-mpi] BUILD=build sh tests/scenario_tests.sh
 # Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, M failed`.
 
 set -u
@@ -782,6 +783,312 @@ grep -q '<table id="summary">' "$tmp/rep-nognu/report.html" 2>/dev/null \
     || note "no report.html with the summary"
 ls "$tmp/rep-nognu" | grep -q '\.png$' && note "images without gnuplot?"
 finish report/without-gnuplot
+
+# ---------------------------------------------------------------------------------
+# 11. Studies: replications with confidence intervals, sweeps, --jobs, --shard, merge,
+# MPI, and `l2sim compare` for CI. Distribution must never change the database: every
+# way of running a plan gives the same rows (wall-clock columns and run_id aside).
+
+# dump_runs DB [WHERE [nolabels]]: every row of every per-run table of the runs that
+# match WHERE (an SQL condition on runs r), run_id replaced by the run's content (its
+# sweep point, replication, seed), wall-clock columns left out, sorted; `nolabels`
+# leaves the sweep labels out too
+dump_runs() {
+    where=${2:-1}
+    lab="r.sweep_point, r.sweep_index,"
+    [ "${3:-}" = nolabels ] && lab=""
+    sqlite3 "$1" "SELECT 'runs', $lab r.scenario_name, r.scenario_sha256, r.overrides,
+        r.config, r.seed, r.master_seed, r.replication, r.crypto_mode, r.duration_us,
+        r.sim_end_us, r.events, r.status, r.status_detail FROM runs r WHERE $where" | sort
+    for t in $(sqlite3 "$1" "SELECT DISTINCT m.name FROM sqlite_master m,
+                  pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'run_id'
+                  AND m.name <> 'runs' ORDER BY 1"); do
+        cols=$(sqlite3 "$1" "SELECT group_concat('t.\"' || name || '\"', ', ')
+                             FROM pragma_table_info('$t') WHERE name <> 'run_id'")
+        sqlite3 "$1" "SELECT '$t', $lab r.replication, r.seed, $cols
+                      FROM \"$t\" t JOIN runs r ON r.run_id = t.run_id WHERE $where" | sort
+    done
+}
+
+# dump_exact DB: the same in stored order with the run_ids themselves: --jobs and MPI
+# must give the serial database, run_id for run_id
+dump_exact() {
+    sqlite3 "$1" "SELECT run_id, scenario_sha256, overrides, seed, replication, status,
+        sweep_point, sweep_index, events FROM runs ORDER BY run_id"
+    sqlite3 "$1" "SELECT * FROM schemes ORDER BY rowid"
+    sqlite3 "$1" "SELECT * FROM metrics ORDER BY run_id, scheme, name"
+    sqlite3 "$1" "SELECT * FROM txs ORDER BY run_id, scheme, tx_id"
+}
+
+# A sweep: 2 x 2 grid, 2 replications each = 8 runs of 20 simulated minutes.
+cat >"$tmp/sweep.yaml" <<'EOF'
+name: study-sweep
+seed: 3
+duration: 20m
+l1:
+  fork: prague
+  demand: {rate: 300/block}
+workload: {users: 500, transfers: {rate: 1/s}}
+schemes: [{type: l1}, {type: l1, name: patient, tip: 0.1gwei}]
+replications: 2
+sweep:
+  grid:
+    - {path: l1.gas_limit, values: [30M, 36M]}
+    - {path: l1.base_fee.max_change_denominator, values: [8, 250]}
+EOF
+sdb=$tmp/sweep-serial.db
+rm -f "$sdb"*
+l2sim sweep "$tmp/sweep.yaml" --db "$sdb" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "sweep exited $rc: $first"
+n=$(q "$sdb" "SELECT count(*) || ' ' || count(DISTINCT sweep_point) FROM runs
+              WHERE status = 'complete'")
+[ "$n" = "8 4" ] || note "expected 8 complete runs over 4 points, got $n"
+lab=$(q "$sdb" "SELECT sweep_point FROM runs WHERE sweep_index = 1 LIMIT 1")
+[ "$lab" = "l1.gas_limit=30M, l1.base_fee.max_change_denominator=250" ] \
+    || note "point 1 is labelled '$lab'"
+ov=$(q "$sdb" "SELECT replace(overrides, char(10), ' ') FROM runs WHERE sweep_index = 1 LIMIT 1")
+[ "$ov" = "l1.base_fee.max_change_denominator=250 l1.gas_limit=30M " ] \
+    || note "point 1's overrides are '$ov'"
+dump_runs "$sdb" >"$tmp/sweep-serial.dump"
+dump_exact "$sdb" >"$tmp/sweep-serial.exact"
+finish studies/sweep-labels-points
+
+# Each point is exactly reproducible alone with `l2sim run --set` (the sweep labels aside).
+pdb=$tmp/point.db
+rm -f "$pdb"*
+l2sim run "$tmp/sweep.yaml" --db "$pdb" --quiet --set l1.gas_limit=36M \
+    --set l1.base_fee.max_change_denominator=250
+check_crash
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+dump_runs "$sdb" "r.sweep_index = 3" nolabels >"$tmp/point-from-sweep"
+dump_runs "$pdb" 1 nolabels >"$tmp/point-alone"
+[ "$(wc -l <"$tmp/point-alone")" -gt 1000 ] || note "the run alone has almost no rows"
+cmp -s "$tmp/point-from-sweep" "$tmp/point-alone" \
+    || note "point 3 of the sweep differs from its run alone: $(diff "$tmp/point-from-sweep" "$tmp/point-alone" | head -n 3)"
+n=$(q "$pdb" "SELECT count(*) FROM runs WHERE sweep_point IS NULL")
+[ "$n" = 2 ] || note "run made $n unlabelled runs, expected 2 (replications; no sweep)"
+finish studies/point-reproducible-alone
+
+# --jobs 2: the same database as serially, run_id for run_id.
+jdb=$tmp/sweep-jobs.db
+rm -f "$jdb"*
+l2sim sweep "$tmp/sweep.yaml" --db "$jdb" --quiet --jobs 2
+check_crash
+[ "$rc" -eq 0 ] || note "sweep --jobs 2 exited $rc: $first"
+dump_exact "$jdb" >"$tmp/sweep-jobs.exact"
+cmp -s "$tmp/sweep-serial.exact" "$tmp/sweep-jobs.exact" \
+    || note "--jobs 2 differs from serial: $(diff "$tmp/sweep-serial.exact" "$tmp/sweep-jobs.exact" | head -n 3)"
+ls "$tmp" | grep -q 'sweep-jobs.db.jobs-' && note "left its worker directory behind"
+finish studies/jobs-equals-serial
+
+# --shard 0/2 and 1/2 merged: the unsharded sweep, row for row; merging again adds nothing.
+rm -f "$tmp"/shard*.db* "$tmp/merged.db"*
+for i in 0 1; do
+    l2sim sweep "$tmp/sweep.yaml" --db "$tmp/shard$i.db" --quiet --shard "$i/2"
+    check_crash
+    [ "$rc" -eq 0 ] || note "shard $i/2 exited $rc: $first"
+done
+n0=$(q "$tmp/shard0.db" "SELECT count(*) FROM runs")
+n1=$(q "$tmp/shard1.db" "SELECT count(*) FROM runs")
+[ "$n0" = 4 ] && [ "$n1" = 4 ] || note "shards have $n0 and $n1 runs, expected 4 and 4"
+l2sim merge "$tmp/merged.db" "$tmp/shard1.db" "$tmp/shard0.db"
+check_crash
+[ "$rc" -eq 0 ] || note "merge exited $rc: $first"
+dump_runs "$tmp/merged.db" >"$tmp/merged.dump"
+cmp -s "$tmp/sweep-serial.dump" "$tmp/merged.dump" \
+    || note "merged shards differ from the sweep: $(diff "$tmp/sweep-serial.dump" "$tmp/merged.dump" | head -n 3)"
+l2sim merge "$tmp/merged.db" "$tmp/shard0.db" "$tmp/shard1.db" "$sdb"
+[ "$rc" -eq 0 ] || note "second merge exited $rc: $first"
+n=$(q "$tmp/merged.db" "SELECT count(*) FROM runs")
+[ "$n" = 8 ] || note "merging the same runs again left $n runs, expected 8"
+grep -q "0 runs copied" "$tmp/out" || note "second merge copied runs: $(head -n 1 "$tmp/out")"
+finish studies/shards-merge-to-the-sweep
+
+# merge: a run already present with different metrics is a conflict (exit 1); an input
+# that is not a database is bad input (exit 2) and the output is not touched.
+cp "$tmp/shard0.db" "$tmp/tampered.db"
+sqlite3 "$tmp/tampered.db" "UPDATE metrics SET value = value + 1 WHERE name = 'transfers'"
+l2sim merge "$tmp/merged.db" "$tmp/tampered.db"
+check_crash
+[ "$rc" -eq 1 ] || note "conflicting merge exited $rc, expected 1"
+grep -q "different metrics" "$tmp/err" || note "no conflict message: $first"
+echo "not a database" >"$tmp/junk.db"
+before=$(q "$tmp/merged.db" "SELECT count(*) FROM runs")
+l2sim merge "$tmp/merged.db" "$tmp/junk.db"
+check_crash
+[ "$rc" -eq 2 ] || note "merging junk exited $rc, expected 2"
+after=$(q "$tmp/merged.db" "SELECT count(*) FROM runs")
+[ "$before" = "$after" ] || note "merging junk changed the output: $before -> $after runs"
+l2sim merge "$tmp/new-out.db" "$tmp/no-such.db"
+[ "$rc" -eq 2 ] || note "merging a missing file exited $rc, expected 2"
+[ -e "$tmp/new-out.db" ] && note "created the output although an input is missing"
+finish studies/merge-conflict-and-bad-input
+
+# MPI: `mpirun -np 2 l2sim-mpi sweep` (rank 0 hands out points, rank 1 runs them) gives
+# the serial database, run_id for run_id.
+L2SIM_MPI=${L2SIM_MPI:-}
+if [ -n "$L2SIM_MPI" ] && [ -x "$L2SIM_MPI" ] && command -v mpirun >/dev/null 2>&1; then
+    mdb=$tmp/sweep-mpi.db
+    rm -f "$mdb"*
+    mpi_root=""
+    [ "$(id -u)" = 0 ] && mpi_root=--allow-run-as-root
+    limited 120 mpirun --oversubscribe $mpi_root -np 2 "$L2SIM_MPI" sweep "$tmp/sweep.yaml" \
+        --db "$mdb" --quiet
+    [ "$rc" -eq 0 ] || note "mpirun exited $rc: $(grep -v '^-\|^$' "$tmp/err" | head -n 2)"
+    dump_exact "$mdb" >"$tmp/sweep-mpi.exact"
+    cmp -s "$tmp/sweep-serial.exact" "$tmp/sweep-mpi.exact" \
+        || note "MPI (2 ranks) differs from serial: $(diff "$tmp/sweep-serial.exact" "$tmp/sweep-mpi.exact" | head -n 3)"
+    finish studies/mpi-2-ranks-equals-serial
+else
+    echo "skip studies/mpi-2-ranks-equals-serial: no l2sim-mpi or mpirun (make deps installs Open MPI)"
+fi
+
+# Bad sweeps are bad input: every problem at its file position, exit 2, no database.
+cat >"$tmp/badsweep.yaml" <<'EOF'
+name: bad-sweep
+duration: 10m
+schemes: [{type: l1}]
+sweep:
+  grid:
+    - {path: l1.gas_limt, values: [30M, 36M]}
+    - {path: l1.elasticity, values: [2, banana]}
+  list:
+    - {set: [l1.blobs.max=1]}
+EOF
+rm -f "$tmp/never.db"
+l2sim sweep "$tmp/badsweep.yaml" --db "$tmp/never.db"
+check_crash
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+for want in "badsweep.yaml:6:14: sweep.grid[0].path: unknown parameter 'l1.gas_limt' (did you mean 'l1.gas_limit'?)" \
+            "badsweep.yaml:7:37: sweep.grid[1].values: --set l1.elasticity=banana: l1.elasticity: expected a non-negative integer, got 'banana'" \
+            "badsweep.yaml:9:13: sweep.list[0].set: --set l1.blobs.max=1: blob max (1) is below the target (14)"; do
+    grep -qF "$want" "$tmp/err" || note "missing message: $want"
+done
+[ -e "$tmp/never.db" ] && note "created a database"
+l2sim validate "$tmp/badsweep.yaml"
+[ "$rc" -eq 2 ] || note "validate exited $rc, expected 2"
+for args in "--shard 2/2" "--shard 1" "--shard -1/2" "--jobs 0" "--jobs 1000"; do
+    # shellcheck disable=SC2086
+    l2sim sweep "$tmp/sweep.yaml" --db "$tmp/never.db" $args
+    [ "$rc" -eq 2 ] || note "$args: exited $rc, expected 2"
+done
+finish studies/bad-sweep-is-bad-input
+
+# Replications: the 95% interval of a metric whose true mean is known shrinks as
+# replications grow, and covers the truth. Transfers arrive as a Poisson process of
+# 2/s, so in 10 minutes E[transfers] = 1200 (variance 1200: sd 34.6).
+cat >"$tmp/poisson.yaml" <<'EOF'
+name: poisson
+seed: 11
+duration: 10m
+l1: {demand: {rate: 20/block}}
+workload: {users: 200, transfers: {rate: 2/s}}
+schemes: [{type: l1}]
+EOF
+rm -f "$tmp"/ci*.db*
+l2sim run "$tmp/poisson.yaml" --db "$tmp/ci4.db" --replications 4 --quiet
+[ "$rc" -eq 0 ] || note "4 replications exited $rc: $first"
+l2sim run "$tmp/poisson.yaml" --db "$tmp/ci16.db" --replications 16 --quiet --jobs 2
+[ "$rc" -eq 0 ] || note "16 replications exited $rc: $first"
+ci4=$(q "$tmp/ci4.db" "SELECT n, mean, half_width, ci_low <= 1200 AND 1200 <= ci_high
+                       FROM metric_ci WHERE scheme = 'l1' AND name = 'transfers'")
+ci16=$(q "$tmp/ci16.db" "SELECT n, mean, half_width, ci_low <= 1200 AND 1200 <= ci_high, sd
+                         FROM metric_ci WHERE scheme = 'l1' AND name = 'transfers'")
+echo "$ci4|$ci16" | awk -F'|' '{ exit !($1 == 4 && $5 == 16 && $4 == 1 && $8 == 1 &&
+                                      $7 < 0.6 * $3 && $9 > 34.6 / 2 && $9 < 34.6 * 2) }' \
+    || note "n|mean|half width|covers 1200 (|sd): 4 replications $ci4; 16 replications $ci16"
+finish studies/ci-shrinks-and-covers
+
+# compare, for CI. A scenario with a demand spike (so per-phase metrics too) and two
+# kinds of L1 users.
+cat >"$tmp/cmp.yaml" <<'EOF'
+name: compare-fixture
+seed: 5
+duration: 2h
+l1:
+  fork: prague
+  base_fee: {initial: 10gwei}
+  demand: {rate: 300/block, spikes: [{at: 40m, for: 30m, multiplier: 3}]}
+workload: {users: 2000, transfers: {rate: 1/s}}
+schemes:
+  - {type: l1}
+  - {type: l1, name: patient, tip: 0.1gwei, max_fee_cap: 20gwei}
+EOF
+rm -f "$tmp"/cmp-*.db*
+cmprun() { # NAME ARGS...: run the fixture into cmp-NAME.db
+    name=$1
+    shift
+    l2sim run "$tmp/cmp.yaml" --db "$tmp/cmp-$name.db" --quiet "$@"
+    [ "$rc" -eq 0 ] || note "run $name exited $rc: $first"
+}
+cmprun base
+cmprun same
+cmprun seed --seed 6
+cmprun gas --set l1.gas_limit=30M
+cmprun denom --set l1.base_fee.max_change_denominator=250
+
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-same.db"
+check_crash
+[ "$rc" -eq 0 ] || note "same scenario and seed: exit $rc, expected 0 ($(tail -n 1 "$tmp/out"))"
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-same.db" --exact
+[ "$rc" -eq 0 ] || note "--exact, same scenario and seed: exit $rc, expected 0: $(head -n 3 "$tmp/out")"
+grep -q "^identical" "$tmp/out" || note "--exact does not say identical"
+finish compare/same-seed-passes
+
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-seed.db"
+check_crash
+[ "$rc" -eq 0 ] || note "another seed, nothing changed: exit $rc, expected 0: $(grep CHANGED "$tmp/out" | head -n 3)"
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-seed.db" --exact
+[ "$rc" -eq 2 ] || note "--exact across seeds: exit $rc, expected 2 (no runs to match)"
+finish compare/other-seed-passes
+
+for change in gas denom; do
+    l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-$change.db"
+    check_crash
+    [ "$rc" -eq 1 ] || note "$change changed: exit $rc, expected 1"
+    grep -q "l1_base_fee_mean_wei .*CHANGED" "$tmp/out" || note "$change: the base fee is not reported as changed"
+    grep -q "^CHANGED: " "$tmp/out" || note "$change: no CHANGED summary line"
+    l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-$change.db" --json
+    [ "$rc" -eq 1 ] || note "$change --json: exit $rc, expected 1"
+    grep -q '"changed": [1-9]' "$tmp/out" || note "$change --json: no changed count"
+    grep -q '"name": "[a-z.]*l1_base_fee_mean_wei", .*"status": "changed"' "$tmp/out" \
+        || note "$change --json: the base fee is not changed"
+    l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-$change.db" --exact
+    [ "$rc" -eq 1 ] || note "$change --exact: exit $rc, expected 1"
+    grep -q "^  compare-fixture, seed 5, replication 0: " "$tmp/out" || note "$change --exact: no difference listed"
+done
+finish compare/protocol-change-fails
+
+# With replications on both sides the test is across replications (Welch).
+cmprun reps --replications 3 --set duration=1h
+cmprun reps-seed --replications 3 --set duration=1h --seed 77
+cmprun reps-gas --replications 3 --set duration=1h --set l1.gas_limit=30M
+l2sim compare "$tmp/cmp-reps.db" "$tmp/cmp-reps-seed.db"
+[ "$rc" -eq 0 ] || note "replications, other seed: exit $rc, expected 0"
+grep -q "(3 vs 3 runs, by replications)" "$tmp/out" || note "not compared by replications: $(sed -n 4p "$tmp/out")"
+l2sim compare "$tmp/cmp-reps.db" "$tmp/cmp-reps-gas.db"
+[ "$rc" -eq 1 ] || note "replications, gas limit changed: exit $rc, expected 1"
+finish compare/replications
+
+# Bad input: exit 2. Different scenarios; a run that did not complete; not a database.
+cmprun other --set duration=1h
+sqlite3 "$tmp/cmp-other.db" "UPDATE runs SET scenario_name = 'something-else'"
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-other.db"
+check_crash
+[ "$rc" -eq 2 ] || note "different scenarios: exit $rc, expected 2"
+grep -q "is in .* only" "$tmp/err" || note "different scenarios: $first"
+l2sim run "$tmp/cmp.yaml" --db "$tmp/cmp-failed.db" --quiet --max-events 1000
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-failed.db"
+[ "$rc" -eq 2 ] || note "a failed run: exit $rc, expected 2"
+grep -q "is failed, not complete" "$tmp/err" || note "a failed run: $first"
+l2sim compare "$tmp/cmp-base.db" "$tmp/junk.db"
+[ "$rc" -eq 2 ] || note "not a database: exit $rc, expected 2"
+l2sim compare "$tmp/cmp-base.db" "$tmp/no-such.db"
+[ "$rc" -eq 2 ] || note "missing database: exit $rc, expected 2"
+l2sim compare "$tmp/cmp-base.db"
+[ "$rc" -eq 2 ] || note "one database: exit $rc, expected 2"
+finish compare/bad-input
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
