@@ -227,7 +227,7 @@ fuzz-deps:
 	  | $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null -; } >/dev/null 2>&1 \
 	  || $(MAKE) --no-print-directory deps DEB_PKGS="$(FUZZ_PKGS)"
 
-build-fuzz/fuzz/fuzz_%: tests/fuzz/main.c $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a
+$(FUZZ_BIN): build-fuzz/fuzz/fuzz_%: tests/fuzz/main.c $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -DFUZZ_TARGET=fuzz_$* $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
 	  $(BUILD)/tests/fuzz/targets.o $(BUILD)/libl2sim.a $(LDLIBS)
