@@ -870,14 +870,29 @@ static bool same_cell(sqlite3_stmt *a, sqlite3_stmt *b, int c)
     }
 }
 
+/* A cell for a message: doubles to 17 digits, text on one line ("\n" for newlines),
+ * cut to fit buf with "...". */
 static void cell_text(sqlite3_stmt *q, int c, char *buf, size_t len)
 {
-    if (sqlite3_column_type(q, c) == SQLITE_FLOAT)
+    if (sqlite3_column_type(q, c) == SQLITE_FLOAT) {
         snprintf(buf, len, "%.17g", sqlite3_column_double(q, c));
-    else if (sqlite3_column_type(q, c) == SQLITE_NULL)
+        return;
+    }
+    if (sqlite3_column_type(q, c) == SQLITE_NULL) {
         snprintf(buf, len, "NULL");
-    else
-        snprintf(buf, len, "%.60s", (const char *)sqlite3_column_text(q, c));
+        return;
+    }
+    const char *t = (const char *)sqlite3_column_text(q, c);
+    size_t o = 0;
+    for (; *t && o + 5 < len; t++) {
+        if (*t == '\n')
+            buf[o++] = '\\', buf[o++] = 'n';
+        else
+            buf[o++] = *t;
+    }
+    if (*t && len >= 4)
+        o = o > len - 4 ? len - 4 : o, memcpy(buf + o, "...", 3), o += 3;
+    buf[o] = '\0';
 }
 
 /* Compare one table's rows of two runs; write the first difference to why. */
@@ -992,7 +1007,7 @@ static int compare_exact(const struct cdb *b, const struct cdb *c, const struct 
         json_str(f, c->path);
         fprintf(f, ", \"runs\": %zu, \"differences\": [", npairs);
     } else {
-        fprintf(f, "compare --exact %s -> %s: %zu runs matched, %zu tables\n", b->path,
+        fprintf(f, "compare --exact %s -> %s: runs matched: %zu, tables: %zu\n", b->path,
                 c->path, npairs, nt);
     }
     for (size_t i = 0; i < b->n; i++) {

@@ -507,40 +507,46 @@ static void worker_begin(void *ctx, size_t item, int64_t run_id)
     write_all(w->fd, &m, sizeof m);
 }
 
-/* A worker process: run the items it is sent into its own database until the command
- * pipe closes. Never returns. */
-static _Noreturn void worker_main(struct study *st, const char *path, int cmd, int res,
+/* The database of one item in the workers' directory. Caller frees. */
+static char *item_path(const char *dir, size_t item)
+{
+    return xasprintf("%s/item-%zu.db", dir, item);
+}
+
+/* A worker process: run each item it is sent into a database of its own, closed
+ * before the item is reported done (so the parent merges a finished file that no one
+ * writes), until the command pipe closes. Never returns. */
+static _Noreturn void worker_main(struct study *st, const char *dir, int cmd, int res,
                                   const struct study_hooks *ph)
 {
     struct worker_ctx w = { res };
     struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, worker_begin };
     h.ctx = &w;
     struct err e;
-    err_init(&e);
-    struct store *db;
-    if (store_open(path, &db, &e) != 0) {
-        fprintf(stderr, "l2sim: worker: %s\n", e.msg);
-        _exit(1);
-    }
     uint32_t item;
     while (read_all(cmd, &item, sizeof item) == 1) {
         struct wmsg m;
         memset(&m, 0, sizeof m);
         m.kind = WMSG_END, m.item = item;
         err_init(&e);
-        m.rc = study_run_item(st, item, db, &h, &m.r, &e);
+        char *path = item_path(dir, item);
+        struct store *db;
+        m.rc = store_open(path, &db, &e);
+        if (m.rc == 0) {
+            m.rc = study_run_item(st, item, db, &h, &m.r, &e);
+            store_close(db);
+        }
+        free(path);
         if (m.rc != 0)
             snprintf(m.r.detail, sizeof m.r.detail, "%.255s", e.msg);
         write_all(res, &m, sizeof m);
     }
-    store_close(db);
     _exit(0);
 }
 
 struct worker {
     pid_t   pid;
     int     cmd, res;          /* parent's ends; -1 when closed */
-    char   *path;
     long    item;              /* item in progress, or -1 */
     int64_t begun;             /* its run_id once begun, else 0 */
 };
@@ -588,7 +594,6 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
             close(c[0]), close(c[1]);
             break;
         }
-        w[k].path = xasprintf("%s/worker-%u.db", dir, k);
         w[k].item = -1;
         pid_t pid = fork();
         if (pid == 0) {
@@ -599,12 +604,11 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
                 close(w[j].res);
             }
             close(c[1]), close(r[0]);
-            worker_main(st, w[k].path, c[0], r[1], h);
+            worker_main(st, dir, c[0], r[1], h);
         }
         close(c[0]), close(r[1]);
         if (pid < 0) {
             close(c[1]), close(r[0]);
-            free(w[k].path);
             break;
         }
         w[k].pid = pid, w[k].cmd = c[1], w[k].res = r[0];
@@ -671,7 +675,9 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
                     if (status == 0)
                         status = err_set(e, L2_EIO, "%s", m.r.detail);
                 } else {
-                    rc = study_sink_add(sink, m.item, wk->path, m.r.run_id, &m.r, false, e);
+                    char *path = item_path(dir, m.item);
+                    rc = study_sink_add(sink, m.item, path, m.r.run_id, &m.r, true, e);
+                    free(path);
                 }
                 if (rc != 0) {
                     status = rc, stopping = true;
@@ -703,8 +709,10 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
                 if (wk->begun) {
                     struct study_result r = { .run_id = wk->begun, .status = RUN_FAILED };
                     snprintf(r.detail, sizeof r.detail, "the worker process died");
-                    int rc = study_sink_add(sink, (size_t)wk->item, wk->path, wk->begun, &r,
-                                            false, e);
+                    char *path = item_path(dir, (size_t)wk->item);
+                    int rc = study_sink_add(sink, (size_t)wk->item, path, wk->begun, &r,
+                                            true, e);
+                    free(path);
                     if (rc != 0 && status == 0)
                         status = rc;
                 }
@@ -731,10 +739,10 @@ wait:
             status = 1;
     }
 out:
-    for (unsigned k = 0; k < jobs; k++) {
-        if (w[k].path)
-            remove_db(w[k].path);
-        free(w[k].path);
+    for (size_t i = 0; i < st->n; i++) {       /* whatever a failure left behind */
+        char *path = item_path(dir, i);
+        remove_db(path);
+        free(path);
     }
     rmdir(dir);
     free(dir);
