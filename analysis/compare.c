@@ -524,8 +524,10 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
 {
     struct group *g;
     size_t ng;
-    if (make_groups(b, c, &g, &ng, e) != 0)
+    if (make_groups(b, c, &g, &ng, e) != 0) {
+        free_groups(g, ng);
         return L2_EINPUT;
+    }
     struct res *res = NULL;
     size_t nres = 0;
     struct gres *gr = xcalloc(ng ? ng : 1, sizeof *gr);
