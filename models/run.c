@@ -25,6 +25,22 @@ void world_fail(struct world *w, const char *fmt, ...)
     sim_stop(w->sim);
 }
 
+/* Checked at the end of every world, in every build: what senders paid on the L1
+ * equals what was burned (EIP-1559 base fee, EIP-4844 blob fee) plus what proposers
+ * received, to the wei. The two sides are summed independently in l1.c. */
+static void check_world_invariants(struct world *w)
+{
+    struct l1_totals t;
+    l1_totals(w->l1, &t);
+    u128 out = t.base_fee_burned + t.priority_fee + t.blob_fee_burned;
+    if (t.paid != out) {
+        char a[41], b[41];
+        world_fail(w, "invariant violated (%s:%d): money not conserved on the L1: senders "
+                   "paid %s wei, burned + tips = %s wei", __FILE__, __LINE__,
+                   u128_str(t.paid, a), u128_str(out, b));
+    }
+}
+
 static void world_free(struct world *w)
 {
     if (!w)
@@ -245,6 +261,11 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                 w->schemes[k]->ops->finish(w->schemes[k]);
             for (size_t k = 0; k < w->nadversaries; k++)
                 w->adversaries[k]->ops->finish(w->adversaries[k]);
+            check_world_invariants(w);
+            if (w->failure) {
+                res->status = RUN_FAILED;
+                snprintf(res->detail, sizeof res->detail, "%s", w->failure);
+            }
         }
         world_free(w);
     }
