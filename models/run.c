@@ -5,9 +5,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "analysis/metrics.h"
+#include "sim/progress.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
 
@@ -173,13 +175,48 @@ struct tick_ctx {
     size_t   index, nworlds;
     sim_time duration;
     uint64_t events_before;
+    double   t0;              /* wall clock at the start of the run */
+    char    *limit;           /* set when a resource limit stopped the run */
 };
 
+/* Resident memory of this process, from /proc (Linux); 0 where unknown. */
+static uint64_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long pages = 0, rss = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &pages, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096);
+}
+
+/* Every 4096 events: the progress line and the resource limits. The wall clock and
+ * the memory gauge decide only whether a run may go on, never what it records. */
 static void on_tick(struct sim *sim, void *ctx)
 {
     struct tick_ctx *t = ctx;
-    t->o->progress(t->o->progress_ctx, t->world, t->index, t->nworlds, sim_now(sim),
-                   t->duration, t->events_before + sim_events_run(sim));
+    const struct run_opts *o = t->o;
+    uint64_t events = t->events_before + sim_events_run(sim);
+    if (o->progress && (events & 0xffff) < 0x1000)
+        o->progress(o->progress_ctx, t->world, t->index, t->nworlds, sim_now(sim),
+                    t->duration, events);
+    if (t->limit)
+        return;
+    double wall = progress_wall_now() - t->t0;
+    if (o->max_wall_s > 0 && wall > o->max_wall_s) {
+        t->limit = xasprintf("wall-clock limit of %.3g s reached (--max-wall)", o->max_wall_s);
+        sim_stop(sim);
+        return;
+    }
+    uint64_t rss = o->max_memory ? resident_bytes() : 0;
+    if (o->max_memory && rss > o->max_memory) {
+        t->limit = xasprintf("memory limit of %.1f MiB reached: %.1f MiB resident (--max-memory)",
+                             (double)o->max_memory / 1048576.0, (double)rss / 1048576.0);
+        sim_stop(sim);
+    }
 }
 
 static void on_store_error(void *ctx) { sim_stop(ctx); }
@@ -211,6 +248,7 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
     if (layout_of(s, &l, e) != 0)
         return L2_EINPUT;
     sim_time duration = scn_int(s, "duration");
+    double t0 = progress_wall_now();
 
     sqlite3_stmt *ins = store_prepare(st, "INSERT INTO schemes(run_id, scheme, type, world)"
                                           " VALUES(?,?,?,?)");
@@ -229,9 +267,9 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         if (world_new(s, st, run_id, o->seed, l.w[i].name, l.w[i].first, l.w[i].count,
                       &w, e) != 0)
             return L2_EINPUT;   /* run_check passed, so this is not reached in practice */
-        struct tick_ctx t = { o, w->name, i, l.n, duration, res->events };
-        if (o->progress)
-            sim_set_tick(w->sim, on_tick, &t, 65536);
+        struct tick_ctx t = { o, w->name, i, l.n, duration, res->events, t0, NULL };
+        if (o->progress || o->max_wall_s > 0 || o->max_memory)
+            sim_set_tick(w->sim, on_tick, &t, 4096);
         sim_set_interrupt(w->sim, o->interrupt);
         store_on_error(st, on_store_error, w->sim);
         uint64_t limit = 0;
@@ -247,6 +285,9 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         } else if (w->failure) {
             res->status = RUN_FAILED;
             snprintf(res->detail, sizeof res->detail, "%s", w->failure);
+        } else if (t.limit) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "%s", t.limit);
         } else if (why == SIM_STOP_REQUESTED && o->interrupt && *o->interrupt) {
             res->status = RUN_INTERRUPTED;
             snprintf(res->detail, sizeof res->detail, "interrupted at %.1f%% (world %s)",
@@ -267,6 +308,7 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                 snprintf(res->detail, sizeof res->detail, "%s", w->failure);
             }
         }
+        free(t.limit);
         world_free(w);
     }
     struct metrics_phase ph[3];

@@ -10,6 +10,8 @@ struct run_opts {
     uint64_t seed;                          /* this replication's seed */
     volatile sig_atomic_t *interrupt;       /* set by SIGINT/SIGTERM; may be NULL */
     uint64_t max_events;                    /* 0 = no limit */
+    double   max_wall_s;                    /* wall-clock seconds for the run; 0 = no limit */
+    uint64_t max_memory;                    /* resident bytes of the process; 0 = no limit */
     /* called every ~65536 events: which world (of how many), its simulated time
      * now, and events executed in the run so far */
     void   (*progress)(void *ctx, const char *world, size_t index, size_t nworlds,

@@ -320,7 +320,8 @@ int study_run_item(struct study *st, size_t i, struct store *out, const struct s
         snprintf(label, sizeof label, "%s #%lld", scn_str(s, "name"), (long long)r->run_id);
     struct progress *pg = progress_new(h->tty, label);
     struct run_opts ro = { .seed = it->seed, .interrupt = h->interrupt,
-                           .max_events = h->max_events,
+                           .max_events = h->max_events, .max_wall_s = h->max_wall_s,
+                           .max_memory = h->max_memory,
                            .progress = h->tty ? on_progress : NULL, .progress_ctx = pg };
     struct run_result res;
     run_execute(s, out, r->run_id, &ro, &res, e);
@@ -520,7 +521,8 @@ static _Noreturn void worker_main(struct study *st, const char *dir, int cmd, in
                                   const struct study_hooks *ph)
 {
     struct worker_ctx w = { res };
-    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, worker_begin };
+    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, worker_begin,
+                             ph->max_wall_s, ph->max_memory };
     h.ctx = &w;
     struct err e;
     uint32_t item;

@@ -67,6 +67,8 @@ struct study_hooks {
     void  *ctx;
     /* worker processes only: told the run_id as soon as the run row exists */
     void (*on_begin)(void *ctx, size_t item, int64_t run_id);
+    double                 max_wall_s;  /* per run; 0: no limit */
+    uint64_t               max_memory;  /* resident bytes; 0: no limit */
 };
 
 /* Run plan item i into st. 0 with the run recorded whatever its outcome (see r), or

@@ -59,7 +59,7 @@ static void usage_run(FILE *f)
     fprintf(f,
         "usage: l2sim run SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
         "                 [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
-        "                 [--quiet]\n"
+        "                 [--max-wall DURATION] [--max-memory SIZE] [--quiet]\n"
         "\n"
         "Runs SCENARIO (a YAML file) and appends its runs to the database.\n"
         "  --db FILE          results database (default: results.db); created if missing\n"
@@ -70,6 +70,10 @@ static void usage_run(FILE *f)
         "  --jobs N           run replications in N worker processes (same database)\n"
         "  --shard I/N        run only replications i with i mod N = I (0 <= I < N)\n"
         "  --max-events N     stop (and mark the run failed) after N events\n"
+        "  --max-wall D       stop (and mark the run failed) after D of wall-clock time,\n"
+        "                     e.g. 90s or 2h\n"
+        "  --max-memory SIZE  stop (and mark the run failed) when the process holds more\n"
+        "                     than SIZE resident, e.g. 512MiB or 4GiB\n"
         "  --quiet            no progress line and no summary\n"
         "Same scenario, overrides and seed => identical database content.\n"
         "Ctrl-C stops cleanly: what was recorded stays, the run is marked interrupted.\n");
@@ -80,7 +84,7 @@ static void usage_sweep(FILE *f)
     fprintf(f,
         "usage: l2sim sweep SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
         "                   [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
-        "                   [--quiet]\n"
+        "                   [--max-wall DURATION] [--max-memory SIZE] [--quiet]\n"
         "\n"
         "Runs every point of the scenario's sweep: section (a grid over parameter paths\n"
         "and/or a list of points) times its replications, each run labelled with its\n"
@@ -129,7 +133,8 @@ struct opts {
     size_t       nsets;
     const char  *db;
     bool         quiet, print, markdown, has_seed;
-    uint64_t     seed, replications, max_events;
+    uint64_t     seed, replications, max_events, max_memory;
+    double       max_wall_s;
     uint64_t     jobs;                  /* --jobs: worker processes (0: serial) */
     uint32_t     shard, nshards;        /* --shard I/N (nshards 0: the whole plan) */
 };
@@ -165,6 +170,39 @@ static int parse_shard(const char *text, uint32_t *shard, uint32_t *nshards)
     return EXIT_INPUT;
 }
 
+/* --max-wall: a duration as in scenarios ("90s", "2h"), more than zero. */
+static int parse_wall(const char *text, double *out)
+{
+    char why[UNIT_WHY_MAX];
+    sim_time t;
+    if (unit_duration(text, &t, why) != 0 || t <= 0) {
+        fprintf(stderr, "l2sim: --max-wall: %s\n", t <= 0 ? "must be more than 0s" : why);
+        return EXIT_INPUT;
+    }
+    *out = (double)t / SIM_SEC;
+    return 0;
+}
+
+/* --max-memory: bytes, with an optional binary suffix K/KiB, M/MiB, G/GiB, T/TiB. */
+static int parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    static const struct { const char *suffix; int shift; } units[] = {
+        { "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+        { "G", 30 }, { "GiB", 30 }, { "T", 40 }, { "TiB", 40 },
+    };
+    if (end != text && text[0] != '-' && errno == 0)
+        for (size_t i = 0; i < ARRAY_LEN(units); i++)
+            if (strcmp(end, units[i].suffix) == 0 && v > 0 && v <= (UINT64_MAX >> units[i].shift)) {
+                *out = (uint64_t)v << units[i].shift;
+                return 0;
+            }
+    fprintf(stderr, "l2sim: --max-memory: '%s' is not a size such as 512MiB or 4GiB\n", text);
+    return EXIT_INPUT;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -183,7 +221,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--set") == 0 || strcmp(a, "--replications") == 0 ||
                    strcmp(a, "--max-events") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--shard") == 0) {
+                   strcmp(a, "--shard") == 0 || strcmp(a, "--max-wall") == 0 ||
+                   strcmp(a, "--max-memory") == 0) {
             if (!val) {
                 fprintf(stderr, "l2sim: %s needs a value\n", a);
                 return EXIT_INPUT;
@@ -202,6 +241,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                 rc = parse_u64(a, val, &o->jobs);
             else if (strcmp(a, "--shard") == 0)
                 rc = parse_shard(val, &o->shard, &o->nshards);
+            else if (strcmp(a, "--max-wall") == 0)
+                rc = parse_wall(val, &o->max_wall_s);
+            else if (strcmp(a, "--max-memory") == 0)
+                rc = parse_size(val, &o->max_memory);
             else
                 rc = parse_u64(a, val, &o->max_events);
             if (rc)
@@ -512,6 +555,7 @@ static int run_study(const struct opts *o, bool sweep)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct study_hooks h = { .interrupt = &interrupted, .max_events = o->max_events,
+                             .max_wall_s = o->max_wall_s, .max_memory = o->max_memory,
                              .tty = isatty(STDERR_FILENO) && !o->quiet && o->jobs <= 1,
                              .on_run = on_run, .ctx = (void *)o };
 #ifdef L2SIM_MPI

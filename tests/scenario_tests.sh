@@ -1092,5 +1092,29 @@ l2sim compare "$tmp/cmp-base.db"
 [ "$rc" -eq 2 ] || note "one database: exit $rc, expected 2"
 finish compare/bad-input
 
+# ---------------------------------------------------------------------------------
+# Resource limits: a run that exceeds one stops cleanly, marked failed with the reason.
+
+for lim in "--max-wall 1s:wall-clock limit" "--max-memory 1MiB:memory limit"; do
+    args=${lim%%:*}; reason=${lim#*:}
+    rm -f "$tmp"/lim.db*
+    # shellcheck disable=SC2086
+    l2sim run "$SCN" --set duration=30d --db "$tmp/lim.db" --quiet $args
+    check_crash
+    [ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+    db_sane "$tmp/lim.db"
+    st=$(q "$tmp/lim.db" "SELECT status || ': ' || status_detail FROM runs")
+    case $st in "failed: $reason"*) ;; *) note "run recorded as '$st'" ;; esac
+    finish "limits/${args%% *}"
+done
+for bad in "--max-wall 0s" "--max-wall soon" "--max-memory 0" "--max-memory 4XB"; do
+    rm -f "$tmp"/lim.db*
+    # shellcheck disable=SC2086
+    l2sim run "$SCN" --db "$tmp/lim.db" $bad
+    [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+    [ -e "$tmp/lim.db" ] && note "left a database file behind"
+    finish "limits/bad $bad"
+done
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
