@@ -150,6 +150,24 @@ static int layout_of(const struct scn *s, struct layout *l, struct err *e)
     return 0;
 }
 
+int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t master_seed,
+              uint32_t replication, int64_t *run_id, struct err *e)
+{
+    char sha[65];
+    scn_sha256_hex(s, sha);
+    char *config = scn_dump(s);
+    struct store_run row = {
+        .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
+        .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
+        .overrides = scn_overrides(s), .config = config, .seed = seed,
+        .master_seed = master_seed, .replication = replication, .crypto_mode = "ed25519",
+        .duration_us = scn_int(s, "duration"),
+    };
+    int rc = store_begin_run(st, &row, run_id, e);
+    free(config);
+    return rc;
+}
+
 int run_check(const struct scn *s, struct err *e)
 {
     struct layout l;

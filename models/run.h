@@ -38,6 +38,13 @@ int run_check(const struct scn *s, struct err *e);
 struct metrics_phase;
 size_t run_phases(const struct scn *s, struct metrics_phase *ph);   /* ph: room for 3 */
 
+/* Record the run row of scenario s for one replication, as `l2sim run` does (name,
+ * file, text and its SHA-256, overrides, every value in force, seeds), with status
+ * 'running', committed at once. For tests and tools that run a loaded scenario
+ * themselves; sweeps label their rows through models/study.c. */
+int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t master_seed,
+              uint32_t replication, int64_t *run_id, struct err *e);
+
 /* Run the scenario into `st` under run_id. Returns 0 (see res->status) or L2_EIO
  * when the database failed (res->status is then RUN_FAILED). */
 int run_execute(const struct scn *s, struct store *st, int64_t run_id,

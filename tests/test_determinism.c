@@ -71,17 +71,9 @@ static char *run_once(const char *const *sets, size_t nset, uint64_t seed_overri
     assert_true(fd >= 0);
     struct store *st;
     assert_int_equal(store_open(path, &st, &e), 0);
-    char sha[65];
-    scn_sha256_hex(s, sha);
-    char *config = scn_dump(s);
     uint64_t seed = seed_override ? seed_override : scn_uint(s, "seed");
-    struct store_run row = { .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-                             .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
-                             .overrides = scn_overrides(s), .config = config, .seed = seed,
-                             .master_seed = seed, .crypto_mode = "ed25519",
-                             .duration_us = scn_int(s, "duration") };
     int64_t run_id;
-    assert_int_equal(store_begin_run(st, &row, &run_id, &e), 0);
+    assert_int_equal(run_begin(st, s, seed, seed, 0, &run_id, &e), 0);
     struct run_opts o = { .seed = seed };
     struct run_result res;
     assert_int_equal(run_execute(s, st, run_id, &o, &res, &e), 0);
@@ -91,7 +83,6 @@ static char *run_once(const char *const *sets, size_t nset, uint64_t seed_overri
     char *d = dump(store_db(st));
     store_close(st);
     scn_free(s);
-    free(config);
     remove(path);
     char wal[64];
     snprintf(wal, sizeof wal, "%s-wal", path), remove(wal);

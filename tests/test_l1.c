@@ -73,17 +73,8 @@ static void db_open(struct db *d, const struct scn *s)
     close(fd);
     assert_int_equal(store_open(d->path, &d->st, &e), 0);
     db_track(d, true);
-    char sha[65];
-    scn_sha256_hex(s, sha);
-    char *config = scn_dump(s);
     uint64_t seed = scn_uint(s, "seed");
-    struct store_run row = { .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-                             .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
-                             .overrides = scn_overrides(s), .config = config, .seed = seed,
-                             .master_seed = seed, .crypto_mode = "ed25519",
-                             .duration_us = scn_int(s, "duration") };
-    assert_int_equal(store_begin_run(d->st, &row, &d->run_id, &e), 0);
-    free(config);
+    assert_int_equal(run_begin(d->st, s, seed, seed, 0, &d->run_id, &e), 0);
     d->db = store_db(d->st);
 }
 

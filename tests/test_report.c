@@ -219,23 +219,14 @@ static int setup(void **state)
     struct store *st;
     if (store_open(f->db, &st, &e) != 0)
         return -1;
-    char sha[65];
-    scn_sha256_hex(s, sha);
-    char *config = scn_dump(s);
-    struct store_run row = { .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-                             .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
-                             .overrides = scn_overrides(s), .config = config, .seed = 5,
-                             .master_seed = 5, .crypto_mode = "ed25519",
-                             .duration_us = scn_int(s, "duration") };
     int64_t run_id;
     struct run_opts o = { .seed = 5 };
     struct run_result res;
-    int rc = store_begin_run(st, &row, &run_id, &e) != 0 ||
+    int rc = run_begin(st, s, 5, 5, 0, &run_id, &e) != 0 ||
              run_execute(s, st, run_id, &o, &res, &e) != 0 ||
              store_end_run(st, run_id, "complete", NULL, res.events, res.sim_end, 0, &e) != 0;
     store_close(st);
     scn_free(s);
-    free(config);
     if (rc) {
         fprintf(stderr, "%s\n", e.msg);
         return -1;

@@ -443,16 +443,8 @@ static int run_scenario(const char *text, struct run *r, struct err *e)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(store_open(r->db, &r->st, e), 0);
-    char sha[65];
-    scn_sha256_hex(s, sha);
-    char *config = scn_dump(s);
     uint64_t seed = scn_uint(s, "seed");
-    struct store_run row = { .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-                             .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
-                             .overrides = scn_overrides(s), .config = config, .seed = seed,
-                             .master_seed = seed, .crypto_mode = "ed25519",
-                             .duration_us = scn_int(s, "duration") };
-    assert_int_equal(store_begin_run(r->st, &row, &r->run_id, e), 0);
+    assert_int_equal(run_begin(r->st, s, seed, seed, 0, &r->run_id, e), 0);
     struct run_opts o = { .seed = seed };
     struct run_result res;
     rc = run_execute(s, r->st, r->run_id, &o, &res, e);
@@ -461,7 +453,6 @@ static int run_scenario(const char *text, struct run *r, struct err *e)
         assert_int_equal(store_end_run(r->st, r->run_id, "complete", NULL, res.events,
                                        res.sim_end, 0.0, e), 0);
     }
-    free(config);
     scn_free(s);
     return rc;
 }

@@ -28,21 +28,14 @@ static struct store *run_text(const char *text, char path[32])
     assert_true(fd >= 0);
     struct store *st;
     assert_int_equal(store_open(path, &st, &e), 0);
-    char *config = scn_dump(s);
     uint64_t seed = scn_uint(s, "seed");
-    struct store_run row = { .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
-                             .scenario_text = scn_text(s, NULL), .scenario_sha256 = "",
-                             .overrides = scn_overrides(s), .config = config, .seed = seed,
-                             .master_seed = seed, .crypto_mode = "ed25519",
-                             .duration_us = scn_int(s, "duration") };
     int64_t run_id;
-    assert_int_equal(store_begin_run(st, &row, &run_id, &e), 0);
+    assert_int_equal(run_begin(st, s, seed, seed, 0, &run_id, &e), 0);
     struct run_opts o = { .seed = seed };
     struct run_result res;
     assert_int_equal(run_execute(s, st, run_id, &o, &res, &e), 0);
     assert_int_equal(res.status, RUN_COMPLETE);
     scn_free(s);
-    free(config);
     return st;
 }
 
