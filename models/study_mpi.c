@@ -43,7 +43,8 @@ static void remove_db(const char *path)
 /* A worker: run items into a fresh temporary database each, ship it, repeat. */
 static int worker(struct study *st, const char *tmpdir, const struct study_hooks *ph)
 {
-    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, NULL };
+    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, NULL,
+                             ph->max_wall_s, ph->max_memory };
     int status = 0;
     for (;;) {
         MPI_Status ms;
