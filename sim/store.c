@@ -30,7 +30,9 @@ static int exec(struct store *st, const char *sql, struct err *e)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        int rc = err_set(e, L2_EIO, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+        bool busy = (sqlite3_errcode(st->db) & 0xff) == SQLITE_BUSY;
+        int rc = err_set(e, L2_EIO, "%s: %s%s", st->path, msg ? msg : sqlite3_errmsg(st->db),
+                         busy ? " (another process is writing to it; waited 5 s)" : "");
         sqlite3_free(msg);
         return rc;
     }

@@ -1093,6 +1093,25 @@ l2sim compare "$tmp/cmp-base.db"
 finish compare/bad-input
 
 # ---------------------------------------------------------------------------------
+# A database another process holds locked: a clear message, exit 1, nothing corrupt.
+
+rm -f "$tmp"/lock.db*
+l2sim run "$SCN" --set duration=1h --db "$tmp/lock.db" --quiet
+[ "$rc" -eq 0 ] || note "first run exited $rc: $first"
+(echo "BEGIN EXCLUSIVE;"; sleep 7; echo "COMMIT;") | sqlite3 "$tmp/lock.db" &
+holder=$!
+sleep 1
+l2sim run "$SCN" --set duration=1h --db "$tmp/lock.db" --quiet
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc while the database was locked, expected 1"
+case $first in *"$tmp/lock.db"*locked*) ;; *) note "message: $first" ;; esac
+wait "$holder"
+db_sane "$tmp/lock.db"
+[ "$(q "$tmp/lock.db" 'SELECT group_concat(status) FROM runs')" = complete ] \
+    || note "the locked-out run left a row behind"
+finish db/locked-by-another-writer
+
+# ---------------------------------------------------------------------------------
 # Resource limits: a run that exceeds one stops cleanly, marked failed with the reason.
 
 for lim in "--max-wall 1s:wall-clock limit" "--max-memory 1MiB:memory limit"; do
