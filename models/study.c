@@ -256,14 +256,25 @@ struct panic_ctx {
     double        t0;
 };
 
+/* A broken invariant: the run is recorded as failed with the message (file, line,
+ * what broke) and when it broke: the simulated time and the number of the event. */
 static void on_panic(void *ctx, const char *msg)
 {
     struct panic_ctx *p = ctx;
     struct err e;
     err_init(&e);
+    const struct sim *sim = sim_running();
+    char *full = sim ? xasprintf("%s (during event #%llu, at simulated time %.6f s)", msg,
+                                 (unsigned long long)sim_events_run(sim) + 1,
+                                 (double)sim_now(sim) / SIM_SEC)
+                     : xstrdup(msg);
+    if (sim)
+        fprintf(stderr, "l2sim: the run stopped during event #%llu, at simulated time %.6f s\n",
+                (unsigned long long)sim_events_run(sim) + 1, (double)sim_now(sim) / SIM_SEC);
     if (p->st && p->run_id)
-        store_end_run(p->st, p->run_id, "failed", msg, 0, 0, progress_wall_now() - p->t0, &e);
+        store_end_run(p->st, p->run_id, "failed", full, 0, 0, progress_wall_now() - p->t0, &e);
     store_close(p->st);
+    free(full);
 }
 
 static void on_progress(void *ctx, const char *world, size_t index, size_t nworlds,

@@ -738,7 +738,7 @@ bool sim_cancel(struct sim *s, sim_event_id id)
     return true;
 }
 
-enum sim_stop sim_run(struct sim *s, sim_time until, uint64_t max_events)
+static enum sim_stop run_loop(struct sim *s, sim_time until, uint64_t max_events)
 {
     uint64_t ran = 0;
     s->stop = false;
@@ -775,6 +775,21 @@ enum sim_stop sim_run(struct sim *s, sim_time until, uint64_t max_events)
     }
     return s->stop ? SIM_STOP_REQUESTED : SIM_STOP_DRAINED;
 }
+
+/* The scheduler inside sim_run, for diagnostics only (a panic hook naming the event
+ * that broke an invariant); nothing in a run reads it. */
+static struct sim *running;
+
+enum sim_stop sim_run(struct sim *s, sim_time until, uint64_t max_events)
+{
+    struct sim *outer = running;
+    running = s;
+    enum sim_stop why = run_loop(s, until, max_events);
+    running = outer;
+    return why;
+}
+
+const struct sim *sim_running(void) { return running; }
 
 void sim_stop(struct sim *s) { s->stop = true; }
 

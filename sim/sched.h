@@ -62,6 +62,10 @@ typedef void (*sim_tick_fn)(struct sim *sim, void *ctx);
 void sim_set_tick(struct sim *sim, sim_tick_fn fn, void *ctx, uint64_t every);
 
 sim_time sim_now(const struct sim *sim);
+
+/* The scheduler whose sim_run is executing an event right now, or NULL: lets a panic
+ * hook say when and during which event an invariant broke. */
+const struct sim *sim_running(void);
 uint64_t sim_events_run(const struct sim *sim);   /* events executed so far */
 size_t   sim_pending(const struct sim *sim);      /* events scheduled, not yet run */
 
