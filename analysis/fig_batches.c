@@ -51,20 +51,14 @@ static void batches_render(const struct fig_ctx *c, struct plot *p)
     bool has_size[64] = { false }, has_ratio[64][2] = { { false } };
     for (size_t i = 0; i < n; i++) {
         const struct fig_series *s = &c->series[i];
-        sqlite3_reset(qn);
-        sqlite3_bind_int64(qn, 1, s->run_id);
-        sqlite3_bind_text(qn, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(qn, s);
         int64_t total = sqlite3_step(qn) == SQLITE_ROW ? sqlite3_column_int64(qn, 0) : 0;
-        sqlite3_reset(qs);
-        sqlite3_bind_int64(qs, 1, s->run_id);
-        sqlite3_bind_text(qs, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(qs, s);
         char name[32];
         snprintf(name, sizeof name, "b%zu", i);
         has_size[i] = fig_cdf_block(p, name, qs, total, 600) > 0;
         for (size_t d = 0; d < 2; d++) {
-            sqlite3_reset(qr);
-            sqlite3_bind_int64(qr, 1, s->run_id);
-            sqlite3_bind_text(qr, 2, s->scheme, -1, SQLITE_STATIC);
+            fig_bind_series(qr, s);
             sqlite3_bind_text(qr, 3, das[d], -1, SQLITE_STATIC);
             snprintf(name, sizeof name, "r%zu_%zu", i, d);
             plot_data_begin(p, name);

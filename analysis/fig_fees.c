@@ -28,13 +28,9 @@ static void fee_render(const struct fig_ctx *c, struct plot *p)
     bool drawn[64] = { false };
     for (size_t i = 0; i < c->nseries && i < ARRAY_LEN(drawn); i++) {
         const struct fig_series *s = &c->series[i];
-        sqlite3_reset(n);
-        sqlite3_bind_int64(n, 1, s->run_id);
-        sqlite3_bind_text(n, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(n, s);
         int64_t total = sqlite3_step(n) == SQLITE_ROW ? sqlite3_column_int64(n, 0) : 0;
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, s->run_id);
-        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(q, s);
         char name[32];
         snprintf(name, sizeof name, "s%zu", i);
         drawn[i] = fig_cdf_block(p, name, q, total, 800) > 0;

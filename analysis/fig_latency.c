@@ -41,13 +41,9 @@ static void latency_render(const struct fig_ctx *c, struct plot *p)
         sqlite3_stmt *qr = fig_prepare(c, sql);
         for (size_t i = 0; i < n; i++) {
             const struct fig_series *s = &c->series[i];
-            sqlite3_reset(qn);
-            sqlite3_bind_int64(qn, 1, s->run_id);
-            sqlite3_bind_text(qn, 2, s->scheme, -1, SQLITE_STATIC);
+            fig_bind_series(qn, s);
             int64_t total = sqlite3_step(qn) == SQLITE_ROW ? sqlite3_column_int64(qn, 0) : 0;
-            sqlite3_reset(q);
-            sqlite3_bind_int64(q, 1, s->run_id);
-            sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+            fig_bind_series(q, s);
             char name[32];
             snprintf(name, sizeof name, "t%zu_%zu", st, i);
             drawn[st][i] = fig_cdf_block(p, name, q, total, 600) > 0;

@@ -62,6 +62,13 @@ sqlite3_stmt *fig_prepare(const struct fig_ctx *c, const char *sql)
     return q;
 }
 
+void fig_bind_series(sqlite3_stmt *q, const struct fig_series *s)
+{
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, s->run_id);
+    sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+}
+
 void fig_title(const struct fig_ctx *c, struct plot *p, const char *title)
 {
     plot_cmd(p, "set title ");

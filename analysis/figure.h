@@ -66,6 +66,9 @@ const struct summary_row *summary_row_at(size_t i);
 
 /* Prepare SQL over the views; bad SQL is a bug (panic). The caller finalizes. */
 sqlite3_stmt *fig_prepare(const struct fig_ctx *c, const char *sql);
+/* Reset q and bind a series' run id (?1) and scheme name (?2), the key every
+ * per-scheme query of the views takes. */
+void fig_bind_series(sqlite3_stmt *q, const struct fig_series *s);
 /* set title: `title` over the runs' subtitle. */
 void fig_title(const struct fig_ctx *c, struct plot *p, const char *title);
 /* set xlabel / ylabel (axis 'x', 'y', 'y2'). */

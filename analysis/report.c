@@ -396,12 +396,8 @@ static void html_summary(const struct html *h)
           "</tr></thead>\n<tbody>\n", f);
     for (size_t i = 0; i < h->c->nseries; i++) {
         const struct fig_series *s = &h->c->series[i];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, s->run_id);
-        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
-        sqlite3_reset(lost);
-        sqlite3_bind_int64(lost, 1, s->run_id);
-        sqlite3_bind_text(lost, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(q, s);
+        fig_bind_series(lost, s);
         if (sqlite3_step(q) != SQLITE_ROW)
             continue;
         sqlite3_step(lost);
@@ -438,9 +434,7 @@ static void html_summary(const struct html *h)
           "<th>finality mean</th><th>p50</th><th>p95</th><th>p99</th></tr></thead>\n<tbody>\n", f);
     for (size_t i = 0; i < h->c->nseries; i++) {
         const struct fig_series *s = &h->c->series[i];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, s->run_id);
-        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(q, s);
         if (sqlite3_step(q) != SQLITE_ROW)
             continue;
         fputs("<tr>", f);
@@ -472,9 +466,7 @@ static void html_phases(const struct html *h)
     bool any = false;
     for (size_t i = 0; i < h->c->nseries; i++) {
         const struct fig_series *s = &h->c->series[i];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, s->run_id);
-        sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+        fig_bind_series(q, s);
         while (sqlite3_step(q) == SQLITE_ROW) {
             if (!any) {
                 fputs("<h3>Around the demand spike</h3>\n<p class=\"note\">Transfers by when "
@@ -549,9 +541,7 @@ static void html_details(const struct html *h)
                 const struct fig_series *s = &h->c->series[k];
                 if (strcmp(s->type, type) != 0)
                     continue;
-                sqlite3_reset(q);
-                sqlite3_bind_int64(q, 1, s->run_id);
-                sqlite3_bind_text(q, 2, s->scheme, -1, SQLITE_STATIC);
+                fig_bind_series(q, s);
                 sqlite3_bind_text(q, 3, row->stat, -1, SQLITE_STATIC);
                 double v = sqlite3_step(q) == SQLITE_ROW ? col_or_nan(q, 0) * row->scale : (double)NAN;
                 cell_num(f, v, row->decimals, row->unit);
