@@ -7,6 +7,7 @@
 # Run from the repository root (`make scenario-tests` does):
 #   L2SIM=./l2sim [L2SIM_MPI=./l2sim-mpi] BUILD=build sh tests/scenario_tests.sh
 # Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, M failed`.
+# Sections that stand alone live in tests/cli/*.sh and are sourced at the end.
 
 set -u
 L2SIM=${L2SIM:-./l2sim}
@@ -1133,6 +1134,16 @@ for bad in "--max-wall 0s" "--max-wall soon" "--max-memory 0" "--max-memory 4XB"
     [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
     [ -e "$tmp/lim.db" ] && note "left a database file behind"
     finish "limits/bad $bad"
+done
+
+# ---------------------------------------------------------------------------------
+# Further sections, one file each (tests/cli/*.sh): sourced here, so they share the
+# helpers above, $tmp and the pass/fail counts.
+
+for part in tests/cli/*.sh; do
+    [ -f "$part" ] || continue
+    # shellcheck disable=SC1090
+    . "./$part"
 done
 
 echo "$passed passed, $failed failed"
