@@ -3,7 +3,8 @@
 #   make deps       install missing system packages (Debian/Ubuntu, apt-get)
 #   make run        run scenarios/default.yaml into a fresh results.db, report in out/
 #   make test       unit tests (cmocka) + scenario-level tests
-#   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer, as a
+#                   debug build (DEBUG=1: invariants checked after every event)
 #   make bench      hold benchmark of the scheduler and model benchmarks
 #   make golden     rerun tests/golden/ and rewrite its stored metrics (review the diff)
 # With Open MPI installed (`make deps` installs it), `make` also builds ./l2sim-mpi.
@@ -22,6 +23,9 @@ BUILD    ?= build
 BIN      ?= l2sim
 OPT      ?= -O2
 SAN      ?=
+# DEBUG=1 (as `make check` sets): every invariant checked after every event, and each
+# event remembers its handler and where it was scheduled, for the message.
+DEBUG    ?=
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
             -Wcast-align -Wwrite-strings -Wformat=2 -Wundef -Wvla \
@@ -32,7 +36,8 @@ PC_CFLAGS := $(if $(have_libs),$(shell pkg-config --cflags $(PC_LIBS) $(PC_TEST)
 PC_LDLIBS := $(if $(have_libs),$(shell pkg-config --libs $(PC_LIBS)))
 CM_LDLIBS := $(if $(have_libs),$(shell pkg-config --libs $(PC_TEST)))
 
-CPPFLAGS += -I. -I$(BUILD) -D_POSIX_C_SOURCE=200809L -DL2SIM_GIT_REV='"$(GIT_REV)"'
+CPPFLAGS += -I. -I$(BUILD) -D_POSIX_C_SOURCE=200809L -DL2SIM_GIT_REV='"$(GIT_REV)"' \
+            $(if $(DEBUG),-DL2SIM_DEBUG)
 CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SAN) -MMD -MP $(PC_CFLAGS)
 # Open MPI is optional: when mpicc exists, $(BIN)-mpi is built too — the same CLI whose
 # `sweep` under mpirun hands points to the ranks (models/study_mpi.c). ./l2sim itself
@@ -165,7 +170,7 @@ readme: all
 	  /<!-- END PARAMS -->/{skip=0} !skip' README.md > README.md.new && mv README.md.new README.md
 
 check: ensure-deps
-	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/l2sim OPT=-O1 \
+	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/l2sim OPT=-O1 DEBUG=1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  test
 

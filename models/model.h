@@ -35,6 +35,19 @@ struct transfer {
     bool     urgent;      /* the user will pay for speed */
 };
 
+/* A broken protocol invariant, as a model's check reports it: where the check is
+ * (file, line), which invariant, and the numbers that break it. */
+struct inv_fail {
+    const char *file;
+    int         line;
+    const char *invariant;      /* e.g. "money conserved on the L1" */
+    char        detail[320];
+};
+/* Fill f and return 1: `return INV_FAIL(f, "bond accounted", "posted %s ...", ...);` */
+#define INV_FAIL(f, invariant, ...) inv_fail_set((f), __FILE__, __LINE__, (invariant), __VA_ARGS__)
+int inv_fail_set(struct inv_fail *f, const char *file, int line, const char *invariant,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* One L2 scheme (or the L1 baseline). One instance per scheme in the scenario. */
 struct scheme_ops {
     const char *type;     /* as written in scenarios: "l1", "optimistic_rollup", ... */
@@ -51,6 +64,12 @@ struct scheme_ops {
     void (*finish)(struct scheme *self);
     /* Free state (after finish, or after a failed init). */
     void (*destroy)(struct scheme *self);
+    /* The scheme's own invariants, checked against its books and the L1's (money it
+     * says it paid on the L1 = what the L1 charged it; bonds posted = held + returned
+     * + slashed; bridge escrow = L2 supply; ...): 0 when they hold, else INV_FAIL.
+     * Called after every event in debug builds (keep it O(1): keep running totals)
+     * and at the end of every world in all builds. May be NULL. */
+    int  (*check)(struct scheme *self, struct inv_fail *f);
 };
 
 /* An attack strategy. Created in every world after the L1 and the schemes (so it can
@@ -64,6 +83,7 @@ struct adversary_ops {
     int  (*init)(struct adversary *self, struct err *e);
     void (*finish)(struct adversary *self);    /* record its attacks row */
     void (*destroy)(struct adversary *self);
+    int  (*check)(struct adversary *self, struct inv_fail *f);   /* as scheme_ops.check */
 };
 
 struct adversary {
@@ -90,6 +110,8 @@ struct world {
     struct adversary **adversaries;
     size_t            nadversaries;
     char             *failure;  /* set by world_fail: the run stops and is marked failed */
+    bool              checking; /* world_check found it (else: found while acting) */
+    bool              at_end;   /* the world ran to its end: the final check */
 };
 
 /* A model met a state it cannot represent or a broken invariant it can name (a fee
@@ -97,6 +119,15 @@ struct world {
  * the current event, and let the run end as 'failed' with this message. The first
  * failure wins. Model code calls this instead of exiting. */
 void world_fail(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A broken invariant found by the model while it acts (a nonce out of order at
+ * inclusion): world_fail with the invariant, where it was checked and the event
+ * running. */
+void world_violated(struct world *w, const struct inv_fail *f);
+
+/* Check every invariant of the world now: the L1's, each scheme's and each
+ * adversary's. On the first violation, world_violated and return 1. */
+int world_check(struct world *w);
 
 struct scheme {
     const struct scheme_ops *ops;

@@ -27,20 +27,60 @@ void world_fail(struct world *w, const char *fmt, ...)
     sim_stop(w->sim);
 }
 
-/* Checked at the end of every world, in every build: what senders paid on the L1
- * equals what was burned (EIP-1559 base fee, EIP-4844 blob fee) plus what proposers
- * received, to the wei. The two sides are summed independently in l1.c. */
-static void check_world_invariants(struct world *w)
+int inv_fail_set(struct inv_fail *f, const char *file, int line, const char *invariant,
+                 const char *fmt, ...)
 {
-    struct l1_totals t;
-    l1_totals(w->l1, &t);
-    u128 out = t.base_fee_burned + t.priority_fee + t.blob_fee_burned;
-    if (t.paid != out) {
-        char a[41], b[41];
-        world_fail(w, "invariant violated (%s:%d): money not conserved on the L1: senders "
-                   "paid %s wei, burned + tips = %s wei", __FILE__, __LINE__,
-                   u128_str(t.paid, a), u128_str(out, b));
+    f->file = file;
+    f->line = line;
+    f->invariant = invariant;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+/* The message names the invariant, where it is checked, the numbers, and when it
+ * broke: the event during or after which it was found (with its handler and origin
+ * in debug builds). */
+void world_violated(struct world *w, const struct inv_fail *f)
+{
+    char ev[256];
+    sim_event_describe(w->sim, ev, sizeof ev);
+    if (w->at_end)
+        world_fail(w, "invariant violated: %s (%s:%d): %s; found at the end of the world, "
+                   "after %llu events (--check-invariants checks after every event and names "
+                   "the one that broke it)", f->invariant, f->file, f->line, f->detail,
+                   (unsigned long long)sim_events_run(w->sim));
+    else
+        world_fail(w, "invariant violated: %s (%s:%d): %s; %s %s", f->invariant, f->file,
+                   f->line, f->detail, w->checking ? "found after" : "during", ev);
+}
+
+int world_check(struct world *w)
+{
+    struct inv_fail f;
+    int bad = l1_check(w->l1, &f);
+    for (size_t i = 0; !bad && i < w->nschemes; i++)
+        if (w->schemes[i]->ops->check)
+            bad = w->schemes[i]->ops->check(w->schemes[i], &f);
+    for (size_t i = 0; !bad && i < w->nadversaries; i++)
+        if (w->adversaries[i]->ops->check)
+            bad = w->adversaries[i]->ops->check(w->adversaries[i], &f);
+    if (bad) {
+        w->checking = true;
+        world_violated(w, &f);
     }
+    return bad;
+}
+
+/* In debug builds (and with --check-invariants) every invariant is checked after
+ * every event: the first event after which one fails is the one that broke it. */
+static void check_after_event(struct sim *sim, void *ctx)
+{
+    struct world *w = ctx;
+    if (!w->failure)
+        world_check(w);
 }
 
 static void world_free(struct world *w)
@@ -289,6 +329,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         if (o->progress || o->max_wall_s > 0 || o->max_memory)
             sim_set_tick(w->sim, on_tick, &t, 4096);
         sim_set_interrupt(w->sim, o->interrupt);
+        if (o->check_invariants || sim_debug_build())
+            sim_set_after_event(w->sim, check_after_event, w);
         store_on_error(st, on_store_error, w->sim);
         uint64_t limit = 0;
         if (o->max_events)
@@ -320,7 +362,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                 w->schemes[k]->ops->finish(w->schemes[k]);
             for (size_t k = 0; k < w->nadversaries; k++)
                 w->adversaries[k]->ops->finish(w->adversaries[k]);
-            check_world_invariants(w);
+            w->at_end = true;
+            world_check(w);       /* every build: at the end of every world */
             if (w->failure) {
                 res->status = RUN_FAILED;
                 snprintf(res->detail, sizeof res->detail, "%s", w->failure);

@@ -12,6 +12,9 @@ struct run_opts {
     uint64_t max_events;                    /* 0 = no limit */
     double   max_wall_s;                    /* wall-clock seconds for the run; 0 = no limit */
     uint64_t max_memory;                    /* resident bytes of the process; 0 = no limit */
+    /* check every invariant (world_check) after every event; debug builds
+     * (L2SIM_DEBUG) always do, release builds check at the end of each world */
+    bool     check_invariants;
     /* called every ~65536 events: which world (of how many), its simulated time
      * now, and events executed in the run so far */
     void   (*progress)(void *ctx, const char *world, size_t index, size_t nworlds,
@@ -25,7 +28,7 @@ struct run_result {
     enum run_status status;
     uint64_t events;
     sim_time sim_end;
-    char     detail[256];
+    char     detail[640];
 };
 
 /* Build every world and initialise its models without running them, against a

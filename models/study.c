@@ -264,13 +264,11 @@ static void on_panic(void *ctx, const char *msg)
     struct err e;
     err_init(&e);
     const struct sim *sim = sim_running();
-    char *full = sim ? xasprintf("%s (during event #%llu, at simulated time %.6f s)", msg,
-                                 (unsigned long long)sim_events_run(sim) + 1,
-                                 (double)sim_now(sim) / SIM_SEC)
+    char ev[256];
+    char *full = sim ? xasprintf("%s (during %s)", msg, sim_event_describe(sim, ev, sizeof ev))
                      : xstrdup(msg);
     if (sim)
-        fprintf(stderr, "l2sim: the run stopped during event #%llu, at simulated time %.6f s\n",
-                (unsigned long long)sim_events_run(sim) + 1, (double)sim_now(sim) / SIM_SEC);
+        fprintf(stderr, "l2sim: the run stopped during %s\n", ev);
     if (p->st && p->run_id)
         store_end_run(p->st, p->run_id, "failed", full, 0, 0, progress_wall_now() - p->t0, &e);
     store_close(p->st);
@@ -333,6 +331,7 @@ int study_run_item(struct study *st, size_t i, struct store *out, const struct s
     struct run_opts ro = { .seed = it->seed, .interrupt = h->interrupt,
                            .max_events = h->max_events, .max_wall_s = h->max_wall_s,
                            .max_memory = h->max_memory,
+                           .check_invariants = h->check_invariants,
                            .progress = h->tty ? on_progress : NULL, .progress_ctx = pg };
     struct run_result res;
     run_execute(s, out, r->run_id, &ro, &res, e);
@@ -533,7 +532,7 @@ static _Noreturn void worker_main(struct study *st, const char *dir, int cmd, in
 {
     struct worker_ctx w = { res };
     struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, worker_begin,
-                             ph->max_wall_s, ph->max_memory };
+                             ph->max_wall_s, ph->max_memory, ph->check_invariants };
     h.ctx = &w;
     struct err e;
     uint32_t item;

@@ -52,7 +52,7 @@ bool        study_is_sweep(const struct study *st);        /* runs carry sweep l
 struct study_result {
     int64_t         run_id;   /* in the database the run was written to */
     enum run_status status;
-    char            detail[256];
+    char            detail[640];
     uint64_t        events;
     double          wall;     /* seconds */
 };
@@ -69,6 +69,7 @@ struct study_hooks {
     void (*on_begin)(void *ctx, size_t item, int64_t run_id);
     double                 max_wall_s;  /* per run; 0: no limit */
     uint64_t               max_memory;  /* resident bytes; 0: no limit */
+    bool                   check_invariants;   /* after every event (run_opts) */
 };
 
 /* Run plan item i into st. 0 with the run recorded whatever its outcome (see r), or

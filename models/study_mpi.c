@@ -44,7 +44,7 @@ static void remove_db(const char *path)
 static int worker(struct study *st, const char *tmpdir, const struct study_hooks *ph)
 {
     struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, NULL,
-                             ph->max_wall_s, ph->max_memory };
+                             ph->max_wall_s, ph->max_memory, ph->check_invariants };
     int status = 0;
     for (;;) {
         MPI_Status ms;

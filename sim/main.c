@@ -21,6 +21,7 @@
 #endif
 #include "sim/progress.h"
 #include "sim/rng.h"
+#include "sim/sched.h"
 #include "sim/version.h"
 
 enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_INPUT = 2 };
@@ -74,6 +75,8 @@ static void usage_run(FILE *f)
         "                     e.g. 90s or 2h\n"
         "  --max-memory SIZE  stop (and mark the run failed) when the process holds more\n"
         "                     than SIZE resident, e.g. 512MiB or 4GiB\n"
+        "  --check-invariants check every invariant after every event, not only at the\n"
+        "                     end (debug builds, as `make check` makes, always do)\n"
         "  --quiet            no progress line and no summary\n"
         "Same scenario, overrides and seed => identical database content.\n"
         "Ctrl-C stops cleanly: what was recorded stays, the run is marked interrupted.\n");
@@ -133,6 +136,7 @@ struct opts {
     size_t       nsets;
     const char  *db;
     bool         quiet, print, markdown, has_seed;
+    bool         check_invariants;      /* --check-invariants: after every event */
     uint64_t     seed, replications, max_events, max_memory;
     double       max_wall_s;
     uint64_t     jobs;                  /* --jobs: worker processes (0: serial) */
@@ -212,6 +216,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--check-invariants") == 0) {
+            o->check_invariants = true;
+            continue;
+        }
         if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--print") == 0) {
@@ -556,6 +564,7 @@ static int run_study(const struct opts *o, bool sweep)
     sigaction(SIGTERM, &sa, NULL);
     struct study_hooks h = { .interrupt = &interrupted, .max_events = o->max_events,
                              .max_wall_s = o->max_wall_s, .max_memory = o->max_memory,
+                             .check_invariants = o->check_invariants,
                              .tty = isatty(STDERR_FILENO) && !o->quiet && o->jobs <= 1,
                              .on_run = on_run, .ctx = (void *)o };
 #ifdef L2SIM_MPI
@@ -889,7 +898,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("l2sim %s (%s)\n", L2SIM_VERSION, L2SIM_GIT_REV);
+        printf("l2sim %s (%s)%s\n", L2SIM_VERSION, L2SIM_GIT_REV,
+               sim_debug_build() ? " debug build: invariants checked after every event" : "");
         return EXIT_OK;
     }
     if (strcmp(cmd, "report") == 0) {      /* options of its own: --run is repeatable */

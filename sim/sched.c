@@ -34,6 +34,7 @@
 #include "sim/sched.h"
 
 #include <stdalign.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,13 @@ struct slot {
     } payload;
 };
 _Static_assert(sizeof(struct slot) == 64, "an event slot is one cache line");
+
+/* Where an event came from: its handler and the sim_at call that scheduled it.
+ * Recorded per slot in debug builds only (a side array: slots stay one cache line). */
+struct origin {
+    const char *handler, *file;
+    int         line;
+};
 
 struct block {
     alignas(64) struct qentry e[BLOCK_ENTRIES];
@@ -125,7 +133,19 @@ struct sim {
     sim_tick_fn    tick;
     void          *tick_ctx;
     uint64_t       tick_mask;
+    sim_after_event_fn after;
+    void          *after_ctx;
+    struct origin **origins;   /* debug builds: per chunk, as chunks */
+    struct origin  current;    /* debug builds: the event running or last run */
+    bool           in_handler; /* a handler is running (else: between events) */
 };
+
+#ifdef L2SIM_DEBUG
+static struct origin *origin_at(const struct sim *s, uint64_t i)
+{
+    return &s->origins[i >> CHUNK_BITS][i & (CHUNK_SLOTS - 1)];
+}
+#endif
 
 static struct slot *slot_at(const struct sim *s, uint64_t i)
 {
@@ -144,6 +164,10 @@ static uint32_t slot_alloc(struct sim *s)
         if (!c)
             sim_panic("out of memory growing the event pool");
         memset(c, 0, CHUNK_SLOTS * sizeof *c);
+#ifdef L2SIM_DEBUG
+        s->origins = xrealloc(s->origins, (s->nchunks + 1) * sizeof *s->origins);
+        s->origins[s->nchunks] = xcalloc(CHUNK_SLOTS, sizeof **s->origins);
+#endif
         s->chunks[s->nchunks++] = c;
         for (uint32_t i = CHUNK_SLOTS; i-- > 0;) {
             c[i].payload.next_free = s->free_head;
@@ -692,6 +716,10 @@ void sim_free(struct sim *s)
     for (uint32_t i = 0; i < s->nchunks; i++)
         free(s->chunks[i]);
     free(s->chunks);
+    if (s->origins)
+        for (uint32_t i = 0; i < s->nchunks; i++)
+            free(s->origins[i]);
+    free(s->origins);
     for (uint32_t i = 0; i < s->nbchunks; i++)
         free(s->bchunks[i]);
     free(s->bchunks);
@@ -704,7 +732,8 @@ void sim_free(struct sim *s)
 }
 
 sim_event_id sim_at_(struct sim *s, sim_time t, sim_handler h, void *ctx,
-                     const void *payload, size_t len, const char *file, int line)
+                     const void *payload, size_t len, const char *hname, const char *file,
+                     int line)
 {
     if (t < s->now)
         sim_panic_at(file, line, "event scheduled in the past: t=%lld us < now=%lld us",
@@ -723,6 +752,11 @@ sim_event_id sim_at_(struct sim *s, sim_time t, sim_handler h, void *ctx,
     sl->ctx = ctx;
     if (len)
         memcpy(sl->payload.bytes, payload, len);
+#ifdef L2SIM_DEBUG
+    *origin_at(s, i) = (struct origin){ hname, file, line };
+#else
+    (void)hname;
+#endif
     evq_push(s, (struct qentry){ t, key });
     return key;
 }
@@ -766,10 +800,17 @@ static enum sim_stop run_loop(struct sim *s, sim_time until, uint64_t max_events
         evq_pop(s, where);
         s->now = e.t;
         sl->key = 0;                   /* running: no longer cancellable */
+#ifdef L2SIM_DEBUG
+        s->current = *origin_at(s, i);
+#endif
+        s->in_handler = true;
         sl->h(s, sl->ctx, sl->payload.bytes);
+        s->in_handler = false;
         slot_free(s, i);
         s->events++;
         ran++;
+        if (s->after)
+            s->after(s, s->after_ctx);
         if ((s->events & s->tick_mask) == 0 && s->tick)
             s->tick(s, s->tick_ctx);
     }
@@ -794,6 +835,35 @@ const struct sim *sim_running(void) { return running; }
 void sim_stop(struct sim *s) { s->stop = true; }
 
 void sim_set_interrupt(struct sim *s, volatile sig_atomic_t *flag) { s->interrupt = flag; }
+
+void sim_set_after_event(struct sim *s, sim_after_event_fn fn, void *ctx)
+{
+    s->after = fn;
+    s->after_ctx = ctx;
+}
+
+bool sim_debug_build(void)
+{
+#ifdef L2SIM_DEBUG
+    return true;
+#else
+    return false;
+#endif
+}
+
+char *sim_event_describe(const struct sim *s, char *buf, size_t n)
+{
+    /* while a handler runs, its event is number events + 1; between events (an
+     * after-event check), the last one run is number events */
+    uint64_t num = s->events + s->in_handler;
+    int k = snprintf(buf, n, "event #%llu", (unsigned long long)num);
+    if (s->current.handler && k >= 0 && (size_t)k < n)
+        k += snprintf(buf + k, n - (size_t)k, " (%s, scheduled at %s:%d)", s->current.handler,
+                      s->current.file, s->current.line);
+    if (k >= 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, " at simulated time %.6f s", (double)s->now / SIM_SEC);
+    return buf;
+}
 
 void sim_set_tick(struct sim *s, sim_tick_fn fn, void *ctx, uint64_t every)
 {

@@ -34,11 +34,14 @@ void        sim_free(struct sim *sim);
  * Amortised O(1) (a ladder queue). Scheduling into the past panics naming the
  * caller's file and line. */
 #define sim_at(sim, t, h, ctx, payload, len) \
-    sim_at_((sim), (t), (h), (ctx), (payload), (len), __FILE__, __LINE__)
+    sim_at_((sim), (t), (h), (ctx), (payload), (len), #h, __FILE__, __LINE__)
 #define sim_after(sim, dt, h, ctx, payload, len) \
-    sim_at_((sim), sim_now(sim) + (dt), (h), (ctx), (payload), (len), __FILE__, __LINE__)
+    sim_at_((sim), sim_now(sim) + (dt), (h), (ctx), (payload), (len), #h, __FILE__, __LINE__)
+/* `hname`, `file` and `line` name the handler and the call that scheduled it: kept
+ * (in debug builds, L2SIM_DEBUG) so a broken invariant can say which event broke it. */
 sim_event_id sim_at_(struct sim *sim, sim_time t, sim_handler h, void *ctx,
-                     const void *payload, size_t len, const char *file, int line);
+                     const void *payload, size_t len, const char *hname, const char *file,
+                     int line);
 
 /* Cancel a pending event. Returns false if it already ran, is running, or was
  * cancelled. Amortised O(1); the queue entry is dropped lazily. */
@@ -61,12 +64,24 @@ void sim_set_interrupt(struct sim *sim, volatile sig_atomic_t *flag);
 typedef void (*sim_tick_fn)(struct sim *sim, void *ctx);
 void sim_set_tick(struct sim *sim, sim_tick_fn fn, void *ctx, uint64_t every);
 
+/* Called after every event, for invariant checks that must hold between events
+ * (models/run.c installs one in debug builds). May call sim_stop. NULL: none. */
+typedef void (*sim_after_event_fn)(struct sim *sim, void *ctx);
+void sim_set_after_event(struct sim *sim, sim_after_event_fn fn, void *ctx);
+
 sim_time sim_now(const struct sim *sim);
 
 /* The scheduler whose sim_run is executing an event right now, or NULL: lets a panic
  * hook say when and during which event an invariant broke. */
 const struct sim *sim_running(void);
 uint64_t sim_events_run(const struct sim *sim);   /* events executed so far */
+
+/* The event running now (or, between events, the one that ran last) in words:
+ * "event #N (handler, scheduled at file:line) at T s" — the handler and origin only
+ * in debug builds, where they are recorded per event. Returns buf. */
+char *sim_event_describe(const struct sim *sim, char *buf, size_t n);
+/* Whether this build records event origins (L2SIM_DEBUG). */
+bool sim_debug_build(void);
 size_t   sim_pending(const struct sim *sim);      /* events scheduled, not yet run */
 
 #endif

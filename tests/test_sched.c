@@ -193,6 +193,49 @@ static void test_past_is_a_bug(void **state)
     sim_free(s);
 }
 
+/* The after-event hook (how debug builds check invariants) runs once after every
+ * event, sees it counted, can stop the run, and can name the event that just ran. */
+struct after_log {
+    uint64_t calls;
+    uint64_t stop_at;
+    char     desc[256];
+};
+
+static void after(struct sim *s, void *ctx)
+{
+    struct after_log *a = ctx;
+    a->calls++;
+    assert_int_equal(sim_events_run(s), a->calls);
+    sim_event_describe(s, a->desc, sizeof a->desc);
+    if (a->calls == a->stop_at)
+        sim_stop(s);
+}
+
+static void test_after_event(void **state)
+{
+    struct sim *s = sim_new();
+    struct log l = { calloc(10, 8), 0, calloc(10, 8) };
+    for (uint64_t i = 0; i < 10; i++)
+        sim_at(s, (sim_time)(i * SIM_SEC), record, &l, &i, sizeof i);
+    struct after_log a = { .stop_at = 4 };
+    sim_set_after_event(s, after, &a);
+    assert_int_equal(sim_run(s, INT64_MAX, 0), SIM_STOP_REQUESTED);
+    assert_int_equal(a.calls, 4);
+    assert_int_equal(l.n, 4);
+    assert_non_null(strstr(a.desc, "event #4"));
+    assert_non_null(strstr(a.desc, "at simulated time 3.000000 s"));
+    if (sim_debug_build())          /* the handler and the line that scheduled it */
+        assert_non_null(strstr(a.desc, "(record, scheduled at tests/test_sched.c:"));
+    else
+        assert_null(strstr(a.desc, "scheduled at"));
+    sim_set_after_event(s, NULL, NULL);
+    sim_run(s, INT64_MAX, 0);
+    assert_int_equal(a.calls, 4);
+    assert_int_equal(l.n, 10);
+    free(l.seen), free(l.times);
+    sim_free(s);
+}
+
 /* ---- randomized differential test ----
  * Events are driven in lockstep with a reference: a plain binary heap of
  * (time, tag), where tags are handed out in the same order as the scheduler's
@@ -543,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_stop_and_interrupt),
         cmocka_unit_test(test_payload_stable),
         cmocka_unit_test(test_past_is_a_bug),
+        cmocka_unit_test(test_after_event),
         cmocka_unit_test(test_differential),
     };
     return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

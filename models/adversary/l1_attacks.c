@@ -10,6 +10,7 @@
 
 #include "models/adversary/adversary.h"
 #include "models/l1/l1.h"
+#include "sim/fault.h"
 #include "sim/rng.h"
 
 /* ---- common ---- */
@@ -64,7 +65,7 @@ static void filler_included(void *ctx, const struct l1_receipt *r)
     struct filler *f = ctx;
     struct stuffing *st = f->a->state;
     st->committed -= f->worst;
-    st->spent += r->total;
+    st->spent += r->total + fault_fire("block_stuffing.spend");   /* a test's wrong book */
     st->included++;
     if (r->height != st->last_height) {
         st->last_height = r->height;
@@ -152,13 +153,33 @@ static void stuffing_finish(struct adversary *a)
     adversary_record(a, &row);
 }
 
+/* The attacker never spends beyond its budget, and what it says it spent is what
+ * the L1 charged it. */
+static int stuffing_check(struct adversary *a, struct inv_fail *f)
+{
+    struct stuffing *st = a->state;
+    char x[41], y[41], z[41];
+    if (st->spent + st->committed > st->budget)
+        return INV_FAIL(f, "an attacker stays within its budget", "block_stuffing '%s' spent "
+                        "%s wei and has %s wei committed, budget %s wei", a->name,
+                        u128_str(st->spent, x), u128_str(st->committed, y),
+                        u128_str(st->budget, z));
+    u128 charged = l1_paid_by(a->world->l1, L1_ORIGIN_ADVERSARY(a->index));
+    if (charged != st->spent)
+        return INV_FAIL(f, "money conserved between the L1 and an attacker", "block_stuffing "
+                        "'%s' recorded %s wei spent, the L1 charged it %s wei", a->name,
+                        u128_str(st->spent, x), u128_str(charged, y));
+    return 0;
+}
+
 static void plain_destroy(struct adversary *a) { free(a->state); }
 
 const struct adversary_ops block_stuffing_ops = {
-    "block_stuffing",
-    "fills blocks with high-tip filler transactions during a window, within a budget",
-    stuffing_params, ARRAY_LEN(stuffing_params),
-    stuffing_init, stuffing_finish, plain_destroy,
+    .type = "block_stuffing",
+    .doc = "fills blocks with high-tip filler transactions during a window, within a budget",
+    .params = stuffing_params, .nparams = ARRAY_LEN(stuffing_params),
+    .init = stuffing_init, .finish = stuffing_finish, .destroy = plain_destroy,
+    .check = stuffing_check,
 };
 
 /* ---- censorship ---- */
@@ -249,6 +270,20 @@ static void censorship_finish(struct adversary *a)
     adversary_record(a, &row);
 }
 
+/* At most one censoring proposer per slot of the window. */
+static int censorship_check(struct adversary *a, struct inv_fail *f)
+{
+    struct censorship *c = a->state;
+    sim_time now = sim_now(a->world->sim);
+    sim_time end = now < c->win.until ? now : c->win.until;
+    uint64_t slots = end > c->win.from ? (uint64_t)((end - c->win.from) / c->slot) + 1 : 0;
+    if (c->blocks > slots)
+        return INV_FAIL(f, "one proposer per slot", "censorship '%s' counted %llu censoring "
+                        "proposers in %llu slots of its window", a->name,
+                        (unsigned long long)c->blocks, (unsigned long long)slots);
+    return 0;
+}
+
 static void censorship_destroy(struct adversary *a)
 {
     struct censorship *c = a->state;
@@ -258,8 +293,9 @@ static void censorship_destroy(struct adversary *a)
 }
 
 const struct adversary_ops censorship_ops = {
-    "censorship",
-    "a share of proposers exclude a target scheme's transactions during a window",
-    censorship_params, ARRAY_LEN(censorship_params),
-    censorship_init, censorship_finish, censorship_destroy,
+    .type = "censorship",
+    .doc = "a share of proposers exclude a target scheme's transactions during a window",
+    .params = censorship_params, .nparams = ARRAY_LEN(censorship_params),
+    .init = censorship_init, .finish = censorship_finish, .destroy = censorship_destroy,
+    .check = censorship_check,
 };

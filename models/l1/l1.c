@@ -17,6 +17,7 @@
 #include "models/l1/mempool.h"
 #include "models/l1/trace.h"
 #include "models/workload/arrivals.h"
+#include "sim/fault.h"
 #include "sim/rng.h"
 
 enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGIMES = 3 };
@@ -28,6 +29,48 @@ struct tips {                     /* one block's included effective tips, ascend
     uint64_t *v;
     size_t    n, cap;
 };
+
+/* Account nonces: the next nonce on chain of each sender that sends more than once
+ * (users, schemes, adversaries), for the check that a sender's transactions are
+ * included in nonce order, each once. Background senders are fresh accounts, one
+ * transaction each: their nonce is always 0 and they are not stored. Open
+ * addressing on the sender id; never shrinks (accounts persist, as on chain). */
+struct accounts {
+    uint64_t *id, *nonce;
+    size_t    cap, n;
+};
+
+static size_t acct_hash(uint64_t x)
+{
+    x ^= x >> 31, x *= 0x7fb5d329728ea185ull, x ^= x >> 27;
+    return (size_t)x;
+}
+
+/* The slot of sender id (inserted with nonce 0 when new). */
+static uint64_t *acct_nonce(struct accounts *a, uint64_t id)
+{
+    if (2 * (a->n + 1) > a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 1024;
+        uint64_t *ids = xcalloc(cap, sizeof *ids), *nonces = xcalloc(cap, sizeof *nonces);
+        for (size_t i = 0; i < a->cap; i++)
+            if (a->id[i]) {
+                size_t j = acct_hash(a->id[i]) & (cap - 1);
+                while (ids[j])
+                    j = (j + 1) & (cap - 1);
+                ids[j] = a->id[i], nonces[j] = a->nonce[i];
+            }
+        free(a->id), free(a->nonce);
+        a->id = ids, a->nonce = nonces, a->cap = cap;
+    }
+    size_t j = acct_hash(id) & (a->cap - 1);
+    while (a->id[j] && a->id[j] != id)      /* ids are never 0: l1_account sets a kind */
+        j = (j + 1) & (a->cap - 1);
+    if (!a->id[j])
+        a->id[j] = id, a->n++;
+    return &a->nonce[j];
+}
+
+static bool background_account(uint64_t id) { return id >> 56 == L1_ACCT_BACKGROUND; }
 
 struct l1 {
     struct world *w;
@@ -66,6 +109,11 @@ struct l1 {
     uint64_t  next_gas_limit;     /* of the block being built, or the next one */
 
     struct l1_totals totals;
+    size_t    max_txs;            /* the pool's capacity */
+    u128     *paid_scheme;        /* what each scheme's transactions paid (by index) */
+    u128     *paid_adversary;     /* and each adversary's */
+    size_t    nschemes, nadversaries;
+    struct accounts accounts;     /* the next nonce on chain of each non-background sender */
     sqlite3_stmt *ins_block;
 };
 
@@ -173,6 +221,9 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
 {
     struct mp_tx **evicted = NULL;
     size_t nev = 0;
+    p->nonce = background_account(p->sender_id) ? 0 : *acct_nonce(&l1->accounts, p->sender_id);
+    if (fault_fire("l1.nonce"))
+        p->nonce++;                 /* a nonce gap: the inclusion check must catch it */
     if (!mp_add(l1->pool, p, &evicted, &nev))
         drop(l1, p, "refused: the pool is full and the transaction is the cheapest");
     for (size_t i = 0; i < nev; i++)
@@ -317,9 +368,29 @@ static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
     r->blob_fee_burned = split.blob_fee_burned;
     r->total = split.total;
     l1->totals.txs++;
+    /* a sender's transactions execute in nonce order, each exactly once */
+    uint64_t zero = 0;
+    uint64_t *next = background_account(p->sender_id) ? &zero
+                                                      : acct_nonce(&l1->accounts, p->sender_id);
+    if (p->nonce != *next) {
+        struct inv_fail f;
+        INV_FAIL(&f, "nonces strictly increasing", "block %llu includes nonce %llu of sender "
+                 "%#llx, whose next nonce is %llu", (unsigned long long)l1->height,
+                 (unsigned long long)p->nonce, (unsigned long long)p->sender_id,
+                 (unsigned long long)*next);
+        world_violated(l1->w, &f);
+    }
+    *next = p->nonce + 1;
     /* the sender's side, computed independently of the split: gas x price + blob fee */
-    l1->totals.paid += (u128)p->gas * split.effective_gas_price
-                     + (u128)split.blob_gas_used * l1->blob_base_fee;
+    u128 paid = (u128)p->gas * split.effective_gas_price
+              + (u128)split.blob_gas_used * l1->blob_base_fee;
+    l1->totals.paid += paid;
+    if (p->origin >= L1_ORIGIN_ADVERSARY(0) && p->origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries)
+        l1->paid_adversary[p->origin - L1_ORIGIN_ADVERSARY(0)] += paid;
+    else if (p->origin >= L1_ORIGIN_SCHEME(0) && p->origin - L1_ORIGIN_SCHEME(0) < l1->nschemes)
+        l1->paid_scheme[p->origin - L1_ORIGIN_SCHEME(0)] += paid;
+    if (fault_fire("l1.burn"))
+        split.base_fee_burned--;    /* a wei lost: the conservation check must catch it */
     l1->totals.base_fee_burned += split.base_fee_burned;
     l1->totals.priority_fee += split.priority_fee;
     l1->totals.blob_fee_burned += split.blob_fee_burned;
@@ -560,7 +631,12 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->next_gas_limit = l1->trace ? l1->trace->blocks[0].gas_limit : l1->gas_limit;
     l1->finality_depth = scn_uint(s, "l1.finality_depth");
     l1->missed_slot = scn_real(s, "l1.missed_slot");
-    l1->pool = mp_new(scn_uint(s, "l1.mempool.max_txs"));
+    l1->max_txs = scn_uint(s, "l1.mempool.max_txs");
+    l1->pool = mp_new(l1->max_txs);
+    l1->nschemes = scn_count(s, "schemes");
+    l1->nadversaries = scn_count(s, "adversaries");
+    l1->paid_scheme = xcalloc(l1->nschemes + 1, sizeof *l1->paid_scheme);
+    l1->paid_adversary = xcalloc(l1->nadversaries + 1, sizeof *l1->paid_adversary);
 
     if (arrivals_new(s, "l1.demand", w->seed, RNG_L1_DEMAND, 0, PURPOSE_REGIMES, l1->slot,
                      &l1->demand, e) != 0)
@@ -611,6 +687,10 @@ void l1_free(struct l1 *l1)
         gsl_rng_free(l1->r_demand);
     if (l1->r_blobs)
         gsl_rng_free(l1->r_blobs);
+    free(l1->paid_scheme);
+    free(l1->paid_adversary);
+    free(l1->accounts.id);
+    free(l1->accounts.nonce);
     free(l1);
 }
 
@@ -619,6 +699,35 @@ u128     l1_blob_base_fee(const struct l1 *l1) { return l1->blob_base_fee; }
 sim_time l1_slot(const struct l1 *l1) { return l1->slot; }
 bool     l1_eip7623(const struct l1 *l1) { return l1->eip7623; }
 void     l1_totals(const struct l1 *l1, struct l1_totals *out) { *out = l1->totals; }
+
+u128 l1_paid_by(const struct l1 *l1, uint32_t origin)
+{
+    if (origin >= L1_ORIGIN_ADVERSARY(0))
+        return origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries
+             ? l1->paid_adversary[origin - L1_ORIGIN_ADVERSARY(0)] : 0;
+    if (origin >= L1_ORIGIN_SCHEME(0))
+        return origin - L1_ORIGIN_SCHEME(0) < l1->nschemes
+             ? l1->paid_scheme[origin - L1_ORIGIN_SCHEME(0)] : 0;
+    return 0;
+}
+
+/* What senders paid equals what was burned (EIP-1559 base fee, EIP-4844 blob fee)
+ * plus what proposers received, to the wei: the two sides are summed independently
+ * (pay(), build_block()). The pool never holds more than its capacity. O(1). */
+int l1_check(const struct l1 *l1, struct inv_fail *f)
+{
+    const struct l1_totals *t = &l1->totals;
+    u128 out = t->base_fee_burned + t->priority_fee + t->blob_fee_burned;
+    if (t->paid != out) {
+        char a[41], b[41];
+        return INV_FAIL(f, "money conserved on the L1", "senders paid %s wei, burned + tips "
+                        "= %s wei", u128_str(t->paid, a), u128_str(out, b));
+    }
+    if (mp_size(l1->pool) > l1->max_txs)
+        return INV_FAIL(f, "the mempool within its capacity", "%zu transactions pending, "
+                        "capacity %zu", mp_size(l1->pool), l1->max_txs);
+    return 0;
+}
 uint64_t l1_gas_limit(const struct l1 *l1)
 {
     return l1->next_gas_limit;

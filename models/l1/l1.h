@@ -13,8 +13,9 @@
 #define L1_ORIGIN_SCHEME(i)    (1u + (uint32_t)(i))
 #define L1_ORIGIN_ADVERSARY(i) (0x10000u + (uint32_t)(i))
 
-/* What the sender asks for. Nonces are implicit: a sender's transactions are
- * included in the order they were submitted. */
+/* What the sender asks for. Nonces are assigned as a wallet does (the next free one
+ * of the account, pending transactions included) and checked at inclusion: a
+ * sender's transactions execute in nonce order, each once. */
 struct l1_tx {
     uint64_t sender;            /* account: see l1_account() */
     uint64_t gas;               /* gas the transaction uses (fm_tx_gas_used) */
@@ -111,6 +112,15 @@ struct l1_totals {
     uint64_t replaced;          /* fee bumps accepted */
 };
 void l1_totals(const struct l1 *l1, struct l1_totals *out);
+
+/* What the included transactions of one origin (L1_ORIGIN_SCHEME(i),
+ * L1_ORIGIN_ADVERSARY(i)) paid so far, as the L1 charged it: schemes and adversaries
+ * check their own books against it. 0 for the background and unknown origins. */
+u128 l1_paid_by(const struct l1 *l1, uint32_t origin);
+
+/* The L1's invariants (money conserved to the wei, pool within capacity): 0, or
+ * INV_FAIL into f. O(1). Nonce order is checked as each transaction is included. */
+int l1_check(const struct l1 *l1, struct inv_fail *f);
 
 /* The baseline scheme "l1" (scheme_l1.c). */
 extern const struct scheme_ops scheme_l1_ops;

@@ -215,6 +215,8 @@ bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_
     tx->sender = s;
     tx->next = NULL;
     if (s->tail)
+        tx->nonce = s->tail->nonce + 1;
+    if (s->tail)
         s->tail->next = tx;
     else
         s->head = tx;

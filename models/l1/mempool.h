@@ -16,6 +16,7 @@
 struct mp_tx {
     uint64_t  seq;              /* arrival order: ties in the builder go to the earlier */
     uint64_t  sender_id;
+    uint64_t  nonce;            /* set by mp_add (see there) */
     uint64_t  gas;
     uint32_t  blobs;
     uint32_t  origin;           /* L1_ORIGIN_* or a scheme's/adversary's tag (censorship) */
@@ -38,7 +39,10 @@ struct mempool *mp_new(size_t max_txs);
 void            mp_free(struct mempool *mp);   /* frees the pending transactions too */
 size_t          mp_size(const struct mempool *mp);
 
-/* Add tx (arrival order = tx->seq, set by the caller). When the pool is full the
+/* Add tx (arrival order = tx->seq, set by the caller). tx->nonce comes in as the
+ * sender's account nonce (its next nonce on chain) and becomes the next free one:
+ * one past the sender's last pending transaction, if any (what eth_getTransactionCount
+ * "pending" returns, as a wallet asks it). When the pool is full the
  * cheapest transaction by max fee (newest first on ties) is evicted — with the later
  * transactions of its sender, which can no longer execute — unless tx itself is the
  * cheapest, in which case tx is refused and false returned (tx stays the caller's).

@@ -6,6 +6,7 @@
 
 #include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
+#include "sim/fault.h"
 
 static const struct scn_param params[] = {
     { "schemes[l1].fee_policy", SCN_ENUM, "basefee", NULL, NULL, "basefee|percentile", 0,
@@ -36,6 +37,7 @@ struct state {
     struct l1_fee_policy normal, urgent;
     uint64_t gas;
     struct pending *inflight;
+    u128     l1_paid;            /* the sum of its transactions' receipts */
 };
 
 static void unlink_pending(struct state *st, struct pending *p)
@@ -51,9 +53,11 @@ static void unlink_pending(struct state *st, struct pending *p)
 static void on_included(void *ctx, const struct l1_receipt *r)
 {
     struct pending *p = ctx;
+    struct state *st = p->sc->state;
     p->rec.include = r->time;
     p->rec.l1_fee = r->total;
     p->rec.status = "included";
+    st->l1_paid += r->total + fault_fire("scheme_l1.receipt");   /* a test's wrong book */
 }
 
 static void on_final(void *ctx, const struct l1_receipt *r)
@@ -146,6 +150,19 @@ static void finish(struct scheme *sc)
     free(v);
 }
 
+/* What the users' receipts say they paid is what the L1 charged this scheme. */
+static int check(struct scheme *sc, struct inv_fail *f)
+{
+    struct state *st = sc->state;
+    u128 charged = l1_paid_by(sc->world->l1, L1_ORIGIN_SCHEME(sc->index));
+    char x[41], y[41];
+    if (charged != st->l1_paid)
+        return INV_FAIL(f, "money conserved between the L1 and a scheme", "scheme '%s': "
+                        "receipts total %s wei, the L1 charged %s wei", sc->name,
+                        u128_str(st->l1_paid, x), u128_str(charged, y));
+    return 0;
+}
+
 static void destroy(struct scheme *sc)
 {
     struct state *st = sc->state;
@@ -160,6 +177,9 @@ static void destroy(struct scheme *sc)
 }
 
 const struct scheme_ops scheme_l1_ops = {
-    "l1", "every transfer is an L1 transaction: the baseline fees are measured against",
-    params, ARRAY_LEN(params), init, on_transfer, finish, destroy,
+    .type = "l1",
+    .doc = "every transfer is an L1 transaction: the baseline fees are measured against",
+    .params = params, .nparams = ARRAY_LEN(params),
+    .init = init, .on_transfer = on_transfer, .finish = finish, .destroy = destroy,
+    .check = check,
 };

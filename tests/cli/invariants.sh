@@ -1,0 +1,78 @@
+# invariants.sh — sourced by tests/scenario_tests.sh. A broken invariant stops the run,
+# which is recorded as failed with the invariant, the file and line that checks it,
+# the numbers, and the event that broke it. The faults are injected with
+# L2SIM_FAULT (sim/fault.h): each bends one book by one wei or one nonce, the least
+# a check must catch. Release builds check at the end of every world, or after every
+# event with --check-invariants; debug builds (make check) always after every event,
+# and then also name the event's handler and where it was scheduled.
+
+if "$L2SIM" version | grep -q 'debug build'; then debug=1; else debug=0; fi
+
+# fault_run NAME FAULT WANT ARGS...: the run (of $SCN with ARGS) under L2SIM_FAULT=FAULT exits 1, leaves a
+# sane database whose one run is 'failed' with a detail holding every |-separated
+# piece of WANT.
+fault_run() {
+    name=$1 fault=$2 want=$3
+    shift 3
+    rm -f "$tmp"/inv.db*
+    L2SIM_FAULT=$fault l2sim run "$SCN" --db "$tmp/inv.db" --quiet "$@"
+    check_crash
+    [ "$rc" -eq 1 ] || note "exited $rc, expected 1 ($first)"
+    db_sane "$tmp/inv.db"
+    st=$(q "$tmp/inv.db" "SELECT status FROM runs")
+    [ "$st" = failed ] || note "run recorded as '$st'"
+    detail=$(q "$tmp/inv.db" "SELECT status_detail FROM runs")
+    old_ifs=$IFS
+    IFS='|'
+    for piece in $want; do
+        case $detail in *"$piece"*) ;; *) note "detail lacks '$piece': $detail" ;; esac
+    done
+    IFS=$old_ifs
+    finish "invariants/$name"
+}
+
+# The L1 loses one wei of burned base fee: money is no longer conserved.
+if [ $debug = 1 ]; then
+    fault_run l1-money-debug l1.burn@100 \
+        "invariant violated: money conserved on the L1|models/l1/l1.c:|senders paid|found after event #24 (on_slot, scheduled at models/l1/l1.c:" \
+        --set duration=1h
+else
+    fault_run l1-money-at-end l1.burn@100 \
+        "invariant violated: money conserved on the L1|models/l1/l1.c:|senders paid|found at the end of the world" \
+        --set duration=1h
+    fault_run l1-money-every-event l1.burn@100 \
+        "invariant violated: money conserved on the L1|found after event #24 at simulated time 12.000000 s" \
+        --set duration=1h --check-invariants
+fi
+
+# A nonce gap: the block would include a sender's transaction out of order. Caught
+# as the block is built, in every build.
+fault_run nonce-order l1.nonce@5 \
+    "invariant violated: nonces strictly increasing|models/l1/l1.c:|includes nonce 1 of sender|whose next nonce is 0|during event #24" \
+    --set duration=1h
+
+# A scheme's receipts disagree with what the L1 charged it by one wei.
+fault_run scheme-books scheme_l1.receipt@3 \
+    "invariant violated: money conserved between the L1 and a scheme|models/l1/scheme_l1.c:|receipts total|the L1 charged" \
+    --set duration=1h --check-invariants
+
+# An attacker's books: the block stuffer's spend must equal what the L1 charged it
+# (the default scenario stuffs blocks from 9h).
+fault_run attacker-books block_stuffing.spend@2 \
+    "invariant violated: money conserved between the L1 and an attacker|models/adversary/l1_attacks.c:|recorded|the L1 charged it" \
+    --set duration=10h
+
+# Checking changes nothing: with and without --check-invariants the run's rows are
+# the same (the golden test compares release and debug builds the same way).
+rm -f "$tmp"/inv1.db* "$tmp"/inv2.db*
+l2sim run "$SCN" --set duration=2h --db "$tmp/inv1.db" --quiet
+r1=$rc
+l2sim run "$SCN" --set duration=2h --db "$tmp/inv2.db" --quiet --check-invariants
+check_crash
+[ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] || note "exit codes $r1 and $rc, expected 0 and 0"
+for t in metrics txs l1_blocks; do
+    a=$(q "$tmp/inv1.db" "SELECT * FROM $t ORDER BY 1, 2, 3" | cksum)
+    b=$(q "$tmp/inv2.db" "SELECT * FROM $t ORDER BY 1, 2, 3" | cksum)
+    [ "$a" = "$b" ] || note "table $t differs with --check-invariants"
+done
+finish invariants/checking-changes-nothing
