@@ -4,11 +4,14 @@
  * 'running' before its first event, so such a run never reads as complete. */
 #include "sim/store.h"
 
+#include <errno.h>
 #include <gsl/gsl_cdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim/version.h"
 
@@ -53,9 +56,44 @@ static void fail(struct store *st, const char *what)
         st->on_error(st->on_error_ctx);
 }
 
+/* Say plainly why a database cannot be written, before SQLite is asked to (which
+ * would say only "unable to open database file" or "attempt to write a readonly
+ * database", and may leave -wal/-shm files behind): the file itself, or its
+ * directory, where SQLite keeps the journal beside it. */
+static int check_writable(const char *path, struct err *e)
+{
+    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+        return 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode))
+            return err_set(e, L2_EIO, "%s: cannot open database: it is a directory", path);
+        if (access(path, W_OK) != 0)
+            return err_set(e, L2_EIO, "%s: cannot write the database: %s (l2sim writes to "
+                           "every database it opens: runs, and the views it keeps current; "
+                           "copy it somewhere writable)",
+                           path, strerror(errno));
+    } else if (errno != ENOENT) {
+        return err_set(e, L2_EIO, "%s: cannot open database: %s", path, strerror(errno));
+    }
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+    int rc = 0;
+    if (stat(dir, &sb) != 0)
+        rc = err_set(e, L2_EIO, "%s: cannot open database: directory %s: %s", path, dir,
+                     strerror(errno));
+    else if (access(dir, W_OK | X_OK) != 0)
+        rc = err_set(e, L2_EIO, "%s: cannot write in directory %s: %s (SQLite keeps the "
+                     "database's journal beside it)", path, dir, strerror(errno));
+    free(dir);
+    return rc;
+}
+
 int store_open(const char *path, struct store **out, struct err *e)
 {
     *out = NULL;
+    if (check_writable(path, e) != 0)
+        return L2_EIO;
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
