@@ -4,7 +4,8 @@
 #   make run        run scenarios/default.yaml into a fresh results.db, report in out/
 #   make test       unit tests (cmocka) + scenario-level tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer, as a
-#                   debug build (DEBUG=1: invariants checked after every event)
+#                   debug build (DEBUG=1: invariants checked after every event), then
+#                   the default scenario under valgrind (make valgrind)
 #   make bench      hold benchmark of the scheduler and model benchmarks
 #   make golden     rerun tests/golden/ and rewrite its stored metrics (review the diff)
 # With Open MPI installed (`make deps` installs it), `make` also builds ./l2sim-mpi.
@@ -14,8 +15,9 @@ DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
             libzstd-dev libbrotli-dev gnuplot-nox pkg-config sqlite3 \
             libopenmpi-dev openmpi-bin
 PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
-# Only the tests need a browser: they open report.html in headless Chromium.
-DEB_TEST_PKGS := chromium
+# Only the tests need a browser (they open report.html in headless Chromium) and
+# valgrind (make check runs the default scenario under it).
+DEB_TEST_PKGS := chromium valgrind
 PC_TEST  := cmocka
 
 CC       ?= cc
@@ -59,7 +61,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC:= $(wildcard tests/bench_*.c)
 BENCH_BIN:= $(BENCH_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit scenario-tests docs-check readme check bench clean ensure-deps \
+.PHONY: all deps run test unit scenario-tests docs-check readme check valgrind bench clean ensure-deps \
         ensure-test-deps golden golden-check
 all: ensure-deps
 	@$(MAKE) --no-print-directory $(BIN) $(MPI_BIN)
@@ -134,7 +136,7 @@ run: all
 	@echo "open out/report.html in a browser; query results.db with sqlite3 (see README.md)"
 
 ensure-test-deps:
-	@command -v chromium >/dev/null 2>&1 || \
+	@{ command -v chromium && command -v valgrind; } >/dev/null 2>&1 || \
 	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TEST_PKGS)"
 
 test: ensure-deps ensure-test-deps
@@ -173,6 +175,16 @@ check: ensure-deps
 	@$(MAKE) --no-print-directory BUILD=build-san BIN=build-san/l2sim OPT=-O1 DEBUG=1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  test
+	@$(MAKE) --no-print-directory valgrind
+
+# The default scenario under valgrind's memcheck (the release build: valgrind and
+# ASan do not mix): no memory error, nothing definitely or indirectly lost.
+valgrind: ensure-test-deps all
+	@rm -f $(BUILD)/valgrind.db $(BUILD)/valgrind.db-wal $(BUILD)/valgrind.db-shm
+	@valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	  --error-exitcode=3 ./$(BIN) run scenarios/default.yaml --db $(BUILD)/valgrind.db \
+	  --quiet && echo "ok valgrind: scenarios/default.yaml, no errors, no leaks" \
+	  || { echo "FAIL valgrind: scenarios/default.yaml (see above)"; exit 1; }
 
 bench: ensure-deps
 	@$(MAKE) --no-print-directory $(BIN) $(BENCH_BIN)
