@@ -43,6 +43,12 @@ static const struct scn_param run_params[] = {
       "the attack: see `l2sim list`" },
     { "adversaries[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "label in results (default: the type); must be unique" },
+    { "output.db", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "results database, a path relative to the scenario that must lie inside the "
+      "output directory (the scenario's, or --output-dir); --db overrides it" },
+    { "output.report", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "directory `l2sim run` also writes the report to after the run, a path relative "
+      "to the scenario inside the output directory; --out overrides it" },
 };
 
 const struct scheme_ops *model_scheme_at(size_t i)

@@ -15,6 +15,7 @@
 #include "models/run.h"
 #include "models/study.h"
 #include "sim/merge.h"
+#include "sim/paths.h"
 #include "sim/sweep.h"
 #ifdef L2SIM_MPI
 #include "models/study_mpi.h"
@@ -60,10 +61,16 @@ static void usage_run(FILE *f)
     fprintf(f,
         "usage: l2sim run SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
         "                 [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
-        "                 [--max-wall DURATION] [--max-memory SIZE] [--quiet]\n"
+        "                 [--max-wall DURATION] [--max-memory SIZE] [--out DIR]\n"
+        "                 [--output-dir DIR] [--quiet]\n"
         "\n"
         "Runs SCENARIO (a YAML file) and appends its runs to the database.\n"
-        "  --db FILE          results database (default: results.db); created if missing\n"
+        "  --db FILE          results database (default: the scenario's output.db, else\n"
+        "                     results.db); created if missing; may be anywhere\n"
+        "  --out DIR          also write the report (as `l2sim report`) to DIR after the\n"
+        "                     run (default: the scenario's output.report, else none)\n"
+        "  --output-dir DIR   where the scenario's own output.db and output.report may\n"
+        "                     lie (default: the scenario's directory)\n"
         "  --seed N           master seed (overrides the scenario's `seed`)\n"
         "  --set PATH=VALUE   override one parameter, e.g. --set l1.slot=6s or\n"
         "                     --set schemes[l1].tip=2gwei; validated like the file\n"
@@ -87,7 +94,8 @@ static void usage_sweep(FILE *f)
     fprintf(f,
         "usage: l2sim sweep SCENARIO [--db FILE] [--seed N] [--set PATH=VALUE]...\n"
         "                   [--replications N] [--jobs N] [--shard I/N] [--max-events N]\n"
-        "                   [--max-wall DURATION] [--max-memory SIZE] [--quiet]\n"
+        "                   [--max-wall DURATION] [--max-memory SIZE] [--out DIR]\n"
+        "                   [--output-dir DIR] [--quiet]\n"
         "\n"
         "Runs every point of the scenario's sweep: section (a grid over parameter paths\n"
         "and/or a list of points) times its replications, each run labelled with its\n"
@@ -135,6 +143,9 @@ struct opts {
     const char **sets;
     size_t       nsets;
     const char  *db;
+    bool         db_given;              /* --db: wins over the scenario's output.db */
+    const char  *out;                   /* --out: the report's directory, or NULL */
+    const char  *output_dir;            /* --output-dir: bounds the scenario's outputs */
     bool         quiet, print, markdown, has_seed;
     bool         check_invariants;      /* --check-invariants: after every event */
     uint64_t     seed, replications, max_events, max_memory;
@@ -230,7 +241,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                    strcmp(a, "--set") == 0 || strcmp(a, "--replications") == 0 ||
                    strcmp(a, "--max-events") == 0 || strcmp(a, "--jobs") == 0 ||
                    strcmp(a, "--shard") == 0 || strcmp(a, "--max-wall") == 0 ||
-                   strcmp(a, "--max-memory") == 0) {
+                   strcmp(a, "--max-memory") == 0 || strcmp(a, "--out") == 0 ||
+                   strcmp(a, "--output-dir") == 0) {
             if (!val) {
                 fprintf(stderr, "l2sim: %s needs a value\n", a);
                 return EXIT_INPUT;
@@ -238,7 +250,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             i++;
             int rc = 0;
             if (strcmp(a, "--db") == 0)
-                o->db = val;
+                o->db = val, o->db_given = true;
+            else if (strcmp(a, "--out") == 0)
+                o->out = val;
+            else if (strcmp(a, "--output-dir") == 0)
+                o->output_dir = val;
             else if (strcmp(a, "--set") == 0)
                 o->sets[o->nsets++] = val;
             else if (strcmp(a, "--seed") == 0)
@@ -317,6 +333,61 @@ static int check_sweep(const char *file, const struct opts *o)
     }
     fprintf(stderr, "%s\n", e.msg);
     return rc == L2_EIO ? EXIT_RUN : EXIT_INPUT;
+}
+
+/* ---- where a scenario's outputs go ---- */
+
+/* A sweep's points all write to the one database and report of the base scenario,
+ * so no point may set output.*: 0 or L2_EINPUT at the offending grid axis or point. */
+static int sweep_sets_output(const struct scn *s, struct err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < scn_count(s, "sweep.grid"); i++)
+        if (strncmp(scn_str(s, "sweep.grid[%zu].path", i), "output.", 7) == 0) {
+            char where[64];
+            snprintf(where, sizeof where, "sweep.grid[%zu].path", i);
+            rc = scn_error_at(s, e, where, "a sweep cannot vary where its results go: "
+                              "every point is written to the scenario's one output.db");
+        }
+    for (size_t i = 0; i < scn_count(s, "sweep.list"); i++) {
+        size_t n;
+        char **sets = sweep_split(scn_str(s, "sweep.list[%zu].set", i), &n);
+        bool bad = false;
+        for (size_t j = 0; j < n; j++) {
+            bad |= strncmp(sets[j], "output.", 7) == 0;
+            free(sets[j]);
+        }
+        free(sets);
+        if (bad) {
+            char where[64];
+            snprintf(where, sizeof where, "sweep.list[%zu].set", i);
+            rc = scn_error_at(s, e, where, "a sweep cannot vary where its results go: "
+                              "every point is written to the scenario's one output.db");
+        }
+    }
+    return rc;
+}
+
+/* The database and report directory of scenario s: --db and --out as given (trusted),
+ * else the scenario's output.db and output.report once paths_scn_output has checked
+ * that they lie inside the output directory (*db NULL: the default results.db; *report
+ * NULL: no report). Both caller-freed. 0 or L2_EINPUT with messages in e. */
+static int scenario_outputs(const struct scn *s, const struct opts *o, char **db,
+                            char **report, struct err *e)
+{
+    *db = NULL, *report = NULL;
+    int rc = sweep_sets_output(s, e);
+    if (!o->db_given && paths_scn_output(s, "output.db", o->output_dir, PATHS_FILE, "--db",
+                                         db, e) != 0)
+        rc = L2_EINPUT;
+    if (!o->out && paths_scn_output(s, "output.report", o->output_dir, PATHS_DIR, "--out",
+                                    report, e) != 0)
+        rc = L2_EINPUT;
+    if (rc) {
+        free(*db), free(*report);
+        *db = NULL, *report = NULL;
+    }
+    return rc;
 }
 
 /* ---- list ---- */
@@ -403,6 +474,17 @@ static int cmd_validate(const struct opts *o)
         int rc = load(o->files[i], o, &s);
         if (rc == 0 && sweep_present(s) && (rc = check_sweep(o->files[i], o)) != 0)
             scn_free(s);
+        if (rc == 0) {
+            struct err e;
+            err_init(&e);
+            char *db, *report;
+            if (scenario_outputs(s, o, &db, &report, &e) != 0) {
+                fprintf(stderr, "%s\n", e.msg);
+                scn_free(s);
+                rc = EXIT_INPUT;
+            }
+            free(db), free(report);
+        }
         if (rc) {
             status = rc > status ? rc : status;
             continue;
@@ -546,13 +628,11 @@ static void on_run(void *ctx, struct store *st, size_t item, const struct study_
     fflush(stdout);
 }
 
-/* run and sweep: plan (everything validated first), then execute. */
-static int run_study(const struct opts *o, bool sweep)
+/* run and sweep: plan (everything validated first), then execute into o->db. *ran:
+ * whether this process ran and recorded runs (not under mpirun). */
+static int run_plan(const struct opts *o, bool sweep, bool *ran)
 {
-    if (o->nfiles != 1) {
-        (sweep ? usage_sweep : usage_run)(stderr);
-        return EXIT_INPUT;
-    }
+    *ran = false;
     struct study_args a = {
         .file = o->files[0], .sets = o->sets, .nsets = o->nsets, .has_seed = o->has_seed,
         .seed = o->seed, .replications = o->replications, .sweep = sweep,
@@ -588,10 +668,65 @@ static int run_study(const struct opts *o, bool sweep)
     if (study_size(st) == 0 && !o->quiet)
         printf("shard %u/%u of %s: no runs\n", o->shard, o->nshards, o->files[0]);
     rc = study_execute(st, o->db, (unsigned)o->jobs, &h, &e);
+    *ran = study_size(st) > 0;
     study_free(st);
     if (rc < 0)
         fprintf(stderr, "l2sim: %s\n", e.msg);
     return rc == 0 ? EXIT_OK : EXIT_RUN;
+}
+
+/* The report of the latest complete run in db, written to dir as `l2sim report db
+ * --out dir` would. An exit status. */
+static int write_report(const char *db, const char *dir, bool quiet)
+{
+    struct report_opts ro = { .db_path = db, .out_dir = dir, .format = PLOT_PNG,
+                              .gnuplot = "gnuplot" };
+    signal(SIGPIPE, SIG_IGN);         /* gnuplot dying early: EPIPE, not death */
+    struct report_result res;
+    struct err e;
+    err_init(&e);
+    int r = report_write(&ro, &res, &e);
+    if (!quiet && res.html[0])
+        printf("report: %s\n", res.html);
+    if (r != 0)
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+    return r == 0 ? EXIT_OK : r == L2_EINPUT ? EXIT_INPUT : EXIT_RUN;
+}
+
+/* run and sweep: where the results go (--db and --out as given, else the scenario's
+ * output.db and output.report, checked to lie inside the output directory before
+ * anything is created), the plan, then the report when one is asked for. */
+static int run_study(const struct opts *o, bool sweep)
+{
+    if (o->nfiles != 1) {
+        (sweep ? usage_sweep : usage_run)(stderr);
+        return EXIT_INPUT;
+    }
+    struct opts oo = *o;
+    char *db = NULL, *report = NULL;
+    struct err e;
+    err_init(&e);
+    struct scn *s;
+    /* a scenario that does not load is reported by run_plan, as always */
+    if (scn_load_file(model_schema(), o->files[0], o->sets, o->nsets, &s, &e) == 0) {
+        err_init(&e);
+        int rc = scenario_outputs(s, o, &db, &report, &e);
+        scn_free(s);
+        if (rc != 0) {
+            fprintf(stderr, "%s\n", e.msg);
+            return EXIT_INPUT;
+        }
+    }
+    if (db)
+        oo.db = db;
+    const char *dir = o->out ? o->out : report;
+    bool ran;
+    int status = run_plan(&oo, sweep, &ran);
+    if (status == EXIT_OK && ran && dir)
+        status = write_report(oo.db, dir, o->quiet);
+    free(db);
+    free(report);
+    return status;
 }
 
 static int cmd_run(const struct opts *o) { return run_study(o, false); }
@@ -786,7 +921,7 @@ static void usage_compare(FILE *f)
     fprintf(f,
         "usage: l2sim compare BASE.db CAND.db [--exact] [--alpha A] [--rel-tol F]\n"
         "                     [--test welch|mwu] [--batches N] [--no-correction] [--all]\n"
-        "                     [--json]\n"
+        "                     [--allow-incomplete] [--json]\n"
         "\n"
         "Did the candidate's numbers move? Runs are matched by scenario name and sweep\n"
         "point, schemes by name. Per metric: a two-sample test across replications (both\n"
@@ -798,6 +933,8 @@ static void usage_compare(FILE *f)
         "  --test mwu       Mann-Whitney U instead of Welch's t\n"
         "  --no-correction  each test at level A on its own\n"
         "  --all            list every metric, not only those beyond the tolerance\n"
+        "  --allow-incomplete  leave out runs that failed, were interrupted or are still\n"
+        "                   running (and have no complete rerun) instead of refusing\n"
         "  --json           the report as JSON\n"
         "Exit 0 nothing changed, 1 something changed, 2 bad input (not l2sim databases,\n"
         "different scenarios or schemes, runs that did not complete).\n");
@@ -820,6 +957,8 @@ static int cmd_compare(int argc, char **argv)
             co.all = true;
         } else if (strcmp(a, "--no-correction") == 0) {
             co.no_correction = true;
+        } else if (strcmp(a, "--allow-incomplete") == 0) {
+            co.allow_incomplete = true;
         } else if (strcmp(a, "--alpha") == 0 || strcmp(a, "--rel-tol") == 0 ||
                    strcmp(a, "--test") == 0 || strcmp(a, "--batches") == 0) {
             if (!val) {

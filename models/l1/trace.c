@@ -14,35 +14,33 @@
 #include <sys/stat.h>
 
 #include "models/l1/fee_market.h"
+#include "sim/paths.h"
 
-/* Room for echoing a field or the header back in a message. */
-enum { ECHO_MAX = 48, HEADER_ECHO_MAX = 1024 };
+/* Room for echoing a field or the header back in a message: short, because a
+ * scenario may point the trace at any readable file (the header is line 1 of it, and
+ * a row is parsed only once the header names the trace's columns). */
+enum { ECHO_MAX = 48, HEADER_ECHO_MAX = 48 };
 
 /* ---- reading the file ---- */
 
-/* Read `path` whole into a NUL-terminated buffer (*buf, caller frees). Refuses a
- * directory and anything over L1_TRACE_MAX_BYTES, reading at most one byte past it
- * (so a pipe or a device cannot make it allocate without bound). */
+/* Read `path` whole into a NUL-terminated buffer (*buf, caller frees). Refuses anything
+ * but a regular file before opening it (paths_open_read: a FIFO, /dev/zero or
+ * /dev/stdin cannot hang the loader or stream without end) and anything over
+ * L1_TRACE_MAX_BYTES, reading at most one byte past it (the file may grow). */
 static int read_file(const char *path, char **buf /* OUT */, size_t *len /* OUT */,
                      struct err *e)
 {
     *buf = NULL, *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, L2_EINPUT, "%s: cannot open the trace: %s", path, strerror(errno));
+    FILE *f;
+    if (paths_open_read(path, "trace", &f, e) != 0)
+        return L2_EINPUT;
     struct stat st;
-    if (fstat(fileno(f), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            fclose(f);
-            return err_set(e, L2_EINPUT, "%s: is a directory, not a trace file", path);
-        }
-        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > L1_TRACE_MAX_BYTES) {
-            fclose(f);
-            return err_set(e, L2_EINPUT, "%s: %llu bytes: a trace may be at most 64 MiB "
-                           "(%llu bytes); replay a shorter range of blocks", path,
-                           (unsigned long long)st.st_size,
-                           (unsigned long long)L1_TRACE_MAX_BYTES);
-        }
+    if (fstat(fileno(f), &st) == 0 && (uint64_t)st.st_size > L1_TRACE_MAX_BYTES) {
+        fclose(f);
+        return err_set(e, L2_EINPUT, "%s: %llu bytes: a trace may be at most 64 MiB "
+                       "(%llu bytes); replay a shorter range of blocks", path,
+                       (unsigned long long)st.st_size,
+                       (unsigned long long)L1_TRACE_MAX_BYTES);
     }
     size_t cap = 1 << 16, n = 0;
     char *b = xmalloc(cap + 1);
@@ -355,6 +353,9 @@ static int parse_header(struct parser *p)
             if (p->nf == 1 && (memchr(p->f[0].s, ';', p->f[0].n) ||
                                memchr(p->f[0].s, '\t', p->f[0].n)))
                 strcpy(hint, "; fields must be separated by commas");
+            else if (p->nf == 1)   /* no CSV at all (/etc/passwd?): echo none of it */
+                return fail(p, "missing %s (the first line has no comma: not a CSV header, "
+                            "not shown)", missing);
         }
         return fail(p, "missing %s (the header has: %s)%s", missing, cols, hint);
     }
