@@ -65,8 +65,9 @@ static const char *point_desc(const struct crun *r, char *buf, size_t len)
 }
 
 /* Open read-only and load the runs; mark the usable ones. A run that is not complete
- * and has no complete rerun is bad input: its numbers are missing. */
-static int cdb_open(struct cdb *d, const char *path, struct err *e)
+ * and has no complete rerun is bad input, its numbers are missing; unless
+ * allow_incomplete, when it is left out with a note on stderr. */
+static int cdb_open(struct cdb *d, const char *path, bool allow_incomplete, struct err *e)
 {
     memset(d, 0, sizeof *d);
     d->path = path;
@@ -116,9 +117,15 @@ static int cdb_open(struct cdb *d, const char *path, struct err *e)
             r->use = false;          /* superseded by a later copy */
         if (!r->use && !rerun && strcmp(r->status, "complete") != 0) {
             char desc[256];
-            err_set(e, L2_EINPUT, "%s: run %lld (%s, replication %lld) is %s, not complete; "
-                    "rerun it or compare complete runs only", path, (long long)r->run_id,
-                    point_desc(r, desc, sizeof desc), (long long)r->replication, r->status);
+            point_desc(r, desc, sizeof desc);
+            if (allow_incomplete)
+                fprintf(stderr, "l2sim: %s: leaving out run %lld (%s, replication %lld): %s, "
+                        "not complete\n", path, (long long)r->run_id, desc,
+                        (long long)r->replication, r->status);
+            else
+                err_set(e, L2_EINPUT, "%s: run %lld (%s, replication %lld) is %s, not "
+                        "complete; rerun it, or --allow-incomplete to leave it out", path,
+                        (long long)r->run_id, desc, (long long)r->replication, r->status);
         }
     }
     if (e->count != before)
@@ -1064,8 +1071,8 @@ int cmp_run(const char *base, const char *cand, const struct cmp_opts *o, FILE *
             struct err *e)
 {
     struct cdb b, c;
-    int rc = cdb_open(&b, base, e);
-    int rc2 = cdb_open(&c, cand, e);
+    int rc = cdb_open(&b, base, o->allow_incomplete, e);
+    int rc2 = cdb_open(&c, cand, o->allow_incomplete, e);
     if (rc == 0 && rc2 == 0)
         rc = o->exact ? compare_exact(&b, &c, o, out, e) : compare_stats(&b, &c, o, out, e);
     else

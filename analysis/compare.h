@@ -33,6 +33,7 @@ struct cmp_opts {
     enum cmp_test test;
     bool          no_correction;  /* per-test alpha instead of Holm */
     unsigned      batches;    /* windows per run for single replications (default 20) */
+    bool          allow_incomplete;   /* skip runs that did not complete (else refused) */
 };
 
 /* Compare the databases at base and cand, writing the report to out. Returns 0 when

@@ -1085,6 +1085,16 @@ l2sim run "$tmp/cmp.yaml" --db "$tmp/cmp-failed.db" --quiet --max-events 1000
 l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-failed.db"
 [ "$rc" -eq 2 ] || note "a failed run: exit $rc, expected 2"
 grep -q "is failed, not complete" "$tmp/err" || note "a failed run: $first"
+# ... unless told: --allow-incomplete leaves it out (and says so), comparing the rest
+cp "$tmp/cmp-base.db" "$tmp/cmp-mixed.db"
+l2sim run "$tmp/cmp.yaml" --db "$tmp/cmp-mixed.db" --quiet --seed 99 --max-events 1000
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-mixed.db"
+[ "$rc" -eq 2 ] || note "a failed run beside a complete one: exit $rc, expected 2"
+l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-mixed.db" --allow-incomplete
+check_crash
+[ "$rc" -eq 0 ] || note "--allow-incomplete: exit $rc, expected 0 ($first)"
+grep -q "leaving out run 2 (.*): failed, not complete" "$tmp/err" \
+    || note "--allow-incomplete does not say what it left out: $first"
 l2sim compare "$tmp/cmp-base.db" "$tmp/junk.db"
 [ "$rc" -eq 2 ] || note "not a database: exit $rc, expected 2"
 l2sim compare "$tmp/cmp-base.db" "$tmp/no-such.db"
