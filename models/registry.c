@@ -25,8 +25,9 @@ static const struct scn_param run_params[] = {
       "what the scenario demonstrates, in a sentence or two" },
     { "seed", SCN_UINT, "1", NULL, "9223372036854775807", NULL, 0,
       "master seed; every random stream derives from it (--seed overrides)" },
-    { "duration", SCN_DURATION, "1d", "1s", "3650d", NULL, 0,
-      "simulated time to run" },
+    { "duration", SCN_DURATION, "1d", "1s", "106751991d", NULL, 0,
+      "simulated time to run (at most int64 microseconds); a run that would not fit in "
+      "memory, the scheduler or the disk is rejected with the size it needs" },
     { "replications", SCN_UINT, "1", "1", "10000", NULL, 0,
       "independent replications, with seeds derived from the master seed" },
     { "shared_l1", SCN_BOOL, "false", NULL, NULL, NULL, 0,

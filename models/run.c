@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/metrics.h"
+#include "models/estimate.h"
 #include "sim/progress.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
@@ -210,6 +211,8 @@ int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t mas
 
 int run_check(const struct scn *s, struct err *e)
 {
+    if (run_estimate_gate(s, e) != 0)   /* sizes first: before anything is allocated */
+        return L2_EINPUT;
     struct layout l;
     if (layout_of(s, &l, e) != 0)
         return L2_EINPUT;

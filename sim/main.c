@@ -12,6 +12,7 @@
 
 #include "analysis/compare.h"
 #include "analysis/report.h"
+#include "models/estimate.h"
 #include "models/run.h"
 #include "models/study.h"
 #include "sim/merge.h"
@@ -111,10 +112,13 @@ static void usage_sweep(FILE *f)
 static void usage_validate(FILE *f)
 {
     fprintf(f,
-        "usage: l2sim validate SCENARIO... [--set PATH=VALUE]... [--print]\n"
+        "usage: l2sim validate SCENARIO... [--set PATH=VALUE]... [--print] [--estimate]\n"
         "\n"
         "Checks each scenario against the schema and the models' own rules; prints\n"
         "file:line:col: message for every problem. --print shows every value in force.\n"
+        "--estimate prints what one run would take: memory, events, database, wall time.\n"
+        "A scenario too big for this machine (memory, scheduler, disk of --db) is rejected\n"
+        "with the size it would need.\n"
         "Exit 0 if all are valid, 2 otherwise.\n");
 }
 
@@ -147,6 +151,7 @@ struct opts {
     const char  *out;                   /* --out: the report's directory, or NULL */
     const char  *output_dir;            /* --output-dir: bounds the scenario's outputs */
     bool         quiet, print, markdown, has_seed;
+    bool         estimate;              /* validate --estimate: print what a run costs */
     bool         check_invariants;      /* --check-invariants: after every event */
     uint64_t     seed, replications, max_events, max_memory;
     double       max_wall_s;
@@ -237,6 +242,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->print = true;
         } else if (strcmp(a, "--markdown") == 0) {
             o->markdown = true;
+        } else if (strcmp(a, "--estimate") == 0) {
+            o->estimate = true;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--set") == 0 || strcmp(a, "--replications") == 0 ||
                    strcmp(a, "--max-events") == 0 || strcmp(a, "--jobs") == 0 ||
@@ -292,6 +299,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->files[o->nfiles++] = a;
         }
     }
+    /* the up-front size check (models/estimate.h): --max-memory and the database's disk */
+    run_estimate_set_limits(o->max_memory, o->db);
     return 0;
 }
 
@@ -493,6 +502,11 @@ static int cmd_validate(const struct opts *o)
             char *d = scn_dump(s);
             fputs(d, stdout);
             free(d);
+        }
+        if (o->estimate) {
+            struct run_estimate est;
+            run_estimate(s, &est);
+            run_estimate_print(stdout, s, &est);
         }
         if (!o->quiet)
             printf("%s: ok\n", o->files[i]);

@@ -22,8 +22,9 @@ enum { PURPOSE_TRANSFERS = 1, PURPOSE_PROFILE = 2 };         /* of RNG_USER stre
 #define GRAPH_MAX_LINKS 50000000ull
 
 const struct scn_param workload_params[] = {
-    { "workload.users", SCN_UINT, "10000", "2", "10000000", NULL, 0,
-      "number of users (senders and recipients of transfers)" },
+    { "workload.users", SCN_UINT, "10000", "2", NULL, NULL, 0,
+      "number of users (senders and recipients of transfers); ids are 32-bit, and a count "
+      "that would not fit in memory is rejected with the size it needs" },
     ARRIVALS_PARAMS("workload.transfers", "2/s",
                     "user transfers per unit of time, on average (Poisson)"),
     { "workload.transfers.value.median", SCN_AMOUNT, "0.05eth", "1wei", "1000000eth", NULL, 0,

@@ -1,0 +1,543 @@
+/* estimate.c — the cost of one run, from the scenario alone (see estimate.h), and the
+ * up-front rejection of scenarios that cannot fit: more memory than the machine has,
+ * more events than the scheduler numbers, times beyond int64 microseconds, a database
+ * larger than the free space of its filesystem.
+ *
+ * The constants below were measured on the reference machine (x86-64, glibc 2.x,
+ * SQLite 3, 2 cores) with `./l2sim run` on a scenario with nothing but the part being
+ * measured (no background demand and no transfers, except where named), reading peak
+ * RSS from /usr/bin/time -f %M, events and wall seconds from the runs row, and table
+ * sizes from SQLite's dbstat (sum(pgsize) per table / rows). */
+#include "models/estimate.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "models/l1/fee_market.h"
+
+/* ---- measured constants ---- */
+
+/* RSS of a run with 100000 users, no demand and no transfers, 1h: 6180 KiB. Code,
+ * libraries, SQLite's page cache and the schema. */
+#define MEM_BASE            (6.0 * 1048576)
+/* The user table: one pointer per user, calloc'ed whole when the workload is built
+ * (models/workload/workload.c), so the allocation itself needs users x 8 bytes of
+ * address space; the kernel refuses one larger than memory + swap. */
+#define MEM_PER_USER_SLOT   8.0
+/* A user who sends: struct user, its gsl_rng and xoshiro state, and the table page
+ * it touches. Measured: 8.64M transfers (50/s for 2d) over 1e5 users, RSS 517596
+ * KiB, vs over 1e6 users (every one sends), RSS 632420 KiB: 117.6 MB more for 9e5
+ * more senders = 131 B (the structures alone: 8 + 32 + 32 + 48 = 120 B). */
+#define MEM_PER_SENDER      128.0
+/* A scheme transaction awaiting finality: its mp_tx, the scheme's pending record,
+ * the event slot (64 B) and queue entry. Measured: 50/s over 2d with
+ * l1.finality_depth 64 vs 1024, i.e. 576000 more in flight, RSS 517596 vs 852684
+ * KiB: 596 B each. */
+#define MEM_PER_INFLIGHT    600.0
+/* A transaction in the mempool (mp_tx, its sender record, heap and map entries).
+ * Measured: background demand 2000/block with 30d patience for 3h, so the pool
+ * fills, l1.mempool.max_txs 6144 vs 1000000: RSS 9376 vs 429192 KiB, 432 B each. */
+#define MEM_PER_POOLED      432.0
+/* metrics_compute reads every txs row of a scheme into memory (40 B) plus a scratch
+ * double, with doubling reallocs. Measured: 50/s for 6h vs 1d (1.08M vs 4.32M
+ * transfers, 1000 users): RSS 90584 vs 267608 KiB, 56 B per transfer. */
+#define MEM_PER_METRIC_ROW  56.0
+/* ... and every l1_blocks row of the world: 100d of empty slots (720000) with no
+ * transfers: RSS 31092 KiB over the 6180 KiB base, 35 B per slot. */
+#define MEM_PER_METRIC_SLOT 35.0
+
+/* SQLite bytes per row, sum(pgsize) from dbstat / rows: l1_blocks 675840 B for 7200
+ * slots of 400/block demand = 94 B (50 B for empty blocks: 36319232 B / 720000);
+ * txs 778240000 B for 8643602 final transfers = 90 B (dropped rows are smaller). */
+#define DB_PER_BLOCK_ROW    94.0
+#define DB_PER_TXS_ROW      90.0
+/* Per run: the runs row holds the scenario text and every value in force (counted
+ * from the scenario), plus schemes and metrics rows: about 4 KiB per scheme. */
+#define DB_PER_SCHEME       4096.0
+
+/* Wall time: 8.64M transfers (50/s, 2d, one scheme) in 34.8 s = 4.0 us per transfer
+ * per scheme, database and metrics included; background demand of 400/block for 1d
+ * (2.88M transactions, 7200 slots) in 1.38 s = 0.47 us per background transaction;
+ * 720000 empty slots in 1.36 s = 1.9 us per slot. */
+#define WALL_PER_TRANSFER   4.0e-6
+#define WALL_PER_BACKGROUND 0.47e-6
+#define WALL_PER_SLOT       1.9e-6
+
+/* ---- real limits ---- */
+
+/* sim/sched.c packs an event's key as seq << 26 | slot: 2^38 - 1 insertions per
+ * scheduler (one per world) and 2^26 - 1 events pending at once. Mirrors SEQ_MAX and
+ * SLOT_MASK there. */
+#define SCHED_SEQ_MAX      ((double)((UINT64_C(1) << 38) - 1))
+#define SCHED_PENDING_MAX  ((double)((UINT64_C(1) << 26) - 1))
+/* A plain L1 transfer uses 21000 gas (scheme_l1.c): a block holds gas_limit / 21000. */
+#define TRANSFER_GAS       21000.0
+
+/* ---- the scenario's numbers ---- */
+
+/* The mean multiplier of the arrival process under `prefix` over [0, duration):
+ * spikes add (multiplier - 1) x their overlap with the run (overlapping ones are
+ * counted as if they added up), the regime chain its stationary mean, which is
+ * proportional to the regimes' mean durations (arrivals.c); the diurnal cosine
+ * averages 1 over whole days. O(spikes + regimes). */
+static double mean_multiplier(const struct scn *s, const char *prefix, double duration)
+{
+    double extra = 0;
+    size_t n = scn_count(s, "%s.spikes", prefix);
+    for (size_t i = 0; i < n; i++) {
+        double at = (double)scn_int(s, "%s.spikes[%zu].at", prefix, i);
+        double until = at + (double)scn_int(s, "%s.spikes[%zu].for", prefix, i);
+        double lo = at < duration ? at : duration, hi = until < duration ? until : duration;
+        extra += (scn_real(s, "%s.spikes[%zu].multiplier", prefix, i) - 1) * (hi - lo);
+    }
+    double m = duration > 0 ? 1 + extra / duration : 1;
+    if (m < 0)
+        m = 0;
+    if (strcmp(scn_str(s, "%s.pattern", prefix), "regimes") == 0) {
+        double num = 0, den = 0;
+        size_t nr = scn_count(s, "%s.regimes", prefix);
+        for (size_t i = 0; i < nr; i++) {
+            double d = (double)scn_int(s, "%s.regimes[%zu].mean_duration", prefix, i);
+            num += scn_real(s, "%s.regimes[%zu].multiplier", prefix, i) * d;
+            den += d;
+        }
+        if (den > 0)
+            m *= num / den;
+    }
+    return m;
+}
+
+/* Arrivals per microsecond at the base rate of `prefix` (a per-block rate by slot). */
+static double rate_per_us(const struct scn *s, const char *prefix, double slot)
+{
+    struct unit_rate r = scn_rate(s, "%s.rate", prefix);
+    double per = r.per_block ? slot : (double)r.per;
+    return per > 0 ? r.count / per : 0;
+}
+
+static uint64_t gas_limit(const struct scn *s)
+{
+    if (scn_has(s, "l1.gas_limit"))
+        return (uint64_t)scn_int(s, "l1.gas_limit");
+    const char *fork = scn_str(s, "l1.fork");
+    const struct fm_fork *f = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "bpo2" : fork);
+    return f ? f->gas_limit : 60000000;
+}
+
+void run_estimate(const struct scn *s, struct run_estimate *o)
+{
+    memset(o, 0, sizeof *o);
+    double duration = (double)scn_int(s, "duration");
+    double slot = (double)scn_int(s, "l1.slot");
+    double depth = (double)scn_uint(s, "l1.finality_depth");
+    double users = (double)scn_uint(s, "workload.users");
+    size_t nschemes = scn_count(s, "schemes");
+    bool shared = scn_bool(s, "shared_l1");
+    o->worlds = shared ? 1 : nschemes;
+    o->max_schemes = shared ? nschemes : nschemes > 0;
+
+    o->slots = floor(duration / slot);
+    o->transfers = rate_per_us(s, "workload.transfers", slot) * duration *
+                   mean_multiplier(s, "workload.transfers", duration);
+    o->senders = users > 0 ? users * -expm1(-o->transfers / users) : 0;
+    if (!scn_has(s, "l1.demand.trace"))
+        o->background = rate_per_us(s, "l1.demand", slot) * duration *
+                        mean_multiplier(s, "l1.demand", duration);
+
+    /* each scheme of a world sends every transfer to the L1 once; a block takes at
+     * most gas_limit / 21000 of them, each awaits finality_depth slots in memory */
+    double k = (double)o->max_schemes;
+    double per_slot = o->slots > 0 ? o->transfers * k / o->slots : o->transfers * k;
+    double fit = floor((double)gas_limit(s) / TRANSFER_GAS);
+    double included = per_slot < fit ? per_slot : fit;
+    o->inflight = included * (depth + 1);
+    if (o->inflight > o->transfers * k)
+        o->inflight = o->transfers * k;
+    double cap = (double)scn_uint(s, "l1.mempool.max_txs");
+    double inflow = o->background + o->transfers * k;
+    o->pool = inflow < cap ? inflow : cap;
+
+    double mean_size = scn_real(s, "workload.transfers.burst.mean_size");
+    double finals = o->transfers * k < o->slots * fit ? o->transfers * k : o->slots * fit;
+    o->events_world = o->slots + o->transfers / mean_size + finals;
+    o->events = 0;
+    for (size_t w = 0; w < o->worlds; w++) {
+        double kw = shared ? (double)nschemes : 1;
+        double fw = o->transfers * kw < o->slots * fit ? o->transfers * kw : o->slots * fit;
+        o->events += o->slots + o->transfers / mean_size + fw;
+    }
+    o->pending = o->inflight + 2;                /* + the next slot and arrival */
+    o->horizon_us = duration + slot * (depth + 1) +
+                    50.0 * (double)scn_int(s, "l1.demand.patience");
+
+    o->mem_base = MEM_BASE;
+    o->mem_user_table = MEM_PER_USER_SLOT * users;
+    o->mem_users = MEM_PER_SENDER * o->senders;
+    const char *recipients = scn_str(s, "workload.recipients");
+    if (strcmp(recipients, "zipf") == 0) {
+        o->mem_tables = 8.0 * users;             /* the cumulative weights */
+    } else if (strcmp(recipients, "graph") == 0) {
+        /* graph_new at its peak: the link list and the rows (8 B per link each) and
+         * 20 B per user of offsets and marks */
+        double links = users * (double)scn_uint(s, "workload.graph.degree");
+        o->mem_tables = 16.0 * links + 20.0 * users;
+    }
+    o->mem_inflight = MEM_PER_INFLIGHT * o->inflight;
+    o->mem_pool = MEM_PER_POOLED * o->pool;
+    o->mem_metrics = MEM_PER_METRIC_ROW * o->transfers + MEM_PER_METRIC_SLOT * o->slots;
+    o->mem_upfront = o->mem_tables;
+    o->mem_peak = o->mem_base + o->mem_user_table + o->mem_users + o->mem_tables +
+                  o->mem_inflight + o->mem_pool + o->mem_metrics;
+
+    size_t textlen;
+    scn_text(s, &textlen);
+    o->db_rows_blocks = o->slots * (double)o->worlds;
+    o->db_rows_txs = o->transfers * (double)nschemes;
+    o->db_bytes = DB_PER_BLOCK_ROW * o->db_rows_blocks + DB_PER_TXS_ROW * o->db_rows_txs +
+                  DB_PER_SCHEME * (double)nschemes + 2.0 * (double)textlen;
+    o->wall_s = WALL_PER_TRANSFER * o->transfers * (double)nschemes +
+                (WALL_PER_BACKGROUND * o->background + WALL_PER_SLOT * o->slots) *
+                (double)o->worlds;
+}
+
+/* ---- formatting ---- */
+
+char *run_estimate_bytes(double b, char *buf, size_t len)
+{
+    static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+                                        "ZiB", "YiB" };
+    size_t u = 0;
+    while (b >= 1024 && u + 1 < ARRAY_LEN(unit))
+        b /= 1024, u++;
+    if (u == 0)
+        snprintf(buf, len, "%.0f B", b);
+    else
+        snprintf(buf, len, "%.3g %s", b, unit[u]);
+    return buf;
+}
+
+/* A count: exact below a million, else "6.31e10". */
+static char *fmt_count(double v, char *buf, size_t len)
+{
+    if (v < 1e6) {
+        snprintf(buf, len, "%.0f", v);
+    } else {
+        int ex = (int)floor(log10(v));
+        double m = v / pow(10, ex);
+        if (m >= 9.995)
+            m /= 10, ex++;
+        snprintf(buf, len, "%.3ge%d", m, ex);
+    }
+    return buf;
+}
+
+/* A duration in the largest unit that keeps it readable: "292271 years", "12.0 h". */
+static char *fmt_wall(double sec, char *buf, size_t len)
+{
+    if (sec < 120)
+        snprintf(buf, len, "%.1f s", sec);
+    else if (sec < 2 * 3600)
+        snprintf(buf, len, "%.0f min", sec / 60);
+    else if (sec < 2 * 86400)
+        snprintf(buf, len, "%.1f h", sec / 3600);
+    else if (sec < 2 * 365.25 * 86400)
+        snprintf(buf, len, "%.0f days", sec / 86400);
+    else
+        snprintf(buf, len, "%.3g years", sec / (365.25 * 86400));
+    return buf;
+}
+
+/* Appends to a fixed buffer, truncating. */
+struct sbuf { char *p; size_t len, used; };
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->used >= b->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        b->used += (size_t)n < b->len - b->used ? (size_t)n : b->len - b->used - 1;
+}
+
+/* ---- what to blame ---- */
+
+/* Of what grows with the number of transfers, blame the factor further from its
+ * default: the duration (1d) or the transfer rate (2/s). */
+static const char *transfers_key(const struct scn *s)
+{
+    double days = (double)scn_int(s, "duration") / (double)SIM_DAY;
+    double per_s = rate_per_us(s, "workload.transfers", (double)scn_int(s, "l1.slot")) * 1e6;
+    return per_s / 2.0 > days ? "workload.transfers.rate" : "duration";
+}
+
+/* The value at a key as written or defaulted, for "<key>: <value> needs ..." (the
+ * scenario's own text is not kept per key: the canonical form of the value). */
+static void value_text(const struct scn *s, const char *key, char *buf, size_t len)
+{
+    if (strcmp(key, "duration") == 0) {
+        unit_format_duration(scn_int(s, "duration"), buf, len);
+    } else if (strcmp(key, "workload.transfers.rate") == 0) {
+        struct unit_rate r = scn_rate(s, "workload.transfers.rate");
+        char per[24];
+        char count[32];
+        if (r.count == floor(r.count) && r.count < 1e15)
+            snprintf(count, sizeof count, "%.0f", r.count);
+        else
+            snprintf(count, sizeof count, "%g", r.count);
+        if (r.per_block)
+            snprintf(buf, len, "%s/block", count);
+        else
+            snprintf(buf, len, "%s/%s", count, r.per == SIM_SEC ? "s" : r.per == SIM_MIN ? "m"
+                     : r.per == SIM_HOUR ? "h" : r.per == SIM_DAY ? "d"
+                     : unit_format_duration(r.per, per, sizeof per));
+    } else {
+        snprintf(buf, len, "%llu", (unsigned long long)scn_uint(s, "%s", key));
+    }
+}
+
+/* The memory terms, largest first, as "8 B x 1e12 users for the user table + ...". */
+static void memory_terms(const struct scn *s, const struct run_estimate *o, struct sbuf *b)
+{
+    char n[32], m[32], rate[64], dur[32];
+    value_text(s, "workload.transfers.rate", rate, sizeof rate);
+    value_text(s, "duration", dur, sizeof dur);
+    struct { double v; char text[256]; } t[7];
+    size_t nt = 0;
+#define TERM(V, ...) do { t[nt].v = (V); snprintf(t[nt].text, sizeof t[nt].text, __VA_ARGS__); nt++; } while (0)
+    TERM(o->mem_user_table, "8 B x %s users for the user table, allocated whole up front",
+         fmt_count(o->mem_user_table / MEM_PER_USER_SLOT, n, sizeof n));
+    TERM(o->mem_users, "128 B x %s users who send", fmt_count(o->senders, n, sizeof n));
+    TERM(o->mem_tables, "the recipients' Zipf table or payment graph");
+    TERM(o->mem_inflight, "600 B x %s transactions awaiting finality",
+         fmt_count(o->inflight, n, sizeof n));
+    TERM(o->mem_pool, "432 B x %s in the mempool", fmt_count(o->pool, n, sizeof n));
+    if (o->transfers >= 1)
+        TERM(o->mem_metrics, "56 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
+             "back for the metrics", fmt_count(o->transfers, n, sizeof n), rate, dur,
+             fmt_count(o->slots, m, sizeof m));
+    else
+        TERM(o->mem_metrics, "35 B x %s L1 slots (%s), read back for the metrics",
+             fmt_count(o->slots, m, sizeof m), dur);
+    TERM(o->mem_base, "6 MiB of code and libraries");
+#undef TERM
+    for (size_t i = 1; i < nt; i++)                  /* insertion sort, largest first */
+        for (size_t j = i; j > 0 && t[j].v > t[j - 1].v; j--) {
+            __typeof__(t[0]) x = t[j];
+            t[j] = t[j - 1], t[j - 1] = x;
+        }
+    bool first = true;
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].v > 0 && (first || t[i].v >= 0.01 * o->mem_peak)) {
+            sb_add(b, "%s%s", first ? "" : " + ", t[i].text);
+            first = false;
+        }
+}
+
+/* The key most to blame for the memory estimate: its largest term's. */
+static const char *memory_key(const struct scn *s, const struct run_estimate *o)
+{
+    double users = o->mem_user_table + o->mem_users;
+    double best = users;
+    const char *key = "workload.users";
+    if (o->mem_tables > best) {
+        best = o->mem_tables;
+        key = strcmp(scn_str(s, "workload.recipients"), "graph") == 0 ? "workload.graph.degree"
+                                                                      : "workload.users";
+    }
+    if (o->mem_inflight > best)
+        best = o->mem_inflight, key = "l1.finality_depth";
+    if (o->mem_pool > best)
+        best = o->mem_pool, key = "l1.mempool.max_txs";
+    if (o->mem_metrics > best)
+        key = o->mem_metrics - MEM_PER_METRIC_SLOT * o->slots > MEM_PER_METRIC_SLOT * o->slots
+            ? transfers_key(s) : "duration";
+    return key;
+}
+
+/* ---- the check ---- */
+
+int run_estimate_check(const struct scn *s, const struct run_estimate *o,
+                       const struct run_limits *lim, struct err *e)
+{
+    int rc = 0;
+    char msg[1024], val[64], a[32], b[32], c[32], d[32];
+    struct sbuf sb = { msg, sizeof msg, 0 };
+#define RESET() (sb.used = 0, msg[0] = '\0')
+
+    /* simulated time: int64 microseconds (sim/units.h) */
+    if (o->horizon_us > (double)INT64_MAX) {
+        RESET();
+        value_text(s, "duration", val, sizeof val);
+        sb_add(&sb, "%s needs times up to about %.0f us (duration + (finality_depth + 1) x "
+               "slot + 50 x the background patience); simulated time is int64 microseconds "
+               "(sim/units.h): at most %lld us, about 292000 years", val,
+               o->horizon_us, (long long)INT64_MAX);
+        rc = scn_error_at(s, e, "duration", "%s", msg);
+    }
+
+    /* scheduler capacity, per world (sim/sched.c) */
+    if (o->events_world > SCHED_SEQ_MAX) {
+        RESET();
+        const char *key = o->slots > o->events_world / 2 ? "duration" : transfers_key(s);
+        value_text(s, key, val, sizeof val);
+        sb_add(&sb, "%s needs about %s events in one world (%s L1 slots + %s transfer "
+               "arrivals + finality events of %s scheme transactions); the scheduler numbers "
+               "at most %.0f insertions per world (a 38-bit sequence, sim/sched.c)", val,
+               fmt_count(o->events_world, a, sizeof a), fmt_count(o->slots, b, sizeof b),
+               fmt_count(o->transfers, c, sizeof c),
+               fmt_count(o->events_world - o->slots - o->transfers, d, sizeof d),
+               SCHED_SEQ_MAX);
+        rc = scn_error_at(s, e, key, "%s", msg);
+    }
+    if (o->pending > SCHED_PENDING_MAX) {
+        RESET();
+        value_text(s, "l1.finality_depth", val, sizeof val);
+        sb_add(&sb, "%s needs about %s events pending at once (%s scheme transactions "
+               "included per slot, each awaiting finality for finality_depth + 1 slots); the "
+               "scheduler holds at most %.0f (a 26-bit slot index, sim/sched.c)", val,
+               fmt_count(o->pending, a, sizeof a),
+               fmt_count(o->inflight / ((double)scn_uint(s, "l1.finality_depth") + 1), b, sizeof b),
+               SCHED_PENDING_MAX);
+        rc = scn_error_at(s, e, "l1.finality_depth", "%s", msg);
+    }
+
+    /* memory: user ids are 32-bit; the estimate against physical memory */
+    double users = (double)scn_uint(s, "workload.users");
+    const char *mkey = memory_key(s, o);
+    bool over_phys = lim->phys_memory > 0 && o->mem_peak > lim->phys_memory;
+    bool wide_ids = users > (double)UINT32_MAX;
+    if (wide_ids || over_phys) {
+        RESET();
+        if (wide_ids)
+            mkey = "workload.users";
+        value_text(s, mkey, val, sizeof val);
+        sb_add(&sb, "%s needs about %s of memory (", val,
+               run_estimate_bytes(o->mem_peak, a, sizeof a));
+        memory_terms(s, o, &sb);
+        sb_add(&sb, "); ");
+        if (wide_ids)
+            sb_add(&sb, "user ids are 32-bit (struct transfer, models/model.h): at most "
+                   "%u users%s", UINT32_MAX, over_phys ? ", and " : "");
+        if (over_phys)
+            sb_add(&sb, "this machine has %s of physical memory (sysconf _SC_PHYS_PAGES)",
+                   run_estimate_bytes(lim->phys_memory, b, sizeof b));
+        rc = scn_error_at(s, e, mkey, "%s", msg);
+    }
+
+    /* --max-memory is enforced while the run goes; what a world builds before its
+     * first event (the Zipf table, the payment graph) is checked here */
+    if (lim->max_memory > 0 && o->mem_upfront > lim->max_memory) {
+        RESET();
+        const char *key = strcmp(scn_str(s, "workload.recipients"), "graph") == 0
+                        ? "workload.graph.degree" : "workload.users";
+        value_text(s, key, val, sizeof val);
+        sb_add(&sb, "%s needs about %s of memory before the first event (the recipients' %s, "
+               "built with the world); --max-memory allows %s", val,
+               run_estimate_bytes(o->mem_upfront, a, sizeof a),
+               strcmp(key, "workload.users") == 0 ? "Zipf table, 8 B per user"
+                                                  : "payment graph, 16 B per link + 20 B per user",
+               run_estimate_bytes(lim->max_memory, b, sizeof b));
+        rc = scn_error_at(s, e, key, "%s", msg);
+    }
+
+    /* the database against the free space of its filesystem */
+    double reps = (double)scn_uint(s, "replications");
+    if (lim->disk_free > 0 && o->db_bytes * reps > lim->disk_free) {
+        RESET();
+        const char *key = DB_PER_BLOCK_ROW * o->db_rows_blocks > DB_PER_TXS_ROW * o->db_rows_txs
+                        ? "duration" : transfers_key(s);
+        value_text(s, key, val, sizeof val);
+        sb_add(&sb, "%s needs about %s of database (%s l1_blocks rows x 94 B + %s txs rows x "
+               "90 B", val, run_estimate_bytes(o->db_bytes * reps, a, sizeof a),
+               fmt_count(o->db_rows_blocks, b, sizeof b), fmt_count(o->db_rows_txs, c, sizeof c));
+        if (reps > 1)
+            sb_add(&sb, ", per run, x %.0f replications", reps);
+        sb_add(&sb, "); the filesystem of %s has %s free (statvfs)",
+               lim->db_dir ? lim->db_dir : "the database",
+               run_estimate_bytes(lim->disk_free, d, sizeof d));
+        rc = scn_error_at(s, e, key, "%s", msg);
+    }
+#undef RESET
+    return rc;
+}
+
+/* ---- this process's limits ---- */
+
+static uint64_t g_max_memory;
+static char     g_db_dir[4096];       /* "" = no database check */
+
+void run_estimate_set_limits(uint64_t max_memory, const char *db_path)
+{
+    g_max_memory = max_memory;
+    g_db_dir[0] = '\0';
+    if (!db_path || strcmp(db_path, ":memory:") == 0)
+        return;
+    const char *slash = strrchr(db_path, '/');
+    if (!slash)
+        snprintf(g_db_dir, sizeof g_db_dir, ".");
+    else if (slash == db_path)
+        snprintf(g_db_dir, sizeof g_db_dir, "/");
+    else
+        snprintf(g_db_dir, sizeof g_db_dir, "%.*s", (int)(slash - db_path), db_path);
+}
+
+void run_estimate_limits(struct run_limits *l)
+{
+    memset(l, 0, sizeof *l);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0)
+        l->phys_memory = (double)pages * (double)page;
+    l->max_memory = (double)g_max_memory;
+    struct statvfs v;
+    if (g_db_dir[0] && statvfs(g_db_dir, &v) == 0) {
+        l->disk_free = (double)v.f_bavail * (double)v.f_frsize;
+        l->db_dir = g_db_dir;
+    }
+}
+
+int run_estimate_gate(const struct scn *s, struct err *e)
+{
+    struct run_estimate est;
+    struct run_limits lim;
+    run_estimate(s, &est);
+    run_estimate_limits(&lim);
+    return run_estimate_check(s, &est, &lim, e);
+}
+
+/* ---- the report ---- */
+
+void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate *o)
+{
+    char a[32], b[32], c[32], d[32], msg[1024];
+    struct sbuf sb = { msg, sizeof msg, 0 };
+    memory_terms(s, o, &sb);
+    fprintf(f, "%s: estimate of one run (%zu world%s, %zu scheme%s; worlds run one after "
+            "another)\n", scn_file(s), o->worlds, o->worlds == 1 ? "" : "s",
+            scn_count(s, "schemes"), scn_count(s, "schemes") == 1 ? "" : "s");
+    fprintf(f, "  memory    about %s peak (%s)\n", run_estimate_bytes(o->mem_peak, a, sizeof a),
+            msg);
+    fprintf(f, "  events    about %s (%s L1 slots and %s transfers per world; the busiest "
+            "world: %s, at most %.0f; %s pending at once, at most %.0f)\n",
+            fmt_count(o->events, a, sizeof a), fmt_count(o->slots, b, sizeof b),
+            fmt_count(o->transfers, c, sizeof c), fmt_count(o->events_world, d, sizeof d),
+            SCHED_SEQ_MAX, fmt_count(o->pending, msg, 32), SCHED_PENDING_MAX);
+    fprintf(f, "  database  about %s per run (%s l1_blocks rows x 94 B + %s txs rows x 90 B)\n",
+            run_estimate_bytes(o->db_bytes, a, sizeof a), fmt_count(o->db_rows_blocks, b, sizeof b),
+            fmt_count(o->db_rows_txs, c, sizeof c));
+    fprintf(f, "  wall time about %s per run (4 us per transfer per scheme, 0.47 us per "
+            "background transaction: %s per world, 1.9 us per slot; measured on 2 cores)\n",
+            fmt_wall(o->wall_s, a, sizeof a), fmt_count(o->background, b, sizeof b));
+    uint64_t reps = scn_uint(s, "replications");
+    if (reps > 1)
+        fprintf(f, "  x %llu replications: database about %s, wall time about %s\n",
+                (unsigned long long)reps,
+                run_estimate_bytes(o->db_bytes * (double)reps, a, sizeof a),
+                fmt_wall(o->wall_s * (double)reps, b, sizeof b));
+}
