@@ -89,7 +89,8 @@ static void run_yaml(struct db *d, const char *yaml)
     struct run_result res;
     if (run_execute(s, d->st, d->run_id, &o, &res, &e) != 0)
         fail_msg("run failed: %s", e.msg);
-    assert_int_equal(res.status, RUN_COMPLETE);
+    if (res.status != RUN_COMPLETE)
+        fail_msg("run ended with status %d: %s", (int)res.status, res.detail);
     assert_int_equal(store_end_run(d->st, d->run_id, "complete", NULL, res.events, res.sim_end,
                                    0.0, &e), 0);
     scn_free(s);

@@ -276,7 +276,8 @@ static int censorship_check(struct adversary *a, struct inv_fail *f)
     struct censorship *c = a->state;
     sim_time now = sim_now(a->world->sim);
     sim_time end = now < c->win.until ? now : c->win.until;
-    uint64_t slots = end > c->win.from ? (uint64_t)((end - c->win.from) / c->slot) + 1 : 0;
+    /* slot times in [from, end]: a proposer at `from` itself censors too */
+    uint64_t slots = now >= c->win.from ? (uint64_t)((end - c->win.from) / c->slot) + 1 : 0;
     if (c->blocks > slots)
         return INV_FAIL(f, "one proposer per slot", "censorship '%s' counted %llu censoring "
                         "proposers in %llu slots of its window", a->name,
