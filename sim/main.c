@@ -315,7 +315,19 @@ static int load(const char *file, const struct opts *o, struct scn **s)
     struct err e;
     err_init(&e);
     const struct scn_schema *schema = model_schema();
-    if (scn_load_file(schema, file, o->sets, o->nsets, s, &e) == 0 && run_check(*s, &e) == 0)
+    int rc = scn_load_file(schema, file, o->sets, o->nsets, s, &e);
+    if (rc == 0 && !o->db_given) {
+        /* the disk the size check looks at: the scenario's output.db when it names one
+         * (a bad one is reported by scenario_outputs, after this) */
+        struct err quiet;
+        err_init(&quiet);
+        char *db = NULL;
+        if (paths_scn_output(*s, "output.db", o->output_dir, PATHS_FILE, "--db", &db,
+                             &quiet) == 0 && db)
+            run_estimate_set_limits(o->max_memory, db);
+        free(db);
+    }
+    if (rc == 0 && run_check(*s, &e) == 0)
         return 0;
     fprintf(stderr, "%s\n", e.msg);
     if (e.count > 1)
