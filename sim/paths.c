@@ -91,12 +91,12 @@ static char *join_lexical(const char *base, const char *rest)
     return buf;
 }
 
-/* The canonical form of the absolute path `abs`: realpath() of its longest existing
- * prefix (symbolic links and ".." resolved as the kernel would), then the remaining
- * components applied lexically (they do not exist, so hold no links). Caller frees.
- * NULL when a prefix exists as a name that realpath() cannot resolve: a dangling
- * symbolic link, whose target could be created later anywhere. */
-static char *canonical(const char *abs)
+/* One pass of canonical(): realpath() of the longest existing prefix of `abs`, then
+ * the remaining components applied lexically. Exact only when no ".." follows a
+ * component that does not exist: "missing/../link" would join "link" without
+ * resolving it. NULL when a prefix exists but cannot be resolved (a dangling link,
+ * a loop, no permission). */
+static char *canonical_once(const char *abs)
 {
     size_t n = strlen(abs);
     char *prefix = xstrdup(abs);
@@ -110,7 +110,7 @@ static char *canonical(const char *abs)
             return out;
         }
         struct stat st;
-        if (cut && lstat(prefix, &st) == 0) {
+        if ((errno != ENOENT && errno != ENOTDIR) || (cut && lstat(prefix, &st) == 0)) {
             free(prefix);
             return NULL;
         }
@@ -121,6 +121,22 @@ static char *canonical(const char *abs)
         while (cut > 1 && abs[cut - 1] == '/')
             cut--;
     }
+}
+
+/* The canonical form of the absolute path `abs`: symbolic links and ".." resolved as
+ * the kernel would for the part that exists, the rest (names that do not exist, so
+ * hold no links) applied lexically. A second pass makes it exact: the first leaves no
+ * "..", so in the second every component after the existing prefix is new. Caller
+ * frees. NULL when a prefix exists as a name that cannot be resolved: a dangling
+ * symbolic link, whose target could be created later anywhere. */
+static char *canonical(const char *abs)
+{
+    char *once = canonical_once(abs);
+    if (!once)
+        return NULL;
+    char *twice = canonical_once(once);
+    free(once);
+    return twice;
 }
 
 /* path equals dir or lies below it (both canonical or both lexical, absolute). */
@@ -269,7 +285,7 @@ int paths_output(const char *base_dir, const char *rel, const char *out_dir,
         /* SQLite writes beside the database: those names must not be links either */
         static const char *const companions[] = { "-wal", "-shm", "-journal" };
         for (size_t i = 0; i < ARRAY_LEN(companions); i++) {
-            char *c = xasprintf("%s%s", joined, companions[i]);
+            char *c = xasprintf("%s%s", real, companions[i]);   /* beside what is opened */
             bool bad = lstat(c, &st) == 0 && !S_ISREG(st.st_mode);
             free(c);
             if (bad) {

@@ -2,6 +2,7 @@
  * Durability: WAL journal with synchronous=NORMAL. A process killed at any point
  * leaves a consistent database (SQLite's guarantee); a run's row is committed as
  * 'running' before its first event, so such a run never reads as complete. */
+#define _XOPEN_SOURCE 700      /* realpath() */
 #include "sim/store.h"
 
 #include <errno.h>
@@ -62,9 +63,11 @@ static void fail(struct store *st, const char *what)
  * directory, where SQLite keeps the journal beside it. */
 static int check_writable(const char *path, struct err *e)
 {
-    if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+    if (strcmp(path, ":memory:") == 0)
         return 0;
     struct stat sb;
+    char *real = NULL;          /* an existing database: its journal goes beside the file
+                                 * a symbolic link leads to */
     if (stat(path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode))
             return err_set(e, L2_EIO, "%s: cannot open database: it is a directory", path);
@@ -73,11 +76,14 @@ static int check_writable(const char *path, struct err *e)
                            "every database it opens: runs, and the views it keeps current; "
                            "copy it somewhere writable)",
                            path, strerror(errno));
+        real = realpath(path, NULL);
     } else if (errno != ENOENT) {
         return err_set(e, L2_EIO, "%s: cannot open database: %s", path, strerror(errno));
     }
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+    const char *file = real ? real : path;
+    const char *slash = strrchr(file, '/');
+    char *dir = slash ? xstrndup(file, (size_t)(slash - file) + (slash == file)) : xstrdup(".");
+    free(real);
     int rc = 0;
     if (stat(dir, &sb) != 0)
         rc = err_set(e, L2_EIO, "%s: cannot open database: directory %s: %s", path, dir,

@@ -79,6 +79,16 @@ l2sim run "$P/s/s.yaml" --quiet
 paths_refused dir-link
 case $first in *"output.db: 'link/x.db' lies outside the output directory"*"through a symbolic link"*) ;;
     *) note "dir link: $first" ;; esac
+# ".." after a name that does not exist (or is a file) must not stitch a link back in
+# unresolved: "missing/../link" is "link", which leads out
+for via in missing s.yaml; do
+    paths_scn "output: {db: $via/../link/x.db}"
+    l2sim run "$P/s/s.yaml" --quiet
+    paths_refused "dotdot-after-$via"
+    case $first in *"output.db: '$via/../link/x.db' lies outside the output directory"*"through a symbolic link"*) ;;
+        *) note "dotdot after $via: $first" ;; esac
+    [ -e "$P/outside/x.db" ] && note "dotdot after $via: wrote $P/outside/x.db"
+done
 ln -s ../outside/keep.db "$P/s/keep.db"
 paths_scn "output: {db: keep.db}"
 l2sim run "$P/s/s.yaml" --quiet
@@ -94,6 +104,8 @@ paths_scn "output: {db: w.db}"
 ln -s ../outside/keep.db "$P/s/w.db-wal"
 l2sim run "$P/s/s.yaml" --quiet
 paths_refused wal-link
+case $first in *"output.db: 'w.db-wal' is a symbolic link, not a regular file"*) ;;
+    *) note "wal link: $first" ;; esac
 finish paths/symlinks-refused
 
 # --db on the command line wins and may point anywhere; so does --out

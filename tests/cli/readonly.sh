@@ -54,8 +54,24 @@ else
     db_sane "$ro_top/rw/x.db"
     finish readonly/database-file
 
-    # a report into a directory that cannot be created
+    # a link in the read-only directory to a writable database elsewhere: SQLite
+    # journals beside the file the link leads to, so the run goes ahead
     chmod 666 "$ro_top/rw/x.db"
+    chmod 755 "$ro_top/ro"
+    ln -s ../rw/x.db "$ro_top/ro/link.db"
+    chmod 555 "$ro_top/ro"
+    as_user "$ro_top/l2sim" run "$ro_top/scenario.yaml" --set duration=1h \
+        --db "$ro_top/ro/link.db" --quiet
+    check_crash
+    [ "$rc" -eq 0 ] || note "exited $rc, expected 0 ($first)"
+    [ "$(q "$ro_top/rw/x.db" "SELECT group_concat(status) FROM runs")" = complete,complete ] \
+        || note "the run did not land in the linked database"
+    chmod 755 "$ro_top/ro"
+    rm "$ro_top/ro/link.db"
+    chmod 555 "$ro_top/ro"
+    finish readonly/link-to-writable-database
+
+    # a report into a directory that cannot be created
     as_user "$ro_top/l2sim" report "$ro_top/rw/x.db" --out "$ro_top/ro/out"
     check_crash
     [ "$rc" -eq 1 ] || note "exited $rc, expected 1"
