@@ -162,7 +162,9 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
 
     double mean_size = scn_real(s, "workload.transfers.burst.mean_size");
     double finals = o->transfers * k < o->slots * fit ? o->transfers * k : o->slots * fit;
-    o->events_world = o->slots + o->transfers / mean_size + finals;
+    o->arrivals = o->transfers / mean_size;
+    o->finals = finals;
+    o->events_world = o->slots + o->arrivals + finals;
     o->events = 0;
     for (size_t w = 0; w < o->worlds; w++) {
         double kw = shared ? (double)nschemes : 1;
@@ -210,6 +212,10 @@ char *run_estimate_bytes(double b, char *buf, size_t len)
     static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
                                         "ZiB", "YiB" };
     size_t u = 0;
+    if (!(b <= 1e300)) {
+        snprintf(buf, len, "more than 1e300 B");
+        return buf;
+    }
     while (b >= 1024 && u + 1 < ARRAY_LEN(unit))
         b /= 1024, u++;
     if (u == 0)
@@ -219,10 +225,13 @@ char *run_estimate_bytes(double b, char *buf, size_t len)
     return buf;
 }
 
-/* A count: exact below a million, else "6.31e10". */
+/* A count: exact below a million, else "6.31e10"; beyond 1e300 (or infinite: a
+ * rate of 10^300 per second is a valid scenario value) just that. */
 static char *fmt_count(double v, char *buf, size_t len)
 {
-    if (v < 1e6) {
+    if (!(v <= 1e300)) {
+        snprintf(buf, len, "more than 1e300");
+    } else if (v < 1e6) {
         snprintf(buf, len, "%.0f", v);
     } else {
         int ex = (int)floor(log10(v));
@@ -237,7 +246,9 @@ static char *fmt_count(double v, char *buf, size_t len)
 /* A duration in the largest unit that keeps it readable: "292271 years", "12.0 h". */
 static char *fmt_wall(double sec, char *buf, size_t len)
 {
-    if (sec < 120)
+    if (!(sec <= 1e300))
+        snprintf(buf, len, "more than 1e300 years");
+    else if (sec < 120)
         snprintf(buf, len, "%.1f s", sec);
     else if (sec < 2 * 3600)
         snprintf(buf, len, "%.0f min", sec / 60);
@@ -372,7 +383,7 @@ int run_estimate_check(const struct scn *s, const struct run_estimate *o,
 #define RESET() (sb.used = 0, msg[0] = '\0')
 
     /* simulated time: int64 microseconds (sim/units.h) */
-    if (o->horizon_us > (double)INT64_MAX) {
+    if (o->horizon_us >= (double)INT64_MAX) {
         RESET();
         value_text(s, "duration", val, sizeof val);
         sb_add(&sb, "%s needs times up to about %.0f us (duration + (finality_depth + 1) x "
@@ -391,8 +402,7 @@ int run_estimate_check(const struct scn *s, const struct run_estimate *o,
                "arrivals + finality events of %s scheme transactions); the scheduler numbers "
                "at most %.0f insertions per world (a 38-bit sequence, sim/sched.c)", val,
                fmt_count(o->events_world, a, sizeof a), fmt_count(o->slots, b, sizeof b),
-               fmt_count(o->transfers, c, sizeof c),
-               fmt_count(o->events_world - o->slots - o->transfers, d, sizeof d),
+               fmt_count(o->arrivals, c, sizeof c), fmt_count(o->finals, d, sizeof d),
                SCHED_SEQ_MAX);
         rc = scn_error_at(s, e, key, "%s", msg);
     }

@@ -23,6 +23,8 @@ struct run_estimate {
     double   inflight;           /* scheme transactions awaiting finality, peak, per world */
     double   pool;               /* mempool occupancy, peak, per world */
 
+    double   arrivals;           /* transfer arrival events (bursts carry several) */
+    double   finals;             /* finality events of scheme transactions, per world */
     double   events_world;       /* scheduler insertions in the busiest world */
     double   events;             /* over all worlds */
     double   pending;            /* pending events at once, peak, per world */

@@ -316,6 +316,7 @@ static int load(const char *file, const struct opts *o, struct scn **s)
     err_init(&e);
     const struct scn_schema *schema = model_schema();
     int rc = scn_load_file(schema, file, o->sets, o->nsets, s, &e);
+    run_estimate_set_limits(o->max_memory, o->db);      /* not the previous file's */
     if (rc == 0 && !o->db_given) {
         /* the disk the size check looks at: the scenario's output.db when it names one
          * (a bad one is reported by scenario_outputs, after this) */

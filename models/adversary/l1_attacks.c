@@ -23,7 +23,8 @@ static void read_window(const struct adversary *a, struct window *w)
 {
     const struct scn *s = a->world->scn;
     w->from = scn_int(s, "adversaries[%zu].from", a->index);
-    w->until = w->from + scn_int(s, "adversaries[%zu].for", a->index);
+    sim_time len = scn_int(s, "adversaries[%zu].for", a->index);
+    w->until = len > INT64_MAX - w->from ? INT64_MAX : w->from + len;   /* "for ever" */
 }
 
 /* ---- block stuffing ---- */
@@ -105,7 +106,8 @@ static void stuff(void *ctx, uint64_t height, sim_time now)
         struct filler *f = xcalloc(1, sizeof *f);
         f->a = a;
         f->worst = worst;
-        st->committed += worst;
+        if (!fault_fire("block_stuffing.commit"))   /* the fault: a filler not reserved */
+            st->committed += worst;
         st->fillers++;
         struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, 0x100000 + a->index),
                             .gas = st->chunk_gas, .origin = L1_ORIGIN_ADVERSARY(a->index),
@@ -159,7 +161,10 @@ static int stuffing_check(struct adversary *a, struct inv_fail *f)
 {
     struct stuffing *st = a->state;
     char x[41], y[41], z[41];
-    if (st->spent + st->committed > st->budget)
+    /* each term on its own too: a reservation released twice wraps `committed` round,
+     * and the sum would wrap back */
+    if (st->spent > st->budget || st->committed > st->budget ||
+        st->spent + st->committed > st->budget)
         return INV_FAIL(f, "an attacker stays within its budget", "block_stuffing '%s' spent "
                         "%s wei and has %s wei committed, budget %s wei", a->name,
                         u128_str(st->spent, x), u128_str(st->committed, y),
@@ -214,6 +219,8 @@ static void censor_begin(void *ctx, uint64_t height, sim_time t)
         return;
     c->censoring = gsl_rng_uniform(c->r) < c->share;   /* one draw per slot in the window */
     c->blocks += c->censoring;
+    if (c->censoring && fault_fire("censorship.blocks"))
+        c->blocks++;                /* the fault: a proposer counted twice */
 }
 
 static bool censor_excluded(void *ctx, const struct mp_tx *tx)

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/fault.h"
+
 struct mp_sender {
     uint64_t      id;
     struct mp_tx *head, *tail;
@@ -205,7 +207,7 @@ static void remove_from(struct mempool *mp, struct mp_tx *t, struct mp_tx ***out
 
 bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_t *nevicted)
 {
-    if (mp->n >= mp->max_txs) {
+    if (mp->n >= mp->max_txs && !fault_fire("mempool.cap")) {   /* the fault: no eviction */
         struct mp_tx *victim = mp->cheap[0];
         if (!cheaper(victim, tx))
             return false;           /* the newcomer is the cheapest: refused */

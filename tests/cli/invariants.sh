@@ -62,8 +62,45 @@ fault_run attacker-books block_stuffing.spend@2 \
     "invariant violated: money conserved between the L1 and an attacker|models/adversary/l1_attacks.c:|recorded|the L1 charged it" \
     --set duration=10h
 
+# The mempool takes one transaction over its capacity (a small pool, so it is full).
+fault_run mempool-capacity mempool.cap \
+    "invariant violated: the mempool within its capacity|models/l1/l1.c:|transactions pending, capacity 20" \
+    --set duration=1h --set l1.mempool.max_txs=20 --check-invariants
+
+# A filler the stuffer did not reserve against its budget: its books no longer add up.
+fault_run attacker-budget block_stuffing.commit \
+    "invariant violated: an attacker stays within its budget|models/adversary/l1_attacks.c:|committed, budget" \
+    --set duration=10h --check-invariants
+
+# A censoring proposer counted twice: more than one per slot.
+cat >"$tmp/censor.yaml" <<'YAML'
+name: censor
+duration: 1h
+schemes: [{type: l1, name: victim}]
+adversaries: [{type: censorship, target: victim, from: 10m, for: 20m, share: 100%}]
+YAML
+rm -f "$tmp"/inv.db*
+L2SIM_FAULT=censorship.blocks l2sim run "$tmp/censor.yaml" --db "$tmp/inv.db" --quiet \
+    --check-invariants
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1 ($first)"
+case $(q "$tmp/inv.db" "SELECT status || ': ' || status_detail FROM runs") in
+    "failed: "*"invariant violated: one proposer per slot"*"counted 2 censoring proposers in 1 slots"*) ;;
+    *) note "recorded: $(q "$tmp/inv.db" "SELECT status_detail FROM runs")" ;;
+esac
+finish invariants/censorship-per-slot
+
+# A misspelt fault or a bad count is refused, never silently unarmed.
+for spec in l1.brun l1.burn@0 l1.burn@x; do
+    L2SIM_FAULT=$spec l2sim run "$SCN" --set duration=1h --db "$tmp/inv-bad.db" --quiet
+    [ "$rc" -eq 2 ] || note "L2SIM_FAULT=$spec: exited $rc, expected 2"
+    case $first in "l2sim: L2SIM_FAULT='$spec': "*) ;; *) note "L2SIM_FAULT=$spec: $first" ;; esac
+done
+finish invariants/bad-fault-spec
+
 # Checking changes nothing: with and without --check-invariants the run's rows are
-# the same (the golden test compares release and debug builds the same way).
+# the same (in a debug build both check after every event; there the golden test,
+# whose numbers come from a release build, shows the same).
 rm -f "$tmp"/inv1.db* "$tmp"/inv2.db*
 l2sim run "$SCN" --set duration=2h --db "$tmp/inv1.db" --quiet
 r1=$rc
@@ -71,6 +108,8 @@ l2sim run "$SCN" --set duration=2h --db "$tmp/inv2.db" --quiet --check-invariant
 check_crash
 [ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] || note "exit codes $r1 and $rc, expected 0 and 0"
 for t in metrics txs l1_blocks; do
+    n=$(q "$tmp/inv1.db" "SELECT count(*) FROM $t")
+    case $n in '' | 0 | *[!0-9]*) note "table $t: $n rows" ;; esac
     a=$(q "$tmp/inv1.db" "SELECT * FROM $t ORDER BY 1, 2, 3" | cksum)
     b=$(q "$tmp/inv2.db" "SELECT * FROM $t ORDER BY 1, 2, 3" | cksum)
     [ "$a" = "$b" ] || note "table $t differs with --check-invariants"
