@@ -163,8 +163,8 @@ static void push(size_t **v, size_t *n, size_t x)
 
 /* Group both sides' runs; both must have the same groups, and within a side a group
  * must be one configuration (scenario bytes and overrides). */
-static int make_groups(const struct cdb *b, const struct cdb *c, struct group **out,
-                       size_t *nout, struct err *e)
+static int make_groups(const struct cdb *b, const struct cdb *c, const struct cmp_opts *o,
+                       struct group **out, size_t *nout, struct err *e)
 {
     struct group *g = NULL;
     size_t n = 0;
@@ -190,10 +190,11 @@ static int make_groups(const struct cdb *b, const struct cdb *c, struct group **
     for (size_t i = 0; i < n; i++) {
         struct crun probe = { .name = (char *)g[i].name, .point = (char *)g[i].point };
         point_desc(&probe, desc, sizeof desc);
+        const char *why = o->allow_incomplete ? " (or none of its runs there completed)" : "";
         if (g[i].nb == 0)
-            err_set(e, L2_EINPUT, "scenario %s is in %s only", desc, c->path);
+            err_set(e, L2_EINPUT, "scenario %s is in %s only%s", desc, c->path, why);
         if (g[i].nc == 0)
-            err_set(e, L2_EINPUT, "scenario %s is in %s only", desc, b->path);
+            err_set(e, L2_EINPUT, "scenario %s is in %s only%s", desc, b->path, why);
         for (int s = 0; s < 2; s++) {
             size_t *idx = s ? g[i].c : g[i].b, k = s ? g[i].nc : g[i].nb;
             const struct cdb *d = side[s];
@@ -531,7 +532,7 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
 {
     struct group *g;
     size_t ng;
-    if (make_groups(b, c, &g, &ng, e) != 0) {
+    if (make_groups(b, c, o, &g, &ng, e) != 0) {
         free_groups(g, ng);
         return L2_EINPUT;
     }
@@ -966,6 +967,37 @@ static bool same_rows(const struct cdb *b, const struct cdb *c, const char *tabl
     return same;
 }
 
+/* Whether d has a run of x's key (scenario, point, seeds, replication) that was left
+ * out because it did not complete (--allow-incomplete). */
+static bool left_out_twin(const struct cdb *d, const struct crun *x)
+{
+    for (size_t j = 0; j < d->n; j++) {
+        const struct crun *y = &d->runs[j];
+        if (!y->use && strcmp(y->status, "complete") != 0 && strcmp(x->name, y->name) == 0 &&
+            strcmp(x->point, y->point) == 0 && x->sweep_index == y->sweep_index &&
+            x->master == y->master && x->seed == y->seed && x->replication == y->replication)
+            return true;
+    }
+    return false;
+}
+
+/* --allow-incomplete: a complete run whose counterpart was left out is left out too,
+ * with a note; else having no counterpart is an error. */
+static void no_counterpart(const struct cdb *d, const struct crun *x, const struct cdb *other,
+                           const struct cmp_opts *o, struct err *e)
+{
+    char desc[256];
+    point_desc(x, desc, sizeof desc);
+    if (o->allow_incomplete && left_out_twin(other, x))
+        fprintf(stderr, "l2sim: %s: leaving out run %lld (%s, seed %lld, replication %lld): "
+                "its counterpart in %s did not complete\n", d->path, (long long)x->run_id,
+                desc, (long long)x->seed, (long long)x->replication, other->path);
+    else
+        err_set(e, L2_EINPUT, "%s: run %lld (%s, seed %lld, replication %lld) has no "
+                "counterpart in %s", d->path, (long long)x->run_id, desc, (long long)x->seed,
+                (long long)x->replication, other->path);
+}
+
 static int compare_exact(const struct cdb *b, const struct cdb *c, const struct cmp_opts *o,
                          FILE *f, struct err *e)
 {
@@ -991,17 +1023,11 @@ static int compare_exact(const struct cdb *b, const struct cdb *c, const struct 
             }
         }
         if (match[i] == SIZE_MAX)
-            err_set(e, L2_EINPUT, "%s: run %lld (%s, seed %lld, replication %lld) has no "
-                    "counterpart in %s", b->path, (long long)x->run_id,
-                    point_desc(x, desc, sizeof desc), (long long)x->seed,
-                    (long long)x->replication, c->path);
+            no_counterpart(b, x, c, o, e);
     }
     for (size_t j = 0; j < c->n; j++)
         if (c->runs[j].use && !taken[j])
-            err_set(e, L2_EINPUT, "%s: run %lld (%s, seed %lld, replication %lld) has no "
-                    "counterpart in %s", c->path, (long long)c->runs[j].run_id,
-                    point_desc(&c->runs[j], desc, sizeof desc), (long long)c->runs[j].seed,
-                    (long long)c->runs[j].replication, b->path);
+            no_counterpart(c, &c->runs[j], b, o, e);
     if (e->count != before) {
         free(match), free(taken);
         return L2_EINPUT;

@@ -1095,6 +1095,16 @@ check_crash
 [ "$rc" -eq 0 ] || note "--allow-incomplete: exit $rc, expected 0 ($first)"
 grep -q "leaving out run 2 (.*): failed, not complete" "$tmp/err" \
     || note "--allow-incomplete does not say what it left out: $first"
+# --exact too: the complete twin of a left-out run is left out with it
+cp "$tmp/cmp-base.db" "$tmp/cmp-base99.db"
+l2sim run "$tmp/cmp.yaml" --db "$tmp/cmp-base99.db" --quiet --seed 99
+l2sim compare "$tmp/cmp-base99.db" "$tmp/cmp-mixed.db" --exact
+[ "$rc" -eq 2 ] || note "--exact, a failed run: exit $rc, expected 2"
+l2sim compare "$tmp/cmp-base99.db" "$tmp/cmp-mixed.db" --exact --allow-incomplete
+check_crash
+[ "$rc" -eq 0 ] || note "--exact --allow-incomplete: exit $rc, expected 0 ($first)"
+grep -q "leaving out run 2 (.*): its counterpart in .*cmp-mixed.db did not complete" "$tmp/err" \
+    || note "--exact --allow-incomplete does not say it left out the twin: $(cat "$tmp/err")"
 l2sim compare "$tmp/cmp-base.db" "$tmp/junk.db"
 [ "$rc" -eq 2 ] || note "not a database: exit $rc, expected 2"
 l2sim compare "$tmp/cmp-base.db" "$tmp/no-such.db"
