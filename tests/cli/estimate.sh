@@ -47,7 +47,11 @@ est_scn "$E/years.yaml" "name: years" "duration: 365000d" \
 l2sim run "$E/years.yaml" --db "$E/years.db" --quiet
 est_refused estimate/1000-years "$E/years.yaml:2:11: duration: 365000d" '[0-9.]+ (TiB|PiB)'
 case $first in *"6.31e10 transfers"*) ;; *) note "transfers not named: $first" ;; esac
-grep -q 'TiB of database' "$tmp/err" || note "no database size: $(cat "$tmp/err")"
+# the database (5.4 TiB) is refused only where the disk has less free
+free_kib=$(df -Pk "$E" | awk 'NR == 2 { print $4 }')
+if [ "${free_kib:-0}" -lt 5000000000 ]; then
+    grep -q 'TiB of database' "$tmp/err" || note "no database size: $(cat "$tmp/err")"
+fi
 finish estimate/1000-years-counts
 
 l2sim run scenarios/default.yaml --set duration=365000d --db "$E/set.db" --quiet
