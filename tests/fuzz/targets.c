@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "models/estimate.h"
 #include "models/l1/trace.h"
 #include "models/model.h"
 #include "sim/scenario.h"
@@ -60,6 +61,16 @@ int fuzz_scenario(const uint8_t *data, size_t size)
     if (rc == 0) {
         char *dump = scn_dump(s);   /* every value in force formats */
         free(dump);
+        /* the up-front size check is arithmetic on any value the schema admits: it
+         * must neither overflow nor reject without a message (fixed limits: the
+         * machine's would make the target depend on where it runs) */
+        struct run_estimate est;
+        run_estimate(s, &est);
+        struct run_limits lim = { .phys_memory = 24.0 * (1 << 30), .disk_free = 1e12,
+                                  .db_dir = "." };
+        struct err e2;
+        err_init(&e2);
+        check_rejection("scenario estimate", run_estimate_check(s, &est, &lim, &e2), &e2);
     } else if (s) {
         broken("scenario: rejected, yet *out was set");
     }
