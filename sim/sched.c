@@ -137,7 +137,7 @@ struct sim {
     void          *after_ctx;
     struct origin **origins;   /* debug builds: per chunk, as chunks */
     struct origin  current;    /* debug builds: the event running or last run */
-    bool           in_handler; /* a handler is running (else: between events) */
+    bool           in_after;   /* the after-event hook is running */
 };
 
 #ifdef L2SIM_DEBUG
@@ -803,14 +803,15 @@ static enum sim_stop run_loop(struct sim *s, sim_time until, uint64_t max_events
 #ifdef L2SIM_DEBUG
         s->current = *origin_at(s, i);
 #endif
-        s->in_handler = true;
         sl->h(s, sl->ctx, sl->payload.bytes);
-        s->in_handler = false;
         slot_free(s, i);
         s->events++;
         ran++;
-        if (s->after)
+        if (__builtin_expect(s->after != NULL, 0)) {
+            s->in_after = true;
             s->after(s, s->after_ctx);
+            s->in_after = false;
+        }
         if ((s->events & s->tick_mask) == 0 && s->tick)
             s->tick(s, s->tick_ctx);
     }
@@ -853,9 +854,9 @@ bool sim_debug_build(void)
 
 char *sim_event_describe(const struct sim *s, char *buf, size_t n)
 {
-    /* while a handler runs, its event is number events + 1; between events (an
-     * after-event check), the last one run is number events */
-    uint64_t num = s->events + s->in_handler;
+    /* while a handler runs (inside sim_run, not in the after-event hook), its event
+     * is number events + 1; otherwise the last one run is number events */
+    uint64_t num = s->events + (running == s && !s->in_after);
     int k = snprintf(buf, n, "event #%llu", (unsigned long long)num);
     if (s->current.handler && k >= 0 && (size_t)k < n)
         k += snprintf(buf + k, n - (size_t)k, " (%s, scheduled at %s:%d)", s->current.handler,
