@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -489,13 +490,9 @@ void run_estimate_set_limits(uint64_t max_memory, const char *db_path)
     g_db_dir[0] = '\0';
     if (!db_path || strcmp(db_path, ":memory:") == 0)
         return;
-    const char *slash = strrchr(db_path, '/');
-    if (!slash)
-        snprintf(g_db_dir, sizeof g_db_dir, ".");
-    else if (slash == db_path)
-        snprintf(g_db_dir, sizeof g_db_dir, "/");
-    else
-        snprintf(g_db_dir, sizeof g_db_dir, "%.*s", (int)(slash - db_path), db_path);
+    char *dir = path_dirname(db_path);
+    snprintf(g_db_dir, sizeof g_db_dir, "%s", dir);
+    free(dir);
 }
 
 void run_estimate_limits(struct run_limits *l)

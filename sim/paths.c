@@ -169,12 +169,6 @@ static const char *kind_of(mode_t m)
 
 /* ---- where a scenario may write ---- */
 
-char *paths_dir_of(const char *file)
-{
-    const char *slash = strrchr(file, '/');
-    return slash ? xstrndup(file, (size_t)(slash - file + 1)) : xstrdup("");
-}
-
 /* A report directory must hold no symbolic link: the report writes its files there
  * by name (report.html.tmp through fopen). 0, or -1 with the entry's name in bad. */
 static int dir_has_link(const char *dir, char *bad, size_t len)
@@ -311,7 +305,7 @@ int paths_scn_output(const struct scn *s, const char *param, const char *out_dir
     *resolved = NULL;
     if (!scn_has(s, "%s", param))
         return 0;
-    char *dir = paths_dir_of(scn_file(s));
+    char *dir = path_dir(scn_file(s));
     char why[PATHS_WHY_MAX];
     int rc = paths_output(dir, scn_str(s, "%s", param), out_dir ? out_dir : dir, kind,
                           cli_opt, resolved, why);

@@ -46,9 +46,6 @@ int paths_scn_output(const struct scn *s, const char *param, const char *out_dir
                      enum paths_kind kind, const char *cli_opt, char **resolved /* OUT */,
                      struct err *e);
 
-/* The directory of the scenario file `file` with a trailing '/', or "" (the working
- * directory). Caller frees. */
-char *paths_dir_of(const char *file);
 
 /* Open `path` for reading when it is a regular file (symbolic links followed): a
  * directory, FIFO, socket or device (/dev/zero, /dev/stdin on a terminal or pipe) is

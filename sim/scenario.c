@@ -898,8 +898,7 @@ int scn_load_text(const struct scn_schema *schema, const char *name, const char 
     struct scn *s = xcalloc(1, sizeof *s);
     s->schema = schema;
     s->file = xstrdup(name);
-    const char *slash = strrchr(name, '/');
-    s->dir = slash ? xstrndup(name, (size_t)(slash - name + 1)) : xstrdup("");
+    s->dir = path_dir(name);
     s->text = xstrndup(text, len);
     s->len = len;
     s->e = e;

@@ -80,9 +80,7 @@ static int check_writable(const char *path, struct err *e)
     } else if (errno != ENOENT) {
         return err_set(e, L2_EIO, "%s: cannot open database: %s", path, strerror(errno));
     }
-    const char *file = real ? real : path;
-    const char *slash = strrchr(file, '/');
-    char *dir = slash ? xstrndup(file, (size_t)(slash - file) + (slash == file)) : xstrdup(".");
+    char *dir = path_dirname(real ? real : path);
     free(real);
     int rc = 0;
     if (stat(dir, &sb) != 0)

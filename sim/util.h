@@ -38,6 +38,12 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The directory holding `path`, as a prefix to put before a name: "a/b/" for "a/b/c",
+ * "" for "c", "/" for "/c". Caller frees. */
+char *path_dir(const char *path);
+/* The same as dirname(3) names it, to open or stat: "a/b", "." or "/". Caller frees. */
+char *path_dirname(const char *path);
+
 /* A broken invariant is a bug: report file, line and message, call the panic hook
  * (main marks the run `failed` in the database), then exit 1. Never returns. */
 #define sim_panic(...) sim_panic_at(__FILE__, __LINE__, __VA_ARGS__)

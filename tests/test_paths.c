@@ -189,13 +189,22 @@ static void test_output_dir(void **state)
 static void test_dir_of(void **state)
 {
     (void)state;
-    char *d = paths_dir_of("scenarios/teach/a.yaml");
+    char *d = path_dir("scenarios/teach/a.yaml");
     assert_string_equal(d, "scenarios/teach/");
     free(d);
-    d = paths_dir_of("a.yaml");
+    d = path_dir("a.yaml");
     assert_string_equal(d, "");
     free(d);
-    d = paths_dir_of("/a.yaml");
+    d = path_dir("/a.yaml");
+    assert_string_equal(d, "/");
+    free(d);
+    d = path_dirname("scenarios/teach/a.yaml");     /* as dirname(3): to stat or open */
+    assert_string_equal(d, "scenarios/teach");
+    free(d);
+    d = path_dirname("a.yaml");
+    assert_string_equal(d, ".");
+    free(d);
+    d = path_dirname("/a.yaml");
     assert_string_equal(d, "/");
     free(d);
 }
