@@ -967,15 +967,21 @@ static bool same_rows(const struct cdb *b, const struct cdb *c, const char *tabl
     return same;
 }
 
-/* Whether d has a run of x's key (scenario, point, seeds, replication) that was left
- * out because it did not complete (--allow-incomplete). */
+/* Runs of the two sides that --exact pairs: same scenario, point, seeds, replication. */
+static bool counterparts(const struct crun *x, const struct crun *y)
+{
+    return strcmp(x->name, y->name) == 0 && strcmp(x->point, y->point) == 0 &&
+           x->sweep_index == y->sweep_index && x->master == y->master && x->seed == y->seed &&
+           x->replication == y->replication;
+}
+
+/* Whether d has a counterpart of x that was left out because it did not complete
+ * (--allow-incomplete). */
 static bool left_out_twin(const struct cdb *d, const struct crun *x)
 {
     for (size_t j = 0; j < d->n; j++) {
         const struct crun *y = &d->runs[j];
-        if (!y->use && strcmp(y->status, "complete") != 0 && strcmp(x->name, y->name) == 0 &&
-            strcmp(x->point, y->point) == 0 && x->sweep_index == y->sweep_index &&
-            x->master == y->master && x->seed == y->seed && x->replication == y->replication)
+        if (!y->use && strcmp(y->status, "complete") != 0 && counterparts(x, y))
             return true;
     }
     return false;
@@ -1001,7 +1007,7 @@ static void no_counterpart(const struct cdb *d, const struct crun *x, const stru
 static int compare_exact(const struct cdb *b, const struct cdb *c, const struct cmp_opts *o,
                          FILE *f, struct err *e)
 {
-    /* match usable runs by (scenario, point, master seed, seed, replication) */
+    /* match usable runs by counterparts() */
     size_t *match = xcalloc(b->n ? b->n : 1, sizeof *match);
     bool *taken = xcalloc(c->n ? c->n : 1, sizeof *taken);
     size_t npairs = 0;
@@ -1014,10 +1020,7 @@ static int compare_exact(const struct cdb *b, const struct cdb *c, const struct 
             continue;
         for (size_t j = 0; j < c->n; j++) {
             const struct crun *y = &c->runs[j];
-            if (y->use && !taken[j] && strcmp(x->name, y->name) == 0 &&
-                strcmp(x->point, y->point) == 0 && x->sweep_index == y->sweep_index &&
-                x->master == y->master && x->seed == y->seed &&
-                x->replication == y->replication) {
+            if (y->use && !taken[j] && counterparts(x, y)) {
                 match[i] = j, taken[j] = true, npairs++;
                 break;
             }
