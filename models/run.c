@@ -289,7 +289,7 @@ size_t run_phases(const struct scn *s, struct metrics_phase *ph)
     size_t nph = 0;
     if (scn_count(s, "l1.demand.spikes") > 0) {
         sim_time at = scn_int(s, "l1.demand.spikes[0].at");
-        sim_time until = at + scn_int(s, "l1.demand.spikes[0].for");
+        sim_time until = sim_time_add_sat(at, scn_int(s, "l1.demand.spikes[0].for"));
         if (at > 0 && at < duration)
             ph[nph++] = (struct metrics_phase){ "before", 0, at };
         if (at < duration)

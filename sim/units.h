@@ -12,6 +12,13 @@ typedef int64_t sim_time;
 #define SIM_US   ((sim_time)1)
 #define SIM_MS   ((sim_time)1000)
 #define SIM_SEC  ((sim_time)1000000)
+
+/* t + d for d >= 0, saturating at INT64_MAX ("never"): a window's end from its start
+ * and length, where both may be as large as a scenario allows. */
+static inline sim_time sim_time_add_sat(sim_time t, sim_time d)
+{
+    return t > INT64_MAX - d ? INT64_MAX : t + d;
+}
 #define SIM_MIN  (60 * SIM_SEC)
 #define SIM_HOUR (60 * SIM_MIN)
 #define SIM_DAY  (24 * SIM_HOUR)

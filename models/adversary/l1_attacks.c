@@ -23,8 +23,7 @@ static void read_window(const struct adversary *a, struct window *w)
 {
     const struct scn *s = a->world->scn;
     w->from = scn_int(s, "adversaries[%zu].from", a->index);
-    sim_time len = scn_int(s, "adversaries[%zu].for", a->index);
-    w->until = len > INT64_MAX - w->from ? INT64_MAX : w->from + len;   /* "for ever" */
+    w->until = sim_time_add_sat(w->from, scn_int(s, "adversaries[%zu].for", a->index));
 }
 
 /* ---- block stuffing ---- */

@@ -45,11 +45,6 @@ struct arrivals {
 
 /* ---- construction ---- */
 
-static sim_time add_sat(sim_time a, sim_time b)
-{
-    return a > ARRIVALS_NONE - b ? ARRIVALS_NONE : a + b;
-}
-
 static int cmp_time(const void *x, const void *y)
 {
     sim_time a = *(const sim_time *)x, b = *(const sim_time *)y;
@@ -83,7 +78,7 @@ static void spikes_build(struct arrivals *a, const struct scn *s, const char *pr
     for (size_t i = 0; i < n; i++) {
         sim_time at = scn_int(s, "%s.spikes[%zu].at", prefix, i);
         a->edge[2 * i] = at;
-        a->edge[2 * i + 1] = add_sat(at, scn_int(s, "%s.spikes[%zu].for", prefix, i));
+        a->edge[2 * i + 1] = sim_time_add_sat(at, scn_int(s, "%s.spikes[%zu].for", prefix, i));
     }
     qsort(a->edge, 2 * n, sizeof *a->edge, cmp_time);
     size_t k = 0;
@@ -100,7 +95,7 @@ static void spikes_build(struct arrivals *a, const struct scn *s, const char *pr
         tree[i] = 1.0;
     for (size_t i = 0; i < n; i++) {
         sim_time at = scn_int(s, "%s.spikes[%zu].at", prefix, i);
-        sim_time until = add_sat(at, scn_int(s, "%s.spikes[%zu].for", prefix, i));
+        sim_time until = sim_time_add_sat(at, scn_int(s, "%s.spikes[%zu].for", prefix, i));
         double m = scn_real(s, "%s.spikes[%zu].multiplier", prefix, i);
         for (size_t l = edge_index(a, at) + size, r = edge_index(a, until) + size; l < r;
              l /= 2, r /= 2) {
@@ -202,7 +197,7 @@ static void chain_hold(struct arrivals *a)
     }
     double d = gsl_ran_exponential(a->r_chain, a->regime[a->cur].mean_duration);
     sim_time len = d >= 9e18 ? ARRIVALS_NONE : (sim_time)llround(d);
-    a->seg_end = add_sat(a->seg_start, len < 1 ? 1 : len);
+    a->seg_end = sim_time_add_sat(a->seg_start, len < 1 ? 1 : len);
 }
 
 /* Back to t = 0, regime 0, a fresh copy of the chain's stream. */
