@@ -105,6 +105,7 @@ struct l1 {
     struct tips     history[FEE_HISTORY];
     struct l1_builder_hook hooks[MAX_HOOKS];
     size_t    nhooks;
+    size_t    nexcluders;         /* hooks with an `excluded`: the builder asks only then */
     uint64_t  bumpers;            /* transactions ever submitted with bump_after > 0 */
     uint64_t  next_gas_limit;     /* of the block being built, or the next one */
 
@@ -256,6 +257,7 @@ void l1_add_builder_hook(struct l1 *l1, const struct l1_builder_hook *h)
     if (l1->nhooks == MAX_HOOKS)
         sim_panic("more than %d block builder hooks", MAX_HOOKS);
     l1->hooks[l1->nhooks++] = *h;
+    l1->nexcluders += h->excluded != NULL;
 }
 
 uint32_t l1_tx_origin(const struct mp_tx *tx) { return tx->origin; }
@@ -342,6 +344,19 @@ static void bump_fees(struct l1 *l1)
 
 /* ---- block production ---- */
 
+/* Where what origin's transactions paid is summed: a scheme's or an adversary's
+ * entry, or NULL (the background, an unknown origin). */
+static u128 *paid_slot(const struct l1 *l1, uint32_t origin)
+{
+    if (origin >= L1_ORIGIN_ADVERSARY(0))
+        return origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries
+             ? &l1->paid_adversary[origin - L1_ORIGIN_ADVERSARY(0)] : NULL;
+    if (origin >= L1_ORIGIN_SCHEME(0))
+        return origin - L1_ORIGIN_SCHEME(0) < l1->nschemes
+             ? &l1->paid_scheme[origin - L1_ORIGIN_SCHEME(0)] : NULL;
+    return NULL;
+}
+
 static bool hooks_exclude(void *ctx, const struct mp_tx *tx)
 {
     struct l1 *l1 = ctx;
@@ -385,10 +400,9 @@ static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
     u128 paid = (u128)p->gas * split.effective_gas_price
               + (u128)split.blob_gas_used * l1->blob_base_fee;
     l1->totals.paid += paid;
-    if (p->origin >= L1_ORIGIN_ADVERSARY(0) && p->origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries)
-        l1->paid_adversary[p->origin - L1_ORIGIN_ADVERSARY(0)] += paid;
-    else if (p->origin >= L1_ORIGIN_SCHEME(0) && p->origin - L1_ORIGIN_SCHEME(0) < l1->nschemes)
-        l1->paid_scheme[p->origin - L1_ORIGIN_SCHEME(0)] += paid;
+    u128 *by_origin = paid_slot(l1, p->origin);
+    if (by_origin)
+        *by_origin += paid;
     if (fault_fire("l1.burn"))
         split.base_fee_burned--;    /* a wei lost: the conservation check must catch it */
     l1->totals.base_fee_burned += split.base_fee_burned;
@@ -468,7 +482,7 @@ static void build_block(struct l1 *l1, sim_time now)
     size_t ninc = 0;
     struct mp_block blk;
     mp_build(l1->pool, l1->base_fee, l1->blob_base_fee, gas_limit,
-             fm_max_blob_gas_per_block(&l1->blob), l1->nhooks ? hooks_exclude : NULL, l1,
+             fm_max_blob_gas_per_block(&l1->blob), l1->nexcluders ? hooks_exclude : NULL, l1,
              &inc, &ninc, &blk);
 
     u128 burned = 0, tips = 0;
@@ -702,13 +716,8 @@ void     l1_totals(const struct l1 *l1, struct l1_totals *out) { *out = l1->tota
 
 u128 l1_paid_by(const struct l1 *l1, uint32_t origin)
 {
-    if (origin >= L1_ORIGIN_ADVERSARY(0))
-        return origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries
-             ? l1->paid_adversary[origin - L1_ORIGIN_ADVERSARY(0)] : 0;
-    if (origin >= L1_ORIGIN_SCHEME(0))
-        return origin - L1_ORIGIN_SCHEME(0) < l1->nschemes
-             ? l1->paid_scheme[origin - L1_ORIGIN_SCHEME(0)] : 0;
-    return 0;
+    const u128 *by_origin = paid_slot(l1, origin);
+    return by_origin ? *by_origin : 0;
 }
 
 /* What senders paid equals what was burned (EIP-1559 base fee, EIP-4844 blob fee)
