@@ -299,8 +299,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             o->files[o->nfiles++] = a;
         }
     }
-    /* the up-front size check (models/estimate.h): --max-memory and the database's disk */
-    run_estimate_set_limits(o->max_memory, o->db);
     return 0;
 }
 
@@ -310,23 +308,23 @@ static void opts_free(struct opts *o)
     free(o->sets);
 }
 
+static int scenario_outputs(const struct scn *s, const struct opts *o, char **db,
+                            char **report, struct err *e);
+
+/* Load and check file as `run` would: its outputs (scenario_outputs), then the
+ * models' rules and the up-front size check against the disk of the database it
+ * would write. */
 static int load(const char *file, const struct opts *o, struct scn **s)
 {
     struct err e;
     err_init(&e);
     const struct scn_schema *schema = model_schema();
     int rc = scn_load_file(schema, file, o->sets, o->nsets, s, &e);
-    run_estimate_set_limits(o->max_memory, o->db);      /* not the previous file's */
-    if (rc == 0 && !o->db_given) {
-        /* the disk the size check looks at: the scenario's output.db when it names one
-         * (a bad one is reported by scenario_outputs, after this) */
-        struct err quiet;
-        err_init(&quiet);
-        char *db = NULL;
-        if (paths_scn_output(*s, "output.db", o->output_dir, PATHS_FILE, "--db", &db,
-                             &quiet) == 0 && db)
-            run_estimate_set_limits(o->max_memory, db);
-        free(db);
+    if (rc == 0) {
+        char *db, *report;
+        rc = scenario_outputs(*s, o, &db, &report, &e);
+        run_estimate_set_limits(o->max_memory, db ? db : o->db);
+        free(db), free(report);
     }
     if (rc == 0 && run_check(*s, &e) == 0)
         return 0;
@@ -496,17 +494,6 @@ static int cmd_validate(const struct opts *o)
         int rc = load(o->files[i], o, &s);
         if (rc == 0 && sweep_present(s) && (rc = check_sweep(o->files[i], o)) != 0)
             scn_free(s);
-        if (rc == 0) {
-            struct err e;
-            err_init(&e);
-            char *db, *report;
-            if (scenario_outputs(s, o, &db, &report, &e) != 0) {
-                fprintf(stderr, "%s\n", e.msg);
-                scn_free(s);
-                rc = EXIT_INPUT;
-            }
-            free(db), free(report);
-        }
         if (rc) {
             status = rc > status ? rc : status;
             continue;
@@ -746,6 +733,7 @@ static int run_study(const struct opts *o, bool sweep)
     }
     if (db)
         oo.db = db;
+    run_estimate_set_limits(o->max_memory, oo.db);   /* the disk the size check looks at */
     const char *dir = o->out ? o->out : report;
     bool ran;
     int status = run_plan(&oo, sweep, &ran);
