@@ -691,20 +691,44 @@ static int run_plan(const struct opts *o, bool sweep, bool *ran)
 
 /* The report of the latest complete run in db, written to dir as `l2sim report db
  * --out dir` would. An exit status. */
+/* Write the report as ro says and tell what was written (each figure too when
+ * `items`). Exit status: 0, 2 bad input (no such run, incomplete), 1 otherwise. */
+static int report_to(const struct report_opts *ro, bool quiet, bool items)
+{
+    /* gnuplot is fed through a pipe: if it dies early, writes fail with EPIPE and the
+     * report says so instead of this process being killed */
+    signal(SIGPIPE, SIG_IGN);
+    struct report_result res;
+    struct err e;
+    err_init(&e);
+    int r = report_write(ro, &res, &e);
+    if (r == L2_EINPUT) {
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+        return EXIT_INPUT;
+    }
+    if (!quiet && res.html[0]) {
+        printf("report: %s\n", res.html);
+        for (size_t i = 0; items && i < res.nitems; i++) {
+            const struct report_item *it = &res.items[i];
+            if (it->state == REPORT_DRAWN)
+                printf("  %-10s %s\n", it->name, it->file);
+            else if (it->state == REPORT_EMPTY)
+                printf("  %-10s not drawn: %s\n", it->name, it->why);
+        }
+    }
+    if (r != 0) {
+        fprintf(stderr, "l2sim: %s\n", e.msg);
+        return EXIT_RUN;
+    }
+    return EXIT_OK;
+}
+
+/* The report `run` writes after its runs (--out or the scenario's output.report). */
 static int write_report(const char *db, const char *dir, bool quiet)
 {
     struct report_opts ro = { .db_path = db, .out_dir = dir, .format = PLOT_PNG,
                               .gnuplot = "gnuplot" };
-    signal(SIGPIPE, SIG_IGN);         /* gnuplot dying early: EPIPE, not death */
-    struct report_result res;
-    struct err e;
-    err_init(&e);
-    int r = report_write(&ro, &res, &e);
-    if (!quiet && res.html[0])
-        printf("report: %s\n", res.html);
-    if (r != 0)
-        fprintf(stderr, "l2sim: %s\n", e.msg);
-    return r == 0 ? EXIT_OK : r == L2_EINPUT ? EXIT_INPUT : EXIT_RUN;
+    return report_to(&ro, quiet, false);
 }
 
 /* run and sweep: where the results go (--db and --out as given, else the scenario's
@@ -825,33 +849,9 @@ static int cmd_report(int argc, char **argv)
         return rc;
     }
     ro.runs = runs;
-    /* gnuplot is fed through a pipe: if it dies early, writes fail with EPIPE and the
-     * report says so instead of this process being killed */
-    signal(SIGPIPE, SIG_IGN);
-    struct report_result res;
-    struct err e;
-    err_init(&e);
-    int r = report_write(&ro, &res, &e);
+    int status = report_to(&ro, quiet, true);
     free(runs);
-    if (r == L2_EINPUT) {
-        fprintf(stderr, "l2sim: %s", e.msg);
-        return EXIT_INPUT;
-    }
-    if (!quiet && res.html[0]) {
-        printf("report: %s\n", res.html);
-        for (size_t i = 0; i < res.nitems; i++) {
-            const struct report_item *it = &res.items[i];
-            if (it->state == REPORT_DRAWN)
-                printf("  %-10s %s\n", it->name, it->file);
-            else if (it->state == REPORT_EMPTY)
-                printf("  %-10s not drawn: %s\n", it->name, it->why);
-        }
-    }
-    if (r != 0) {
-        fprintf(stderr, "l2sim: %s", e.msg);
-        return EXIT_RUN;
-    }
-    return EXIT_OK;
+    return status;
 }
 
 /* ---- merge ---- */
