@@ -270,7 +270,6 @@ void plot_row(struct plot *p, size_t n, const double *v)
     fputc('\n', p->in);
 }
 
-void plot_blank(struct plot *p) { fputc('\n', p->in); }
 
 void plot_data_end(struct plot *p) { fputs("EOD\n", p->in); }
 

@@ -49,7 +49,6 @@ void plot_text2(struct plot *p, const char *line1, const char *line2);
  * as an empty point gnuplot skips), plot_data_end. */
 void plot_data_begin(struct plot *p, const char *name);
 void plot_row(struct plot *p, size_t n, const double *v);
-void plot_blank(struct plot *p);     /* a blank line: a break between line segments */
 void plot_data_end(struct plot *p);
 
 /* Close the pipe, wait for gnuplot, and check that it exited cleanly and wrote a

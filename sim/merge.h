@@ -8,10 +8,6 @@
 
 #include "sim/store.h"
 
-/* The key columns, for SQL that matches runs by content. */
-#define MERGE_KEY_COLUMNS "scenario_sha256, overrides, master_seed, seed, replication," \
-    " crypto_mode, l2sim_version, git_rev, sweep_point, sweep_index"
-
 struct merge_src;
 
 /* Attach the database at path to out's connection (read only in effect). A file that

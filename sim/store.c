@@ -250,12 +250,6 @@ void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v)
     sqlite3_bind_text(stmt, col, u128_str(v, buf), -1, SQLITE_TRANSIENT);
 }
 
-void store_bind_i128(sqlite3_stmt *stmt, int col, i128 v)
-{
-    char buf[42];
-    sqlite3_bind_text(stmt, col, i128_str(v, buf), -1, SQLITE_TRANSIENT);
-}
-
 void store_utc_now(char buf[32])
 {
     time_t t = time(NULL);

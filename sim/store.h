@@ -54,7 +54,6 @@ void store_on_error(struct store *st, void (*fn)(void *ctx), void *ctx);
 
 /* Bind helpers for the types SQLite lacks: a 128-bit amount as decimal text. */
 void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v);
-void store_bind_i128(sqlite3_stmt *stmt, int col, i128 v);
 
 sqlite3 *store_db(struct store *st);
 
