@@ -382,13 +382,6 @@ struct study_sink *study_sink_new(struct study *st, struct store *out,
     return k;
 }
 
-static void remove_db(const char *path)
-{
-    char *x;
-    remove(path);
-    x = xasprintf("%s-wal", path), remove(x), free(x);
-    x = xasprintf("%s-shm", path), remove(x), free(x);
-}
 
 static int sink_merge(struct study_sink *k, size_t i, struct err *e)
 {
@@ -401,7 +394,7 @@ static int sink_merge(struct study_sink *k, size_t i, struct err *e)
         merge_close(src);
     }
     if (d->owned)
-        remove_db(d->path);
+        store_remove(d->path);
     if (rc != 0)
         return L2_EIO;
     struct study_result r = d->r;
@@ -531,9 +524,8 @@ static _Noreturn void worker_main(struct study *st, const char *dir, int cmd, in
                                   const struct study_hooks *ph)
 {
     struct worker_ctx w = { res };
-    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, worker_begin,
-                             ph->max_wall_s, ph->max_memory, ph->check_invariants };
-    h.ctx = &w;
+    struct study_hooks h = *ph;      /* every limit and option, as the parent has them */
+    h.tty = false, h.on_run = NULL, h.on_begin = worker_begin, h.ctx = &w;
     struct err e;
     uint32_t item;
     while (read_all(cmd, &item, sizeof item) == 1) {
@@ -753,7 +745,7 @@ wait:
 out:
     for (size_t i = 0; i < st->n; i++) {       /* whatever a failure left behind */
         char *path = item_path(dir, i);
-        remove_db(path);
+        store_remove(path);
         free(path);
     }
     rmdir(dir);

@@ -32,19 +32,12 @@ static void nap(void)
     nanosleep(&ts, NULL);
 }
 
-static void remove_db(const char *path)
-{
-    char *x;
-    remove(path);
-    x = xasprintf("%s-wal", path), remove(x), free(x);
-    x = xasprintf("%s-shm", path), remove(x), free(x);
-}
 
 /* A worker: run items into a fresh temporary database each, ship it, repeat. */
 static int worker(struct study *st, const char *tmpdir, const struct study_hooks *ph)
 {
-    struct study_hooks h = { ph->interrupt, ph->max_events, false, NULL, NULL, NULL,
-                             ph->max_wall_s, ph->max_memory, ph->check_invariants };
+    struct study_hooks h = *ph;      /* every limit and option, as rank 0 has them */
+    h.tty = false, h.on_run = NULL, h.on_begin = NULL, h.ctx = NULL;
     int status = 0;
     for (;;) {
         MPI_Status ms;
@@ -88,7 +81,7 @@ static int worker(struct study *st, const char *tmpdir, const struct study_hooks
             fclose(f);
         }
         if (fd >= 0)
-            remove_db(path);
+            store_remove(path);
         free(path);
         if (d.rc != 0)
             d.bytes = 0, status = 1;

@@ -250,6 +250,14 @@ void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v)
     sqlite3_bind_text(stmt, col, u128_str(v, buf), -1, SQLITE_TRANSIENT);
 }
 
+void store_remove(const char *path)
+{
+    char *x;
+    remove(path);
+    x = xasprintf("%s-wal", path), remove(x), free(x);
+    x = xasprintf("%s-shm", path), remove(x), free(x);
+}
+
 void store_utc_now(char buf[32])
 {
     time_t t = time(NULL);

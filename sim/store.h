@@ -63,6 +63,10 @@ sqlite3 *store_db(struct store *st);
 int store_ensure_student_t(struct store *st, int64_t max_df, struct err *e);
 
 /* UTC wall-clock time as ISO 8601; the only clock the store reads. */
+/* Remove the database file at path and SQLite's -wal and -shm beside it (scratch
+ * databases: a worker's, a test's). Missing files are no error. */
+void store_remove(const char *path);
+
 void store_utc_now(char buf[32]);
 
 #endif

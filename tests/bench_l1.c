@@ -70,9 +70,6 @@ int main(void)
     sqlite3_finalize(q);
     store_close(st);
     scn_free(s);
-    remove(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path), remove(side);
-    snprintf(side, sizeof side, "%s-shm", path), remove(side);
+    store_remove(path);
     return 0;
 }

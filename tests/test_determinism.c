@@ -83,10 +83,7 @@ static char *run_once(const char *const *sets, size_t nset, uint64_t seed_overri
     char *d = dump(store_db(st));
     store_close(st);
     scn_free(s);
-    remove(path);
-    char wal[64];
-    snprintf(wal, sizeof wal, "%s-wal", path), remove(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path), remove(wal);
+    store_remove(path);
     return d;
 }
 

@@ -100,10 +100,7 @@ static void db_close(struct db *d)
 {
     db_track(d, false);
     store_close(d->st);
-    remove(d->path);
-    char p[80];
-    snprintf(p, sizeof p, "%s-wal", d->path), remove(p);
-    snprintf(p, sizeof p, "%s-shm", d->path), remove(p);
+    store_remove(d->path);
 }
 
 static sqlite3_stmt *q(struct db *d, const char *sql)

@@ -25,14 +25,6 @@ static char *temp_path(void)
     return p;
 }
 
-static void remove_db(const char *p)
-{
-    char buf[256];
-    remove(p);
-    snprintf(buf, sizeof buf, "%s-wal", p), remove(buf);
-    snprintf(buf, sizeof buf, "%s-shm", p), remove(buf);
-}
-
 static void exec(struct store *st, const char *sql)
 {
     char *msg = NULL;
@@ -107,7 +99,7 @@ static int teardown(void **state)
     struct dbs *d = *state;
     store_close(d->s);
     store_close(d->o);
-    remove_db(d->src), remove_db(d->out);
+    store_remove(d->src), store_remove(d->out);
     free(d->src), free(d->out), free(d);
     return 0;
 }

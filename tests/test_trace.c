@@ -461,12 +461,8 @@ static void run_close(struct run *r)
 {
     if (r->st)
         store_close(r->st);
-    if (r->db[0]) {
-        char p[80];
-        remove(r->db);
-        snprintf(p, sizeof p, "%s-wal", r->db), remove(p);
-        snprintf(p, sizeof p, "%s-shm", r->db), remove(p);
-    }
+    if (r->db[0])
+        store_remove(r->db);
 }
 
 /* The scenario of a replay: only the trace drives the L1 (no user transfers, no

@@ -42,10 +42,7 @@ static struct store *run_text(const char *text, char path[32])
 static void drop(struct store *st, const char *path)
 {
     store_close(st);
-    char aux[64];
-    remove(path);
-    snprintf(aux, sizeof aux, "%s-wal", path), remove(aux);
-    snprintf(aux, sizeof aux, "%s-shm", path), remove(aux);
+    store_remove(path);
 }
 
 /* The transfers one scheme received, as text: id, sender, recipient, value, time. */
