@@ -75,13 +75,12 @@ static int cdb_open(struct cdb *d, const char *path, bool allow_incomplete, stru
         return err_set(e, L2_EINPUT, "%s: cannot open: %s", path,
                        d->db ? sqlite3_errmsg(d->db) : "out of memory");
     sqlite3_busy_timeout(d->db, 5000);
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(d->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-                           &q, NULL) != SQLITE_OK || sqlite3_step(q) != SQLITE_ROW) {
-        sqlite3_finalize(q);
+    int version = store_schema_version(d->db, "main");
+    if (version == 0)
         return err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
-    }
-    sqlite3_finalize(q);
+    if (store_check_version(version, path, L2_EINPUT, e) != 0)
+        return L2_EINPUT;
+    sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(d->db,
             "SELECT run_id, scenario_name, COALESCE(sweep_point, ''),"
             " COALESCE(sweep_index, -1), scenario_sha256, overrides, scenario_file,"

@@ -193,13 +193,7 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
         err_set(e, L2_EINPUT, "%s: cannot open: %s", path, sqlite3_errmsg(m->db));
         goto fail_free;
     }
-    sql = xasprintf("SELECT value FROM %s.meta WHERE key = 'schema_version'", m->alias);
-    int version = 0;
-    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
-        version = atoi((const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    free(sql);
+    int version = store_schema_version(m->db, m->alias);
     size_t nrc;
     char **rcols = columns(m->db, m->alias, "runs", &nrc);
     free_cols(rcols, nrc);
@@ -207,11 +201,8 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
         err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
         goto fail;
     }
-    if (version > STORE_SCHEMA_VERSION) {
-        err_set(e, L2_EINPUT, "%s: database schema version %d is newer than this l2sim's "
-                "(%d)", path, version, STORE_SCHEMA_VERSION);
+    if (store_check_version(version, path, L2_EINPUT, e) != 0)
         goto fail;
-    }
     sql = xasprintf("SELECT name, sql FROM %s.sqlite_master WHERE type = 'table' AND "
                     "name NOT LIKE 'sqlite_%%' ORDER BY name", m->alias);
     sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);

@@ -118,21 +118,14 @@ int store_open(const char *path, struct store **out, struct err *e)
         goto err;
     }
     /* schema version: set on creation, refused if newer than this binary */
-    sqlite3_stmt *q;
-    sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q, NULL);
-    int version = 0;
-    if (q && sqlite3_step(q) == SQLITE_ROW)
-        version = atoi((const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
+    int version = store_schema_version(st->db, "main");
     if (version == 0) {
         char sql[128];
         snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d')",
                  STORE_SCHEMA_VERSION);
         if (exec(st, sql, e) != 0)
             goto err;
-    } else if (version > STORE_SCHEMA_VERSION) {
-        err_set(e, L2_EIO, "%s: database schema version %d is newer than this l2sim's "
-                "(%d); use a newer l2sim or another file", path, version, STORE_SCHEMA_VERSION);
+    } else if (store_check_version(version, path, L2_EIO, e) != 0) {
         exec(st, "ROLLBACK", e);
         goto err;
     }
@@ -248,6 +241,28 @@ void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v)
 {
     char buf[41];
     sqlite3_bind_text(stmt, col, u128_str(v, buf), -1, SQLITE_TRANSIENT);
+}
+
+int store_schema_version(sqlite3 *db, const char *schema)
+{
+    char *sql = xasprintf("SELECT value FROM \"%s\".meta WHERE key = 'schema_version'",
+                          schema);
+    sqlite3_stmt *q = NULL;
+    int version = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    free(sql);
+    return version;
+}
+
+int store_check_version(int version, const char *path, int code, struct err *e)
+{
+    if (version <= STORE_SCHEMA_VERSION)
+        return 0;
+    return err_set(e, code, "%s: database schema version %d is newer than this l2sim's "
+                   "(%d); use a newer l2sim or another file", path, version,
+                   STORE_SCHEMA_VERSION);
 }
 
 void store_remove(const char *path)

@@ -63,6 +63,13 @@ sqlite3 *store_db(struct store *st);
 int store_ensure_student_t(struct store *st, int64_t max_df, struct err *e);
 
 /* UTC wall-clock time as ISO 8601; the only clock the store reads. */
+/* The schema version recorded in database `schema` ("main" or an attached alias) of
+ * db: 0 when there is none (not an l2sim database, or a new file). */
+int store_schema_version(sqlite3 *db, const char *schema);
+/* 0 when this l2sim can read a database of schema `version`; else `code` with "path:
+ * database schema version V is newer than this l2sim's (W); ..." appended to e. */
+int store_check_version(int version, const char *path, int code, struct err *e);
+
 /* Remove the database file at path and SQLite's -wal and -shm beside it (scratch
  * databases: a worker's, a test's). Missing files are no error. */
 void store_remove(const char *path);
