@@ -18,6 +18,7 @@
 #include "models/l1/trace.h"
 #include "models/workload/arrivals.h"
 #include "sim/fault.h"
+#include "sim/idmap.h"
 #include "sim/rng.h"
 
 enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGIMES = 3 };
@@ -29,46 +30,6 @@ struct tips {                     /* one block's included effective tips, ascend
     uint64_t *v;
     size_t    n, cap;
 };
-
-/* Account nonces: the next nonce on chain of each sender that sends more than once
- * (users, schemes, adversaries), for the check that a sender's transactions are
- * included in nonce order, each once. Background senders are fresh accounts, one
- * transaction each: their nonce is always 0 and they are not stored. Open
- * addressing on the sender id; never shrinks (accounts persist, as on chain). */
-struct accounts {
-    uint64_t *id, *nonce;
-    size_t    cap, n;
-};
-
-static size_t acct_hash(uint64_t x)
-{
-    x ^= x >> 31, x *= 0x7fb5d329728ea185ull, x ^= x >> 27;
-    return (size_t)x;
-}
-
-/* The slot of sender id (inserted with nonce 0 when new). */
-static uint64_t *acct_nonce(struct accounts *a, uint64_t id)
-{
-    if (2 * (a->n + 1) > a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 1024;
-        uint64_t *ids = xcalloc(cap, sizeof *ids), *nonces = xcalloc(cap, sizeof *nonces);
-        for (size_t i = 0; i < a->cap; i++)
-            if (a->id[i]) {
-                size_t j = acct_hash(a->id[i]) & (cap - 1);
-                while (ids[j])
-                    j = (j + 1) & (cap - 1);
-                ids[j] = a->id[i], nonces[j] = a->nonce[i];
-            }
-        free(a->id), free(a->nonce);
-        a->id = ids, a->nonce = nonces, a->cap = cap;
-    }
-    size_t j = acct_hash(id) & (a->cap - 1);
-    while (a->id[j] && a->id[j] != id)      /* ids are never 0: l1_account sets a kind */
-        j = (j + 1) & (a->cap - 1);
-    if (!a->id[j])
-        a->id[j] = id, a->n++;
-    return &a->nonce[j];
-}
 
 static bool background_account(uint64_t id) { return id >> 56 == L1_ACCT_BACKGROUND; }
 
@@ -114,7 +75,11 @@ struct l1 {
     u128     *paid_scheme;        /* what each scheme's transactions paid (by index) */
     u128     *paid_adversary;     /* and each adversary's */
     size_t    nschemes, nadversaries;
-    struct accounts accounts;     /* the next nonce on chain of each non-background sender */
+    /* the next nonce on chain of each sender that sends more than once (users,
+     * schemes, adversaries), for the check that a sender's transactions are included
+     * in nonce order, each once; background senders are fresh accounts, one
+     * transaction each, whose nonce is always 0: not stored */
+    struct idmap accounts;
     sqlite3_stmt *ins_block;
 };
 
@@ -222,7 +187,9 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
 {
     struct mp_tx **evicted = NULL;
     size_t nev = 0;
-    p->nonce = background_account(p->sender_id) ? 0 : *acct_nonce(&l1->accounts, p->sender_id);
+    p->nonce = 0;                   /* a background sender's first and only */
+    if (!background_account(p->sender_id))
+        p->nonce = *idmap_put(&l1->accounts, p->sender_id, NULL);
     if (fault_fire("l1.nonce"))
         p->nonce++;                 /* a nonce gap: the inclusion check must catch it */
     if (!mp_add(l1->pool, p, &evicted, &nev))
@@ -384,9 +351,9 @@ static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
     r->total = split.total;
     l1->totals.txs++;
     /* a sender's transactions execute in nonce order, each exactly once */
-    uint64_t zero = 0;
-    uint64_t *next = background_account(p->sender_id) ? &zero
-                                                      : acct_nonce(&l1->accounts, p->sender_id);
+    uint64_t zero = 0, *next = &zero;
+    if (!background_account(p->sender_id))
+        next = idmap_put(&l1->accounts, p->sender_id, NULL);
     if (p->nonce != *next) {
         struct inv_fail f;
         INV_FAIL(&f, "nonces strictly increasing", "block %llu includes nonce %llu of sender "
@@ -703,8 +670,7 @@ void l1_free(struct l1 *l1)
         gsl_rng_free(l1->r_blobs);
     free(l1->paid_scheme);
     free(l1->paid_adversary);
-    free(l1->accounts.id);
-    free(l1->accounts.nonce);
+    idmap_free(&l1->accounts);
     free(l1);
 }
 

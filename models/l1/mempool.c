@@ -1,7 +1,8 @@
 /* mempool.c — see mempool.h.
  *
- * Senders live in an open-addressing map (linear probing, backward-shift deletion) and,
- * while they have pending transactions, in a dense `active` array the builder scans.
+ * Senders live in a hash map by id (sim/idmap) and, while they have pending
+ * transactions (always, in fact: an empty sender is dropped), in a dense `active`
+ * array the builder scans.
  * Neither's order reaches results: every choice goes through a total order on
  * (effective tip, seq) or (max fee, seq). A binary min-heap over all pending
  * transactions by (max fee, -seq) finds the eviction victim in O(log n). */
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "sim/fault.h"
+#include "sim/idmap.h"
 
 struct mp_sender {
     uint64_t      id;
@@ -20,76 +22,32 @@ struct mp_sender {
 
 struct mempool {
     size_t max_txs, n;
-    struct mp_sender **map;
-    size_t mapcap, mapn;
+    struct idmap senders;       /* id -> struct mp_sender * */
     struct mp_sender **active;
     size_t nactive, capactive;
     struct mp_tx **cheap;       /* eviction heap */
 };
 
-/* ---- sender map ---- */
-
-static size_t hash64(uint64_t x)
-{
-    x ^= x >> 33, x *= 0xff51afd7ed558ccdull, x ^= x >> 33;
-    return (size_t)x;
-}
-
-static void map_grow(struct mempool *mp)
-{
-    size_t cap = mp->mapcap ? 2 * mp->mapcap : 1024;
-    struct mp_sender **m = xcalloc(cap, sizeof *m);
-    for (size_t i = 0; i < mp->mapcap; i++)
-        if (mp->map[i]) {
-            size_t j = hash64(mp->map[i]->id) & (cap - 1);
-            while (m[j])
-                j = (j + 1) & (cap - 1);
-            m[j] = mp->map[i];
-        }
-    free(mp->map);
-    mp->map = m;
-    mp->mapcap = cap;
-}
-
-static size_t map_slot(const struct mempool *mp, uint64_t id)
-{
-    size_t j = hash64(id) & (mp->mapcap - 1);
-    while (mp->map[j] && mp->map[j]->id != id)
-        j = (j + 1) & (mp->mapcap - 1);
-    return j;
-}
+/* ---- senders ---- */
 
 static struct mp_sender *sender_get(struct mempool *mp, uint64_t id)
 {
-    if (2 * (mp->mapn + 1) > mp->mapcap)
-        map_grow(mp);
-    size_t j = map_slot(mp, id);
-    if (!mp->map[j]) {
+    bool added;
+    uint64_t *v = idmap_put(&mp->senders, id, &added);
+    if (added) {
         struct mp_sender *s = xcalloc(1, sizeof *s);
         s->id = id;
         s->active_pos = SIZE_MAX;
-        mp->map[j] = s;
-        mp->mapn++;
+        *v = (uintptr_t)s;
     }
-    return mp->map[j];
+    return (struct mp_sender *)(uintptr_t)*v;
 }
 
 /* Remove an empty sender from the map and the active array. O(1) expected. */
 static void sender_drop(struct mempool *mp, struct mp_sender *s)
 {
-    size_t i = map_slot(mp, s->id), mask = mp->mapcap - 1;
-    SIM_ASSERT(mp->map[i] == s);
-    for (size_t j = (i + 1) & mask; mp->map[j]; j = (j + 1) & mask) {
-        size_t k = hash64(mp->map[j]->id) & mask;
-        /* move j back into the hole i unless its home k lies cyclically in (i, j] */
-        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (!stays) {
-            mp->map[i] = mp->map[j];
-            i = j;
-        }
-    }
-    mp->map[i] = NULL;
-    mp->mapn--;
+    bool was = idmap_del(&mp->senders, s->id);
+    SIM_ASSERT(was);
     if (s->active_pos != SIZE_MAX) {
         struct mp_sender *last = mp->active[--mp->nactive];
         mp->active[s->active_pos] = last;
@@ -165,9 +123,9 @@ void mp_free(struct mempool *mp)
         return;
     for (size_t i = 0; i < mp->n; i++)
         free(mp->cheap[i]);
-    for (size_t i = 0; i < mp->mapcap; i++)
-        free(mp->map[i]);
-    free(mp->map);
+    for (size_t i = 0; i < mp->nactive; i++)     /* every sender in the map is active */
+        free(mp->active[i]);
+    idmap_free(&mp->senders);
     free(mp->active);
     free(mp->cheap);
     free(mp);
