@@ -31,8 +31,9 @@ struct run_result {
     char     detail[640];
 };
 
-/* Build every world and initialise its models without running them, against a
- * scratch in-memory database: catches parameter combinations the schema cannot
+/* Check the scenario's size up front (models/estimate.h), then build one world with
+ * every scheme and adversary and initialise the models without running them, against
+ * a scratch in-memory database: catches parameter combinations the schema cannot
  * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
 int run_check(const struct scn *s, struct err *e);
 
