@@ -50,8 +50,9 @@ struct scn {
     int           root_line, root_col;
     struct mark  *marks;      /* where each list item starts, for messages */
     size_t        nmarks;
-    char        **failed;     /* paths whose given value was rejected (no "missing" too) */
-    size_t        nfailed;
+    char        **given;      /* paths given a value (file or --set), accepted or not:
+                               * defaults and "missing required" never speak for them */
+    size_t        ngiven;
     char         *overrides;
     struct err   *e;          /* while loading */
     const char   *set_arg;    /* while applying one --set: the argument, for messages */
@@ -273,17 +274,17 @@ static const struct mark *mark_find(const struct scn *s, const char *path)
     return NULL;
 }
 
-static void failed_add(struct scn *s, const char *path)
+static void given_add(struct scn *s, const char *path)
 {
-    if ((s->nfailed & (s->nfailed - 1)) == 0)
-        s->failed = xrealloc(s->failed, (s->nfailed ? 2 * s->nfailed : 4) * sizeof *s->failed);
-    s->failed[s->nfailed++] = xstrdup(path);
+    if ((s->ngiven & (s->ngiven - 1)) == 0)
+        s->given = xrealloc(s->given, (s->ngiven ? 2 * s->ngiven : 4) * sizeof *s->given);
+    s->given[s->ngiven++] = xstrdup(path);
 }
 
-static bool failed_has(const struct scn *s, const char *path)
+static bool given_has(const struct scn *s, const char *path)
 {
-    for (size_t i = 0; i < s->nfailed; i++)
-        if (strcmp(s->failed[i], path) == 0)
+    for (size_t i = 0; i < s->ngiven; i++)
+        if (strcmp(s->given[i], path) == 0)
             return true;
     return false;
 }
@@ -364,8 +365,6 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
 {
     struct value v = { .p = p, .line = line, .col = col, .origin = origin };
     char why[UNIT_WHY_MAX] = "";
-    if (text[0] == '\0' || parse_typed(p, text, &v, why) != 0)
-        failed_add(s, path);
     if (text[0] == '\0')
         return fail_at(s, line, col, "%s: missing value (expected %s)", path,
                        type_example(p->type));
@@ -376,12 +375,10 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
         char bwhy[UNIT_WHY_MAX];
         if (p->min && parse_typed(p, p->min, &bound, bwhy) == 0 &&
             cmp_typed(p->type, &v, &bound) < 0) {
-            failed_add(s, path);
             return fail_at(s, line, col, "%s: %s is below the minimum %s", path, text, p->min);
         }
         if (p->max && parse_typed(p, p->max, &bound, bwhy) == 0 &&
             cmp_typed(p->type, &v, &bound) > 0) {
-            failed_add(s, path);
             return fail_at(s, line, col, "%s: %s is above the maximum %s", path, text, p->max);
         }
     }
@@ -543,8 +540,10 @@ static void walk_map(struct scn *s, const struct ynode *map, const char *g1, con
         if (p && p->type == SCN_LIST) {
             walk_list(s, p, v, ip);
         } else if (p && v->kind == YNODE_SEQ && (p->flags & SCN_SEQ)) {
+            given_add(s, ip);
             set_seq(s, p, ip, v);
         } else if (p) {
+            given_add(s, ip);
             if (v->kind != YNODE_SCALAR)
                 fail_at(s, v->line, v->col, "%s: expected %s, got %s", ip,
                         type_example(p->type), ytree_describe(v, buf, sizeof buf));
@@ -602,7 +601,7 @@ static void fill_defaults(struct scn *s, const char *g, const char *inst, int li
             rest = p->path + gl + 1;
         }
         char *ip = join(inst, rest);
-        if (!value_find(s, ip) && !failed_has(s, ip)) {
+        if (!value_find(s, ip) && !given_has(s, ip)) {
             if (p->flags & SCN_REQUIRED)
                 fail_at(s, line, col, "%s: missing required key '%s'",
                         inst[0] ? inst : "scenario", rest);
@@ -646,7 +645,7 @@ static void fill_list_defaults(struct scn *s)
              * results and --set can say schemes[l1] */
             if (namep && type) {
                 char *npath = xasprintf("%s.name", inst);
-                if (!value_find(s, npath) && !failed_has(s, npath)) {
+                if (!value_find(s, npath) && !given_has(s, npath)) {
                     set_value(s, namep, npath, type, 0, 0, FROM_DEFAULT);
                     struct value *nv = value_find(s, npath);
                     nv->line = tline, nv->col = tcol;
@@ -851,6 +850,8 @@ static void apply_sets(struct scn *s, const char *const *sets, size_t nset)
         char *canon = NULL;
         resolve_set_path(s, sa[i].path, &canon, &p);
         free(canon);
+        if (p)
+            given_add(s, sa[i].path);
         if (p && set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET) == 0) {
             strcat(s->overrides, sa[i].path);
             strcat(s->overrides, "=");
@@ -880,9 +881,9 @@ void scn_free(struct scn *s)
     for (size_t i = 0; i < s->nmarks; i++)
         free(s->marks[i].path);
     free(s->marks);
-    for (size_t i = 0; i < s->nfailed; i++)
-        free(s->failed[i]);
-    free(s->failed);
+    for (size_t i = 0; i < s->ngiven; i++)
+        free(s->given[i]);
+    free(s->given);
     free(s->file);
     free(s->dir);
     free(s->text);

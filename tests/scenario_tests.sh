@@ -117,7 +117,8 @@ unwatch() {
 }
 
 # ---------------------------------------------------------------------------------
-# 1. The corpus of malformed scenarios: each one problem, each with its message.
+# 1. The corpus of malformed scenarios: each one problem, each with its message (the
+# .expect file is the whole of validate's stderr; run's first line must match too).
 
 nbad=0
 for f in "$BAD"/*.yaml; do
@@ -134,6 +135,8 @@ for f in "$BAD"/*.yaml; do
     check_crash
     [ "$rc" -eq 2 ] || note "validate exited $rc, expected 2"
     expect_first "$want"
+    # and nothing else: one problem, one message (a file with more lists them all)
+    cmp -s "$tmp/err" "$exp" || note "stderr is not $(basename "$exp"): $(tr '\n' '|' <"$tmp/err")"
 
     rm -f "$tmp"/bad.db*
     l2sim run "$f" --db "$tmp/bad.db" --quiet
