@@ -71,6 +71,33 @@ char *xstrndup(const char *s, size_t n)
 
 char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
 
+int read_bounded(FILE *f, size_t max, char **buf, size_t *len)
+{
+    *buf = NULL, *len = 0;
+    size_t cap = 8192, n = 0;
+    char *b = xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap > max)
+                break;
+            cap *= 2;
+            b = xrealloc(b, cap + 1);
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f) || n > max) {
+        int bad = ferror(f);
+        free(b);
+        return bad ? -1 : 1;
+    }
+    b[n] = '\0';
+    *buf = b, *len = n;
+    return 0;
+}
+
 char *path_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');

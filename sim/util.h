@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Exact integer money. Single fees fit int64 wei (9.2 ETH); totals over a run and
  * scenario amounts such as bonds ("100eth" = 1e20 wei) do not. */
@@ -37,6 +38,12 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Read f to its end into a NUL-terminated buffer (*buf, caller frees) of at most max
+ * bytes, reading at most one byte past that (the file may be endless or growing).
+ * 0; 1 when there is more than max; -1 on a read error (errno says which). Only on 0
+ * are *buf and *len set. */
+int read_bounded(FILE *f, size_t max, char **buf /* OUT */, size_t *len /* OUT */);
 
 /* The directory holding `path`, as a prefix to put before a name: "a/b/" for "a/b/c",
  * "" for "c", "/" for "/c". Caller frees. */

@@ -269,37 +269,12 @@ int ytree_read_file(const char *path, char **text, size_t *len, struct err *e)
         fclose(f);
         return err_set(e, L2_EINPUT, "%s: is a directory, not a scenario file", path);
     }
-    size_t cap = 8192, n = 0;
-    char *buf = xmalloc(cap + 1);
-    for (;;) {
-        if (n == cap) {
-            if (cap > YTREE_MAX_BYTES) {
-                free(buf);
-                fclose(f);
-                return err_set(e, L2_EINPUT, "%s: file is larger than %u bytes (4 MiB), "
-                               "the limit for a scenario", path, YTREE_MAX_BYTES);
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap + 1);
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
+    int rc = read_bounded(f, YTREE_MAX_BYTES, text, len);
     fclose(f);
-    if (bad) {
-        free(buf);
+    if (rc < 0)
         return err_set(e, L2_EINPUT, "%s: read error", path);
-    }
-    if (n > YTREE_MAX_BYTES) {
-        free(buf);
+    if (rc > 0)
         return err_set(e, L2_EINPUT, "%s: file is larger than %u bytes (4 MiB), the limit "
                        "for a scenario", path, YTREE_MAX_BYTES);
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
     return 0;
 }

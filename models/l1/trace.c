@@ -42,36 +42,15 @@ static int read_file(const char *path, char **buf /* OUT */, size_t *len /* OUT 
                        (unsigned long long)st.st_size,
                        (unsigned long long)L1_TRACE_MAX_BYTES);
     }
-    size_t cap = 1 << 16, n = 0;
-    char *b = xmalloc(cap + 1);
-    for (;;) {
-        if (n == cap) {
-            if (cap > L1_TRACE_MAX_BYTES)
-                break;
-            cap *= 2;
-            b = xrealloc(b, cap + 1);
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
+    int rc = read_bounded(f, L1_TRACE_MAX_BYTES, buf, len);
     int saved = errno;
     fclose(f);
-    if (bad) {
-        free(b);
+    if (rc < 0)
         return err_set(e, L2_EINPUT, "%s: cannot read the trace: %s", path, strerror(saved));
-    }
-    if (n > L1_TRACE_MAX_BYTES) {
-        free(b);
+    if (rc > 0)
         return err_set(e, L2_EINPUT, "%s: more than %llu bytes: a trace may be at most "
                        "64 MiB; replay a shorter range of blocks", path,
                        (unsigned long long)L1_TRACE_MAX_BYTES);
-    }
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
     return 0;
 }
 
