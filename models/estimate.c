@@ -17,7 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "models/l1/fee_market.h"
+#include "models/l1/l1.h"
 
 /* ---- measured constants ---- */
 
@@ -119,15 +119,6 @@ static double rate_per_us(const struct scn *s, const char *prefix, double slot)
     return per > 0 ? r.count / per : 0;
 }
 
-static uint64_t gas_limit(const struct scn *s)
-{
-    if (scn_has(s, "l1.gas_limit"))
-        return (uint64_t)scn_int(s, "l1.gas_limit");
-    const char *fork = scn_str(s, "l1.fork");
-    const struct fm_fork *f = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "bpo2" : fork);
-    return f ? f->gas_limit : 60000000;
-}
-
 void run_estimate(const struct scn *s, struct run_estimate *o)
 {
     memset(o, 0, sizeof *o);
@@ -152,7 +143,7 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
      * most gas_limit / 21000 of them, each awaits finality_depth slots in memory */
     double k = (double)o->max_schemes;
     double per_slot = o->slots > 0 ? o->transfers * k / o->slots : o->transfers * k;
-    double fit = floor((double)gas_limit(s) / TRANSFER_GAS);
+    double fit = floor((double)l1_gas_limit_of(s) / TRANSFER_GAS);
     double included = per_slot < fit ? per_slot : fit;
     o->inflight = included * (depth + 1);
     if (o->inflight > o->transfers * k)

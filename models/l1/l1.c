@@ -547,18 +547,28 @@ static double per_slot(struct unit_rate r, sim_time slot)
     return r.per_block ? r.count : r.count * (double)slot / (double)r.per;
 }
 
+const struct fm_fork *l1_fork_of(const struct scn *s)
+{
+    const char *fork = scn_str(s, "l1.fork");
+    const struct fm_fork *f = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "bpo2" : fork);
+    SIM_ASSERT(f);                  /* the schema admits only preset names */
+    return f;
+}
+
+uint64_t l1_gas_limit_of(const struct scn *s)
+{
+    return scn_has(s, "l1.gas_limit") ? (uint64_t)scn_int(s, "l1.gas_limit")
+                                      : l1_fork_of(s)->gas_limit;
+}
+
 /* The fork preset with the scenario's overrides; cross-checks values. */
 static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
 {
-    const char *fork = scn_str(s, "l1.fork");
-    l1->fork = fm_fork_by_name(strcmp(fork, "custom") == 0 ? "bpo2" : fork);
-    SIM_ASSERT(l1->fork);
+    l1->fork = l1_fork_of(s);
     l1->eip1559 = l1->fork->eip1559;
     l1->blob = l1->fork->blob;
     l1->eip7623 = l1->fork->eip7623;
-    l1->gas_limit = l1->fork->gas_limit;
-    if (scn_has(s, "l1.gas_limit"))
-        l1->gas_limit = (uint64_t)scn_int(s, "l1.gas_limit");
+    l1->gas_limit = l1_gas_limit_of(s);
     if (scn_has(s, "l1.elasticity"))
         l1->eip1559.elasticity_multiplier = scn_uint(s, "l1.elasticity");
     if (scn_has(s, "l1.base_fee.max_change_denominator"))

@@ -74,6 +74,13 @@ static inline uint64_t l1_account(enum l1_account_kind k, uint64_t id)
     return ((uint64_t)k << 56) | (id & ((UINT64_C(1) << 56) - 1));
 }
 
+/* The fork preset the scenario's l1.fork names ("custom" starts from bpo2), and the
+ * block gas limit in force (l1.gas_limit, else the preset's): for code that needs them
+ * before or without an L1 (models/estimate.c). */
+struct fm_fork;
+const struct fm_fork *l1_fork_of(const struct scn *s);
+uint64_t l1_gas_limit_of(const struct scn *s);
+
 /* Build the L1 of world w from the scenario's l1.* parameters; schedules the first
  * slot. Returns 0 or L2_EINPUT. */
 int  l1_new(struct world *w, struct l1 **out, struct err *e);
