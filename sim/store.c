@@ -160,6 +160,10 @@ sqlite3 *store_db(struct store *st) { return st->db; }
 
 sqlite3_stmt *store_prepare(struct store *st, const char *sql)
 {
+    /* a serial study keeps one store for all its runs: each run's models ask again */
+    for (size_t i = 0; i < st->nstmts; i++)
+        if (strcmp(sqlite3_sql(st->stmts[i]), sql) == 0)
+            return st->stmts[i];
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         sim_panic("bad SQL (%s): %s", sqlite3_errmsg(st->db), sql);

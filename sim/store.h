@@ -39,7 +39,9 @@ int  store_begin_run(struct store *st, const struct store_run *r, int64_t *run_i
 int  store_end_run(struct store *st, int64_t run_id, const char *status, const char *detail,
                    uint64_t events, int64_t sim_end_us, double wall_s, struct err *e);
 
-/* A prepared statement owned by the store (finalized at close). Bad SQL is a bug. */
+/* A prepared statement owned by the store (finalized at close); the same SQL gives the
+ * same statement, so asking again (each run, each world) costs nothing. Use it as
+ * bind then store_step, never held across another user's bind. Bad SQL is a bug. */
 sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 /* Execute a bound INSERT/UPDATE, reset and clear it. Rows are committed in batches
  * of STORE_BATCH. A failure (disk full, I/O error) is sticky: this and every later
