@@ -131,8 +131,9 @@ static int check_sources(struct study *st, const struct scn *base, bool trust, s
 }
 
 /* Validate each point as a whole with the models' checks (the combination of values
- * may be what is wrong). */
-static int check_points(struct study *st, bool trust, struct err *e)
+ * may be what is wrong), and note each one's seed and replications for the plan. */
+static int check_points(struct study *st, bool trust, uint64_t *seed, uint64_t *reps,
+                        struct err *e)
 {
     int before = e->count;
     size_t bad = 0;
@@ -141,6 +142,8 @@ static int check_points(struct study *st, bool trust, struct err *e)
         struct err e2;
         err_init(&e2);
         if (load_point(st, p, &s, &e2) == 0 && (trust || run_check(s, &e2) == 0)) {
+            seed[p] = scn_uint(s, "seed");
+            reps[p] = scn_uint(s, "replications");
             scn_free(s);
             continue;
         }
@@ -174,6 +177,7 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
         st->sets[st->nsets++] = xstrdup(a->sets[i]);
 
     struct scn *base = NULL;
+    uint64_t *pseed = NULL, *preps = NULL;     /* each point's seed and replications */
     int rc = load_with(st, NULL, 0, &base, e);
     if (rc == 0 && !a->trust)
         rc = run_check(base, e);
@@ -183,8 +187,10 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
             st->labelled = true;
             rc = sweep_expand(base, &st->sw, e);
             int rc2 = check_sources(st, base, a->trust, e);
+            pseed = xcalloc(st->sw.n + 1, sizeof *pseed);
+            preps = xcalloc(st->sw.n + 1, sizeof *preps);
             if (rc == 0 && rc2 == 0)
-                rc = check_points(st, a->trust, e);
+                rc = check_points(st, a->trust, pseed, preps, e);
             else
                 rc = L2_EINPUT;
         } else {
@@ -192,20 +198,15 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
             st->sw.points[0].label = xstrdup("");
             st->sw.points[0].sets = xcalloc(1, sizeof *st->sw.points[0].sets);
             st->sw.n = 1;
+            pseed = xmalloc(sizeof *pseed), preps = xmalloc(sizeof *preps);
+            pseed[0] = scn_uint(base, "seed"), preps[0] = scn_uint(base, "replications");
         }
     }
     /* the items: every replication of every point, then this shard's slice */
     uint64_t global = 0;
     for (size_t p = 0; rc == 0 && p < st->sw.n; p++) {
-        struct scn *s = base;
-        if (st->labelled && load_point(st, p, &s, e) != 0) {
-            rc = L2_EINPUT;
-            break;
-        }
-        uint64_t master = a->has_seed ? a->seed : scn_uint(s, "seed");
-        uint64_t reps = a->replications ? a->replications : scn_uint(s, "replications");
-        if (s != base)
-            scn_free(s);
+        uint64_t master = a->has_seed ? a->seed : pseed[p];
+        uint64_t reps = a->replications ? a->replications : preps[p];
         if (global + reps > STUDY_MAX_ITEMS) {
             rc = err_set(e, L2_EINPUT, "%s: the plan has more than %u runs", st->file,
                          STUDY_MAX_ITEMS);
@@ -221,6 +222,7 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
                                                 master };
         }
     }
+    free(pseed), free(preps);
     scn_free(base);
     if (rc != 0) {
         study_free(st);
