@@ -10,7 +10,6 @@
 #include "analysis/metrics.h"
 #include "analysis/stats.h"
 #include "models/run.h"
-#include "sim/merge.h"
 
 /* ---- the databases ---- */
 
@@ -307,8 +306,31 @@ static void load_metrics(sqlite3 *db, int64_t run_id, int side, struct vals *out
 /* The run's metrics recomputed per time window (batch), into out. The windows: B
  * equal slices of the run, and B of each spike phase (from the scenario as the run
  * recorded it; without it, the whole-run windows alone). */
-static int batch_metrics(const struct cdb *d, const struct crun *r, unsigned B, int side,
-                         struct vals *out, struct err *e)
+/* batch_metrics' sink: window k is batch k % B of phase k / B (0: the whole run). */
+struct batch_sink {
+    struct vals                *out;
+    int                         side;
+    unsigned                    B;
+    const struct metrics_phase *ph;
+};
+
+static void batch_value(void *ctx, const char *scheme, long window, const char *name,
+                        double value)
+{
+    struct batch_sink *k = ctx;
+    if (window < 0 || isnan(value))   /* the run's own value; NaN: no value (NULL) */
+        return;
+    size_t p = (size_t)window / k->B;
+    char metric[256];
+    if (p)
+        snprintf(metric, sizeof metric, "%s.%s", k->ph[p - 1].name, name);
+    else
+        snprintf(metric, sizeof metric, "%s", name);
+    vals_add(k->out, scheme, metric, k->side, (int)(window % k->B), value);
+}
+
+static void batch_metrics(const struct cdb *d, const struct crun *r, unsigned B, int side,
+                          struct vals *out)
 {
     struct metrics_phase ph[3];
     size_t nph = 0;
@@ -346,57 +368,15 @@ static int batch_metrics(const struct cdb *d, const struct crun *r, unsigned B, 
     }
     size_t nw = (1 + nph) * B;
     struct metrics_phase *w = xcalloc(nw, sizeof *w);
-    char **names = xcalloc(nw, sizeof *names);
     for (size_t p = 0, k = 0; p <= nph; p++) {
         sim_time from = p ? ph[p - 1].from : 0, until = p ? ph[p - 1].until : duration;
-        for (unsigned b = 0; b < B; b++, k++) {
-            names[k] = p ? xasprintf("%s/bm%u", ph[p - 1].name, b) : xasprintf("bm%u", b);
-            w[k] = (struct metrics_phase){ names[k], from + (until - from) * b / B,
+        for (unsigned b = 0; b < B; b++, k++)
+            w[k] = (struct metrics_phase){ NULL, from + (until - from) * b / B,
                                            from + (until - from) * (b + 1) / B };
-        }
     }
-    struct store *mem;
-    struct merge_src *src;
-    int64_t id;
-    int rc = store_open(":memory:", &mem, e);
-    if (rc == 0) {
-        rc = merge_open(mem, d->path, &src, e);
-        if (rc == 0) {
-            rc = merge_copy_run(src, r->run_id, &id, e);
-            merge_close(src);
-        }
-        if (rc == 0) {
-            sqlite3_exec(store_db(mem), "DELETE FROM metrics", NULL, NULL, NULL);
-            rc = metrics_compute(mem, id, duration, w, nw, e);
-        }
-        if (rc == 0) {
-            sqlite3_prepare_v2(store_db(mem), "SELECT scheme, name, value FROM metrics"
-                               " WHERE instr(name, 'bm') > 0 AND value IS NOT NULL", -1, &q,
-                               NULL);
-            while (q && sqlite3_step(q) == SQLITE_ROW) {
-                const char *name = (const char *)sqlite3_column_text(q, 1);
-                const char *dot = strchr(name, '.'), *slash = strchr(name, '/');
-                if (!dot)
-                    continue;
-                char metric[256];
-                const char *bm = slash && slash < dot ? slash + 1 : name;
-                int batch = bm[0] == 'b' && bm[1] == 'm' ? atoi(bm + 2) : -1;
-                if (slash && slash < dot)
-                    snprintf(metric, sizeof metric, "%.*s.%s", (int)(slash - name), name,
-                             dot + 1);
-                else
-                    snprintf(metric, sizeof metric, "%s", dot + 1);
-                vals_add(out, (const char *)sqlite3_column_text(q, 0), metric, side, batch,
-                         sqlite3_column_double(q, 2));
-            }
-            sqlite3_finalize(q);
-        }
-        store_close(mem);
-    }
-    for (size_t k = 0; k < nw; k++)
-        free(names[k]);
-    free(names), free(w);
-    return rc ? L2_EINPUT : 0;
+    struct batch_sink k = { out, side, B, ph };
+    metrics_scan(d->db, r->run_id, duration, w, nw, batch_value, &k);
+    free(w);
 }
 
 /* ---- statistical comparison ---- */
@@ -576,10 +556,10 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
             for (size_t i = 0; i < m.n; i++)
                 vals_add(&s, m.v[i].scheme, m.v[i].name, m.v[i].side, -1, m.v[i].v);
         } else {
-            for (size_t i = 0; i < x->nb && rc == 0; i++)
-                rc = batch_metrics(b, &b->runs[x->b[i]], o->batches, 0, &s, e);
-            for (size_t i = 0; i < x->nc && rc == 0; i++)
-                rc = batch_metrics(c, &c->runs[x->c[i]], o->batches, 1, &s, e);
+            for (size_t i = 0; i < x->nb; i++)
+                batch_metrics(b, &b->runs[x->b[i]], o->batches, 0, &s);
+            for (size_t i = 0; i < x->nc; i++)
+                batch_metrics(c, &c->runs[x->c[i]], o->batches, 1, &s);
         }
         qsort(m.v, m.n, sizeof *m.v, cmp_val);
         qsort(s.v, s.n, sizeof *s.v, cmp_val);

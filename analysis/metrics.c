@@ -33,22 +33,15 @@ static double pct(const double *v, size_t n, double p)
 }
 
 struct out {
-    struct store *st;
-    sqlite3_stmt *ins;
-    int64_t       run_id;
-    const char   *scheme;
-    const char   *phase;   /* "" for the whole run */
+    metrics_sink sink;
+    void        *ctx;
+    const char  *scheme;
+    long         window;   /* -1 for the whole run */
 };
 
 static void put(const struct out *o, const char *name, double value)
 {
-    char full[128];
-    snprintf(full, sizeof full, "%s%s%s", o->phase, o->phase[0] ? "." : "", name);
-    sqlite3_bind_int64(o->ins, 1, o->run_id);
-    sqlite3_bind_text(o->ins, 2, o->scheme, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(o->ins, 3, full, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_double(o->ins, 4, value);
-    store_step(o->st, o->ins);
+    o->sink(o->ctx, o->scheme, o->window, name, value);
 }
 
 /* mean, p50, p95, p99 (and max when asked) of n values, which it sorts. */
@@ -116,14 +109,10 @@ static void window(const struct out *o, const struct row *r, size_t nr, const st
     summarize(o, "l1_base_fee", "_wei", scratch, k, true);
 }
 
-int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
-                    const struct metrics_phase *phases, size_t nphases, struct err *e)
+void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
+                  const struct metrics_phase *phases, size_t nphases, metrics_sink sink,
+                  void *ctx)
 {
-    sqlite3 *db = store_db(st);
-    if (store_commit(st, e) != 0)
-        return L2_EIO;
-    sqlite3_stmt *ins = store_prepare(st,
-        "INSERT INTO metrics(run_id, scheme, name, value) VALUES(?,?,?,?)");
     sqlite3_stmt *q, *qt, *qb;
     sqlite3_prepare_v2(db, "SELECT scheme, world FROM schemes WHERE run_id=? ORDER BY rowid",
                        -1, &q, NULL);
@@ -166,10 +155,10 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
             blocks[nb++].base_fee = sqlite3_column_double(qb, 1);
         }
         scratch = xrealloc(scratch, (nr > nb ? nr : nb) * sizeof *scratch + 1);
-        struct out o = { st, ins, run_id, scheme, "" };
+        struct out o = { sink, ctx, scheme, -1 };
         window(&o, rows, nr, blocks, nb, 0, duration, scratch);
         for (size_t i = 0; i < nphases; i++) {
-            o.phase = phases[i].name;
+            o.window = (long)i;
             window(&o, rows, nr, blocks, nb, phases[i].from, phases[i].until, scratch);
         }
     }
@@ -179,5 +168,39 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
     free(rows);
     free(blocks);
     free(scratch);
+}
+
+/* metrics_compute's sink: a metrics row, named "PHASE.name" for a phase. */
+struct store_sink {
+    struct store               *st;
+    sqlite3_stmt               *ins;
+    int64_t                     run_id;
+    const struct metrics_phase *phases;
+};
+
+static void store_metric(void *ctx, const char *scheme, long window, const char *name,
+                         double value)
+{
+    struct store_sink *k = ctx;
+    char full[128];
+    if (window < 0)
+        snprintf(full, sizeof full, "%s", name);
+    else
+        snprintf(full, sizeof full, "%s.%s", k->phases[window].name, name);
+    sqlite3_bind_int64(k->ins, 1, k->run_id);
+    sqlite3_bind_text(k->ins, 2, scheme, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(k->ins, 3, full, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(k->ins, 4, value);
+    store_step(k->st, k->ins);
+}
+
+int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
+                    const struct metrics_phase *phases, size_t nphases, struct err *e)
+{
+    if (store_commit(st, e) != 0)
+        return L2_EIO;
+    struct store_sink k = { st, store_prepare(st, "INSERT INTO metrics(run_id, scheme, name,"
+                                                  " value) VALUES(?,?,?,?)"), run_id, phases };
+    metrics_scan(store_db(st), run_id, duration, phases, nphases, store_metric, &k);
     return store_commit(st, e);
 }

@@ -21,4 +21,13 @@ struct metrics_phase {
 int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
                     const struct metrics_phase *phases, size_t nphases, struct err *e);
 
+/* The same statistics, handed to sink instead of stored: for each scheme of run_id in
+ * db, the whole run (window -1, over [0, duration)) then each of the n windows (their
+ * index; their names are not used). Reads only. */
+typedef void (*metrics_sink)(void *ctx, const char *scheme, long window, const char *name,
+                             double value);
+void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
+                  const struct metrics_phase *windows, size_t n, metrics_sink sink,
+                  void *ctx);
+
 #endif
