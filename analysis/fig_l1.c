@@ -123,8 +123,7 @@ static void prices_render(const struct fig_ctx *c, struct plot *p)
                 "set format y '%s'\n", top, top < 1e4 ? "%g" : "10^{%L}");
     if (top < 1e4)
         fig_ticks_125(p, 'y', 0.5, top);
-    for (int i = 100; i < 164; i++)
-        plot_cmd(p, "unset label %d\n", i);     /* window labels: once, on the top panel */
+    fig_windows_unlabel(p);                     /* window labels: once, on the top panel */
     fig_label(p, "x", "hours since the start of the run");
     fig_label(p, "y", "wei per blob gas (log scale)");
     plot_worlds(c, p, "m", 3, "lines");
@@ -182,8 +181,7 @@ static void usage_render(const struct fig_ctx *c, struct plot *p)
     plot_cmd(p, "set key bottom left\n");
     plot_worlds(c, p, "u", 2, "lines");
 
-    for (int i = 100; i < 164; i++)
-        plot_cmd(p, "unset label %d\n", i);
+    fig_windows_unlabel(p);
     plot_cmd(p, "unset arrow 1\nunset key\nset title ");
     plot_text(p, isfinite(blob_target) ? "blobs per block (dashed: the blob target)"
                                        : "blobs per block");

@@ -126,15 +126,25 @@ size_t fig_cdf_block(struct plot *p, const char *name, sqlite3_stmt *q, int64_t 
     return n;
 }
 
+/* fig_windows numbers its labels from here, one per window drawn, at most 64 */
+#define WINDOW_LABEL_FIRST 100
+#define WINDOW_LABELS      64
+
+void fig_windows_unlabel(struct plot *p)
+{
+    for (int i = WINDOW_LABEL_FIRST; i < WINDOW_LABEL_FIRST + WINDOW_LABELS; i++)
+        plot_cmd(p, "unset label %d\n", i);
+}
+
 void fig_windows(const struct fig_ctx *c, struct plot *p, int labels)
 {
     sqlite3_stmt *q = fig_prepare(c,
         "SELECT DISTINCT kind, label, start_us / 3.6e9, end_us / 3.6e9 FROM timeline_windows"
         " WHERE run_id = ? ORDER BY start_us, kind, label");
     /* windows already drawn (several runs of one scenario share theirs) */
-    struct { char label[128]; double a, b; } seen[64];
+    struct { char label[128]; double a, b; } seen[WINDOW_LABELS];
     size_t nseen = 0;
-    int obj = 1, lab = 100;
+    int obj = 1, lab = WINDOW_LABEL_FIRST;
     for (size_t r = 0; r < c->nruns; r++) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, c->runs[r]);

@@ -84,6 +84,8 @@ size_t fig_cdf_block(struct plot *p, const char *name, sqlite3_stmt *q, int64_t 
  * distinct window once, with a label at the top of those whose kind `labels` has. */
 enum { FIG_LABEL_DEMAND = 1, FIG_LABEL_ATTACKS = 2, FIG_LABEL_ALL = 3 };
 void fig_windows(const struct fig_ctx *c, struct plot *p, int labels);
+/* Remove the window labels fig_windows set (a multiplot labels its top panel only). */
+void fig_windows_unlabel(struct plot *p);
 /* Dotted lines at 50% and 95% of a CDF (y axis in %), labelled, to read medians and
  * tails off. */
 void fig_percentile_guides(struct plot *p);
