@@ -50,9 +50,9 @@ struct scn {
     int           root_line, root_col;
     struct mark  *marks;      /* where each list item starts, for messages */
     size_t        nmarks;
-    char        **given;      /* paths given a value (file or --set), accepted or not:
+    char        **rejected;   /* paths given a value (file or --set) that was refused:
                                * defaults and "missing required" never speak for them */
-    size_t        ngiven;
+    size_t        nrejected;
     char         *overrides;
     struct err   *e;          /* while loading */
     const char   *set_arg;    /* while applying one --set: the argument, for messages */
@@ -274,17 +274,22 @@ static const struct mark *mark_find(const struct scn *s, const char *path)
     return NULL;
 }
 
-static void given_add(struct scn *s, const char *path)
+/* Note that the value given for path was refused, unless one is in force (a --set
+ * refused over the file's accepted value). Few: one per problem reported. */
+static void rejected_add(struct scn *s, const char *path)
 {
-    if ((s->ngiven & (s->ngiven - 1)) == 0)
-        s->given = xrealloc(s->given, (s->ngiven ? 2 * s->ngiven : 4) * sizeof *s->given);
-    s->given[s->ngiven++] = xstrdup(path);
+    if (value_find(s, path))
+        return;
+    if ((s->nrejected & (s->nrejected - 1)) == 0)
+        s->rejected = xrealloc(s->rejected, (s->nrejected ? 2 * s->nrejected : 4) *
+                               sizeof *s->rejected);
+    s->rejected[s->nrejected++] = xstrdup(path);
 }
 
-static bool given_has(const struct scn *s, const char *path)
+static bool rejected_has(const struct scn *s, const char *path)
 {
-    for (size_t i = 0; i < s->ngiven; i++)
-        if (strcmp(s->given[i], path) == 0)
+    for (size_t i = 0; i < s->nrejected; i++)
+        if (strcmp(s->rejected[i], path) == 0)
             return true;
     return false;
 }
@@ -540,10 +545,9 @@ static void walk_map(struct scn *s, const struct ynode *map, const char *g1, con
         if (p && p->type == SCN_LIST) {
             walk_list(s, p, v, ip);
         } else if (p && v->kind == YNODE_SEQ && (p->flags & SCN_SEQ)) {
-            given_add(s, ip);
             set_seq(s, p, ip, v);
+            rejected_add(s, ip);
         } else if (p) {
-            given_add(s, ip);
             if (v->kind != YNODE_SCALAR)
                 fail_at(s, v->line, v->col, "%s: expected %s, got %s", ip,
                         type_example(p->type), ytree_describe(v, buf, sizeof buf));
@@ -552,6 +556,7 @@ static void walk_map(struct scn *s, const struct ynode *map, const char *g1, con
                         type_example(p->type));
             else
                 set_value(s, p, ip, v->text, v->line, v->col, FROM_FILE);
+            rejected_add(s, ip);
         } else if (is_section(s->schema, p1) || (p2 && is_section(s->schema, p2))) {
             if (v->kind != YNODE_MAP)
                 fail_at(s, v->line, v->col, "%s: is a section; expected a mapping of its "
@@ -601,7 +606,7 @@ static void fill_defaults(struct scn *s, const char *g, const char *inst, int li
             rest = p->path + gl + 1;
         }
         char *ip = join(inst, rest);
-        if (!value_find(s, ip) && !given_has(s, ip)) {
+        if (!value_find(s, ip) && !rejected_has(s, ip)) {
             if (p->flags & SCN_REQUIRED)
                 fail_at(s, line, col, "%s: missing required key '%s'",
                         inst[0] ? inst : "scenario", rest);
@@ -645,7 +650,7 @@ static void fill_list_defaults(struct scn *s)
              * results and --set can say schemes[l1] */
             if (namep && type) {
                 char *npath = xasprintf("%s.name", inst);
-                if (!value_find(s, npath) && !given_has(s, npath)) {
+                if (!value_find(s, npath) && !rejected_has(s, npath)) {
                     set_value(s, namep, npath, type, 0, 0, FROM_DEFAULT);
                     struct value *nv = value_find(s, npath);
                     nv->line = tline, nv->col = tcol;
@@ -850,9 +855,9 @@ static void apply_sets(struct scn *s, const char *const *sets, size_t nset)
         char *canon = NULL;
         resolve_set_path(s, sa[i].path, &canon, &p);
         free(canon);
-        if (p)
-            given_add(s, sa[i].path);
-        if (p && set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET) == 0) {
+        if (p && set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET) != 0)
+            rejected_add(s, sa[i].path);
+        else if (p) {
             strcat(s->overrides, sa[i].path);
             strcat(s->overrides, "=");
             strcat(s->overrides, sa[i].value);
@@ -881,9 +886,9 @@ void scn_free(struct scn *s)
     for (size_t i = 0; i < s->nmarks; i++)
         free(s->marks[i].path);
     free(s->marks);
-    for (size_t i = 0; i < s->ngiven; i++)
-        free(s->given[i]);
-    free(s->given);
+    for (size_t i = 0; i < s->nrejected; i++)
+        free(s->rejected[i]);
+    free(s->rejected);
     free(s->file);
     free(s->dir);
     free(s->text);
