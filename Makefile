@@ -42,7 +42,7 @@ CPPFLAGS += -I. -I$(BUILD) -D_POSIX_C_SOURCE=200809L -DL2SIM_GIT_REV='"$(GIT_REV
             $(if $(DEBUG),-DL2SIM_DEBUG)
 CFLAGS   += -std=c11 $(OPT) -g $(WARN) $(SAN) -MMD -MP $(PC_CFLAGS)
 # Open MPI is optional: when mpicc exists, $(BIN)-mpi is built too — the same CLI whose
-# `sweep` under mpirun hands points to the ranks (models/study_mpi.c). ./l2sim itself
+# `sweep` under mpirun hands points to the ranks (models/run/study_mpi.c). ./l2sim itself
 # never links MPI.
 MPICC    := $(shell command -v mpicc 2>/dev/null)
 MPI_BIN  := $(if $(MPICC),$(BIN)-mpi)
@@ -53,7 +53,7 @@ GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 # Sources: the engine (sim/), the models (models/), the analysis layer. main.c alone
 # holds main(); everything else goes into a static library the tests link against.
 LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) \
-            $(filter-out models/study_mpi.c,$(wildcard models/*.c models/*/*.c)) \
+            $(filter-out models/run/study_mpi.c,$(wildcard models/*.c models/*/*.c)) \
             $(wildcard analysis/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema_sql.o
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -92,7 +92,7 @@ $(BUILD)/mpi/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(MPICC) $(CPPFLAGS) -DL2SIM_MPI $(CFLAGS) -c -o $@ $<
 
-$(BIN)-mpi: $(BUILD)/mpi/sim/main.o $(BUILD)/mpi/models/study_mpi.o $(BUILD)/libl2sim.a
+$(BIN)-mpi: $(BUILD)/mpi/sim/main.o $(BUILD)/mpi/models/run/study_mpi.o $(BUILD)/libl2sim.a
 	$(MPICC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libl2sim.a: $(LIB_OBJ)

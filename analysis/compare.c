@@ -9,7 +9,7 @@
 
 #include "analysis/metrics.h"
 #include "analysis/stats.h"
-#include "models/run.h"
+#include "models/run/run.h"
 
 /* ---- the databases ---- */
 

@@ -12,14 +12,14 @@
 
 #include "analysis/compare.h"
 #include "analysis/report.h"
-#include "models/estimate.h"
-#include "models/run.h"
-#include "models/study.h"
+#include "models/run/estimate.h"
+#include "models/run/run.h"
+#include "models/run/study.h"
 #include "sim/merge.h"
 #include "sim/paths.h"
 #include "sim/sweep.h"
 #ifdef L2SIM_MPI
-#include "models/study_mpi.h"
+#include "models/run/study_mpi.h"
 #endif
 #include "sim/progress.h"
 #include "sim/rng.h"

@@ -19,7 +19,7 @@
  * single-quoted literal (quotes doubled, control characters as spaces, so no newline
  * can end the command) marked noenhanced; gnuplot expands neither backquotes nor
  * macros (@x) inside single quotes, and the output file name is quoted the same way.
- * The other fork() calls (models/study.c's worker processes, tests/test_fuzz_regress.c)
+ * The other fork() calls (models/run/study.c's worker processes, tests/test_fuzz_regress.c)
  * run this program's own code and exec nothing. system(), popen() and the exec family
  * appear nowhere in the C sources; the shell scripts (tests/, the Makefile) are
  * the developers' and take no scenario text. tests/cli/paths.sh checks it. */

@@ -65,7 +65,7 @@ typedef void (*sim_tick_fn)(struct sim *sim, void *ctx);
 void sim_set_tick(struct sim *sim, sim_tick_fn fn, void *ctx, uint64_t every);
 
 /* Called after every event, for invariant checks that must hold between events
- * (models/run.c installs one in debug builds). May call sim_stop. NULL: none. */
+ * (models/run/run.c installs one in debug builds). May call sim_stop. NULL: none. */
 typedef void (*sim_after_event_fn)(struct sim *sim, void *ctx);
 void sim_set_after_event(struct sim *sim, sim_after_event_fn fn, void *ctx);
 

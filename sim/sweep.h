@@ -2,7 +2,7 @@
  * paths and/or an explicit list of points, expanded into points. A point is a set of
  * "path=value" overrides, exactly what `l2sim run --set` takes, so every point of a
  * sweep is reproducible on its own. Knows paths and text, not what they mean: the
- * values are validated by loading the scenario with them (models/study.c). */
+ * values are validated by loading the scenario with them (models/run/study.c). */
 #ifndef L2SIM_SWEEP_H
 #define L2SIM_SWEEP_H
 

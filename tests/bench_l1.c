@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "models/l1/l1.h"
-#include "models/run.h"
+#include "models/run/run.h"
 #include "sim/progress.h"
 
 static const char scenario[] =

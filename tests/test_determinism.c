@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/run.h"
+#include "models/run/run.h"
 #include "sim/rng.h"
 
 static const char scenario[] =

@@ -1,4 +1,4 @@
-/* test_estimate.c — the up-front estimate of a run (models/estimate.c): its counts are
+/* test_estimate.c — the up-front estimate of a run (models/run/estimate.c): its counts are
  * the scenario's arithmetic (slots = duration / slot, transfers = rate x duration x the
  * mean multiplier), it grows linearly where the run does, and the check rejects what
  * cannot fit — 10^12 users, a 1000-year run — at the key to blame, with the size. */
@@ -11,8 +11,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "models/estimate.h"
-#include "models/run.h"
+#include "models/run/estimate.h"
+#include "models/run/run.h"
 
 /* One day of 2 transfers/s on a Prague L1 (36M gas, 12 s slots, finality 64 slots)
  * without background demand: every number below follows by hand. */

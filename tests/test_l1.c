@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "models/l1/l1.h"
-#include "models/run.h"
+#include "models/run/run.h"
 #include "models/workload/workload.h"
 
 #define GWEI          UINT64_C(1000000000)
@@ -479,7 +479,7 @@ static void test_money_conserved_users_only(void **state)
  * price + blob gas x blob base fee, and the background blobs) equals the sum over
  * l1_blocks of burned_wei + tips_wei; burned splits into base fee (EIP-1559) and blob
  * fee (EIP-4844), tips are the priority fees (to the proposer). l1_totals lives inside
- * a world, so this test builds one world by hand as models/run.c does. */
+ * a world, so this test builds one world by hand as models/run/run.c does. */
 static void test_money_conserved_against_l1_totals(void **state)
 {
     struct scn *s = load(scenario(CONGESTED ", blobs: {demand: 7/block}, missed_slot: 3%",

@@ -21,7 +21,7 @@
 
 #include "analysis/plot.h"
 #include "analysis/report.h"
-#include "models/run.h"
+#include "models/run/run.h"
 
 /* ---- quoting ---- */
 

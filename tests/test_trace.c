@@ -25,7 +25,7 @@
 
 #include "models/l1/fee_market.h"
 #include "models/l1/trace.h"
-#include "models/run.h"
+#include "models/run/run.h"
 
 #define TRACES "tests/traces"
 

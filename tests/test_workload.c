@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "models/run.h"
+#include "models/run/run.h"
 
 /* Run `text` into a fresh database and return it open (the caller closes it). */
 static struct store *run_text(const char *text, char path[32])

@@ -76,7 +76,7 @@ static inline uint64_t l1_account(enum l1_account_kind k, uint64_t id)
 
 /* The fork preset the scenario's l1.fork names ("custom" starts from bpo2), and the
  * block gas limit in force (l1.gas_limit, else the preset's): for code that needs them
- * before or without an L1 (models/estimate.c). */
+ * before or without an L1 (models/run/estimate.c). */
 struct fm_fork;
 const struct fm_fork *l1_fork_of(const struct scn *s);
 uint64_t l1_gas_limit_of(const struct scn *s);
@@ -132,7 +132,7 @@ int l1_check(const struct l1 *l1, struct inv_fail *f);
 /* The baseline scheme "l1" (scheme_l1.c). */
 extern const struct scheme_ops scheme_l1_ops;
 
-/* The parameters l1.* for the schema (models/registry.c). */
+/* The parameters l1.* for the schema (models/run/registry.c). */
 extern const struct scn_param l1_params[];
 extern const size_t l1_params_count;
 

@@ -1,5 +1,5 @@
 # estimate.sh — scenarios too big for the machine are refused up front with the size
-# they would need (models/estimate.c), at the key to blame, exit 2, nothing created;
+# they would need (models/run/estimate.c), at the key to blame, exit 2, nothing created;
 # what fits is not refused; `l2sim validate --estimate` prints what a run costs.
 # Sourced by tests/scenario_tests.sh, whose helpers it uses. Years have no unit in
 # sim/units.c: 1000 years are written 365000d.

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "models/estimate.h"
+#include "models/run/estimate.h"
 #include "models/l1/trace.h"
 #include "models/model.h"
 #include "sim/scenario.h"

@@ -6,7 +6,7 @@
 #ifndef L2SIM_STUDY_MPI_H
 #define L2SIM_STUDY_MPI_H
 
-#include "models/study.h"
+#include "models/run/study.h"
 
 /* Run the plan of `a` across MPI_COMM_WORLD into db (written by rank 0 only); workers
  * keep each run in a temporary database under tmpdir until it is sent. Calls MPI_Init

@@ -5,7 +5,7 @@
  *   w -> 0  TAG_DONE  struct done_msg      the item ran (or could not be recorded)
  *   w -> 0  TAG_DATA  bytes, in chunks     its run as a database file
  * Rank 0 polls (MPI_Iprobe) so that Ctrl-C stops the hand-out promptly. */
-#include "models/study_mpi.h"
+#include "models/run/study_mpi.h"
 
 #include <errno.h>
 #include <mpi.h>

@@ -7,7 +7,7 @@
 #define L2SIM_STUDY_H
 
 #include <signal.h>
-#include "models/run.h"
+#include "models/run/run.h"
 
 struct study_args {
     const char        *file;       /* the scenario */

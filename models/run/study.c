@@ -3,7 +3,7 @@
  * study.h). Workers are told items one at a time over a pipe, so a slow point never
  * holds up the rest; the merge order alone fixes run_ids, so --jobs never changes the
  * database. */
-#include "models/study.h"
+#include "models/run/study.h"
 
 #include <errno.h>
 #include <poll.h>

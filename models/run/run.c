@@ -1,7 +1,7 @@
 /* run.c — world construction and the run of a scenario (see run.h). Worlds run one
  * after another on their own scheduler; each draws the same L1 demand and the same
  * transfers from streams keyed by the run's seed alone, not by the world. */
-#include "models/run.h"
+#include "models/run/run.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "analysis/metrics.h"
-#include "models/estimate.h"
+#include "models/run/estimate.h"
 #include "sim/progress.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"

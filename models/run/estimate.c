@@ -8,7 +8,7 @@
  * measured (no background demand and no transfers, except where named), reading peak
  * RSS from /usr/bin/time -f %M, events and wall seconds from the runs row, and table
  * sizes from SQLite's dbstat (sum(pgsize) per table / rows). */
-#include "models/estimate.h"
+#include "models/run/estimate.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -31,7 +31,7 @@ struct run_result {
     char     detail[640];
 };
 
-/* Check the scenario's size up front (models/estimate.h), then build one world with
+/* Check the scenario's size up front (models/run/estimate.h), then build one world with
  * every scheme and adversary and initialise the models without running them, against
  * a scratch in-memory database: catches parameter combinations the schema cannot
  * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
@@ -45,7 +45,7 @@ size_t run_phases(const struct scn *s, struct metrics_phase *ph);   /* ph: room 
 /* Record the run row of scenario s for one replication, as `l2sim run` does (name,
  * file, text and its SHA-256, overrides, every value in force, seeds), with status
  * 'running', committed at once. For tests and tools that run a loaded scenario
- * themselves; sweeps label their rows through models/study.c. */
+ * themselves; sweeps label their rows through models/run/study.c. */
 int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t master_seed,
               uint32_t replication, int64_t *run_id, struct err *e);
 
