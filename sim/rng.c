@@ -89,5 +89,5 @@ uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication)
     gsl_rng *r = rng_stream(master_seed, UINT32_MAX, replication, UINT32_MAX);
     uint64_t s = ((uint64_t)gsl_rng_get(r) << 32) | gsl_rng_get(r);
     gsl_rng_free(r);
-    return s;
+    return s & RNG_SEED_MAX;
 }

@@ -17,8 +17,14 @@
  * Returns a stream the caller owns (gsl_rng_free). */
 gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose);
 
+/* The largest seed: seeds are 63-bit so that the one decimal form the tool prints is
+ * the one SQLite stores (its INTEGER is signed 64-bit) and the one `--seed` and a
+ * scenario's `seed` accept back. */
+#define RNG_SEED_MAX ((uint64_t)INT64_MAX)
+
 /* Seed of replication r derived from the master seed (r = 0 gives the master seed
- * itself, so a single run is reproducible from the seed printed in its row). */
+ * itself, so a single run is reproducible from the seed printed in its row); at most
+ * RNG_SEED_MAX, so `--seed` takes it back and runs.seed stores it as printed. */
 uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication);
 
 /* The generator type, for tests and for gsl_rng_alloc. */

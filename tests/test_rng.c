@@ -110,6 +110,10 @@ static void test_replication_seeds(void **state)
     assert_int_equal(rng_replication_seed(42, 0), 42);
     assert_true(rng_replication_seed(42, 1) != rng_replication_seed(42, 2));
     assert_int_equal(rng_replication_seed(42, 5), rng_replication_seed(42, 5));
+    /* every derived seed fits SQLite's signed INTEGER and --seed: the one printed form */
+    for (uint32_t r = 0; r < 4096; r++)
+        assert_true(rng_replication_seed(42, r) <= RNG_SEED_MAX);
+    assert_int_equal(rng_replication_seed(UINT64_C(9223372036854775807), 0), INT64_MAX);
 }
 
 int main(void)
