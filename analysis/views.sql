@@ -26,7 +26,8 @@ WITH RECURSIVE split(run_id, line, rest) AS (
     SELECT run_id, line,
            CASE WHEN line LIKE '%  # scenario' THEN 'scenario'
                 WHEN line LIKE '%  # default' THEN 'default'
-                WHEN line LIKE '%  # --set' THEN '--set' END AS origin
+                WHEN line LIKE '%  # --set' THEN '--set'
+                WHEN line LIKE '%  # preset' THEN 'preset' END AS origin
     FROM split WHERE instr(line, ' = ') > 0
 )
 SELECT run_id,
@@ -236,7 +237,8 @@ FROM l1_blocks;
 
 -- The targets the L1 prices steer towards, per run: the EIP-1559 gas target as a share
 -- of the block gas limit (1 / elasticity; every fork preset uses 2), and the blob
--- target per block when the scenario states l1.blobs.target (NULL: the fork preset's).
+-- target per block (the scenario's or the fork preset's; NULL in runs recorded before
+-- the config held preset values).
 DROP VIEW IF EXISTS l1_targets;
 CREATE VIEW l1_targets AS
 SELECT r.run_id,

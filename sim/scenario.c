@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum origin { FROM_DEFAULT, FROM_FILE, FROM_SET };
+enum origin { FROM_DEFAULT, FROM_FILE, FROM_SET, FROM_PRESET };
 
 struct mark {
     char *path;
@@ -933,6 +933,8 @@ int scn_load_text(const struct scn_schema *schema, const char *name, const char 
         apply_sets(s, sets, nset);
     if (e->count == before)
         check_unique_names(s);
+    if (e->count == before && schema->complete)
+        schema->complete(s);
     if (e->count != before)
         goto fail;
     qsort(s->vals, s->n, sizeof *s->vals, cmp_value_path);   /* for scn_dump */
@@ -1074,6 +1076,22 @@ int scn_error_at(const struct scn *s, struct err *e, const char *path, const cha
                    path, msg);
 }
 
+void scn_put_preset(struct scn *s, const char *path, const char *text)
+{
+    const struct scn_param *p = param_find(s->schema, path);   /* not list items */
+    if (p && !value_find(s, path))
+        set_value(s, p, path, text, 0, 0, FROM_PRESET);
+}
+
+const char *scn_origin(const struct scn *s, const char *path)
+{
+    const struct value *v = value_find(s, path);
+    if (!v)
+        return NULL;
+    return v->origin == FROM_FILE ? "scenario" : v->origin == FROM_SET ? "--set"
+         : v->origin == FROM_PRESET ? "preset" : "default";
+}
+
 const char *scn_file(const struct scn *s) { return s->file; }
 
 const char *scn_text(const struct scn *s, size_t *len)
@@ -1101,8 +1119,7 @@ char *scn_dump(const struct scn *s)
     for (size_t i = 0; i < s->n; i++) {
         const struct value *v = &s->vals[i];
         char line[1024];
-        const char *origin = v->origin == FROM_FILE ? "scenario"
-                           : v->origin == FROM_SET  ? "--set" : "default";
+        const char *origin = scn_origin(s, v->path);
         if (v->p->type == SCN_LIST)
             snprintf(line, sizeof line, "%s = [%llu items]  # %s\n", v->path,
                      (unsigned long long)v->v.u, origin);

@@ -46,12 +46,16 @@ struct scn_param {
 };
 
 /* A schema: the concatenation of the tables models register. */
+struct scn;   /* a loaded, validated scenario */
+
 struct scn_schema {
     const struct scn_param *params;
     size_t                  n;
+    /* Called once a scenario has loaded without error (file, defaults, overrides):
+     * fills in values that follow from others (a fork preset's gas limit) with
+     * scn_put_preset, so every value in force is in the scenario. May be NULL. */
+    void                  (*complete)(struct scn *s);
 };
-
-struct scn;   /* a loaded, validated scenario */
 
 /* Load and validate `path` against `schema`, then apply `nset` overrides
  * ("path=value" strings, in any order: the result does not depend on it).
@@ -86,6 +90,15 @@ size_t      scn_count(const struct scn *s, const char *fmt, ...) __attribute__((
  * value came from: "file:line:col: <msg>" or "--set path: <msg>". Returns L2_EINPUT. */
 int scn_error_at(const struct scn *s, struct err *e, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* A value that follows from another (the fork preset's gas limit), put in force when
+ * neither the file nor --set gave it; shown by scn_dump with origin "preset". text is
+ * parsed and bounded like the file's. Only from a schema's complete hook. */
+void scn_put_preset(struct scn *s, const char *path, const char *text);
+
+/* Where the value at path came from: "scenario", "--set", "default", "preset"; NULL
+ * when there is none. */
+const char *scn_origin(const struct scn *s, const char *path);
 
 /* The scenario as loaded. */
 const char    *scn_file(const struct scn *s);

@@ -21,7 +21,7 @@ static const struct scn_param rows[] = {
     { "name", SCN_STR, NULL, NULL, NULL, NULL, SCN_REQUIRED, "name" },
     ARRIVALS_PARAMS("x", "2/s", "test arrivals"),
 };
-static const struct scn_schema schema = { rows, ARRAY_LEN(rows) };
+static const struct scn_schema schema = { rows, ARRAY_LEN(rows), NULL };
 
 enum { KIND = 99, PURPOSE_TIMES = 1, PURPOSE_CHAIN = 2 };
 

@@ -31,7 +31,7 @@ static const struct scn_param rows[] = {
     { "schemes[l1].tip", SCN_AMOUNT, "1gwei", NULL, NULL, NULL, 0, "tip" },
     { "schemes[zk].prover.time", SCN_DURATION, "10m", NULL, NULL, NULL, 0, "prover" },
 };
-static const struct scn_schema schema = { rows, ARRAY_LEN(rows) };
+static const struct scn_schema schema = { rows, ARRAY_LEN(rows), NULL };
 
 static struct scn *load_ok(const char *text, const char *const *sets, size_t nset)
 {

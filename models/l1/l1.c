@@ -561,6 +561,35 @@ uint64_t l1_gas_limit_of(const struct scn *s)
                                       : l1_fork_of(s)->gas_limit;
 }
 
+/* Gas as the scenario writes it: "36M" when a whole number of millions. */
+static void gas_text(uint64_t g, char *buf, size_t n)
+{
+    if (g >= 1000000 && g % 1000000 == 0)
+        snprintf(buf, n, "%lluM", (unsigned long long)(g / 1000000));
+    else
+        snprintf(buf, n, "%llu", (unsigned long long)g);
+}
+
+void l1_put_preset(struct scn *s)
+{
+    const struct fm_fork *f = l1_fork_of(s);
+    char t[32];
+    gas_text(f->gas_limit, t, sizeof t);
+    scn_put_preset(s, "l1.gas_limit", t);
+    snprintf(t, sizeof t, "%llu", (unsigned long long)f->eip1559.elasticity_multiplier);
+    scn_put_preset(s, "l1.elasticity", t);
+    snprintf(t, sizeof t, "%llu", (unsigned long long)f->eip1559.base_fee_max_change_denominator);
+    scn_put_preset(s, "l1.base_fee.max_change_denominator", t);
+    snprintf(t, sizeof t, "%u", f->blob.target);
+    scn_put_preset(s, "l1.blobs.target", t);
+    snprintf(t, sizeof t, "%u", f->blob.max);
+    scn_put_preset(s, "l1.blobs.max", t);
+    if (f->eip4844) {             /* before blobs there is no update fraction */
+        snprintf(t, sizeof t, "%llu", (unsigned long long)f->blob.base_fee_update_fraction);
+        scn_put_preset(s, "l1.blobs.update_fraction", t);
+    }
+}
+
 /* The fork preset with the scenario's overrides; cross-checks values. */
 static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
 {
@@ -580,7 +609,8 @@ static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
     if (scn_has(s, "l1.blobs.update_fraction"))
         l1->blob.base_fee_update_fraction = scn_uint(s, "l1.blobs.update_fraction");
     if (l1->blob.max < l1->blob.target)
-        return scn_error_at(s, e, scn_has(s, "l1.blobs.max") ? "l1.blobs.max" : "l1.blobs.target",
+        return scn_error_at(s, e, strcmp(scn_origin(s, "l1.blobs.max"), "preset") != 0
+                                  ? "l1.blobs.max" : "l1.blobs.target",
                             "blob max (%u) is below the target (%u)", l1->blob.max,
                             l1->blob.target);
     if (l1->blob.max > 0 && l1->blob.base_fee_update_fraction == 0)

@@ -136,4 +136,10 @@ extern const struct scheme_ops scheme_l1_ops;
 extern const struct scn_param l1_params[];
 extern const size_t l1_params_count;
 
+/* The schema's complete hook for l1.*: puts the fork preset's values (gas limit,
+ * elasticity, base fee change denominator, blob target, max and update fraction) in
+ * force where the scenario did not set them, so `validate --print` and runs.config
+ * show every value the L1 runs with. */
+void l1_put_preset(struct scn *s);
+
 #endif

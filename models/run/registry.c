@@ -104,6 +104,7 @@ const struct scn_schema *model_schema(void)
     for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
         n += adversaries[i]->nparams;
     all = xcalloc(n, sizeof *all);
+    schema.complete = l1_put_preset;
     size_t k = 0;
     for (size_t i = 0; i < ARRAY_LEN(run_params); i++)
         all[k++] = run_params[i];

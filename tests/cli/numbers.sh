@@ -28,3 +28,25 @@ same=$(q "$tmp/seed1.db" "ATTACH '$tmp/seeds.db' AS a;
 l2sim run "$SCN" --seed 9223372036854775808 --db "$tmp/seed1.db" --quiet
 [ "$rc" -eq 2 ] || note "--seed 2^63 exited $rc, expected 2"
 finish numbers/seeds-one-form
+
+# ---- the fork preset's values are in force and shown (issue 14 item 5) ----
+# Prague (EIP-7691): 36M gas, elasticity 2 and denominator 8 (EIP-1559), blob target 6,
+# max 9, update fraction 5007716. A gas-limit study must see its baseline in the config.
+l2sim validate --print "$SCN"
+for want in 'l1.gas_limit = 36M  # preset' 'l1.elasticity = 2  # preset' \
+    'l1.base_fee.max_change_denominator = 8  # preset' 'l1.blobs.target = 6  # preset' \
+    'l1.blobs.max = 9  # preset' 'l1.blobs.update_fraction = 5007716  # preset'; do
+    grep -q -x -F "$want" "$tmp/out" || note "validate --print lacks '$want'"
+done
+l2sim validate --print "$SCN" --set l1.gas_limit=30M --set l1.fork=osaka
+grep -q -x -F 'l1.gas_limit = 30M  # --set' "$tmp/out" || note "an override shown as preset"
+grep -q -x -F 'l1.blobs.target = 6  # preset' "$tmp/out" || note "osaka's blob target not 6"
+rm -f "$tmp"/preset.db*
+l2sim run "$SCN" --set duration=10m --db "$tmp/preset.db" --quiet
+got=$(q "$tmp/preset.db" "SELECT group_concat(path || '=' || value || ':' || origin, ' ')
+    FROM (SELECT * FROM run_config WHERE path IN ('l1.gas_limit', 'l1.blobs.max') ORDER BY path)")
+[ "$got" = "l1.blobs.max=9:preset l1.gas_limit=36M:preset" ] || note "run_config: '$got'"
+# the blame for a wrong pair falls on the value the user gave, not the preset's
+l2sim validate "$SCN" --set l1.blobs.target=12
+expect_first "--set l1.blobs.target=12: blob max (9) is below the target (12)"
+finish numbers/fork-preset-in-config
