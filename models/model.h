@@ -125,9 +125,7 @@ void world_fail(struct world *w, const char *fmt, ...) __attribute__((format(pri
  * running. */
 void world_violated(struct world *w, const struct inv_fail *f);
 
-/* Check every invariant of the world now: the L1's, each scheme's and each
- * adversary's. On the first violation, world_violated and return 1. */
-int world_check(struct world *w);
+/* Building, finishing and checking a whole world: models/world.h. */
 
 struct scheme {
     const struct scheme_ops *ops;

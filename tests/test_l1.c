@@ -17,6 +17,7 @@
 
 #include "models/l1/l1.h"
 #include "models/run/run.h"
+#include "models/world.h"
 #include "models/workload/workload.h"
 
 #define GWEI          UINT64_C(1000000000)
@@ -479,7 +480,7 @@ static void test_money_conserved_users_only(void **state)
  * price + blob gas x blob base fee, and the background blobs) equals the sum over
  * l1_blocks of burned_wei + tips_wei; burned splits into base fee (EIP-1559) and blob
  * fee (EIP-4844), tips are the priority fees (to the proposer). l1_totals lives inside
- * a world, so this test builds one world by hand as models/run/run.c does. */
+ * a world, so this test builds one through the public world.h. */
 static void test_money_conserved_against_l1_totals(void **state)
 {
     struct scn *s = load(scenario(CONGESTED ", blobs: {demand: 7/block}, missed_slot: 3%",
@@ -488,35 +489,17 @@ static void test_money_conserved_against_l1_totals(void **state)
     db_open(&d, s);
     struct err e;
     err_init(&e);
-    struct world *w = calloc(1, sizeof *w);
-    w->name = "l1";
-    w->sim = sim_new();
-    w->scn = s;
-    w->store = d.st;
-    w->run_id = d.run_id;
-    w->seed = scn_uint(s, "seed");
-    w->duration = scn_int(s, "duration");
-    assert_int_equal(l1_new(w, &w->l1, &e), 0);
-    struct scheme *sc = calloc(1, sizeof *sc);
-    sc->world = w;
-    sc->index = 0;
-    sc->name = scn_str(s, "schemes[0].name");
-    sc->ops = model_scheme_by_type("l1");
-    w->schemes = &sc;
-    w->nschemes = 1;
-    assert_int_equal(sc->ops->init(sc, &e), 0);
-    assert_int_equal(workload_new(w, &w->workload, &e), 0);
+    size_t only = 0;
+    struct world_spec spec = { .scn = s, .store = d.st, .run_id = d.run_id,
+                               .seed = scn_uint(s, "seed"), .name = "l1",
+                               .schemes = &only, .nschemes = 1 };
+    struct world *w;
+    assert_int_equal(world_new(&spec, &w, &e), 0);
     sim_run(w->sim, w->duration, 0);
-    sc->ops->finish(sc);
+    assert_int_equal(world_finish(w), 0);
     struct l1_totals t;
     l1_totals(w->l1, &t);
-    sc->ops->destroy(sc);
-    free(sc);
-    workload_free(w->workload);
-    l1_free(w->l1);
-    txlog_free(w->txlog);
-    sim_free(w->sim);
-    free(w);
+    world_free(w);
     assert_int_equal(store_commit(d.st, &e), 0);
 
     size_t n;

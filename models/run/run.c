@@ -1,9 +1,9 @@
-/* run.c — world construction and the run of a scenario (see run.h). Worlds run one
- * after another on their own scheduler; each draws the same L1 demand and the same
- * transfers from streams keyed by the run's seed alone, not by the world. */
+/* run.c — the run of a scenario (see run.h): its world layout, limits and metrics.
+ * Worlds (built by models/world.c) run one after another on their own scheduler; each
+ * draws the same L1 demand and the same transfers from streams keyed by the run's seed
+ * alone, not by the world. */
 #include "models/run/run.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -11,69 +11,7 @@
 #include "analysis/metrics.h"
 #include "models/run/estimate.h"
 #include "sim/progress.h"
-#include "models/l1/l1.h"
-#include "models/workload/workload.h"
-
-void world_fail(struct world *w, const char *fmt, ...)
-{
-    if (w->failure)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    w->failure = xasprintf("world %s at %.3f s: %s", w->name,
-                           (double)sim_now(w->sim) / SIM_SEC, msg);
-    sim_stop(w->sim);
-}
-
-int inv_fail_set(struct inv_fail *f, const char *file, int line, const char *invariant,
-                 const char *fmt, ...)
-{
-    f->file = file;
-    f->line = line;
-    f->invariant = invariant;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
-    va_end(ap);
-    return 1;
-}
-
-/* The message names the invariant, where it is checked, the numbers, and when it
- * broke: the event during or after which it was found (with its handler and origin
- * in debug builds). */
-void world_violated(struct world *w, const struct inv_fail *f)
-{
-    char ev[256];
-    sim_event_describe(w->sim, ev, sizeof ev);
-    if (w->at_end)
-        world_fail(w, "invariant violated: %s (%s:%d): %s; found at the end of the world, "
-                   "after %llu events (--check-invariants checks after every event and names "
-                   "the one that broke it)", f->invariant, f->file, f->line, f->detail,
-                   (unsigned long long)sim_events_run(w->sim));
-    else
-        world_fail(w, "invariant violated: %s (%s:%d): %s; %s %s", f->invariant, f->file,
-                   f->line, f->detail, w->checking ? "found after" : "during", ev);
-}
-
-int world_check(struct world *w)
-{
-    struct inv_fail f;
-    int bad = l1_check(w->l1, &f);
-    for (size_t i = 0; !bad && i < w->nschemes; i++)
-        if (w->schemes[i]->ops->check)
-            bad = w->schemes[i]->ops->check(w->schemes[i], &f);
-    for (size_t i = 0; !bad && i < w->nadversaries; i++)
-        if (w->adversaries[i]->ops->check)
-            bad = w->adversaries[i]->ops->check(w->adversaries[i], &f);
-    if (bad) {
-        w->checking = true;
-        world_violated(w, &f);
-    }
-    return bad;
-}
+#include "models/world.h"
 
 /* In debug builds (and with --check-invariants) every invariant is checked after
  * every event: the first event after which one fails is the one that broke it. */
@@ -84,88 +22,12 @@ static void check_after_event(struct sim *sim, void *ctx)
         world_check(w);
 }
 
-static void world_free(struct world *w)
-{
-    if (!w)
-        return;
-    for (size_t i = 0; i < w->nadversaries; i++) {
-        struct adversary *a = w->adversaries[i];
-        if (a->ops->destroy)
-            a->ops->destroy(a);
-        free(a);
-    }
-    free(w->adversaries);
-    for (size_t i = 0; i < w->nschemes; i++) {
-        struct scheme *sc = w->schemes[i];
-        if (sc->ops->destroy)
-            sc->ops->destroy(sc);
-        free(sc);
-    }
-    free(w->schemes);
-    workload_free(w->workload);
-    l1_free(w->l1);
-    txlog_free(w->txlog);
-    sim_free(w->sim);
-    free(w->failure);
-    free(w);
-}
-
-/* A world with the schemes [first, first+n) of the scenario. */
-static int world_new(const struct scn *s, struct store *st, int64_t run_id, uint64_t seed,
-                     const char *name, size_t first, size_t n, struct world **out,
-                     struct err *e)
-{
-    struct world *w = xcalloc(1, sizeof *w);
-    w->name = name;
-    w->sim = sim_new();
-    w->scn = s;
-    w->store = st;
-    w->run_id = run_id;
-    w->seed = seed;
-    w->duration = scn_int(s, "duration");
-    *out = NULL;
-    if (l1_new(w, &w->l1, e) != 0)
-        goto fail;
-    w->schemes = xcalloc(n, sizeof *w->schemes);
-    for (size_t i = 0; i < n; i++) {
-        struct scheme *sc = xcalloc(1, sizeof *sc);
-        sc->world = w;
-        sc->index = first + i;
-        sc->name = scn_str(s, "schemes[%zu].name", sc->index);
-        sc->ops = model_scheme_by_type(scn_str(s, "schemes[%zu].type", sc->index));
-        SIM_ASSERT(sc->ops);
-        w->schemes[w->nschemes++] = sc;
-        if (sc->ops->init(sc, e) != 0)
-            goto fail;
-    }
-    /* adversaries after the schemes they target, in every world alike */
-    size_t na = scn_count(s, "adversaries");
-    w->adversaries = xcalloc(na ? na : 1, sizeof *w->adversaries);
-    for (size_t i = 0; i < na; i++) {
-        struct adversary *a = xcalloc(1, sizeof *a);
-        a->world = w;
-        a->index = i;
-        a->name = scn_str(s, "adversaries[%zu].name", i);
-        a->ops = model_adversary_by_type(scn_str(s, "adversaries[%zu].type", i));
-        SIM_ASSERT(a->ops);
-        w->adversaries[w->nadversaries++] = a;
-        if (a->ops->init(a, e) != 0)
-            goto fail;
-    }
-    /* the workload last: its first arrival must find every scheme ready */
-    if (workload_new(w, &w->workload, e) != 0)
-        goto fail;
-    *out = w;
-    return 0;
-fail:
-    world_free(w);
-    return L2_EINPUT;
-}
-
-/* The world layout: one world per scheme, or one shared world. */
+/* The world layout: one world per scheme, or one shared world. Each world lists
+ * the scenario indices of its schemes (world_spec.schemes). */
+#define LAYOUT_MAX 64
 struct layout {
     size_t n;
-    struct { const char *name; size_t first, count; } w[64];
+    struct { const char *name; size_t scheme[LAYOUT_MAX], count; } w[LAYOUT_MAX];
 };
 
 static int layout_of(const struct scn *s, struct layout *l, struct err *e)
@@ -174,21 +36,32 @@ static int layout_of(const struct scn *s, struct layout *l, struct err *e)
     if (ns == 0)
         return scn_error_at(s, e, "schemes", "no schemes: add at least one, e.g. "
                             "schemes: [{type: l1}]");
-    if (ns > ARRAY_LEN(l->w))
-        return scn_error_at(s, e, "schemes", "%zu schemes; at most %zu per scenario", ns,
-                            ARRAY_LEN(l->w));
+    if (ns > LAYOUT_MAX)
+        return scn_error_at(s, e, "schemes", "%zu schemes; at most %d per scenario", ns,
+                            LAYOUT_MAX);
     l->n = 0;
     if (scn_bool(s, "shared_l1")) {
-        l->w[l->n].name = "shared", l->w[l->n].first = 0, l->w[l->n].count = ns;
-        l->n++;
+        l->w[0].name = "shared", l->w[0].count = ns;
+        for (size_t i = 0; i < ns; i++)
+            l->w[0].scheme[i] = i;
+        l->n = 1;
     } else {
         for (size_t i = 0; i < ns; i++) {
             l->w[l->n].name = scn_str(s, "schemes[%zu].name", i);
-            l->w[l->n].first = i, l->w[l->n].count = 1;
+            l->w[l->n].scheme[0] = i, l->w[l->n].count = 1;
             l->n++;
         }
     }
     return 0;
+}
+
+/* The spec of world i of layout l. */
+static struct world_spec layout_spec(const struct layout *l, size_t i, const struct scn *s,
+                                     struct store *st, int64_t run_id, uint64_t seed)
+{
+    return (struct world_spec){ .scn = s, .store = st, .run_id = run_id, .seed = seed,
+                                .name = l->w[i].name, .schemes = l->w[i].scheme,
+                                .nschemes = l->w[i].count };
 }
 
 int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t master_seed,
@@ -221,9 +94,13 @@ int run_check(const struct scn *s, struct err *e)
         return L2_EIO;
     /* one world with every scheme: the models' rules do not depend on the layout, and
      * one L1 (a trace parsed once, one payment graph) is all a check needs */
+    size_t all[LAYOUT_MAX], ns = scn_count(s, "schemes");
+    for (size_t i = 0; i < ns; i++)
+        all[i] = i;
+    struct world_spec spec = { .scn = s, .store = st, .run_id = 0, .seed = scn_uint(s, "seed"),
+                               .name = "check", .schemes = all, .nschemes = ns };
     struct world *w;
-    int rc = world_new(s, st, 0, scn_uint(s, "seed"), "check", 0, scn_count(s, "schemes"),
-                       &w, e);
+    int rc = world_new(&spec, &w, e);
     world_free(w);
     store_close(st);
     return rc;
@@ -314,7 +191,7 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                                           " VALUES(?,?,?,?)");
     for (size_t i = 0; i < l.n; i++)
         for (size_t k = 0; k < l.w[i].count; k++) {
-            size_t idx = l.w[i].first + k;
+            size_t idx = l.w[i].scheme[k];
             sqlite3_bind_int64(ins, 1, run_id);
             sqlite3_bind_text(ins, 2, scn_str(s, "schemes[%zu].name", idx), -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 3, scn_str(s, "schemes[%zu].type", idx), -1, SQLITE_STATIC);
@@ -324,8 +201,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
 
     for (size_t i = 0; i < l.n && res->status == RUN_COMPLETE; i++) {
         struct world *w;
-        if (world_new(s, st, run_id, o->seed, l.w[i].name, l.w[i].first, l.w[i].count,
-                      &w, e) != 0)
+        struct world_spec spec = layout_spec(&l, i, s, st, run_id, o->seed);
+        if (world_new(&spec, &w, e) != 0)
             return L2_EINPUT;   /* run_check passed, so this is not reached in practice */
         struct tick_ctx t = { o, w->name, i, l.n, duration, res->events, t0, NULL };
         if (o->progress || o->max_wall_s > 0 || o->max_memory)
@@ -359,17 +236,9 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
             res->status = RUN_FAILED;
             snprintf(res->detail, sizeof res->detail, "event limit of %llu reached",
                      (unsigned long long)o->max_events);
-        } else {
-            for (size_t k = 0; k < w->nschemes; k++)
-                w->schemes[k]->ops->finish(w->schemes[k]);
-            for (size_t k = 0; k < w->nadversaries; k++)
-                w->adversaries[k]->ops->finish(w->adversaries[k]);
-            w->at_end = true;
-            world_check(w);       /* every build: at the end of every world */
-            if (w->failure) {
-                res->status = RUN_FAILED;
-                snprintf(res->detail, sizeof res->detail, "%s", w->failure);
-            }
+        } else if (world_finish(w) != 0) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "%s", w->failure);
         }
         free(t.limit);
         world_free(w);
