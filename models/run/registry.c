@@ -30,6 +30,9 @@ static const struct scn_param run_params[] = {
       "memory, the scheduler or the disk is rejected with the size it needs" },
     { "replications", SCN_UINT, "1", "1", "10000", NULL, 0,
       "independent replications, with seeds derived from the master seed" },
+    { "crypto", SCN_ENUM, "ed25519", NULL, NULL, "ed25519|fast", 0,
+      "signatures: real Ed25519 (RFC 8032), or `fast`, a keyed BLAKE2b MAC with the same "
+      "sizes and calls (models/crypto/sig.h); recorded in runs.crypto_mode" },
     { "shared_l1", SCN_BOOL, "false", NULL, NULL, NULL, 0,
       "put every scheme on one L1 (interaction) instead of one identical L1 copy each" },
     { "schemes", SCN_LIST, NULL, NULL, NULL, NULL, 0,

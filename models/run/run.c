@@ -74,7 +74,7 @@ int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t mas
         .scenario_name = scn_str(s, "name"), .scenario_file = scn_file(s),
         .scenario_text = scn_text(s, NULL), .scenario_sha256 = sha,
         .overrides = scn_overrides(s), .config = config, .seed = seed,
-        .master_seed = master_seed, .replication = replication, .crypto_mode = "ed25519",
+        .master_seed = master_seed, .replication = replication, .crypto_mode = scn_str(s, "crypto"),
         .duration_us = scn_int(s, "duration"),
     };
     int rc = store_begin_run(st, &row, run_id, e);

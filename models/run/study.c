@@ -313,7 +313,7 @@ int study_run_item(struct study *st, size_t i, struct store *out, const struct s
         .scenario_text = st->text, .scenario_sha256 = st->sha,
         .overrides = scn_overrides(s), .config = st->config, .seed = it->seed,
         .master_seed = it->master, .replication = it->replication,
-        .crypto_mode = "ed25519", .duration_us = scn_int(s, "duration"),
+        .crypto_mode = scn_str(s, "crypto"), .duration_us = scn_int(s, "duration"),
         .sweep_point = st->labelled ? st->sw.points[it->point].label : NULL,
         .sweep_index = (int64_t)it->point,
     };

@@ -1,0 +1,227 @@
+/* merkle.c — the fixed-depth account tree (populated prefix per level, precomputed
+ * empty-subtree hashes) and the RFC 6962 list root; see merkle.h. */
+#include "models/crypto/merkle.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim/util.h"
+
+typedef uint8_t node[MERKLE_HASH_BYTES];
+
+struct merkle_tree {
+    unsigned depth;
+    node    *level[MERKLE_DEPTH_MAX + 1];   /* level[0] leaves ... level[depth] root */
+    uint64_t len[MERKLE_DEPTH_MAX + 1];     /* populated prefix of each level */
+    uint64_t cap[MERKLE_DEPTH_MAX + 1];
+};
+
+/* empty[h] for h = 0..64, computed on first use (l2sim runs one thread per process;
+ * study workers are processes). */
+static node empty[MERKLE_DEPTH_MAX + 1];
+static bool empty_ready;
+
+static void empty_init(void)
+{
+    if (empty_ready)
+        return;
+    empty_ready = true;
+    memset(empty[0], 0, sizeof empty[0]);
+    for (unsigned h = 0; h < MERKLE_DEPTH_MAX; h++)
+        hash_sha256_pair(empty[h + 1], empty[h], empty[h]);
+}
+
+void merkle_empty_hash(unsigned height, uint8_t out[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(height <= MERKLE_DEPTH_MAX);
+    empty_init();
+    memcpy(out, empty[height], MERKLE_HASH_BYTES);
+}
+
+struct merkle_tree *merkle_tree_new(unsigned depth)
+{
+    SIM_ASSERT(depth >= 1 && depth <= MERKLE_DEPTH_MAX);
+    empty_init();
+    struct merkle_tree *t = xcalloc(1, sizeof *t);
+    t->depth = depth;
+    /* the root always exists: the empty tree's root until something is set */
+    t->level[depth] = xmalloc(sizeof(node));
+    memcpy(t->level[depth][0], empty[depth], sizeof(node));
+    t->len[depth] = t->cap[depth] = 1;
+    return t;
+}
+
+void merkle_tree_free(struct merkle_tree *t)
+{
+    if (!t)
+        return;
+    for (unsigned l = 0; l <= t->depth; l++)
+        free(t->level[l]);
+    free(t);
+}
+
+unsigned merkle_tree_depth(const struct merkle_tree *t) { return t->depth; }
+
+static bool index_fits(unsigned depth, uint64_t index)
+{
+    return depth >= 64 || (index >> depth) == 0;
+}
+
+/* Node i of level l: stored, or the empty subtree of that height. */
+static const uint8_t *node_at(const struct merkle_tree *t, unsigned l, uint64_t i)
+{
+    return i < t->len[l] ? t->level[l][i] : empty[l];
+}
+
+/* Make level l hold nodes 0..i, the new ones empty. Amortised O(1) per node. */
+static void level_extend(struct merkle_tree *t, unsigned l, uint64_t i)
+{
+    if (i < t->len[l])
+        return;
+    if (i >= t->cap[l]) {
+        uint64_t cap = t->cap[l] ? t->cap[l] : 16;
+        while (cap <= i)
+            cap *= 2;
+        if (cap > (SIZE_MAX / sizeof(node)))
+            sim_panic("Merkle tree level %u: %llu nodes do not fit in memory", l,
+                      (unsigned long long)cap);
+        t->level[l] = xrealloc(t->level[l], (size_t)cap * sizeof(node));
+        t->cap[l] = cap;
+    }
+    for (uint64_t k = t->len[l]; k <= i; k++)
+        memcpy(t->level[l][k], empty[l], sizeof(node));
+    t->len[l] = i + 1;
+}
+
+void merkle_tree_set(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(index_fits(t->depth, index));
+    level_extend(t, 0, index);
+    memcpy(t->level[0][index], leaf, sizeof(node));
+    uint64_t i = index;
+    for (unsigned l = 0; l < t->depth; l++, i >>= 1) {
+        uint64_t left = i & ~(uint64_t)1;
+        node parent;
+        hash_sha256_pair(parent, node_at(t, l, left), node_at(t, l, left + 1));
+        level_extend(t, l + 1, i >> 1);
+        memcpy(t->level[l + 1][i >> 1], parent, sizeof(node));
+    }
+}
+
+void merkle_tree_load(struct merkle_tree *t, const uint8_t (*leaves)[MERKLE_HASH_BYTES],
+                      uint64_t n)
+{
+    if (n == 0)
+        return;
+    SIM_ASSERT(index_fits(t->depth, n - 1));
+    level_extend(t, 0, n - 1);
+    memcpy(t->level[0], leaves, (size_t)n * sizeof(node));
+    for (unsigned l = 0; l < t->depth; l++) {
+        uint64_t m = (t->len[l] + 1) / 2;
+        level_extend(t, l + 1, m - 1);
+        for (uint64_t k = 0; k < m; k++)
+            hash_sha256_pair(t->level[l + 1][k], node_at(t, l, 2 * k), node_at(t, l, 2 * k + 1));
+    }
+}
+
+void merkle_tree_leaf(const struct merkle_tree *t, uint64_t index, uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(index_fits(t->depth, index));
+    memcpy(leaf, node_at(t, 0, index), sizeof(node));
+}
+
+void merkle_tree_root(const struct merkle_tree *t, uint8_t root[MERKLE_HASH_BYTES])
+{
+    memcpy(root, t->level[t->depth][0], sizeof(node));
+}
+
+void merkle_tree_prove(const struct merkle_tree *t, uint64_t index,
+                       uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(index_fits(t->depth, index));
+    uint64_t i = index;
+    for (unsigned l = 0; l < t->depth; l++, i >>= 1)
+        memcpy(proof[l], node_at(t, l, i ^ 1), sizeof(node));
+}
+
+void merkle_tree_rebuild_root(const struct merkle_tree *t, uint8_t root[MERKLE_HASH_BYTES])
+{
+    /* level by level from the leaves alone, never reading the stored inner nodes */
+    uint64_t n = t->len[0];
+    node *cur = xmalloc((size_t)(n ? n : 1) * sizeof(node));
+    if (n)
+        memcpy(cur, t->level[0], (size_t)n * sizeof(node));
+    for (unsigned l = 0; l < t->depth; l++) {
+        uint64_t m = (n + 1) / 2;
+        for (uint64_t k = 0; k < m; k++)
+            hash_sha256_pair(cur[k], cur[2 * k], 2 * k + 1 < n ? cur[2 * k + 1] : empty[l]);
+        n = m;
+    }
+    memcpy(root, n ? cur[0] : empty[t->depth], sizeof(node));
+    free(cur);
+}
+
+bool merkle_verify(const uint8_t root[MERKLE_HASH_BYTES], unsigned depth, uint64_t index,
+                   const uint8_t leaf[MERKLE_HASH_BYTES],
+                   const uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    if (depth < 1 || depth > MERKLE_DEPTH_MAX || !index_fits(depth, index))
+        return false;
+    node h;
+    memcpy(h, leaf, sizeof h);
+    for (unsigned l = 0; l < depth; l++) {
+        if ((index >> l) & 1)
+            hash_sha256_pair(h, proof[l], h);
+        else
+            hash_sha256_pair(h, h, proof[l]);
+    }
+    return memcmp(h, root, sizeof h) == 0;
+}
+
+/* ---- RFC 6962 list root ---- */
+
+void merkle_list_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH_BYTES])
+{
+    static const uint8_t prefix = 0x00;
+    crypto_hash_sha256_state s;
+    crypto_hash_sha256_init(&s);
+    crypto_hash_sha256_update(&s, &prefix, 1);
+    crypto_hash_sha256_update(&s, data, len);
+    crypto_hash_sha256_final(&s, out);
+}
+
+static void list_node(uint8_t out[MERKLE_HASH_BYTES], const uint8_t left[MERKLE_HASH_BYTES],
+                      const uint8_t right[MERKLE_HASH_BYTES])
+{
+    uint8_t buf[1 + 2 * MERKLE_HASH_BYTES];
+    buf[0] = 0x01;
+    memcpy(buf + 1, left, MERKLE_HASH_BYTES);
+    memcpy(buf + 1 + MERKLE_HASH_BYTES, right, MERKLE_HASH_BYTES);
+    hash_sha256(out, buf, sizeof buf);
+}
+
+/* MTH(D[n]) for n >= 1: split at k, the largest power of two below n. */
+static void list_mth(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n,
+                     uint8_t out[MERKLE_HASH_BYTES])
+{
+    if (n == 1) {
+        memcpy(out, leaves[0], MERKLE_HASH_BYTES);
+        return;
+    }
+    size_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    node left, right;
+    list_mth(leaves, k, left);
+    list_mth(leaves + k, n - k, right);
+    list_node(out, left, right);
+}
+
+void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
+                      uint8_t root[MERKLE_HASH_BYTES])
+{
+    if (n == 0)
+        hash_sha256(root, "", 0);
+    else
+        list_mth(leaf_hashes, n, root);
+}
