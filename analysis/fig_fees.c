@@ -11,7 +11,7 @@
 static bool fee_applies(const struct fig_ctx *c, char *why, size_t len)
 {
     if (fig_count_runs(c, "SELECT count(*) FROM transfer_outcomes"
-                          " WHERE run_id = ? AND fee_wei > 0") > 0)
+                          " WHERE run_id = ? AND fee_eth > 0") > 0)
         return true;
     snprintf(why, len, "No transfer was included, so none paid a fee.");
     return false;
@@ -20,11 +20,11 @@ static bool fee_applies(const struct fig_ctx *c, char *why, size_t len)
 static void fee_render(const struct fig_ctx *c, struct plot *p)
 {
     sqlite3_stmt *q = fig_prepare(c,
-        "SELECT fee_wei / 1e18 FROM transfer_outcomes"
-        " WHERE run_id = ? AND scheme = ? AND fee_wei IS NOT NULL ORDER BY 1");
+        "SELECT fee_eth FROM transfer_outcomes"
+        " WHERE run_id = ? AND scheme = ? AND fee_eth IS NOT NULL ORDER BY 1");
     sqlite3_stmt *n = fig_prepare(c,
         "SELECT count(*) FROM transfer_outcomes"
-        " WHERE run_id = ? AND scheme = ? AND fee_wei IS NOT NULL");
+        " WHERE run_id = ? AND scheme = ? AND fee_eth IS NOT NULL");
     bool drawn[64] = { false };
     for (size_t i = 0; i < c->nseries && i < ARRAY_LEN(drawn); i++) {
         const struct fig_series *s = &c->series[i];
@@ -43,13 +43,13 @@ static void fee_render(const struct fig_ctx *c, struct plot *p)
     fig_label(p, "y", "included transfers that paid at most this (%)");
     /* a few decades get plain tick labels (0.0005 ETH); many get powers of ten */
     double lo = INFINITY, hi = 0;
-    sqlite3_stmt *r = fig_prepare(c, "SELECT min(fee_wei), max(fee_wei) / 1e18 FROM"
-                                     " transfer_outcomes WHERE run_id = ? AND fee_wei > 0");
+    sqlite3_stmt *r = fig_prepare(c, "SELECT min(fee_eth), max(fee_eth) FROM"
+                                     " transfer_outcomes WHERE run_id = ? AND fee_eth > 0");
     for (size_t i = 0; i < c->nruns; i++) {
         sqlite3_reset(r);
         sqlite3_bind_int64(r, 1, c->runs[i]);
         if (sqlite3_step(r) == SQLITE_ROW && sqlite3_column_type(r, 0) != SQLITE_NULL) {
-            lo = fmin(lo, sqlite3_column_double(r, 0) / 1e18);
+            lo = fmin(lo, sqlite3_column_double(r, 0));
             hi = fmax(hi, sqlite3_column_double(r, 1));
         }
     }

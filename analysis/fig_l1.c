@@ -220,7 +220,7 @@ static bool attacks_applies(const struct fig_ctx *c, char *why, size_t len)
 static void attacks_render(const struct fig_ctx *c, struct plot *p)
 {
     sqlite3_stmt *q = fig_prepare(c,
-        "SELECT adversary, type, world, start_h, end_h, detect_h, resolved_h, spent_eth,"
+        "SELECT adversary, type, world, start_h, end_h, detect_h, resolved_h, cost_eth,"
         " value_at_risk_eth, value_lost_eth, blocks_affected, txs_affected, outcome"
         " FROM fraud_outcomes WHERE run_id = ? ORDER BY start_h, adversary, world");
     enum { MAXA = 40 };

@@ -558,7 +558,7 @@ static void html_attacks(const struct html *h)
     FILE *f = h->f;
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db,
-        "SELECT adversary, type, target, world, start_h, end_h, spent_eth, value_at_risk_eth,"
+        "SELECT adversary, type, target, world, start_h, end_h, cost_eth, value_at_risk_eth,"
         " value_lost_eth, detected, detect_h, resolved_h, blocks_affected, txs_affected,"
         " outcome, detail FROM fraud_outcomes WHERE run_id = ? ORDER BY start_h, adversary, world",
         -1, &q, NULL);
@@ -572,7 +572,7 @@ static void html_attacks(const struct html *h)
                 fputs("<table id=\"attacks\"><thead><tr>", f);
                 th_run(h);
                 fputs("<th>adversary</th><th>type</th><th>target</th><th>L1 world</th>"
-                      "<th>from (h)</th><th>until (h)</th><th>spent (ETH)</th>"
+                      "<th>from (h)</th><th>until (h)</th><th>cost (ETH)</th>"
                       "<th>at risk (ETH)</th><th>lost (ETH)</th><th>detected at (h)</th>"
                       "<th>resolved at (h)</th><th>blocks</th><th>transfers</th>"
                       "<th>outcome</th><th>detail</th></tr></thead>\n<tbody>\n", f);

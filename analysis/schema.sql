@@ -2,7 +2,10 @@
 -- database l2sim opens (idempotent). One database holds many runs. Bump schema_version
 -- on any change and add a migration in sim/store.c.
 --
--- Money is integer wei. Times are integer microseconds of simulated time (`*_us`).
+-- Money: every amount is a pair, X_wei (exact decimal TEXT, any size up to 2^256-1 wei)
+-- and X_eth (REAL, generated from X_wei: use it for sum, avg, max, ORDER BY and plots).
+-- Writers bind X_wei with money_bind (sim/money.h). Per-gas prices are integer wei.
+-- Times are integer microseconds of simulated time (`*_us`).
 -- Only runs.started_at and runs.wall_s depend on the wall clock; everything else is a
 -- pure function of (scenario, overrides, seed, l2sim version).
 
@@ -66,27 +69,43 @@ CREATE TABLE IF NOT EXISTS l1_blocks (
     blob_base_fee    INTEGER NOT NULL,  -- wei per blob gas
     tx_count         INTEGER NOT NULL,
     missed           INTEGER NOT NULL,
-    burned_wei       TEXT    NOT NULL,  -- base fee x gas + blob fees; decimal (may exceed int64)
-    tips_wei         TEXT    NOT NULL,  -- priority fees paid to the proposer; decimal
+    burned_wei       TEXT    NOT NULL,  -- base fee x gas + blob fees
+    burned_eth       REAL    GENERATED ALWAYS AS (CAST(burned_wei AS REAL) / 1e18) VIRTUAL,
+    tips_wei         TEXT    NOT NULL,  -- priority fees paid to the proposer
+    tips_eth         REAL    GENERATED ALWAYS AS (CAST(tips_wei AS REAL) / 1e18) VIRTUAL,
     PRIMARY KEY (run_id, world, height)
 ) WITHOUT ROWID;
 
--- One row per user transfer per scheme. fee_wei = l1_fee_wei + l2_fee_wei.
--- status: 'final', 'included' (not yet final at the end), 'pending', 'dropped'.
+-- One row per user transfer per scheme. fee_wei = l1_fee_wei + l2_fee_wei, written when
+-- the fee is charged (NULL: nothing charged, e.g. still pending or dropped unpaid).
+-- Times: soft_us when the scheme accepted it (an L2 sequencer's receipt; the L1 itself:
+-- inclusion), include_us when it (or the batch carrying it) was in an L1 block,
+-- final_us when final on L1 (or withdrawal-ready after a challenge window).
+-- status: 'pending' (submitted, nothing yet), 'soft' (accepted, not yet on L1),
+-- 'included' (not yet final at the end), 'final', 'dropped' (never executed),
+-- 'failed' (executed and refused: it may have paid a fee); reason says why for
+-- 'dropped' and 'failed' (NULL otherwise).
 CREATE TABLE IF NOT EXISTS txs (
     run_id     INTEGER NOT NULL REFERENCES runs(run_id),
     scheme     TEXT    NOT NULL,
     tx_id      INTEGER NOT NULL,        -- the transfer's number in the workload
     user_id    INTEGER NOT NULL,
     to_user_id INTEGER NOT NULL,
-    value_wei  TEXT    NOT NULL,        -- decimal
+    value_wei  TEXT    NOT NULL,
+    value_eth  REAL    GENERATED ALWAYS AS (CAST(value_wei AS REAL) / 1e18) VIRTUAL,
     submit_us  INTEGER NOT NULL,
+    soft_us    INTEGER,                 -- NULL until accepted
     include_us INTEGER,                 -- NULL until included
     final_us   INTEGER,                 -- NULL until final
-    fee_wei    INTEGER,
-    l1_fee_wei INTEGER,
-    l2_fee_wei INTEGER,
-    status     TEXT    NOT NULL,
+    fee_wei    TEXT,
+    fee_eth    REAL    GENERATED ALWAYS AS (CAST(fee_wei AS REAL) / 1e18) VIRTUAL,
+    l1_fee_wei TEXT,                    -- the part paid on L1 (gas, or a share of posted data)
+    l1_fee_eth REAL    GENERATED ALWAYS AS (CAST(l1_fee_wei AS REAL) / 1e18) VIRTUAL,
+    l2_fee_wei TEXT,                    -- L2 execution
+    l2_fee_eth REAL    GENERATED ALWAYS AS (CAST(l2_fee_wei AS REAL) / 1e18) VIRTUAL,
+    status     TEXT    NOT NULL
+               CHECK (status IN ('pending', 'soft', 'included', 'final', 'dropped', 'failed')),
+    reason     TEXT,                    -- why it was dropped or failed
     PRIMARY KEY (run_id, scheme, tx_id)
 ) WITHOUT ROWID;
 
@@ -103,25 +122,34 @@ CREATE TABLE IF NOT EXISTS metrics (
 CREATE VIEW IF NOT EXISTS complete_runs AS
     SELECT * FROM runs WHERE status = 'complete';
 
--- One row per adversary per world it acted in: what the attack cost the attacker and
--- what it did. Amounts are decimal wei.
+-- One row per attack attempt: attack_id numbers an adversary's attempts in a world
+-- from 1 (an adversary acting over a window makes one attempt; a fraudulent operator
+-- makes one per false claim). cost is what the attacker paid, value_at_risk what the
+-- attempt could take, value_lost what it took. detect_us / resolved_us: when the
+-- attempt was detected (a challenge, a penalty) and settled; NULL when it never was.
 CREATE TABLE IF NOT EXISTS attacks (
-    run_id            INTEGER NOT NULL REFERENCES runs(run_id),
-    world             TEXT    NOT NULL,
-    adversary         TEXT    NOT NULL,   -- its name in the scenario
-    type              TEXT    NOT NULL,   -- block_stuffing, censorship, ...
-    target            TEXT    NOT NULL,   -- a scheme's name, or 'all'
-    start_us          INTEGER NOT NULL,
-    end_us            INTEGER NOT NULL,
-    spent_wei         TEXT    NOT NULL,   -- what the attacker paid
-    value_at_risk_wei TEXT    NOT NULL,
-    value_lost_wei    TEXT    NOT NULL,
-    detected          INTEGER NOT NULL,
-    detect_us         INTEGER,            -- NULL: never detected
-    resolved_us       INTEGER,
-    blocks_affected   INTEGER NOT NULL,
-    txs_affected      INTEGER NOT NULL,
-    delay_imposed_us  INTEGER NOT NULL,   -- summed over victims' transactions
-    detail            TEXT    NOT NULL,
-    PRIMARY KEY (run_id, world, adversary)
+    run_id             INTEGER NOT NULL REFERENCES runs(run_id),
+    world              TEXT    NOT NULL,
+    adversary          TEXT    NOT NULL,   -- its name in the scenario
+    attack_id          INTEGER NOT NULL,   -- 1, 2, ... per adversary and world
+    type               TEXT    NOT NULL,   -- block_stuffing, censorship, ...
+    target             TEXT    NOT NULL,   -- a scheme's name, or 'all'
+    start_us           INTEGER NOT NULL,
+    end_us             INTEGER NOT NULL,
+    cost_wei           TEXT    NOT NULL,   -- what the attacker paid
+    cost_eth           REAL    GENERATED ALWAYS AS (CAST(cost_wei AS REAL) / 1e18) VIRTUAL,
+    value_at_risk_wei  TEXT    NOT NULL,
+    value_at_risk_eth  REAL    GENERATED ALWAYS AS (CAST(value_at_risk_wei AS REAL) / 1e18)
+                               VIRTUAL,
+    value_lost_wei     TEXT    NOT NULL,
+    value_lost_eth     REAL    GENERATED ALWAYS AS (CAST(value_lost_wei AS REAL) / 1e18)
+                               VIRTUAL,
+    detected           INTEGER NOT NULL,
+    detect_us          INTEGER,            -- NULL: never detected
+    resolved_us        INTEGER,            -- NULL: never resolved
+    blocks_affected    INTEGER NOT NULL,
+    txs_affected       INTEGER NOT NULL,
+    delay_imposed_us   INTEGER NOT NULL,   -- summed over victims' transactions
+    detail             TEXT    NOT NULL,
+    PRIMARY KEY (run_id, world, adversary, attack_id)
 );

@@ -68,7 +68,7 @@ DROP VIEW IF EXISTS batch_means;
 CREATE VIEW batch_means AS
 WITH b AS (
     SELECT t.run_id, t.scheme, (t.submit_us * 20) / r.duration_us AS batch,
-           AVG(CASE WHEN t.include_us IS NOT NULL THEN t.fee_wei END) AS fee,
+           AVG(CASE WHEN t.include_us IS NOT NULL THEN t.fee_eth END) * 1e18 AS fee,
            AVG((t.include_us - t.submit_us) / 1e6) AS incl,
            AVG((t.final_us - t.submit_us) / 1e6) AS fin
     FROM txs t JOIN runs r ON r.run_id = t.run_id

@@ -3,10 +3,12 @@
 -- into the binary after schema.sql and applied to every database l2sim opens; each view
 -- is dropped and re-created, so a database always has this binary's definitions.
 --
--- Units in view columns are the ones a reader wants: fees in ETH (REAL), prices in
--- gwei, durations in seconds, times since the start in hours. Exact integer wei stay in
--- the tables (and in transfer_outcomes). Views cover every run whatever its status;
--- join complete_runs to keep only finished ones.
+-- Units in view columns are the ones a reader wants: amounts in ETH (REAL, the tables'
+-- X_eth columns: sum, average, compare and sort these), prices in gwei, durations in
+-- seconds, times since the start in hours. The exact amounts are the tables' X_wei
+-- columns (decimal TEXT: compare them for equality, never sort or sum them); views that
+-- carry them say so. Views cover every run whatever its status; join complete_runs to
+-- keep only finished ones.
 --
 -- A later scheme extends a view here (a UNION ALL branch in cost_breakdown for proofs,
 -- disputes or channel opens; in fraud_outcomes for disputes) and the report picks the
@@ -91,15 +93,18 @@ SELECT run_id, 'attack',
 FROM attacks;
 
 -- One row per user transfer per scheme: what it paid and how long each stage took.
--- soft_s: until the user saw it accepted (an L2's sequencer receipt; on the L1 itself,
--- inclusion in a block); inclusion_s: until it (or the batch carrying it) was in an L1
--- block; finality_s: until it was final on L1, or withdrawal-ready for a scheme with a
--- challenge window. NULL when the stage was never reached.
+-- fee_eth (= l1_fee_eth + l2_fee_eth) is for arithmetic and sorting, fee_wei the exact
+-- text; NULL when nothing was charged. soft_s: until the user saw it accepted (an L2's
+-- sequencer receipt; on the L1 itself, inclusion in a block); inclusion_s: until it
+-- (or the batch carrying it) was in an L1 block; finality_s: until it was final on L1,
+-- or withdrawal-ready for a scheme with a challenge window. NULL when the stage was
+-- never reached. reason: why a 'dropped' or 'failed' transfer was.
 DROP VIEW IF EXISTS transfer_outcomes;
 CREATE VIEW transfer_outcomes AS
-SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status,
-       t.fee_wei, t.l1_fee_wei, t.l2_fee_wei,
-       (t.include_us - t.submit_us) / 1e6 AS soft_s,
+SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status, t.reason,
+       t.value_eth, t.fee_eth, t.l1_fee_eth, t.l2_fee_eth,
+       t.value_wei, t.fee_wei, t.l1_fee_wei, t.l2_fee_wei,
+       (t.soft_us - t.submit_us) / 1e6 AS soft_s,
        (t.include_us - t.submit_us) / 1e6 AS inclusion_s,
        (t.final_us - t.submit_us) / 1e6 AS finality_s
 FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme;
@@ -194,34 +199,32 @@ WHERE s.phase = 'all';
 DROP VIEW IF EXISTS cost_breakdown;
 CREATE VIEW cost_breakdown AS
 WITH paid AS (
-    SELECT t.run_id, t.scheme, count(*) AS n, total(t.l1_fee_wei) AS l1, total(t.l2_fee_wei) AS l2
+    SELECT t.run_id, t.scheme, count(*) AS n, total(t.l1_fee_eth) AS l1, total(t.l2_fee_eth) AS l2
     FROM txs t WHERE t.fee_wei IS NOT NULL GROUP BY t.run_id, t.scheme
 ), comp AS (
     SELECT run_id, scheme, 1 AS ord, 'l1_fee' AS component,
-           'paid on L1 (gas or posted data)' AS label, l1 AS wei, n FROM paid
+           'paid on L1 (gas or posted data)' AS label, l1 AS eth, n FROM paid
     UNION ALL
     SELECT run_id, scheme, 2, 'l2_execution', 'L2 execution', l2, n FROM paid
 )
 SELECT c.run_id, c.scheme, s.type, c.ord, c.component, c.label, c.n AS transfers,
-       c.wei / 1e18 AS total_eth, c.wei / 1e18 / c.n AS per_transfer_eth
+       c.eth AS total_eth, c.eth / c.n AS per_transfer_eth
 FROM comp c JOIN schemes s ON s.run_id = c.run_id AND s.scheme = c.scheme;
 
--- Attacks and fraud attempts and how they ended: cost to the attacker, value at risk
--- and lost (ETH), detection and resolution times (hours since the start).
+-- Attack attempts (one row each) and how they ended: cost to the attacker, value at
+-- risk and lost (ETH), detection and resolution times (hours since the start).
 DROP VIEW IF EXISTS fraud_outcomes;
 CREATE VIEW fraud_outcomes AS
-SELECT run_id, world, adversary, type, target,
+SELECT run_id, world, adversary, attack_id, type, target,
        start_us / 3.6e9 AS start_h, end_us / 3.6e9 AS end_h,
        detected, detect_us / 3.6e9 AS detect_h, resolved_us / 3.6e9 AS resolved_h,
        (detect_us - start_us) / 1e6 AS time_to_detect_s,
-       CAST(spent_wei AS REAL) / 1e18 AS spent_eth,
-       CAST(value_at_risk_wei AS REAL) / 1e18 AS value_at_risk_eth,
-       CAST(value_lost_wei AS REAL) / 1e18 AS value_lost_eth,
+       cost_eth, value_at_risk_eth, value_lost_eth,
        blocks_affected, txs_affected, delay_imposed_us / 1e6 AS delay_imposed_s,
-       CASE WHEN CAST(value_lost_wei AS REAL) > 0 THEN 'funds lost'
+       CASE WHEN value_lost_eth > 0 THEN 'funds lost'
             WHEN detected AND resolved_us IS NOT NULL THEN 'detected and resolved'
             WHEN detected THEN 'detected, unresolved at the end'
-            WHEN CAST(value_at_risk_wei AS REAL) > 0 THEN 'undetected, nothing lost'
+            WHEN value_at_risk_eth > 0 THEN 'undetected, nothing lost'
             ELSE 'no funds at risk: costs and delays only' END AS outcome,
        detail
 FROM attacks;
@@ -231,6 +234,7 @@ DROP VIEW IF EXISTS l1_market;
 CREATE VIEW l1_market AS
 SELECT run_id, world, height, time_us, time_us / 3.6e9 AS hours,
        base_fee_per_gas / 1e9 AS base_fee_gwei, blob_base_fee AS blob_base_fee_wei,
+       burned_eth, tips_eth,
        CAST(gas_used AS REAL) / gas_limit AS gas_used_share,
        blob_gas_used / 131072 AS blobs, tx_count, missed
 FROM l1_blocks;

@@ -135,15 +135,18 @@ struct scheme {
     void                    *state;   /* the scheme's own */
 };
 
-/* One row of the txs table: a user transfer's fate in one scheme. include/final are
- * -1 while unknown; fees are wei and must fit int64 (9.2 ETH per transfer). */
+/* One row of the txs table: a user transfer's fate in one scheme. soft/include/final
+ * are -1 while unknown. Fees are wei, any size u128 holds; they are written once
+ * charged (a failed transfer may have paid; a dropped one usually did not). */
 struct tx_record {
     uint64_t    tx_id;
     uint32_t    from, to;
     u128        value;
-    sim_time    submit, include, final;
+    sim_time    submit, soft, include, final;
+    bool        charged;       /* l1_fee and l2_fee were charged: write them */
     u128        l1_fee, l2_fee;
-    const char *status;        /* "final", "included", "pending", "dropped" */
+    const char *status;        /* "pending", "soft", "included", "final", "dropped", "failed" */
+    const char *reason;        /* why it was dropped or failed; NULL otherwise (copied) */
 };
 void txlog_write(struct world *w, const struct scheme *sc, const struct tx_record *r);
 void txlog_free(struct txlog *t);

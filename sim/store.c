@@ -93,6 +93,78 @@ static int check_writable(const char *path, struct err *e)
     return rc;
 }
 
+/* ---- schema migrations: each step takes a database of version v to v + 1 ----
+ * A step renames the tables whose definition changed to NAME_old (migrate_begin), the
+ * current schema then creates them afresh, and migrate_end copies the rows across and
+ * drops the old ones. Views are dropped first (views.sql re-creates them). Every step
+ * runs in store_open's transaction, so a failed upgrade leaves the file as it was. */
+
+/* Version 1 -> 2 (issue 10): amounts became pairs X_wei TEXT + X_eth REAL (txs fees
+ * were INTEGER and could not hold 9.2 ETH and more); txs gained soft_us and reason;
+ * attacks gained attack_id (one row per attempt) and spent_wei became cost_wei. */
+static const char *const v1_changed[] = { "l1_blocks", "txs", "attacks" };
+static const char v1_copy[] =
+    "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
+    " base_fee_per_gas, blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed,"
+    " burned_wei, tips_wei)"
+    " SELECT run_id, world, height, time_us, gas_limit, gas_used, base_fee_per_gas,"
+    " blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed,"
+    " CAST(burned_wei AS TEXT), CAST(tips_wei AS TEXT) FROM l1_blocks_old;"
+    /* version 1 had only the L1 baseline, whose transfers are accepted when included */
+    "INSERT INTO txs(run_id, scheme, tx_id, user_id, to_user_id, value_wei, submit_us,"
+    " soft_us, include_us, final_us, fee_wei, l1_fee_wei, l2_fee_wei, status)"
+    " SELECT run_id, scheme, tx_id, user_id, to_user_id, CAST(value_wei AS TEXT), submit_us,"
+    " include_us, include_us, final_us, CAST(fee_wei AS TEXT), CAST(l1_fee_wei AS TEXT),"
+    " CAST(l2_fee_wei AS TEXT), status FROM txs_old;"
+    /* version 1 wrote one row per adversary and world: its only attempt */
+    "INSERT INTO attacks(run_id, world, adversary, attack_id, type, target, start_us, end_us,"
+    " cost_wei, value_at_risk_wei, value_lost_wei, detected, detect_us, resolved_us,"
+    " blocks_affected, txs_affected, delay_imposed_us, detail)"
+    " SELECT run_id, world, adversary, 1, type, target, start_us, end_us,"
+    " CAST(spent_wei AS TEXT), CAST(value_at_risk_wei AS TEXT), CAST(value_lost_wei AS TEXT),"
+    " detected, detect_us, resolved_us, blocks_affected, txs_affected, delay_imposed_us,"
+    " detail FROM attacks_old;"
+    "DROP TABLE l1_blocks_old; DROP TABLE txs_old; DROP TABLE attacks_old;";
+
+static int migrate_begin(struct store *st, int version, struct err *e)
+{
+    (void)version;   /* one step so far: 1 -> 2 */
+    /* views name the old columns: drop them all before renaming under them */
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(st->db, "SELECT name FROM sqlite_master WHERE type = 'view'", -1, &q,
+                       NULL);
+    char **views = NULL;
+    size_t n = 0;
+    while (q && sqlite3_step(q) == SQLITE_ROW) {
+        views = xrealloc(views, (n + 1) * sizeof *views);
+        views[n++] = xasprintf("DROP VIEW \"%s\"", (const char *)sqlite3_column_text(q, 0));
+    }
+    sqlite3_finalize(q);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = exec(st, views[i], e);
+        free(views[i]);
+    }
+    free(views);
+    for (size_t i = 0; rc == 0 && i < ARRAY_LEN(v1_changed); i++) {
+        char *sql = xasprintf("ALTER TABLE %s RENAME TO %s_old", v1_changed[i], v1_changed[i]);
+        rc = exec(st, sql, e);
+        free(sql);
+    }
+    return rc;
+}
+
+static int migrate_end(struct store *st, int version, struct err *e)
+{
+    (void)version;
+    if (exec(st, v1_copy, e) != 0)
+        return err_set(e, L2_EIO, "%s: cannot upgrade the database from schema version %d "
+                       "to %d (nothing was changed); rerun its scenarios into a new file",
+                       st->path, version, STORE_SCHEMA_VERSION);
+    return 0;
+}
+
 int store_open(const char *path, struct store **out, struct err *e)
 {
     *out = NULL;
@@ -113,21 +185,22 @@ int store_open(const char *path, struct store **out, struct err *e)
         goto err;
     if (exec(st, "BEGIN IMMEDIATE", e) != 0)
         goto err;
-    if (exec(st, (const char *)store_schema_sql, e) != 0) {
+    /* schema version: set on creation, an older one upgraded in place (inside this
+     * transaction: all or nothing), a newer one refused */
+    int version = store_schema_version(st->db, "main");
+    if (store_check_version(version, path, L2_EIO, e) != 0 ||
+        (version > 0 && version < STORE_SCHEMA_VERSION && migrate_begin(st, version, e) != 0) ||
+        exec(st, (const char *)store_schema_sql, e) != 0 ||
+        (version > 0 && version < STORE_SCHEMA_VERSION && migrate_end(st, version, e) != 0)) {
         exec(st, "ROLLBACK", e);
         goto err;
     }
-    /* schema version: set on creation, refused if newer than this binary */
-    int version = store_schema_version(st->db, "main");
-    if (version == 0) {
+    if (version != STORE_SCHEMA_VERSION) {
         char sql[128];
-        snprintf(sql, sizeof sql, "INSERT INTO meta VALUES('schema_version','%d')",
+        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta VALUES('schema_version','%d')",
                  STORE_SCHEMA_VERSION);
         if (exec(st, sql, e) != 0)
             goto err;
-    } else if (store_check_version(version, path, L2_EIO, e) != 0) {
-        exec(st, "ROLLBACK", e);
-        goto err;
     }
     if (exec(st, "COMMIT", e) != 0)
         goto err;

@@ -7,12 +7,15 @@
 #include <sqlite3.h>
 #include "sim/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+/* The schema analysis/schema.sql describes. 2: amounts as X_wei/X_eth pairs, txs.soft_us
+ * and reason, attacks one row per attempt (issue 10). store_open upgrades older files. */
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
-/* Open (creating if needed) the database at `path`. An unwritable path, a file that
- * is not an l2sim database, or a newer schema is L2_EIO with a message. */
+/* Open (creating if needed) the database at `path`. A database of an older schema
+ * version is upgraded in place (all or nothing). An unwritable path, a file that is
+ * not an l2sim database, or a newer schema is L2_EIO with a message. */
 int  store_open(const char *path, struct store **out, struct err *e);
 /* Commit what is pending and close. Safe on NULL. */
 void store_close(struct store *st);
@@ -54,7 +57,8 @@ int  store_commit(struct store *st, struct err *e);
 bool store_failed(const struct store *st, const char **why);
 void store_on_error(struct store *st, void (*fn)(void *ctx), void *ctx);
 
-/* Bind helpers for the types SQLite lacks: a 128-bit amount as decimal text. */
+/* A 128-bit quantity that is not an amount (a blob base fee per gas) as decimal text.
+ * Amounts go through money_bind (sim/money.h). */
 void store_bind_u128(sqlite3_stmt *stmt, int col, u128 v);
 
 sqlite3 *store_db(struct store *st);
@@ -68,8 +72,9 @@ int store_ensure_student_t(struct store *st, int64_t max_df, struct err *e);
 /* The schema version recorded in database `schema` ("main" or an attached alias) of
  * db: 0 when there is none (not an l2sim database, or a new file). */
 int store_schema_version(sqlite3 *db, const char *schema);
-/* 0 when this l2sim can read a database of schema `version`; else `code` with "path:
- * database schema version V is newer than this l2sim's (W); ..." appended to e. */
+/* 0 when this l2sim can read a database of schema `version` (store_open upgrades an
+ * older one); else `code` with "path: database schema version V is newer than this
+ * l2sim's (W); ..." appended to e. */
 int store_check_version(int version, const char *path, int code, struct err *e);
 
 /* Remove the database file at path and SQLite's -wal and -shm beside it (scratch

@@ -690,7 +690,7 @@ static void stuffing_case(const char *l1, const char *from, int64_t from_us,
     struct db with, without;
     run_yaml(&with, scenario(l1, "[{type: l1}]", adv));
     run_yaml(&without, scenario(l1, "[{type: l1}]", ""));
-    char *spent_s = q_text(&with, "SELECT spent_wei FROM attacks WHERE type = 'block_stuffing'");
+    char *spent_s = q_text(&with, "SELECT cost_wei FROM attacks WHERE type = 'block_stuffing'");
     u128 spent = dec(spent_s);
     free(spent_s);
     if (spent > budget_wei) {

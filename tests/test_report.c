@@ -144,7 +144,8 @@ static void test_baseline_is_first_l1(void **state)
     store_close(st);
 }
 
-/* Summing fees of a run overflows 64-bit integers (9.2 ETH); the view must not. */
+/* One fee beyond 64-bit integers (9.2 ETH) and their sum: the view adds the _eth
+ * columns, exact to double precision. */
 static void test_cost_totals_beyond_int64(void **state)
 {
     struct store *st;
@@ -154,12 +155,14 @@ static void test_cost_totals_beyond_int64(void **state)
     assert_int_equal(add_run(st, "c", ""), 1);
     sqlite3 *db = store_db(st);
     exec(db, "INSERT INTO schemes VALUES (1, 'l1', 'l1', 'l1');"
-             "INSERT INTO txs VALUES (1, 'l1', 1, 1, 2, '1', 0, 1, 2, 9000000000000000000,"
-             " 9000000000000000000, 0, 'final'), (1, 'l1', 2, 1, 2, '1', 0, 1, 2,"
-             " 9000000000000000000, 9000000000000000000, 0, 'final'), (1, 'l1', 3, 1, 2,"
-             " '1', 0, NULL, NULL, NULL, NULL, NULL, 'dropped');");
-    assert_true(fabs(scalar(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'l1_fee'") - 18) < 1e-9);
-    assert_true(fabs(scalar(db, "SELECT per_transfer_eth FROM cost_breakdown WHERE component = 'l1_fee'") - 9) < 1e-9);
+             "INSERT INTO txs(run_id, scheme, tx_id, user_id, to_user_id, value_wei, submit_us,"
+             " soft_us, include_us, final_us, fee_wei, l1_fee_wei, l2_fee_wei, status) VALUES"
+             " (1, 'l1', 1, 1, 2, '1', 0, 1, 1, 2, '12000000000000000000',"
+             " '12000000000000000000', '0', 'final'), (1, 'l1', 2, 1, 2, '1', 0, 1, 1, 2,"
+             " '12000000000000000000', '12000000000000000000', '0', 'final'),"
+             " (1, 'l1', 3, 1, 2, '1', 0, NULL, NULL, NULL, NULL, NULL, NULL, 'dropped');");
+    assert_true(fabs(scalar(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'l1_fee'") - 24) < 1e-9);
+    assert_true(fabs(scalar(db, "SELECT per_transfer_eth FROM cost_breakdown WHERE component = 'l1_fee'") - 12) < 1e-9);
     assert_true(scalar(db, "SELECT transfers FROM cost_breakdown WHERE component = 'l1_fee'") == 2);
     store_close(st);
 }

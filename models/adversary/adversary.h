@@ -6,12 +6,13 @@
 
 #include "models/model.h"
 
-/* What an attack cost and did. Amounts in wei; times in simulated microseconds
- * (-1 when not applicable). */
+/* What one attack attempt cost and did: one row of the attacks table. Amounts in wei;
+ * times in simulated microseconds (-1 when not applicable). */
 struct attack_row {
+    uint32_t    attack_id;          /* 1, 2, ...: the adversary's attempts in its world */
     const char *type, *target;
     sim_time    start, end;
-    u128        spent;              /* what the attacker paid */
+    u128        cost;               /* what the attacker paid */
     u128        value_at_risk, value_lost;
     bool        detected;
     sim_time    detect, resolved;   /* -1 if never */

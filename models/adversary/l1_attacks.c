@@ -148,8 +148,8 @@ static void stuffing_finish(struct adversary *a)
     snprintf(detail, sizeof detail, "%llu filler transactions offered, %llu included; mean "
              "base fee during the window %.3f gwei", (unsigned long long)st->fillers,
              (unsigned long long)st->included, mean);
-    struct attack_row row = { .type = "block_stuffing", .target = "all",
-                              .start = st->win.from, .end = st->win.until, .spent = st->spent,
+    struct attack_row row = { .attack_id = 1, .type = "block_stuffing", .target = "all",
+                              .start = st->win.from, .end = st->win.until, .cost = st->spent,
                               .blocks_affected = st->blocks, .detail = detail };
     adversary_record(a, &row);
 }
@@ -268,9 +268,9 @@ static void censorship_finish(struct adversary *a)
     char detail[256];
     snprintf(detail, sizeof detail, "%llu censoring proposers; target transactions left "
              "out %llu times", (unsigned long long)c->blocks, (unsigned long long)c->exclusions);
-    struct attack_row row = { .type = "censorship",
+    struct attack_row row = { .attack_id = 1, .type = "censorship",
                               .target = scn_str(a->world->scn, "adversaries[%zu].target", a->index),
-                              .start = c->win.from, .end = c->win.until, .spent = 0,
+                              .start = c->win.from, .end = c->win.until, .cost = 0,
                               .blocks_affected = c->blocks, .txs_affected = c->exclusions,
                               .delay_us = (sim_time)c->exclusions * c->slot, .detail = detail };
     adversary_record(a, &row);

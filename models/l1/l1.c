@@ -19,6 +19,7 @@
 #include "models/workload/arrivals.h"
 #include "sim/fault.h"
 #include "sim/idmap.h"
+#include "sim/money.h"
 #include "sim/rng.h"
 
 enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGIMES = 3 };
@@ -408,8 +409,8 @@ static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64
     store_bind_u128(s, 10, l1->blob_base_fee);
     sqlite3_bind_int64(s, 11, (sqlite3_int64)ntx);
     sqlite3_bind_int(s, 12, missed);
-    store_bind_u128(s, 13, burned);
-    store_bind_u128(s, 14, tips);
+    money_bind(s, 13, burned);
+    money_bind(s, 14, tips);
     store_step(l1->w->store, s);
 }
 

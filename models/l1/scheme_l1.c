@@ -54,7 +54,9 @@ static void on_included(void *ctx, const struct l1_receipt *r)
 {
     struct pending *p = ctx;
     struct state *st = p->sc->state;
+    p->rec.soft = r->time;           /* on the L1 itself, accepted = included */
     p->rec.include = r->time;
+    p->rec.charged = true;
     p->rec.l1_fee = r->total;
     p->rec.status = "included";
     st->l1_paid += r->total + fault_fire("scheme_l1.receipt");   /* a test's wrong book */
@@ -76,6 +78,7 @@ static void on_dropped(void *ctx, const char *why)
     struct pending *p = ctx;
     struct state *st = p->sc->state;
     p->rec.status = "dropped";
+    p->rec.reason = why;
     txlog_write(p->sc->world, p->sc, &p->rec);
     unlink_pending(st, p);
     free(p);
@@ -112,7 +115,7 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     struct pending *p = xcalloc(1, sizeof *p);
     p->sc = sc;
     p->rec = (struct tx_record){ .tx_id = t->id, .from = t->from, .to = t->to,
-                                 .value = t->value, .submit = t->at, .include = -1,
+                                 .value = t->value, .submit = t->at, .soft = -1, .include = -1,
                                  .final = -1, .status = "pending" };
     p->next = st->inflight;
     if (p->next)

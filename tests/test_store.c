@@ -1,0 +1,179 @@
+/* test_store.c — schema versions are real: a database written with the previous
+ * schema (tests/fixtures/schema_v1.sql, the exact text version 1 applied) is upgraded
+ * in place with its rows intact; an upgrade that cannot complete changes nothing; a
+ * newer version is refused with what to do. Run from the repository root. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/store.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf;
+    size_t len;
+    assert_int_equal(read_bounded(f, 1 << 20, &buf, &len), 0);
+    fclose(f);
+    return buf;
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", msg, sql);
+}
+
+/* A version-1 database as l2sim 1 left it: one run, a block, a transfer that paid
+ * 9 ETH (INTEGER wei, as version 1 stored fees), one that was dropped, an attack. */
+static void make_v1(const char *path, const char *status)
+{
+    store_remove(path);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char *schema = slurp("tests/fixtures/schema_v1.sql");
+    exec(db, schema);
+    free(schema);
+    exec(db, "INSERT INTO meta VALUES('schema_version', '1');"
+             "INSERT INTO runs(run_id, scenario_name, scenario_file, scenario_text,"
+             " scenario_sha256, overrides, config, seed, master_seed, replication,"
+             " l2sim_version, git_rev, crypto_mode, duration_us, started_at, status)"
+             " VALUES(1, 's', 's.yaml', 'name: s', 'x', '', '', 1, 1, 0, '0.1', 'r',"
+             " 'ed25519', 3600000000, '2026-01-01T00:00:00Z', 'complete');"
+             "INSERT INTO schemes VALUES(1, 'l1', 'l1', 'l1');"
+             "INSERT INTO l1_blocks VALUES(1, 'l1', 1, 12000000, 30000000, 15000000,"
+             " 1000000000, 0, 0, 1, 2, 0, '15000000000000000', '0');"
+             "INSERT INTO attacks VALUES(1, 'l1', 'stuffer', 'block_stuffing', 'all', 0, 10,"
+             " '20000000000000000000', '0', '0', 0, NULL, NULL, 3, 0, 0, 'filled');");
+    char *sql = sqlite3_mprintf(
+        "INSERT INTO txs VALUES(1, 'l1', 1, 4, 5, '50000000000000000', 100, 12000000,"
+        " 24000000, 9000000000000000000, 9000000000000000000, 0, 'final'),"
+        " (1, 'l1', 2, 5, 4, '7', 200, NULL, NULL, NULL, NULL, NULL, %Q);", status);
+    exec(db, sql);
+    sqlite3_free(sql);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static char *text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sqlite3_errmsg(db), sql);
+    char *out = NULL;
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        out = xstrdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return out;
+}
+
+static void expect(sqlite3 *db, const char *sql, const char *want)
+{
+    char *got = text(db, sql);
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("%s: got %s, want %s", sql, got ? got : "NULL", want);
+    free(got);
+}
+
+static void test_v1_upgraded_in_place(void **state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-v1-%ld.db", (long)getpid());
+    make_v1(path, "dropped");
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    if (store_open(path, &st, &e) != 0)
+        fail_msg("%s", e.msg);
+    sqlite3 *db = store_db(st);
+    char want[8];
+    snprintf(want, sizeof want, "%d", STORE_SCHEMA_VERSION);
+    expect(db, "SELECT value FROM meta WHERE key = 'schema_version'", want);
+    /* the 9-ETH fee, INTEGER in version 1, is exact text now, and its _eth beside it */
+    expect(db, "SELECT fee_wei || ' ' || typeof(fee_wei) || ' ' || l1_fee_wei || ' '"
+               " || l2_fee_wei || ' ' || fee_eth FROM txs WHERE tx_id = 1",
+           "9000000000000000000 text 9000000000000000000 0 9.0");
+    expect(db, "SELECT value_eth FROM txs WHERE tx_id = 1", "0.05");
+    /* version 1 held only the L1 baseline: accepted when included */
+    expect(db, "SELECT soft_us || ' ' || include_us || ' ' || final_us || ' ' || status"
+               " FROM txs WHERE tx_id = 1", "12000000 12000000 24000000 final");
+    expect(db, "SELECT coalesce(fee_wei, 'NULL') || ' ' || status FROM txs WHERE tx_id = 2",
+           "NULL dropped");
+    expect(db, "SELECT burned_wei || ' ' || burned_eth || ' ' || tips_eth FROM l1_blocks",
+           "15000000000000000 0.015 0.0");
+    expect(db, "SELECT attack_id || ' ' || cost_wei || ' ' || cost_eth FROM attacks",
+           "1 20000000000000000000 20.0");
+    /* the views are this version's and read the upgraded rows */
+    expect(db, "SELECT fee_eth || ' ' || soft_s FROM transfer_outcomes WHERE tx_id = 1",
+           "9.0 11.9999");
+    expect(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'l1_fee'", "9.0");
+    expect(db, "SELECT cost_eth || ' ' || outcome FROM fraud_outcomes",
+           "20.0 no funds at risk: costs and delays only");
+    expect(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%\\_old' ESCAPE '\\'", "0");
+    store_close(st);
+    /* opening again changes nothing */
+    err_init(&e);
+    assert_int_equal(store_open(path, &st, &e), 0);
+    expect(store_db(st), "SELECT count(*) || ' ' || sum(fee_eth) FROM txs", "2 9.0");
+    store_close(st);
+    store_remove(path);
+}
+
+/* A row version 2 cannot hold (a status outside its CHECK) stops the upgrade: the
+ * file is left exactly as version 1, with a message. */
+static void test_failed_upgrade_changes_nothing(void **state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-v1-bad-%ld.db", (long)getpid());
+    make_v1(path, "lost");
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_open(path, &st, &e), L2_EIO);
+    assert_non_null(strstr(e.msg, "cannot upgrade the database from schema version 1"));
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    expect(db, "SELECT value FROM meta WHERE key = 'schema_version'", "1");
+    expect(db, "SELECT typeof(fee_wei) || ' ' || status FROM txs ORDER BY tx_id",
+           "integer final");
+    expect(db, "SELECT count(*) FROM pragma_table_info('attacks') WHERE name = 'spent_wei'",
+           "1");
+    sqlite3_close(db);
+    store_remove(path);
+}
+
+static void test_newer_refused(void **state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-v99-%ld.db", (long)getpid());
+    make_v1(path, "dropped");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    exec(db, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+    sqlite3_close(db);
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_open(path, &st, &e), L2_EIO);
+    assert_non_null(strstr(e.msg, "database schema version 99 is newer than this l2sim's"));
+    store_remove(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_v1_upgraded_in_place),
+        cmocka_unit_test(test_failed_upgrade_changes_nothing),
+        cmocka_unit_test(test_newer_refused),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
