@@ -77,7 +77,7 @@ static int cdb_open(struct cdb *d, const char *path, bool allow_incomplete, stru
     int version = store_schema_version(d->db, "main");
     if (version == 0)
         return err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
-    if (store_check_version(version, path, L2_EINPUT, e) != 0)
+    if (store_check_current(version, path, L2_EINPUT, e) != 0)
         return L2_EINPUT;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(d->db,

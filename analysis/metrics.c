@@ -91,7 +91,7 @@ static void window(const struct out *o, const struct row *r, size_t nr, const st
     for (size_t i = 0; i < nr; i++)
         if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
             scratch[k++] = r[i].fee;
-    summarize(o, "fee", "_wei", scratch, k, false);
+    summarize(o, "fee", "_eth", scratch, k, false);
     k = 0;
     for (size_t i = 0; i < nr; i++)
         if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
@@ -116,7 +116,7 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
     sqlite3_stmt *q, *qt, *qb;
     sqlite3_prepare_v2(db, "SELECT scheme, world FROM schemes WHERE run_id=? ORDER BY rowid",
                        -1, &q, NULL);
-    sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_wei, status = 'dropped'"
+    sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth, status = 'dropped'"
                        " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
                        " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);

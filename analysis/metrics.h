@@ -13,9 +13,9 @@ struct metrics_phase {
     sim_time    from, until;
 };
 
-/* Fee (wei) and latency (s) mean/p50/p95/p99, counts and throughput of every scheme
- * of run_id, and the L1 base fee of its world; then the same per phase under names
- * prefixed "PHASE." (e.g. "during.fee_p50_wei"). Percentiles are nearest-rank: the
+/* Fee (ETH, from txs.fee_eth) and latency (s) mean/p50/p95/p99, counts and throughput
+ * of every scheme of run_id, and the L1 base fee (wei per gas) of its world; then the
+ * same per phase under names prefixed "PHASE." (e.g. "during.fee_p50_eth"). Percentiles are nearest-rank: the
  * smallest value with at least p% of the values at or below it. O(n log n) in the
  * run's transfers (SQLite sorts). */
 int metrics_compute(struct store *st, int64_t run_id, sim_time duration,

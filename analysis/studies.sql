@@ -68,14 +68,14 @@ DROP VIEW IF EXISTS batch_means;
 CREATE VIEW batch_means AS
 WITH b AS (
     SELECT t.run_id, t.scheme, (t.submit_us * 20) / r.duration_us AS batch,
-           AVG(CASE WHEN t.include_us IS NOT NULL THEN t.fee_eth END) * 1e18 AS fee,
+           AVG(CASE WHEN t.include_us IS NOT NULL THEN t.fee_eth END) AS fee,
            AVG((t.include_us - t.submit_us) / 1e6) AS incl,
            AVG((t.final_us - t.submit_us) / 1e6) AS fin
     FROM txs t JOIN runs r ON r.run_id = t.run_id
     WHERE t.submit_us < r.duration_us
     GROUP BY t.run_id, t.scheme, batch
 ), v AS (
-    SELECT run_id, scheme, 'fee_mean_wei' AS name, batch, fee AS value FROM b
+    SELECT run_id, scheme, 'fee_mean_eth' AS name, batch, fee AS value FROM b
     UNION ALL SELECT run_id, scheme, 'latency_include_mean_s', batch, incl FROM b
     UNION ALL SELECT run_id, scheme, 'latency_final_mean_s', batch, fin FROM b
 ), g AS (

@@ -123,7 +123,7 @@ FROM (SELECT run_id, scheme, type, world,
 
 -- The metrics table in long form with the phase split off the name: phase 'all' for
 -- the whole run, or 'before'/'during'/'after' a demand spike; stat such as
--- 'fee_p95_wei' or 'latency_include_p50_s'. A scheme's own statistics appear here too.
+-- 'fee_p95_eth' or 'latency_include_p50_s'. A scheme's own statistics appear here too.
 DROP VIEW IF EXISTS scheme_metrics;
 CREATE VIEW scheme_metrics AS
 SELECT m.run_id, m.scheme, s.type,
@@ -147,10 +147,10 @@ SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
        max(CASE stat WHEN 'final' THEN value END) AS final,
        max(CASE stat WHEN 'dropped' THEN value END) AS dropped,
        max(CASE stat WHEN 'throughput_tps' THEN value END) AS throughput_tps,
-       max(CASE stat WHEN 'fee_mean_wei' THEN value END) / 1e18 AS fee_mean_eth,
-       max(CASE stat WHEN 'fee_p50_wei' THEN value END) / 1e18 AS fee_p50_eth,
-       max(CASE stat WHEN 'fee_p95_wei' THEN value END) / 1e18 AS fee_p95_eth,
-       max(CASE stat WHEN 'fee_p99_wei' THEN value END) / 1e18 AS fee_p99_eth,
+       max(CASE stat WHEN 'fee_mean_eth' THEN value END) AS fee_mean_eth,
+       max(CASE stat WHEN 'fee_p50_eth' THEN value END) AS fee_p50_eth,
+       max(CASE stat WHEN 'fee_p95_eth' THEN value END) AS fee_p95_eth,
+       max(CASE stat WHEN 'fee_p99_eth' THEN value END) AS fee_p99_eth,
        coalesce(max(CASE stat WHEN 'latency_soft_p50_s' THEN value END),
                 max(CASE stat WHEN 'latency_include_p50_s' THEN value END)) AS soft_p50_s,
        coalesce(max(CASE stat WHEN 'latency_soft_p95_s' THEN value END),

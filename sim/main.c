@@ -518,12 +518,12 @@ static int cmd_validate(const struct opts *o)
 /* ---- run ---- */
 
 /* A fee per transfer, in ETH; a price per gas, in gwei. */
-static void fmt_eth(double wei, char *buf, size_t len)
+static void fmt_eth(double eth, char *buf, size_t len)
 {
-    if (isnan(wei))
+    if (isnan(eth))
         snprintf(buf, len, "-");
     else
-        snprintf(buf, len, "%.6f ETH", wei / 1e18);
+        snprintf(buf, len, "%.6f ETH", eth);
 }
 
 static void fmt_gwei(double wei, char *buf, size_t len)
@@ -595,11 +595,11 @@ static void print_summary(struct store *st, int64_t run_id)
                 fmt_secs(metric(q, run_id, sc, p, "latency_final_p50_s"), l3s, sizeof l3s);
                 double dropped = metric(q, run_id, sc, p, "dropped");
                 if (pass == 0)
-                    fmt_eth(metric(q, run_id, sc, p, "fee_mean_wei"), f1, sizeof f1);
+                    fmt_eth(metric(q, run_id, sc, p, "fee_mean_eth"), f1, sizeof f1);
                 else
                     fmt_gwei(metric(q, run_id, sc, p, "l1_base_fee_mean_wei"), f1, sizeof f1);
-                fmt_eth(metric(q, run_id, sc, p, "fee_p50_wei"), f2, sizeof f2);
-                fmt_eth(metric(q, run_id, sc, p, "fee_p95_wei"), f3, sizeof f3);
+                fmt_eth(metric(q, run_id, sc, p, "fee_p50_eth"), f2, sizeof f2);
+                fmt_eth(metric(q, run_id, sc, p, "fee_p95_eth"), f3, sizeof f3);
                 if (pass == 0)
                     printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s\n", sc, n,
                            metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s, l3s);

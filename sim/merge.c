@@ -201,14 +201,8 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
         err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
         goto fail;
     }
-    if (store_check_version(version, path, L2_EINPUT, e) != 0)
+    if (store_check_current(version, path, L2_EINPUT, e) != 0)
         goto fail;
-    if (version < STORE_SCHEMA_VERSION) {
-        err_set(e, L2_EINPUT, "%s: database schema version %d is older than this l2sim's "
-                "(%d); upgrade it in place first (`l2sim report %s` does), then merge",
-                path, version, STORE_SCHEMA_VERSION, path);
-        goto fail;
-    }
     sql = xasprintf("SELECT name, sql FROM %s.sqlite_master WHERE type = 'table' AND "
                     "name NOT LIKE 'sqlite_%%' ORDER BY name", m->alias);
     sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);

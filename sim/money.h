@@ -29,9 +29,4 @@ void money_bind(sqlite3_stmt *stmt, int col, u128 wei);
 bool money_add(u128 a, u128 b, u128 *out /* OUT */);
 bool money_mul(u128 a, u128 b, u128 *out /* OUT */);
 
-/* Whether `text` is an amount the X_wei columns may hold: decimal digits only, no
- * leading zero (but "0"), at most 2^256-1. Checks what comes from outside (a merged
- * database) before it is trusted as exact. */
-bool money_text_valid(const char *text);
-
 #endif

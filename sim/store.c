@@ -101,7 +101,8 @@ static int check_writable(const char *path, struct err *e)
 
 /* Version 1 -> 2 (issue 10): amounts became pairs X_wei TEXT + X_eth REAL (txs fees
  * were INTEGER and could not hold 9.2 ETH and more); txs gained soft_us and reason;
- * attacks gained attack_id (one row per attempt) and spent_wei became cost_wei. */
+ * attacks gained attack_id (one row per attempt) and spent_wei became cost_wei; the
+ * fee metrics fee_*_wei became fee_*_eth. */
 static const char *const v1_changed[] = { "l1_blocks", "txs", "attacks" };
 static const char v1_copy[] =
     "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
@@ -124,7 +125,11 @@ static const char v1_copy[] =
     " CAST(spent_wei AS TEXT), CAST(value_at_risk_wei AS TEXT), CAST(value_lost_wei AS TEXT),"
     " detected, detect_us, resolved_us, blocks_affected, txs_affected, delay_imposed_us,"
     " detail FROM attacks_old;"
-    "DROP TABLE l1_blocks_old; DROP TABLE txs_old; DROP TABLE attacks_old;";
+    "DROP TABLE l1_blocks_old; DROP TABLE txs_old; DROP TABLE attacks_old;"
+    /* fee statistics became ETH, like the columns they summarize (l1_base_fee_*_wei
+     * are prices per gas and stay wei) */
+    "UPDATE metrics SET name = substr(name, 1, length(name) - 4) || '_eth', value = value / 1e18"
+    " WHERE name LIKE 'fee\\_%\\_wei' ESCAPE '\\' OR name LIKE '%.fee\\_%\\_wei' ESCAPE '\\';";
 
 static int migrate_begin(struct store *st, int version, struct err *e)
 {
@@ -340,6 +345,15 @@ int store_check_version(int version, const char *path, int code, struct err *e)
     return err_set(e, code, "%s: database schema version %d is newer than this l2sim's "
                    "(%d); use a newer l2sim or another file", path, version,
                    STORE_SCHEMA_VERSION);
+}
+
+int store_check_current(int version, const char *path, int code, struct err *e)
+{
+    if (version >= STORE_SCHEMA_VERSION)
+        return store_check_version(version, path, code, e);
+    return err_set(e, code, "%s: database schema version %d is older than this l2sim's (%d); "
+                   "upgrade it in place first (`l2sim report %s` does)", path, version,
+                   STORE_SCHEMA_VERSION, path);
 }
 
 void store_remove(const char *path)

@@ -77,6 +77,12 @@ int store_schema_version(sqlite3 *db, const char *schema);
  * l2sim's (W); ..." appended to e. */
 int store_check_version(int version, const char *path, int code, struct err *e);
 
+/* For readers that do not upgrade (merge's inputs, compare): 0 only for this l2sim's
+ * version; a newer one as store_check_version; an older one is `code` with "path:
+ * database schema version V is older than this l2sim's (W); upgrade it in place
+ * first (`l2sim report path` does)". */
+int store_check_current(int version, const char *path, int code, struct err *e);
+
 /* Remove the database file at path and SQLite's -wal and -shm beside it (scratch
  * databases: a worker's, a test's). Missing files are no error. */
 void store_remove(const char *path);

@@ -59,7 +59,7 @@ static int64_t add_run(struct store *st, uint32_t replication, const char *statu
     snprintf(sql, sizeof sql,
              "INSERT INTO schemes VALUES(%lld, 'l1', 'l1', 'l1');"
              "INSERT INTO metrics VALUES(%lld, 'l1', 'transfers', %u);"
-             "INSERT INTO metrics VALUES(%lld, 'l1', 'fee_mean_wei', 2.5e14);"
+             "INSERT INTO metrics VALUES(%lld, 'l1', 'fee_mean_eth', 2.5e-4);"
              "INSERT INTO future(run_id, what) VALUES(%lld, 'replication %u');",
              (long long)id, (long long)id, 1000 + replication, (long long)id,
              (long long)id, replication);

@@ -84,23 +84,6 @@ static void test_bind_is_exact_and_eth_follows(void **state)
     store_close(st);
 }
 
-static void test_text_valid(void **state)
-{
-    assert_true(money_text_valid("0"));
-    assert_true(money_text_valid("21000000000000000000"));
-    assert_true(money_text_valid(                           /* 2^256 - 1 */
-        "115792089237316195423570985008687907853269984665640564039457584007913129639935"));
-    assert_false(money_text_valid(                          /* 2^256 */
-        "115792089237316195423570985008687907853269984665640564039457584007913129639936"));
-    assert_false(money_text_valid(
-        "1000000000000000000000000000000000000000000000000000000000000000000000000000000"));
-    assert_false(money_text_valid(""));
-    assert_false(money_text_valid("012"));
-    assert_false(money_text_valid("-1"));
-    assert_false(money_text_valid("1e18"));
-    assert_false(money_text_valid("1.5"));
-}
-
 /* Every column named *_wei in every table is TEXT and has an *_eth sibling generated
  * from it (hidden 2: virtual, 3: stored); every *_eth has its *_wei. */
 static void test_every_amount_is_a_pair(void **state)
@@ -146,7 +129,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_mul_refuse_to_wrap),
         cmocka_unit_test(test_bind_is_exact_and_eth_follows),
-        cmocka_unit_test(test_text_valid),
         cmocka_unit_test(test_every_amount_is_a_pair),
     };
     return cmocka_run_group_tests_name("money", tests, NULL, NULL);

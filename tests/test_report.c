@@ -132,9 +132,9 @@ static void test_baseline_is_first_l1(void **state)
     sqlite3 *db = store_db(st);
     exec(db, "INSERT INTO schemes VALUES (1, 'rollup', 'zk_rollup', 'rollup'),"
              " (1, 'zz-l1', 'l1', 'zz-l1'), (1, 'aa-l1', 'l1', 'aa-l1');"
-             "INSERT INTO metrics VALUES (1, 'rollup', 'fee_mean_wei', 1e13),"
-             " (1, 'zz-l1', 'fee_mean_wei', 1e15), (1, 'aa-l1', 'fee_mean_wei', 5e14),"
-             " (1, 'rollup', 'fee_p50_wei', 1e13), (1, 'zz-l1', 'fee_p50_wei', 1e15);");
+             "INSERT INTO metrics VALUES (1, 'rollup', 'fee_mean_eth', 1e-5),"
+             " (1, 'zz-l1', 'fee_mean_eth', 1e-3), (1, 'aa-l1', 'fee_mean_eth', 5e-4),"
+             " (1, 'rollup', 'fee_p50_eth', 1e-5), (1, 'zz-l1', 'fee_p50_eth', 1e-3);");
     assert_true(scalar(db, "SELECT count(*) FROM l1_baseline") == 1);
     assert_true(scalar(db, "SELECT scheme = 'zz-l1' FROM l1_baseline") == 1);
     assert_true(fabs(scalar(db, "SELECT fee_mean_ratio FROM savings_vs_l1 WHERE scheme = 'rollup'") - 0.01) < 1e-12);

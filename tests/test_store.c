@@ -54,7 +54,9 @@ static void make_v1(const char *path, const char *status)
              "INSERT INTO l1_blocks VALUES(1, 'l1', 1, 12000000, 30000000, 15000000,"
              " 1000000000, 0, 0, 1, 2, 0, '15000000000000000', '0');"
              "INSERT INTO attacks VALUES(1, 'l1', 'stuffer', 'block_stuffing', 'all', 0, 10,"
-             " '20000000000000000000', '0', '0', 0, NULL, NULL, 3, 0, 0, 'filled');");
+             " '20000000000000000000', '0', '0', 0, NULL, NULL, 3, 0, 0, 'filled');"
+             "INSERT INTO metrics VALUES(1, 'l1', 'fee_mean_wei', 2.5e14),"
+             " (1, 'l1', 'during.fee_p95_wei', 1e15), (1, 'l1', 'l1_base_fee_mean_wei', 1e10);");
     char *sql = sqlite3_mprintf(
         "INSERT INTO txs VALUES(1, 'l1', 1, 4, 5, '50000000000000000', 100, 12000000,"
         " 24000000, 9000000000000000000, 9000000000000000000, 0, 'final'),"
@@ -118,6 +120,11 @@ static void test_v1_upgraded_in_place(void **state)
     expect(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'l1_fee'", "9.0");
     expect(db, "SELECT cost_eth || ' ' || outcome FROM fraud_outcomes",
            "20.0 no funds at risk: costs and delays only");
+    /* fee statistics are ETH now; the base fee, a price per gas, stays wei */
+    expect(db, "SELECT group_concat(name || '=' || value, ' ') FROM (SELECT * FROM metrics"
+               " ORDER BY name)", "during.fee_p95_eth=0.001 fee_mean_eth=0.00025 "
+               "l1_base_fee_mean_wei=10000000000.0");
+    expect(db, "SELECT fee_mean_eth FROM scheme_summary WHERE phase = 'all'", "0.00025");
     expect(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%\\_old' ESCAPE '\\'", "0");
     store_close(st);
     /* opening again changes nothing */
