@@ -76,6 +76,41 @@ CREATE TABLE IF NOT EXISTS l1_blocks (
     PRIMARY KEY (run_id, world, height)
 ) WITHOUT ROWID;
 
+-- One row per L1 transaction a scheme or an adversary sent (not the background),
+-- written by the L1 itself (models/l1/l1.c): what it carried, the gas the L1 computed
+-- for it (EIP-2028 calldata, EIP-7623 floor), what it was charged, and its fate.
+-- status: 'final', 'included' (not yet final at the end), 'pending' (in the pool at
+-- the end), 'dropped' (drop_reason says why). cancelled = 1: the sender's cancellation
+-- (an empty self-transfer at the same nonce) took the nonce, and fee_wei is its cost.
+-- Per origin, sum(fee_wei) is what the L1 charged it (checked at the end of a run).
+CREATE TABLE IF NOT EXISTS l1_txs (
+    run_id                   INTEGER NOT NULL REFERENCES runs(run_id),
+    world                    TEXT    NOT NULL,
+    tx_id                    INTEGER NOT NULL,  -- the handle l1_submit returned
+    origin                   TEXT    NOT NULL,  -- the scheme's or adversary's name
+    kind                     TEXT    NOT NULL,  -- the sender's word: transfer, batch, stuffing, ...
+    status                   TEXT    NOT NULL,
+    cancelled                INTEGER NOT NULL,
+    calldata_bytes           INTEGER NOT NULL,
+    exec_gas                 INTEGER NOT NULL,  -- EVM execution gas the sender stated
+    gas                      INTEGER NOT NULL,  -- gas used, as the L1 computed it
+    blobs                    INTEGER NOT NULL,
+    max_fee_per_gas          INTEGER NOT NULL,  -- wei, the last bid (after replacements)
+    max_priority_fee_per_gas INTEGER NOT NULL,  -- wei
+    replacements             INTEGER NOT NULL,  -- fee bumps accepted (a cancellation counts)
+    height                   INTEGER,           -- including block; NULL if not included
+    base_fee_per_gas         INTEGER,           -- wei, of the including block
+    priority_fee_per_gas     INTEGER,           -- wei, effective tip paid
+    fee_wei                  TEXT    NOT NULL,  -- what it paid: gas x price + blob fee; 0 if not included
+    fee_eth                  REAL GENERATED ALWAYS AS (CAST(fee_wei AS REAL) / 1e18) VIRTUAL,
+    submit_us                INTEGER NOT NULL,
+    include_us               INTEGER,           -- the including block's slot time
+    final_us                 INTEGER,
+    drop_us                  INTEGER,
+    drop_reason              TEXT,
+    PRIMARY KEY (run_id, world, tx_id)
+) WITHOUT ROWID;
+
 -- One row per user transfer per scheme. fee_wei = l1_fee_wei + l2_fee_wei, written when
 -- the fee is charged (NULL: nothing charged, e.g. still pending or dropped unpaid).
 -- Times: soft_us when the scheme accepted it (an L2 sequencer's receipt; the L1 itself:

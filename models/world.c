@@ -109,6 +109,7 @@ int world_finish(struct world *w)
         w->schemes[k]->ops->finish(w->schemes[k]);
     for (size_t k = 0; k < w->nadversaries; k++)
         w->adversaries[k]->ops->finish(w->adversaries[k]);
+    l1_finish(w->l1);     /* l1_txs rows of what is still in flight */
     w->at_end = true;
     world_check(w);       /* every build: at the end of every world */
     return w->failure != NULL;

@@ -27,7 +27,7 @@ int  world_new(const struct world_spec *spec, struct world **out /* OUT: owned *
                struct err *e);
 
 /* The world reached its end: each scheme's and adversary's finish records what is in
- * flight, then every invariant is checked once more (in every build). Returns 0, or 1
+ * flight, the L1 writes the l1_txs rows of what it still holds, then every invariant is checked once more (in every build). Returns 0, or 1
  * when the world failed (w->failure says why), now or earlier. */
 int  world_finish(struct world *w);
 

@@ -392,14 +392,14 @@ static void test_fork_presets(void **state)
     (void)state;
     static const struct {
         const char *name; bool blobs; uint32_t target, max; uint64_t fraction;
-        bool eip7918, eip7623; uint64_t gas_limit;
+        bool eip7918, eip7623, eip7825; uint64_t gas_limit;
     } want[] = {
-        { "london", false,  0,  0,        0, false, false, 30000000 },
-        { "cancun", true,   3,  6,  3338477, false, false, 30000000 },
-        { "prague", true,   6,  9,  5007716, false, true,  36000000 },
-        { "osaka",  true,   6,  9,  5007716, true,  true,  60000000 },
-        { "bpo1",   true,  10, 15,  8346193, true,  true,  60000000 },
-        { "bpo2",   true,  14, 21, 11684671, true,  true,  60000000 },
+        { "london", false,  0,  0,        0, false, false, false, 30000000 },
+        { "cancun", true,   3,  6,  3338477, false, false, false, 30000000 },
+        { "prague", true,   6,  9,  5007716, false, true,  false, 36000000 },
+        { "osaka",  true,   6,  9,  5007716, true,  true,  true,  60000000 },
+        { "bpo1",   true,  10, 15,  8346193, true,  true,  true,  60000000 },
+        { "bpo2",   true,  14, 21, 11684671, true,  true,  true,  60000000 },
     };
     for (size_t i = 0; i < ARRAY_LEN(want); i++) {
         const struct fm_fork *f = fm_fork_by_name(want[i].name);
@@ -414,6 +414,7 @@ static void test_fork_presets(void **state)
         assert_int_equal(f->blob.base_fee_update_fraction, want[i].fraction);
         assert_int_equal(f->eip7918, want[i].eip7918);
         assert_int_equal(f->eip7623, want[i].eip7623);
+        assert_int_equal(f->eip7825, want[i].eip7825);   /* Osaka: EIP-7825 */
         assert_int_equal(f->gas_limit, want[i].gas_limit);
     }
     assert_null(fm_fork_at(ARRAY_LEN(want)));
@@ -424,6 +425,8 @@ static void test_fork_presets(void **state)
     assert_null(fm_fork_by_name("shanghai"));
     assert_null(fm_fork_by_name(""));
     assert_null(fm_fork_by_name(NULL));
+    /* EIP-7825: TX_GAS_LIMIT_CAP = 2^24 = 16777216 (30M / 2, rounded to a power of two) */
+    assert_int_equal(FM_MAX_TX_GAS, 16777216);
     /* EIP-7691: Prague's max blob gas is 9 * 2^17 = 1179648 */
     assert_int_equal(fm_max_blob_gas_per_block(&fm_fork_by_name("prague")->blob), 1179648);
 }

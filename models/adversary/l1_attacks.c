@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "models/adversary/adversary.h"
+#include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
 #include "sim/fault.h"
 #include "sim/rng.h"
@@ -108,9 +109,11 @@ static void stuff(void *ctx, uint64_t height, sim_time now)
         if (!fault_fire("block_stuffing.commit"))   /* the fault: a filler not reserved */
             st->committed += worst;
         st->fillers++;
+        /* a call that burns chunk_gas less the intrinsic 21000 in execution, no
+         * calldata: the L1 charges exactly chunk_gas (EIP-2028, no EIP-7623 floor) */
         struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, 0x100000 + a->index),
-                            .gas = st->chunk_gas, .origin = L1_ORIGIN_ADVERSARY(a->index),
-                            .deadline = now };
+                            .origin = L1_ORIGIN_ADVERSARY(a->index), .kind = "stuffing",
+                            .exec_gas = st->chunk_gas - FM_TX_BASE_COST, .deadline = now };
         struct l1_fee_policy fp = { .kind = L1_FEE_FIXED, .tip = st->tip, .max_fee = st->max_fee };
         struct l1_callbacks cb = { filler_included, NULL, filler_dropped, f };
         l1_submit(l1, &tx, &fp, &cb);

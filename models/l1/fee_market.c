@@ -196,26 +196,27 @@ uint64_t fm_excess_blob_gas_eip7918(const struct fm_blob_params *b,
 static const struct fm_fork forks[] = {
     /* London, mainnet block 12,965,000 (Aug 2021): EIP-1559, gas limit 30M
      * (EIP-1559 doubled the 15M pre-London limit into a 15M target). No blobs. */
-    { "london", ETH_1559, false, { 0, 0, 0 }, false, false, 30000000 },
+    { "london", ETH_1559, false, { 0, 0, 0 }, false, false, false, 30000000 },
     /* Cancun, mainnet 1710338135 (13 Mar 2024): EIP-4844 target 3, max 6, fraction
      * 3338477 (EIP-4844; EIP-7840 blob schedule; go-ethereum DefaultCancunBlobConfig).
      * Gas limit 30M, unchanged since London. */
-    { "cancun", ETH_1559, true, { 3, 6, 3338477 }, false, false, 30000000 },
+    { "cancun", ETH_1559, true, { 3, 6, 3338477 }, false, false, false, 30000000 },
     /* Prague, mainnet 1746612311 (7 May 2025): EIP-7691 target 6, max 9, fraction
      * 5007716; EIP-7623 calldata floor. Gas limit 36M: validators raised it from 30M
      * in Feb 2025; it went on to 45M in Jul 2025 (reports of gaslimit.pics data). */
-    { "prague", ETH_1559, true, { 6, 9, 5007716 }, false, true, 36000000 },
+    { "prague", ETH_1559, true, { 6, 9, 5007716 }, false, true, false, 36000000 },
     /* Osaka ("Fusaka"), mainnet 1764798551 (3 Dec 2025): blob schedule unchanged
      * (go-ethereum DefaultOsakaBlobConfig 6/9/5007716), EIP-7918 reserve price.
+     * EIP-7825 transaction gas limit cap of 2^24.
      * Gas limit 60M: validators moved it 45M -> 60M on 25 Nov 2025, before Osaka. */
-    { "osaka",  ETH_1559, true, { 6, 9, 5007716 }, true, true, 60000000 },
+    { "osaka",  ETH_1559, true, { 6, 9, 5007716 }, true, true, true, 60000000 },
     /* BPO1 (EIP-7892 blob-parameter-only fork), mainnet 1765290071 (9 Dec 2025):
      * target 10, max 15, fraction 8346193 (Meta EIP "BPO1 Upgrade"; go-ethereum
      * DefaultBPO1BlobConfig). */
-    { "bpo1",   ETH_1559, true, { 10, 15, 8346193 }, true, true, 60000000 },
+    { "bpo1",   ETH_1559, true, { 10, 15, 8346193 }, true, true, true, 60000000 },
     /* BPO2, mainnet 1767747671 (7 Jan 2026): target 14, max 21, fraction 11684671
      * (Meta EIP "BPO2 Upgrade"; go-ethereum DefaultBPO2BlobConfig). */
-    { "bpo2",   ETH_1559, true, { 14, 21, 11684671 }, true, true, 60000000 },
+    { "bpo2",   ETH_1559, true, { 14, 21, 11684671 }, true, true, true, 60000000 },
 };
 
 static const struct { const char *nickname, *name; } fork_nicknames[] = {

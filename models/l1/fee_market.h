@@ -18,6 +18,7 @@
 #define FM_TX_DATA_NONZERO_COST            16            /* EIP-2028 (was 68) */
 #define FM_STANDARD_TOKEN_COST             4             /* EIP-7623 */
 #define FM_TOTAL_COST_FLOOR_PER_TOKEN      10            /* EIP-7623 (final; drafts had 17, 12) */
+#define FM_MAX_TX_GAS                      (UINT64_C(1) << 24) /* EIP-7825 TX_GAS_LIMIT_CAP: 16777216 */
 
 #define FM_GAS_PER_BLOB                    (UINT64_C(1) << 17) /* EIP-4844: 131072 */
 #define FM_MIN_BASE_FEE_PER_BLOB_GAS       1             /* EIP-4844 */
@@ -108,6 +109,7 @@ struct fm_fork {
     struct fm_blob_params    blob;        /* all zero when !eip4844 */
     bool                     eip7918;     /* blob reserve price in calc_excess_blob_gas */
     bool                     eip7623;     /* calldata floor */
+    bool                     eip7825;     /* transaction gas limit cap, FM_MAX_TX_GAS */
     uint64_t                 gas_limit;   /* mainnet block gas limit when the fork activated */
 };
 

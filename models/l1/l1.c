@@ -26,6 +26,36 @@ enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGI
 #define FEE_HISTORY 20            /* blocks of tips kept for percentile bidding */
 #define MAX_HOOKS   8
 
+/* What the L1 keeps of a scheme's or adversary's transaction while it is in flight:
+ * its handle and what its l1_txs row will say. */
+struct l1_sent {
+    l1_tx_id id;
+    const char *kind;
+    uint64_t calldata_bytes, exec_gas;
+    sim_time submit, dropped_at;
+    uint32_t replacements;
+    enum l1_drop_reason reason;
+    bool     cancelled;
+};
+
+/* A handle's fate, kept for the whole run: 16 bytes a transaction. */
+struct fate {
+    uint64_t height;              /* including block; 0 while not included */
+    uint8_t  state;               /* enum l1_fate_state */
+    uint8_t  reason;              /* enum l1_drop_reason */
+    bool     cancelled;
+};
+
+struct block_hook {
+    void (*fn)(void *ctx, const struct l1_block_info *b);
+    void  *ctx;
+};
+
+struct contract_timer {           /* an l1_at timer; also its event's payload */
+    void (*fn)(void *ctx);
+    void  *ctx;
+};
+
 
 struct tips {                     /* one block's included effective tips, ascending */
     uint64_t *v;
@@ -63,7 +93,9 @@ struct l1 {
 
     uint64_t  seq;
     struct mempool *pool;
-    struct mp_tx   *awaiting_final;   /* included, finality event pending */
+    /* out of the pool with an event of theirs pending: included awaiting finality, or
+     * dropped awaiting the delivery of the drop */
+    struct mp_tx   *out_of_pool;
     struct tips     history[FEE_HISTORY];
     struct l1_builder_hook hooks[MAX_HOOKS];
     size_t    nhooks;
@@ -82,6 +114,23 @@ struct l1 {
      * transaction each, whose nonce is always 0: not stored */
     struct idmap accounts;
     sqlite3_stmt *ins_block;
+
+    /* handles (l1_submit) */
+    bool      eip7825;
+    struct fate *fates;           /* by id - 1 */
+    size_t    nfates, capfates;
+    struct idmap live;            /* id -> struct mp_tx * while it is in the pool */
+    const char **scheme_names, **adversary_names;   /* borrowed from the scenario */
+    sqlite3_stmt *ins_tx;
+    bool      finished;           /* l1_finish ran: l1_txs holds every row */
+    unsigned  in_call;            /* inside l1_submit / l1_replace / l1_cancel */
+
+    /* block time for contracts */
+    sim_time  head_time;          /* slot time of the latest slot (built or missed) */
+    struct block_hook *block_hooks;
+    size_t    nblock_hooks;
+    struct contract_timer *waiting;   /* l1_at timers for the slot now being processed */
+    size_t    nwaiting, capwaiting;
 };
 
 /* ---- parameters ---- */
@@ -174,14 +223,169 @@ static void apply_policy(const struct l1 *l1, const struct l1_fee_policy *fp, st
                                                : sat64(l1->blob_base_fee * 2);
 }
 
-/* ---- submission ---- */
+/* v raised by pct percent, rounded up and by at least 1 wei, at most cap (0: none). */
+static uint64_t bump_by(uint64_t v, uint32_t pct, uint64_t cap)
+{
+    u128 r = ((u128)v * (100 + pct) + 99) / 100;
+    if (r == v)
+        r = v + 1;
+    return sat64(cap && r > cap ? cap : r);
+}
 
-static void drop(struct l1 *l1, struct mp_tx *p, const char *why)
+/* ---- handles and the l1_txs table ---- */
+
+const char *l1_drop_reason_str(enum l1_drop_reason r)
+{
+    switch (r) {
+    case L1_DROP_NONE:         return "not dropped";
+    case L1_DROP_GAS_CAP:      return "refused: over the EIP-7825 transaction gas cap of 2^24";
+    case L1_DROP_BLOCK_LIMIT:  return "refused: more gas or blobs than a block holds";
+    case L1_DROP_POOL_REFUSED: return "refused: the pool is full and the transaction is the cheapest";
+    case L1_DROP_EVICTED:      return "evicted: the pool is full";
+    case L1_DROP_DEADLINE:     return "the sender gave up waiting";
+    }
+    return "unknown";
+}
+
+static struct fate *fate_find(const struct l1 *l1, l1_tx_id id)
+{
+    return id >= 1 && id <= l1->nfates ? &l1->fates[id - 1] : NULL;
+}
+
+/* The fate of a handle this L1 issued (a transaction it holds). */
+static struct fate *fate_of(const struct l1 *l1, l1_tx_id id)
+{
+    SIM_ASSERT(id >= 1 && id <= l1->nfates);
+    return &l1->fates[id - 1];
+}
+
+/* The pending transaction of handle id, or NULL. */
+static struct mp_tx *live_tx(struct l1 *l1, l1_tx_id id)
+{
+    uint64_t *v = idmap_get(&l1->live, id);
+    return v ? (struct mp_tx *)(uintptr_t)*v : NULL;
+}
+
+static const char *origin_name(const struct l1 *l1, uint32_t origin)
+{
+    if (origin >= L1_ORIGIN_ADVERSARY(0))
+        return origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries
+             ? l1->adversary_names[origin - L1_ORIGIN_ADVERSARY(0)] : "unknown";
+    if (origin >= L1_ORIGIN_SCHEME(0))
+        return origin - L1_ORIGIN_SCHEME(0) < l1->nschemes
+             ? l1->scheme_names[origin - L1_ORIGIN_SCHEME(0)] : "unknown";
+    return "background";
+}
+
+/* Write p's l1_txs row: what the L1 did with it and what it charged, as `status`
+ * ('final', 'included' (not final at the end), 'pending', 'dropped'). O(log rows). */
+static void write_tx_row(struct l1 *l1, const struct mp_tx *p, const char *status)
+{
+    const struct l1_sent *t = p->sent;
+    const struct fate *f = fate_of(l1, t->id);
+    bool included = f->state == L1_FATE_INCLUDED || f->state == L1_FATE_FINAL;
+    sqlite3_stmt *s = l1->ins_tx;
+    sqlite3_bind_int64(s, 1, l1->w->run_id);
+    sqlite3_bind_text(s, 2, l1->w->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)t->id);
+    sqlite3_bind_text(s, 4, origin_name(l1, p->origin), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, t->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 7, t->cancelled);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)t->calldata_bytes);
+    sqlite3_bind_int64(s, 9, (sqlite3_int64)t->exec_gas);
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)p->gas);
+    sqlite3_bind_int64(s, 11, p->blobs);
+    sqlite3_bind_int64(s, 12, (sqlite3_int64)p->max_fee);
+    sqlite3_bind_int64(s, 13, (sqlite3_int64)p->max_prio);
+    sqlite3_bind_int64(s, 14, t->replacements);
+    u128 fee = included ? p->receipt.total : 0;
+    if (included && fault_fire("l1.txs_fee"))
+        fee++;                      /* a row that is not what was charged: the check must see it */
+    if (included) {
+        sqlite3_bind_int64(s, 15, (sqlite3_int64)f->height);
+        sqlite3_bind_int64(s, 16, (sqlite3_int64)p->receipt.base_fee_per_gas);
+        sqlite3_bind_int64(s, 17, (sqlite3_int64)p->receipt.priority_fee_per_gas);
+        sqlite3_bind_int64(s, 20, p->receipt.time);
+    }
+    money_bind(s, 18, fee);
+    sqlite3_bind_int64(s, 19, t->submit);
+    if (f->state == L1_FATE_FINAL)
+        sqlite3_bind_int64(s, 21, sim_now(l1->w->sim));
+    if (f->state == L1_FATE_DROPPED) {
+        sqlite3_bind_int64(s, 22, t->dropped_at);
+        sqlite3_bind_text(s, 23, l1_drop_reason_str(t->reason), -1, SQLITE_STATIC);
+    }
+    store_step(l1->w->store, s);
+}
+
+static void free_tx(struct mp_tx *p)
+{
+    free(p->sent);
+    free(p);
+}
+
+static void out_link(struct l1 *l1, struct mp_tx *p)
+{
+    p->fprev = NULL;
+    p->fnext = l1->out_of_pool;
+    if (p->fnext)
+        p->fnext->fprev = p;
+    l1->out_of_pool = p;
+}
+
+static void out_unlink(struct l1 *l1, struct mp_tx *p)
+{
+    if (p->fprev)
+        p->fprev->fnext = p->fnext;
+    else
+        l1->out_of_pool = p->fnext;
+    if (p->fnext)
+        p->fnext->fprev = p->fprev;
+}
+
+static void deliver_drop(struct l1 *l1, struct mp_tx *p)
+{
+    write_tx_row(l1, p, "dropped");
+    if (p->cb.dropped)
+        p->cb.dropped(p->cb.ctx, l1_drop_reason_str(p->sent->reason));
+    free_tx(p);
+}
+
+static void on_drop_delivered(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim;
+    struct l1 *l1 = ctx;
+    struct mp_tx *p;
+    memcpy(&p, payload, sizeof p);
+    out_unlink(l1, p);
+    deliver_drop(l1, p);
+}
+
+/* p left the pool unincluded (or was never admitted). Takes ownership. The sender
+ * hears it at once when the L1 acts on its own (a slot expiring deadlines, the
+ * background filling the pool), and from an event of its own at the same time when
+ * a sender's call caused it (a refusal in l1_submit, an eviction by a newcomer), so
+ * that no callback ever runs inside l1_submit, l1_replace or l1_cancel. */
+static void drop(struct l1 *l1, struct mp_tx *p, enum l1_drop_reason why)
 {
     l1->totals.dropped++;
-    if (p->cb.dropped)
-        p->cb.dropped(p->cb.ctx, why);
-    free(p);
+    if (!p->sent) {                 /* the background: nobody to tell */
+        free(p);
+        return;
+    }
+    struct fate *f = fate_of(l1, p->sent->id);
+    f->state = L1_FATE_DROPPED;
+    f->reason = (uint8_t)why;
+    idmap_del(&l1->live, p->sent->id);
+    p->sent->reason = why;
+    p->sent->dropped_at = sim_now(l1->w->sim);
+    if (!l1->in_call) {
+        deliver_drop(l1, p);
+        return;
+    }
+    out_link(l1, p);
+    sim_after(l1->w->sim, 0, on_drop_delivered, l1, &p, sizeof p);
 }
 
 static void pool_add(struct l1 *l1, struct mp_tx *p)
@@ -194,30 +398,155 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
     if (fault_fire("l1.nonce"))
         p->nonce++;                 /* a nonce gap: the inclusion check must catch it */
     if (!mp_add(l1->pool, p, &evicted, &nev))
-        drop(l1, p, "refused: the pool is full and the transaction is the cheapest");
+        drop(l1, p, L1_DROP_POOL_REFUSED);
     for (size_t i = 0; i < nev; i++)
-        drop(l1, evicted[i], "evicted: the pool is full");
+        drop(l1, evicted[i], L1_DROP_EVICTED);
     free(evicted);
 }
 
-void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
-               const struct l1_callbacks *cb)
+l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
+                   const struct l1_callbacks *cb)
 {
+    l1->in_call++;
+    uint64_t zero = tx->calldata_zero_bytes, nonzero = tx->calldata_nonzero_bytes;
+    if (tx->calldata)
+        fm_calldata_count(tx->calldata, tx->calldata_len, &zero, &nonzero);
     struct mp_tx *p = xcalloc(1, sizeof *p);
+    struct l1_sent *t = xcalloc(1, sizeof *t);
+    p->sent = t;
     p->seq = ++l1->seq;
     p->sender_id = tx->sender;
-    p->gas = tx->gas;
+    /* gas_used = 21000 + 4/16 per zero/non-zero calldata byte (EIP-2028) + execution,
+     * at least 21000 + 10 per token with EIP-7623 */
+    p->gas = fm_tx_gas_used(zero, nonzero, tx->exec_gas, l1->eip7623);
     p->blobs = tx->blobs;
     p->origin = tx->origin;
     p->deadline = tx->deadline ? tx->deadline : INT64_MAX;
     p->policy = *fee;
     p->cb = *cb;
+    t->kind = tx->kind ? tx->kind : "tx";
+    t->calldata_bytes = zero + nonzero;
+    t->exec_gas = tx->exec_gas;
+    t->submit = sim_now(l1->w->sim);
+    if (l1->nfates == l1->capfates) {
+        l1->capfates = l1->capfates ? 2 * l1->capfates : 1024;
+        l1->fates = xrealloc(l1->fates, l1->capfates * sizeof *l1->fates);
+    }
+    l1->fates[l1->nfates++] = (struct fate){ .state = L1_FATE_PENDING };
+    t->id = l1->nfates;
+    l1_tx_id id = t->id;            /* p may be gone when pool_add returns */
     l1->bumpers += fee->bump_after > 0;
     apply_policy(l1, fee, p);
-    if (tx->gas > l1->gas_limit || tx->blobs > l1->blob.max)
-        drop(l1, p, "transaction exceeds the block's gas or blob limit");
-    else
+    if (l1->eip7825 && p->gas > FM_MAX_TX_GAS) {
+        drop(l1, p, L1_DROP_GAS_CAP);
+    } else if (p->gas > l1->gas_limit || tx->blobs > l1->blob.max) {
+        drop(l1, p, L1_DROP_BLOCK_LIMIT);
+    } else {
+        *idmap_put(&l1->live, t->id, NULL) = (uintptr_t)p;
         pool_add(l1, p);
+    }
+    l1->in_call--;
+    return id;
+}
+
+int l1_replace(struct l1 *l1, l1_tx_id id, const struct l1_fee_policy *fee)
+{
+    struct mp_tx *p = live_tx(l1, id);
+    if (!p || p->sent->cancelled)
+        return -1;
+    struct mp_tx want = *p;
+    apply_policy(l1, fee, &want);
+    if (!mp_replace(l1->pool, p, want.max_fee, want.max_prio, want.max_blob_fee, l1->seq + 1))
+        return -1;
+    l1->seq++;
+    p->policy = *fee;
+    p->waited = 0;
+    p->sent->replacements++;
+    l1->bumpers += fee->bump_after > 0;
+    l1->totals.replaced++;
+    return 0;
+}
+
+int l1_cancel(struct l1 *l1, l1_tx_id id)
+{
+    struct mp_tx *p = live_tx(l1, id);
+    if (!p || p->sent->cancelled)
+        return -1;
+    /* the least bump the pool takes, each fee rounded up */
+    uint32_t pct = p->blobs ? MP_BLOB_PRICE_BUMP_PCT : MP_PRICE_BUMP_PCT;
+    if (!mp_replace(l1->pool, p, bump_by(p->max_fee, pct, 0), bump_by(p->max_prio, pct, 0),
+                    bump_by(p->max_blob_fee, pct, 0), l1->seq + 1))
+        return -1;
+    l1->seq++;
+    p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);   /* an empty self-transfer */
+    p->blobs = 0;
+    p->policy.bump_after = 0;
+    p->sent->cancelled = true;
+    p->sent->replacements++;
+    l1->totals.replaced++;
+    return 0;
+}
+
+int l1_fate(const struct l1 *l1, l1_tx_id id, struct l1_fate *out)
+{
+    const struct fate *f = fate_find(l1, id);
+    if (!f)
+        return -1;
+    bool in = f->state == L1_FATE_INCLUDED || f->state == L1_FATE_FINAL;
+    *out = (struct l1_fate){ .state = (enum l1_fate_state)f->state,
+                             .height = in ? f->height : 0,
+                             .time = in ? (sim_time)f->height * l1->slot : -1,
+                             .cancelled = in && f->cancelled,
+                             .reason = (enum l1_drop_reason)f->reason };
+    return 0;
+}
+
+bool l1_included_by(const struct l1 *l1, l1_tx_id id, sim_time t)
+{
+    struct l1_fate f;
+    return l1_fate(l1, id, &f) == 0 && f.height > 0 && !f.cancelled && f.time <= t;
+}
+
+uint64_t l1_height(const struct l1 *l1) { return l1->height; }
+sim_time l1_head_time(const struct l1 *l1) { return l1->head_time; }
+
+/* ---- block time for contracts ---- */
+
+void l1_on_block(struct l1 *l1, void (*fn)(void *ctx, const struct l1_block_info *b), void *ctx)
+{
+    l1->block_hooks = xrealloc(l1->block_hooks, (l1->nblock_hooks + 1) * sizeof *l1->block_hooks);
+    l1->block_hooks[l1->nblock_hooks++] = (struct block_hook){ fn, ctx };
+}
+
+/* Whether t is the slot time of a slot still to be processed now: the slot event at
+ * t exists (slots fall at k x slot, k >= 1, up to the trace's length) and has not run. */
+static bool slot_pending_at(const struct l1 *l1, sim_time t)
+{
+    if (t < l1->slot || t % l1->slot != 0 || t <= l1->head_time)
+        return false;
+    return !l1->trace || (uint64_t)(t / l1->slot) <= l1->trace->n;
+}
+
+static void on_contract_timer(struct sim *sim, void *ctx, const void *payload)
+{
+    struct l1 *l1 = ctx;
+    struct contract_timer c;
+    memcpy(&c, payload, sizeof c);
+    if (slot_pending_at(l1, sim_now(sim))) {      /* wait for this slot's block */
+        if (l1->nwaiting == l1->capwaiting) {
+            l1->capwaiting = l1->capwaiting ? 2 * l1->capwaiting : 8;
+            l1->waiting = xrealloc(l1->waiting, l1->capwaiting * sizeof *l1->waiting);
+        }
+        l1->waiting[l1->nwaiting++] = c;
+        return;
+    }
+    c.fn(c.ctx);
+}
+
+void l1_at(struct l1 *l1, sim_time t, void (*fn)(void *ctx), void *ctx)
+{
+    struct contract_timer c = { fn, ctx };
+    sim_at(l1->w->sim, t, on_contract_timer, l1, &c, sizeof c);
 }
 
 void l1_add_builder_hook(struct l1 *l1, const struct l1_builder_hook *h)
@@ -284,14 +613,6 @@ static int cmp_seq(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static uint64_t bump_by(uint64_t v, uint32_t pct, uint64_t cap)
-{
-    u128 r = ((u128)v * (100 + pct) + 99) / 100;
-    if (r == v)
-        r = v + 1;
-    return sat64(cap && r > cap ? cap : r);
-}
-
 static void bump_fees(struct l1 *l1)
 {
     if (l1->bumpers == 0)
@@ -351,6 +672,15 @@ static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
     r->blob_fee_burned = split.blob_fee_burned;
     r->total = split.total;
     l1->totals.txs++;
+    if (p->sent) {
+        struct fate *f = fate_of(l1, p->sent->id);
+        f->state = L1_FATE_INCLUDED;
+        f->height = l1->height;
+        f->cancelled = p->sent->cancelled;
+        idmap_del(&l1->live, p->sent->id);
+        r->id = p->sent->id;
+        r->cancelled = p->sent->cancelled;
+    }
     /* a sender's transactions execute in nonce order, each exactly once */
     uint64_t zero = 0, *next = &zero;
     if (!background_account(p->sender_id))
@@ -383,14 +713,14 @@ static void on_final(struct sim *sim, void *ctx, const void *payload)
     struct l1 *l1 = ctx;
     struct mp_tx *p;
     memcpy(&p, payload, sizeof p);
-    if (p->fprev)
-        p->fprev->fnext = p->fnext;
-    else
-        l1->awaiting_final = p->fnext;
-    if (p->fnext)
-        p->fnext->fprev = p->fprev;
-    p->cb.final(p->cb.ctx, &p->receipt);
-    free(p);
+    out_unlink(l1, p);
+    if (p->sent) {
+        fate_of(l1, p->sent->id)->state = L1_FATE_FINAL;
+        write_tx_row(l1, p, "final");
+    }
+    if (p->cb.final)
+        p->cb.final(p->cb.ctx, &p->receipt);
+    free_tx(p);
 }
 
 static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64_t gas_used,
@@ -429,7 +759,7 @@ static void build_block(struct l1 *l1, sim_time now)
     size_t ngone = 0;
     mp_expire(l1->pool, now, &gone, &ngone);
     for (size_t i = 0; i < ngone; i++)
-        drop(l1, gone[i], "the sender gave up waiting");
+        drop(l1, gone[i], L1_DROP_DEADLINE);
     free(gone);
     if (!l1->trace)
         background_arrivals(l1, now);
@@ -501,16 +831,14 @@ static void build_block(struct l1 *l1, sim_time now)
     }
     record_block(l1, now, gas_limit, gas_used, blob_gas, ntx, false, burned, tips);
 
-    /* tell the senders, in inclusion order; final after finality_depth slots */
+    /* tell the senders, in inclusion order; final after finality_depth slots; then
+     * the contracts' block hooks */
     for (size_t i = 0; i < ninc; i++) {
         struct mp_tx *p = inc[i];
         if (p->cb.included)
             p->cb.included(p->cb.ctx, &p->receipt);
-        if (p->cb.final) {
-            p->fnext = l1->awaiting_final;
-            if (p->fnext)
-                p->fnext->fprev = p;
-            l1->awaiting_final = p;
+        if (p->sent || p->cb.final) {
+            out_link(l1, p);
             sim_after(l1->w->sim, (sim_time)l1->finality_depth * l1->slot, on_final, l1,
                       &p, sizeof p);
         } else {
@@ -518,6 +846,14 @@ static void build_block(struct l1 *l1, sim_time now)
         }
     }
     free(inc);
+    if (l1->nblock_hooks) {
+        struct l1_block_info bi = { .height = l1->height, .time = now, .gas_limit = gas_limit,
+                                    .gas_used = gas_used, .base_fee_per_gas = l1->base_fee,
+                                    .blob_base_fee = l1->blob_base_fee,
+                                    .blob_gas_used = blob_gas, .tx_count = ntx };
+        for (size_t i = 0; i < l1->nblock_hooks; i++)
+            l1->block_hooks[i].fn(l1->block_hooks[i].ctx, &bi);
+    }
 
     /* the next block's limit and prices (EIP-1559; EIP-4844, EIP-7918 from Osaka) */
     l1->next_gas_limit = l1->trace && l1->height < l1->trace->n
@@ -536,9 +872,15 @@ static void build_block(struct l1 *l1, sim_time now)
 static void on_slot(struct sim *sim, void *ctx, const void *payload)
 {
     struct l1 *l1 = ctx;
+    l1->head_time = sim_now(sim);
     build_block(l1, sim_now(sim));
     if (!l1->trace || l1->height < l1->trace->n)
         sim_after(sim, l1->slot, on_slot, l1, NULL, 0);
+    /* the contract timers that waited for this slot, in the order they were set; one
+     * may set another for this same time, which then runs at once (the slot is past) */
+    for (size_t i = 0; i < l1->nwaiting; i++)
+        l1->waiting[i].fn(l1->waiting[i].ctx);
+    l1->nwaiting = 0;
 }
 
 /* ---- life cycle ---- */
@@ -598,6 +940,7 @@ static int read_protocol(struct l1 *l1, const struct scn *s, struct err *e)
     l1->eip1559 = l1->fork->eip1559;
     l1->blob = l1->fork->blob;
     l1->eip7623 = l1->fork->eip7623;
+    l1->eip7825 = l1->fork->eip7825;
     l1->gas_limit = l1_gas_limit_of(s);
     if (scn_has(s, "l1.elasticity"))
         l1->eip1559.elasticity_multiplier = scn_uint(s, "l1.elasticity");
@@ -659,6 +1002,12 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->nadversaries = scn_count(s, "adversaries");
     l1->paid_scheme = xcalloc(l1->nschemes + 1, sizeof *l1->paid_scheme);
     l1->paid_adversary = xcalloc(l1->nadversaries + 1, sizeof *l1->paid_adversary);
+    l1->scheme_names = xcalloc(l1->nschemes + 1, sizeof *l1->scheme_names);
+    for (size_t i = 0; i < l1->nschemes; i++)
+        l1->scheme_names[i] = scn_str(s, "schemes[%zu].name", i);
+    l1->adversary_names = xcalloc(l1->nadversaries + 1, sizeof *l1->adversary_names);
+    for (size_t i = 0; i < l1->nadversaries; i++)
+        l1->adversary_names[i] = scn_str(s, "adversaries[%zu].name", i);
 
     if (arrivals_new(s, "l1.demand", w->seed, RNG_L1_DEMAND, 0, PURPOSE_REGIMES, l1->slot,
                      &l1->demand, e) != 0)
@@ -681,6 +1030,12 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
         " base_fee_per_gas, blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed,"
         " burned_wei, tips_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    l1->ins_tx = store_prepare(w->store,
+        "INSERT INTO l1_txs(run_id, world, tx_id, origin, kind, status, cancelled,"
+        " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
+        " replacements, height, base_fee_per_gas, priority_fee_per_gas, fee_wei,"
+        " submit_us, include_us, final_us, drop_us, drop_reason)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sim_at(w->sim, l1->slot, on_slot, l1, NULL, 0);
     *out = l1;
     return 0;
@@ -689,16 +1044,31 @@ fail:
     return L2_EINPUT;
 }
 
+static void free_sent(void *ctx, struct mp_tx *p)
+{
+    (void)ctx;
+    free(p->sent);
+    p->sent = NULL;
+}
+
 void l1_free(struct l1 *l1)
 {
     if (!l1)
         return;
+    if (l1->pool)
+        mp_each(l1->pool, free_sent, NULL);
     mp_free(l1->pool);
-    while (l1->awaiting_final) {
-        struct mp_tx *n = l1->awaiting_final->fnext;
-        free(l1->awaiting_final);
-        l1->awaiting_final = n;
+    while (l1->out_of_pool) {
+        struct mp_tx *n = l1->out_of_pool->fnext;
+        free_tx(l1->out_of_pool);
+        l1->out_of_pool = n;
     }
+    free(l1->fates);
+    idmap_free(&l1->live);
+    free(l1->scheme_names);
+    free(l1->adversary_names);
+    free(l1->block_hooks);
+    free(l1->waiting);
     for (size_t i = 0; i < FEE_HISTORY; i++)
         free(l1->history[i].v);
     arrivals_free(l1->demand);
@@ -718,13 +1088,114 @@ void l1_free(struct l1 *l1)
 uint64_t l1_base_fee(const struct l1 *l1) { return l1->base_fee; }
 u128     l1_blob_base_fee(const struct l1 *l1) { return l1->blob_base_fee; }
 sim_time l1_slot(const struct l1 *l1) { return l1->slot; }
-bool     l1_eip7623(const struct l1 *l1) { return l1->eip7623; }
 void     l1_totals(const struct l1 *l1, struct l1_totals *out) { *out = l1->totals; }
 
 u128 l1_paid_by(const struct l1 *l1, uint32_t origin)
 {
     const u128 *by_origin = paid_slot(l1, origin);
     return by_origin ? *by_origin : 0;
+}
+
+/* ---- run end ---- */
+
+struct gather {
+    struct mp_tx **v;
+    size_t n, cap;
+};
+
+static void gather_sent(void *ctx, struct mp_tx *p)
+{
+    struct gather *g = ctx;
+    if (!p->sent)
+        return;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 64;
+        g->v = xrealloc(g->v, g->cap * sizeof *g->v);
+    }
+    g->v[g->n++] = p;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    l1_tx_id x = (*(const struct mp_tx *const *)a)->sent->id;
+    l1_tx_id y = (*(const struct mp_tx *const *)b)->sent->id;
+    return (x > y) - (x < y);
+}
+
+void l1_finish(struct l1 *l1)
+{
+    struct gather g = { NULL, 0, 0 };
+    mp_each(l1->pool, gather_sent, &g);
+    for (struct mp_tx *p = l1->out_of_pool; p; p = p->fnext)
+        gather_sent(&g, p);
+    if (g.n > 1)
+        qsort(g.v, g.n, sizeof *g.v, cmp_id);   /* rows in handle order */
+    for (size_t i = 0; i < g.n; i++) {
+        const struct fate *f = fate_of(l1, g.v[i]->sent->id);
+        write_tx_row(l1, g.v[i], f->state == L1_FATE_DROPPED ? "dropped"
+                               : f->state == L1_FATE_PENDING ? "pending" : "included");
+    }
+    free(g.v);
+    l1->finished = true;
+}
+
+/* Decimal text of at most 39 digits to u128; false if it is not one. */
+static bool parse_wei(const unsigned char *t, u128 *out)
+{
+    u128 v = 0;
+    if (!t || !*t)
+        return false;
+    for (; *t; t++) {
+        if (*t < '0' || *t > '9' || v > (~(u128)0 - 9) / 10)
+            return false;
+        v = v * 10 + (u128)(*t - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The l1_txs rows of this world, summed by origin, against what the L1 charged each
+ * scheme and adversary (l1_paid_by). O(rows x origins). */
+static int check_txs_table(const struct l1 *l1, struct inv_fail *f)
+{
+    size_t n = l1->nschemes + l1->nadversaries;
+    u128 *sum = xcalloc(n + 1, sizeof *sum);
+    sqlite3_stmt *q = store_prepare(l1->w->store,
+        "SELECT origin, fee_wei FROM l1_txs WHERE run_id = ? AND world = ? ORDER BY tx_id");
+    sqlite3_bind_int64(q, 1, l1->w->run_id);
+    sqlite3_bind_text(q, 2, l1->w->name, -1, SQLITE_STATIC);
+    int bad = 0;
+    while (!bad && sqlite3_step(q) == SQLITE_ROW) {
+        const char *origin = (const char *)sqlite3_column_text(q, 0);
+        u128 fee;
+        if (!parse_wei(sqlite3_column_text(q, 1), &fee)) {
+            bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "a row of origin "
+                           "'%s' has fee_wei '%s', not a decimal amount", origin,
+                           (const char *)sqlite3_column_text(q, 1));
+            break;
+        }
+        size_t k = 0;
+        while (k < n && strcmp(origin, k < l1->nschemes ? l1->scheme_names[k]
+                                       : l1->adversary_names[k - l1->nschemes]) != 0)
+            k++;
+        sum[k] += fee;              /* k == n: an origin of no scheme or adversary */
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    for (size_t k = 0; !bad && k <= n; k++) {
+        u128 charged = k == n ? 0 : k < l1->nschemes ? l1->paid_scheme[k]
+                                                     : l1->paid_adversary[k - l1->nschemes];
+        if (sum[k] != charged) {
+            char a[41], b[41];
+            bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "origin '%s': its "
+                           "l1_txs rows sum to %s wei, the L1 charged it %s wei",
+                           k == n ? "(unknown)" : k < l1->nschemes ? l1->scheme_names[k]
+                                  : l1->adversary_names[k - l1->nschemes],
+                           u128_str(sum[k], a), u128_str(charged, b));
+        }
+    }
+    free(sum);
+    return bad;
 }
 
 /* What senders paid equals what was burned (EIP-1559 base fee, EIP-4844 blob fee)
@@ -742,7 +1213,7 @@ int l1_check(const struct l1 *l1, struct inv_fail *f)
     if (mp_size(l1->pool) > l1->max_txs)
         return INV_FAIL(f, "the mempool within its capacity", "%zu transactions pending, "
                         "capacity %zu", mp_size(l1->pool), l1->max_txs);
-    return 0;
+    return l1->finished ? check_txs_table(l1, f) : 0;
 }
 uint64_t l1_gas_limit(const struct l1 *l1)
 {

@@ -13,16 +13,33 @@
 #define L1_ORIGIN_SCHEME(i)    (1u + (uint32_t)(i))
 #define L1_ORIGIN_ADVERSARY(i) (0x10000u + (uint32_t)(i))
 
-/* What the sender asks for. Nonces are assigned as a wallet does (the next free one
- * of the account, pending transactions included) and checked at inclusion: a
- * sender's transactions execute in nonce order, each once. */
+/* What the sender asks for: what the transaction carries and does, never its gas.
+ * The L1 computes the gas (l1_submit): intrinsic 21000 + calldata 4 per zero byte and
+ * 16 per non-zero byte (EIP-2028) + exec_gas, raised to the EIP-7623 floor (21000 +
+ * 10 per token, tokens = zero + 4 x non-zero bytes) on forks from Prague, and refuses
+ * a transaction above the EIP-7825 cap (2^24 gas) on forks from Osaka.
+ * Nonces are assigned as a wallet does (the next free one of the account, pending
+ * transactions included) and checked at inclusion: a sender's transactions execute in
+ * nonce order, each once. */
 struct l1_tx {
     uint64_t sender;            /* account: see l1_account() */
-    uint64_t gas;               /* gas the transaction uses (fm_tx_gas_used) */
-    uint32_t blobs;             /* blobs carried (0 for an ordinary transaction) */
     uint32_t origin;            /* L1_ORIGIN_* */
+    const char *kind;           /* a short word for l1_txs.kind ("batch", "state_root",
+                                   "dispute_move", "transfer", ...); borrowed for the
+                                   run (a string literal); NULL = "tx" */
+    /* calldata: the bytes themselves (counted), or, when calldata is NULL, the
+     * numbers of zero and non-zero bytes */
+    const uint8_t *calldata;    /* borrowed during the call only */
+    size_t   calldata_len;
+    uint64_t calldata_zero_bytes, calldata_nonzero_bytes;
+    uint64_t exec_gas;          /* EVM execution gas after refunds (0: a plain transfer) */
+    uint32_t blobs;             /* blobs carried (0 for an ordinary transaction) */
     sim_time deadline;          /* the sender gives up after this (dropped); 0 = never */
 };
+
+/* A transaction's handle: 1, 2, 3, ... in submission order within one L1; 0 is
+ * never a handle. Valid for the whole run (fates are kept). */
+typedef uint64_t l1_tx_id;
 
 /* How the sender bids, evaluated at submission against the base fee then in force.
  * With bump_after > 0 the sender replaces a transaction that waited that many blocks
@@ -49,6 +66,7 @@ struct l1_fee_policy {
 
 /* Exactly what an included transaction paid (EIP-1559 / EIP-4844 split). */
 struct l1_receipt {
+    l1_tx_id id;
     uint64_t height;
     sim_time time;              /* the including block's slot time */
     uint64_t gas_used;
@@ -58,11 +76,29 @@ struct l1_receipt {
     u128     priority_fee;      /* to the proposer */
     u128     blob_fee_burned;
     u128     total;             /* the sender's cost: the sum of the three */
+    bool     cancelled;         /* what took the nonce was the sender's cancellation
+                                   (l1_cancel), not the transaction: paid all the same */
 };
 
+/* Why a transaction left without being included (its fate and l1_txs.drop_reason). */
+enum l1_drop_reason {
+    L1_DROP_NONE = 0,
+    L1_DROP_GAS_CAP,        /* over the EIP-7825 transaction gas cap (from Osaka) */
+    L1_DROP_BLOCK_LIMIT,    /* more gas or blobs than a whole block holds */
+    L1_DROP_POOL_REFUSED,   /* the pool is full and it is the cheapest */
+    L1_DROP_EVICTED,        /* the pool filled up and it was the cheapest (or behind it) */
+    L1_DROP_DEADLINE,       /* its deadline passed unincluded (or one of an earlier nonce's) */
+};
+const char *l1_drop_reason_str(enum l1_drop_reason r);   /* one sentence, static */
+
+/* What the sender hears, always from an event of its own: never inside l1_submit,
+ * l1_replace or l1_cancel, so a scheme's state is never re-entered mid-call. A
+ * block's `included` calls run as the block is built, before its l1_on_block hooks;
+ * `final` runs `finality_depth` slots later; `dropped` runs as its own event at the
+ * time of the drop. Any of the three may be NULL. */
 struct l1_callbacks {
     void (*included)(void *ctx, const struct l1_receipt *r);
-    void (*final)(void *ctx, const struct l1_receipt *r);    /* `finality_depth` slots later */
+    void (*final)(void *ctx, const struct l1_receipt *r);
     void (*dropped)(void *ctx, const char *why);
     void  *ctx;
 };
@@ -86,10 +122,85 @@ uint64_t l1_gas_limit_of(const struct scn *s);
 int  l1_new(struct world *w, struct l1 **out, struct err *e);
 void l1_free(struct l1 *l1);
 
-/* Queue a transaction. The callbacks' ctx is borrowed until final or dropped.
- * Exactly one of final or dropped is eventually called, unless the run ends first. */
-void l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
-               const struct l1_callbacks *cb);
+/* Queue a transaction and return its handle. The L1 computes its gas (see struct
+ * l1_tx); one over the EIP-7825 cap or over a block's limits is refused, and the
+ * refusal reaches `dropped` as an event like any other drop (its fate reads dropped
+ * at once). The callbacks' ctx is borrowed until final or dropped: exactly one of
+ * them eventually runs, unless the run ends first. Every transaction of a scheme or
+ * adversary becomes a row of l1_txs. O(log n) in the pool. */
+l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
+                   const struct l1_callbacks *cb);
+
+/* Replace pending transaction `id` by the same one under new fees (a fee bump): the
+ * policy is evaluated now, and the pool accepts it only if the max fee and the tip
+ * (and for a blob transaction the max blob fee) each rise by the pool's bump
+ * (mempool.h: 10%, 100% for blob transactions), as go-ethereum requires of a
+ * same-nonce replacement. 0 when accepted; -1 (nothing changes) when the bump is too
+ * small or the transaction is no longer pending. Calls no callback. */
+int l1_replace(struct l1 *l1, l1_tx_id id, const struct l1_fee_policy *fee);
+
+/* Cancel pending transaction `id` as a wallet does: replace it, at the same nonce and
+ * the smallest fee bump the pool accepts, by an empty self-transfer (21000 gas, no
+ * calldata, no blobs). Whichever lands takes the nonce: if the cancellation does, the
+ * handle's `included` and `final` receive its receipt with `cancelled` set (the
+ * sender paid for it). 0 when the cancellation is in the pool; -1 when the
+ * transaction is no longer pending (included or dropped already) or the bump cannot
+ * be made. Calls no callback. */
+int l1_cancel(struct l1 *l1, l1_tx_id id);
+
+/* A handle's fate, at any time of the run. `time` is the including block's slot time
+ * (height x slot). */
+enum l1_fate_state { L1_FATE_PENDING, L1_FATE_INCLUDED, L1_FATE_FINAL, L1_FATE_DROPPED };
+struct l1_fate {
+    enum l1_fate_state  state;
+    uint64_t            height;     /* including block (INCLUDED, FINAL); else 0 */
+    sim_time            time;       /* its slot time; else -1 */
+    bool                cancelled;  /* INCLUDED/FINAL: the cancellation took the nonce */
+    enum l1_drop_reason reason;     /* DROPPED: why */
+};
+/* 0, or -1 for an id this L1 never returned. O(1). */
+int l1_fate(const struct l1 *l1, l1_tx_id id, struct l1_fate *out /* OUT */);
+
+/* ---- block time, as contracts see it ----
+ * A contract knows time only through blocks: its deadline T ("included by T", "a
+ * challenge before T") holds for a transaction included in a block whose slot time
+ * is at most T. The block of slot time T therefore meets deadline T, the block one
+ * slot later does not. Two events at the same simulated time run in the order they
+ * were scheduled, so a plain timer at T could run before or after the block of slot
+ * time T is built; l1_at removes that dependence. */
+
+/* The height of the latest slot (a missed slot counts: heights are slot numbers, as
+ * in l1_blocks), and its slot time, height x slot. 0 before the first slot. */
+uint64_t l1_height(const struct l1 *l1);
+sim_time l1_head_time(const struct l1 *l1);
+
+/* Whether transaction `id` was included (or its cancellation was not: a cancelled
+ * transaction never meets a deadline) in a block whose slot time is <= t. Definitive
+ * once the chain has reached t (l1_head_time >= t, e.g. in an l1_at(t) timer);
+ * before that it answers for the blocks built so far. */
+bool l1_included_by(const struct l1 *l1, l1_tx_id id, sim_time t);
+
+/* A contract timer: fn(ctx) runs at simulated time t, and, when t is a slot time,
+ * after that slot's block has been built and its outcomes and l1_on_block hooks
+ * delivered, whatever order the timer and the slot were scheduled in. Timers for the
+ * same slot run in the order they were set. t >= now. ctx is borrowed until then. */
+void l1_at(struct l1 *l1, sim_time t, void (*fn)(void *ctx), void *ctx);
+
+/* A block just built: what contracts read of it. */
+struct l1_block_info {
+    uint64_t height;
+    sim_time time;              /* slot time */
+    uint64_t gas_limit, gas_used;
+    uint64_t base_fee_per_gas;  /* the price it was built at */
+    u128     blob_base_fee;
+    uint64_t blob_gas_used;
+    uint64_t tx_count;
+};
+/* Call fn after every block is built (not for missed slots), once every `included`
+ * callback of its transactions has run. Hooks run in the order they were added.
+ * O(1). */
+void l1_on_block(struct l1 *l1, void (*fn)(void *ctx, const struct l1_block_info *b),
+                 void *ctx);
 
 /* A block builder hook: `begin` is called as each slot's block is about to be built
  * (height, slot time; not for missed slots) and may l1_submit transactions for that
@@ -108,7 +219,6 @@ uint64_t l1_base_fee(const struct l1 *l1);        /* of the next block, wei per 
 u128     l1_blob_base_fee(const struct l1 *l1);   /* of the next block, wei per blob gas */
 sim_time l1_slot(const struct l1 *l1);
 uint64_t l1_gas_limit(const struct l1 *l1);       /* of the next block */
-bool     l1_eip7623(const struct l1 *l1);
 
 /* Run-end accounting: totals over every included transaction. */
 struct l1_totals {
@@ -125,8 +235,15 @@ void l1_totals(const struct l1 *l1, struct l1_totals *out);
  * check their own books against it. 0 for the background and unknown origins. */
 u128 l1_paid_by(const struct l1 *l1, uint32_t origin);
 
+/* The run reached its end: write the l1_txs rows of the transactions still pending
+ * or awaiting finality (status 'pending' / 'included'). Call once, before the final
+ * l1_check (which then compares l1_txs with l1_paid_by). */
+void l1_finish(struct l1 *l1);
+
 /* The L1's invariants (money conserved to the wei, pool within capacity): 0, or
- * INV_FAIL into f. O(1). Nonce order is checked as each transaction is included. */
+ * INV_FAIL into f. O(1). Nonce order is checked as each transaction is included.
+ * After l1_finish, also that the l1_txs rows of each scheme and adversary sum to
+ * what l1_paid_by says it paid (one query, O(rows)). */
 int l1_check(const struct l1 *l1, struct inv_fail *f);
 
 /* The baseline scheme "l1" (scheme_l1.c). */

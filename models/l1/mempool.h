@@ -31,6 +31,8 @@ struct mp_tx {
     struct mp_tx *next;         /* later nonce of the same sender */
     size_t    cheap_pos;        /* position in the eviction heap */
     struct mp_tx *fprev, *fnext; /* owner's list once out of the pool (awaiting finality) */
+    struct l1_sent *sent;       /* l1.c's record of a scheme's or adversary's transaction
+                                   (handle, l1_txs row); NULL for the background */
 };
 
 struct mempool;

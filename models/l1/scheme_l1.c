@@ -1,10 +1,10 @@
 /* scheme_l1.c — the baseline every saving is measured against: each user transfer is
- * its own L1 transaction (21000 gas) in the fee market, bidding base fee x multiplier
+ * its own L1 transaction (a plain value transfer: no calldata, no execution, so the L1
+ * charges the 21000 intrinsic gas) in the fee market, bidding base fee x multiplier
  * plus a tip (a higher tip for urgent users), as wallets do. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
 #include "sim/fault.h"
 
@@ -35,7 +35,6 @@ struct pending {
 
 struct state {
     struct l1_fee_policy normal, urgent;
-    uint64_t gas;
     struct pending *inflight;
     u128     l1_paid;            /* the sum of its transactions' receipts */
 };
@@ -105,7 +104,6 @@ static int init(struct scheme *sc, struct err *e)
     st->urgent.tip = (uint64_t)scn_amount(s, "schemes[%zu].urgent_tip", i);
     if (pct && st->urgent.percentile < 90)
         st->urgent.percentile = 90;
-    st->gas = fm_tx_gas_used(0, 0, 0, l1_eip7623(sc->world->l1));
     return 0;
 }
 
@@ -124,7 +122,7 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     /* a user's account per scheme: on a shared L1 the schemes' copies of one transfer
      * must not queue behind each other as one sender's nonces would */
     struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | t->from),
-                        .gas = st->gas, .origin = L1_ORIGIN_SCHEME(sc->index) };
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "transfer" };
     struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
     l1_submit(sc->world->l1, &tx, t->urgent ? &st->urgent : &st->normal, &cb);
 }
