@@ -55,6 +55,9 @@
  * txs 778240000 B for 8643602 final transfers = 90 B (dropped rows are smaller). */
 #define DB_PER_BLOCK_ROW    94.0
 #define DB_PER_TXS_ROW      90.0
+/* l1_txs: 9281536 B for 72686 rows of scheme l1's transfers and a stuffer's fillers
+ * (default scenario, 10h) = 128 B. Scheme l1 sends one L1 transaction per transfer. */
+#define DB_PER_L1_TXS_ROW   128.0
 /* Per run: the runs row holds the scenario text and every value in force (counted
  * from the scenario), plus schemes and metrics rows: about 4 KiB per scheme. */
 #define DB_PER_SCHEME       4096.0
@@ -190,7 +193,12 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     scn_text(s, &textlen);
     o->db_rows_blocks = o->slots * (double)o->worlds;
     o->db_rows_txs = o->transfers * (double)nschemes;
+    size_t l1_schemes = 0;
+    for (size_t i = 0; i < nschemes; i++)
+        l1_schemes += strcmp(scn_str(s, "schemes[%zu].type", i), "l1") == 0;
+    o->db_rows_l1_txs = o->transfers * (double)l1_schemes;
     o->db_bytes = DB_PER_BLOCK_ROW * o->db_rows_blocks + DB_PER_TXS_ROW * o->db_rows_txs +
+                  DB_PER_L1_TXS_ROW * o->db_rows_l1_txs +
                   DB_PER_SCHEME * (double)nschemes + 2.0 * (double)textlen;
     o->wall_s = WALL_PER_TRANSFER * o->transfers * (double)nschemes +
                 (WALL_PER_BACKGROUND * o->background + WALL_PER_SLOT * o->slots) *
@@ -457,8 +465,10 @@ int run_estimate_check(const struct scn *s, const struct run_estimate *o,
                         ? "duration" : transfers_key(s);
         value_text(s, key, val, sizeof val);
         sb_add(&sb, "%s needs about %s of database (%s l1_blocks rows x 94 B + %s txs rows x "
-               "90 B", val, run_estimate_bytes(o->db_bytes * reps, a, sizeof a),
-               fmt_count(o->db_rows_blocks, b, sizeof b), fmt_count(o->db_rows_txs, c, sizeof c));
+               "90 B + %s l1_txs rows x 128 B", val,
+               run_estimate_bytes(o->db_bytes * reps, a, sizeof a),
+               fmt_count(o->db_rows_blocks, b, sizeof b), fmt_count(o->db_rows_txs, c, sizeof c),
+               fmt_count(o->db_rows_l1_txs, d, sizeof d));
         if (reps > 1)
             sb_add(&sb, ", per run, x %.0f replications", reps);
         sb_add(&sb, "); the filesystem of %s has %s free (statvfs)",
@@ -526,9 +536,10 @@ void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate 
             fmt_count(o->events, a, sizeof a), fmt_count(o->slots, b, sizeof b),
             fmt_count(o->transfers, c, sizeof c), fmt_count(o->events_world, d, sizeof d),
             SCHED_SEQ_MAX, fmt_count(o->pending, msg, 32), SCHED_PENDING_MAX);
-    fprintf(f, "  database  about %s per run (%s l1_blocks rows x 94 B + %s txs rows x 90 B)\n",
+    fprintf(f, "  database  about %s per run (%s l1_blocks rows x 94 B + %s txs rows x 90 B"
+            " + %s l1_txs rows x 128 B)\n",
             run_estimate_bytes(o->db_bytes, a, sizeof a), fmt_count(o->db_rows_blocks, b, sizeof b),
-            fmt_count(o->db_rows_txs, c, sizeof c));
+            fmt_count(o->db_rows_txs, c, sizeof c), fmt_count(o->db_rows_l1_txs, d, sizeof d));
     fprintf(f, "  wall time about %s per run (4 us per transfer per scheme, 0.47 us per "
             "background transaction: %s per world, 1.9 us per slot; measured on 2 cores)\n",
             fmt_wall(o->wall_s, a, sizeof a), fmt_count(o->background, b, sizeof b));

@@ -44,6 +44,7 @@ struct run_estimate {
 
     double   db_rows_blocks;     /* l1_blocks rows */
     double   db_rows_txs;        /* txs rows */
+    double   db_rows_l1_txs;     /* l1_txs rows (scheme l1: one per transfer) */
     double   db_bytes;           /* added to the database by one run */
     double   wall_s;             /* at the measured rates of estimate.c */
 };

@@ -62,6 +62,12 @@ fault_run attacker-books block_stuffing.spend@2 \
     "invariant violated: money conserved between the L1 and an attacker|models/adversary/l1_attacks.c:|recorded|the L1 charged it" \
     --set duration=10h
 
+# One l1_txs row says a wei more than the L1 charged: the rows of an origin no longer
+# sum to l1_paid_by. Checked against the table at the end of every world, every build.
+fault_run l1-txs-rows l1.txs_fee@3 \
+    "invariant violated: l1_txs rows sum to what the L1 charged|models/l1/l1.c:|origin 'l1': its l1_txs rows sum to|the L1 charged it" \
+    --set duration=1h
+
 # The mempool takes one transaction over its capacity (a small pool, so it is full).
 fault_run mempool-capacity mempool.cap \
     "invariant violated: the mempool within its capacity|models/l1/l1.c:|transactions pending, capacity 20" \
@@ -107,7 +113,7 @@ r1=$rc
 l2sim run "$SCN" --set duration=2h --db "$tmp/inv2.db" --quiet --check-invariants
 check_crash
 [ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] || note "exit codes $r1 and $rc, expected 0 and 0"
-for t in metrics txs l1_blocks; do
+for t in metrics txs l1_blocks l1_txs; do
     n=$(q "$tmp/inv1.db" "SELECT count(*) FROM $t")
     case $n in '' | 0 | *[!0-9]*) note "table $t: $n rows" ;; esac
     a=$(q "$tmp/inv1.db" "SELECT * FROM $t ORDER BY 1, 2, 3" | cksum)

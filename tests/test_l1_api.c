@@ -1,0 +1,562 @@
+/* test_l1_api.c — the Layer 1 as a contract sees it (models/l1/l1.h): the gas the L1
+ * computes from what a transaction states (EIP-2028 calldata, EIP-7623 floor, EIP-7825
+ * cap), handles (fate, fee-bump replacement, cancellation), callbacks that never run
+ * inside the call that caused them, block time (after-block hooks, deadlines by slot
+ * time, l1_at), and the l1_txs rows the L1 writes, summing to l1_paid_by.
+ * Each test builds one world by hand with no background demand, so every block holds
+ * exactly what the test sent. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/l1/l1.h"
+#include "models/run/run.h"
+
+#define GWEI    UINT64_C(1000000000)
+#define SLOT    INT64_C(12000000)            /* 12 s slots */
+#define SECOND  INT64_C(1000000)
+
+/* ---- a world with an L1 and nothing else ------------------------------------------- */
+
+struct env {
+    struct scn   *s;
+    struct store *st;
+    struct world *w;
+    struct l1    *l1;
+    char          path[64];
+};
+static struct env *cur;            /* for the teardown when a test fails mid-way */
+
+/* An L1 of `fork` without background transactions or blobs, no missed slots, base fee
+ * 10 gwei, a 2-transaction pool when small_pool; schemes "toy" (index 0) and "other". */
+static struct env *env_new(const char *fork, bool small_pool)
+{
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: test_l1_api\nseed: 3\nduration: 10m\n"
+             "l1: {fork: %s, slot: 12s, finality_depth: 2, missed_slot: 0,"
+             " base_fee: {initial: 10gwei}, demand: {rate: 0/block},"
+             " blobs: {demand: 0/block}%s}\n"
+             "workload: {users: 10, transfers: {rate: 0.1/s}}\n"
+             "schemes: [{type: l1, name: toy}, {type: l1, name: other}]\n",
+             fork, small_pool ? ", mempool: {max_txs: 2}" : "");
+    struct env *v = calloc(1, sizeof *v);
+    cur = v;
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "test_l1_api.yaml", yaml, strlen(yaml), NULL, 0, &v->s,
+                      &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(v->path, sizeof v->path, "/tmp/l2sim-test-l1api-XXXXXX");
+    int fd = mkstemp(v->path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(store_open(v->path, &v->st, &e), 0);
+    struct world *w = calloc(1, sizeof *w);
+    v->w = w;
+    w->name = "toy";
+    w->sim = sim_new();
+    w->scn = v->s;
+    w->store = v->st;
+    uint64_t seed = scn_uint(v->s, "seed");
+    assert_int_equal(run_begin(v->st, v->s, seed, seed, 0, &w->run_id, &e), 0);
+    w->seed = seed;
+    w->duration = scn_int(v->s, "duration");
+    assert_int_equal(l1_new(w, &w->l1, &e), 0);
+    v->l1 = w->l1;
+    return v;
+}
+
+static void env_free(struct env *v)
+{
+    if (!v)
+        return;
+    if (v->w) {
+        l1_free(v->w->l1);
+        sim_free(v->w->sim);
+        free(v->w);
+    }
+    store_close(v->st);
+    store_remove(v->path);
+    scn_free(v->s);
+    free(v);
+    cur = NULL;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    env_free(cur);
+    return 0;
+}
+
+static void run_until(struct env *v, sim_time t) { sim_run(v->w->sim, t, 0); }
+
+static int64_t q_int(struct env *v, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(v->st), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("bad SQL: %s", sql);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t r = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* ---- what a sender hears ------------------------------------------------------------ */
+
+struct heard {
+    int  included, final, dropped;
+    struct l1_receipt r;
+    char why[128];
+    const bool *inside;          /* set while the test is inside an l1_* call */
+    bool called_inside;
+};
+
+static void on_included(void *ctx, const struct l1_receipt *r)
+{
+    struct heard *h = ctx;
+    h->included++;
+    h->r = *r;
+    h->called_inside |= h->inside && *h->inside;
+}
+
+static void on_final(void *ctx, const struct l1_receipt *r)
+{
+    struct heard *h = ctx;
+    h->final++;
+    h->called_inside |= h->inside && *h->inside;
+}
+
+static void on_dropped(void *ctx, const char *why)
+{
+    struct heard *h = ctx;
+    h->dropped++;
+    snprintf(h->why, sizeof h->why, "%s", why);
+    h->called_inside |= h->inside && *h->inside;
+}
+
+static struct l1_callbacks cbs(struct heard *h)
+{
+    return (struct l1_callbacks){ on_included, on_final, on_dropped, h };
+}
+
+/* A fixed bid of max_fee gwei with a 1 gwei tip. */
+static struct l1_fee_policy fixed(uint64_t max_fee_gwei)
+{
+    return (struct l1_fee_policy){ .kind = L1_FEE_FIXED, .max_fee = max_fee_gwei * GWEI,
+                                   .tip = GWEI };
+}
+
+static struct l1_tx tx_of(uint64_t sender, uint64_t zero, uint64_t nonzero, uint64_t exec)
+{
+    return (struct l1_tx){ .sender = l1_account(L1_ACCT_SCHEME, sender),
+                           .origin = L1_ORIGIN_SCHEME(0), .kind = "batch",
+                           .calldata_zero_bytes = zero, .calldata_nonzero_bytes = nonzero,
+                           .exec_gas = exec };
+}
+
+/* Submit and run through the next slot; the receipt's gas. */
+static uint64_t gas_charged(struct env *v, const struct l1_tx *tx)
+{
+    struct heard h = { 0 };
+    struct l1_fee_policy fp = fixed(100);
+    struct l1_callbacks cb = cbs(&h);
+    l1_submit(v->l1, tx, &fp, &cb);
+    run_until(v, sim_now(v->w->sim) + SLOT);
+    if (h.included != 1)
+        fail_msg("not included (%s)", h.why);
+    return h.r.gas_used;
+}
+
+/* ---- gas ------------------------------------------------------------------------------ */
+
+/* EIP-2028: 21000 + 4 per zero byte + 16 per non-zero byte, plus execution gas.
+ * EIP-7623 (Prague on): tokens = zero + 4 x non-zero; charged
+ * max(21000 + 4 x tokens + exec, 21000 + 10 x tokens).
+ * 100 zero + 100 non-zero bytes: tokens 500, standard 23000, floor 26000.
+ *   Prague, no execution:       max(23000, 26000)         = 26000 (the floor)
+ *   Prague, 5000 execution gas: max(28000, 26000)         = 28000
+ *   Cancun (no EIP-7623):       23000, and 28000 with 5000 execution gas.
+ * Calldata given as bytes is counted the same way: {0, 0, 7, 9}: tokens 2 + 8 = 10,
+ * standard 21040, floor 21100. A plain transfer is 21000 on both. */
+static void test_gas_eip2028_eip7623(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    struct l1_tx t = tx_of(1, 100, 100, 0);
+    assert_int_equal(gas_charged(v, &t), 26000);
+    t = tx_of(1, 100, 100, 5000);
+    assert_int_equal(gas_charged(v, &t), 28000);
+    static const uint8_t data[] = { 0, 0, 7, 9 };
+    t = tx_of(1, 999, 999, 0);          /* the bytes win over the counts */
+    t.calldata = data;
+    t.calldata_len = sizeof data;
+    assert_int_equal(gas_charged(v, &t), 21100);
+    t = tx_of(1, 0, 0, 0);
+    assert_int_equal(gas_charged(v, &t), 21000);
+    /* the l1_txs rows carry the bytes, the stated execution gas and the computed gas */
+    l1_finish(v->l1);
+    assert_int_equal(q_int(v, "SELECT group_concat(calldata_bytes || ':' || exec_gas || ':' ||"
+                              " gas, ' ') = '200:0:26000 200:5000:28000 4:0:21100 0:0:21000'"
+                              " FROM (SELECT * FROM l1_txs ORDER BY tx_id)"), 1);
+    env_free(v);
+
+    v = env_new("cancun", false);
+    t = tx_of(1, 100, 100, 0);
+    assert_int_equal(gas_charged(v, &t), 23000);
+    t = tx_of(1, 100, 100, 5000);
+    assert_int_equal(gas_charged(v, &t), 28000);
+    t = tx_of(1, 0, 0, 0);
+    t.calldata = data;
+    t.calldata_len = sizeof data;
+    assert_int_equal(gas_charged(v, &t), 21040);
+    env_free(v);
+}
+
+/* EIP-7825 (Osaka on): a transaction's gas may not exceed TX_GAS_LIMIT_CAP = 2^24 =
+ * 16777216. 21000 + (2^24 - 21000) execution gas is exactly the cap and is included;
+ * one more gas is refused, and the refusal names the EIP. Calldata counts toward it:
+ * 1,677,610 non-zero bytes under the EIP-7623 floor are 21000 + 10 x 4 x 1677610 =
+ * 67125400 gas, refused too. On Prague (no EIP-7825) 2^24 + 1 gas fits the 36M block. */
+static void test_gas_cap_eip7825(void **state)
+{
+    (void)state;
+    struct env *v = env_new("osaka", false);
+    struct l1_tx t = tx_of(1, 0, 0, (UINT64_C(1) << 24) - 21000);
+    assert_int_equal(gas_charged(v, &t), 16777216);
+
+    bool inside = false;
+    struct heard h = { .inside = &inside };
+    struct l1_fee_policy fp = fixed(100);
+    struct l1_callbacks cb = cbs(&h);
+    t = tx_of(2, 0, 0, (UINT64_C(1) << 24) - 21000 + 1);
+    inside = true;
+    l1_tx_id id = l1_submit(v->l1, &t, &fp, &cb);
+    inside = false;
+    assert_int_equal(h.dropped, 0);                 /* not inside l1_submit ... */
+    struct l1_fate f;
+    assert_int_equal(l1_fate(v->l1, id, &f), 0);   /* ... though the fate is known at once */
+    assert_int_equal(f.state, L1_FATE_DROPPED);
+    assert_int_equal(f.reason, L1_DROP_GAS_CAP);
+    run_until(v, sim_now(v->w->sim));               /* its own event, at the same time */
+    assert_int_equal(h.dropped, 1);
+    assert_false(h.called_inside);
+    assert_non_null(strstr(h.why, "EIP-7825"));
+
+    struct heard h2 = { 0 };
+    cb = cbs(&h2);
+    t = tx_of(3, 0, 1677610, 0);
+    id = l1_submit(v->l1, &t, &fp, &cb);
+    run_until(v, sim_now(v->w->sim) + SLOT);
+    assert_int_equal(h2.dropped, 1);
+    assert_int_equal(h2.included, 0);
+    l1_finish(v->l1);
+    assert_int_equal(q_int(v, "SELECT count(*) FROM l1_txs WHERE status = 'dropped' AND"
+                              " drop_reason LIKE '%EIP-7825%' AND gas IN (16777217, 67125400)"
+                              " AND height IS NULL AND fee_wei = '0'"), 2);
+    env_free(v);
+
+    v = env_new("prague", false);
+    t = tx_of(1, 0, 0, (UINT64_C(1) << 24) - 21000 + 1);
+    assert_int_equal(gas_charged(v, &t), 16777217);
+    env_free(v);
+}
+
+/* ---- handles ---------------------------------------------------------------------------- */
+
+/* A full pool (capacity 2): a richer newcomer evicts the cheapest, a poorer one is
+ * refused; neither sender hears it inside l1_submit, both hear it at the same
+ * simulated time as their own event. Fates say why. */
+static void test_drops_never_inside_submit(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", true);
+    bool inside = false;
+    struct heard a = { .inside = &inside }, b = { .inside = &inside }, c = { .inside = &inside },
+                 d = { .inside = &inside };
+    struct l1_fee_policy f1 = fixed(1), f2 = fixed(2), f3 = fixed(3);  /* below the base fee: */
+    struct l1_tx t1 = tx_of(1, 0, 0, 0), t2 = tx_of(2, 0, 0, 0),        /* they wait */
+                 t3 = tx_of(3, 0, 0, 0), t4 = tx_of(4, 0, 0, 0);
+    struct l1_callbacks ca = cbs(&a), cb = cbs(&b), cc = cbs(&c), cd = cbs(&d);
+    inside = true;
+    l1_tx_id ia = l1_submit(v->l1, &t1, &f1, &ca);
+    l1_tx_id ib = l1_submit(v->l1, &t2, &f2, &cb);
+    l1_tx_id ic = l1_submit(v->l1, &t3, &f3, &cc);   /* evicts a (1 gwei) */
+    l1_tx_id id = l1_submit(v->l1, &t4, &f1, &cd);   /* 1 gwei: the cheapest, refused */
+    inside = false;
+    assert_true(ia == 1 && ib == 2 && ic == 3 && id == 4);
+    assert_int_equal(a.dropped + b.dropped + c.dropped + d.dropped, 0);
+    struct l1_fate f;
+    l1_fate(v->l1, ia, &f);
+    assert_true(f.state == L1_FATE_DROPPED && f.reason == L1_DROP_EVICTED);
+    l1_fate(v->l1, id, &f);
+    assert_true(f.state == L1_FATE_DROPPED && f.reason == L1_DROP_POOL_REFUSED);
+    l1_fate(v->l1, ib, &f);
+    assert_int_equal(f.state, L1_FATE_PENDING);
+    assert_int_equal(l1_fate(v->l1, 99, &f), -1);
+    run_until(v, 0);
+    assert_true(a.dropped == 1 && d.dropped == 1 && b.dropped == 0 && c.dropped == 0);
+    assert_false(a.called_inside || d.called_inside);
+    env_free(v);
+}
+
+/* Replacement (go-ethereum's pool rule, 10% on both the max fee and the tip) and
+ * cancellation (an empty self-transfer at the same nonce, the least accepted bump).
+ *  - 5 gwei max fee waits under a 10 gwei base fee; 5.4 gwei is under 5 x 1.1 and is
+ *    refused, 20 gwei is accepted and the transaction lands in the next block at
+ *    the price it now bids; replacing or cancelling it afterwards is refused.
+ *  - a 200-byte, 50000-execution-gas batch cancelled before its block: the block
+ *    includes the cancellation, 21000 gas, at fees 10% above the batch's (tip 1.1
+ *    gwei); its handle reports it as cancelled, and it meets no deadline. */
+static void test_replace_and_cancel(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    struct heard h = { 0 };
+    struct l1_fee_policy low = fixed(5);
+    struct l1_tx t = tx_of(1, 0, 0, 0);
+    struct l1_callbacks cb = cbs(&h);
+    l1_tx_id id = l1_submit(v->l1, &t, &low, &cb);
+    run_until(v, 2 * SLOT);                        /* two blocks: it waits */
+    struct l1_fate f;
+    l1_fate(v->l1, id, &f);
+    assert_int_equal(f.state, L1_FATE_PENDING);
+    struct l1_fee_policy small = { .kind = L1_FEE_FIXED, .max_fee = 5400000000, .tip = 2 * GWEI };
+    assert_int_equal(l1_replace(v->l1, id, &small), -1);
+    struct l1_fee_policy high = { .kind = L1_FEE_FIXED, .max_fee = 20 * GWEI, .tip = 2 * GWEI };
+    assert_int_equal(l1_replace(v->l1, id, &high), 0);
+    run_until(v, 3 * SLOT);
+    assert_int_equal(h.included, 1);
+    assert_int_equal(h.r.height, 3);
+    assert_int_equal(h.r.priority_fee_per_gas, 2 * GWEI);
+    assert_false(h.r.cancelled);
+    assert_int_equal(l1_replace(v->l1, id, &high), -1);
+    assert_int_equal(l1_cancel(v->l1, id), -1);
+
+    struct heard k = { 0 };
+    struct l1_fee_policy fp = fixed(100);
+    t = tx_of(2, 100, 100, 50000);
+    cb = cbs(&k);
+    l1_tx_id batch = l1_submit(v->l1, &t, &fp, &cb);
+    assert_int_equal(l1_cancel(v->l1, batch), 0);
+    assert_int_equal(l1_cancel(v->l1, batch), -1);  /* once */
+    run_until(v, 4 * SLOT);
+    assert_int_equal(k.included, 1);
+    assert_true(k.r.cancelled);
+    assert_int_equal(k.r.gas_used, 21000);
+    assert_int_equal(k.r.priority_fee_per_gas, 1100000000);
+    l1_fate(v->l1, batch, &f);
+    assert_true(f.state == L1_FATE_INCLUDED && f.cancelled && f.height == 4);
+    assert_false(l1_included_by(v->l1, batch, 4 * SLOT));
+    assert_true(l1_included_by(v->l1, id, 3 * SLOT));
+    run_until(v, 6 * SLOT);                        /* finality_depth 2 */
+    assert_int_equal(k.final, 1);
+    l1_fate(v->l1, batch, &f);
+    assert_int_equal(f.state, L1_FATE_FINAL);
+    l1_finish(v->l1);
+    assert_int_equal(q_int(v, "SELECT count(*) FROM l1_txs WHERE status = 'final' AND"
+                              " ((tx_id = 1 AND replacements = 1 AND cancelled = 0) OR"
+                              "  (tx_id = 2 AND replacements = 1 AND cancelled = 1 AND gas = 21000))"),
+                     2);
+    env_free(v);
+}
+
+/* ---- block time ----------------------------------------------------------------------- */
+
+struct timeline {
+    struct env *v;
+    l1_tx_id a, b;
+    char log[512];
+    int  seen_early, seen_late, seen_plain;   /* 1: included by T, 0: not, -1: not run */
+};
+#define T_DEADLINE (5 * SLOT)              /* the slot time of block 5: 60 s */
+
+static void note(struct timeline *tl, const char *what)
+{
+    size_t n = strlen(tl->log);
+    snprintf(tl->log + n, sizeof tl->log - n, "%s ", what);
+}
+
+static void a_included(void *ctx, const struct l1_receipt *r)
+{
+    struct timeline *tl = ctx;
+    char b[32];
+    snprintf(b, sizeof b, "incA@%llu", (unsigned long long)r->height);
+    note(tl, b);
+}
+
+static void b_included(void *ctx, const struct l1_receipt *r)
+{
+    struct timeline *tl = ctx;
+    char b[32];
+    snprintf(b, sizeof b, "incB@%llu", (unsigned long long)r->height);
+    note(tl, b);
+}
+
+static void block_built(void *ctx, const struct l1_block_info *bi)
+{
+    struct timeline *tl = ctx;
+    if (bi->tx_count == 0)
+        return;
+    char b[32];
+    snprintf(b, sizeof b, "block%llu", (unsigned long long)bi->height);
+    note(tl, b);
+    assert_int_equal(bi->time, (sim_time)bi->height * SLOT);
+    assert_int_equal(l1_height(tl->v->l1), bi->height);
+}
+
+static void early_timer(void *ctx)
+{
+    struct timeline *tl = ctx;
+    tl->seen_early = l1_included_by(tl->v->l1, tl->a, T_DEADLINE);
+    note(tl, "early");
+}
+
+static void late_timer(void *ctx)
+{
+    struct timeline *tl = ctx;
+    tl->seen_late = l1_included_by(tl->v->l1, tl->a, T_DEADLINE);
+    note(tl, "late");
+}
+
+/* A plain scheduler event at T set before the slot's own event: it runs first. */
+static void plain_timer(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    struct timeline *tl = ctx;
+    tl->seen_plain = l1_included_by(tl->v->l1, tl->a, T_DEADLINE);
+}
+
+static void submit_a(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    struct timeline *tl = ctx;
+    struct l1_tx t = tx_of(1, 0, 10, 0);
+    struct l1_fee_policy fp = fixed(100);
+    struct l1_callbacks cb = { a_included, NULL, NULL, tl };
+    tl->a = l1_submit(tl->v->l1, &t, &fp, &cb);
+    l1_at(tl->v->l1, T_DEADLINE, late_timer, tl);  /* set after block 5's event was */
+}
+
+static void submit_b(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    struct timeline *tl = ctx;
+    struct l1_tx t = tx_of(2, 0, 10, 0);
+    struct l1_fee_policy fp = fixed(100);
+    struct l1_callbacks cb = { b_included, NULL, NULL, tl };
+    tl->b = l1_submit(tl->v->l1, &t, &fp, &cb);
+}
+
+/* "Included by T" means included in a block whose slot time is at most T:
+ *  - A, sent at 50 s, lands in block 5 at slot time 60 s = T: it meets deadline T;
+ *  - B, sent at 61 s, lands in block 6 at 72 s = T + slot: it does not (but meets 72 s);
+ *  - the block's transactions hear `included` before the block's after-hook runs;
+ *  - two l1_at timers for T, one set at 0 s (before the slot event of 60 s existed:
+ *    the scheduler would run it first) and one at 50 s (after it), both run after
+ *    block 5 is built, in the order set, and both see A included. A plain scheduler
+ *    event for T set at 0 s runs before the block and sees nothing yet: the reason
+ *    l1_at exists. */
+static void test_deadline_by_slot_time(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    struct timeline tl = { .v = v, .seen_early = -1, .seen_late = -1, .seen_plain = -1 };
+    l1_on_block(v->l1, block_built, &tl);
+    sim_at(v->w->sim, T_DEADLINE, plain_timer, &tl, NULL, 0);
+    l1_at(v->l1, T_DEADLINE, early_timer, &tl);
+    sim_at(v->w->sim, 50 * SECOND, submit_a, &tl, NULL, 0);
+    sim_at(v->w->sim, 61 * SECOND, submit_b, &tl, NULL, 0);
+    run_until(v, 8 * SLOT);
+    assert_string_equal(tl.log, "incA@5 block5 early late incB@6 block6 ");
+    assert_int_equal(tl.seen_early, 1);
+    assert_int_equal(tl.seen_late, 1);
+    assert_int_equal(tl.seen_plain, 0);
+    assert_true(l1_included_by(v->l1, tl.a, T_DEADLINE));
+    assert_false(l1_included_by(v->l1, tl.b, T_DEADLINE));
+    assert_true(l1_included_by(v->l1, tl.b, T_DEADLINE + SLOT));
+    struct l1_fate f;
+    l1_fate(v->l1, tl.b, &f);
+    assert_true(f.height == 6 && f.time == 72 * SECOND);
+    assert_int_equal(l1_head_time(v->l1), 8 * SLOT);
+    env_free(v);
+}
+
+/* ---- l1_txs and l1_paid_by ------------------------------------------------------------- */
+
+/* Every transaction of a scheme is one row, whatever its fate (final, included but
+ * not final, pending, dropped), and per origin the rows' fee_wei sum to what the L1
+ * charged it: l1_check compares them after l1_finish. A wei added to one row
+ * (L2SIM_FAULT=l1.txs_fee, exercised in tests/cli/invariants.sh) breaks it. */
+static void test_l1_txs_sum_to_paid_by(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    struct heard h[6] = { { 0 } };
+    struct l1_fee_policy fp = fixed(100), low = fixed(1);
+    for (int i = 0; i < 6; i++) {
+        struct l1_tx t = tx_of((uint64_t)i, 10, (uint64_t)i * 50, (uint64_t)i * 1000);
+        t.origin = L1_ORIGIN_SCHEME(i % 2);
+        t.kind = i % 2 ? "deposit" : "batch";
+        t.blobs = i == 4;
+        struct l1_callbacks cb = cbs(&h[i]);
+        l1_submit(v->l1, &t, i == 5 ? &low : &fp, &cb);   /* the last one waits */
+    }
+    run_until(v, 5 * SLOT);     /* final after 2 slots */
+    struct l1_tx t = tx_of(9, 0, 0, 0);
+    struct l1_callbacks cb = cbs(&h[0]);
+    l1_submit(v->l1, &t, &fp, &cb);
+    run_until(v, 6 * SLOT);     /* included, not final */
+    t = tx_of(10, 0, 0, 20000000);  /* 20M gas: fits Prague's 36M block (no EIP-7825) */
+    l1_submit(v->l1, &t, &fp, &cb);
+    t = tx_of(11, 0, 0, 40000000);  /* 40M gas: more than a block holds, refused */
+    l1_submit(v->l1, &t, &fp, &cb);
+    run_until(v, 6 * SLOT);
+    l1_finish(v->l1);
+    struct inv_fail f;
+    if (l1_check(v->l1, &f) != 0)
+        fail_msg("%s: %s", f.invariant, f.detail);
+    assert_int_equal(q_int(v, "SELECT count(*) FROM l1_txs"), 9);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(store_db(v->st),
+        "SELECT group_concat(origin || '/' || kind || '/' || status, ',') FROM"
+        " (SELECT * FROM l1_txs ORDER BY tx_id)", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0),
+                        "toy/batch/final,other/deposit/final,toy/batch/final,other/deposit/final,"
+                        "toy/batch/final,other/deposit/pending,toy/batch/included,"
+                        "toy/batch/pending,toy/batch/dropped");
+    sqlite3_finalize(st);
+    /* each row's fee is its gas at the price it paid, plus blob gas at the blob price */
+    assert_int_equal(q_int(v, "SELECT count(*) FROM l1_txs t JOIN l1_blocks b ON"
+                              " b.run_id = t.run_id AND b.world = t.world AND b.height = t.height"
+                              " WHERE CAST(t.fee_wei AS INTEGER) = t.gas * (t.base_fee_per_gas +"
+                              " t.priority_fee_per_gas) + t.blobs * 131072 * b.blob_base_fee"),
+                     6);
+    u128 toy = l1_paid_by(v->l1, L1_ORIGIN_SCHEME(0));
+    assert_true(toy > 0 && l1_paid_by(v->l1, L1_ORIGIN_SCHEME(1)) > 0);
+    assert_int_equal(q_int(v, "SELECT sum(CAST(fee_wei AS INTEGER)) FROM l1_txs WHERE origin = 'toy'"),
+                     (int64_t)toy);
+    env_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_gas_eip2028_eip7623, teardown),
+        cmocka_unit_test_teardown(test_gas_cap_eip7825, teardown),
+        cmocka_unit_test_teardown(test_drops_never_inside_submit, teardown),
+        cmocka_unit_test_teardown(test_replace_and_cancel, teardown),
+        cmocka_unit_test_teardown(test_deadline_by_slot_time, teardown),
+        cmocka_unit_test_teardown(test_l1_txs_sum_to_paid_by, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
