@@ -18,6 +18,7 @@
 
 #include "models/l1/l1.h"
 #include "models/run/run.h"
+#include "models/world.h"
 
 #define GWEI    UINT64_C(1000000000)
 #define SLOT    INT64_C(12000000)            /* 12 s slots */
@@ -59,18 +60,14 @@ static struct env *env_new(const char *fork, bool small_pool)
     assert_true(fd >= 0);
     close(fd);
     assert_int_equal(store_open(v->path, &v->st, &e), 0);
-    struct world *w = calloc(1, sizeof *w);
-    v->w = w;
-    w->name = "toy";
-    w->sim = sim_new();
-    w->scn = v->s;
-    w->store = v->st;
     uint64_t seed = scn_uint(v->s, "seed");
-    assert_int_equal(run_begin(v->st, v->s, seed, seed, 0, &w->run_id, &e), 0);
-    w->seed = seed;
-    w->duration = scn_int(v->s, "duration");
-    assert_int_equal(l1_new(w, &w->l1, &e), 0);
-    v->l1 = w->l1;
+    int64_t run_id;
+    assert_int_equal(run_begin(v->st, v->s, seed, seed, 0, &run_id, &e), 0);
+    /* the L1 (and the workload) with no scheme: the tests send as scheme 0 and 1 */
+    struct world_spec spec = { .scn = v->s, .store = v->st, .run_id = run_id, .seed = seed,
+                               .name = "toy" };
+    assert_int_equal(world_new(&spec, &v->w, &e), 0);
+    v->l1 = v->w->l1;
     return v;
 }
 
@@ -78,11 +75,7 @@ static void env_free(struct env *v)
 {
     if (!v)
         return;
-    if (v->w) {
-        l1_free(v->w->l1);
-        sim_free(v->w->sim);
-        free(v->w);
-    }
+    world_free(v->w);
     store_close(v->st);
     store_remove(v->path);
     scn_free(v->s);

@@ -6,10 +6,10 @@
  * table it declares itself. What it paid on L1 comes from the L1's l1_txs rows and
  * l1_paid_by, never from its own arithmetic.
  *
- * For the integrator: a scheme would declare its table through scheme_ops (the
- * `schemedir` work) and the test would build its world through models/world.h (the
- * `users` work); neither existed when this was written, so the table is created with
- * the store's connection and the world is assembled by hand as models/run/run.c does. */
+ * The world comes from models/world.h (the L1 and the workload); the toy, not in the
+ * registry, joins it as its scheme. For the integrator: a scheme would declare its
+ * table through scheme_ops (the `schemedir` work), which did not exist when this was
+ * written, so the table is created with the store's connection. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +23,7 @@
 
 #include "models/l1/l1.h"
 #include "models/run/run.h"
+#include "models/world.h"
 
 #define GWEI   UINT64_C(1000000000)
 #define SECOND INT64_C(1000000)
@@ -45,7 +46,14 @@ struct toy {
     struct batch b[3];
     u128     paid;             /* the receipts' totals: its books */
     int      blocks_seen;
+    uint64_t transfers;        /* users' transfers offered to it (the inbox ignores them) */
 };
+
+static void toy_transfer(struct scheme *sc, const struct transfer *tr)
+{
+    (void)tr;
+    ((struct toy *)sc->state)->transfers++;
+}
 
 static void batch_included(void *ctx, const struct l1_receipt *r)
 {
@@ -210,7 +218,8 @@ static void toy_destroy(struct scheme *sc) { free(sc->state); }
 
 static const struct scheme_ops toy_ops = {
     .type = "toy", .doc = "a rollup inbox with deadlines (test only)",
-    .init = toy_init, .finish = toy_finish, .destroy = toy_destroy, .check = toy_check,
+    .init = toy_init, .on_transfer = toy_transfer, .finish = toy_finish,
+    .destroy = toy_destroy, .check = toy_check,
 };
 
 /* ---- the test ---------------------------------------------------------------------- */
@@ -226,7 +235,6 @@ struct fixture {
     struct scn *s;
     struct store *st;
     struct world *w;
-    struct scheme *sc;
     char path[64];
 };
 static struct fixture fx;
@@ -234,15 +242,7 @@ static struct fixture fx;
 static int teardown(void **state)
 {
     (void)state;
-    if (fx.sc) {
-        fx.sc->ops->destroy(fx.sc);
-        free(fx.sc);
-    }
-    if (fx.w) {
-        l1_free(fx.w->l1);
-        sim_free(fx.w->sim);
-        free(fx.w);
-    }
+    world_free(fx.w);              /* the toy's destroy too */
     store_close(fx.st);
     store_remove(fx.path);
     scn_free(fx.s);
@@ -301,30 +301,31 @@ static void test_toy_inbox(void **state)
     close(fd);
     assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
 
-    struct world *w = fx.w = calloc(1, sizeof *w);
-    w->name = "toy";
-    w->sim = sim_new();
-    w->scn = fx.s;
-    w->store = fx.st;
-    w->seed = scn_uint(fx.s, "seed");
-    w->duration = scn_int(fx.s, "duration");
-    assert_int_equal(run_begin(fx.st, fx.s, w->seed, w->seed, 0, &w->run_id, &e), 0);
-    assert_int_equal(l1_new(w, &w->l1, &e), 0);
-    struct scheme *sc = fx.sc = calloc(1, sizeof *sc);
+    uint64_t seed = scn_uint(fx.s, "seed");
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
+    /* a world of the L1 and the workload (no registered scheme: the scenario's entry
+     * only names the toy, index 0, for the L1's rows) ... */
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
+                               .name = "toy", .schemes = NULL, .nschemes = 0 };
+    assert_int_equal(world_new(&spec, &fx.w, &e), 0);
+    struct world *w = fx.w;
+    /* ... which the toy joins as its scheme */
+    struct scheme *sc = calloc(1, sizeof *sc);
     *sc = (struct scheme){ .ops = &toy_ops, .world = w, .index = 0, .name = "toy" };
-    w->schemes = &fx.sc;
-    w->nschemes = 1;
+    w->schemes = realloc(w->schemes, sizeof *w->schemes);
+    w->schemes[w->nschemes++] = sc;
     assert_int_equal(sc->ops->init(sc, &e), 0);
 
     sim_run(w->sim, w->duration, 0);
-    sc->ops->finish(sc);
-    l1_finish(w->l1);
-    struct inv_fail f;
-    if (l1_check(w->l1, &f) != 0 || sc->ops->check(sc, &f) != 0)
-        fail_msg("%s: %s", f.invariant, f.detail);
+    /* finish: the toy's rows, the L1's l1_txs rows of what is in flight, then every
+     * invariant (the L1's money, l1_txs against l1_paid_by, the toy's books) */
+    if (world_finish(w) != 0)
+        fail_msg("%s", w->failure);
 
     struct toy *t = sc->state;
     assert_int_equal(t->blocks_seen, 15);          /* 3 minutes of 12 s slots */
+    assert_true(t->transfers > 0);                 /* the workload reached it */
     assert_string_equal(q_text("SELECT group_concat(batch || ':' || kind || ':' || met_deadline"
                                " || ':' || fate || ':' || coalesce(height, '-'), ' ') FROM"
                                " (SELECT * FROM toy_batches_v1 ORDER BY batch)"),

@@ -123,7 +123,7 @@ struct l1 {
     const char **scheme_names, **adversary_names;   /* borrowed from the scenario */
     sqlite3_stmt *ins_tx;
     bool      finished;           /* l1_finish ran: l1_txs holds every row */
-    unsigned  in_call;            /* inside l1_submit / l1_replace / l1_cancel */
+    unsigned  in_call;            /* inside l1_submit (replace and cancel drop nothing) */
 
     /* block time for contracts */
     sim_time  head_time;          /* slot time of the latest slot (built or missed) */
