@@ -699,6 +699,20 @@ static void stuffing_case(const char *l1, const char *from, int64_t from_us,
     }
     if (spent == 0)
         fail_msg("stuffing from %s: no filler was included (spent 0 wei)", from);
+    /* what the attacker recorded is what the L1's own l1_txs rows say its fillers paid,
+     * and each filler was charged exactly its 1M gas (21000 + execution, no calldata) */
+    sqlite3_stmt *st = q(&with, "SELECT fee_wei, gas FROM l1_txs WHERE origin = 'block_stuffing'"
+                                " AND kind = 'stuffing'");
+    u128 rows = 0;
+    int nrows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows += col_dec(st, 0);
+        assert_int_equal(sqlite3_column_int64(st, 1), 1000000);
+        nrows++;
+    }
+    sqlite3_finalize(st);
+    assert_true(nrows > 0);
+    expect_u128(rows, spent, "sum of the stuffer's l1_txs fee_wei vs attacks.cost_wei");
     int64_t until = from_us + 600 * INT64_C(1000000);
     uint64_t start = base_fee_at(&with, "l1", from_us);
     uint64_t peak = max_base_fee(&with, "l1", from_us, until);
