@@ -9,6 +9,7 @@
 
 #include "analysis/metrics.h"
 #include "analysis/stats.h"
+#include "sim/dbfile.h"
 #include "models/run/run.h"
 
 /* ---- the databases ---- */
@@ -40,8 +41,7 @@ static void cdb_close(struct cdb *d)
         free(r->text), free(r->status), free(r->crypto), free(r->version), free(r->rev);
     }
     free(d->runs);
-    if (d->db)
-        sqlite3_close(d->db);
+    dbfile_close(d->db);
 }
 
 /* Same run content key (see merge.h), status aside. */
@@ -70,14 +70,11 @@ static int cdb_open(struct cdb *d, const char *path, bool allow_incomplete, stru
 {
     memset(d, 0, sizeof *d);
     d->path = path;
-    if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        return err_set(e, L2_EINPUT, "%s: cannot open: %s", path,
-                       d->db ? sqlite3_errmsg(d->db) : "out of memory");
-    sqlite3_busy_timeout(d->db, 5000);
-    int version = store_schema_version(d->db, "main");
-    if (version == 0)
-        return err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
-    if (store_check_current(version, path, L2_EINPUT, e) != 0)
+    /* read-only and checked: l2sim's tables with l2sim's columns, every row of the
+     * declared type, before any value is read */
+    if (dbfile_open_ro(path, &d->db, e) != 0 ||
+        dbfile_check(d->db, "main", path, DBFILE_READ, L2_EINPUT, e) != 0 ||
+        dbfile_check_rows(d->db, "main", path, NULL, false, L2_EINPUT, e) != 0)
         return L2_EINPUT;
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(d->db,
@@ -829,7 +826,9 @@ static char *col_list(sqlite3 *db, const char *table)
         const char *c = (const char *)sqlite3_column_text(q, 0);
         if (excluded(table, c))
             continue;
-        char *n = out ? xasprintf("%s, \"%s\"", out, c) : xasprintf("\"%s\"", c);
+        char *qc = dbfile_quote(c);
+        char *n = out ? xasprintf("%s, %s", out, qc) : xstrdup(qc);
+        free(qc);
         free(out);
         out = n;
     }
@@ -859,8 +858,8 @@ static bool same_cell(sqlite3_stmt *a, sqlite3_stmt *b, int c)
     }
 }
 
-/* A cell for a message: doubles to 17 digits, text on one line ("\n" for newlines),
- * cut to fit buf with "...". */
+/* A cell for a message: doubles to 17 digits, text with its control characters
+ * escaped (text_escape: it came from a file), cut to fit buf with "...". */
 static void cell_text(sqlite3_stmt *q, int c, char *buf, size_t len)
 {
     if (sqlite3_column_type(q, c) == SQLITE_FLOAT) {
@@ -871,43 +870,58 @@ static void cell_text(sqlite3_stmt *q, int c, char *buf, size_t len)
         snprintf(buf, len, "NULL");
         return;
     }
-    const char *t = (const char *)sqlite3_column_text(q, c);
-    size_t o = 0;
-    for (; *t && o + 5 < len; t++) {
-        if (*t == '\n')
-            buf[o++] = '\\', buf[o++] = 'n';
-        else
-            buf[o++] = *t;
-    }
-    if (*t && len >= 4)
-        o = o > len - 4 ? len - 4 : o, memcpy(buf + o, "...", 3), o += 3;
-    buf[o] = '\0';
+    char *t = text_escape((const char *)sqlite3_column_text(q, c), len);
+    size_t n = strlen(t);
+    if (n >= len && len >= 4)
+        memcpy(t + len - 4, "...", 4);
+    snprintf(buf, len, "%s", t);
+    free(t);
 }
 
-/* Compare one table's rows of two runs; write the first difference to why. */
+/* Compare one table's rows of two runs; write the first difference to why. The table
+ * and column names come from the files: quoted in SQL, escaped in messages; a table
+ * that cannot be read is a difference, never "identical". */
 static bool same_rows(const struct cdb *b, const struct cdb *c, const char *table,
                       int64_t rb, int64_t rc, char *why, size_t len)
 {
     char *lb = col_list(b->db, table), *lc = col_list(c->db, table);
+    char *tn = text_escape(table, 80);
     bool same = true;
     if (!lb || !lc || strcmp(lb, lc) != 0) {
         if (!lb != !lc)
-            snprintf(why, len, "%s: the table exists in %s only", table, lb ? b->path : c->path);
+            snprintf(why, len, "%s: the table exists in %s only", tn, lb ? b->path : c->path);
         else
-            snprintf(why, len, "%s: the columns differ", table);
-        free(lb), free(lc);
-        return !lb && !lc;
+            snprintf(why, len, "%s: the columns differ", tn);
+        same = !lb && !lc;
+        free(lb), free(lc), free(tn);
+        return same;
     }
-    char *sql = xasprintf("SELECT %s FROM \"%s\" WHERE run_id = ? ORDER BY %s", lb, table, lb);
+    char *qt = dbfile_quote(table);
+    char *sql = xasprintf("SELECT %s FROM main.%s WHERE run_id = ? ORDER BY %s", lb, qt, lb);
+    free(qt);
     sqlite3_stmt *qa = NULL, *qb = NULL;
-    sqlite3_prepare_v2(b->db, sql, -1, &qa, NULL);
-    sqlite3_prepare_v2(c->db, sql, -1, &qb, NULL);
+    bool ok = sqlite3_prepare_v2(b->db, sql, -1, &qa, NULL) == SQLITE_OK &&
+              sqlite3_prepare_v2(c->db, sql, -1, &qb, NULL) == SQLITE_OK;
     free(sql);
+    if (!ok) {
+        snprintf(why, len, "%s: cannot be read: %s", tn,
+                 sqlite3_errmsg(qa ? c->db : b->db));
+        sqlite3_finalize(qa), sqlite3_finalize(qb);
+        free(lb), free(lc), free(tn);
+        return false;
+    }
     sqlite3_bind_int64(qa, 1, rb);
     sqlite3_bind_int64(qb, 1, rc);
     size_t row = 0;
     for (;; row++) {
-        int sa = qa ? sqlite3_step(qa) : SQLITE_DONE, sb = qb ? sqlite3_step(qb) : SQLITE_DONE;
+        int sa = sqlite3_step(qa), sb = sqlite3_step(qb);
+        if ((sa != SQLITE_ROW && sa != SQLITE_DONE) || (sb != SQLITE_ROW && sb != SQLITE_DONE)) {
+            sqlite3 *bad = sa != SQLITE_ROW && sa != SQLITE_DONE ? b->db : c->db;
+            const char *stop = dbfile_stopped(bad);
+            snprintf(why, len, "%s: cannot be read: %s", tn, stop ? stop : sqlite3_errmsg(bad));
+            same = false;
+            break;
+        }
         if (sa != SQLITE_ROW || sb != SQLITE_ROW) {
             if (sa != sb) {
                 size_t na = row + (sa == SQLITE_ROW), nb = row + (sb == SQLITE_ROW);
@@ -915,7 +929,7 @@ static bool same_rows(const struct cdb *b, const struct cdb *c, const char *tabl
                     na++;
                 while (sb == SQLITE_ROW && (sb = sqlite3_step(qb)) == SQLITE_ROW)
                     nb++;
-                snprintf(why, len, "%s: %zu rows vs %zu", table, na, nb);
+                snprintf(why, len, "%s: %zu rows vs %zu", tn, na, nb);
                 same = false;
             }
             break;
@@ -932,8 +946,9 @@ static bool same_rows(const struct cdb *b, const struct cdb *c, const char *tabl
                 }
                 cell_text(qa, k, ka, sizeof ka);
                 cell_text(qb, k, kb, sizeof kb);
-                snprintf(why, len, "%s: row %zu (%s): %s %s vs %s", table, row + 1, id,
-                         sqlite3_column_name(qa, k), ka, kb);
+                char *cn = text_escape(sqlite3_column_name(qa, k), 60);
+                snprintf(why, len, "%s: row %zu (%s): %s %s vs %s", tn, row + 1, id, cn, ka, kb);
+                free(cn);
                 same = false;
                 break;
             }
@@ -942,7 +957,7 @@ static bool same_rows(const struct cdb *b, const struct cdb *c, const char *tabl
     }
     sqlite3_finalize(qa);
     sqlite3_finalize(qb);
-    free(lb), free(lc);
+    free(lb), free(lc), free(tn);
     return same;
 }
 

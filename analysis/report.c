@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/figure.h"
+#include "sim/dbfile.h"
 #include "sim/store.h"
 #include "sim/version.h"
 
@@ -804,15 +805,34 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
         return err_set(e, L2_EINPUT, "%s: no such database: %s", o->db_path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
         return err_set(e, L2_EINPUT, "%s: not a database file", o->db_path);
-    struct store *st;
-    if (store_open(o->db_path, &st, e) != 0)
-        return L2_EIO;
-    sqlite3 *db = store_db(st);
-    int rc = pick_runs(db, o, res, e);
+    /* Read-only, whatever the file: l2sim's views as temporary ones of this connection,
+     * over tables checked to be l2sim's, rows checked before any is read. */
+    sqlite3 *db;
+    if (dbfile_open_ro(o->db_path, &db, e) != 0)
+        return e->code;
+    int rc = dbfile_check(db, "main", o->db_path, DBFILE_READ, L2_EINPUT, e);
+    if (rc == 0)
+        rc = dbfile_check_rows(db, "main", o->db_path, "0", false, L2_EINPUT, e);
+    if (rc == 0)
+        rc = dbfile_temp_views(db, o->db_path, e);
+    if (rc == 0)
+        rc = pick_runs(db, o, res, e);
+    if (rc == 0) {
+        /* the rows of the runs reported, before the figures read them */
+        size_t cap = 32 + 24 * res->nruns, n = 0;
+        char *where = xmalloc(cap);
+        n += (size_t)snprintf(where, cap, "run_id IN (");
+        for (size_t i = 0; i < res->nruns; i++)
+            n += (size_t)snprintf(where + n, cap - n, "%s%lld", i ? ", " : "",
+                                  (long long)res->runs[i]);
+        snprintf(where + n, cap - n, ")");
+        rc = dbfile_check_rows(db, "main", o->db_path, where, false, L2_EINPUT, e);
+        free(where);
+    }
     if (rc == 0)
         rc = make_dir(o->out_dir, e);
     if (rc) {
-        store_close(st);
+        dbfile_close(db);
         return rc;
     }
 
@@ -888,6 +908,9 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
     free(tmp);
     free(html);
     ctx_free(&cs);
-    store_close(st);
+    const char *stopped = dbfile_stopped(db);
+    if (stopped && rc == 0)
+        rc = err_set(e, L2_EIO, "%s: %s", o->db_path, stopped);
+    dbfile_close(db);
     return rc ? rc : status;
 }

@@ -15,6 +15,7 @@
 #include "models/run/estimate.h"
 #include "models/run/run.h"
 #include "models/run/study.h"
+#include "sim/dbfile.h"
 #include "sim/merge.h"
 #include "sim/paths.h"
 #include "sim/sweep.h"
@@ -686,7 +687,7 @@ static int run_plan(const struct opts *o, bool sweep, bool *ran)
     study_free(st);
     if (rc < 0)
         fprintf(stderr, "l2sim: %s\n", e.msg);
-    return rc == 0 ? EXIT_OK : EXIT_RUN;
+    return rc == 0 ? EXIT_OK : rc == L2_EINPUT ? EXIT_INPUT : EXIT_RUN;
 }
 
 /* The report of the latest complete run in db, written to dir as `l2sim report db
@@ -892,10 +893,14 @@ static int cmd_merge(int argc, char **argv)
     }
     struct err e;
     err_init(&e);
-    /* every input is checked before OUT is touched */
-    for (size_t i = 1; i < n; i++)
-        if (access(files[i], R_OK) != 0)
-            err_set(&e, L2_EINPUT, "%s: cannot open: %s", files[i], strerror(errno));
+    /* every input is checked (a regular file, an l2sim database with l2sim's tables),
+     * read-only, before OUT is created or touched */
+    for (size_t i = 1; i < n; i++) {
+        sqlite3 *db;
+        if (dbfile_open_ro(files[i], &db, &e) == 0)
+            dbfile_check(db, "main", files[i], DBFILE_SOURCE, L2_EINPUT, &e);
+        dbfile_close(db);
+    }
     struct store *out = NULL;
     if (e.count == 0 && store_open(files[0], &out, &e) != 0) {
         fprintf(stderr, "l2sim: %s\n", e.msg);
@@ -1078,6 +1083,7 @@ int main(int argc, char **argv)
     }
     argv = split_inline_values(&argc, argv);
     const char *cmd = argv[1];
+    dbfile_stop = &interrupted;    /* a guarded database query stops on a signal */
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage_main(stdout);
         return EXIT_OK;

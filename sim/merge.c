@@ -1,7 +1,11 @@
 /* merge.c — runs copied between databases by content (see merge.h). The source is
- * ATTACHed to the output's connection, so every copy is one INSERT ... SELECT per
- * table inside one transaction. */
+ * ATTACHed read-only to the output's connection and checked by dbfile (l2sim's tables
+ * with l2sim's columns, rows of their declared types); every copy is one INSERT ...
+ * SELECT per table of l2sim's own schema, identifiers quoted, inside one transaction.
+ * No SQL text of the source is ever executed. */
 #include "sim/merge.h"
+
+#include "sim/dbfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,40 +29,24 @@ struct merge_src {
     size_t        ncopies;
 };
 
-/* A double-quoted SQL identifier (table and column names come from sqlite_master). */
-static char *quote_id(const char *name)
-{
-    size_t n = 3;
-    for (const char *c = name; *c; c++)
-        n += 1 + (*c == '"');
-    char *out = xmalloc(n), *o = out;
-    *o++ = '"';
-    for (const char *c = name; *c; c++) {
-        if (*c == '"')
-            *o++ = '"';
-        *o++ = *c;
-    }
-    *o++ = '"';
-    *o = '\0';
-    return out;
-}
-
-/* The column names of schema.table, in order. *n = 0 when the table does not exist. */
+/* The column names of schema.table, in order (*n = 0: no such table). Names are
+ * bound, not put into SQL. */
 static char **columns(sqlite3 *db, const char *schema, const char *table, size_t *n)
 {
-    char *qt = quote_id(table);
-    char *sql = xasprintf("PRAGMA %s.table_info(%s)", schema, qt);
     sqlite3_stmt *q = NULL;
     char **cols = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, ?2) ORDER BY cid", -1,
+                           &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 2, schema, -1, SQLITE_STATIC);
         while (sqlite3_step(q) == SQLITE_ROW) {
+            const char *c = (const char *)sqlite3_column_text(q, 0);
             cols = xrealloc(cols, (*n + 1) * sizeof *cols);
-            cols[(*n)++] = xstrdup((const char *)sqlite3_column_text(q, 1));
+            cols[(*n)++] = xstrdup(c ? c : "");
         }
+    }
     sqlite3_finalize(q);
-    free(sql);
-    free(qt);
     return cols;
 }
 
@@ -69,17 +57,9 @@ static void free_cols(char **c, size_t n)
     free(c);
 }
 
-static bool has_col(char **c, size_t n, const char *name)
+static bool has_rowid(sqlite3 *db, const char *qa, const char *qt)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(c[i], name) == 0)
-            return true;
-    return false;
-}
-
-static bool has_rowid(sqlite3 *db, const char *alias, const char *qt)
-{
-    char *sql = xasprintf("SELECT rowid FROM %s.%s LIMIT 0", alias, qt);
+    char *sql = xasprintf("SELECT rowid FROM %s.%s LIMIT 0", qa, qt);
     sqlite3_stmt *q = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
     sqlite3_finalize(q);
@@ -87,63 +67,44 @@ static bool has_rowid(sqlite3 *db, const char *alias, const char *qt)
     return rc == SQLITE_OK;
 }
 
-/* Prepare the copy of one table: the source's columns, each of which the output must
- * have (the output is created from this binary's schema; a source table the output
- * lacks is created from the source's own definition). */
-static int prepare_table(struct merge_src *m, const char *table, const char *create,
-                         struct err *e)
+/* Prepare the copy of l2sim's table `table` (a name from l2sim's own schema; the
+ * source's table was checked to have exactly its columns). The columns are the
+ * output's, which l2sim created; every identifier is quoted. */
+static int prepare_table(struct merge_src *m, const char *table, struct err *e)
 {
-    size_t ns, nm;
-    char **sc = columns(m->db, m->alias, table, &ns);
-    int rc = 0;
-    if (!has_col(sc, ns, "run_id") && strcmp(table, "runs") != 0)
-        goto done;                                  /* not per run: meta, student_t */
-    char **mc = columns(m->db, "main", table, &nm);
-    if (nm == 0 && create) {
-        char *msg = NULL;
-        if (sqlite3_exec(m->db, create, NULL, NULL, &msg) != SQLITE_OK) {
-            rc = err_set(e, L2_EIO, "%s: cannot create table %s: %s", m->path, table,
-                         msg ? msg : sqlite3_errmsg(m->db));
-            sqlite3_free(msg);
-            free_cols(mc, nm);
-            goto done;
-        }
-        free_cols(mc, nm);
-        mc = columns(m->db, "main", table, &nm);
+    size_t n;
+    char **cols = columns(m->db, "main", table, &n);
+    if (n == 0) {
+        free_cols(cols, n);
+        return err_set(e, L2_EIO, "%s: the output has no table %s", m->path, table);
     }
-    for (size_t i = 0; i < ns && rc == 0; i++)
-        if (!has_col(mc, nm, sc[i]))
-            rc = err_set(e, L2_EINPUT, "%s: table %s has a column %s this l2sim does not "
-                         "know (a newer l2sim wrote it)", m->path, table, sc[i]);
-    free_cols(mc, nm);
-    if (rc)
-        goto done;
-    char *qt = quote_id(table);
+    char *qt = dbfile_quote(table), *qa = dbfile_quote(m->alias);
     size_t cap = 256;
-    for (size_t i = 0; i < ns; i++)
-        cap += 2 * strlen(sc[i]) + 16;
+    for (size_t i = 0; i < n; i++)
+        cap += 2 * (2 * strlen(cols[i]) + 8);
     char *into = xmalloc(cap), *sel = xmalloc(cap);
     into[0] = sel[0] = '\0';
     bool runs = strcmp(table, "runs") == 0;
-    for (size_t i = 0; i < ns; i++) {
-        if (runs && strcmp(sc[i], "run_id") == 0)
+    for (size_t i = 0; i < n; i++) {
+        if (runs && strcmp(cols[i], "run_id") == 0)
             continue;                               /* the output assigns a new one */
-        char *qc = quote_id(sc[i]);
+        char *qc = dbfile_quote(cols[i]);
         if (into[0])
             strcat(into, ", "), strcat(sel, ", ");
         strcat(into, qc);
-        strcat(sel, !runs && strcmp(sc[i], "run_id") == 0 ? "?1" : qc);
+        strcat(sel, !runs && strcmp(cols[i], "run_id") == 0 ? "?1" : qc);
         free(qc);
     }
     char *sql;
     if (runs)
         sql = xasprintf("INSERT INTO main.%s(%s) SELECT %s FROM %s.%s WHERE run_id = ?1",
-                        qt, into, sel, m->alias, qt);
+                        qt, into, sel, qa, qt);
     else
         sql = xasprintf("INSERT INTO main.%s(%s) SELECT %s FROM %s.%s WHERE run_id = ?2%s",
-                        qt, into, sel, m->alias, qt,
-                        has_rowid(m->db, m->alias, qt) ? " ORDER BY rowid" : "");
+                        qt, into, sel, qa, qt,
+                        has_rowid(m->db, qa, qt) ? " ORDER BY rowid" : "");
     sqlite3_stmt *ins = NULL;
+    int rc = 0;
     if (sqlite3_prepare_v2(m->db, sql, -1, &ins, NULL) != SQLITE_OK) {
         rc = err_set(e, L2_EIO, "%s: cannot copy table %s: %s", m->path, table,
                      sqlite3_errmsg(m->db));
@@ -153,9 +114,43 @@ static int prepare_table(struct merge_src *m, const char *table, const char *cre
         m->copies = xrealloc(m->copies, (m->ncopies + 1) * sizeof *m->copies);
         m->copies[m->ncopies++] = (struct copy){ xstrdup(table), ins };
     }
-    free(sql), free(into), free(sel), free(qt);
-done:
-    free_cols(sc, ns);
+    free(sql), free(into), free(sel), free(qt), free(qa);
+    free_cols(cols, n);
+    return rc;
+}
+
+/* A table of the source with a run_id column that l2sim does not declare: its rows
+ * would be lost, and its definition is the file's, never run: refused. */
+static int unknown_tables(struct merge_src *m, char **known, size_t nknown, struct err *e)
+{
+    char *qa = dbfile_quote(m->alias);
+    char *sql = xasprintf("SELECT m.name FROM %s.sqlite_master m WHERE m.type = 'table' AND "
+                          "EXISTS (SELECT 1 FROM pragma_table_info(m.name, ?1) p "
+                          "WHERE p.name = 'run_id')", qa);
+    free(qa);
+    sqlite3_stmt *q = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        rc = err_set(e, L2_EINPUT, "%s: cannot read its schema: %s", m->path,
+                     sqlite3_errmsg(m->db));
+    } else {
+        sqlite3_bind_text(q, 1, m->alias, -1, SQLITE_STATIC);
+        while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(q, 0);
+            bool known_one = false;
+            for (size_t i = 0; name && i < nknown; i++)
+                known_one |= strcmp(known[i], name) == 0;
+            if (!known_one) {
+                char *shown = text_escape(name, 80);
+                rc = err_set(e, L2_EINPUT, "%s: has a per-run table %s this l2sim does not "
+                             "know (a newer l2sim, or a scheme this build lacks, wrote it); "
+                             "its rows would be lost: not merged", m->path, shown);
+                free(shown);
+            }
+        }
+    }
+    sqlite3_finalize(q);
+    free(sql);
     return rc;
 }
 
@@ -165,8 +160,8 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
     *src = NULL;
     if (store_commit(out, e) != 0)
         return L2_EIO;
-    if (access(path, R_OK) != 0)
-        return err_set(e, L2_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    if (dbfile_check_source_file(path, e) != 0)
+        return L2_EINPUT;
     struct merge_src *m = xcalloc(1, sizeof *m);
     m->out = out;
     m->db = store_db(out);
@@ -180,38 +175,46 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
         err_set(e, L2_EINPUT, "%s: is the output database", path);
         goto fail_free;
     }
+    /* read-only: the source is never written, not even a journal rolled back */
     sqlite3_stmt *q = NULL;
     char *sql = xasprintf("ATTACH DATABASE ?1 AS %s", m->alias);
     int rc = sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);
     free(sql);
+    char *uri = dbfile_uri(path, dbfile_ro_query(path));
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 1, uri, -1, SQLITE_STATIC);
         rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
     }
     sqlite3_finalize(q);
+    free(uri);
     if (rc != SQLITE_OK) {
         err_set(e, L2_EINPUT, "%s: cannot open: %s", path, sqlite3_errmsg(m->db));
         goto fail_free;
     }
-    int version = store_schema_version(m->db, m->alias);
-    size_t nrc;
-    char **rcols = columns(m->db, m->alias, "runs", &nrc);
-    free_cols(rcols, nrc);
-    if (version == 0 || nrc == 0) {
-        err_set(e, L2_EINPUT, "%s: not an l2sim results database", path);
+    /* signals stop a long copy; the store's own writes are not guarded */
+    dbfile_guard(m->db, 0);
+    if (dbfile_check(m->db, m->alias, path, DBFILE_SOURCE, L2_EINPUT, e) != 0)
+        goto fail;
+    /* a scheme's table the output lacks: from the scheme's declared SQL, never the file's */
+    const char *extra = dbfile_scheme_sql();
+    char *msg = NULL;
+    if (extra && sqlite3_exec(m->db, extra, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, L2_EIO, "%s: cannot create the schemes' tables: %s", path, msg);
+        sqlite3_free(msg);
         goto fail;
     }
-    if (store_check_current(version, path, L2_EINPUT, e) != 0)
-        goto fail;
-    sql = xasprintf("SELECT name, sql FROM %s.sqlite_master WHERE type = 'table' AND "
-                    "name NOT LIKE 'sqlite_%%' ORDER BY name", m->alias);
-    sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);
-    free(sql);
-    rc = 0;
-    while (rc == 0 && q && sqlite3_step(q) == SQLITE_ROW)
-        rc = prepare_table(m, (const char *)sqlite3_column_text(q, 0),
-                           (const char *)sqlite3_column_text(q, 1), e);
-    sqlite3_finalize(q);
+    size_t nt;
+    char **tables = dbfile_tables(true, &nt);
+    rc = unknown_tables(m, tables, nt, e);
+    if (rc == 0)
+        rc = prepare_table(m, "runs", e);
+    for (size_t i = 0; i < nt && rc == 0; i++) {
+        size_t ns = 0;
+        free_cols(columns(m->db, m->alias, tables[i], &ns), ns);
+        if (ns && strcmp(tables[i], "runs") != 0)
+            rc = prepare_table(m, tables[i], e);
+    }
+    free_cols(tables, nt);
     if (rc)
         goto fail;
     *src = m;
@@ -235,6 +238,7 @@ void merge_close(struct merge_src *m)
         free(m->copies[i].table);
     }
     free(m->copies);
+    dbfile_unguard(m->db);
     char *sql = xasprintf("DETACH DATABASE %s", m->alias);
     sqlite3_exec(m->db, sql, NULL, NULL, NULL);
     free(sql);
@@ -246,48 +250,87 @@ static int step_done(struct merge_src *m, sqlite3_stmt *s, const char *what, str
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
+        const char *stop = dbfile_stopped(m->db);
         return err_set(e, L2_EIO, "%s: cannot copy %s: %s", m->path, what,
-                       sqlite3_errmsg(m->db));
+                       stop ? stop : sqlite3_errmsg(m->db));
+    }
     return 0;
 }
 
-int merge_copy_run(struct merge_src *m, int64_t run_id, int64_t *new_id, struct err *e)
+/* Copy one run inside the caller's transaction. */
+static int copy_run(struct merge_src *m, int64_t run_id, int64_t *new_id, struct err *e)
 {
-    /* deferred: only the output is written; BEGIN IMMEDIATE would also lock every
-     * attached database, and a worker may still be writing its own */
-    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return err_set(e, L2_EIO, "cannot begin a transaction: %s", sqlite3_errmsg(m->db));
     sqlite3_bind_int64(m->ins_run, 1, run_id);
     int rc = step_done(m, m->ins_run, "runs", e);
+    if (rc == 0 && sqlite3_changes(m->db) != 1)
+        return err_set(e, L2_EINPUT, "%s: run %lld: not one row of runs", m->path,
+                       (long long)run_id);
     int64_t id = sqlite3_last_insert_rowid(m->db);
     for (size_t i = 0; i < m->ncopies && rc == 0; i++) {
         sqlite3_bind_int64(m->copies[i].ins, 1, id);
         sqlite3_bind_int64(m->copies[i].ins, 2, run_id);
         rc = step_done(m, m->copies[i].ins, m->copies[i].table, e);
     }
+    *new_id = id;
+    return rc;
+}
+
+static int begin(struct merge_src *m, struct err *e)
+{
+    /* deferred: only the output is written; BEGIN IMMEDIATE would also lock every
+     * attached database, and a worker may still be writing its own */
+    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return err_set(e, L2_EIO, "cannot begin a transaction: %s", sqlite3_errmsg(m->db));
+    return 0;
+}
+
+/* Commit, or on rc != 0 roll everything back: a refused source leaves no row. */
+static int end(struct merge_src *m, int rc, struct err *e)
+{
     if (rc == 0 && sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         rc = err_set(e, L2_EIO, "cannot commit: %s", sqlite3_errmsg(m->db));
-    if (rc) {
+    if (rc)
         sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
-        return L2_EIO;
-    }
-    *new_id = id;
-    /* the confidence-interval views need t quantiles up to the replication count */
+    return rc;
+}
+
+/* The confidence-interval views need t quantiles up to the largest replication. */
+static int ensure_t(struct merge_src *m, struct err *e)
+{
     sqlite3_stmt *q = NULL;
     int64_t rep = 0;
-    sqlite3_prepare_v2(m->db, "SELECT replication FROM main.runs WHERE run_id = ?", -1, &q,
-                       NULL);
-    sqlite3_bind_int64(q, 1, id);
+    sqlite3_prepare_v2(m->db, "SELECT max(replication) + 1 FROM main.runs", -1, &q, NULL);
     if (sqlite3_step(q) == SQLITE_ROW)
         rep = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     return store_ensure_student_t(m->out, rep, e);
 }
 
+int merge_copy_run(struct merge_src *m, int64_t run_id, int64_t *new_id, struct err *e)
+{
+    if (begin(m, e) != 0)
+        return L2_EIO;
+    char where[48];
+    snprintf(where, sizeof where, "run_id = %lld", (long long)run_id);
+    int rc = dbfile_check_rows(m->db, m->alias, m->path, where, false, L2_EINPUT, e);
+    if (rc == 0)
+        rc = copy_run(m, run_id, new_id, e);
+    if (end(m, rc, e) != 0)
+        return rc;
+    return ensure_t(m, e);
+}
+
 int merge_all(struct merge_src *m, struct merge_stats *st, struct err *e)
 {
     memset(st, 0, sizeof *st);
+    /* one transaction: every row of the source checked (types, keys, each per-run row
+     * of a run in runs) before the first is copied; any refusal rolls back all */
+    if (begin(m, e) != 0)
+        return L2_EIO;
+    int rc = dbfile_check_rows(m->db, m->alias, m->path, NULL, true, L2_EINPUT, e);
+    if (rc)
+        return end(m, rc, e);
     char *sql = xasprintf("SELECT run_id, status = 'complete' FROM %s.runs ORDER BY run_id",
                           m->alias);
     sqlite3_stmt *q = NULL;
@@ -296,12 +339,16 @@ int merge_all(struct merge_src *m, struct merge_stats *st, struct err *e)
     int64_t *ids = NULL;
     bool *complete = NULL;
     size_t n = 0;
-    while (q && sqlite3_step(q) == SQLITE_ROW) {
+    int s;
+    while (q && (s = sqlite3_step(q)) == SQLITE_ROW) {
         ids = xrealloc(ids, (n + 1) * sizeof *ids);
         complete = xrealloc(complete, (n + 1) * sizeof *complete);
         ids[n] = sqlite3_column_int64(q, 0);
         complete[n++] = sqlite3_column_int(q, 1) != 0;
     }
+    if (!q || s != SQLITE_DONE)
+        rc = err_set(e, L2_EINPUT, "%s: cannot read runs: %s", m->path,
+                     dbfile_stopped(m->db) ? dbfile_stopped(m->db) : sqlite3_errmsg(m->db));
     sqlite3_finalize(q);
     /* the run of out with the same key: a complete one first */
     sql = xasprintf(
@@ -325,7 +372,8 @@ int merge_all(struct merge_src *m, struct merge_stats *st, struct err *e)
     sqlite3_stmt *diff = NULL;
     sqlite3_prepare_v2(m->db, sql, -1, &diff, NULL);
     free(sql);
-    int rc = find && diff ? 0 : err_set(e, L2_EIO, "%s: %s", m->path, sqlite3_errmsg(m->db));
+    if (rc == 0 && !(find && diff))
+        rc = err_set(e, L2_EIO, "%s: %s", m->path, sqlite3_errmsg(m->db));
     for (size_t i = 0; i < n && rc == 0; i++) {
         sqlite3_bind_int64(find, 1, ids[i]);
         bool present = false;
@@ -347,7 +395,7 @@ int merge_all(struct merge_src *m, struct merge_stats *st, struct err *e)
             continue;
         }
         int64_t id;
-        rc = merge_copy_run(m, ids[i], &id, e);
+        rc = copy_run(m, ids[i], &id, e);
         if (rc == 0) {
             st->copied++;
             st->incomplete += !complete[i];
@@ -357,5 +405,9 @@ int merge_all(struct merge_src *m, struct merge_stats *st, struct err *e)
     sqlite3_finalize(diff);
     free(ids);
     free(complete);
-    return rc;
+    if (end(m, rc, e) != 0) {
+        memset(st, 0, sizeof *st);
+        return rc;
+    }
+    return ensure_t(m, e);
 }

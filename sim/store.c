@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/dbfile.h"
 #include "sim/version.h"
 
 extern const unsigned char store_schema_sql[];
@@ -177,7 +178,11 @@ int store_open(const char *path, struct store **out, struct err *e)
         return L2_EIO;
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(path);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* as a URI, so that merge may ATTACH its sources read-only ("file:...?mode=ro") */
+    char *uri = strcmp(path, ":memory:") == 0 ? xstrdup(path) : dbfile_uri(path, "");
+    int rc = sqlite3_open_v2(uri, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    free(uri);
     if (rc != SQLITE_OK) {
         err_set(e, L2_EIO, "%s: cannot open database: %s", path,
                 st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -185,7 +190,12 @@ int store_open(const char *path, struct store **out, struct err *e)
     }
     sqlite3_busy_timeout(st->db, 5000);
     sqlite3_extended_result_codes(st->db, 1);
-    /* A file that is not a database fails here with "file is not a database". */
+    /* Before a byte changes: a file that is not a database, or not l2sim's (another
+     * application's tables, l2sim's tables with other columns, triggers), is refused
+     * with what is wrong; no function from the file's schema runs. */
+    dbfile_harden(st->db);
+    if (dbfile_check(st->db, "main", path, DBFILE_WRITE, L2_EIO, e) != 0)
+        goto err;
     if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", e) != 0)
         goto err;
     if (exec(st, "BEGIN IMMEDIATE", e) != 0)
@@ -196,6 +206,7 @@ int store_open(const char *path, struct store **out, struct err *e)
     if (store_check_version(version, path, L2_EIO, e) != 0 ||
         (version > 0 && version < STORE_SCHEMA_VERSION && migrate_begin(st, version, e) != 0) ||
         exec(st, (const char *)store_schema_sql, e) != 0 ||
+        (dbfile_scheme_sql() && exec(st, dbfile_scheme_sql(), e) != 0) ||
         (version > 0 && version < STORE_SCHEMA_VERSION && migrate_end(st, version, e) != 0)) {
         exec(st, "ROLLBACK", e);
         goto err;
@@ -227,8 +238,7 @@ void store_close(struct store *st)
     for (size_t i = 0; i < st->nstmts; i++)
         sqlite3_finalize(st->stmts[i]);
     free(st->stmts);
-    if (st->db)
-        sqlite3_close_v2(st->db);
+    dbfile_close(st->db);
     free(st->failure);
     free(st->path);
     free(st);

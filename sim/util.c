@@ -174,3 +174,53 @@ char *i128_str(i128 v, char *buf)
     u128_str((u128)0 - (u128)v, buf + 1);
     return buf;
 }
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
+ * (overlong forms, surrogates and values past U+10FFFF are not). */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+             : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0;
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+char *text_escape(const char *s, size_t max)
+{
+    if (!s)
+        return xstrdup("(null)");
+    size_t len = strlen(s), shown = max && len > max ? max : len;
+    char *out = xmalloc(6 * shown + 4), *o = out;
+    const unsigned char *c = (const unsigned char *)s, *end = c + shown;
+    while (c < end) {
+        size_t n = utf8_len(c);
+        if (n == 1 && *c >= 0x20 && *c != 0x7f) {
+            *o++ = (char)*c++;
+        } else if (n == 1) {
+            o += *c == '\n' ? sprintf(o, "\\n") : *c == '\t' ? sprintf(o, "\\t")
+                 : sprintf(o, "\\x%02x", *c);
+            c++;
+        } else if (n == 2 && c[0] == 0xc2 && c[1] < 0xa0) {     /* C1: U+0080..U+009F */
+            o += sprintf(o, "\\u%04x", c[1]);
+            c += 2;
+        } else if (n && c + n <= end) {
+            memcpy(o, c, n);
+            o += n, c += n;
+        } else {
+            o += sprintf(o, "\\x%02x", *c++);
+        }
+    }
+    if (shown < len)
+        o += sprintf(o, "...");
+    *o = '\0';
+    return out;
+}

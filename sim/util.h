@@ -61,6 +61,12 @@ _Noreturn void sim_panic_at(const char *file, int line, const char *fmt, ...)
 typedef void (*sim_panic_hook)(void *ctx, const char *message);
 void sim_set_panic_hook(sim_panic_hook hook, void *ctx);
 
+/* Text that came from a file (a scenario, a database), fit to print on a terminal: C0
+ * and C1 control characters and DEL escaped (\n, \t, \x1b, \u009b), bytes that are
+ * not UTF-8 as \xHH, valid UTF-8 kept. At most `max` input bytes are shown (0: all),
+ * then "...". NULL gives "(null)". Caller frees. O(length). */
+char *text_escape(const char *s, size_t max);
+
 /* Decimal text of a 128-bit integer; buf needs 41 bytes. Returns buf. */
 char *u128_str(u128 v, char *buf);
 char *i128_str(i128 v, char *buf);

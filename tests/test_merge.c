@@ -1,5 +1,7 @@
-/* test_merge.c — merging results databases: every table with a run_id column is
- * copied (a table this build does not know too) under the output's new run_id, runs
+/* test_merge.c — merging results databases: every table of l2sim's schema with a
+ * run_id column is copied (a scheme's declared table too, created in the output from
+ * the scheme's SQL) under the output's new run_id, a per-run table l2sim does not
+ * know is refused, runs
  * are matched by content so merging twice adds nothing, a present run whose metrics
  * differ is a conflict, an unfinished run does not hide its finished rerun, and a file
  * that is not an l2sim database is bad input. */
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "sim/dbfile.h"
 #include "sim/merge.h"
 
 static char *temp_path(void)
@@ -74,17 +77,23 @@ struct dbs {
     struct store *s, *o;
 };
 
+static const char future_sql[] =
+    "CREATE TABLE IF NOT EXISTS future (run_id INTEGER NOT NULL, what TEXT);";
+
 static int setup(void **state)
 {
     struct dbs *d = calloc(1, sizeof *d);
     struct err e;
     err_init(&e);
     d->src = temp_path(), d->out = temp_path();
+    /* `future` stands for a scheme's declared table: the source has it */
+    dbfile_set_scheme_sql(future_sql);
     assert_int_equal(store_open(d->src, &d->s, &e), 0);
-    exec(d->s, "CREATE TABLE future (run_id INTEGER NOT NULL, what TEXT)");
+    /* the output has no table `future` (merge creates it from the scheme's SQL, never
+     * from the source's), and its run ids differ: it already has a run */
+    dbfile_set_scheme_sql(NULL);
     assert_int_equal(store_open(d->out, &d->o, &e), 0);
-    /* the output has no table `future` (merge creates it from the source's definition),
-     * and its run ids differ: it already has a run */
+    dbfile_set_scheme_sql(future_sql);
     struct store_run other = { .scenario_name = "other", .scenario_file = "o.yaml",
                                .scenario_text = "", .scenario_sha256 = "zzz",
                                .overrides = "", .config = "", .crypto_mode = "ed25519" };
@@ -101,6 +110,7 @@ static int teardown(void **state)
     store_close(d->o);
     store_remove(d->src), store_remove(d->out);
     free(d->src), free(d->out), free(d);
+    dbfile_set_scheme_sql(NULL);
     return 0;
 }
 
@@ -207,6 +217,23 @@ static void test_bad_inputs(void **state)
     free(junk);
 }
 
+/* A per-run table neither l2sim's schema nor a scheme declares: refused by name, and
+ * nothing is copied (its definition is the file's, and its rows would be lost). */
+static void test_unknown_table_refused(void **state)
+{
+    struct dbs *d = *state;
+    add_run(d->s, 0, "complete");
+    exec(d->s, "CREATE TABLE \"str\"\"anger\" (run_id INTEGER, x TEXT)");
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_commit(d->s, &e), 0);
+    struct merge_src *src;
+    assert_int_equal(merge_open(d->o, d->src, &src, &e), L2_EINPUT);
+    assert_null(src);
+    assert_non_null(strstr(e.msg, "per-run table str\"anger this l2sim does not know"));
+    assert_int_equal(count(d->o, "SELECT count(*) FROM runs"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +241,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotent_and_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfinished_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_table_refused, setup, teardown),
     };
     return cmocka_run_group_tests_name("merge", tests, NULL, NULL);
 }

@@ -439,8 +439,9 @@ static int execute_serial(struct study *st, const char *db, const struct study_h
                           struct err *e)
 {
     struct store *out;
-    if (store_open(db, &out, e) != 0)
-        return L2_EIO;
+    int orc = store_open(db, &out, e);
+    if (orc != 0)
+        return orc;
     int status = 0;
     for (size_t i = 0; i < st->n && status == 0; i++) {
         if (h->interrupt && *h->interrupt) {
@@ -576,8 +577,9 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
                         const struct study_hooks *h, struct err *e)
 {
     struct store *out;
-    if (store_open(db, &out, e) != 0)          /* fail before forking */
-        return L2_EIO;
+    int orc = store_open(db, &out, e);
+    if (orc != 0)                               /* fail before forking */
+        return orc;
     store_close(out);
     char *dir = xasprintf("%s.jobs-XXXXXX", db);
     if (!mkdtemp(dir)) {
