@@ -54,12 +54,15 @@ static bool same_key(const struct crun *a, const struct crun *b)
            strcmp(a->point, b->point) == 0 && a->sweep_index == b->sweep_index;
 }
 
+/* "name [point]" for messages and the text report; both come from a file: escaped. */
 static const char *point_desc(const struct crun *r, char *buf, size_t len)
 {
+    char *n = text_escape(r->name, 80), *p = text_escape(r->point, 120);
     if (r->point[0])
-        snprintf(buf, len, "%s [%s]", r->name, r->point);
+        snprintf(buf, len, "%s [%s]", n, p);
     else
-        snprintf(buf, len, "%s", r->name);
+        snprintf(buf, len, "%s", n);
+    free(n), free(p);
     return buf;
 }
 
@@ -458,7 +461,7 @@ static void json_str(FILE *f, const char *s)
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
-        else if (c < 0x20)
+        else if (c < 0x20 || c == 0x7f)
             fprintf(f, "\\u%04x", c);
         else
             fputc(c, f);
@@ -737,9 +740,11 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
                     char desc[256];
                     struct crun probe = { .name = (char *)g[gi].name,
                                           .point = (char *)g[gi].point };
+                    char *sch = text_escape(r->scheme, 80);
                     fprintf(f, "\n%s / %s  (%zu vs %zu runs, by %s)\n",
-                            point_desc(&probe, desc, sizeof desc), r->scheme, gr[gi].nb,
+                            point_desc(&probe, desc, sizeof desc), sch, gr[gi].nb,
                             gr[gi].nc, gr[gi].method);
+                    free(sch);
                     last = r->scheme;
                     fprintf(f, "  %-36s %14s %14s %9s %8s\n", "metric", "base", "candidate",
                             "change", "p");
@@ -755,8 +760,10 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
                 static const char *const label[] = { "", "not significant", "CHANGED",
                                                      "MISSING in candidate", "new",
                                                      "too few samples to test" };
-                fprintf(f, "  %-36s %14s %14s %9s %8s  %s\n", r->name, vb, vc, rl, pp,
+                char *mn = text_escape(r->name, 120);
+                fprintf(f, "  %-36s %14s %14s %9s %8s  %s\n", mn, vb, vc, rl, pp,
                         label[r->st]);
+                free(mn);
             }
         }
         if (changed)

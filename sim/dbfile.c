@@ -528,6 +528,25 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
         sqlite3_finalize(q);
         free(sql);
     }
+    /* a source's per-run table l2sim does not declare: its rows would be lost, and its
+     * definition is the file's (merge never runs it) */
+    for (size_t i = 0; i < nobj && rc == 0 && use == DBFILE_SOURCE; i++) {
+        bool known = false;
+        for (size_t k = 0; k < x.nt; k++)
+            known |= strcasecmp(obj[i].name, x.t[k].name) == 0;
+        if (known || strcmp(obj[i].type, "table") != 0 || strncmp(obj[i].name, "sqlite_", 7) == 0)
+            continue;
+        size_t n;
+        struct col *c = table_cols(db, schema, obj[i].name, &n);
+        if (find_col(c, n, "run_id")) {
+            char *s = shown(obj[i].name);
+            rc = err_set(e, code, "%s: has a per-run table %s this l2sim does not know (a "
+                         "newer l2sim, or a scheme this build lacks, wrote it); its rows "
+                         "would be lost: not merged", path, s);
+            free(s);
+        }
+        cols_free(c, n);
+    }
     for (size_t i = 0; i < nobj && rc == 0 && use == DBFILE_WRITE; i++) {
         char *s = shown(obj[i].name);
         if (strcmp(obj[i].type, "trigger") == 0)

@@ -74,7 +74,8 @@ int dbfile_check_source_file(const char *path, struct err *e);
  * reads; every table of l2sim's schema (analysis/schema.sql, and the schemes' tables
  * of dbfile_set_scheme_sql) that is present is a table with exactly its
  * columns (name, declared type, NOT NULL, key); for writers, no trigger and no object
- * under the name of one of l2sim's views that is not a view. Reads only sqlite_master
+ * under the name of one of l2sim's views that is not a view; for sources, no per-run
+ * table (one with a run_id column) that l2sim does not declare. Reads only sqlite_master
  * and table_info. Returns 0 or `code` with the first problem named. */
 int dbfile_check(sqlite3 *db, const char *schema, const char *path,
                  enum dbfile_use use, int code, struct err *e);

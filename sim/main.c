@@ -582,7 +582,13 @@ static void print_summary(struct store *st, int64_t run_id)
         sqlite3_reset(names);
         sqlite3_bind_int64(names, 1, run_id);
         while (sqlite3_step(names) == SQLITE_ROW) {
-            const char *sc = (const char *)sqlite3_column_text(names, 0);
+            const char *raw = (const char *)sqlite3_column_text(names, 0);
+            if (!raw)
+                continue;
+            char sc[64];                 /* a name from the scenario: escaped */
+            char *shown = text_escape(raw, 40);
+            snprintf(sc, sizeof sc, "%s", shown);
+            free(shown);
             for (size_t ph = pass == 0 ? 0 : 1; ph < (pass == 0 ? 1 : ARRAY_LEN(phases)); ph++) {
                 const char *p = phases[ph];
                 double n = metric(q, run_id, sc, p, "transfers");
@@ -631,12 +637,15 @@ static void on_run(void *ctx, struct store *st, size_t item, const struct study_
                        " WHERE run_id = ?", -1, &q, NULL);
     sqlite3_bind_int64(q, 1, r->run_id);
     if (sqlite3_step(q) == SQLITE_ROW) {
+        /* the name and point come from the scenario: escaped for the terminal */
         const char *point = (const char *)sqlite3_column_text(q, 2);
+        char *name = text_escape((const char *)sqlite3_column_text(q, 0), 0);
+        char *pt = point ? text_escape(point, 0) : NULL;
         printf("run %lld: %s%s%s%s, seed %llu, %llu events in %.2f s wall -> %s\n",
-               (long long)r->run_id, sqlite3_column_text(q, 0), point ? " [" : "",
-               point ? point : "", point ? "]" : "",
+               (long long)r->run_id, name, pt ? " [" : "", pt ? pt : "", pt ? "]" : "",
                (unsigned long long)sqlite3_column_int64(q, 1),
                (unsigned long long)r->events, r->wall, o->db);
+        free(name), free(pt);
     }
     sqlite3_finalize(q);
     print_summary(st, r->run_id);

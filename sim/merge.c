@@ -119,41 +119,6 @@ static int prepare_table(struct merge_src *m, const char *table, struct err *e)
     return rc;
 }
 
-/* A table of the source with a run_id column that l2sim does not declare: its rows
- * would be lost, and its definition is the file's, never run: refused. */
-static int unknown_tables(struct merge_src *m, char **known, size_t nknown, struct err *e)
-{
-    char *qa = dbfile_quote(m->alias);
-    char *sql = xasprintf("SELECT m.name FROM %s.sqlite_master m WHERE m.type = 'table' AND "
-                          "EXISTS (SELECT 1 FROM pragma_table_info(m.name, ?1) p "
-                          "WHERE p.name = 'run_id')", qa);
-    free(qa);
-    sqlite3_stmt *q = NULL;
-    int rc = 0;
-    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK) {
-        rc = err_set(e, L2_EINPUT, "%s: cannot read its schema: %s", m->path,
-                     sqlite3_errmsg(m->db));
-    } else {
-        sqlite3_bind_text(q, 1, m->alias, -1, SQLITE_STATIC);
-        while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
-            const char *name = (const char *)sqlite3_column_text(q, 0);
-            bool known_one = false;
-            for (size_t i = 0; name && i < nknown; i++)
-                known_one |= strcmp(known[i], name) == 0;
-            if (!known_one) {
-                char *shown = text_escape(name, 80);
-                rc = err_set(e, L2_EINPUT, "%s: has a per-run table %s this l2sim does not "
-                             "know (a newer l2sim, or a scheme this build lacks, wrote it); "
-                             "its rows would be lost: not merged", m->path, shown);
-                free(shown);
-            }
-        }
-    }
-    sqlite3_finalize(q);
-    free(sql);
-    return rc;
-}
-
 int merge_open(struct store *out, const char *path, struct merge_src **src, struct err *e)
 {
     static unsigned counter;
@@ -205,9 +170,7 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
     }
     size_t nt;
     char **tables = dbfile_tables(true, &nt);
-    rc = unknown_tables(m, tables, nt, e);
-    if (rc == 0)
-        rc = prepare_table(m, "runs", e);
+    rc = prepare_table(m, "runs", e);
     for (size_t i = 0; i < nt && rc == 0; i++) {
         size_t ns = 0;
         free_cols(columns(m->db, m->alias, tables[i], &ns), ns);

@@ -22,7 +22,9 @@ struct progress *progress_new(bool enabled, const char *label)
 {
     struct progress *p = xcalloc(1, sizeof *p);
     p->enabled = enabled;
-    snprintf(p->label, sizeof p->label, "%s", label);
+    char *shown = text_escape(label, 0);      /* a scenario's name: from a file */
+    snprintf(p->label, sizeof p->label, "%s", shown);
+    free(shown);
     p->start = p->last = progress_wall_now();
     return p;
 }

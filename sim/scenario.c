@@ -563,6 +563,10 @@ static void walk_map(struct scn *s, const struct ynode *map, const char *g1, con
                         "keys, got %s", ip, ytree_describe(v, buf, sizeof buf));
             else
                 walk_map(s, v, p1, p2, ip);
+        } else if (s->e->count >= 64) {
+            /* past what a reader reads (and the message buffer holds), no suggestions:
+             * each costs a pass over the schema, and a hostile file has 500,000 keys */
+            fail_at(s, k->line, k->col, "unknown key '%.64s'", k->text);
         } else {
             struct words w = { .n = 0 };
             child_words(s->schema, g1, &w);

@@ -22,10 +22,17 @@ int err_set(struct err *e, int code, const char *fmt, ...)
     if (used + 2 < sizeof e->msg) {
         if (used > 0)
             e->msg[used++] = '\n', e->msg[used] = '\0';
+        /* messages quote files (a scenario's name, a key, a database's table): their
+         * control characters and bad UTF-8 are escaped here, once for every message,
+         * so none reaches a terminal raw */
+        char raw[ERR_MSG_MAX];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->msg + used, sizeof e->msg - used, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        char *shown = text_escape(raw, 0);
+        snprintf(e->msg + used, sizeof e->msg - used, "%s", shown);
+        free(shown);
     }
     return code;
 }
@@ -175,23 +182,24 @@ char *i128_str(i128 v, char *buf)
     return buf;
 }
 
-/* The length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
- * (overlong forms, surrogates and values past U+10FFFF are not). */
-static size_t utf8_len(const unsigned char *s)
+/* The length of the valid UTF-8 sequence at s (at most n bytes there), or 0 when it
+ * is not one: overlong forms, surrogates and values past U+10FFFF are not. */
+size_t utf8_seq_len(const char *p, size_t n)
 {
+    const unsigned char *s = (const unsigned char *)p;
     unsigned c = s[0];
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+    size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
              : (c & 0xf8) == 0xf0 ? 4 : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || (n == 4 && c > 0xf4))
+    if (k == 0 || k > n || (k == 2 && c < 0xc2) || (k == 4 && c > 0xf4))
         return 0;
-    for (size_t i = 1; i < n; i++)
+    for (size_t i = 1; i < k; i++)
         if ((s[i] & 0xc0) != 0x80)
             return 0;
-    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+    if (k == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
         return 0;
-    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+    if (k == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
         return 0;
-    return n;
+    return k;
 }
 
 char *text_escape(const char *s, size_t max)
@@ -202,7 +210,7 @@ char *text_escape(const char *s, size_t max)
     char *out = xmalloc(6 * shown + 4), *o = out;
     const unsigned char *c = (const unsigned char *)s, *end = c + shown;
     while (c < end) {
-        size_t n = utf8_len(c);
+        size_t n = utf8_seq_len((const char *)c, (size_t)(end - c));
         if (n == 1 && *c >= 0x20 && *c != 0x7f) {
             *o++ = (char)*c++;
         } else if (n == 1) {
@@ -212,7 +220,7 @@ char *text_escape(const char *s, size_t max)
         } else if (n == 2 && c[0] == 0xc2 && c[1] < 0xa0) {     /* C1: U+0080..U+009F */
             o += sprintf(o, "\\u%04x", c[1]);
             c += 2;
-        } else if (n && c + n <= end) {
+        } else if (n) {
             memcpy(o, c, n);
             o += n, c += n;
         } else {

@@ -61,6 +61,10 @@ _Noreturn void sim_panic_at(const char *file, int line, const char *fmt, ...)
 typedef void (*sim_panic_hook)(void *ctx, const char *message);
 void sim_set_panic_hook(sim_panic_hook hook, void *ctx);
 
+/* The length (1..4) of the valid UTF-8 sequence at p, at most n bytes there; 0 when
+ * it is not one (overlong forms, surrogates, values past U+10FFFF are not). */
+size_t utf8_seq_len(const char *p, size_t n);
+
 /* Text that came from a file (a scenario, a database), fit to print on a terminal: C0
  * and C1 control characters and DEL escaped (\n, \t, \x1b, \u009b), bytes that are
  * not UTF-8 as \xHH, valid UTF-8 kept. At most `max` input bytes are shown (0: all),

@@ -2,6 +2,8 @@
  * explicit stack, so nesting depth is bounded by YTREE_MAX_DEPTH, not the C stack. */
 #include "sim/ytree.h"
 
+#include "sim/paths.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,13 +101,51 @@ const char *ytree_describe(const struct ynode *n, char *buf, size_t len)
     return "?";
 }
 
-/* Detect a key already present in map m; returns the earlier key or NULL. O(n). */
-static const struct ynode *find_key(const struct ynode *m, const char *k)
+/* The keys of one open mapping, hashed, so the duplicate check is O(1) per key and a
+ * scenario of half a million keys is read in linear time. Open addressing over key
+ * nodes (borrowed: the mapping or the pending slot owns them). */
+struct keyset {
+    const struct ynode **slot;
+    size_t               cap, n;     /* cap a power of two; n < cap / 2 */
+};
+
+static uint64_t key_hash(const char *s)
 {
-    for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->keys[i]->text, k) == 0)
-            return m->keys[i];
+    uint64_t h = 1469598103934665603ULL;         /* FNV-1a, 64 bits */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The earlier key equal to k, or NULL after adding k. Amortised O(1). */
+static const struct ynode *keyset_add(struct keyset *ks, const struct ynode *k)
+{
+    if (2 * (ks->n + 1) > ks->cap) {
+        size_t cap = ks->cap ? 2 * ks->cap : 16;
+        const struct ynode **slot = xcalloc(cap, sizeof *slot);
+        for (size_t i = 0; i < ks->cap; i++)
+            if (ks->slot[i]) {
+                size_t j = key_hash(ks->slot[i]->text) & (cap - 1);
+                while (slot[j])
+                    j = (j + 1) & (cap - 1);
+                slot[j] = ks->slot[i];
+            }
+        free(ks->slot);
+        ks->slot = slot, ks->cap = cap;
+    }
+    size_t j = key_hash(k->text) & (ks->cap - 1);
+    for (; ks->slot[j]; j = (j + 1) & (ks->cap - 1))
+        if (strcmp(ks->slot[j]->text, k->text) == 0)
+            return ks->slot[j];
+    ks->slot[j] = k;
+    ks->n++;
     return NULL;
+}
+
+static void keyset_clear(struct keyset *ks)
+{
+    free(ks->slot);
+    memset(ks, 0, sizeof *ks);
 }
 
 int ytree_parse(const char *name, const char *text, size_t len, struct ynode **root,
@@ -123,6 +163,24 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
                        line, col);
     }
 
+    /* libyaml reports bad UTF-8 where its reader buffer starts (often 1:1): find the
+     * byte ourselves, line and column (in characters, as libyaml counts) */
+    {
+        int line = 1, col = 1;
+        for (size_t i = 0; i < len;) {
+            size_t n = utf8_seq_len(text + i, len - i);
+            if (n == 0)
+                return err_set(e, L2_EINPUT, "%s:%d:%d: invalid UTF-8 (byte 0x%02x): a "
+                               "scenario is UTF-8 text", name, line, col,
+                               (unsigned char)text[i]);
+            if (text[i] == '\n')
+                line++, col = 1;
+            else
+                col++;
+            i += n;
+        }
+    }
+
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
         sim_panic("libyaml: cannot initialise parser");
@@ -130,6 +188,8 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
 
     struct ynode *stack[YTREE_MAX_DEPTH + 1];
     struct ynode *pending_key[YTREE_MAX_DEPTH + 1];
+    struct keyset keys[YTREE_MAX_DEPTH + 1];
+    memset(keys, 0, sizeof keys);
     int depth = 0, docs = 0, rc = 0;
     struct ynode *top = NULL;
     bool done = false;
@@ -197,6 +257,7 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
         case YAML_MAPPING_END_EVENT:
         case YAML_SEQUENCE_END_EVENT:
             n = stack[--depth];           /* completed: attach below as a value */
+            keyset_clear(&keys[depth]);
             break;
         default:
             break;
@@ -222,7 +283,7 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
                                      n->kind == YNODE_MAP ? "a mapping" : "a list");
                         ytree_free(n);
                     } else {
-                        const struct ynode *dup = find_key(parent, n->text);
+                        const struct ynode *dup = keyset_add(&keys[depth - 1], n);
                         if (dup) {
                             rc = err_set(e, L2_EINPUT, "%s:%d:%d: duplicate key '%s' "
                                          "(first given at line %d)", name, n->line, n->col,
@@ -241,6 +302,8 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);
+    for (int d = 0; d <= YTREE_MAX_DEPTH; d++)
+        keyset_clear(&keys[d]);
 
     if (rc != 0) {            /* free whatever was built; open containers own their children */
         for (int d = depth - 1; d >= 0; d--) {
@@ -261,14 +324,11 @@ int ytree_parse(const char *name, const char *text, size_t len, struct ynode **r
 int ytree_read_file(const char *path, char **text, size_t *len, struct err *e)
 {
     *text = NULL, *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, L2_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return err_set(e, L2_EINPUT, "%s: is a directory, not a scenario file", path);
-    }
+    /* a FIFO, a directory or a device (/dev/zero) is refused before an open that
+     * could block or a read that would not end */
+    FILE *f;
+    if (paths_open_read(path, "scenario", &f, e) != 0)
+        return L2_EINPUT;
     int rc = read_bounded(f, YTREE_MAX_BYTES, text, len);
     fclose(f);
     if (rc < 0)

@@ -538,7 +538,7 @@ finish cli/run-without-scenario
 l2sim validate "$tmp/no-such-scenario.yaml"
 check_crash
 [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
-expect_first "$tmp/no-such-scenario.yaml: cannot open: No such file or directory"
+expect_first "$tmp/no-such-scenario.yaml: cannot open the scenario: No such file or directory"
 finish cli/validate-missing-file
 
 l2sim validate "$BAD"
