@@ -37,6 +37,17 @@ static void on_signal(int sig)
     signal(sig, SIG_DFL);     /* a second Ctrl-C kills at once */
 }
 
+/* From here on SIGINT and SIGTERM stop the command cleanly: runs, planning and
+ * guarded database queries notice `interrupted`. Installed before anything is read,
+ * so a signal at any moment ends in exit 1, never in the default death. */
+static void catch_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static void usage_main(FILE *f)
 {
     fprintf(f,
@@ -195,9 +206,13 @@ static int parse_shard(const char *text, uint32_t *shard, uint32_t *nshards)
 static int parse_wall(const char *text, double *out)
 {
     char why[UNIT_WHY_MAX];
-    sim_time t;
-    if (unit_duration(text, &t, why) != 0 || t <= 0) {
-        fprintf(stderr, "l2sim: --max-wall: %s\n", t <= 0 ? "must be more than 0s" : why);
+    sim_time t = 0;
+    if (unit_duration(text, &t, why) != 0) {
+        fprintf(stderr, "l2sim: --max-wall: %s\n", why);    /* the syntax error itself */
+        return EXIT_INPUT;
+    }
+    if (t <= 0) {
+        fprintf(stderr, "l2sim: --max-wall: must be more than 0s\n");
         return EXIT_INPUT;
     }
     *out = (double)t / SIM_SEC;
@@ -660,12 +675,8 @@ static int run_plan(const struct opts *o, bool sweep, bool *ran)
     struct study_args a = {
         .file = o->files[0], .sets = o->sets, .nsets = o->nsets, .has_seed = o->has_seed,
         .seed = o->seed, .replications = o->replications, .sweep = sweep,
-        .shard = o->shard, .nshards = o->nshards,
+        .shard = o->shard, .nshards = o->nshards, .interrupt = &interrupted,
     };
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     struct study_hooks h = { .interrupt = &interrupted, .max_events = o->max_events,
                              .max_wall_s = o->max_wall_s, .max_memory = o->max_memory,
                              .check_invariants = o->check_invariants,
@@ -696,6 +707,10 @@ static int run_plan(const struct opts *o, bool sweep, bool *ran)
     study_free(st);
     if (rc < 0)
         fprintf(stderr, "l2sim: %s\n", e.msg);
+    /* a signal always ends in 1, even when it came as the last run completed (every
+     * run it cut short is marked interrupted) */
+    if (interrupted && rc != L2_EINPUT)
+        return EXIT_RUN;
     return rc == 0 ? EXIT_OK : rc == L2_EINPUT ? EXIT_INPUT : EXIT_RUN;
 }
 
@@ -750,6 +765,7 @@ static int run_study(const struct opts *o, bool sweep)
         (sweep ? usage_sweep : usage_run)(stderr);
         return EXIT_INPUT;
     }
+    catch_signals();
     struct opts oo = *o;
     char *db = NULL, *report = NULL;
     struct err e;

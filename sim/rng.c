@@ -2,6 +2,8 @@
  * from BLAKE2b (libsodium). See rng.h for the derivation. */
 #include "sim/rng.h"
 
+#include <gsl/gsl_randist.h>
+#include <math.h>
 #include <sodium.h>
 
 struct xoshiro { uint64_t s[4]; };
@@ -90,4 +92,14 @@ uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication)
     uint64_t s = ((uint64_t)gsl_rng_get(r) << 32) | gsl_rng_get(r);
     gsl_rng_free(r);
     return s & RNG_SEED_MAX;
+}
+
+uint64_t rng_poisson(gsl_rng *r, double mu)
+{
+    if (!(mu > 0))
+        return 0;
+    if (mu < RNG_POISSON_EXACT)
+        return gsl_ran_poisson(r, mu);
+    double x = round(mu + sqrt(mu) * gsl_ran_ugaussian(r));
+    return x <= 0 ? 0 : x >= 0x1p63 ? (uint64_t)1 << 63 : (uint64_t)x;
 }

@@ -15,6 +15,14 @@
  * a generator with 2^256-1 period whose full 256-bit state comes from the hash, so
  * distinct triples never share a seed the way 32-bit-seeded generators would.
  * Returns a stream the caller owns (gsl_rng_free). */
+/* A Poisson draw of mean mu that takes bounded time for any mu. GSL's sampler below
+ * RNG_POISSON_EXACT (every mean a realistic scenario has, so those draws are GSL's
+ * exactly); above it, where GSL's loop counts in unsigned int and may never end, the
+ * normal approximation N(mu, mu) rounded and clamped to [0, 2^63), whose error is
+ * below one part in a thousand of the standard deviation there. */
+#define RNG_POISSON_EXACT 1e7
+uint64_t rng_poisson(gsl_rng *r, double mu);
+
 gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose);
 
 /* The largest seed: seeds are 63-bit so that the one decimal form the tool prints is

@@ -1122,18 +1122,18 @@ char *scn_dump(const struct scn *s)
     out[0] = '\0';
     for (size_t i = 0; i < s->n; i++) {
         const struct value *v = &s->vals[i];
-        char line[1024];
+        /* a line of any length: a fixed buffer cut a long description and glued the
+         * next parameter (duration) onto it */
         const char *origin = scn_origin(s, v->path);
-        if (v->p->type == SCN_LIST)
-            snprintf(line, sizeof line, "%s = [%llu items]  # %s\n", v->path,
-                     (unsigned long long)v->v.u, origin);
-        else
-            snprintf(line, sizeof line, "%s = %s  # %s\n", v->path, v->text, origin);
+        char *line = v->p->type == SCN_LIST
+            ? xasprintf("%s = [%llu items]  # %s\n", v->path, (unsigned long long)v->v.u, origin)
+            : xasprintf("%s = %s  # %s\n", v->path, v->text, origin);
         size_t ll = strlen(line);
         while (len + ll + 1 > cap)
             cap *= 2, out = xrealloc(out, cap);
         memcpy(out + len, line, ll + 1);
         len += ll;
+        free(line);
     }
     return out;
 }

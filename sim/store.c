@@ -486,3 +486,23 @@ int store_end_run(struct store *st, int64_t run_id, const char *status, const ch
         return err_set(e, L2_EIO, "%s", st->failure);
     return 0;
 }
+
+int store_mark_unfinished(struct store *st, int64_t run_id, const char *status,
+                          const char *detail, struct err *e)
+{
+    commit(st);
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(st->db, "UPDATE runs SET status = ?, status_detail = ? WHERE run_id = ?"
+                       " AND status = 'running'", -1, &s, NULL);
+    if (!s)
+        return err_set(e, L2_EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+    sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, detail, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, run_id);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return err_set(e, L2_EIO, "%s: cannot record the run's status: %s", st->path,
+                       sqlite3_errmsg(st->db));
+    return 0;
+}

@@ -42,6 +42,12 @@ int  store_begin_run(struct store *st, const struct store_run *r, int64_t *run_i
 int  store_end_run(struct store *st, int64_t run_id, const char *status, const char *detail,
                    uint64_t events, int64_t sim_end_us, double wall_s, struct err *e);
 
+/* A run copied from a worker's database still 'running' (the worker died, or its
+ * database failed, before it could say how the run ended): set status and detail as
+ * the parent knows them. Runs already ended keep theirs. 0 or L2_EIO. */
+int  store_mark_unfinished(struct store *st, int64_t run_id, const char *status,
+                           const char *detail, struct err *e);
+
 /* A prepared statement owned by the store (finalized at close); the same SQL gives the
  * same statement, so asking again (each run, each world) costs nothing. Use it as
  * bind then store_step, never held across another user's bind. Bad SQL is a bug. */

@@ -820,7 +820,7 @@ static void build_block(struct l1 *l1, sim_time now)
     } else if (l1->blob_rate_per_slot > 0) {
         /* background blobs fill what the block's blob space has left */
         uint64_t max = fm_max_blob_gas_per_block(&l1->blob);
-        uint64_t want = gsl_ran_poisson(l1->r_blobs, l1->blob_rate_per_slot);
+        uint64_t want = rng_poisson(l1->r_blobs, l1->blob_rate_per_slot);
         uint64_t room = (max - blob_gas) / FM_GAS_PER_BLOB;
         uint64_t got = want < room ? want : room;
         u128 fee = (u128)got * FM_GAS_PER_BLOB * l1->blob_base_fee;

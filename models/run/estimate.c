@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "models/l1/l1.h"
+#include "models/workload/arrivals.h"
 
 /* ---- measured constants ---- */
 
@@ -79,27 +80,19 @@
 #define SCHED_PENDING_MAX  ((double)((UINT64_C(1) << 26) - 1))
 /* A plain L1 transfer uses 21000 gas (scheme_l1.c): a block holds gas_limit / 21000. */
 #define TRANSFER_GAS       21000.0
+/* Background transactions one slot may bring: 0.47 us each (WALL_PER_BACKGROUND), so
+ * about 5 s for the slot's one event, the longest a signal then waits. */
+#define BACKGROUND_SLOT_MAX 1e7
 
 /* ---- the scenario's numbers ---- */
 
 /* The mean multiplier of the arrival process under `prefix` over [0, duration):
- * spikes add (multiplier - 1) x their overlap with the run (overlapping ones are
- * counted as if they added up), the regime chain its stationary mean, which is
- * proportional to the regimes' mean durations (arrivals.c); the diurnal cosine
- * averages 1 over whole days. O(spikes + regimes). */
+ * spikes as the model applies them (overlapping ones multiply, arrivals.c), the regime
+ * chain its stationary mean, which is proportional to the regimes' mean durations;
+ * the diurnal cosine averages 1 over whole days. O(spikes log spikes + regimes). */
 static double mean_multiplier(const struct scn *s, const char *prefix, double duration)
 {
-    double extra = 0;
-    size_t n = scn_count(s, "%s.spikes", prefix);
-    for (size_t i = 0; i < n; i++) {
-        double at = (double)scn_int(s, "%s.spikes[%zu].at", prefix, i);
-        double until = at + (double)scn_int(s, "%s.spikes[%zu].for", prefix, i);
-        double lo = at < duration ? at : duration, hi = until < duration ? until : duration;
-        extra += (scn_real(s, "%s.spikes[%zu].multiplier", prefix, i) - 1) * (hi - lo);
-    }
-    double m = duration > 0 ? 1 + extra / duration : 1;
-    if (m < 0)
-        m = 0;
+    double m = arrivals_spikes_mean(s, prefix, (sim_time)duration, NULL);
     if (strcmp(scn_str(s, "%s.pattern", prefix), "regimes") == 0) {
         double num = 0, den = 0;
         size_t nr = scn_count(s, "%s.regimes", prefix);
@@ -112,6 +105,26 @@ static double mean_multiplier(const struct scn *s, const char *prefix, double du
             m *= num / den;
     }
     return m;
+}
+
+/* The largest multiplier the process under `prefix` reaches over [0, duration):
+ * overlapping spikes multiplied, the diurnal peak, the largest regime. */
+static double peak_multiplier(const struct scn *s, const char *prefix, double duration)
+{
+    double peak;
+    arrivals_spikes_mean(s, prefix, (sim_time)duration, &peak);
+    const char *pattern = scn_str(s, "%s.pattern", prefix);
+    if (strcmp(pattern, "diurnal") == 0)
+        peak *= 1 + scn_real(s, "%s.diurnal.amplitude", prefix);
+    if (strcmp(pattern, "regimes") == 0) {
+        double top = 0;
+        for (size_t i = 0; i < scn_count(s, "%s.regimes", prefix); i++) {
+            double m = scn_real(s, "%s.regimes[%zu].multiplier", prefix, i);
+            top = m > top ? m : top;
+        }
+        peak *= top;
+    }
+    return peak;
 }
 
 /* Arrivals per microsecond at the base rate of `prefix` (a per-block rate by slot). */
@@ -138,9 +151,12 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     o->transfers = rate_per_us(s, "workload.transfers", slot) * duration *
                    mean_multiplier(s, "workload.transfers", duration);
     o->senders = users > 0 ? users * -expm1(-o->transfers / users) : 0;
-    if (!scn_has(s, "l1.demand.trace"))
+    if (!scn_has(s, "l1.demand.trace")) {
         o->background = rate_per_us(s, "l1.demand", slot) * duration *
                         mean_multiplier(s, "l1.demand", duration);
+        o->background_slot = rate_per_us(s, "l1.demand", slot) * slot *
+                             peak_multiplier(s, "l1.demand", duration);
+    }
 
     /* each scheme of a world sends every transfer to the L1 once; a block takes at
      * most gas_limit / 21000 of them, each awaits finality_depth slots in memory */
@@ -294,8 +310,8 @@ static void value_text(const struct scn *s, const char *key, char *buf, size_t l
 {
     if (strcmp(key, "duration") == 0) {
         unit_format_duration(scn_int(s, "duration"), buf, len);
-    } else if (strcmp(key, "workload.transfers.rate") == 0) {
-        struct unit_rate r = scn_rate(s, "workload.transfers.rate");
+    } else if (strlen(key) > 5 && strcmp(key + strlen(key) - 5, ".rate") == 0) {
+        struct unit_rate r = scn_rate(s, "%s", key);
         char per[24];
         char count[32];
         if (r.count == floor(r.count) && r.count < 1e15)
@@ -391,6 +407,20 @@ int run_estimate_check(const struct scn *s, const struct run_estimate *o,
                "(sim/units.h): at most %lld us, about 292000 years", val,
                o->horizon_us, (long long)INT64_MAX);
         rc = scn_error_at(s, e, "duration", "%s", msg);
+    }
+
+    /* background demand: each arrival of a slot is a transaction built and offered to
+     * the mempool within that slot's one event; past BACKGROUND_SLOT_MAX a single slot
+     * would take longer than a signal or --max-wall may wait */
+    if (o->background_slot > BACKGROUND_SLOT_MAX) {
+        RESET();
+        value_text(s, "l1.demand.rate", val, sizeof val);
+        sb_add(&sb, "%s brings about %s background transactions in the busiest slot (the "
+               "rate x the spikes in force, overlapping ones multiplied, x the pattern's "
+               "peak); l2sim builds each one, at most %.0e per slot (about %.0f s of one "
+               "event)", val, fmt_count(o->background_slot, a, sizeof a),
+               BACKGROUND_SLOT_MAX, BACKGROUND_SLOT_MAX * WALL_PER_BACKGROUND);
+        rc = scn_error_at(s, e, "l1.demand.rate", "%s", msg);
     }
 
     /* scheduler capacity, per world (sim/sched.c) */

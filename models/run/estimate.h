@@ -20,6 +20,7 @@ struct run_estimate {
     double   transfers;          /* user transfers (the same in every world) */
     double   senders;            /* expected distinct users who send at least once */
     double   background;         /* background L1 transactions per world */
+    double   background_slot;    /* ... arriving in the busiest slot (peak multipliers) */
     double   inflight;           /* scheme transactions awaiting finality, peak, per world */
     double   pool;               /* mempool occupancy, peak, per world */
 

@@ -214,7 +214,11 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         uint64_t limit = 0;
         if (o->max_events)
             limit = o->max_events > res->events ? o->max_events - res->events : 1;
-        enum sim_stop why = sim_run(w->sim, duration, limit);
+        /* the limits hold from the first event: checked once before it, then every
+         * 4096 events (a tiny --max-wall or --max-memory stops the run at once) */
+        if (o->max_wall_s > 0 || o->max_memory)
+            on_tick(w->sim, &t);
+        enum sim_stop why = t.limit ? SIM_STOP_REQUESTED : sim_run(w->sim, duration, limit);
         res->events += sim_events_run(w->sim);
         res->sim_end = sim_now(w->sim);
         store_on_error(st, NULL, NULL);

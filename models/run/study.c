@@ -132,12 +132,16 @@ static int check_sources(struct study *st, const struct scn *base, bool trust, s
 
 /* Validate each point as a whole with the models' checks (the combination of values
  * may be what is wrong), and note each one's seed and replications for the plan. */
-static int check_points(struct study *st, bool trust, uint64_t *seed, uint64_t *reps,
-                        struct err *e)
+static int check_points(struct study *st, bool trust, volatile sig_atomic_t *interrupt,
+                        uint64_t *seed, uint64_t *reps, struct err *e)
 {
     int before = e->count;
     size_t bad = 0;
     for (size_t p = 0; p < st->sw.n; p++) {
+        /* a sweep of 100,000 points takes minutes to check: a signal stops it */
+        if (interrupt && *interrupt)
+            return err_set(e, L2_EIO, "%s: interrupted while checking sweep point %zu of "
+                           "%zu; nothing was run", st->file, p + 1, st->sw.n);
         struct scn *s;
         struct err e2;
         err_init(&e2);
@@ -190,7 +194,7 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
             pseed = xcalloc(st->sw.n + 1, sizeof *pseed);
             preps = xcalloc(st->sw.n + 1, sizeof *preps);
             if (rc == 0 && rc2 == 0)
-                rc = check_points(st, a->trust, pseed, preps, e);
+                rc = check_points(st, a->trust, a->interrupt, pseed, preps, e);
             else
                 rc = L2_EINPUT;
         } else {
@@ -395,6 +399,11 @@ static int sink_merge(struct study_sink *k, size_t i, struct err *e)
         rc = merge_copy_run(src, d->run_id, &id, e);
         merge_close(src);
     }
+    /* a run the worker could not end (it died, its database failed) is recorded with
+     * what the parent knows, never left 'running' */
+    if (rc == 0 && d->r.status != RUN_COMPLETE)
+        rc = store_mark_unfinished(k->out, id, d->r.status == RUN_INTERRUPTED ? "interrupted"
+                                   : "failed", d->r.detail[0] ? d->r.detail : NULL, e);
     if (d->owned)
         store_remove(d->path);
     if (rc != 0)
@@ -682,6 +691,15 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
                     stopping = true;
                     if (status == 0)
                         status = err_set(e, L2_EIO, "%s", m.r.detail);
+                    if (wk->begun) {      /* its run row exists: recorded as failed */
+                        struct study_result r = { .run_id = wk->begun, .status = RUN_FAILED };
+                        snprintf(r.detail, sizeof r.detail, "%s", m.r.detail);
+                        char *path = item_path(dir, m.item);
+                        struct err e2;
+                        err_init(&e2);
+                        study_sink_add(sink, m.item, path, wk->begun, &r, true, &e2);
+                        free(path);
+                    }
                 } else {
                     char *path = item_path(dir, m.item);
                     rc = study_sink_add(sink, m.item, path, m.r.run_id, &m.r, true, e);

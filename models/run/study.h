@@ -22,6 +22,7 @@ struct study_args {
     uint32_t           shard, nshards; /* run items i with i mod nshards == shard; 0 shards: all */
     bool               trust;      /* skip the per-point model checks (a rank whose plan
                                       rank 0 has already checked) */
+    volatile sig_atomic_t *interrupt;  /* set by a signal: planning stops (may be NULL) */
 };
 
 struct study;

@@ -112,6 +112,31 @@ static void spikes_build(struct arrivals *a, const struct scn *s, const char *pr
     free(tree);
 }
 
+double arrivals_spikes_mean(const struct scn *s, const char *prefix, sim_time duration,
+                            double *peak)
+{
+    struct arrivals a;
+    memset(&a, 0, sizeof a);
+    spikes_build(&a, s, prefix);
+    double integral = 0, pk = 0;
+    /* the step function: 1 before edge[0], mult[i] on [edge[i], edge[i + 1]) */
+    for (size_t i = 0; i <= a.nedges; i++) {
+        sim_time from = i ? a.edge[i - 1] : 0, to = i < a.nedges ? a.edge[i] : duration;
+        double m = i ? a.mult[i - 1] : 1.0;
+        from = from < 0 ? 0 : from;
+        to = to > duration ? duration : to;
+        if (to <= from)
+            continue;
+        integral += m * (double)(to - from);
+        pk = m > pk ? m : pk;
+    }
+    free(a.edge);
+    free(a.mult);
+    if (peak)
+        *peak = duration > 0 ? pk : 1.0;
+    return duration > 0 ? integral / (double)duration : 1.0;
+}
+
 static void chain_reset(struct arrivals *a);
 
 int arrivals_new(const struct scn *s, const char *prefix, uint64_t seed, uint32_t kind,
@@ -323,10 +348,10 @@ uint64_t arrivals_count(struct arrivals *a, gsl_rng *r, sim_time t0, sim_time t1
     if (!(mean > 0))
         return 0;
     if (a->mean_size == 1.0)
-        return gsl_ran_poisson(r, mean);
-    unsigned batches = gsl_ran_poisson(r, mean / a->mean_size);
+        return rng_poisson(r, mean);
+    uint64_t batches = rng_poisson(r, mean / a->mean_size);
     uint64_t n = 0;
-    for (unsigned i = 0; i < batches; i++)
+    for (uint64_t i = 0; i < batches; i++)
         n += batch_size(a, r);
     return n;
 }

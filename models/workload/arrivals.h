@@ -66,6 +66,13 @@ int  arrivals_new(const struct scn *s,    /* validated scenario, borrowed */
                   struct err *e);
 void arrivals_free(struct arrivals *a);
 
+/* The spikes of the process under `prefix` of s as the model applies them (overlapping
+ * spikes multiply): their mean multiplier over [0, duration), and in *peak (may be
+ * NULL) the largest multiplier in force at any time of it. For the up-front estimate.
+ * O(spikes log spikes). */
+double   arrivals_spikes_mean(const struct scn *s, const char *prefix, sim_time duration,
+                              double *peak);
+
 /* lambda(t): expected arrivals per microsecond at time t >= 0 (batches x mean size).
  * A pure function of t, the scenario and the seed, whatever the order of queries: the
  * regime chain only ever runs forward from the start of its stream (a query earlier

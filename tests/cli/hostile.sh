@@ -223,3 +223,165 @@ not_killed
 [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
 expect_first "$hs/utf8.yaml:3:28: invalid UTF-8 (byte 0xff): a scenario is UTF-8 text"
 finish hostile/scenario-invalid-utf8-position
+
+# ---- 4. demand rates and spikes the machine cannot simulate; linear reports ----
+
+# 10^12 background transactions per block: refused before the run, at the key
+rm -f "$hs"/rate.db*
+limited 10 "$L2SIM" run "$SCN" --set duration=1h --set l1.demand.rate=1000000000000/block --db "$hs/rate.db" --quiet
+not_killed
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+case $first in *"l1.demand.rate"*"1e12 background transactions in the busiest slot"*) ;;
+    *) note "message: $first" ;; esac
+[ -e "$hs/rate.db" ] && note "created the database"
+finish hostile/demand-rate-1e12-refused
+
+# 10^12 background blobs per block: drawn in bounded time (the block takes what fits)
+rm -f "$hs"/blob.db*
+limited 10 "$L2SIM" run "$SCN" --set duration=1h --set l1.blobs.demand=1000000000000/block --db "$hs/blob.db" --quiet
+not_killed
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+finish hostile/blob-demand-1e12-bounded
+
+# three overlapping x1000 transfer spikes multiply (10^9) in the model: the estimate
+# multiplies them too, and the run is refused before it starts
+cat >"$hs/spikes.yaml" <<'YAML'
+name: spikes
+duration: 2h
+schemes: [{type: l1}]
+workload:
+  transfers:
+    rate: 20/s
+    spikes: [{at: 1h, for: 30m, multiplier: 1000}, {at: 1h, for: 30m, multiplier: 1000},
+             {at: 1h, for: 30m, multiplier: 1000}]
+YAML
+limited 10 "$L2SIM" validate "$hs/spikes.yaml"
+not_killed
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+grep -q "needs about 3.6e13 events in one world" "$tmp/err" || note "message: $first"
+finish hostile/overlapping-spikes-multiply-in-the-estimate
+
+# a report of 3,000 demand spikes: its queries are linear in what they show
+awk 'BEGIN { printf "name: spikes3000\nduration: 1h\nschemes: [{type: l1}]\nl1: {demand: {spikes: [";
+    for (i = 0; i < 3000; i++) printf "%s{at: %ds, for: 1s, multiplier: 2}", i ? ", " : "", i;
+    printf "]}}\n" }' >"$hs/sp3000.yaml"
+rm -f "$hs"/sp.db*
+limited 20 "$L2SIM" run "$hs/sp3000.yaml" --db "$hs/sp.db" --quiet
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+limited 10 "$L2SIM" report "$hs/sp.db" --out "$hs/spout" --quiet
+not_killed
+[ "$rc" -eq 0 ] || note "report exited $rc: $first"
+finish hostile/report-3000-spikes-within-10s
+
+# ---- 4. signals: an interrupted command always exits 1, its runs not left running ----
+
+for delay in 0.3 0.8 1.5; do
+    rm -f "$hs"/sig.db*
+    "$L2SIM" run "$SCN" --set duration=30d --db "$hs/sig.db" --quiet >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep $delay
+    kill -TERM "$pid"
+    watchdog 10 "$pid"
+    wait "$pid" 2>/dev/null
+    rc=$?
+    unwatch
+    first=$(head -n 1 "$tmp/err")
+    not_killed
+    [ "$rc" -eq 1 ] || note "after ${delay}s: exited $rc, expected 1 ($first)"
+    if [ -e "$hs/sig.db" ]; then
+        st=$(q "$hs/sig.db" "SELECT count(*) FROM runs WHERE status IN ('running', 'complete')")
+        case $st in 0 | *"no such table"*) ;; *) note "after ${delay}s: $st runs running or complete" ;; esac
+    fi
+done
+finish hostile/sigterm-run-always-exit-1
+
+cat >"$hs/sw.yaml" <<'YAML'
+name: hostile-sweep
+seed: 3
+duration: 3d
+workload: {users: 500, transfers: {rate: 2/s}}
+schemes: [{type: l1}]
+sweep:
+  grid:
+    - {path: l1.gas_limit, values: [30M, 36M, 40M, 45M]}
+YAML
+# SIGINT to `sweep --jobs 2`: exit 1, every run it cut short marked interrupted
+for delay in 0.5 1.5; do
+    rm -f "$hs"/sw.db*
+    "$L2SIM" sweep "$hs/sw.yaml" --db "$hs/sw.db" --jobs 2 --quiet >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep $delay
+    kill -INT "$pid"
+    watchdog 10 "$pid"
+    wait "$pid" 2>/dev/null
+    rc=$?
+    unwatch
+    first=$(head -n 1 "$tmp/err")
+    not_killed
+    [ "$rc" -eq 1 ] || note "after ${delay}s: exited $rc, expected 1 ($first)"
+    if [ -e "$hs/sw.db" ]; then
+        st=$(q "$hs/sw.db" "SELECT count(*) FROM runs WHERE status = 'running'")
+        [ "$st" = 0 ] || note "after ${delay}s: $st runs left running"
+    fi
+done
+finish hostile/sigint-sweep-jobs-exit-1
+
+# a worker of `sweep --jobs 2` killed: its run is recorded failed, with the reason
+rm -f "$hs"/swk.db*
+"$L2SIM" sweep "$hs/sw.yaml" --db "$hs/swk.db" --jobs 2 --quiet >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1.5
+child=$(pgrep -P "$pid" | head -n 1)
+[ -n "$child" ] && kill -KILL "$child"
+watchdog 60 "$pid"
+wait "$pid" 2>/dev/null
+rc=$?
+unwatch
+first=$(head -n 1 "$tmp/err")
+[ -n "$child" ] || note "no worker found"
+not_killed
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+st=$(q "$hs/swk.db" "SELECT count(*) FROM runs WHERE status = 'failed' AND status_detail = 'the worker process died'")
+[ "$st" = 1 ] || note "runs: $(q "$hs/swk.db" "SELECT group_concat(status || ':' || coalesce(status_detail, ''), '; ') FROM runs")"
+finish hostile/killed-worker-run-recorded-failed
+
+# a disk-full sweep with workers: the failed runs are rows marked failed
+rm -f "$hs"/swf.db*
+( ulimit -f 400 && trap '' XFSZ &&
+  exec "$L2SIM" sweep "$hs/sw.yaml" --db "$hs/swf.db" --jobs 2 --quiet ) >"$tmp/out" 2>"$tmp/err"
+rc=$?
+first=$(head -n 1 "$tmp/err")
+check_crash
+[ "$rc" -eq 1 ] || note "exited $rc, expected 1"
+st=$(q "$hs/swf.db" "SELECT count(*) FROM runs WHERE status = 'failed' AND status_detail LIKE '%disk%'")
+case $st in 0 | '' | *[!0-9]*) note "no failed run row: $st" ;; esac
+finish hostile/disk-full-sweep-failed-rows
+
+# ---- 5. limits that mean what they say ----
+
+for lim in "--max-wall 1us|wall-clock limit" "--max-memory 1|memory limit"; do
+    args=${lim%%|*} want=${lim#*|}
+    rm -f "$hs"/lim.db*
+    # shellcheck disable=SC2086
+    limited 10 "$L2SIM" run "$SCN" --set duration=1h --db "$hs/lim.db" --quiet $args
+    not_killed
+    [ "$rc" -eq 1 ] || note "$args: exited $rc, expected 1"
+    st=$(q "$hs/lim.db" "SELECT status || ': ' || status_detail FROM runs")
+    case $st in "failed: $want"*) ;; *) note "$args: run recorded as '$st'" ;; esac
+done
+finish hostile/limits-from-the-first-event
+
+l2sim run "$SCN" --max-wall abc --db "$hs/lim2.db"
+[ "$rc" -eq 2 ] || note "exited $rc, expected 2"
+case $first in *"must be more than"*) note "message: $first" ;; *abc*) ;; *) note "message: $first" ;; esac
+finish hostile/max-wall-syntax-error-named
+
+# a 1,100-character description leaves every parameter in runs.config
+awk 'BEGIN { printf "name: d\nduration: 1h\nschemes: [{type: l1}]\ndescription: \"";
+    for (i = 0; i < 1100; i++) printf "x"; printf "\"\n" }' >"$hs/desc.yaml"
+rm -f "$hs"/desc.db*
+l2sim run "$hs/desc.yaml" --db "$hs/desc.db" --quiet
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$hs/desc.db" "SELECT group_concat(path || '=' || length(value), ' ') FROM (SELECT * FROM run_config WHERE path IN ('description', 'duration', 'seed') ORDER BY path)")
+[ "$got" = "description=1100 duration=2 seed=1" ] || note "run_config: $got"
+finish hostile/long-description-keeps-config
