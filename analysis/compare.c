@@ -75,7 +75,7 @@ static int cdb_open(struct cdb *d, const char *path, bool allow_incomplete, stru
     d->path = path;
     /* read-only and checked: l2sim's tables with l2sim's columns, every row of the
      * declared type, before any value is read */
-    if (dbfile_open_ro(path, &d->db, e) != 0 ||
+    if (dbfile_open_reader(path, &d->db, NULL, e) != 0 ||
         dbfile_check(d->db, "main", path, DBFILE_READ, L2_EINPUT, e) != 0 ||
         dbfile_check_rows(d->db, "main", path, NULL, false, L2_EINPUT, e) != 0)
         return L2_EINPUT;

@@ -808,7 +808,7 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
     /* Read-only, whatever the file: l2sim's views as temporary ones of this connection,
      * over tables checked to be l2sim's, rows checked before any is read. */
     sqlite3 *db;
-    if (dbfile_open_ro(o->db_path, &db, e) != 0)
+    if (dbfile_open_reader(o->db_path, &db, NULL, e) != 0)
         return e->code;
     int rc = dbfile_check(db, "main", o->db_path, DBFILE_READ, L2_EINPUT, e);
     if (rc == 0)

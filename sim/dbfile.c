@@ -47,6 +47,8 @@ struct guard {
     sqlite3      *db;
     uint64_t      budget, steps;
     const char   *why;
+    char         *file;       /* what was opened: the path, or an upgraded scratch copy */
+    bool          scratch;    /* file is a copy, removed at dbfile_close */
     struct guard *next;
 };
 
@@ -108,6 +110,9 @@ void dbfile_unguard(sqlite3 *db)
         if ((*p)->db == db) {
             struct guard *g = *p;
             *p = g->next;
+            if (g->scratch)
+                store_remove(g->file);
+            free(g->file);
             free(g);
             break;
         }
@@ -118,8 +123,43 @@ void dbfile_close(sqlite3 *db)
 {
     if (!db)
         return;
+    struct guard *g = guard_of(db);
+    bool scratch = g && g->scratch;
+    char *file = scratch ? xstrdup(g->file) : NULL;
+    if (g)
+        g->scratch = false;              /* removed below, once the connection is closed */
     dbfile_unguard(db);
     sqlite3_close_v2(db);
+    if (scratch)
+        store_remove(file);
+    free(file);
+}
+
+int dbfile_open_reader(const char *path, sqlite3 **db, const char **file, struct err *e)
+{
+    if (dbfile_open_ro(path, db, e) != 0)
+        return L2_EINPUT;
+    int version = store_schema_version(*db, "main");
+    char *copy = NULL;
+    if (version > 0 && version < STORE_SCHEMA_VERSION) {
+        /* written by an older l2sim: read through an upgraded copy, never upgraded here */
+        dbfile_close(*db);
+        *db = NULL;
+        int rc = store_upgraded_copy(path, &copy, e);
+        if (rc != 0)
+            return rc;
+        if (dbfile_open_ro(copy, db, e) != 0) {
+            store_remove(copy);
+            free(copy);
+            return L2_EINPUT;
+        }
+    }
+    struct guard *g = guard_of(*db);
+    g->file = copy ? copy : xstrdup(path);
+    g->scratch = copy != NULL;
+    if (file)
+        *file = g->file;
+    return 0;
 }
 
 /* ---- opening read-only ---- */
@@ -487,17 +527,8 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
     }
     struct expected x;
     expected_load(&x);
-    for (size_t i = 0; i < x.nt && rc == 0; i++) {
-        const struct object *o = find_object(obj, nobj, x.t[i].name);
-        if (!o) {
-            if (use != DBFILE_WRITE)
-                rc = err_set(e, code, "%s: not an l2sim results database: it has no table %s",
-                             path, x.t[i].name);
-            continue;
-        }
-        rc = check_table(db, schema, path, &x.t[i], o, code, e);
-    }
-    if (rc == 0) {
+    long version = 0;
+    {
         /* the version, as a value checked like any other */
         qs = dbfile_quote(schema);
         sql = xasprintf("SELECT value, typeof(value) FROM %s.meta WHERE key = 'schema_version'",
@@ -518,15 +549,32 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
                 rc = err_set(e, code, "%s: meta.schema_version is '%s', not a schema version",
                              path, s);
                 free(s);
-            } else if (n > STORE_SCHEMA_VERSION) {
+            } else if ((version = n) > STORE_SCHEMA_VERSION) {
                 /* not bad input to run or report: a newer l2sim reads it (exit 1) */
                 rc = err_set(e, use == DBFILE_SOURCE ? code : L2_EIO, "%s: database schema version %ld is newer than this "
                              "l2sim's (%d); use a newer l2sim or another file", path, n,
+                             STORE_SCHEMA_VERSION);
+            } else if (n < STORE_SCHEMA_VERSION && use != DBFILE_WRITE) {
+                rc = err_set(e, code, "%s: database schema version %ld is older than this "
+                             "l2sim's (%d): read it through store_upgraded_copy", path, n,
                              STORE_SCHEMA_VERSION);
             }
         }
         sqlite3_finalize(q);
         free(sql);
+    }
+    /* an older version's tables are the upgrade's to rebuild (store_open checks the
+     * result before it commits) */
+    bool older = version > 0 && version < STORE_SCHEMA_VERSION;
+    for (size_t i = 0; i < x.nt && rc == 0 && !older; i++) {
+        const struct object *o = find_object(obj, nobj, x.t[i].name);
+        if (!o) {
+            if (use != DBFILE_WRITE)
+                rc = err_set(e, code, "%s: not an l2sim results database: it has no table %s",
+                             path, x.t[i].name);
+            continue;
+        }
+        rc = check_table(db, schema, path, &x.t[i], o, code, e);
     }
     /* a source's per-run table l2sim does not declare: its rows would be lost, and its
      * definition is the file's (merge never runs it) */
@@ -765,7 +813,8 @@ static int fill_run_config(sqlite3 *db, const char *path, struct err *e)
     sqlite3_stmt *q = NULL, *ins = NULL;
     sqlite3_prepare_v2(db, "SELECT run_id, config FROM main.runs", -1, &q, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO temp.run_config VALUES(?, ?, ?, ?)", -1, &ins, NULL);
-    static const char *const origins[] = { "scenario", "default", "--set" };
+    /* the origins scn_dump writes (sim/scenario.c scn_origin), as the view knows them */
+    static const char *const origins[] = { "scenario", "default", "--set", "preset" };
     int rc = 0, s;
     while (rc == 0 && (s = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t run = sqlite3_column_int64(q, 0);

@@ -69,6 +69,13 @@ const char *dbfile_ro_query(const char *path);
  * is (a FIFO, a directory, a device), before any open could block on it. */
 int dbfile_check_source_file(const char *path, struct err *e);
 
+/* dbfile_open_ro for a reader (report, compare, merge's sources): a database written
+ * by an older l2sim (schema version below this one's) is read through a scratch copy
+ * upgraded as store_open would (store_upgraded_copy), removed at dbfile_close; the
+ * original is never written. *file (may be NULL): the file opened, valid until then. */
+int dbfile_open_reader(const char *path, sqlite3 **db /* OUT */, const char **file /* OUT */,
+                       struct err *e);
+
 /* Check that database `schema` ("main" or an attached alias) of db, the file `path`,
  * is an l2sim results database fit for `use`: meta holds a schema version this l2sim
  * reads; every table of l2sim's schema (analysis/schema.sql, and the schemes' tables

@@ -922,7 +922,7 @@ static int cmd_merge(int argc, char **argv)
      * read-only, before OUT is created or touched */
     for (size_t i = 1; i < n; i++) {
         sqlite3 *db;
-        if (dbfile_open_ro(files[i], &db, &e) == 0)
+        if (dbfile_open_reader(files[i], &db, NULL, &e) == 0)
             dbfile_check(db, "main", files[i], DBFILE_SOURCE, L2_EINPUT, &e);
         dbfile_close(db);
     }

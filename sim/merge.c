@@ -22,6 +22,7 @@ struct copy {
 struct merge_src {
     struct store *out;
     sqlite3      *db;
+    sqlite3      *reader;   /* the source opened alone: keeps an upgraded copy alive */
     char         *path;
     char          alias[24];
     sqlite3_stmt *ins_run;  /* ?1 = source run_id */
@@ -140,12 +141,16 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
         err_set(e, L2_EINPUT, "%s: is the output database", path);
         goto fail_free;
     }
-    /* read-only: the source is never written, not even a journal rolled back */
+    /* read-only: the source is never written, not even a journal rolled back; one
+     * written by an older l2sim is read through an upgraded scratch copy */
+    const char *file;
+    if (dbfile_open_reader(path, &m->reader, &file, e) != 0)
+        goto fail_free;
     sqlite3_stmt *q = NULL;
     char *sql = xasprintf("ATTACH DATABASE ?1 AS %s", m->alias);
     int rc = sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);
     free(sql);
-    char *uri = dbfile_uri(path, dbfile_ro_query(path));
+    char *uri = dbfile_uri(file, dbfile_ro_query(file));
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(q, 1, uri, -1, SQLITE_STATIC);
         rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
@@ -186,9 +191,10 @@ fail:
     merge_close(m);
     return e->code ? e->code : L2_EINPUT;
 fail_free:
+    dbfile_close(m->reader);
     free(m->path);
     free(m);
-    return L2_EINPUT;
+    return e->code ? e->code : L2_EINPUT;
 }
 
 void merge_close(struct merge_src *m)
@@ -205,6 +211,7 @@ void merge_close(struct merge_src *m)
     char *sql = xasprintf("DETACH DATABASE %s", m->alias);
     sqlite3_exec(m->db, sql, NULL, NULL, NULL);
     free(sql);
+    dbfile_close(m->reader);
     free(m->path);
     free(m);
 }

@@ -143,7 +143,10 @@ static int migrate_begin(struct store *st, int version, struct err *e)
     size_t n = 0;
     while (q && sqlite3_step(q) == SQLITE_ROW) {
         views = xrealloc(views, (n + 1) * sizeof *views);
-        views[n++] = xasprintf("DROP VIEW \"%s\"", (const char *)sqlite3_column_text(q, 0));
+        /* the name is the file's: quoted (inner quotes doubled), never spliced raw */
+        char *qv = dbfile_quote((const char *)sqlite3_column_text(q, 0));
+        views[n++] = xasprintf("DROP VIEW %s", qv);
+        free(qv);
     }
     sqlite3_finalize(q);
     int rc = 0;
@@ -217,6 +220,11 @@ int store_open(const char *path, struct store **out, struct err *e)
                  STORE_SCHEMA_VERSION);
         if (exec(st, sql, e) != 0)
             goto err;
+        /* an upgraded file is checked as a current one before the upgrade commits */
+        if (version > 0 && dbfile_check(st->db, "main", path, DBFILE_WRITE, L2_EIO, e) != 0) {
+            exec(st, "ROLLBACK", e);
+            goto err;
+        }
     }
     if (exec(st, "COMMIT", e) != 0)
         goto err;
@@ -357,15 +365,6 @@ int store_check_version(int version, const char *path, int code, struct err *e)
                    STORE_SCHEMA_VERSION);
 }
 
-int store_check_current(int version, const char *path, int code, struct err *e)
-{
-    if (version >= STORE_SCHEMA_VERSION)
-        return store_check_version(version, path, code, e);
-    return err_set(e, code, "%s: database schema version %d is older than this l2sim's (%d); "
-                   "upgrade it in place first (`l2sim report %s` does)", path, version,
-                   STORE_SCHEMA_VERSION, path);
-}
-
 void store_remove(const char *path)
 {
     char *x;
@@ -504,5 +503,50 @@ int store_mark_unfinished(struct store *st, int64_t run_id, const char *status,
     if (rc != SQLITE_DONE)
         return err_set(e, L2_EIO, "%s: cannot record the run's status: %s", st->path,
                        sqlite3_errmsg(st->db));
+    return 0;
+}
+
+int store_upgraded_copy(const char *path, char **copy, struct err *e)
+{
+    *copy = NULL;
+    const char *tmpdir = getenv("TMPDIR");
+    char *tmp = xasprintf("%s/l2sim-upgrade-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int rc = err_set(e, L2_EIO, "%s: cannot make a scratch copy to upgrade: %s", tmp,
+                         strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    close(fd);
+    /* page by page through SQLite's backup (a live write-ahead log included), from a
+     * read-only connection: the original is never written */
+    sqlite3 *src = NULL, *dst = NULL;
+    char *uri = dbfile_uri(path, dbfile_ro_query(path));
+    int rc = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    free(uri);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_open(tmp, &dst);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+        rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+        sqlite3_backup_finish(b);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    if (rc != SQLITE_OK)
+        err_set(e, L2_EINPUT, "%s: cannot copy it to upgrade: %s", path,
+                sqlite3_errmsg(dst ? dst : src));
+    sqlite3_close(src);
+    sqlite3_close(dst);
+    struct store *st = NULL;
+    if (rc == SQLITE_OK && store_open(tmp, &st, e) != 0)
+        rc = SQLITE_ERROR;
+    store_close(st);
+    if (rc != SQLITE_OK) {
+        store_remove(tmp);
+        free(tmp);
+        return e->code ? e->code : L2_EINPUT;
+    }
+    *copy = tmp;
     return 0;
 }

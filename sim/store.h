@@ -83,11 +83,10 @@ int store_schema_version(sqlite3 *db, const char *schema);
  * l2sim's (W); ..." appended to e. */
 int store_check_version(int version, const char *path, int code, struct err *e);
 
-/* For readers that do not upgrade (merge's inputs, compare): 0 only for this l2sim's
- * version; a newer one as store_check_version; an older one is `code` with "path:
- * database schema version V is older than this l2sim's (W); upgrade it in place
- * first (`l2sim report path` does)". */
-int store_check_current(int version, const char *path, int code, struct err *e);
+/* For a reader of a database of an older schema version: a scratch copy of it (in
+ * $TMPDIR), upgraded as store_open upgrades, so the original is never written.
+ * *copy: its path, for the caller to read and store_remove. 0, L2_EINPUT or L2_EIO. */
+int store_upgraded_copy(const char *path, char **copy /* OUT */, struct err *e);
 
 /* Remove the database file at path and SQLite's -wal and -shm beside it (scratch
  * databases: a worker's, a test's). Missing files are no error. */

@@ -354,9 +354,11 @@ static void test_wrong_types(void **state)
           "table metrics: column run_id holds text '1x', not INTEGER" },
         { "UPDATE metrics SET value = 'abc' WHERE name = 'transfers'",
           "table metrics, run 1: column value holds text 'abc', not REAL or NULL" },
-        { "INSERT INTO attacks VALUES(1, 'l1', 'a', 'x', 'all', 0, 1, '12e3', '0', '0', 0,"
-          " NULL, NULL, 0, 0, 0, '')",
-          "table attacks, run 1: column spent_wei holds text '12e3', not decimal digits" },
+        { "INSERT INTO attacks(run_id, world, adversary, attack_id, type, target, start_us,"
+          " end_us, cost_wei, value_at_risk_wei, value_lost_wei, detected, blocks_affected,"
+          " txs_affected, delay_imposed_us, detail) VALUES(1, 'l1', 'a', 1, 'x', 'all', 0, 1,"
+          " '12e3', '0', '0', 0, 0, 0, 0, '')",
+          "table attacks, run 1: column cost_wei holds text '12e3', not decimal digits" },
         { "UPDATE runs SET status = 'done'",
           "table runs, run 1: a value out of range" },
         { "UPDATE runs SET replication = -1",
@@ -430,6 +432,7 @@ static void test_run_config_matches_the_view(void **state)
                            .config = "name = c  # scenario\nseed = 1  # --set\n"
                            "description = a = b  # c  # default\nbroken line\n"
                            "x =   # scenario\n= v  # scenario\nl1.slot = 12s  # other\n"
+                           "l1.gas_limit = 36M  # preset\n"
                            "last = 1  # scenario", .seed = 1, .master_seed = 1,
                            .crypto_mode = "ed25519", .duration_us = 1 };
     int64_t id;

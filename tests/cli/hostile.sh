@@ -197,7 +197,7 @@ awk 'BEGIN { a = "abcdefghijklmnopqrstuvwxyz0123456789"; printf "name: keys\ndur
 limited 10 "$L2SIM" validate "$hs/keys.yaml"
 not_killed
 [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
-expect_first "$hs/keys.yaml:3:1: unknown key 'x'; valid keys: name, description, seed, duration, replications, shared_l1, schemes, adversaries, output, sweep, l1, workload"
+case $first in "$hs/keys.yaml:3:1: unknown key 'x'; valid keys: "*) ;; *) note "message: $first" ;; esac
 finish hostile/scenario-555000-keys
 
 # ---- 6. nothing from a scenario reaches a terminal raw ----
@@ -385,3 +385,34 @@ l2sim run "$hs/desc.yaml" --db "$hs/desc.db" --quiet
 got=$(q "$hs/desc.db" "SELECT group_concat(path || '=' || length(value), ' ') FROM (SELECT * FROM run_config WHERE path IN ('description', 'duration', 'seed') ORDER BY path)")
 [ "$got" = "description=1100 duration=2 seed=1" ] || note "run_config: $got"
 finish hostile/long-description-keeps-config
+
+# ---- readers of a database an older l2sim wrote (schema version 1) ----
+
+# report, compare and merge read it through an upgraded scratch copy: the file itself
+# stays byte for byte version 1, and nothing is left in $TMPDIR
+rm -f "$hs"/v1.db*
+sqlite3 "$hs/v1.db" <tests/fixtures/schema_v1.sql
+sqlite3 "$hs/v1.db" "INSERT INTO meta VALUES('schema_version', '1');
+    INSERT INTO runs(run_id, scenario_name, scenario_file, scenario_text, scenario_sha256,
+    overrides, config, seed, master_seed, replication, l2sim_version, git_rev, crypto_mode,
+    duration_us, started_at, status) VALUES(1, 's', 's.yaml', 'name: s', 'x', '',
+    'duration = 1h  # scenario', 1, 1, 0, '0.1', 'r', 'ed25519', 3600000000,
+    '2026-01-01T00:00:00Z', 'complete');
+    INSERT INTO schemes VALUES(1, 'l1', 'l1', 'l1');
+    INSERT INTO metrics VALUES(1, 'l1', 'transfers', 1);"
+sum=$(cksum <"$hs/v1.db")
+mkdir -p "$hs/v1tmp"
+rm -rf "$hs/v1out" "$hs"/v1m.db*
+TMPDIR=$hs/v1tmp limited 10 "$L2SIM" report "$hs/v1.db" --out "$hs/v1out" --quiet
+not_killed
+[ "$rc" -eq 0 ] || note "report exited $rc: $first"
+TMPDIR=$hs/v1tmp limited 10 "$L2SIM" compare "$hs/v1.db" "$hs/v1.db"
+not_killed
+[ "$rc" -eq 0 ] || note "compare exited $rc: $first"
+TMPDIR=$hs/v1tmp limited 10 "$L2SIM" merge "$hs/v1m.db" "$hs/v1.db" --quiet
+not_killed
+[ "$rc" -eq 0 ] || note "merge exited $rc: $first"
+[ "$(q "$hs/v1m.db" 'SELECT count(*) FROM runs')" = 1 ] || note "merge copied no run"
+[ "$(cksum <"$hs/v1.db")" = "$sum" ] || note "the version-1 file was changed"
+[ -z "$(ls -A "$hs/v1tmp")" ] || note "left in TMPDIR: $(ls -A "$hs/v1tmp")"
+finish hostile/older-schema-read-through-an-upgraded-copy
