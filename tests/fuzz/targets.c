@@ -15,9 +15,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "analysis/compare.h"
+#include "analysis/report.h"
 #include "models/run/estimate.h"
 #include "models/l1/trace.h"
 #include "models/model.h"
+#include "sim/merge.h"
 #include "sim/scenario.h"
 #include "sim/units.h"
 
@@ -314,7 +317,102 @@ int fuzz_trace(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* ---- results databases as merge, compare and report read them ---- */
+
+/* The bytes of the file at path (at most max), for the "readers never write" check. */
+static uint8_t *file_bytes(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    *len = 0;
+    if (!f || read_bounded(f, 1 << 24, &buf, len) != 0) {
+        perror("fuzz: cannot read the database back");
+        abort();
+    }
+    fclose(f);
+    return (uint8_t *)buf;
+}
+
+/* A reader's verdict: 0, or a refusal with a message (L2_EINPUT or L2_EIO). */
+static void check_reader(const char *what, int rc, const struct err *e)
+{
+    if (rc == 0)
+        return;
+    if (rc != L2_EINPUT && rc != L2_EIO && rc != 1)
+        broken("%s: returned %d", what, rc);
+    if (rc < 0 && (e->count == 0 || e->msg[0] == '\0'))
+        broken("%s: refused without a message", what);
+}
+
+int fuzz_db(const uint8_t *data, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *path = xasprintf("%s/l2sim-fuzz-db-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    char *out = xasprintf("%s/l2sim-fuzz-out-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) != 0 || !mkdtemp(out)) {
+        perror("fuzz: cannot write the database file");
+        abort();
+    }
+    /* report (every figure's applies() and the HTML; no gnuplot: no pictures) */
+    struct err e;
+    err_init(&e);
+    struct report_opts ro = { .db_path = path, .out_dir = out, .format = PLOT_SVG,
+                              .gnuplot = "/nonexistent/gnuplot" };
+    struct report_result res;
+    check_reader("report", report_write(&ro, &res, &e), &e);
+    /* compare, statistical and exact, the file against itself */
+    FILE *null = fopen("/dev/null", "w");
+    for (int exact = 0; exact < 2; exact++) {
+        struct cmp_opts co = { .alpha = 0.01, .rel_tol = 0.02, .test = CMP_WELCH,
+                               .batches = 4, .exact = exact };
+        err_init(&e);
+        check_reader("compare", cmp_run(path, path, &co, null, &e), &e);
+    }
+    fclose(null);
+    /* readers never write: the file is byte for byte what was given, nothing beside it */
+    size_t n;
+    uint8_t *after = file_bytes(path, &n);
+    if (n != size || (size && memcmp(after, data, size) != 0))
+        broken("db: a reader changed the file");
+    free(after);
+    char *side = xasprintf("%s-wal", path);
+    if (access(side, F_OK) == 0)
+        broken("db: a reader left %s", side);
+    free(side);
+    /* merge into a fresh output: refused with a message, or copied whole */
+    char *odb = xasprintf("%s/out.db", out);
+    struct store *st = NULL;
+    err_init(&e);
+    if (store_open(odb, &st, &e) != 0)
+        broken("db: cannot open the merge output: %s", e.msg);
+    struct merge_src *m = NULL;
+    int rc = merge_open(st, path, &m, &e);
+    check_reader("merge_open", rc, &e);
+    if (rc == 0) {
+        struct merge_stats ms;
+        err_init(&e);
+        check_reader("merge_all", merge_all(m, &ms, &e), &e);
+        merge_close(m);
+    }
+    store_close(st);
+    store_remove(odb);
+    free(odb);
+    store_remove(path);
+    static const char *const left[] = { "report.html", "report.html.tmp" };
+    for (size_t i = 0; i < ARRAY_LEN(left); i++) {
+        char *f = xasprintf("%s/%s", out, left[i]);
+        remove(f);
+        free(f);
+    }
+    rmdir(out);
+    free(path);
+    free(out);
+    return 0;
+}
+
 const struct fuzz_target fuzz_targets[] = {
+    { "db",       fuzz_db },
     { "scenario", fuzz_scenario },
     { "set",      fuzz_set },
     { "units",    fuzz_units },

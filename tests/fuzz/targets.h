@@ -23,7 +23,13 @@ int fuzz_units(const uint8_t *data, size_t size);
 /* The L1 trace CSV loader (l1_trace_load, then l1_trace_check on what loads). */
 int fuzz_trace(const uint8_t *data, size_t size);
 
-/* The targets by name ("scenario", "set", "units", "trace"), for the replay test. */
+/* A results database: the bytes as a file, read as `report` (every figure's test,
+ * the HTML), `compare` (statistical and --exact) and `merge` (into a fresh output)
+ * read it. Beyond not crashing: every refusal has a message, and the readers leave
+ * the file byte for byte as it was, with nothing beside it. */
+int fuzz_db(const uint8_t *data, size_t size);
+
+/* The targets by name ("db", "scenario", "set", "units", "trace"), for the replay test. */
 struct fuzz_target {
     const char *name;
     int       (*run)(const uint8_t *data, size_t size);
