@@ -561,8 +561,10 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
             for (size_t i = 0; i < x->nc; i++)
                 batch_metrics(c, &c->runs[x->c[i]], o->batches, 1, &s);
         }
-        qsort(m.v, m.n, sizeof *m.v, cmp_val);
-        qsort(s.v, s.n, sizeof *s.v, cmp_val);
+        if (m.n)                   /* a run without metrics: nothing to sort (NULL) */
+            qsort(m.v, m.n, sizeof *m.v, cmp_val);
+        if (s.n)
+            qsort(s.v, s.n, sizeof *s.v, cmp_val);
         for (size_t lo = 0; lo < m.n && rc == 0;) {
             size_t hi = run_end(&m, lo), na, nc2;
             double *va = side_samples(&m, lo, hi, 0, &na), *vc = side_samples(&m, lo, hi, 1, &nc2);
