@@ -338,7 +338,7 @@ static void cols_free(struct col *c, size_t n)
     free(c);
 }
 
-static void expected_free(struct expected *x)
+static void expected_release(struct expected *x)
 {
     for (size_t i = 0; i < x->nt; i++) {
         free(x->t[i].name);
@@ -351,7 +351,7 @@ static void expected_free(struct expected *x)
 }
 
 /* l2sim's tables and views, from its schema applied to a scratch database. */
-static void expected_load(struct expected *x)
+static void expected_build(struct expected *x)
 {
     memset(x, 0, sizeof *x);
     sqlite3 *db = NULL;
@@ -382,16 +382,33 @@ static void expected_load(struct expected *x)
     sqlite3_close(db);
 }
 
+/* The schema is built once per process and per registered scheme SQL (every check
+ * of every database asks for it: a reader checks several times). Borrowed until the
+ * scheme SQL changes. */
+static struct expected cached;
+static const char *cached_for;
+static bool cached_valid;
+
+static const struct expected *expected_get(void)
+{
+    if (!cached_valid || cached_for != scheme_sql) {
+        if (cached_valid)
+            expected_release(&cached);
+        expected_build(&cached);
+        cached_for = scheme_sql;
+        cached_valid = true;
+    }
+    return &cached;
+}
+
 char **dbfile_tables(bool per_run, size_t *n)
 {
-    struct expected x;
-    expected_load(&x);
+    const struct expected x = *expected_get();      /* borrowed */
     char **v = xcalloc(x.nt + 1, sizeof *v);
     *n = 0;
     for (size_t i = 0; i < x.nt; i++)
         if (!per_run || x.t[i].per_run)
             v[(*n)++] = xstrdup(x.t[i].name);
-    expected_free(&x);
     return v;
 }
 
@@ -525,8 +542,7 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
         objects_free(obj, nobj);
         return rc;
     }
-    struct expected x;
-    expected_load(&x);
+    const struct expected x = *expected_get();      /* borrowed */
     long version = 0;
     {
         /* the version, as a value checked like any other */
@@ -606,7 +622,6 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
                              "l2sim has a view", path, s, obj[i].type);
         free(s);
     }
-    expected_free(&x);
     objects_free(obj, nobj);
     return rc;
 }
@@ -745,8 +760,7 @@ int dbfile_check_rows(sqlite3 *db, const char *schema, const char *path,
                       const char *where, bool orphans, int code,
                       struct err *e)
 {
-    struct expected x;
-    expected_load(&x);
+    const struct expected x = *expected_get();      /* borrowed */
     char *qs = dbfile_quote(schema);
     int rc = 0;
     /* runs first: the other tables' messages name its runs */
@@ -762,7 +776,6 @@ int dbfile_check_rows(sqlite3 *db, const char *schema, const char *path,
             rc = check_table_rows(db, qs, path, &x.t[i], where, orphans, code, e);
         }
     free(qs);
-    expected_free(&x);
     return rc;
 }
 
