@@ -74,7 +74,8 @@ int world_new(const struct world_spec *spec, struct world **out, struct err *e)
         sc->ops = model_scheme_by_type(scn_str(s, "schemes[%zu].type", sc->index));
         SIM_ASSERT(sc->ops);
         w->schemes[w->nschemes++] = sc;
-        if (sc->ops->init(sc, e) != 0)
+        /* its declared tables and views exist before its init prepares INSERTs */
+        if (model_scheme_sql_apply(w->store, sc->ops->type, e) != 0 || sc->ops->init(sc, e) != 0)
             goto fail;
     }
     /* adversaries after the schemes they target, in every world alike */
