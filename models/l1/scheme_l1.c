@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "models/l1/l1.h"
+#include "models/l1/scheme_l1.h"
 #include "sim/fault.h"
 
 static const struct scn_param params[] = {
@@ -183,4 +184,5 @@ const struct scheme_ops scheme_l1_ops = {
     .params = params, .nparams = ARRAY_LEN(params),
     .init = init, .on_transfer = on_transfer, .finish = finish, .destroy = destroy,
     .check = check,
+    .report = &scheme_l1_report, .estimate = scheme_l1_estimate,
 };
