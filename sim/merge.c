@@ -88,10 +88,11 @@ static bool has_rowid(sqlite3 *db, const char *alias, const char *qt)
 }
 
 /* Prepare the copy of one table: the source's columns, each of which the output must
- * have (the output is created from this binary's schema; a source table the output
- * lacks is created from the source's own definition). */
-static int prepare_table(struct merge_src *m, const char *table, const char *create,
-                         struct err *e)
+ * have. The output's tables come from this binary alone: its schema, and the SQL each
+ * scheme declares (the caller applies it first, model_scheme_sql_refresh); a source
+ * table the output lacks is one this l2sim does not know, and is refused, never
+ * created from the source file's own text. */
+static int prepare_table(struct merge_src *m, const char *table, struct err *e)
 {
     size_t ns, nm;
     char **sc = columns(m->db, m->alias, table, &ns);
@@ -99,17 +100,12 @@ static int prepare_table(struct merge_src *m, const char *table, const char *cre
     if (!has_col(sc, ns, "run_id") && strcmp(table, "runs") != 0)
         goto done;                                  /* not per run: meta, student_t */
     char **mc = columns(m->db, "main", table, &nm);
-    if (nm == 0 && create) {
-        char *msg = NULL;
-        if (sqlite3_exec(m->db, create, NULL, NULL, &msg) != SQLITE_OK) {
-            rc = err_set(e, L2_EIO, "%s: cannot create table %s: %s", m->path, table,
-                         msg ? msg : sqlite3_errmsg(m->db));
-            sqlite3_free(msg);
-            free_cols(mc, nm);
-            goto done;
-        }
+    if (nm == 0) {
+        rc = err_set(e, L2_EINPUT, "%s: table %s is not one this l2sim knows (neither its "
+                     "own nor declared by a scheme it has): written by another build",
+                     m->path, table);
         free_cols(mc, nm);
-        mc = columns(m->db, "main", table, &nm);
+        goto done;
     }
     for (size_t i = 0; i < ns && rc == 0; i++)
         if (!has_col(mc, nm, sc[i]))
@@ -203,14 +199,13 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
     }
     if (store_check_current(version, path, L2_EINPUT, e) != 0)
         goto fail;
-    sql = xasprintf("SELECT name, sql FROM %s.sqlite_master WHERE type = 'table' AND "
+    sql = xasprintf("SELECT name FROM %s.sqlite_master WHERE type = 'table' AND "
                     "name NOT LIKE 'sqlite_%%' ORDER BY name", m->alias);
     sqlite3_prepare_v2(m->db, sql, -1, &q, NULL);
     free(sql);
     rc = 0;
     while (rc == 0 && q && sqlite3_step(q) == SQLITE_ROW)
-        rc = prepare_table(m, (const char *)sqlite3_column_text(q, 0),
-                           (const char *)sqlite3_column_text(q, 1), e);
+        rc = prepare_table(m, (const char *)sqlite3_column_text(q, 0), e);
     sqlite3_finalize(q);
     if (rc)
         goto fail;
