@@ -233,6 +233,7 @@ const struct scheme_ops *model_scheme_at(size_t i);   /* NULL past the end */
  * its one registry line would; the parameter schema is rebuilt to include it. The
  * ops are borrowed for the life of the process. */
 void model_register_scheme(const struct scheme_ops *ops);
+void model_register_adversary(const struct adversary_ops *ops);   /* the same */
 /* Apply the declared SQL (scheme_ops.sql) of scheme `type` to st: create, upgrade or
  * refuse (struct store_sql), views re-created. A type without SQL: nothing. */
 int model_scheme_sql_apply(struct store *st, const char *type, struct err *e);

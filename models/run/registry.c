@@ -113,17 +113,32 @@ int model_scheme_sql_refresh(struct store *st, bool all, struct err *e)
     return rc;
 }
 
+/* Adversaries a test registered (model_register_adversary), after the table's. */
+static const struct adversary_ops **extra_adv;
+static size_t nextra_adv;
+
 const struct adversary_ops *model_adversary_at(size_t i)
 {
-    return i < ARRAY_LEN(adversaries) ? adversaries[i] : NULL;
+    if (i < ARRAY_LEN(adversaries))
+        return adversaries[i];
+    i -= ARRAY_LEN(adversaries);
+    return i < nextra_adv ? extra_adv[i] : NULL;
 }
 
 const struct adversary_ops *model_adversary_by_type(const char *type)
 {
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
-        if (strcmp(adversaries[i]->type, type) == 0)
-            return adversaries[i];
+    for (size_t i = 0; model_adversary_at(i); i++)
+        if (strcmp(model_adversary_at(i)->type, type) == 0)
+            return model_adversary_at(i);
     return NULL;
+}
+
+void model_register_adversary(const struct adversary_ops *ops)
+{
+    SIM_ASSERT(!model_adversary_by_type(ops->type));
+    extra_adv = xrealloc(extra_adv, (nextra_adv + 1) * sizeof *extra_adv);
+    extra_adv[nextra_adv++] = ops;
+    schema_stale = true;
 }
 
 /* "a|b|c" from the types of a registry list. */
@@ -163,8 +178,9 @@ const struct scn_schema *model_schema(void)
     for (const struct scheme_ops *ops; (ops = model_scheme_at(nsch)) != NULL; nsch++)
         n += ops->nparams;
     nsch = 0;
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
-        n += adversaries[i]->nparams;
+    size_t nadv = 0;
+    for (const struct adversary_ops *ops; (ops = model_adversary_at(nadv)) != NULL; nadv++)
+        n += ops->nparams;
     all = xcalloc(n, sizeof *all);
     schema.complete = l1_put_preset;
     size_t k = 0;
@@ -181,10 +197,11 @@ const struct scn_schema *model_schema(void)
             all[k++] = ops->params[j];
         join_types(choices, sizeof choices, ops->type);
     }
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++) {
-        for (size_t j = 0; j < adversaries[i]->nparams; j++)
-            all[k++] = adversaries[i]->params[j];
-        join_types(adv_choices, sizeof adv_choices, adversaries[i]->type);
+    nadv = 0;
+    for (const struct adversary_ops *ops; (ops = model_adversary_at(nadv)) != NULL; nadv++) {
+        for (size_t j = 0; j < ops->nparams; j++)
+            all[k++] = ops->params[j];
+        join_types(adv_choices, sizeof adv_choices, ops->type);
     }
     for (size_t i = 0; i < k; i++) {
         if (strcmp(all[i].path, "schemes[].type") == 0)
