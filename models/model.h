@@ -12,6 +12,7 @@
 
 struct l1;
 struct workload;
+struct users;
 struct scheme;
 struct txlog;
 struct store_sql;          /* sim/store.h: versioned SQL a scheme owns */
@@ -37,6 +38,24 @@ struct transfer {
     u128     value;       /* wei */
     sim_time at;          /* when the user submits it */
     bool     urgent;      /* the user will pay for speed */
+    u128     max_fee;     /* the sender's willingness to pay: the most, in wei, all fees
+                             of this transfer together; priced above it, it waits */
+    sim_time deadline;    /* the sender drops it if not done by then; INT64_MAX: never */
+};
+
+/* A user's other intents, identical in every world (models/workload/workload.h):
+ * moving L1 funds into the L2 when the user joins (its first transfer), and a share
+ * of users moving funds back to L1 later. What a scheme does with them is its own;
+ * funds come from the user's L1 account in the scheme (users.h). */
+struct deposit {
+    uint32_t user;
+    u128     amount;      /* wei */
+    sim_time at;
+};
+struct withdrawal {
+    uint32_t user;
+    u128     amount;      /* wei, what the user asks back; the scheme pays what it holds */
+    sim_time at;
 };
 
 /* A broken protocol invariant, as a model's check reports it: where the check is
@@ -100,6 +119,10 @@ struct scheme_ops {
     int  (*init)(struct scheme *self, struct err *e);
     /* A user transfer arrives (at sim_now() == t->at). */
     void (*on_transfer)(struct scheme *self, const struct transfer *t);
+    /* A user deposits into / withdraws from the L2 (at sim_now() == ->at). NULL: the
+     * scheme has no use for them. */
+    void (*on_deposit)(struct scheme *self, const struct deposit *d);
+    void (*on_withdrawal)(struct scheme *self, const struct withdrawal *wd);
     /* The run reached its end: record what is still in flight. */
     void (*finish)(struct scheme *self);
     /* Free state (after finish, or after a failed init). */
@@ -167,6 +190,7 @@ struct world {
     sim_time          duration;
     struct l1        *l1;
     struct workload  *workload;
+    struct users     *users;    /* profiles, L1 accounts per scheme, payment graph */
     struct txlog     *txlog;
     struct scheme   **schemes;
     size_t            nschemes;
@@ -197,6 +221,15 @@ struct scheme {
     const char              *name;    /* the scenario's name for it (borrowed from scn) */
     void                    *state;   /* the scheme's own */
 };
+
+/* The random stream of one entity of scheme sc for one purpose: keyed by the run's
+ * seed, the scheme's name (its namespace), the entity and the purpose, so adding a
+ * validator, a channel or a purpose never shifts another's draws, nor a user's, nor
+ * another scheme's; the same name gets the same draws in whatever world or position.
+ * Pack an entity kind into the id, e.g. SCHEME_ENTITY(2, validator). Caller owns it
+ * (gsl_rng_free). O(1). */
+#define SCHEME_ENTITY(kind, id) ((uint64_t)(kind) << 48 | ((uint64_t)(id) & 0xffffffffffffull))
+gsl_rng *scheme_stream(const struct scheme *sc, uint64_t entity, uint32_t purpose);
 
 /* One row of the txs table: a user transfer's fate in one scheme. soft/include/final
  * are -1 while unknown. Fees are wei, any size u128 holds; they are written once

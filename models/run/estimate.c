@@ -34,6 +34,11 @@
  * KiB, vs over 1e6 users (every one sends), RSS 632420 KiB: 117.6 MB more for 9e5
  * more senders = 131 B (the structures alone: 8 + 32 + 32 + 48 = 120 B). */
 #define MEM_PER_SENDER      128.0
+/* And, for each user who sends or receives, its profile (48 B) and its L1 account in
+ * each scheme of the world (48 B each), in chunks of 4096 users
+ * (models/workload/users.c); counted per sender, the ones that touch a chunk. */
+#define MEM_PER_PROFILE     48.0
+#define MEM_PER_ACCOUNT     48.0
 /* What a scheme transaction awaiting finality costs, and the wall time of a scheme's
  * work, are the scheme's own (scheme_ops.estimate; the L1 baseline's measurements are
  * in models/l1/scheme_l1_decl.c). */
@@ -213,7 +218,8 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
 
     o->mem_base = MEM_BASE;
     o->mem_user_table = MEM_PER_USER_SLOT * users;
-    o->mem_users = MEM_PER_SENDER * o->senders;
+    o->mem_users = (MEM_PER_SENDER + MEM_PER_PROFILE +
+                    MEM_PER_ACCOUNT * (double)o->max_schemes) * o->senders;
     const char *recipients = scn_str(s, "workload.recipients");
     if (strcmp(recipients, "zipf") == 0) {
         o->mem_tables = 8.0 * users;             /* the cumulative weights */
@@ -362,7 +368,9 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
 #define TERM(V, ...) do { t[nt].v = (V); snprintf(t[nt].text, sizeof t[nt].text, __VA_ARGS__); nt++; } while (0)
     TERM(o->mem_user_table, "8 B x %s users for the user table, allocated whole up front",
          fmt_count(o->mem_user_table / MEM_PER_USER_SLOT, n, sizeof n));
-    TERM(o->mem_users, "128 B x %s users who send", fmt_count(o->senders, n, sizeof n));
+    TERM(o->mem_users, "%.0f B x %s users who send (stream, profile, an L1 account per "
+         "scheme)", o->senders > 0 ? o->mem_users / o->senders : MEM_PER_SENDER,
+         fmt_count(o->senders, n, sizeof n));
     TERM(o->mem_tables, "the recipients' Zipf table or payment graph");
     TERM(o->mem_inflight, "%.0f B x %s transactions awaiting finality", o->mem_per_inflight,
          fmt_count(o->inflight, n, sizeof n));
