@@ -1,6 +1,6 @@
-/* figure.c — the registry of the report's figures and summary rows, and the helpers
- * the figures share (CDF datablocks, time windows, axes). A new scheme adds a line to
- * each table below; nothing else in the report changes. */
+/* figure.c — the shared figures of the report (what every run has), and the helpers
+ * all figures share (CDF datablocks, time windows, axes). A scheme's own figures and
+ * rows are declared from its directory (struct scheme_report), not here. */
 #include "analysis/figure.h"
 
 #include <math.h>
@@ -24,20 +24,6 @@ static const struct figure *const figures[] = {
 const struct figure *figure_at(size_t i)
 {
     return i < ARRAY_LEN(figures) ? figures[i] : NULL;
-}
-
-static const struct summary_row summary_rows[] = {
-    { "l1", "final transfers per second", "throughput_tps", 1, 3, "/s" },
-    { "l1", "transfers dropped (left the pool)", "dropped", 1, 0, "" },
-    { "l1", "L1 base fee, mean over the run", "l1_base_fee_mean_wei", 1e-9, 2, "gwei" },
-    { "l1", "L1 base fee, 95th percentile", "l1_base_fee_p95_wei", 1e-9, 2, "gwei" },
-    { "l1", "L1 base fee, highest", "l1_base_fee_max_wei", 1e-9, 2, "gwei" },
-    { "l1", "longest wait for inclusion", "latency_include_max_s", 1, 0, "s" },
-};
-
-const struct summary_row *summary_row_at(size_t i)
-{
-    return i < ARRAY_LEN(summary_rows) ? &summary_rows[i] : NULL;
 }
 
 /* ---- helpers ---- */

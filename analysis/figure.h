@@ -1,12 +1,14 @@
-/* figure.h — the report's figures and per-type summary rows, and the registry that
- * lists them. A figure draws one image from the database views for one or several
- * runs; it says itself whether the runs hold what it needs. A scheme adds its figures
- * (in its own analysis/fig_*.c) and summary rows by adding entries to the tables in
- * figure.c; the report shows whatever applies to the runs it is given. */
+/* figure.h — the report's figures and per-type summary rows. A figure draws one
+ * image from the database views for one or several runs; it says itself whether the
+ * runs hold what it needs. The figures every run has (fees, latency, the L1 market,
+ * attacks) are listed in figure.c; a scheme declares its own figures, detail rows and
+ * HTML section from its directory (struct scheme_report, scheme_ops.report), and the
+ * report shows those of every scheme type in the runs it is given. */
 #ifndef L2SIM_FIGURE_H
 #define L2SIM_FIGURE_H
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include "analysis/plot.h"
 
 /* One scheme of one run: a curve, bar or row in a figure. */
@@ -47,20 +49,30 @@ struct figure {
     void (*render)(const struct fig_ctx *c, struct plot *p);
 };
 
-/* The registry: figures in report order; NULL past the end. */
+/* The shared figures in report order (each scheme type's follow); NULL past the end. */
 const struct figure *figure_at(size_t i);
 
-/* A line of the per-type details table: the scheme_metrics value `stat` (phase 'all')
- * of every scheme of `type`, times scale, with its unit. */
+/* A line of a scheme type's details table: the scheme_metrics value `stat` (phase
+ * 'all') of every scheme of the type, times scale, with its unit. */
 struct summary_row {
-    const char *type;      /* scheme type it applies to */
     const char *label;
     const char *stat;
     double      scale;
     int         decimals;  /* digits after the point */
     const char *unit;      /* after the number ("gwei"); "" for none */
 };
-const struct summary_row *summary_row_at(size_t i);
+
+/* What a scheme type adds to `l2sim report` (scheme_ops.report), shown when a scheme
+ * of the type is in the runs, types in the order they first appear. */
+struct scheme_report {
+    const struct figure *const *figures;   /* after the shared figures, in this order */
+    size_t                      nfigures;
+    const struct summary_row   *rows;      /* its table under "More per scheme type" */
+    size_t                      nrows;
+    /* Its own HTML after that table (tables over its views): write with the
+     * report_html_* helpers (analysis/report.h), read c->db through its views. */
+    void (*section)(FILE *f, const struct fig_ctx *c, const char *type);
+};
 
 /* ---- helpers the figures share (figure.c) ---- */
 

@@ -1,4 +1,6 @@
-/* metrics.c — per-scheme statistics from txs into metrics (see metrics.h). */
+/* metrics.c — per-scheme statistics into metrics (see metrics.h): the phase splitter,
+ * the transfer statistics of every scheme, and the dispatch to each scheme type's
+ * own hook. */
 #include "analysis/metrics.h"
 
 #include <math.h>
@@ -6,18 +8,84 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One transfer as the statistics need it (times in us; -1: never). */
-struct row {
-    sim_time submit, include, final;
-    double   fee;          /* wei; only meaningful when included */
-    bool     dropped;
-};
+#include "models/model.h"
 
-/* One block of the scheme's world: time and base fee. */
-struct block {
-    sim_time t;
-    double   base_fee;
-};
+/* ---- samples and the splitter ---- */
+
+void metrics_samples_add(struct metrics_samples *s, sim_time t, double v)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4096;
+        s->t = xrealloc(s->t, s->cap * sizeof *s->t);
+        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->t[s->n] = t;
+    s->v[s->n++] = v;
+}
+
+void metrics_samples_clear(struct metrics_samples *s) { s->n = 0; }
+
+void metrics_samples_free(struct metrics_samples *s)
+{
+    free(s->t);
+    free(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+void metrics_put(const struct metrics_scope *m, long window, const char *name, double value)
+{
+    m->sink(m->ctx, m->scheme, window, name, value);
+}
+
+/* Window w's bounds: -1 is the whole run. */
+static void bounds(const struct metrics_scope *m, long w, sim_time *from, sim_time *until)
+{
+    *from = w < 0 ? 0 : m->windows[w].from;
+    *until = w < 0 ? m->duration : m->windows[w].until;
+}
+
+static size_t count_in(const struct metrics_samples *s, sim_time from, sim_time until)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        n += s->t[i] >= from && s->t[i] < until;
+    return n;
+}
+
+void metrics_count(const struct metrics_scope *m, const struct metrics_samples *s,
+                   const char *name)
+{
+    for (long w = -1; w < (long)m->nwindows; w++) {
+        sim_time from, until;
+        bounds(m, w, &from, &until);
+        metrics_put(m, w, name, (double)count_in(s, from, until));
+    }
+}
+
+void metrics_rate(const struct metrics_scope *m, const struct metrics_samples *s,
+                  const char *name)
+{
+    for (long w = -1; w < (long)m->nwindows; w++) {
+        sim_time from, until;
+        bounds(m, w, &from, &until);
+        metrics_put(m, w, name, (double)count_in(s, from, until) /
+                                ((double)(until - from) / SIM_SEC));
+    }
+}
+
+void metrics_total(const struct metrics_scope *m, const struct metrics_samples *s,
+                   const char *name)
+{
+    for (long w = -1; w < (long)m->nwindows; w++) {
+        sim_time from, until;
+        bounds(m, w, &from, &until);
+        double sum = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->t[i] >= from && s->t[i] < until)
+                sum += s->v[i];
+        metrics_put(m, w, name, sum);
+    }
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -32,81 +100,106 @@ static double pct(const double *v, size_t n, double p)
     return v[(rank < 1 ? 1 : rank) - 1];
 }
 
-struct out {
-    metrics_sink sink;
-    void        *ctx;
-    const char  *scheme;
-    long         window;   /* -1 for the whole run */
+void metrics_summary(const struct metrics_scope *m, const struct metrics_samples *s,
+                     const char *prefix, const char *unit, bool with_max)
+{
+    double *v = xmalloc((s->n ? s->n : 1) * sizeof *v);
+    for (long w = -1; w < (long)m->nwindows; w++) {
+        sim_time from, until;
+        bounds(m, w, &from, &until);
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (s->t[i] >= from && s->t[i] < until)
+                v[n++] = s->v[i];
+        if (n == 0)
+            continue;
+        qsort(v, n, sizeof *v, cmp_double);
+        double sum = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += v[i];
+        char name[96];
+        snprintf(name, sizeof name, "%s_mean%s", prefix, unit);
+        metrics_put(m, w, name, sum / (double)n);
+        static const double ps[] = { 50, 95, 99 };
+        for (size_t i = 0; i < ARRAY_LEN(ps); i++) {
+            snprintf(name, sizeof name, "%s_p%.0f%s", prefix, ps[i], unit);
+            metrics_put(m, w, name, pct(v, n, ps[i]));
+        }
+        if (with_max) {
+            snprintf(name, sizeof name, "%s_max%s", prefix, unit);
+            metrics_put(m, w, name, v[n - 1]);
+        }
+    }
+    free(v);
+}
+
+/* ---- what every scheme gets ---- */
+
+/* One transfer as the statistics need it (times in us; -1: never). */
+struct row {
+    sim_time submit, include, final;
+    double   fee;          /* ETH; only meaningful when included */
+    bool     dropped;
 };
 
-static void put(const struct out *o, const char *name, double value)
+/* The transfer statistics of one scheme, from its txs rows, by submission time, and
+ * the base fee of its world's blocks, by block time. O(n log n). */
+static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qt, sqlite3_stmt *qb,
+                           struct metrics_samples *s)
 {
-    o->sink(o->ctx, o->scheme, o->window, name, value);
-}
+    struct row *rows = NULL;
+    size_t nr = 0, cap = 0;
+    sqlite3_reset(qt);
+    sqlite3_bind_int64(qt, 1, m->run_id);
+    sqlite3_bind_text(qt, 2, m->scheme, -1, SQLITE_STATIC);
+    while (sqlite3_step(qt) == SQLITE_ROW) {
+        if (nr == cap) {
+            cap = cap ? 2 * cap : 4096;
+            rows = xrealloc(rows, cap * sizeof *rows);
+        }
+        struct row *r = &rows[nr++];
+        r->submit = sqlite3_column_int64(qt, 0);
+        r->include = sqlite3_column_type(qt, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 1);
+        r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
+        r->fee = sqlite3_column_double(qt, 3);
+        r->dropped = sqlite3_column_int(qt, 4) != 0;
+    }
 
-/* mean, p50, p95, p99 (and max when asked) of n values, which it sorts. */
-static void summarize(const struct out *o, const char *prefix, const char *unit, double *v,
-                      size_t n, bool with_max)
-{
-    if (n == 0)
-        return;
-    qsort(v, n, sizeof *v, cmp_double);
-    double sum = 0;
-    for (size_t i = 0; i < n; i++)
-        sum += v[i];
-    char name[96];
-    snprintf(name, sizeof name, "%s_mean%s", prefix, unit);
-    put(o, name, sum / (double)n);
-    static const double ps[] = { 50, 95, 99 };
-    for (size_t i = 0; i < ARRAY_LEN(ps); i++) {
-        snprintf(name, sizeof name, "%s_p%.0f%s", prefix, ps[i], unit);
-        put(o, name, pct(v, n, ps[i]));
-    }
-    if (with_max) {
-        snprintf(name, sizeof name, "%s_max%s", prefix, unit);
-        put(o, name, v[n - 1]);
-    }
-}
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        metrics_samples_add(s, rows[i].submit, 0);
+    metrics_count(m, s, "transfers");
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].include >= 0)
+            metrics_samples_add(s, rows[i].submit, rows[i].fee);
+    metrics_count(m, s, "included");
+    metrics_summary(m, s, "fee", "_eth", false);
+    for (size_t i = 0, k = 0; i < nr; i++)        /* the same samples, other values */
+        if (rows[i].include >= 0)
+            s->v[k++] = (double)(rows[i].include - rows[i].submit) / SIM_SEC;
+    metrics_summary(m, s, "latency_include", "_s", true);
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].final >= 0)
+            metrics_samples_add(s, rows[i].submit, (double)(rows[i].final - rows[i].submit) / SIM_SEC);
+    metrics_count(m, s, "final");
+    metrics_rate(m, s, "throughput_tps");
+    metrics_summary(m, s, "latency_final", "_s", true);
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].dropped)
+            metrics_samples_add(s, rows[i].submit, 0);
+    metrics_count(m, s, "dropped");
+    free(rows);
 
-/* Every statistic of one scheme over transfers submitted in [from, until) and the
- * blocks of its world in that window. O(n log n). */
-static void window(const struct out *o, const struct row *r, size_t nr, const struct block *b,
-                   size_t nb, sim_time from, sim_time until, double *scratch)
-{
-    size_t n = 0, inc = 0, fin = 0, drop = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if (r[i].submit < from || r[i].submit >= until)
-            continue;
-        n++;
-        inc += r[i].include >= 0;
-        fin += r[i].final >= 0;
-        drop += r[i].dropped;
-    }
-    put(o, "transfers", (double)n);
-    put(o, "included", (double)inc);
-    put(o, "final", (double)fin);
-    put(o, "dropped", (double)drop);
-    put(o, "throughput_tps", (double)fin / ((double)(until - from) / SIM_SEC));
-    size_t k = 0;
-    for (size_t i = 0; i < nr; i++)
-        if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
-            scratch[k++] = r[i].fee;
-    summarize(o, "fee", "_eth", scratch, k, false);
-    k = 0;
-    for (size_t i = 0; i < nr; i++)
-        if (r[i].submit >= from && r[i].submit < until && r[i].include >= 0)
-            scratch[k++] = (double)(r[i].include - r[i].submit) / SIM_SEC;
-    summarize(o, "latency_include", "_s", scratch, k, true);
-    k = 0;
-    for (size_t i = 0; i < nr; i++)
-        if (r[i].submit >= from && r[i].submit < until && r[i].final >= 0)
-            scratch[k++] = (double)(r[i].final - r[i].submit) / SIM_SEC;
-    summarize(o, "latency_final", "_s", scratch, k, true);
-    k = 0;
-    for (size_t i = 0; i < nb; i++)
-        if (b[i].t >= from && b[i].t < until)
-            scratch[k++] = b[i].base_fee;
-    summarize(o, "l1_base_fee", "_wei", scratch, k, true);
+    metrics_samples_clear(s);
+    sqlite3_reset(qb);
+    sqlite3_bind_int64(qb, 1, m->run_id);
+    sqlite3_bind_text(qb, 2, m->world, -1, SQLITE_STATIC);
+    while (sqlite3_step(qb) == SQLITE_ROW)
+        metrics_samples_add(s, sqlite3_column_int64(qb, 0), sqlite3_column_double(qb, 1));
+    metrics_summary(m, s, "l1_base_fee", "_wei", true);
 }
 
 void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
@@ -114,60 +207,31 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
                   void *ctx)
 {
     sqlite3_stmt *q, *qt, *qb;
-    sqlite3_prepare_v2(db, "SELECT scheme, world FROM schemes WHERE run_id=? ORDER BY rowid",
-                       -1, &q, NULL);
+    sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM schemes WHERE run_id=?"
+                       " ORDER BY rowid", -1, &q, NULL);
     sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth, status = 'dropped'"
                        " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
                        " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);
     sqlite3_bind_int64(q, 1, run_id);
-    struct row *rows = NULL;
-    struct block *blocks = NULL;
-    double *scratch = NULL;
-    size_t caprows = 0, capblocks = 0;
+    struct metrics_samples s = { 0 };
     while (sqlite3_step(q) == SQLITE_ROW) {
-        const char *scheme = (const char *)sqlite3_column_text(q, 0);
-        size_t nr = 0, nb = 0;
-        sqlite3_reset(qt);
-        sqlite3_bind_int64(qt, 1, run_id);
-        sqlite3_bind_text(qt, 2, scheme, -1, SQLITE_STATIC);
-        while (sqlite3_step(qt) == SQLITE_ROW) {
-            if (nr == caprows) {
-                caprows = caprows ? 2 * caprows : 4096;
-                rows = xrealloc(rows, caprows * sizeof *rows);
-            }
-            struct row *r = &rows[nr++];
-            r->submit = sqlite3_column_int64(qt, 0);
-            r->include = sqlite3_column_type(qt, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 1);
-            r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
-            r->fee = sqlite3_column_double(qt, 3);
-            r->dropped = sqlite3_column_int(qt, 4) != 0;
-        }
-        sqlite3_reset(qb);
-        sqlite3_bind_int64(qb, 1, run_id);
-        sqlite3_bind_text(qb, 2, (const char *)sqlite3_column_text(q, 1), -1, SQLITE_STATIC);
-        while (sqlite3_step(qb) == SQLITE_ROW) {
-            if (nb == capblocks) {
-                capblocks = capblocks ? 2 * capblocks : 4096;
-                blocks = xrealloc(blocks, capblocks * sizeof *blocks);
-            }
-            blocks[nb].t = sqlite3_column_int64(qb, 0);
-            blocks[nb++].base_fee = sqlite3_column_double(qb, 1);
-        }
-        scratch = xrealloc(scratch, (nr > nb ? nr : nb) * sizeof *scratch + 1);
-        struct out o = { sink, ctx, scheme, -1 };
-        window(&o, rows, nr, blocks, nb, 0, duration, scratch);
-        for (size_t i = 0; i < nphases; i++) {
-            o.window = (long)i;
-            window(&o, rows, nr, blocks, nb, phases[i].from, phases[i].until, scratch);
-        }
+        struct metrics_scope m = {
+            db, run_id, (const char *)sqlite3_column_text(q, 0),
+            (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
+            duration, phases, nphases, sink, ctx,
+        };
+        transfer_stats(&m, qt, qb, &s);
+        /* a type this binary does not know (a database of another build) gets the
+         * statistics every scheme has */
+        const struct scheme_ops *ops = model_scheme_by_type(m.type);
+        if (ops && ops->metrics)
+            ops->metrics(&m);
     }
+    metrics_samples_free(&s);
     sqlite3_finalize(q);
     sqlite3_finalize(qt);
     sqlite3_finalize(qb);
-    free(rows);
-    free(blocks);
-    free(scratch);
 }
 
 /* metrics_compute's sink: a metrics row, named "PHASE.name" for a phase. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/figure.h"
+#include "models/model.h"
 #include "sim/dbfile.h"
 #include "sim/store.h"
 #include "sim/version.h"
@@ -329,6 +330,16 @@ static void cell_text(FILE *f, const char *s)
     fputs("</td>", f);
 }
 
+/* For a scheme's report section (analysis/report.h). */
+void report_html_text(FILE *f, const char *s) { esc(f, s); }
+void report_html_cell_text(FILE *f, const char *s) { cell_text(f, s); }
+void report_html_cell_num(FILE *f, double v, int decimals, const char *unit)
+{
+    cell_num(f, v, decimals, unit);
+}
+void report_html_cell_eth(FILE *f, double eth) { cell_eth(f, eth); }
+void report_html_cell_time(FILE *f, double s) { cell_time(f, s); }
+
 static const char style[] =
     "body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1320px;margin:2em auto;"
     "padding:0 1em;color:#222;line-height:1.45}"
@@ -498,58 +509,74 @@ static void html_phases(const struct html *h)
     sqlite3_finalize(q);
 }
 
-/* The registry's summary rows, one table per scheme type present. */
+/* The scheme types in the runs, each once, in the order they first appear, with
+ * what each declares for the report (NULL: nothing, or a type this binary lacks). */
+static size_t report_types(const struct fig_ctx *c, const char **types,
+                           const struct scheme_report **decl, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->nseries && n < max; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(types[k], c->series[i].type) == 0;
+        if (seen)
+            continue;
+        const struct scheme_ops *ops = model_scheme_by_type(c->series[i].type);
+        types[n] = c->series[i].type;
+        decl[n++] = ops ? ops->report : NULL;
+    }
+    return n;
+}
+
+/* Per scheme type present: its declared detail rows, one table, then its own section. */
 static void html_details(const struct html *h)
 {
     FILE *f = h->f;
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db, "SELECT value FROM scheme_metrics WHERE run_id = ? AND scheme = ?"
                               " AND phase = 'all' AND stat = ?", -1, &q, NULL);
-    const char *done[64];
-    size_t ndone = 0;
+    const char *types[64];
+    const struct scheme_report *decl[64];
+    size_t ntypes = report_types(h->c, types, decl, ARRAY_LEN(types));
     bool heading = false;
-    for (size_t i = 0; i < h->c->nseries && ndone < ARRAY_LEN(done); i++) {
-        const char *type = h->c->series[i].type;
-        bool seen = false, has = false;
-        for (size_t k = 0; k < ndone; k++)
-            seen |= strcmp(done[k], type) == 0;
-        for (size_t k = 0; summary_row_at(k); k++)
-            has |= strcmp(summary_row_at(k)->type, type) == 0;
-        if (seen || !has)
+    for (size_t i = 0; i < ntypes; i++) {
+        const char *type = types[i];
+        if (!decl[i] || (decl[i]->nrows == 0 && !decl[i]->section))
             continue;
-        done[ndone++] = type;
         if (!heading) {
             fputs("<h3>More per scheme type</h3>\n", f);
             heading = true;
         }
-        fputs("<table class=\"details\"><thead><tr><th>schemes of type <code>", f);
-        esc(f, type);
-        fputs("</code></th>", f);
-        for (size_t k = 0; k < h->c->nseries; k++)
-            if (strcmp(h->c->series[k].type, type) == 0) {
-                fputs("<th>", f);
-                esc(f, h->c->series[k].label);
-                fputs("</th>", f);
+        if (decl[i]->nrows > 0) {
+            fputs("<table class=\"details\"><thead><tr><th>schemes of type <code>", f);
+            esc(f, type);
+            fputs("</code></th>", f);
+            for (size_t k = 0; k < h->c->nseries; k++)
+                if (strcmp(h->c->series[k].type, type) == 0) {
+                    fputs("<th>", f);
+                    esc(f, h->c->series[k].label);
+                    fputs("</th>", f);
+                }
+            fputs("</tr></thead>\n<tbody>\n", f);
+            for (size_t r = 0; r < decl[i]->nrows; r++) {
+                const struct summary_row *row = &decl[i]->rows[r];
+                fputs("<tr>", f);
+                cell_text(f, row->label);
+                for (size_t k = 0; k < h->c->nseries; k++) {
+                    const struct fig_series *s = &h->c->series[k];
+                    if (strcmp(s->type, type) != 0)
+                        continue;
+                    fig_bind_series(q, s);
+                    sqlite3_bind_text(q, 3, row->stat, -1, SQLITE_STATIC);
+                    double v = sqlite3_step(q) == SQLITE_ROW ? col_or_nan(q, 0) * row->scale : (double)NAN;
+                    cell_num(f, v, row->decimals, row->unit);
+                }
+                fputs("</tr>\n", f);
             }
-        fputs("</tr></thead>\n<tbody>\n", f);
-        for (size_t r = 0; summary_row_at(r); r++) {
-            const struct summary_row *row = summary_row_at(r);
-            if (strcmp(row->type, type) != 0)
-                continue;
-            fputs("<tr>", f);
-            cell_text(f, row->label);
-            for (size_t k = 0; k < h->c->nseries; k++) {
-                const struct fig_series *s = &h->c->series[k];
-                if (strcmp(s->type, type) != 0)
-                    continue;
-                fig_bind_series(q, s);
-                sqlite3_bind_text(q, 3, row->stat, -1, SQLITE_STATIC);
-                double v = sqlite3_step(q) == SQLITE_ROW ? col_or_nan(q, 0) * row->scale : (double)NAN;
-                cell_num(f, v, row->decimals, row->unit);
-            }
-            fputs("</tr>\n", f);
+            fputs("</tbody></table>\n", f);
         }
-        fputs("</tbody></table>\n", f);
+        if (decl[i]->section)
+            decl[i]->section(f, h->c, type);
     }
     sqlite3_finalize(q);
 }
@@ -661,10 +688,7 @@ static void html_scenarios(const struct html *h)
 
 static const struct figure *item_figure(const struct report_item *it)
 {
-    for (size_t k = 0; figure_at(k); k++)
-        if (figure_at(k)->name == it->name)
-            return figure_at(k);
-    sim_panic("report item %s is not in the registry", it->name);
+    return it->figure;
 }
 
 static int html_write(const struct html *h, const struct report_opts *o,
@@ -846,10 +870,22 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
     if (!have_gnuplot)
         err_set(e, L2_EIO, "%s", ge.msg);
 
-    for (size_t i = 0; figure_at(i) && res->nitems < REPORT_MAX_ITEMS; i++) {
-        const struct figure *fig = figure_at(i);
+    /* the shared figures, then those of each scheme type in the runs */
+    const struct figure *figs[REPORT_MAX_ITEMS];
+    size_t nfigs = 0;
+    for (size_t i = 0; figure_at(i) && nfigs < ARRAY_LEN(figs); i++)
+        figs[nfigs++] = figure_at(i);
+    const char *types[64];
+    const struct scheme_report *decl[64];
+    size_t ntypes = report_types(&cs.c, types, decl, ARRAY_LEN(types));
+    for (size_t t = 0; t < ntypes; t++)
+        for (size_t k = 0; decl[t] && k < decl[t]->nfigures && nfigs < ARRAY_LEN(figs); k++)
+            figs[nfigs++] = decl[t]->figures[k];
+    for (size_t i = 0; i < nfigs && res->nitems < REPORT_MAX_ITEMS; i++) {
+        const struct figure *fig = figs[i];
         struct report_item *it = &res->items[res->nitems++];
         it->name = fig->name;
+        it->figure = fig;
         /* a stale image of an earlier report must not sit beside this one */
         for (int fmt = PLOT_PNG; fmt <= PLOT_SVG; fmt++) {
             char *old = path_join(o->out_dir, fig->name, plot_ext((enum plot_format)fmt));

@@ -5,6 +5,8 @@
 #ifndef L2SIM_REPORT_H
 #define L2SIM_REPORT_H
 
+#include <stdio.h>
+
 #include "analysis/plot.h"
 
 struct report_opts {
@@ -24,8 +26,10 @@ enum report_state {
     REPORT_NO_GNUPLOT,    /* not attempted: gnuplot could not be run */
 };
 
+struct figure;
 struct report_item {
-    const char       *name;             /* borrowed from the registry */
+    const char       *name;             /* borrowed from the figure */
+    const struct figure *figure;        /* the shared list's or a scheme type's */
     enum report_state state;
     char              file[1024];       /* when drawn */
     char              why[512];
@@ -47,5 +51,15 @@ struct report_result {
  * still written with every table and the figures that could be drawn, and res says
  * which failed and why. */
 int report_write(const struct report_opts *o, struct report_result *res, struct err *e);
+
+/* For a scheme's own report section (struct scheme_report, analysis/figure.h): text
+ * escaped for HTML, and table cells formatted as the report's own tables are (a
+ * number with its unit, an amount in ETH to 3 significant digits, a duration in
+ * seconds shown as s/min/h/d; NaN prints "-"). */
+void report_html_text(FILE *f, const char *s);
+void report_html_cell_text(FILE *f, const char *s);
+void report_html_cell_num(FILE *f, double v, int decimals, const char *unit);
+void report_html_cell_eth(FILE *f, double eth);
+void report_html_cell_time(FILE *f, double seconds);
 
 #endif

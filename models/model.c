@@ -8,6 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/rng.h"
+
+gsl_rng *scheme_stream(const struct scheme *sc, uint64_t entity, uint32_t purpose)
+{
+    return rng_stream_ns(sc->world->seed, sc->name, RNG_SCHEME, entity, purpose);
+}
+
 void world_fail(struct world *w, const char *fmt, ...)
 {
     if (w->failure)

@@ -12,8 +12,13 @@
 
 struct l1;
 struct workload;
+struct users;
 struct scheme;
 struct txlog;
+struct store_sql;          /* sim/store.h: versioned SQL a scheme owns */
+struct metrics_scope;      /* analysis/metrics.h: one scheme of one run, its phases */
+struct scheme_report;      /* analysis/figure.h: figures, detail rows, HTML section */
+struct run_estimate;       /* models/run/estimate.h */
 
 /* Stream kinds: the first component of every random stream's identity (rng.h).
  * Append only: renumbering changes every result. */
@@ -33,6 +38,24 @@ struct transfer {
     u128     value;       /* wei */
     sim_time at;          /* when the user submits it */
     bool     urgent;      /* the user will pay for speed */
+    u128     max_fee;     /* the sender's willingness to pay: the most, in wei, all fees
+                             of this transfer together; priced above it, it waits */
+    sim_time deadline;    /* the sender drops it if not done by then; INT64_MAX: never */
+};
+
+/* A user's other intents, identical in every world (models/workload/workload.h):
+ * moving L1 funds into the L2 when the user joins (its first transfer), and a share
+ * of users moving funds back to L1 later. What a scheme does with them is its own;
+ * funds come from the user's L1 account in the scheme (users.h). */
+struct deposit {
+    uint32_t user;
+    u128     amount;      /* wei */
+    sim_time at;
+};
+struct withdrawal {
+    uint32_t user;
+    u128     amount;      /* wei, what the user asks back; the scheme pays what it holds */
+    sim_time at;
 };
 
 /* A broken protocol invariant, as a model's check reports it: where the check is
@@ -48,7 +71,43 @@ struct inv_fail {
 int inv_fail_set(struct inv_fail *f, const char *file, int line, const char *invariant,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* One L2 scheme (or the L1 baseline). One instance per scheme in the scenario. */
+/* What one scheme of a scenario adds to a run, for `validate --estimate` and the
+ * up-front size check (models/run/estimate.c sums them per world). Counts over the
+ * whole run; zero where the scheme has none. */
+struct scheme_estimate {
+    double l1_txs;         /* L1 transactions it sends */
+    double l1_gas;         /* gas of one of them (a block holds gas_limit / l1_gas) */
+    double mem_per_l1_tx;  /* bytes while one awaits finality: its records and event */
+    double mem_state;      /* bytes of its own state at the peak, beyond those */
+    double events;         /* scheduler events of its own, beyond L1 finality */
+    double db_bytes;       /* bytes it writes to its own tables */
+    double wall_s;         /* wall seconds of its work (per transfer, per batch...) */
+    const char *wall_note; /* how wall_s was computed, for the printout ("4 us per
+                            * transfer"); NULL: none */
+};
+
+/* A hook point a scheme publishes for adversaries acting inside it (a fraudulent
+ * operator, a revoked-state broadcaster): a named function of a named type. An
+ * adversary finds it by the target scheme's name and the hook's name with
+ * scheme_hook_find (models/run/hooks.c), which also checks the type, so a renamed or
+ * retyped hook is an error at world construction, not a wrong call. An event the
+ * adversary wants to hear about is published the same way, as a "subscribe" hook
+ * taking the adversary's callback. Declare with SCHEME_HOOK. */
+typedef void scheme_hook_fn(void);
+struct scheme_hook {
+    const char     *name;   /* "operator.propose_root", "channel.on_revoked", ... */
+    const char     *type;   /* the function type's name, as written: "oru_propose_fn" */
+    scheme_hook_fn *fn;     /* called as that type; its first argument is the scheme */
+    const char     *doc;    /* one line: what calling it does */
+};
+/* { "name", TYPE, fn, "doc" }: fn must have type TYPE (a function typedef), checked
+ * by the compiler here and by name at lookup. */
+#define SCHEME_HOOK(name, TYPE, fn, doc) \
+    { (name), #TYPE, (scheme_hook_fn *)(TYPE *)(fn), (doc) }
+
+/* One L2 scheme (or the L1 baseline). One instance per scheme in the scenario.
+ * A scheme is one directory under models/ plus one line in models/run/registry.c:
+ * everything below is declared from that directory (README "Adding a scheme"). */
 struct scheme_ops {
     const char *type;     /* as written in scenarios: "l1", "optimistic_rollup", ... */
     const char *doc;      /* one line for `l2sim list` */
@@ -60,6 +119,10 @@ struct scheme_ops {
     int  (*init)(struct scheme *self, struct err *e);
     /* A user transfer arrives (at sim_now() == t->at). */
     void (*on_transfer)(struct scheme *self, const struct transfer *t);
+    /* A user deposits into / withdraws from the L2 (at sim_now() == ->at). NULL: the
+     * scheme has no use for them. */
+    void (*on_deposit)(struct scheme *self, const struct deposit *d);
+    void (*on_withdrawal)(struct scheme *self, const struct withdrawal *wd);
     /* The run reached its end: record what is still in flight. */
     void (*finish)(struct scheme *self);
     /* Free state (after finish, or after a failed init). */
@@ -70,10 +133,33 @@ struct scheme_ops {
      * Called after every event in debug builds (keep it O(1): keep running totals)
      * and at the end of every world in all builds. May be NULL. */
     int  (*check)(struct scheme *self, struct inv_fail *f);
+
+    /* ---- declarations; each may be NULL ---- */
+    /* Its tables and views: SQL it owns, with a version (struct store_sql). The store
+     * creates them, or upgrades them in place, in a database a run of the scheme
+     * writes to, and re-creates the views; a database holding a newer version is
+     * refused. Every table starts with `run_id INTEGER NOT NULL, scheme TEXT NOT
+     * NULL` (checked): merge copies its rows by run, the report reads the views. */
+    const struct store_sql *sql;
+    /* Its statistics into `metrics` for one scheme of one run, beyond the transfer
+     * statistics every scheme gets from txs (analysis/metrics.h): read its tables
+     * (through m), hand (time, value) samples to the shared phase splitter, which
+     * writes the whole run and each phase ("during.NAME"). Read only. */
+    void (*metrics)(const struct metrics_scope *m);
+    /* Its part of `l2sim report`, shown when a scheme of this type is in the runs:
+     * figures, rows of the per-type details table, an HTML section of its own. */
+    const struct scheme_report *report;
+    /* Its share of a run's size: scheme `index` of s, in a run whose workload and L1
+     * the caller has already estimated (run: transfers, slots, senders). */
+    void (*estimate)(const struct scn *s, size_t index, const struct run_estimate *run,
+                     struct scheme_estimate *out /* OUT, zeroed */);
+    /* Hook points for adversaries acting inside the scheme (see struct scheme_hook). */
+    const struct scheme_hook *hooks;
+    size_t                    nhooks;
 };
 
-/* An attack strategy. Created in every world after the L1 and the schemes (so it can
- * find its target), before the workload. */
+/* An attack strategy. Created in every world after the L1 and every scheme of the
+ * world (so it can find its target and the target's hooks), before the workload. */
 struct adversary;
 struct adversary_ops {
     const char *type;     /* "block_stuffing", ... */
@@ -104,6 +190,7 @@ struct world {
     sim_time          duration;
     struct l1        *l1;
     struct workload  *workload;
+    struct users     *users;    /* profiles, L1 accounts per scheme, payment graph */
     struct txlog     *txlog;
     struct scheme   **schemes;
     size_t            nschemes;
@@ -135,6 +222,15 @@ struct scheme {
     void                    *state;   /* the scheme's own */
 };
 
+/* The random stream of one entity of scheme sc for one purpose: keyed by the run's
+ * seed, the scheme's name (its namespace), the entity and the purpose, so adding a
+ * validator, a channel or a purpose never shifts another's draws, nor a user's, nor
+ * another scheme's; the same name gets the same draws in whatever world or position.
+ * Pack an entity kind into the id, e.g. SCHEME_ENTITY(2, validator). Caller owns it
+ * (gsl_rng_free). O(1). */
+#define SCHEME_ENTITY(kind, id) ((uint64_t)(kind) << 48 | ((uint64_t)(id) & 0xffffffffffffull))
+gsl_rng *scheme_stream(const struct scheme *sc, uint64_t entity, uint32_t purpose);
+
 /* One row of the txs table: a user transfer's fate in one scheme. soft/include/final
  * are -1 while unknown. Fees are wei, any size u128 holds; they are written once
  * charged (a failed transfer may have paid; a dropped one usually did not). */
@@ -151,9 +247,33 @@ struct tx_record {
 void txlog_write(struct world *w, const struct scheme *sc, const struct tx_record *r);
 void txlog_free(struct txlog *t);
 
+/* Hook `name` of the scheme named `target` in a's world, of function type `type`
+ * (its name, as SCHEME_HOOK wrote it). 0: *sc and *fn set (call fn as that type);
+ * 1: the target is a scheme of the scenario running in another world (nothing to
+ * do here); L2_EINPUT: no such scheme, or it publishes no hook of that name and type
+ * (the message, at the adversary's `target` key, lists the hooks it has). */
+int scheme_hook_find(struct adversary *a, const char *target, const char *name,
+                     const char *type, struct scheme **sc /* OUT */,
+                     scheme_hook_fn **fn /* OUT */, struct err *e);
+/* scheme_hook_find naming the type as SCHEME_HOOK does; then call (TYPE *)fn. */
+#define SCHEME_HOOK_FIND(a, target, name, TYPE, sc, fn, e) \
+    scheme_hook_find((a), (target), (name), #TYPE, (sc), (fn), (e))
+
 /* The registry: every scheme type and every parameter table. */
 const struct scheme_ops *model_scheme_by_type(const char *type);
 const struct scheme_ops *model_scheme_at(size_t i);   /* NULL past the end */
+/* For tests: add a scheme defined outside models/ (a test file) to the registry, as
+ * its one registry line would; the parameter schema is rebuilt to include it. The
+ * ops are borrowed for the life of the process. */
+void model_register_scheme(const struct scheme_ops *ops);
+void model_register_adversary(const struct adversary_ops *ops);   /* the same */
+/* Apply the declared SQL (scheme_ops.sql) of scheme `type` to st: create, upgrade or
+ * refuse (struct store_sql), views re-created. A type without SQL: nothing. */
+int model_scheme_sql_apply(struct store *st, const char *type, struct err *e);
+/* The same for every registered type whose tables st already holds or whose schemes
+ * rows it has (report, merge: bring a database's scheme tables and views to this
+ * binary's versions), or, with all, for every registered type (a merge output). */
+int model_scheme_sql_refresh(struct store *st, bool all, struct err *e);
 const struct adversary_ops *model_adversary_by_type(const char *type);
 const struct adversary_ops *model_adversary_at(size_t i);
 const struct scn_schema *model_schema(void);          /* built once, static */

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 
 #include "models/l1/l1.h"
+#include "models/workload/users.h"
 #include "models/workload/workload.h"
 
 int world_check(struct world *w)
 {
     struct inv_fail f;
     int bad = l1_check(w->l1, &f);
+    if (!bad)
+        bad = users_check(w->users, &f);
     for (size_t i = 0; !bad && i < w->nschemes; i++)
         if (w->schemes[i]->ops->check)
             bad = w->schemes[i]->ops->check(w->schemes[i], &f);
@@ -44,6 +47,7 @@ void world_free(struct world *w)
     }
     free(w->schemes);
     workload_free(w->workload);
+    users_free(w->users);
     l1_free(w->l1);
     txlog_free(w->txlog);
     sim_free(w->sim);
@@ -63,7 +67,8 @@ int world_new(const struct world_spec *spec, struct world **out, struct err *e)
     w->seed = spec->seed;
     w->duration = scn_int(s, "duration");
     *out = NULL;
-    if (l1_new(w, &w->l1, e) != 0)
+    /* the users first: schemes may read the payment graph as they start */
+    if (users_new(w, &w->users, e) != 0 || l1_new(w, &w->l1, e) != 0)
         goto fail;
     w->schemes = xcalloc(spec->nschemes ? spec->nschemes : 1, sizeof *w->schemes);
     for (size_t i = 0; i < spec->nschemes; i++) {
@@ -74,7 +79,8 @@ int world_new(const struct world_spec *spec, struct world **out, struct err *e)
         sc->ops = model_scheme_by_type(scn_str(s, "schemes[%zu].type", sc->index));
         SIM_ASSERT(sc->ops);
         w->schemes[w->nschemes++] = sc;
-        if (sc->ops->init(sc, e) != 0)
+        /* its declared tables and views exist before its init prepares INSERTs */
+        if (model_scheme_sql_apply(w->store, sc->ops->type, e) != 0 || sc->ops->init(sc, e) != 0)
             goto fail;
     }
     /* adversaries after the schemes they target, in every world alike */

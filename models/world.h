@@ -18,8 +18,10 @@ struct world_spec {
     size_t            nschemes;   /*   order their init runs; may be any subset */
 };
 
-/* Build the world: the L1 (which schedules its first slot), then each scheme's init in
- * spec order, then every adversary of the scenario (after the schemes they target),
+/* Build the world: the users (profiles, accounts, payment graph), the L1 (which
+ * schedules its first slot), then each scheme's init in spec order (its declared
+ * tables and views applied to the store just before), then every adversary of the
+ * scenario (after the schemes they target),
  * then the workload last (its first arrival must find every scheme ready). Nothing
  * runs yet: drive it with sim_run(w->sim, w->duration, ...), then world_finish.
  * Returns 0, or L2_EINPUT with a message (*out = NULL, all freed). */

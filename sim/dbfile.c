@@ -19,10 +19,10 @@ extern const unsigned char store_schema_sql[];
 
 volatile sig_atomic_t *dbfile_stop;
 
-static const char *scheme_sql;
+static const char *(*scheme_sql_of)(void);
 
-void dbfile_set_scheme_sql(const char *sql) { scheme_sql = sql; }
-const char *dbfile_scheme_sql(void) { return scheme_sql; }
+void dbfile_set_scheme_sql_provider(const char *(*fn)(void)) { scheme_sql_of = fn; }
+const char *dbfile_scheme_sql(void) { return scheme_sql_of ? scheme_sql_of() : NULL; }
 
 char *dbfile_quote(const char *name)
 {
@@ -301,6 +301,7 @@ struct table {
     struct col *cols;
     size_t      ncols;
     bool        per_run;     /* has a run_id column */
+    bool        core;        /* of analysis/schema.sql (else a scheme's: optional) */
 };
 
 struct expected {
@@ -356,12 +357,16 @@ static void expected_build(struct expected *x)
     memset(x, 0, sizeof *x);
     sqlite3 *db = NULL;
     char *msg = NULL;
+    const char *extra = dbfile_scheme_sql();
     if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         sqlite3_exec(db, (const char *)store_schema_sql, NULL, NULL, &msg) != SQLITE_OK ||
-        (scheme_sql && sqlite3_exec(db, scheme_sql, NULL, NULL, &msg) != SQLITE_OK))
+        sqlite3_exec(db, "CREATE TEMP TABLE core AS SELECT name FROM main.sqlite_master",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        (extra && sqlite3_exec(db, extra, NULL, NULL, &msg) != SQLITE_OK))
         sim_panic("l2sim's own schema does not apply: %s", msg ? msg : sqlite3_errmsg(db));
     sqlite3_stmt *q = NULL;
-    sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')"
+    sqlite3_prepare_v2(db, "SELECT type, name, name IN (SELECT name FROM temp.core) FROM"
+                       " main.sqlite_master WHERE type IN ('table', 'view')"
                        " AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &q, NULL);
     while (sqlite3_step(q) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(q, 1);
@@ -373,6 +378,7 @@ static void expected_build(struct expected *x)
         x->t = xrealloc(x->t, (x->nt + 1) * sizeof *x->t);
         struct table *t = &x->t[x->nt++];
         t->name = xstrdup(name);
+        t->core = sqlite3_column_int(q, 2) != 0;
         t->cols = table_cols(db, "main", name, &t->ncols);
         t->per_run = false;
         for (size_t i = 0; i < t->ncols; i++)
@@ -386,16 +392,18 @@ static void expected_build(struct expected *x)
  * of every database asks for it: a reader checks several times). Borrowed until the
  * scheme SQL changes. */
 static struct expected cached;
-static const char *cached_for;
+static char *cached_for;           /* the scheme SQL it was built with */
 static bool cached_valid;
 
 static const struct expected *expected_get(void)
 {
-    if (!cached_valid || cached_for != scheme_sql) {
+    const char *now = dbfile_scheme_sql();
+    if (!cached_valid || strcmp(cached_for, now ? now : "") != 0) {
         if (cached_valid)
             expected_release(&cached);
+        free(cached_for);
         expected_build(&cached);
-        cached_for = scheme_sql;
+        cached_for = xstrdup(now ? now : "");
         cached_valid = true;
     }
     return &cached;
@@ -585,11 +593,15 @@ int dbfile_check(sqlite3 *db, const char *schema, const char *path,
     for (size_t i = 0; i < x.nt && rc == 0 && !older; i++) {
         const struct object *o = find_object(obj, nobj, x.t[i].name);
         if (!o) {
-            if (use != DBFILE_WRITE)
+            if (use != DBFILE_WRITE && x.t[i].core)
                 rc = err_set(e, code, "%s: not an l2sim results database: it has no table %s",
                              path, x.t[i].name);
             continue;
         }
+        /* a scheme's table has a version of its own, which store_apply_sql upgrades
+         * after store_open: a writer leaves it to that */
+        if (use == DBFILE_WRITE && !x.t[i].core)
+            continue;
         rc = check_table(db, schema, path, &x.t[i], o, code, e);
     }
     /* a source's per-run table l2sim does not declare: its rows would be lost, and its
@@ -904,5 +916,9 @@ int dbfile_temp_views(sqlite3 *db, const char *path, struct err *e)
     if (fill_run_config(db, path, e) != 0 || fill_student_t(db, path, e) != 0)
         return L2_EINPUT;
     struct temp_ctx t = { db, path, e };
-    return dbfile_each_statement((const char *)store_schema_sql, temp_stmt, &t) ? L2_EINPUT : 0;
+    const char *extra = dbfile_scheme_sql();
+    if (dbfile_each_statement((const char *)store_schema_sql, temp_stmt, &t) != 0 ||
+        (extra && dbfile_each_statement(extra, temp_stmt, &t) != 0))
+        return L2_EINPUT;
+    return 0;
 }

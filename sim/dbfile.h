@@ -48,10 +48,11 @@ void dbfile_close(sqlite3 *db);
  * missing, not a regular file, or not an SQLite database. */
 int dbfile_open_ro(const char *path, sqlite3 **db /* OUT */, struct err *e);
 
-/* The SQL of the tables (and views) the schemes declare, as `CREATE TABLE IF NOT
- * EXISTS ...;` statements (borrowed; NULL: none): part of l2sim's own schema for every
- * check below, created by store_open and by merge in an output that lacks them. */
-void dbfile_set_scheme_sql(const char *sql);
+/* Where the schemes' declared SQL comes from (models/run/registry.c sets it): a
+ * function returning their tables' and views' SQL as one text (NULL: none). Part of
+ * l2sim's own schema for every check below (a scheme's tables are optional, the
+ * schema's are not) and turned into TEMP views for readers. */
+void dbfile_set_scheme_sql_provider(const char *(*fn)(void));
 const char *dbfile_scheme_sql(void);
 
 /* l2sim's tables (its schema and the schemes'), by name; with per_run only those with
@@ -79,7 +80,7 @@ int dbfile_open_reader(const char *path, sqlite3 **db /* OUT */, const char **fi
 /* Check that database `schema` ("main" or an attached alias) of db, the file `path`,
  * is an l2sim results database fit for `use`: meta holds a schema version this l2sim
  * reads; every table of l2sim's schema (analysis/schema.sql, and the schemes' tables
- * of dbfile_set_scheme_sql) that is present is a table with exactly its
+ * of dbfile_set_scheme_sql_provider) that is present is a table with exactly its
  * columns (name, declared type, NOT NULL, key); for writers, no trigger and no object
  * under the name of one of l2sim's views that is not a view; for sources, no per-run
  * table (one with a run_id column) that l2sim does not declare. Reads only sqlite_master

@@ -8,7 +8,7 @@
 /* Every fault some model can fire: a misspelt name must not arm nothing silently. */
 static const char *const known[] = {
     "l1.burn", "l1.nonce", "mempool.cap", "scheme_l1.receipt", "block_stuffing.spend",
-    "block_stuffing.commit", "censorship.blocks", "l1.txs_fee",
+    "block_stuffing.commit", "censorship.blocks", "l1.txs_fee", "users.spend",
 };
 
 static _Noreturn void bad_spec(const char *v, const char *why)

@@ -933,6 +933,9 @@ static int cmd_merge(int argc, char **argv)
         return EXIT_RUN;
     }
     int status = e.count ? EXIT_INPUT : EXIT_OK;
+    /* the tables of every scheme this l2sim knows, from its own SQL, before any copy */
+    if (status == EXIT_OK && model_scheme_sql_refresh(out, true, &e) != 0)
+        status = EXIT_RUN;
     for (size_t i = 1; i < n && status == EXIT_OK; i++) {
         struct merge_src *src;
         int rc = merge_open(out, files[i], &src, &e);

@@ -165,14 +165,8 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
     dbfile_guard(m->db, 0);
     if (dbfile_check(m->db, m->alias, path, DBFILE_SOURCE, L2_EINPUT, e) != 0)
         goto fail;
-    /* a scheme's table the output lacks: from the scheme's declared SQL, never the file's */
-    const char *extra = dbfile_scheme_sql();
-    char *msg = NULL;
-    if (extra && sqlite3_exec(m->db, extra, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(e, L2_EIO, "%s: cannot create the schemes' tables: %s", path, msg);
-        sqlite3_free(msg);
-        goto fail;
-    }
+    /* a scheme's table the output lacks was created from the scheme's declared SQL by
+     * the caller (model_scheme_sql_refresh), never from the file's */
     size_t nt;
     char **tables = dbfile_tables(true, &nt);
     rc = prepare_table(m, "runs", e);

@@ -11,8 +11,10 @@
 struct merge_src;
 
 /* Attach the database at path to out's connection (read only in effect). A file that
- * is missing, not an l2sim database, or of a newer schema is L2_EINPUT; out's pending
- * rows are committed first. The caller closes it with merge_close before out. */
+ * is missing, not an l2sim database, of a newer schema, or holding a per-run table
+ * out lacks (out must already have every scheme's declared tables:
+ * model_scheme_sql_refresh(out, true, ...)) is L2_EINPUT; out's pending rows are
+ * committed first. The caller closes it with merge_close before out. */
 int  merge_open(struct store *out, const char *path, struct merge_src **src, struct err *e);
 void merge_close(struct merge_src *src);
 

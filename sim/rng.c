@@ -5,6 +5,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <sodium.h>
+#include <string.h>
 
 struct xoshiro { uint64_t s[4]; };
 
@@ -60,15 +61,23 @@ static void put_le(unsigned char *p, uint64_t v, int bytes)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose)
+/* The stream seeded from BLAKE2b(key, msg || ns) (ns may be empty: rng_stream). */
+static gsl_rng *stream_of(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose,
+                          const char *ns, size_t nslen)
 {
     static const unsigned char key[] = "l2sim/rng/v1";
-    unsigned char msg[24], out[32];
+    unsigned char out[32];
+    unsigned char msg[24];
     put_le(msg, master_seed, 8);
     put_le(msg + 8, kind, 4);
     put_le(msg + 12, id, 8);
     put_le(msg + 20, purpose, 4);
-    crypto_generichash(out, sizeof out, msg, sizeof msg, key, sizeof key - 1);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, key, sizeof key - 1, sizeof out);
+    crypto_generichash_update(&h, msg, sizeof msg);
+    if (nslen)
+        crypto_generichash_update(&h, (const unsigned char *)ns, nslen);
+    crypto_generichash_final(&h, out, sizeof out);
 
     gsl_rng *r = gsl_rng_alloc(rng_xoshiro256ss);
     if (!r)
@@ -82,6 +91,20 @@ gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t p
     if ((x->s[0] | x->s[1] | x->s[2] | x->s[3]) == 0)   /* the one forbidden state */
         x->s[0] = 1;
     return r;
+}
+
+gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose)
+{
+    return stream_of(master_seed, kind, id, purpose, NULL, 0);
+}
+
+gsl_rng *rng_stream_ns(uint64_t master_seed, const char *ns, uint32_t kind, uint64_t id,
+                       uint32_t purpose)
+{
+    size_t n = strlen(ns);
+    if (n == 0)
+        sim_panic("rng_stream_ns: an empty namespace would be the unnamed stream");
+    return stream_of(master_seed, kind, id, purpose, ns, n);
 }
 
 uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication)

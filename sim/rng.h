@@ -30,6 +30,12 @@ gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t p
  * scenario's `seed` accept back. */
 #define RNG_SEED_MAX ((uint64_t)INT64_MAX)
 
+/* A stream in a named namespace (a scheme's name): the message above followed by the
+ * name's bytes (at least one), so it never equals an unnamed stream's nor another
+ * namespace's. Returns a stream the caller owns. */
+gsl_rng *rng_stream_ns(uint64_t master_seed, const char *ns, uint32_t kind, uint64_t id,
+                       uint32_t purpose);
+
 /* Seed of replication r derived from the master seed (r = 0 gives the master seed
  * itself, so a single run is reproducible from the seed printed in its row); at most
  * RNG_SEED_MAX, so `--seed` takes it back and runs.seed stores it as printed. */

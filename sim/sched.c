@@ -74,6 +74,13 @@ struct slot {
 };
 _Static_assert(sizeof(struct slot) == 64, "an event slot is one cache line");
 
+/* An owned event's payload bytes (sim_at_owned): the object and how to free it. Which
+ * slots hold one is a bit per slot in a side array (slots stay one cache line). */
+struct owned {
+    void       *obj;
+    sim_free_fn free_fn;
+};
+
 /* Where an event came from: its handler and the sim_at call that scheduled it.
  * Recorded per slot in debug builds only (a side array: slots stay one cache line). */
 struct origin {
@@ -135,6 +142,8 @@ struct sim {
     uint64_t       tick_mask;
     sim_after_event_fn after;
     void          *after_ctx;
+    uint64_t     **owned;      /* per chunk, a bit per slot: holds an owned payload */
+    void          *cur_obj;    /* the running owned event's object, until taken */
     struct origin **origins;   /* debug builds: per chunk, as chunks */
     struct origin  current;    /* debug builds: the event running or last run */
     bool           in_after;   /* the after-event hook is running */
@@ -152,6 +161,30 @@ static struct slot *slot_at(const struct sim *s, uint64_t i)
     return &s->chunks[i >> CHUNK_BITS][i & (CHUNK_SLOTS - 1)];
 }
 
+static uint64_t *owned_word(const struct sim *s, uint64_t i)
+{
+    return &s->owned[i >> CHUNK_BITS][(i & (CHUNK_SLOTS - 1)) >> 6];
+}
+
+static bool slot_owned(const struct sim *s, uint64_t i)
+{
+    return *owned_word(s, i) >> (i & 63) & 1;
+}
+
+/* Free slot i's owned object, if it holds one, and clear its bit. */
+static void owned_release(struct sim *s, uint64_t i)
+{
+    if (!slot_owned(s, i))
+        return;
+    *owned_word(s, i) &= ~(UINT64_C(1) << (i & 63));
+    struct owned o;
+    memcpy(&o, slot_at(s, i)->payload.bytes, sizeof o);
+    if (o.free_fn)
+        o.free_fn(o.obj);
+    else
+        free(o.obj);
+}
+
 /* Take a free slot, growing the pool by one chunk when empty. O(1) amortised. */
 static uint32_t slot_alloc(struct sim *s)
 {
@@ -160,6 +193,8 @@ static uint32_t slot_alloc(struct sim *s)
         if (base + CHUNK_SLOTS > SLOT_MASK + 1)
             sim_panic("more than %llu events pending", (unsigned long long)SLOT_MASK);
         s->chunks = xrealloc(s->chunks, (s->nchunks + 1) * sizeof *s->chunks);
+        s->owned = xrealloc(s->owned, (s->nchunks + 1) * sizeof *s->owned);
+        s->owned[s->nchunks] = xcalloc(CHUNK_SLOTS / 64, sizeof **s->owned);
         struct slot *c = aligned_alloc(64, CHUNK_SLOTS * sizeof *c);
         if (!c)
             sim_panic("out of memory growing the event pool");
@@ -713,9 +748,14 @@ void sim_free(struct sim *s)
 {
     if (!s)
         return;
+    /* what never ran: free its owned objects (a free slot's key is 0) */
+    for (uint64_t i = 0; i < (uint64_t)s->nchunks << CHUNK_BITS; i++)
+        if (slot_at(s, i)->key != 0)
+            owned_release(s, i);
     for (uint32_t i = 0; i < s->nchunks; i++)
-        free(s->chunks[i]);
+        free(s->chunks[i]), free(s->owned[i]);
     free(s->chunks);
+    free(s->owned);
     if (s->origins)
         for (uint32_t i = 0; i < s->nchunks; i++)
             free(s->origins[i]);
@@ -761,11 +801,33 @@ sim_event_id sim_at_(struct sim *s, sim_time t, sim_handler h, void *ctx,
     return key;
 }
 
+sim_event_id sim_at_owned_(struct sim *s, sim_time t, sim_handler h, void *ctx, void *obj,
+                           sim_free_fn free_fn, const char *hname, const char *file, int line)
+{
+    if (!obj)
+        sim_panic_at(file, line, "an owned event needs an object (NULL given)");
+    struct owned o = { obj, free_fn };
+    sim_event_id id = sim_at_(s, t, h, ctx, &o, sizeof o, hname, file, line);
+    uint64_t i = id & SLOT_MASK;
+    *owned_word(s, i) |= UINT64_C(1) << (i & 63);
+    return id;
+}
+
+void *sim_take_payload(struct sim *s)
+{
+    if (!s->cur_obj)
+        sim_panic("sim_take_payload outside the handler of an owned event, or twice");
+    void *obj = s->cur_obj;
+    s->cur_obj = NULL;
+    return obj;
+}
+
 bool sim_cancel(struct sim *s, sim_event_id id)
 {
     uint64_t i = id & SLOT_MASK;
     if (id == 0 || (i >> CHUNK_BITS) >= s->nchunks || slot_at(s, i)->key != id)
         return false;
+    owned_release(s, i);
     slot_free(s, (uint32_t)i);
     if (++s->stale > 4096 && s->stale > s->n / 2)
         evq_compact(s);
@@ -803,7 +865,21 @@ static enum sim_stop run_loop(struct sim *s, sim_time until, uint64_t max_events
 #ifdef L2SIM_DEBUG
         s->current = *origin_at(s, i);
 #endif
-        sl->h(s, sl->ctx, sl->payload.bytes);
+        if (__builtin_expect(slot_owned(s, i), 0)) {
+            /* the handler gets the object itself; freed after, unless taken */
+            void *outer = s->cur_obj;
+            struct owned o;
+            memcpy(&o, sl->payload.bytes, sizeof o);
+            s->cur_obj = o.obj;
+            sl->h(s, sl->ctx, o.obj);
+            if (s->cur_obj)
+                owned_release(s, i);
+            else
+                *owned_word(s, i) &= ~(UINT64_C(1) << (i & 63));
+            s->cur_obj = outer;
+        } else {
+            sl->h(s, sl->ctx, sl->payload.bytes);
+        }
         slot_free(s, i);
         s->events++;
         ran++;

@@ -43,8 +43,29 @@ sim_event_id sim_at_(struct sim *sim, sim_time t, sim_handler h, void *ctx,
                      const void *payload, size_t len, const char *hname, const char *file,
                      int line);
 
-/* Cancel a pending event. Returns false if it already ran, is running, or was
- * cancelled. Amortised O(1); the queue entry is dropped lazily. */
+/* An event whose payload is a heap object the scheduler owns, so a model keeps no
+ * list of its own to free what is still scheduled at the end. `obj` (non-NULL) is
+ * handed to h as its payload pointer itself, not a copy: the handler may read and
+ * change it while it runs. The scheduler frees it with free_fn (free() when NULL)
+ * exactly once: after h returns, when the event is cancelled, or in sim_free if the
+ * event never ran. A handler that keeps the object takes it with sim_take_payload.
+ * free_fn must not call the scheduler. Cost as sim_at. */
+typedef void (*sim_free_fn)(void *obj);
+#define sim_at_owned(sim, t, h, ctx, obj, free_fn) \
+    sim_at_owned_((sim), (t), (h), (ctx), (obj), (free_fn), #h, __FILE__, __LINE__)
+#define sim_after_owned(sim, dt, h, ctx, obj, free_fn) \
+    sim_at_owned_((sim), sim_now(sim) + (dt), (h), (ctx), (obj), (free_fn), #h, __FILE__, \
+                  __LINE__)
+sim_event_id sim_at_owned_(struct sim *sim, sim_time t, sim_handler h, void *ctx, void *obj,
+                           sim_free_fn free_fn, const char *hname, const char *file, int line);
+
+/* Inside the handler of an owned event: the object is the handler's from now on (the
+ * scheduler will not free it). Returns it. Panics anywhere else. O(1). */
+void *sim_take_payload(struct sim *sim);
+
+/* Cancel a pending event (an owned event's object is freed now). Returns false if it
+ * already ran, is running, or was cancelled. Amortised O(1); the queue entry is
+ * dropped lazily. */
 bool sim_cancel(struct sim *sim, sim_event_id id);
 
 /* Run events in (time, insertion) order until the queue drains, the next event lies

@@ -209,7 +209,6 @@ int store_open(const char *path, struct store **out, struct err *e)
     if (store_check_version(version, path, L2_EIO, e) != 0 ||
         (version > 0 && version < STORE_SCHEMA_VERSION && migrate_begin(st, version, e) != 0) ||
         exec(st, (const char *)store_schema_sql, e) != 0 ||
-        (dbfile_scheme_sql() && exec(st, dbfile_scheme_sql(), e) != 0) ||
         (version > 0 && version < STORE_SCHEMA_VERSION && migrate_end(st, version, e) != 0)) {
         exec(st, "ROLLBACK", e);
         goto err;
@@ -549,4 +548,125 @@ int store_upgraded_copy(const char *path, char **copy, struct err *e)
     }
     *copy = tmp;
     return 0;
+}
+
+/* ---- SQL owned by modules (a scheme's tables and views) ---- */
+
+int store_sql_version(struct store *st, const char *owner)
+{
+    sqlite3_stmt *q = NULL;
+    int version = 0;
+    sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'sql_version:' || ?",
+                       -1, &q, NULL);
+    sqlite3_bind_text(q, 1, owner, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return version;
+}
+
+char **store_sql_tables(const struct store_sql *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
+        sqlite3_exec(db, sql->tables ? sql->tables : "", NULL, NULL, &msg) != SQLITE_OK)
+        sim_panic("bad declared SQL (%s): %s", msg ? msg : "out of memory", sql->tables);
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                           " AND name NOT LIKE 'sqlite_%' ORDER BY rowid", -1, &q, NULL);
+    size_t n = 0, bytes = 0;
+    while (sqlite3_step(q) == SQLITE_ROW)
+        n++, bytes += (size_t)sqlite3_column_bytes(q, 0) + 1;
+    /* one block: the pointers, then the names */
+    char **names = xmalloc((n + 1) * sizeof *names + bytes);
+    char *text = (char *)(names + n + 1);
+    sqlite3_reset(q);
+    size_t i = 0;
+    while (sqlite3_step(q) == SQLITE_ROW && i < n) {
+        size_t len = (size_t)sqlite3_column_bytes(q, 0);
+        memcpy(text, sqlite3_column_text(q, 0), len + 1);
+        names[i++] = text;
+        text += len + 1;
+    }
+    names[i] = NULL;
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return names;
+}
+
+/* Every table of sql starts with run_id, scheme (in st, as created). */
+static int check_owned_tables(struct store *st, const char *owner, const struct store_sql *sql,
+                              struct err *e)
+{
+    char **names = store_sql_tables(sql);
+    int rc = 0;
+    for (size_t i = 0; names[i] && rc == 0; i++) {
+        char *pragma = xasprintf("PRAGMA table_info(\"%s\")", names[i]);
+        sqlite3_stmt *q = NULL;
+        sqlite3_prepare_v2(st->db, pragma, -1, &q, NULL);
+        free(pragma);
+        const char *want[] = { "run_id", "scheme" };
+        size_t k = 0;
+        while (k < 2 && q && sqlite3_step(q) == SQLITE_ROW &&
+               strcmp((const char *)sqlite3_column_text(q, 1), want[k]) == 0)
+            k++;
+        sqlite3_finalize(q);
+        if (k < 2)
+            rc = err_set(e, L2_EINPUT, "%s: table %s of %s does not start with the columns "
+                         "run_id, scheme (every table a scheme declares is per run and per "
+                         "scheme)", st->path, names[i], owner);
+    }
+    free(names);
+    return rc;
+}
+
+int store_apply_sql(struct store *st, const char *owner, const struct store_sql *sql,
+                    struct err *e)
+{
+    SIM_ASSERT(sql->version >= 1);
+    if (store_commit(st, e) != 0)
+        return L2_EIO;
+    if (exec(st, "BEGIN IMMEDIATE", e) != 0)
+        return L2_EIO;
+    int have = store_sql_version(st, owner), rc = 0;
+    if (have > sql->version) {
+        rc = err_set(e, L2_EINPUT, "%s: the tables of %s are version %d, newer than this "
+                     "l2sim's (%d); use a newer l2sim or another file", st->path, owner,
+                     have, sql->version);
+        goto done;
+    }
+    if (have == 0 && sql->tables && (rc = exec(st, sql->tables, e)) != 0)
+        goto done;
+    for (int v = have ? have : sql->version; v < sql->version; v++) {
+        const char *up = sql->upgrades ? sql->upgrades[v - 1] : NULL;
+        if (!up) {
+            rc = err_set(e, L2_EINPUT, "%s: the tables of %s are version %d and this l2sim "
+                         "has no upgrade from it to %d; rerun the scenario into a new file",
+                         st->path, owner, v, sql->version);
+            goto done;
+        }
+        if ((rc = exec(st, up, e)) != 0)
+            goto done;
+    }
+    if ((rc = check_owned_tables(st, owner, sql, e)) != 0)
+        goto done;
+    if (sql->views && (rc = exec(st, sql->views, e)) != 0)
+        goto done;
+    if (have != sql->version) {
+        sqlite3_stmt *q = NULL;
+        sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta VALUES('sql_version:' || ?, ?)",
+                           -1, &q, NULL);
+        sqlite3_bind_text(q, 1, owner, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, sql->version);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = err_set(e, L2_EIO, "%s: %s", st->path, sqlite3_errmsg(st->db));
+        sqlite3_finalize(q);
+    }
+done:
+    if (rc) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
+    }
+    return exec(st, "COMMIT", e);
 }

@@ -88,6 +88,33 @@ int store_check_version(int version, const char *path, int code, struct err *e);
  * *copy: its path, for the caller to read and store_remove. 0, L2_EINPUT or L2_EIO. */
 int store_upgraded_copy(const char *path, char **copy /* OUT */, struct err *e);
 
+/* SQL a module owns beside l2sim's own schema (a scheme's tables and views), with its
+ * own version, recorded in meta under "sql_version:OWNER". */
+struct store_sql {
+    int                version;   /* 1, 2, ...: bump on any change to `tables` */
+    const char        *tables;    /* CREATE TABLE IF NOT EXISTS ... (and indexes) */
+    const char        *views;     /* DROP VIEW IF EXISTS v; CREATE VIEW v AS ...: applied
+                                   * every time, so a database has this binary's views */
+    const char *const *upgrades;  /* upgrades[v - 1] takes the tables from version v to
+                                   * v + 1 (ALTER TABLE ...); version - 1 entries */
+};
+
+/* Bring `owner`'s SQL in st to sql->version in one transaction: create the tables when
+ * the database has none of its version, run the upgrades from the version it has,
+ * re-create the views. A database of a newer version is refused (L2_EINPUT, saying
+ * how to proceed), and so is a table of `tables` that does not start with run_id,
+ * scheme (every owned table is per run and per scheme, so merge copies it and the
+ * report keys it like txs). Pending rows are committed first. 0, L2_EINPUT or
+ * L2_EIO. */
+int store_apply_sql(struct store *st, const char *owner, const struct store_sql *sql,
+                    struct err *e);
+/* The version of owner's SQL recorded in st: 0 when it was never applied. */
+int store_sql_version(struct store *st, const char *owner);
+/* The tables `sql->tables` creates, in order, as a NULL-terminated array the caller
+ * frees with free() (one block). Found by applying it to a scratch in-memory
+ * database, so the declaration is the only list. Bad SQL is a bug (panic). */
+char **store_sql_tables(const struct store_sql *sql);
+
 /* Remove the database file at path and SQLite's -wal and -shm beside it (scratch
  * databases: a worker's, a test's). Missing files are no error. */
 void store_remove(const char *path);

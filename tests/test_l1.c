@@ -25,6 +25,12 @@
 #define TX_GAS        UINT64_C(21000)            /* Yellow Paper G_transaction */
 #define GAS_PER_BLOB  (UINT64_C(1) << 17)        /* EIP-4844 */
 
+/* Users who bid by the wallet policy alone (schemes[l1].tip, max_fee_multiplier):
+ * willingness and balances beyond reach, patience without end. These tests are about
+ * the L1's fee rules; what users can afford is test_users.c's. */
+#define WALLET_ONLY ", willingness: {median: 1000eth, sigma: 0}," \
+    " balance: {median: 1000000000eth, sigma: 0}, patience: 0s"
+
 /* ---- running a scenario into a fresh database ------------------------------------- */
 
 struct db {
@@ -266,7 +272,7 @@ static char *scenario(const char *l1_extra, const char *schemes, const char *res
              "seed: 5\n"
              "duration: 1h\n"
              "l1: {fork: prague, slot: 12s, finality_depth: 64, base_fee: {initial: 10gwei}%s%s}\n"
-             "workload: {users: 300, urgent_share: 0, transfers: {rate: 0.5/s}}\n"
+             "workload: {users: 300, urgent_share: 0, transfers: {rate: 0.5/s}" WALLET_ONLY "}\n"
              "schemes: %s\n"
              "%s",
              *l1_extra ? ", " : "", l1_extra, schemes, rest);
@@ -429,7 +435,7 @@ static void test_money_conserved_users_only(void **state)
              "duration: 1h\n"
              "l1: {fork: prague, slot: 12s, gas_limit: 210000, missed_slot: 2%,"
              " demand: {rate: 0/block}, blobs: {demand: 0/block}}\n"
-             "workload: {users: 300, transfers: {rate: 1/s}}\n"
+             "workload: {users: 300, transfers: {rate: 1/s}" WALLET_ONLY "}\n"
              "schemes: [{type: l1, max_fee_cap: 40gwei}]\n");
     size_t n;
     struct blk *b = blocks(&d, "l1", &n);
@@ -570,7 +576,7 @@ static void test_base_fee_step_op_canyon(void **state)
              "duration: 1h\n"
              "l1: {fork: prague, slot: 12s, elasticity: 6,"
              " base_fee: {initial: 10gwei, max_change_denominator: 250}, " CONGESTED "}\n"
-             "workload: {users: 300, transfers: {rate: 0.5/s}}\n"
+             "workload: {users: 300, transfers: {rate: 0.5/s}" WALLET_ONLY "}\n"
              "schemes: [{type: l1}]\n");
     size_t n;
     struct blk *b = blocks(&d, "l1", &n);

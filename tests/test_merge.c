@@ -1,10 +1,9 @@
-/* test_merge.c — merging results databases: every table of l2sim's schema with a
- * run_id column is copied (a scheme's declared table too, created in the output from
- * the scheme's SQL) under the output's new run_id, a per-run table l2sim does not
- * know is refused, runs
- * are matched by content so merging twice adds nothing, a present run whose metrics
- * differ is a conflict, an unfinished run does not hide its finished rerun, and a file
- * that is not an l2sim database is bad input. */
+/* test_merge.c — merging results databases: every table with a run_id column is
+ * copied (a scheme's declared table too, created in the output from the scheme's own
+ * SQL, never from the source file's) under the output's new run_id, runs are matched
+ * by content so merging twice adds nothing, a present run whose metrics differ is a
+ * conflict, an unfinished run does not hide its finished rerun, and a file that is
+ * not an l2sim database, or holds a per-run table no scheme declares, is bad input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,8 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "sim/dbfile.h"
+#include "models/model.h"
 #include "sim/merge.h"
+
+/* A scheme defined here, declaring one table, as a scheme in models/ would. */
+static const struct store_sql probe_sql = {
+    .version = 1,
+    .tables = "CREATE TABLE IF NOT EXISTS future (run_id INTEGER NOT NULL,"
+              " scheme TEXT NOT NULL, what TEXT);",
+};
+static const struct scheme_ops probe_ops = {
+    .type = "merge_probe", .doc = "a table for test_merge", .sql = &probe_sql,
+};
 
 static char *temp_path(void)
 {
@@ -63,7 +72,7 @@ static int64_t add_run(struct store *st, uint32_t replication, const char *statu
              "INSERT INTO schemes VALUES(%lld, 'l1', 'l1', 'l1');"
              "INSERT INTO metrics VALUES(%lld, 'l1', 'transfers', %u);"
              "INSERT INTO metrics VALUES(%lld, 'l1', 'fee_mean_eth', 2.5e-4);"
-             "INSERT INTO future(run_id, what) VALUES(%lld, 'replication %u');",
+             "INSERT INTO future(run_id, scheme, what) VALUES(%lld, 'l1', 'replication %u');",
              (long long)id, (long long)id, 1000 + replication, (long long)id,
              (long long)id, replication);
     exec(st, sql);
@@ -77,23 +86,19 @@ struct dbs {
     struct store *s, *o;
 };
 
-static const char future_sql[] =
-    "CREATE TABLE IF NOT EXISTS future (run_id INTEGER NOT NULL, what TEXT);";
-
 static int setup(void **state)
 {
     struct dbs *d = calloc(1, sizeof *d);
     struct err e;
     err_init(&e);
     d->src = temp_path(), d->out = temp_path();
-    /* `future` stands for a scheme's declared table: the source has it */
-    dbfile_set_scheme_sql(future_sql);
     assert_int_equal(store_open(d->src, &d->s, &e), 0);
-    /* the output has no table `future` (merge creates it from the scheme's SQL, never
-     * from the source's), and its run ids differ: it already has a run */
-    dbfile_set_scheme_sql(NULL);
+    assert_int_equal(model_scheme_sql_apply(d->s, "merge_probe", &e), 0);
     assert_int_equal(store_open(d->out, &d->o, &e), 0);
-    dbfile_set_scheme_sql(future_sql);
+    /* the output has no table `future` until the schemes' SQL is applied to it (as
+     * `l2sim merge` does first), and its run ids differ: it already has a run */
+    assert_int_equal(count(d->o, "SELECT count(*) FROM sqlite_master WHERE name = 'future'"), 0);
+    assert_int_equal(model_scheme_sql_refresh(d->o, true, &e), 0);
     struct store_run other = { .scenario_name = "other", .scenario_file = "o.yaml",
                                .scenario_text = "", .scenario_sha256 = "zzz",
                                .overrides = "", .config = "", .crypto_mode = "ed25519" };
@@ -110,7 +115,6 @@ static int teardown(void **state)
     store_close(d->o);
     store_remove(d->src), store_remove(d->out);
     free(d->src), free(d->out), free(d);
-    dbfile_set_scheme_sql(NULL);
     return 0;
 }
 
@@ -217,13 +221,14 @@ static void test_bad_inputs(void **state)
     free(junk);
 }
 
-/* A per-run table neither l2sim's schema nor a scheme declares: refused by name, and
- * nothing is copied (its definition is the file's, and its rows would be lost). */
+/* A per-run table no scheme of this build declares is refused, not created from the
+ * source's CREATE text (which a hostile file controls). */
 static void test_unknown_table_refused(void **state)
 {
     struct dbs *d = *state;
     add_run(d->s, 0, "complete");
-    exec(d->s, "CREATE TABLE \"str\"\"anger\" (run_id INTEGER, x TEXT)");
+    /* a name with a double quote: quoted everywhere, named in the message */
+    exec(d->s, "CREATE TABLE \"str\"\"anger\" (run_id INTEGER NOT NULL, x TEXT)");
     struct err e;
     err_init(&e);
     assert_int_equal(store_commit(d->s, &e), 0);
@@ -231,6 +236,7 @@ static void test_unknown_table_refused(void **state)
     assert_int_equal(merge_open(d->o, d->src, &src, &e), L2_EINPUT);
     assert_null(src);
     assert_non_null(strstr(e.msg, "per-run table str\"anger this l2sim does not know"));
+    assert_int_equal(count(d->o, "SELECT count(*) FROM sqlite_master WHERE name = 'str\"anger'"), 0);
     assert_int_equal(count(d->o, "SELECT count(*) FROM runs"), 1);
 }
 
@@ -243,5 +249,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_table_refused, setup, teardown),
     };
+    model_register_scheme(&probe_ops);
     return cmocka_run_group_tests_name("merge", tests, NULL, NULL);
 }

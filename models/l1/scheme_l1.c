@@ -1,11 +1,16 @@
 /* scheme_l1.c — the baseline every saving is measured against: each user transfer is
  * its own L1 transaction (a plain value transfer: no calldata, no execution, so the L1
  * charges the 21000 intrinsic gas) in the fee market, bidding base fee x multiplier
- * plus a tip (a higher tip for urgent users), as wallets do. */
+ * plus a tip (a higher tip for urgent users), as wallets do, but never more per gas
+ * than the user's willingness to pay allows, and only when the user's L1 balance
+ * covers the most it can cost (users.h). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
+#include "models/l1/scheme_l1.h"
+#include "models/workload/users.h"
 #include "sim/fault.h"
 
 static const struct scn_param params[] = {
@@ -27,9 +32,16 @@ static const struct scn_param params[] = {
       "fee increase of each replacement (clients require at least 10%)" },
 };
 
+/* The wallet's gas limit for a plain value transfer: the intrinsic gas the L1 charges
+ * it (Yellow Paper G_transaction, fm_intrinsic_gas with no calldata), for the sender's
+ * sums; the L1 computes the gas it actually charges. */
+#define TRANSFER_GAS fm_intrinsic_gas(0, 0)
+
 struct pending {
     struct tx_record rec;
     struct scheme   *sc;
+    u128             reserved;      /* of the sender's balance, until included or dropped */
+    uint64_t         cap;           /* the most per gas the sender pays (willingness) */
     struct pending  *prev, *next;   /* in flight: written at finish if never final */
 };
 
@@ -58,6 +70,10 @@ static void on_included(void *ctx, const struct l1_receipt *r)
     p->rec.charged = true;
     p->rec.l1_fee = r->total;
     p->rec.status = "included";
+    /* executed: the sender pays the fee and the value, the recipient gets the value */
+    user_settle(p->sc, p->rec.from, p->reserved, r->total + p->rec.value);
+    user_credit(p->sc, p->rec.to, p->rec.value);
+    p->reserved = 0;
     st->l1_paid += r->total + fault_fire("scheme_l1.receipt");   /* a test's wrong book */
 }
 
@@ -76,8 +92,19 @@ static void on_dropped(void *ctx, const char *why)
 {
     struct pending *p = ctx;
     struct state *st = p->sc->state;
+    user_settle(p->sc, p->rec.from, p->reserved, 0);
+    p->reserved = 0;
     p->rec.status = "dropped";
     p->rec.reason = why;
+    /* priced out: the base fee alone is above what the user pays per gas */
+    char buf[160];
+    uint64_t base = l1_base_fee(p->sc->world->l1);
+    if (base > p->cap) {
+        snprintf(buf, sizeof buf, "too expensive: base fee %llu wei per gas, above the %llu "
+                 "the sender pays (%s)", (unsigned long long)base,
+                 (unsigned long long)p->cap, why);
+        p->rec.reason = buf;          /* txlog copies it */
+    }
     txlog_write(p->sc->world, p->sc, &p->rec);
     unlink_pending(st, p);
     free(p);
@@ -115,6 +142,31 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     p->rec = (struct tx_record){ .tx_id = t->id, .from = t->from, .to = t->to,
                                  .value = t->value, .submit = t->at, .soft = -1, .include = -1,
                                  .final = -1, .status = "pending" };
+    /* The user's willingness to pay caps the max fee per gas (the wallet's ceiling,
+     * which fee bumps respect too): priced above it, the transfer waits in the pool
+     * for the base fee to fall, until the user's patience runs out. */
+    struct l1_fee_policy fee = t->urgent ? st->urgent : st->normal;
+    u128 cap = t->max_fee / TRANSFER_GAS;
+    p->cap = cap == 0 ? 1 : cap > UINT64_MAX ? UINT64_MAX : (uint64_t)cap;
+    if (fee.cap == 0 || p->cap < fee.cap)
+        fee.cap = p->cap;
+    p->cap = fee.cap;
+    /* A transaction is valid only if the sender's balance covers gas x max fee +
+     * value (EIP-1559's validity rule; clients also count the sender's pending
+     * transactions): reserved now, settled at inclusion or released at a drop. */
+    p->reserved = (u128)TRANSFER_GAS * fee.cap + t->value;
+    if (!user_reserve(sc, t->from, p->reserved)) {
+        char need[41], have[41], buf[160];
+        p->rec.status = "failed";
+        snprintf(buf, sizeof buf, "insufficient funds: gas x max fee + value = %s wei, %s "
+                 "available", u128_str(p->reserved, need),
+                 u128_str(user_available(sc, t->from), have));
+        p->rec.reason = buf;
+        p->reserved = 0;
+        txlog_write(sc->world, sc, &p->rec);
+        free(p);
+        return;
+    }
     p->next = st->inflight;
     if (p->next)
         p->next->prev = p;
@@ -122,10 +174,16 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     /* a user's account per scheme: on a shared L1 the schemes' copies of one transfer
      * must not queue behind each other as one sender's nonces would */
     struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | t->from),
-                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "transfer" };
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "transfer",
+                        .deadline = t->deadline == INT64_MAX ? 0 : t->deadline };
     struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
-    l1_submit(sc->world->l1, &tx, t->urgent ? &st->urgent : &st->normal, &cb);
+    l1_submit(sc->world->l1, &tx, &fee, &cb);
 }
+
+/* On the L1 itself a user's funds already are where a deposit would take them, and
+ * a withdrawal has nowhere to come back from: the baseline has nothing to do. */
+static void on_deposit(struct scheme *sc, const struct deposit *d) { (void)sc, (void)d; }
+static void on_withdrawal(struct scheme *sc, const struct withdrawal *wd) { (void)sc, (void)wd; }
 
 /* Rows for what never became final, in transfer order so the table's insertion
  * order is deterministic. */
@@ -182,5 +240,7 @@ const struct scheme_ops scheme_l1_ops = {
     .doc = "every transfer is an L1 transaction: the baseline fees are measured against",
     .params = params, .nparams = ARRAY_LEN(params),
     .init = init, .on_transfer = on_transfer, .finish = finish, .destroy = destroy,
+    .on_deposit = on_deposit, .on_withdrawal = on_withdrawal,
     .check = check,
+    .report = &scheme_l1_report, .estimate = scheme_l1_estimate,
 };

@@ -19,6 +19,7 @@
 
 #include "models/l1/l1.h"
 #include "models/workload/arrivals.h"
+#include "models/model.h"
 
 /* ---- measured constants ---- */
 
@@ -34,11 +35,14 @@
  * KiB, vs over 1e6 users (every one sends), RSS 632420 KiB: 117.6 MB more for 9e5
  * more senders = 131 B (the structures alone: 8 + 32 + 32 + 48 = 120 B). */
 #define MEM_PER_SENDER      128.0
-/* A scheme transaction awaiting finality: its mp_tx, the scheme's pending record,
- * the event slot (64 B) and queue entry. Measured: 50/s over 2d with
- * l1.finality_depth 64 vs 1024, i.e. 576000 more in flight, RSS 517596 vs 852684
- * KiB: 596 B each. */
-#define MEM_PER_INFLIGHT    600.0
+/* And, for each user who sends or receives, its profile (48 B) and its L1 account in
+ * each scheme of the world (48 B each), in chunks of 4096 users
+ * (models/workload/users.c); counted per sender, the ones that touch a chunk. */
+#define MEM_PER_PROFILE     48.0
+#define MEM_PER_ACCOUNT     48.0
+/* What a scheme transaction awaiting finality costs, and the wall time of a scheme's
+ * work, are the scheme's own (scheme_ops.estimate; the L1 baseline's measurements are
+ * in models/l1/scheme_l1_decl.c). */
 /* A transaction in the mempool (mp_tx, its sender record, heap and map entries).
  * Measured: background demand 2000/block with 30d patience for 3h, so the pool
  * fills, l1.mempool.max_txs 6144 vs 1000000: RSS 9376 vs 429192 KiB, 432 B each. */
@@ -63,11 +67,9 @@
  * from the scenario), plus schemes and metrics rows: about 4 KiB per scheme. */
 #define DB_PER_SCHEME       4096.0
 
-/* Wall time: 8.64M transfers (50/s, 2d, one scheme) in 34.8 s = 4.0 us per transfer
- * per scheme, database and metrics included; background demand of 400/block for 1d
- * (2.88M transactions, 7200 slots) in 1.38 s = 0.47 us per background transaction;
- * 720000 empty slots in 1.36 s = 1.9 us per slot. */
-#define WALL_PER_TRANSFER   4.0e-6
+/* Wall time of the L1 itself (a scheme's work is its own estimate): background demand
+ * of 400/block for 1d (2.88M transactions, 7200 slots) in 1.38 s = 0.47 us per
+ * background transaction; 720000 empty slots in 1.36 s = 1.9 us per slot. */
 #define WALL_PER_BACKGROUND 0.47e-6
 #define WALL_PER_SLOT       1.9e-6
 
@@ -78,7 +80,8 @@
  * SLOT_MASK there. */
 #define SCHED_SEQ_MAX      ((double)((UINT64_C(1) << 38) - 1))
 #define SCHED_PENDING_MAX  ((double)((UINT64_C(1) << 26) - 1))
-/* A plain L1 transfer uses 21000 gas (scheme_l1.c): a block holds gas_limit / 21000. */
+/* The gas assumed for a world whose schemes declare no L1 transactions (it then
+ * does not matter): a plain transfer's 21000 (Yellow Paper G_transaction). */
 #define TRANSFER_GAS       21000.0
 /* Background transactions one slot may bring: 0.47 us each (WALL_PER_BACKGROUND), so
  * about 5 s for the slot's one event, the longest a signal then waits. */
@@ -135,6 +138,16 @@ static double rate_per_us(const struct scn *s, const char *prefix, double slot)
     return per > 0 ? r.count / per : 0;
 }
 
+/* Scheme `index`'s declared share (zero when its type declares none). */
+static void scheme_estimate_of(const struct scn *s, size_t index, const struct run_estimate *o,
+                               struct scheme_estimate *se)
+{
+    memset(se, 0, sizeof *se);
+    const struct scheme_ops *ops = model_scheme_by_type(scn_str(s, "schemes[%zu].type", index));
+    if (ops && ops->estimate)
+        ops->estimate(s, index, o, se);
+}
+
 void run_estimate(const struct scn *s, struct run_estimate *o)
 {
     memset(o, 0, sizeof *o);
@@ -158,29 +171,62 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
                              peak_multiplier(s, "l1.demand", duration);
     }
 
-    /* each scheme of a world sends every transfer to the L1 once; a block takes at
-     * most gas_limit / 21000 of them, each awaits finality_depth slots in memory */
-    double k = (double)o->max_schemes;
-    double per_slot = o->slots > 0 ? o->transfers * k / o->slots : o->transfers * k;
-    double fit = floor((double)l1_gas_limit_of(s) / TRANSFER_GAS);
-    double included = per_slot < fit ? per_slot : fit;
-    o->inflight = included * (depth + 1);
-    if (o->inflight > o->transfers * k)
-        o->inflight = o->transfers * k;
-    double cap = (double)scn_uint(s, "l1.mempool.max_txs");
-    double inflow = o->background + o->transfers * k;
-    o->pool = inflow < cap ? inflow : cap;
-
+    /* what each scheme declares it sends to the L1 (scheme_ops.estimate), summed per
+     * world: a block takes gas_limit / (their mean gas) of them, each awaits
+     * finality_depth slots in memory; the busiest world sets the peak */
     double mean_size = scn_real(s, "workload.transfers.burst.mean_size");
-    double finals = o->transfers * k < o->slots * fit ? o->transfers * k : o->slots * fit;
     o->arrivals = o->transfers / mean_size;
-    o->finals = finals;
-    o->events_world = o->slots + o->arrivals + finals;
+    double cap = (double)scn_uint(s, "l1.mempool.max_txs");
+    double gas_limit = (double)l1_gas_limit_of(s);
+    double busiest = -1;
     o->events = 0;
+    o->l1_txs = 0;
+    o->wall_schemes = 0;
+    o->db_schemes = 0;
     for (size_t w = 0; w < o->worlds; w++) {
-        double kw = shared ? (double)nschemes : 1;
-        double fw = o->transfers * kw < o->slots * fit ? o->transfers * kw : o->slots * fit;
-        o->events += o->slots + o->transfers / mean_size + fw;
+        size_t first = shared ? 0 : w, n = shared ? nschemes : 1;
+        double txs = 0, gas = 0, mem = 0, state = 0, own_events = 0;
+        double gas1 = -1, mem1 = -1;      /* the value all share, or -1 (then weighted) */
+        for (size_t i = first; i < first + n; i++) {
+            struct scheme_estimate se;
+            scheme_estimate_of(s, i, o, &se);
+            if (se.l1_txs > 0) {
+                gas1 = gas1 == -1 || gas1 == se.l1_gas ? se.l1_gas : -2;
+                mem1 = mem1 == -1 || mem1 == se.mem_per_l1_tx ? se.mem_per_l1_tx : -2;
+            }
+            txs += se.l1_txs;
+            o->l1_txs += se.l1_txs;
+            gas += se.l1_txs * se.l1_gas;
+            mem += se.l1_txs * se.mem_per_l1_tx;
+            state += se.mem_state;
+            own_events += se.events;
+            o->wall_schemes += se.wall_s;
+            o->db_schemes += se.db_bytes;
+        }
+        double mean_gas = gas1 > 0 ? gas1 : txs > 0 && gas > 0 ? gas / txs : TRANSFER_GAS;
+        double per_slot = o->slots > 0 ? txs / o->slots : txs;
+        double fit = floor(gas_limit / mean_gas);
+        double included = per_slot < fit ? per_slot : fit;
+        double inflight = included * (depth + 1);
+        if (inflight > txs)
+            inflight = txs;
+        double inflow = o->background + txs;
+        double pool = inflow < cap ? inflow : cap;
+        double finals = txs < o->slots * fit ? txs : o->slots * fit;
+        double events = o->slots + o->arrivals + finals + own_events;
+        double per_tx = mem1 >= 0 ? mem1 : txs > 0 ? mem / txs : 0;
+        double peak = per_tx * inflight + MEM_PER_POOLED * pool + state;
+        o->events += events;
+        if (events > o->events_world)
+            o->events_world = events;
+        if (peak > busiest) {
+            busiest = peak;
+            o->inflight = inflight;
+            o->mem_per_inflight = per_tx;
+            o->mem_schemes = state;
+            o->pool = pool;
+            o->finals = finals;
+        }
     }
     o->pending = o->inflight + 2;                /* + the next slot and arrival */
     o->horizon_us = duration + slot * (depth + 1) +
@@ -188,7 +234,8 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
 
     o->mem_base = MEM_BASE;
     o->mem_user_table = MEM_PER_USER_SLOT * users;
-    o->mem_users = MEM_PER_SENDER * o->senders;
+    o->mem_users = (MEM_PER_SENDER + MEM_PER_PROFILE +
+                    MEM_PER_ACCOUNT * (double)o->max_schemes) * o->senders;
     const char *recipients = scn_str(s, "workload.recipients");
     if (strcmp(recipients, "zipf") == 0) {
         o->mem_tables = 8.0 * users;             /* the cumulative weights */
@@ -198,25 +245,22 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
         double links = users * (double)scn_uint(s, "workload.graph.degree");
         o->mem_tables = 16.0 * links + 20.0 * users;
     }
-    o->mem_inflight = MEM_PER_INFLIGHT * o->inflight;
+    o->mem_inflight = o->mem_per_inflight * o->inflight;
     o->mem_pool = MEM_PER_POOLED * o->pool;
     o->mem_metrics = MEM_PER_METRIC_ROW * o->transfers + MEM_PER_METRIC_SLOT * o->slots;
     o->mem_upfront = o->mem_tables;
     o->mem_peak = o->mem_base + o->mem_user_table + o->mem_users + o->mem_tables +
-                  o->mem_inflight + o->mem_pool + o->mem_metrics;
+                  o->mem_inflight + o->mem_pool + o->mem_schemes + o->mem_metrics;
 
     size_t textlen;
     scn_text(s, &textlen);
     o->db_rows_blocks = o->slots * (double)o->worlds;
     o->db_rows_txs = o->transfers * (double)nschemes;
-    size_t l1_schemes = 0;
-    for (size_t i = 0; i < nschemes; i++)
-        l1_schemes += strcmp(scn_str(s, "schemes[%zu].type", i), "l1") == 0;
-    o->db_rows_l1_txs = o->transfers * (double)l1_schemes;
+    o->db_rows_l1_txs = o->l1_txs;             /* the L1 writes a row for each */
     o->db_bytes = DB_PER_BLOCK_ROW * o->db_rows_blocks + DB_PER_TXS_ROW * o->db_rows_txs +
                   DB_PER_L1_TXS_ROW * o->db_rows_l1_txs +
-                  DB_PER_SCHEME * (double)nschemes + 2.0 * (double)textlen;
-    o->wall_s = WALL_PER_TRANSFER * o->transfers * (double)nschemes +
+                  DB_PER_SCHEME * (double)nschemes + 2.0 * (double)textlen + o->db_schemes;
+    o->wall_s = o->wall_schemes +
                 (WALL_PER_BACKGROUND * o->background + WALL_PER_SLOT * o->slots) *
                 (double)o->worlds;
 }
@@ -335,15 +379,18 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
     char n[32], m[32], rate[64], dur[32];
     value_text(s, "workload.transfers.rate", rate, sizeof rate);
     value_text(s, "duration", dur, sizeof dur);
-    struct { double v; char text[256]; } t[7];
+    struct { double v; char text[256]; } t[8];
     size_t nt = 0;
 #define TERM(V, ...) do { t[nt].v = (V); snprintf(t[nt].text, sizeof t[nt].text, __VA_ARGS__); nt++; } while (0)
     TERM(o->mem_user_table, "8 B x %s users for the user table, allocated whole up front",
          fmt_count(o->mem_user_table / MEM_PER_USER_SLOT, n, sizeof n));
-    TERM(o->mem_users, "128 B x %s users who send", fmt_count(o->senders, n, sizeof n));
+    TERM(o->mem_users, "%.0f B x %s users who send (stream, profile, an L1 account per "
+         "scheme)", o->senders > 0 ? o->mem_users / o->senders : MEM_PER_SENDER,
+         fmt_count(o->senders, n, sizeof n));
     TERM(o->mem_tables, "the recipients' Zipf table or payment graph");
-    TERM(o->mem_inflight, "600 B x %s transactions awaiting finality",
+    TERM(o->mem_inflight, "%.0f B x %s transactions awaiting finality", o->mem_per_inflight,
          fmt_count(o->inflight, n, sizeof n));
+    TERM(o->mem_schemes, "the schemes' own state");
     TERM(o->mem_pool, "432 B x %s in the mempool", fmt_count(o->pool, n, sizeof n));
     if (o->transfers >= 1)
         TERM(o->mem_metrics, "56 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
@@ -551,6 +598,40 @@ int run_estimate_gate(const struct scn *s, struct err *e)
 
 /* ---- the report ---- */
 
+/* "4 us per transfer per scheme, " when every scheme's type says the same, else each
+ * type's note once: "l1: 4 us per transfer, toy: 2 us per transfer, ". */
+static void scheme_wall_notes(const struct scn *s, char *buf, size_t len)
+{
+    struct sbuf b = { buf, len, 0 };
+    buf[0] = '\0';
+    const char *notes[64], *types[64];
+    size_t n = 0;
+    bool same = true;
+    for (size_t i = 0; i < scn_count(s, "schemes") && n < ARRAY_LEN(notes); i++) {
+        const char *type = scn_str(s, "schemes[%zu].type", i);
+        struct scheme_estimate se = { 0 };
+        const struct scheme_ops *ops = model_scheme_by_type(type);
+        if (ops && ops->estimate) {
+            struct run_estimate zero = { 0 };
+            ops->estimate(s, i, &zero, &se);
+        }
+        if (!se.wall_note)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(types[k], type) == 0;
+        if (seen)
+            continue;
+        same &= n == 0 || strcmp(notes[0], se.wall_note) == 0;
+        types[n] = type, notes[n++] = se.wall_note;
+    }
+    if (n > 0 && same)
+        sb_add(&b, "%s per scheme, ", notes[0]);
+    else
+        for (size_t k = 0; k < n; k++)
+            sb_add(&b, "%s: %s, ", types[k], notes[k]);
+}
+
 void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate *o)
 {
     char a[32], b[32], c[32], d[32], msg[1024];
@@ -570,9 +651,10 @@ void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate 
             " + %s l1_txs rows x 128 B)\n",
             run_estimate_bytes(o->db_bytes, a, sizeof a), fmt_count(o->db_rows_blocks, b, sizeof b),
             fmt_count(o->db_rows_txs, c, sizeof c), fmt_count(o->db_rows_l1_txs, d, sizeof d));
-    fprintf(f, "  wall time about %s per run (4 us per transfer per scheme, 0.47 us per "
+    scheme_wall_notes(s, msg, sizeof msg);
+    fprintf(f, "  wall time about %s per run (%s0.47 us per "
             "background transaction: %s per world, 1.9 us per slot; measured on 2 cores)\n",
-            fmt_wall(o->wall_s, a, sizeof a), fmt_count(o->background, b, sizeof b));
+            fmt_wall(o->wall_s, a, sizeof a), msg, fmt_count(o->background, b, sizeof b));
     uint64_t reps = scn_uint(s, "replications");
     if (reps > 1)
         fprintf(f, "  x %llu replications: database about %s, wall time about %s\n",

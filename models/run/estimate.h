@@ -21,6 +21,7 @@ struct run_estimate {
     double   senders;            /* expected distinct users who send at least once */
     double   background;         /* background L1 transactions per world */
     double   background_slot;    /* ... arriving in the busiest slot (peak multipliers) */
+    double   l1_txs;             /* L1 transactions the schemes send, all worlds */
     double   inflight;           /* scheme transactions awaiting finality, peak, per world */
     double   pool;               /* mempool occupancy, peak, per world */
 
@@ -37,7 +38,9 @@ struct run_estimate {
     double   mem_user_table;     /* one pointer per user, allocated whole up front */
     double   mem_users;          /* per sending user: random stream and profile */
     double   mem_tables;         /* Zipf table and payment graph: built up front */
+    double   mem_per_inflight;   /* bytes per one (as the schemes declare them) */
     double   mem_inflight;       /* transactions awaiting finality and their events */
+    double   mem_schemes;        /* the schemes' own state (declared) */
     double   mem_pool;           /* the mempool */
     double   mem_metrics;        /* metrics_compute reads every txs row into memory */
     double   mem_upfront;        /* what a world allocates before its first event */
@@ -45,8 +48,10 @@ struct run_estimate {
 
     double   db_rows_blocks;     /* l1_blocks rows */
     double   db_rows_txs;        /* txs rows */
-    double   db_rows_l1_txs;     /* l1_txs rows (scheme l1: one per transfer) */
+    double   db_rows_l1_txs;     /* l1_txs rows: one per L1 transaction the schemes declare */
     double   db_bytes;           /* added to the database by one run */
+    double   db_schemes;         /* bytes in the schemes' own tables (declared) */
+    double   wall_schemes;       /* seconds of the schemes' work (declared) */
     double   wall_s;             /* at the measured rates of estimate.c */
 };
 

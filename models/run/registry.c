@@ -1,11 +1,16 @@
 /* registry.c — every scheme type and every parameter table l2sim knows. Adding a
- * scheme: write its scheme_ops (with its "schemes[TYPE].key" rows) and list it here;
- * validation, `l2sim list` and the README reference follow from the table. */
+ * scheme: write its scheme_ops in its own directory under models/ (parameters,
+ * tables and views, metrics, report, estimate, invariants, hooks: models/model.h) and
+ * list it here; validation, `l2sim list`, the database, the metrics, the report and
+ * the README reference follow from the declarations. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/adversary/adversary.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
+#include "sim/dbfile.h"
 #include "sim/sweep.h"
 
 static const struct scheme_ops *const schemes[] = {
@@ -55,22 +60,123 @@ static const struct scn_param run_params[] = {
       "to the scenario inside the output directory; --out overrides it" },
 };
 
+/* Schemes a test registered (model_register_scheme), after the table's. */
+static const struct scheme_ops **extra;
+static size_t nextra;
+static bool schema_stale;
+
 const struct scheme_ops *model_scheme_at(size_t i)
 {
-    return i < ARRAY_LEN(schemes) ? schemes[i] : NULL;
+    if (i < ARRAY_LEN(schemes))
+        return schemes[i];
+    i -= ARRAY_LEN(schemes);
+    return i < nextra ? extra[i] : NULL;
 }
+
+/* Every scheme's declared SQL (tables, then views) as one text, for sim/dbfile's
+ * idea of l2sim's schema: rebuilt when the number of schemes changes (a test
+ * registers its own). Owned here; valid until the next registration. */
+static char *schemes_sql;
+static size_t schemes_sql_n = (size_t)-1;
+
+static const char *schemes_sql_now(void)
+{
+    size_t n = 0;
+    while (model_scheme_at(n))
+        n++;
+    if (n != schemes_sql_n) {
+        free(schemes_sql);
+        schemes_sql = xstrdup("");
+        for (int part = 0; part < 2; part++)
+            for (size_t i = 0; i < n; i++) {
+                const struct scheme_ops *ops = model_scheme_at(i);
+                const struct store_sql *q = ops ? ops->sql : NULL;
+                const char *text = q ? (part ? q->views : q->tables) : NULL;
+                if (!text)
+                    continue;
+                char *more = xasprintf("%s%s;\n", schemes_sql, text);
+                free(schemes_sql);
+                schemes_sql = more;
+            }
+        schemes_sql_n = n;
+    }
+    return schemes_sql[0] ? schemes_sql : NULL;
+}
+
+/* Every binary that links the registry tells dbfile where the schemes' SQL is, before
+ * main: readers, merge and the tests all judge files against the same schema. */
+__attribute__((constructor)) static void publish_schemes_sql(void)
+{
+    dbfile_set_scheme_sql_provider(schemes_sql_now);
+}
+
+void model_register_scheme(const struct scheme_ops *ops)
+{
+    SIM_ASSERT(!model_scheme_by_type(ops->type));
+    extra = xrealloc(extra, (nextra + 1) * sizeof *extra);
+    extra[nextra++] = ops;
+    schema_stale = true;
+}
+
+int model_scheme_sql_apply(struct store *st, const char *type, struct err *e)
+{
+    const struct scheme_ops *ops = model_scheme_by_type(type);
+    if (!ops || !ops->sql)
+        return 0;
+    char owner[96];
+    snprintf(owner, sizeof owner, "scheme %s", type);
+    return store_apply_sql(st, owner, ops->sql, e);
+}
+
+int model_scheme_sql_refresh(struct store *st, bool all, struct err *e)
+{
+    sqlite3_stmt *q = NULL;
+    sqlite3_prepare_v2(store_db(st), "SELECT count(*) FROM schemes WHERE type = ?", -1, &q,
+                       NULL);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && model_scheme_at(i); i++) {
+        const struct scheme_ops *ops = model_scheme_at(i);
+        if (!ops->sql)
+            continue;
+        char owner[96];
+        snprintf(owner, sizeof owner, "scheme %s", ops->type);
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, ops->type, -1, SQLITE_STATIC);
+        bool used = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0;
+        sqlite3_reset(q);
+        if (all || used || store_sql_version(st, owner) > 0)
+            rc = store_apply_sql(st, owner, ops->sql, e);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Adversaries a test registered (model_register_adversary), after the table's. */
+static const struct adversary_ops **extra_adv;
+static size_t nextra_adv;
 
 const struct adversary_ops *model_adversary_at(size_t i)
 {
-    return i < ARRAY_LEN(adversaries) ? adversaries[i] : NULL;
+    if (i < ARRAY_LEN(adversaries))
+        return adversaries[i];
+    i -= ARRAY_LEN(adversaries);
+    return i < nextra_adv ? extra_adv[i] : NULL;
 }
 
 const struct adversary_ops *model_adversary_by_type(const char *type)
 {
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
-        if (strcmp(adversaries[i]->type, type) == 0)
-            return adversaries[i];
+    for (size_t i = 0; model_adversary_at(i); i++)
+        if (strcmp(model_adversary_at(i)->type, type) == 0)
+            return model_adversary_at(i);
     return NULL;
+}
+
+void model_register_adversary(const struct adversary_ops *ops)
+{
+    SIM_ASSERT(!model_adversary_by_type(ops->type));
+    extra_adv = xrealloc(extra_adv, (nextra_adv + 1) * sizeof *extra_adv);
+    extra_adv[nextra_adv++] = ops;
+    schema_stale = true;
 }
 
 /* "a|b|c" from the types of a registry list. */
@@ -85,27 +191,34 @@ static void join_types(char *buf, size_t len, const char *type)
 
 const struct scheme_ops *model_scheme_by_type(const char *type)
 {
-    for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
-        if (strcmp(schemes[i]->type, type) == 0)
-            return schemes[i];
+    for (size_t i = 0; model_scheme_at(i); i++)
+        if (strcmp(model_scheme_at(i)->type, type) == 0)
+            return model_scheme_at(i);
     return NULL;
 }
 
-/* Built on first use: the concatenation of all tables, with the scheme type's
- * choices filled in from the registry. Never freed (lives as long as the process). */
+/* Built on first use (again after model_register_scheme): the concatenation of all
+ * tables, with the scheme type's choices filled in from the registry. Lives as long
+ * as the process. */
 const struct scn_schema *model_schema(void)
 {
     static struct scn_schema schema;
     static struct scn_param *all;
     static char choices[512], adv_choices[512];
-    if (all)
+    if (all && !schema_stale)
         return &schema;
+    free(all);
+    choices[0] = adv_choices[0] = '\0';
+    schema_stale = false;
     size_t n = ARRAY_LEN(run_params) + sweep_params_count + l1_params_count +
                workload_params_count;
-    for (size_t i = 0; i < ARRAY_LEN(schemes); i++)
-        n += schemes[i]->nparams;
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++)
-        n += adversaries[i]->nparams;
+    size_t nsch = 0;
+    for (const struct scheme_ops *ops; (ops = model_scheme_at(nsch)) != NULL; nsch++)
+        n += ops->nparams;
+    nsch = 0;
+    size_t nadv = 0;
+    for (const struct adversary_ops *ops; (ops = model_adversary_at(nadv)) != NULL; nadv++)
+        n += ops->nparams;
     all = xcalloc(n, sizeof *all);
     schema.complete = l1_put_preset;
     size_t k = 0;
@@ -117,15 +230,16 @@ const struct scn_schema *model_schema(void)
         all[k++] = l1_params[i];
     for (size_t i = 0; i < workload_params_count; i++)
         all[k++] = workload_params[i];
-    for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
-        for (size_t j = 0; j < schemes[i]->nparams; j++)
-            all[k++] = schemes[i]->params[j];
-        join_types(choices, sizeof choices, schemes[i]->type);
+    for (const struct scheme_ops *ops; (ops = model_scheme_at(nsch)) != NULL; nsch++) {
+        for (size_t j = 0; j < ops->nparams; j++)
+            all[k++] = ops->params[j];
+        join_types(choices, sizeof choices, ops->type);
     }
-    for (size_t i = 0; i < ARRAY_LEN(adversaries); i++) {
-        for (size_t j = 0; j < adversaries[i]->nparams; j++)
-            all[k++] = adversaries[i]->params[j];
-        join_types(adv_choices, sizeof adv_choices, adversaries[i]->type);
+    nadv = 0;
+    for (const struct adversary_ops *ops; (ops = model_adversary_at(nadv)) != NULL; nadv++) {
+        for (size_t j = 0; j < ops->nparams; j++)
+            all[k++] = ops->params[j];
+        join_types(adv_choices, sizeof adv_choices, ops->type);
     }
     for (size_t i = 0; i < k; i++) {
         if (strcmp(all[i].path, "schemes[].type") == 0)

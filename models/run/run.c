@@ -82,6 +82,18 @@ int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t mas
     return rc;
 }
 
+/* The tables and views each scheme type of the scenario declares, created or
+ * upgraded in st (models/model.h, scheme_ops.sql) before any world: world_new applies
+ * them too, but a database that refuses them (a newer version) must fail the run
+ * here, with nothing simulated. */
+static int apply_scheme_sql(const struct scn *s, struct store *st, struct err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < scn_count(s, "schemes"); i++)
+        rc = model_scheme_sql_apply(st, scn_str(s, "schemes[%zu].type", i), e);
+    return rc;
+}
+
 int run_check(const struct scn *s, struct err *e)
 {
     if (run_estimate_gate(s, e) != 0)   /* sizes first: before anything is allocated */
@@ -198,6 +210,12 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
             sqlite3_bind_text(ins, 4, l.w[i].name, -1, SQLITE_STATIC);
             store_step(st, ins);
         }
+    int src = apply_scheme_sql(s, st, e);
+    if (src != 0) {
+        res->status = RUN_FAILED;
+        snprintf(res->detail, sizeof res->detail, "%.600s", e->msg);
+        return src;
+    }
 
     for (size_t i = 0; i < l.n && res->status == RUN_COMPLETE; i++) {
         struct world *w;

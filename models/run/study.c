@@ -393,7 +393,10 @@ static int sink_merge(struct study_sink *k, size_t i, struct err *e)
 {
     struct done *d = &k->d[i];
     struct merge_src *src;
-    int rc = merge_open(k->out, d->path, &src, e);
+    /* the scheme tables the worker's database may hold, from this binary's SQL */
+    int rc = model_scheme_sql_refresh(k->out, true, e);
+    if (rc == 0)
+        rc = merge_open(k->out, d->path, &src, e);
     int64_t id = 0;
     if (rc == 0) {
         rc = merge_copy_run(src, d->run_id, &id, e);

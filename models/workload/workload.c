@@ -1,10 +1,11 @@
-/* workload.c — transfer arrivals and per-user draws (see workload.h).
+/* workload.c — transfer arrivals, deposits and withdrawals (see workload.h).
  * Streams of (RNG_WORKLOAD, 0, purpose): ARRIVALS times the batches (arrivals.c),
  * REGIMES runs its regime chain, SENDERS picks each transfer's sender, GRAPH builds
- * the payment graph. Each user owns (RNG_USER, user, TRANSFERS), created on first
- * use, so a user's recipients and values do not depend on how many other users
- * exist or transact. All are keyed by the run's seed alone: every world of a run
- * sees the same transfers, however many schemes it holds. */
+ * the payment graph (users.c). Each user owns (RNG_USER, user, purpose) streams
+ * (users.h: transfers, profile, balance, willingness, withdrawal), so a user's
+ * draws do not depend on how many other users exist or transact. All are keyed by
+ * the run's seed alone: every world of a run sees the same intents, however many
+ * schemes it holds. */
 #include "models/workload/workload.h"
 
 #include <gsl/gsl_randist.h>
@@ -13,13 +14,11 @@
 #include <string.h>
 
 #include "models/workload/arrivals.h"
+#include "models/workload/users.h"
 #include "sim/rng.h"
 
-enum { PURPOSE_ARRIVALS = 1, PURPOSE_REGIMES = 2, PURPOSE_SENDERS = 3, PURPOSE_GRAPH = 4 };
-enum { PURPOSE_TRANSFERS = 1, PURPOSE_PROFILE = 2 };         /* of RNG_USER streams */
-
-/* The payment graph's size bound: users x degree contacts, 8 bytes each, twice. */
-#define GRAPH_MAX_LINKS 50000000ull
+/* (RNG_WORKLOAD, 0, purpose); 4 builds the payment graph (users.c) */
+enum { PURPOSE_ARRIVALS = 1, PURPOSE_REGIMES = 2, PURPOSE_SENDERS = 3 };
 
 const struct scn_param workload_params[] = {
     { "workload.users", SCN_UINT, "10000", "2", NULL, NULL, 0,
@@ -42,28 +41,44 @@ const struct scn_param workload_params[] = {
       "recipients graph: joiners pick contacts by degree (Barabasi-Albert, hubs) or uniformly" },
     { "workload.urgent_share", SCN_FRACTION, "10%", "0", "1", NULL, 0,
       "share of users who pay for speed (schemes may bid higher for them)" },
+    { "workload.balance.median", SCN_AMOUNT, "2eth", "0wei", "1000000000eth", NULL, 0,
+      "median L1 balance a user starts with (lognormal, drawn once per user and run, the "
+      "same in every scheme); fees, values, deposits and channel funding come out of it" },
+    { "workload.balance.sigma", SCN_REAL, "1", "0", "5", NULL, 0,
+      "log-scale spread of users' starting balances" },
+    { "workload.willingness.median", SCN_AMOUNT, "0.0005eth", "1wei", "1000eth", NULL, 0,
+      "median of the most a user pays in fees for one transfer (lognormal, drawn once per "
+      "user, the same in every scheme): priced above it, a transfer waits" },
+    { "workload.willingness.sigma", SCN_REAL, "1", "0", "5", NULL, 0,
+      "log-scale spread of users' willingness to pay" },
+    { "workload.patience", SCN_DURATION, "30m", "0s", "30d", NULL, 0,
+      "how long a user waits for a transfer to go through before dropping it (as too "
+      "expensive when it was priced above the user's willingness); 0s: forever" },
+    { "workload.deposits.share", SCN_FRACTION, "50%", "0", "1", NULL, 0,
+      "share of their L1 balance users deposit into the L2 when they join (their first "
+      "transfer); 0: no deposits" },
+    { "workload.withdrawals.share", SCN_FRACTION, "10%", "0", "1", NULL, 0,
+      "share of users who withdraw from the L2 back to L1 some time after joining" },
+    { "workload.withdrawals.after", SCN_DURATION, "6h", "1s", "3650d", NULL, 0,
+      "mean time from joining to withdrawing (exponential, per user)" },
+    { "workload.withdrawals.amount", SCN_FRACTION, "100%", "0", "1", NULL, 0,
+      "share of the deposit a withdrawing user asks back" },
 };
 const size_t workload_params_count = ARRAY_LEN(workload_params);
 
 struct user {
-    gsl_rng *r;
-    bool     urgent;
-};
-
-/* The payment graph in compressed rows: user u's contacts are
- * adj[off[u]] .. adj[off[u + 1] - 1]. */
-struct graph {
-    uint64_t *off;                /* users + 1 */
-    uint32_t *adj;
+    gsl_rng *r;                   /* (RNG_USER, id, USER_RNG_TRANSFERS) */
 };
 
 struct workload {
     struct world *w;
     uint32_t  users;
     double    value_median, value_sigma;
-    double    urgent_share;
     double   *zipf_cdf;           /* recipients: zipf */
-    struct graph *graph;          /* recipients: graph */
+    bool      graph;              /* recipients: graph (users_contacts) */
+    sim_time  patience;           /* 0: forever */
+    double    deposit_share, withdraw_share, withdraw_amount;
+    double    withdraw_after;     /* mean, us */
     struct arrivals *arrivals;
     gsl_rng  *r_arrivals;         /* batch times and sizes */
     gsl_rng  *r_senders;
@@ -72,77 +87,59 @@ struct workload {
     uint64_t  next_id;
 };
 
-/* ---- the payment graph ---- */
-
-/* Grow a graph over n users: the first min(m + 1, n) form a clique, then each later
- * user v joins with m links to distinct earlier users, chosen with probability
- * proportional to their degree (preferential: Barabasi & Albert 1999, by sampling a
- * uniform endpoint of the links so far) or uniformly. Every user has at least
- * min(m, n - 1) contacts; links are undirected, never to oneself, never doubled.
- * Draws only from r. O(n m) time and memory (n m <= GRAPH_MAX_LINKS). */
-static struct graph *graph_new(uint32_t n, uint32_t m, bool preferential, gsl_rng *r)
-{
-    uint32_t m0 = m + 1 < n ? m + 1 : n;
-    uint64_t links = (uint64_t)m0 * (m0 - 1) / 2 + (uint64_t)(n - m0) * m;
-    uint32_t *ends = xmalloc(2 * links * sizeof *ends);      /* link k: ends[2k], ends[2k+1] */
-    uint64_t nends = 0;
-    for (uint32_t i = 0; i < m0; i++)
-        for (uint32_t j = i + 1; j < m0; j++)
-            ends[nends++] = i, ends[nends++] = j;
-    uint32_t *picked = xmalloc(m * sizeof *picked);             /* m >= 1: the row */
-    uint32_t *mark = xmalloc(n * sizeof *mark);     /* mark[u] == v + 1: v picked u */
-    memset(mark, 0, n * sizeof *mark);
-    for (uint32_t v = m0; v < n; v++) {
-        for (uint32_t k = 0; k < m;) {
-            uint32_t u = preferential ? ends[gsl_rng_uniform_int(r, nends)]
-                                      : (uint32_t)gsl_rng_uniform_int(r, v);
-            if (mark[u] == v + 1)
-                continue;                /* already a contact: draw again */
-            mark[u] = v + 1;
-            picked[k++] = u;
-        }
-        for (uint32_t k = 0; k < m; k++)             /* links join after the draws */
-            ends[nends++] = v, ends[nends++] = picked[k];
-    }
-    SIM_ASSERT(nends == 2 * links);
-
-    struct graph *g = xcalloc(1, sizeof *g);
-    g->off = xcalloc((size_t)n + 1, sizeof *g->off);
-    g->adj = xmalloc(2 * links * sizeof *g->adj);
-    for (uint64_t k = 0; k < nends; k++)
-        g->off[ends[k] + 1]++;
-    for (uint32_t u = 0; u < n; u++)
-        g->off[u + 1] += g->off[u];
-    uint64_t *fill = xmalloc((size_t)n * sizeof *fill);
-    memcpy(fill, g->off, (size_t)n * sizeof *fill);
-    for (uint64_t k = 0; k < nends; k += 2) {        /* in link order: deterministic */
-        g->adj[fill[ends[k]]++] = ends[k + 1];
-        g->adj[fill[ends[k + 1]]++] = ends[k];
-    }
-    free(fill), free(mark), free(picked), free(ends);
-    return g;
-}
-
-static void graph_free(struct graph *g)
-{
-    if (!g)
-        return;
-    free(g->off);
-    free(g->adj);
-    free(g);
-}
-
 /* ---- users and transfers ---- */
+
+static void on_withdrawal(struct sim *sim, void *ctx, const void *payload);
+
+/* A user joins with its first transfer: it deposits a share of its L1 balance into
+ * the L2, and, if it is one of the users who withdraw, asks some of it back after an
+ * exponential delay (drawn from its own withdrawal stream) that falls within the
+ * run. Every scheme of the world hears of each, in scheme order. */
+static void join(struct workload *wl, uint32_t id)
+{
+    struct world *w = wl->w;
+    u128 amount = (u128)((double)users_initial_balance(w->users, id) * wl->deposit_share);
+    if (amount == 0)
+        return;
+    struct deposit d = { .user = id, .amount = amount, .at = sim_now(w->sim) };
+    for (size_t i = 0; i < w->nschemes; i++)
+        if (w->schemes[i]->ops->on_deposit)
+            w->schemes[i]->ops->on_deposit(w->schemes[i], &d);
+    gsl_rng *r = rng_stream(w->seed, RNG_USER, id, USER_RNG_WITHDRAWAL);
+    bool withdraws = gsl_rng_uniform(r) < wl->withdraw_share;
+    double after = gsl_ran_exponential(r, wl->withdraw_after);
+    gsl_rng_free(r);
+    if (!withdraws || after >= (double)(w->duration - d.at))
+        return;
+    struct withdrawal *wd = xmalloc(sizeof *wd);
+    *wd = (struct withdrawal){ .user = id, .at = d.at + (sim_time)after,
+                               .amount = (u128)((double)amount * wl->withdraw_amount) };
+    if (wd->amount == 0) {
+        free(wd);
+        return;
+    }
+    /* the scheduler owns it: freed after the event, or at the end if it never runs */
+    sim_at_owned(w->sim, wd->at, on_withdrawal, wl, wd, NULL);
+}
+
+static void on_withdrawal(struct sim *sim, void *ctx, const void *payload)
+{
+    struct workload *wl = ctx;
+    const struct withdrawal *wd = payload;
+    for (size_t i = 0; i < wl->w->nschemes; i++) {
+        struct scheme *sc = wl->w->schemes[i];
+        if (sc->ops->on_withdrawal)
+            sc->ops->on_withdrawal(sc, wd);
+    }
+}
 
 static struct user *user_get(struct workload *wl, uint32_t id)
 {
     if (!wl->user[id]) {
         struct user *u = xcalloc(1, sizeof *u);
-        u->r = rng_stream(wl->w->seed, RNG_USER, id, PURPOSE_TRANSFERS);
-        gsl_rng *profile = rng_stream(wl->w->seed, RNG_USER, id, PURPOSE_PROFILE);
-        u->urgent = gsl_rng_uniform(profile) < wl->urgent_share;
-        gsl_rng_free(profile);
+        u->r = rng_stream(wl->w->seed, RNG_USER, id, USER_RNG_TRANSFERS);
         wl->user[id] = u;
+        join(wl, id);
     }
     return wl->user[id];
 }
@@ -153,9 +150,9 @@ static struct user *user_get(struct workload *wl, uint32_t id)
 static uint32_t draw_recipient(struct workload *wl, struct user *u, uint32_t from)
 {
     if (wl->graph) {
-        const struct graph *g = wl->graph;
-        uint64_t deg = g->off[from + 1] - g->off[from];
-        return g->adj[g->off[from] + gsl_rng_uniform_int(u->r, deg)];
+        size_t deg;
+        const uint32_t *contact = users_contacts(wl->w->users, from, &deg);
+        return contact[gsl_rng_uniform_int(u->r, deg)];
     }
     for (;;) {
         uint32_t to;
@@ -200,7 +197,9 @@ static void on_arrival(struct sim *sim, void *ctx, const void *payload)
         t.to = draw_recipient(wl, u, t.from);
         double v = wl->value_median * exp(wl->value_sigma * gsl_ran_ugaussian(u->r));
         t.value = v < 1.0 ? 1 : v > 1e36 ? (u128)1e36 : (u128)v;
-        t.urgent = u->urgent;
+        t.urgent = users_urgent(wl->w->users, t.from);
+        t.max_fee = users_willingness(wl->w->users, t.from);
+        t.deadline = wl->patience > 0 ? t.at + wl->patience : INT64_MAX;
         for (size_t i = 0; i < wl->w->nschemes; i++) {
             struct scheme *sc = wl->w->schemes[i];
             sc->ops->on_transfer(sc, &t);
@@ -221,7 +220,11 @@ int workload_new(struct world *w, struct workload **out, struct err *e)
         goto fail;
     wl->value_median = (double)scn_amount(s, "workload.transfers.value.median");
     wl->value_sigma = scn_real(s, "workload.transfers.value.sigma");
-    wl->urgent_share = scn_real(s, "workload.urgent_share");
+    wl->patience = scn_int(s, "workload.patience");
+    wl->deposit_share = scn_real(s, "workload.deposits.share");
+    wl->withdraw_share = scn_real(s, "workload.withdrawals.share");
+    wl->withdraw_after = (double)scn_int(s, "workload.withdrawals.after");
+    wl->withdraw_amount = scn_real(s, "workload.withdrawals.amount");
     const char *recipients = scn_str(s, "workload.recipients");
     if (strcmp(recipients, "zipf") == 0) {
         double sexp = scn_real(s, "workload.zipf_exponent"), acc = 0;
@@ -229,18 +232,7 @@ int workload_new(struct world *w, struct workload **out, struct err *e)
         for (uint32_t k = 0; k < wl->users; k++)
             wl->zipf_cdf[k] = (acc += pow((double)k + 1, -sexp));
     } else if (strcmp(recipients, "graph") == 0) {
-        uint32_t m = (uint32_t)scn_uint(s, "workload.graph.degree");
-        if ((uint64_t)wl->users * m > GRAPH_MAX_LINKS) {
-            scn_error_at(s, e, "workload.graph.degree", "users x degree = %llu links; "
-                         "the payment graph holds at most %llu",
-                         (unsigned long long)wl->users * m, GRAPH_MAX_LINKS);
-            goto fail;
-        }
-        gsl_rng *r = rng_stream(w->seed, RNG_WORKLOAD, 0, PURPOSE_GRAPH);
-        wl->graph = graph_new(wl->users, m,
-                              strcmp(scn_str(s, "workload.graph.attachment"), "preferential") == 0,
-                              r);
-        gsl_rng_free(r);
+        wl->graph = true;            /* built with the users (users.c) */
     }
     wl->user = xcalloc(wl->users, sizeof *wl->user);
     wl->r_arrivals = rng_stream(w->seed, RNG_WORKLOAD, 0, PURPOSE_ARRIVALS);
@@ -265,7 +257,6 @@ void workload_free(struct workload *wl)
             }
     free(wl->user);
     free(wl->zipf_cdf);
-    graph_free(wl->graph);
     arrivals_free(wl->arrivals);
     if (wl->r_arrivals)
         gsl_rng_free(wl->r_arrivals);

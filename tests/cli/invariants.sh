@@ -56,6 +56,12 @@ fault_run scheme-books scheme_l1.receipt@3 \
     "invariant violated: money conserved between the L1 and a scheme|models/l1/scheme_l1.c:|receipts total|the L1 charged" \
     --set duration=1h --check-invariants
 
+# A user's spending counted one wei off in a scheme's books: balances + spent no
+# longer equal opening balances + what was received (models/workload/users.c).
+fault_run users-books users.spend@3 \
+    "invariant violated: users' L1 funds conserved|models/workload/users.c:|balances + spent|opening balances + received" \
+    --set duration=1h --check-invariants
+
 # An attacker's books: the block stuffer's spend must equal what the L1 charged it
 # (the default scenario stuffs blocks from 9h).
 fault_run attacker-books block_stuffing.spend@2 \
