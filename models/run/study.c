@@ -733,8 +733,13 @@ static int execute_jobs(struct study *st, const char *db, unsigned jobs,
             worker_stop(wk);
             if (wk->item >= 0) {
                 stopping = true;
-                for (unsigned k = 0; k < started; k++)
+                /* the sweep has failed: the others' runs stop now (marked interrupted)
+                 * instead of keeping the user waiting for their end */
+                for (unsigned k = 0; k < started; k++) {
                     worker_stop(&w[k]);
+                    if (w[k].item >= 0 && &w[k] != wk)
+                        kill(w[k].pid, SIGTERM);
+                }
                 if (wk->begun) {
                     struct study_result r = { .run_id = wk->begun, .status = RUN_FAILED };
                     snprintf(r.detail, sizeof r.detail, "the worker process died");
