@@ -225,3 +225,60 @@ void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
     else
         list_mth(leaf_hashes, n, root);
 }
+
+/* PATH(m, D[n]) of RFC 6962 §2.1.1, written from the leaf up: the path inside the
+ * part holding m, then the root of the other part. */
+static size_t list_path(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n, size_t m,
+                        uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    if (n == 1)
+        return 0;
+    size_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    size_t len;
+    if (m < k) {
+        len = list_path(leaves, k, m, proof);
+        list_mth(leaves + k, n - k, proof[len]);
+    } else {
+        len = list_path(leaves + k, n - k, m - k, proof);
+        list_mth(leaves, k, proof[len]);
+    }
+    return len + 1;
+}
+
+size_t merkle_list_prove(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
+                         size_t index, uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(index < n);
+    return list_path(leaf_hashes, n, index, proof);
+}
+
+bool merkle_list_verify(const uint8_t root[MERKLE_HASH_BYTES], size_t n, size_t index,
+                        const uint8_t leaf_hash[MERKLE_HASH_BYTES],
+                        const uint8_t (*proof)[MERKLE_HASH_BYTES], size_t len)
+{
+    if (index >= n)
+        return false;
+    /* fn walks the leaf's position up the tree, sn the last leaf's; where fn is a
+     * right child, or the last node of a level with no right sibling (fn == sn), the
+     * proof's entry sits on the left. A right edge node has no sibling at some levels:
+     * those are skipped (fn and sn shift together until fn is a right child). */
+    uint64_t fn = index, sn = n - 1;
+    node r;
+    memcpy(r, leaf_hash, sizeof r);
+    for (size_t i = 0; i < len; i++) {
+        if (sn == 0)
+            return false;
+        if ((fn & 1) || fn == sn) {
+            list_node(r, proof[i], r);
+            if (!(fn & 1))
+                while (!(fn & 1) && fn != 0)
+                    fn >>= 1, sn >>= 1;
+        } else {
+            list_node(r, r, proof[i]);
+        }
+        fn >>= 1, sn >>= 1;
+    }
+    return sn == 0 && memcmp(r, root, sizeof r) == 0;
+}

@@ -78,4 +78,19 @@ void merkle_list_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH
 void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
                       uint8_t root[MERKLE_HASH_BYTES] /* OUT */);
 
+/* The audit path of leaf index (< n) in that list (RFC 6962 §2.1.1, PATH(m, D[n])):
+ * the sibling subtree roots from the leaf up, at most 64 of them (ceil(log2 n)).
+ * Returns how many were written into proof. O(n) hashes. */
+size_t merkle_list_prove(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
+                         size_t index, uint8_t (*proof)[MERKLE_HASH_BYTES] /* OUT: <= 64 */);
+
+/* Standalone check of an audit path (the verification algorithm of RFC 9162
+ * §2.1.3.2): true when leaf_hash is leaf index of the n-leaf list whose root is root.
+ * Needs no list. The root does not commit to n (a path can verify under another size
+ * of the same shape), so whoever commits a root commits its n beside it, as a CT
+ * tree head does. O(len). */
+bool merkle_list_verify(const uint8_t root[MERKLE_HASH_BYTES], size_t n, size_t index,
+                        const uint8_t leaf_hash[MERKLE_HASH_BYTES],
+                        const uint8_t (*proof)[MERKLE_HASH_BYTES], size_t len);
+
 #endif
