@@ -44,6 +44,14 @@ static struct transfer signed_transfer(uint64_t from, uint64_t to, u128 amount, 
     return t;
 }
 
+/* A batch of one transfer and its commitment: the witness of step 0. */
+static void prove_single(const struct l2_state *s, const struct transfer *t,
+                         struct batch_commitment *c, struct one_step_witness *w)
+{
+    batch_commit(t, 1, c);
+    one_step_prove(s, t, 1, 0, w);
+}
+
 /* Prove t on s, execute it on s, and check that the verifier reaches s's new root
  * and verdict from the witness alone; returns the verdict. */
 static enum transfer_verdict prove_and_apply(struct l2_state *s, const struct transfer *t)
@@ -52,14 +60,15 @@ static enum transfer_verdict prove_and_apply(struct l2_state *s, const struct tr
     state_rules(s, &r);
     uint8_t pre[32], post[32], computed[32];
     struct one_step_witness *w = malloc(sizeof *w);
+    struct batch_commitment c;
     state_root(s, pre);
-    one_step_prove(s, t, w);
+    prove_single(s, t, &c, w);
     enum transfer_verdict v = state_apply(s, t), vv;
     state_root(s, post);
-    assert_int_equal(one_step_execute(&r, pre, w, computed, &vv), 0);
+    assert_int_equal(one_step_execute(&r, &c, 0, pre, w, computed, &vv), 0);
     assert_int_equal(vv, v);
     assert_memory_equal(computed, post, 32);
-    assert_int_equal(one_step_judge(&r, pre, post, w), ONE_STEP_CLAIM_HOLDS);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, post, w), ONE_STEP_CLAIM_HOLDS);
     free(w);
     return v;
 }
@@ -127,39 +136,40 @@ static void test_honest_holds_fraud_rejected(void **state)
     struct rollup_rules r;
     state_rules(honest, &r);
     struct one_step_witness *w = malloc(sizeof *w);
+    struct batch_commitment c;
     uint8_t pre[32], good[32], bad[32];
 
     struct transfer t = signed_transfer(1, 2, ETH / 4, 100 * GWEI, 0);
     state_root(honest, pre);
-    one_step_prove(honest, &t, w);
+    prove_single(honest, &t, &c, w);
     assert_int_equal(state_apply(honest, &t), TRANSFER_OK);
     assert_int_equal(state_apply(fraud, &t), TRANSFER_OK);
     struct err e;
     err_init(&e);
     assert_int_equal(state_deposit(fraud, 4, key[4].pk, 5 * ETH, &e), 0);   /* minted */
     state_root(honest, good), state_root(fraud, bad);
-    assert_int_equal(one_step_judge(&r, pre, good, w), ONE_STEP_CLAIM_HOLDS);
-    assert_int_equal(one_step_judge(&r, pre, bad, w), ONE_STEP_CLAIM_FALSE);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, good, w), ONE_STEP_CLAIM_HOLDS);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, bad, w), ONE_STEP_CLAIM_FALSE);
 
     /* a refused overdraft: the honest post-state root is the pre-state root */
     struct l2_state *h2 = genesis();
     struct transfer over = signed_transfer(1, 2, 3 * ETH, 0, 0);
     state_root(h2, pre);
-    one_step_prove(h2, &over, w);
-    assert_int_equal(one_step_judge(&r, pre, pre, w), ONE_STEP_CLAIM_HOLDS);
+    prove_single(h2, &over, &c, w);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, pre, w), ONE_STEP_CLAIM_HOLDS);
     /* the root a claimant gets by letting account 1 go negative (here: giving
      * account 2 the 3 ETH anyway) is rejected */
     struct l2_state *f2 = genesis();
     assert_int_equal(state_deposit(f2, 2, key[2].pk, 3 * ETH, &e), 0);
     state_root(f2, bad);
-    assert_int_equal(one_step_judge(&r, pre, bad, w), ONE_STEP_CLAIM_FALSE);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, bad, w), ONE_STEP_CLAIM_FALSE);
     free(w);
     state_free(honest), state_free(fraud), state_free(h2), state_free(f2);
 }
 
 /* Forged witnesses are refused before anything is executed: a richer sender than the
- * pre-state holds, a sender said not to exist, a tampered sibling, a witness for
- * another pre-state. */
+ * pre-state holds, a recipient said not to exist, a tampered sibling, a witness for
+ * another pre-state, a transfer that is not the batch's disputed step. */
 static void test_forged_witness_refused(void **state)
 {
     struct l2_state *s = genesis();
@@ -168,29 +178,43 @@ static void test_forged_witness_refused(void **state)
     struct one_step_witness *w = malloc(sizeof *w), *f = malloc(sizeof *f);
     uint8_t pre[32], post[32];
     enum transfer_verdict v;
+    struct batch_commitment c;
     struct transfer t = signed_transfer(1, 2, 2 * ETH, 0, 0);    /* an overdraft ... */
     state_root(s, pre);
-    one_step_prove(s, &t, w);
-    assert_int_equal(one_step_execute(&r, pre, w, post, &v), 0);
+    prove_single(s, &t, &c, w);
+    assert_int_equal(one_step_execute(&r, &c, 0, pre, w, post, &v), 0);
     assert_int_equal(v, TRANSFER_OVERDRAFT);
 
     *f = *w;                                                     /* ... made to look covered */
     f->slot[TRANSFER_STEP_DEBIT].account.balance = 10 * ETH;
-    assert_int_equal(one_step_execute(&r, pre, f, post, &v), -1);
-    assert_int_equal(one_step_judge(&r, pre, pre, f), ONE_STEP_BAD_WITNESS);
+    assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
+    assert_int_equal(one_step_judge(&r, &c, 0, pre, pre, f), ONE_STEP_BAD_WITNESS);
     *f = *w;
     f->slot[TRANSFER_STEP_CREDIT].exists = false;                /* "no recipient" */
-    assert_int_equal(one_step_execute(&r, pre, f, post, &v), -1);
+    assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
     for (unsigned l = 0; l < DEPTH; l += 3) {                    /* a tampered sibling */
         *f = *w;
         f->slot[(int)(l % TRANSFER_STEPS)].proof[l][0] ^= 1;
-        assert_int_equal(one_step_execute(&r, pre, f, post, &v), -1);
+        assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
     }
     struct transfer ok = signed_transfer(1, 2, ETH / 2, 0, 0);   /* another pre-state */
     assert_int_equal(state_apply(s, &ok), TRANSFER_OK);
     uint8_t later[32];
     state_root(s, later);
-    assert_int_equal(one_step_execute(&r, later, w, post, &v), -1);
+    assert_int_equal(one_step_execute(&r, &c, 0, later, w, post, &v), -1);
+
+    /* a transfer the batch does not hold at the disputed step */
+    *f = *w;
+    f->tx.amount = ETH / 10;                                     /* re-signed, valid */
+    transfer_sign(&f->tx, &sig, &key[1]);
+    assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
+    assert_int_equal(one_step_execute(&r, &c, 1, pre, w, post, &v), -1);   /* no step 1 */
+    struct transfer two[2] = { ok, t };
+    struct batch_commitment c2;
+    batch_commit(two, 2, &c2);
+    one_step_prove(s, two, 2, 1, f);
+    assert_int_equal(one_step_execute(&r, &c2, 1, later, f, post, &v), 0);
+    assert_int_equal(one_step_execute(&r, &c2, 0, later, f, post, &v), -1); /* not step 0 */
     free(w), free(f);
     state_free(s);
 }
@@ -240,11 +264,15 @@ static void test_dispute_end_to_end(void **state)
     state_root(replay, pre);
     assert_memory_equal(pre, claimed[BAD], 32);                 /* the agreed pre-state */
     struct one_step_witness *w = malloc(sizeof *w);
-    one_step_prove(replay, &txs[BAD], w);
+    struct batch_commitment batch;   /* what the batcher committed on L1 */
+    batch_commit(txs, N, &batch);
+    one_step_prove(replay, txs, N, BAD, w);
     struct rollup_rules rules;
     state_rules(replay, &rules);
-    assert_int_equal(one_step_judge(&rules, pre, claimed[BAD + 1], w), ONE_STEP_CLAIM_FALSE);
-    assert_int_equal(one_step_judge(&rules, pre, honest[BAD + 1], w), ONE_STEP_CLAIM_HOLDS);
+    assert_int_equal(one_step_judge(&rules, &batch, BAD, pre, claimed[BAD + 1], w),
+                     ONE_STEP_CLAIM_FALSE);
+    assert_int_equal(one_step_judge(&rules, &batch, BAD, pre, honest[BAD + 1], w),
+                     ONE_STEP_CLAIM_HOLDS);
     free(w);
     gsl_rng_free(r);
     state_free(truth), state_free(claim), state_free(replay);

@@ -17,21 +17,23 @@ const char *one_step_outcome_name(enum one_step_outcome o)
     return "?";
 }
 
-void one_step_prove(const struct l2_state *pre, const struct transfer *tx,
-                    struct one_step_witness *w)
+void one_step_prove(const struct l2_state *pre, const struct transfer *batch, size_t n,
+                    size_t k, struct one_step_witness *w)
 {
     memset(w, 0, sizeof *w);
+    const struct transfer *tx = &batch[k];
     w->tx = *tx;
+    w->tx_path_len = batch_prove_inclusion(batch, n, k, w->tx_path);
     struct rollup_rules r;
     state_rules(pre, &r);
-    for (int k = 0; k < TRANSFER_STEPS; k++) {
-        uint64_t i = transfer_step_index(tx, k, state_fee_recipient(pre));
+    for (int step = 0; step < TRANSFER_STEPS; step++) {
+        uint64_t i = transfer_step_index(tx, step, r.fee_recipient);
         const struct account *a = state_account(pre, i);
-        w->slot[k].exists = a != NULL;
+        w->slot[step].exists = a != NULL;
         if (a)
-            w->slot[k].account = *a;
+            w->slot[step].account = *a;
         if (state_index_in_tree(r.depth, i))
-            state_prove(pre, i, w->slot[k].proof);   /* outside: no account, nothing to prove */
+            state_prove(pre, i, w->slot[step].proof);   /* outside: no account, no proof */
     }
 }
 
@@ -66,29 +68,34 @@ static unsigned meet_level(uint64_t a, uint64_t b)
     return l;
 }
 
-int one_step_execute(const struct rollup_rules *r, const uint8_t pre_root[MERKLE_HASH_BYTES],
+int one_step_execute(const struct rollup_rules *r, const struct batch_commitment *batch,
+                     uint64_t k, const uint8_t pre_root[MERKLE_HASH_BYTES],
                      const struct one_step_witness *w, uint8_t post_root[MERKLE_HASH_BYTES],
                      enum transfer_verdict *verdict)
 {
     const struct transfer *tx = &w->tx;
+    if (w->tx_path_len > 64 ||
+        !batch_verify_inclusion(batch, k, tx, (const uint8_t (*)[MERKLE_HASH_BYTES])w->tx_path,
+                                w->tx_path_len))
+        return -1;
     uint64_t index[TRANSFER_STEPS];
-    for (int k = 0; k < TRANSFER_STEPS; k++) {
-        index[k] = transfer_step_index(tx, k, r->fee_recipient);
-        if (!state_index_in_tree(r->depth, index[k])) {   /* no slot there: no account */
-            if (w->slot[k].exists)
+    for (int s = 0; s < TRANSFER_STEPS; s++) {
+        index[s] = transfer_step_index(tx, s, r->fee_recipient);
+        if (!state_index_in_tree(r->depth, index[s])) {   /* no slot there: no account */
+            if (w->slot[s].exists)
                 return -1;
             continue;
         }
         uint8_t leaf[MERKLE_HASH_BYTES];
-        slot_leaf(w->slot[k].exists, &w->slot[k].account, leaf);
-        if (!merkle_verify(pre_root, r->depth, index[k], leaf,
-                           (const uint8_t (*)[MERKLE_HASH_BYTES])w->slot[k].proof))
+        slot_leaf(w->slot[s].exists, &w->slot[s].account, leaf);
+        if (!merkle_verify(pre_root, r->depth, index[s], leaf,
+                           (const uint8_t (*)[MERKLE_HASH_BYTES])w->slot[s].proof))
             return -1;
     }
     /* slots proven: the pre-state is what the witness says */
     const struct account *pre[TRANSFER_STEPS];
-    for (int k = 0; k < TRANSFER_STEPS; k++)
-        pre[k] = w->slot[k].exists ? &w->slot[k].account : NULL;
+    for (int s = 0; s < TRANSFER_STEPS; s++)
+        pre[s] = w->slot[s].exists ? &w->slot[s].account : NULL;
     *verdict = transfer_check(tx, r->chain_id, r->sig, pre[TRANSFER_STEP_DEBIT],
                               pre[TRANSFER_STEP_CREDIT], pre[TRANSFER_STEP_FEE]);
     memcpy(post_root, pre_root, MERKLE_HASH_BYTES);
@@ -102,17 +109,17 @@ int one_step_execute(const struct rollup_rules *r, const uint8_t pre_root[MERKLE
         uint8_t        proof[MERKLE_DEPTH_MAX][MERKLE_HASH_BYTES];
     } d[TRANSFER_STEPS];
     int nd = 0, steps = tx->fee ? TRANSFER_STEPS : TRANSFER_STEP_FEE;
-    for (int k = 0; k < steps; k++) {
+    for (int s = 0; s < steps; s++) {
         int j = 0;
-        while (j < nd && d[j].index != index[k])
+        while (j < nd && d[j].index != index[s])
             j++;
         if (j == nd) {
-            d[nd].index = index[k];
-            d[nd].account = w->slot[k].account;
-            memcpy(d[nd].proof, w->slot[k].proof, sizeof d[nd].proof);
+            d[nd].index = index[s];
+            d[nd].account = w->slot[s].account;
+            memcpy(d[nd].proof, w->slot[s].proof, sizeof d[nd].proof);
             nd++;
         }
-        if (!transfer_step(tx, k, &d[j].account)) {
+        if (!transfer_step(tx, s, &d[j].account)) {
             *verdict = TRANSFER_OVERFLOW;
             return 0;
         }
@@ -132,13 +139,14 @@ int one_step_execute(const struct rollup_rules *r, const uint8_t pre_root[MERKLE
 }
 
 enum one_step_outcome one_step_judge(const struct rollup_rules *r,
+                                     const struct batch_commitment *batch, uint64_t k,
                                      const uint8_t pre_root[MERKLE_HASH_BYTES],
                                      const uint8_t claimed_post[MERKLE_HASH_BYTES],
                                      const struct one_step_witness *w)
 {
     uint8_t post[MERKLE_HASH_BYTES];
     enum transfer_verdict v;
-    if (one_step_execute(r, pre_root, w, post, &v) != 0)
+    if (one_step_execute(r, batch, k, pre_root, w, post, &v) != 0)
         return ONE_STEP_BAD_WITNESS;
     return memcmp(post, claimed_post, MERKLE_HASH_BYTES) == 0 ? ONE_STEP_CLAIM_HOLDS
                                                               : ONE_STEP_CLAIM_FALSE;
