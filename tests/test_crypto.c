@@ -348,6 +348,33 @@ static void test_merkle_incremental(void **state)
     gsl_rng_free(r);
 }
 
+/* Staged leaves committed at once give the root of setting them one by one, whatever
+ * their order and overlap (the same index staged twice keeps the later leaf). */
+static void test_merkle_stage_commit(void **state)
+{
+    gsl_rng *r = rng_stream(10, 1, 1, 1);
+    struct merkle_tree *one = merkle_tree_new(32), *staged = merkle_tree_new(32);
+    uint8_t a[32], b[32], leaf[32];
+    for (int round = 0; round < 50; round++) {
+        int k = 1 + (int)gsl_rng_uniform_int(r, 200);
+        for (int i = 0; i < k; i++) {
+            uint64_t index = gsl_rng_uniform_int(r, round % 2 ? 5000 : 300);
+            random_leaf(r, leaf);
+            merkle_tree_set(one, index, leaf);
+            merkle_tree_stage(staged, index, leaf);
+        }
+        assert_true(merkle_tree_staged(staged));
+        merkle_tree_commit(staged);
+        assert_false(merkle_tree_staged(staged));
+        merkle_tree_root(one, a), merkle_tree_root(staged, b);
+        assert_memory_equal(a, b, 32);
+    }
+    merkle_tree_rebuild_root(staged, a);
+    assert_memory_equal(a, b, 32);
+    merkle_tree_free(one), merkle_tree_free(staged);
+    gsl_rng_free(r);
+}
+
 /* Loading n leaves at once gives the root of setting them one by one; the loaded tree
  * then updates and proves like any other. */
 static void test_merkle_load(void **state)
@@ -613,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_merkle_proofs),
         cmocka_unit_test(test_merkle_incremental),
         cmocka_unit_test(test_merkle_load),
+        cmocka_unit_test(test_merkle_stage_commit),
         cmocka_unit_test(test_merkle_list_rfc6962),
         cmocka_unit_test(test_merkle_list_proofs),
         cmocka_unit_test(test_codec_round_trips),

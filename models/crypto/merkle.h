@@ -31,8 +31,20 @@ void merkle_tree_free(struct merkle_tree *t);
 unsigned merkle_tree_depth(const struct merkle_tree *t);
 
 /* Set leaf index (< 2^depth) to leaf and rehash its path: d SHA-256 computations,
- * amortised O(d) (a level's prefix grows by doubling). */
+ * amortised O(d) (a level's prefix grows by doubling). Commits anything staged. */
 void merkle_tree_set(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES]);
+
+/* Set leaf index to leaf without rehashing: the root is brought up to date by
+ * merkle_tree_commit, which hashes every node above the staged leaves once. For a
+ * sequencer that needs the root once per L2 block, not after every transfer: k
+ * staged leaves under a common subtree share their upper path. O(1) amortised. */
+void merkle_tree_stage(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES]);
+
+/* Rehash the paths of the staged leaves: O(k log k) to order them, then one hash per
+ * distinct node above them (at most k d, far fewer when they cluster). Reading the
+ * root, a proof or a leaf needs nothing staged (they assert it). */
+void merkle_tree_commit(struct merkle_tree *t);
+bool merkle_tree_staged(const struct merkle_tree *t);
 
 /* Set leaves 0 .. n-1 at once (a genesis state) and rehash every level once: O(m)
  * hashes for a populated prefix of m >= n leaves, against O(n d) for n single sets. */

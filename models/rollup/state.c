@@ -171,6 +171,7 @@ void state_rules(const struct l2_state *s, struct rollup_rules *out)
 
 void state_root(const struct l2_state *s, uint8_t root[MERKLE_HASH_BYTES])
 {
+    merkle_tree_commit(s->tree);   /* the root is a function of the accounts: a cache */
     merkle_tree_root(s->tree, root);
 }
 
@@ -195,12 +196,14 @@ static struct account *slot(struct l2_state *s, uint64_t index)
     return &s->acct[index];
 }
 
-/* Write account index's leaf into the tree. O(depth). */
+/* Stage account index's leaf in the tree: the root is rehashed when it is next read
+ * (state_root, state_prove), once for everything changed since, so a sequencer that
+ * reads the root once per L2 block pays for the block's distinct paths only. */
 static void commit(struct l2_state *s, uint64_t index)
 {
     uint8_t leaf[MERKLE_HASH_BYTES];
     account_leaf(&s->acct[index], leaf);
-    merkle_tree_set(s->tree, index, leaf);
+    merkle_tree_stage(s->tree, index, leaf);
 }
 
 int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_PUBLICKEY_BYTES],
@@ -276,5 +279,6 @@ u128 state_total_balance(const struct l2_state *s)
 
 void state_prove(const struct l2_state *s, uint64_t index, uint8_t (*proof)[MERKLE_HASH_BYTES])
 {
+    merkle_tree_commit(s->tree);
     merkle_tree_prove(s->tree, index, proof);
 }

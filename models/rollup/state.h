@@ -106,7 +106,8 @@ uint64_t state_fee_recipient(const struct l2_state *s);
 /* The state's rules; out->sig points into s. */
 void state_rules(const struct l2_state *s, struct rollup_rules *out /* OUT */);
 
-/* The current state root. O(1). */
+/* The current state root: O(1) after a read, else one hash per tree node changed
+ * since the last read (changes are staged, not rehashed one by one). */
 void state_root(const struct l2_state *s, uint8_t root[MERKLE_HASH_BYTES] /* OUT */);
 
 /* The account at index, or NULL when none was opened there. Borrowed until the next
@@ -121,7 +122,8 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
 
 /* Judge t against the current state and, when it is accepted, execute its three
  * steps (transfer_step). Returns the verdict; a refused transfer leaves the state as
- * it was. O(depth) hashes and one signature check. */
+ * it was. One signature check and three leaf hashes; the tree's paths are rehashed
+ * at the next state_root. */
 enum transfer_verdict state_apply(struct l2_state *s, const struct transfer *t);
 
 /* Execute n transfers in order and record the execution trace: roots[0] is the root
