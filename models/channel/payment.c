@@ -156,6 +156,46 @@ int payment_timeout(struct payment_net *n, struct payment *p, uint32_t height)
     return 1;
 }
 
+unsigned payment_pay(struct payment_net *n, struct route_finder *f, uint32_t source,
+                     uint32_t dest, uint64_t amount_msat, const uint8_t preimage[32],
+                     const struct route_opts *o, unsigned max_attempts, uint8_t *excluded,
+                     struct payment *p)
+{
+    uint8_t hash[32];
+    hash_sha256(hash, preimage, 32);
+    struct route_opts opts = *o;
+    opts.excluded_edge = excluded;
+    uint32_t taught[64];                /* the edges this payment excluded, to clear */
+    size_t ntaught = 0;
+    unsigned attempts = 0;
+    memset(p, 0, sizeof *p);
+    p->status = PAYMENT_FAILED;
+    p->failure = PAYMENT_NO_ROUTE;
+    p->failed_edge = UINT32_MAX;
+    while (attempts < max_attempts) {
+        struct route r;
+        if (route_find(f, source, dest, amount_msat, &opts, &r) != 0) {
+            p->status = PAYMENT_FAILED;
+            p->failure = PAYMENT_NO_ROUTE;
+            break;
+        }
+        attempts++;
+        payment_send(n, &r, hash, o->height, p);
+        if (p->status == PAYMENT_IN_FLIGHT) {
+            if (payment_fulfill(n, p, preimage, o->height) != 0)
+                sim_panic("payment: the recipient's own preimage refused");
+            break;
+        }
+        if (p->failed_edge == UINT32_MAX || ntaught == ARRAY_LEN(taught))
+            break;
+        excluded[p->failed_edge] = 1;
+        taught[ntaught++] = p->failed_edge;
+    }
+    for (size_t i = 0; i < ntaught; i++)
+        excluded[taught[i]] = 0;
+    return attempts;
+}
+
 int payment_check(const struct payment_net *n, char *why, size_t whylen)
 {
     u128 total = 0;

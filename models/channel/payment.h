@@ -37,6 +37,7 @@ enum payment_failure {
     PAYMENT_INSUFFICIENT_BALANCE,   /* a forwarding node could not add the HTLC */
     PAYMENT_TIMEOUT,                /* the last hop's HTLC expired unfulfilled */
     PAYMENT_FINAL_INCORRECT,        /* the recipient refused amount or expiry (BOLT-4) */
+    PAYMENT_NO_ROUTE,               /* routing found no (further) route */
 };
 
 struct payment {
@@ -69,6 +70,17 @@ int payment_fulfill(struct payment_net *n, struct payment *p, const uint8_t prei
  * it back (timeout) and every earlier hop is failed back by its receiver, so the whole
  * route unwinds (FAILED, PAYMENT_TIMEOUT). 1 when it unwound, 0 when not yet. */
 int payment_timeout(struct payment_net *n, struct payment *p, uint32_t height);
+
+/* Pay as a sender does (the recipient holds preimage): route, send, and when a hop
+ * fails, exclude that edge (what the failure taught) and route again, up to
+ * max_attempts; the recipient fulfills once every HTLC is in place. `excluded` is the
+ * caller's scratch of g->nedges zero bytes (borrowed; zero again on return). *p is
+ * the last attempt (SUCCEEDED, or FAILED with its failure; PAYMENT_NO_ROUTE when no
+ * route was left). Returns the number of routes sent (0 when none was found). */
+unsigned payment_pay(struct payment_net *n, struct route_finder *f, uint32_t source,
+                     uint32_t dest, uint64_t amount_msat, const uint8_t preimage[32],
+                     const struct route_opts *o, unsigned max_attempts, uint8_t *excluded,
+                     struct payment *p /* OUT */);
 
 /* Money conserved to the msat: every channel's balances + pending HTLCs equal its
  * capacity, and the network's total equals the total at open. 0, or -1 with what is
