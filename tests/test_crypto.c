@@ -348,6 +348,33 @@ static void test_merkle_incremental(void **state)
     gsl_rng_free(r);
 }
 
+/* Staged leaves committed at once give the root of setting them one by one, whatever
+ * their order and overlap (the same index staged twice keeps the later leaf). */
+static void test_merkle_stage_commit(void **state)
+{
+    gsl_rng *r = rng_stream(10, 1, 1, 1);
+    struct merkle_tree *one = merkle_tree_new(32), *staged = merkle_tree_new(32);
+    uint8_t a[32], b[32], leaf[32];
+    for (int round = 0; round < 50; round++) {
+        int k = 1 + (int)gsl_rng_uniform_int(r, 200);
+        for (int i = 0; i < k; i++) {
+            uint64_t index = gsl_rng_uniform_int(r, round % 2 ? 5000 : 300);
+            random_leaf(r, leaf);
+            merkle_tree_set(one, index, leaf);
+            merkle_tree_stage(staged, index, leaf);
+        }
+        assert_true(merkle_tree_staged(staged));
+        merkle_tree_commit(staged);
+        assert_false(merkle_tree_staged(staged));
+        merkle_tree_root(one, a), merkle_tree_root(staged, b);
+        assert_memory_equal(a, b, 32);
+    }
+    merkle_tree_rebuild_root(staged, a);
+    assert_memory_equal(a, b, 32);
+    merkle_tree_free(one), merkle_tree_free(staged);
+    gsl_rng_free(r);
+}
+
 /* Loading n leaves at once gives the root of setting them one by one; the loaded tree
  * then updates and proves like any other. */
 static void test_merkle_load(void **state)
@@ -401,6 +428,68 @@ static void test_merkle_list_rfc6962(void **state)
     for (size_t n = 0; n <= 8; n++) {
         merkle_list_root((const uint8_t (*)[32])leaves, n, root);
         assert_hex(root, 32, roots[n]);
+    }
+}
+
+/* RFC 6962 audit paths: the Certificate Transparency reference proofs for leaf 0 and
+ * leaf 5 of 8, leaf 2 of 3 and leaf 1 of 5 (same reference data as above), exactly;
+ * then every leaf of every list up to 40 proves, and a wrong leaf, index, size,
+ * sibling or root does not. */
+static void test_merkle_list_proofs(void **state)
+{
+    static const char *inputs[] = { "", "00", "10", "2021", "3031", "40414243",
+                                     "5051525354555657", "606162636465666768696a6b6c6d6e6f" };
+    static const struct { size_t index, n, len; const char *path[3]; } ref[] = {
+        { 0, 8, 3, { "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                     "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4" } },
+        { 5, 8, 3, { "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                     "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7" } },
+        { 2, 3, 1, { "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125" } },
+        { 1, 5, 3, { "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b" } },
+    };
+    uint8_t leaves[40][32], root[32], proof[64][32];
+    for (int i = 0; i < 8; i++) {
+        uint8_t data[16];
+        size_t len = unhex(data, inputs[i]);
+        merkle_list_leaf_hash(data, len, leaves[i]);
+    }
+    for (size_t v = 0; v < ARRAY_LEN(ref); v++) {
+        size_t len = merkle_list_prove((const uint8_t (*)[32])leaves, ref[v].n, ref[v].index, proof);
+        assert_int_equal(len, ref[v].len);
+        for (size_t k = 0; k < len; k++)
+            assert_hex(proof[k], 32, ref[v].path[k]);
+        merkle_list_root((const uint8_t (*)[32])leaves, ref[v].n, root);
+        assert_true(merkle_list_verify(root, ref[v].n, ref[v].index, leaves[ref[v].index],
+                                       (const uint8_t (*)[32])proof, len));
+    }
+
+    for (int i = 8; i < 40; i++)
+        hash_sha256(leaves[i], &i, sizeof i);
+    for (size_t n = 1; n <= 40; n++) {
+        merkle_list_root((const uint8_t (*)[32])leaves, n, root);
+        for (size_t i = 0; i < n; i++) {
+            size_t len = merkle_list_prove((const uint8_t (*)[32])leaves, n, i, proof);
+            const uint8_t (*p)[32] = (const uint8_t (*)[32])proof;
+            assert_true(merkle_list_verify(root, n, i, leaves[i], p, len));
+            uint8_t bad[32];
+            memcpy(bad, leaves[i], 32), bad[0] ^= 1;
+            assert_false(merkle_list_verify(root, n, i, bad, p, len));
+            if (n > 1)
+                assert_false(merkle_list_verify(root, n, (i + 1) % n, leaves[i], p, len));
+            assert_false(merkle_list_verify(root, n, n, leaves[i], p, len));   /* no leaf n */
+            if (len) {
+                proof[len - 1][7] ^= 0x20;
+                assert_false(merkle_list_verify(root, n, i, leaves[i], p, len));
+                proof[len - 1][7] ^= 0x20;
+                assert_false(merkle_list_verify(root, n, i, leaves[i], p, len - 1));
+            }
+            memcpy(bad, root, 32), bad[5] ^= 1;
+            assert_false(merkle_list_verify(bad, n, i, leaves[i], p, len));
+        }
     }
 }
 
@@ -551,7 +640,9 @@ int main(void)
         cmocka_unit_test(test_merkle_proofs),
         cmocka_unit_test(test_merkle_incremental),
         cmocka_unit_test(test_merkle_load),
+        cmocka_unit_test(test_merkle_stage_commit),
         cmocka_unit_test(test_merkle_list_rfc6962),
+        cmocka_unit_test(test_merkle_list_proofs),
         cmocka_unit_test(test_codec_round_trips),
         cmocka_unit_test(test_codec_errors),
     };

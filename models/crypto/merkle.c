@@ -14,6 +14,8 @@ struct merkle_tree {
     node    *level[MERKLE_DEPTH_MAX + 1];   /* level[0] leaves ... level[depth] root */
     uint64_t len[MERKLE_DEPTH_MAX + 1];     /* populated prefix of each level */
     uint64_t cap[MERKLE_DEPTH_MAX + 1];
+    uint64_t *staged;                       /* leaf indices set since the last commit */
+    size_t   nstaged, capstaged;
 };
 
 /* empty[h] for h = 0..64, computed on first use (l2sim runs one thread per process;
@@ -57,6 +59,7 @@ void merkle_tree_free(struct merkle_tree *t)
         return;
     for (unsigned l = 0; l <= t->depth; l++)
         free(t->level[l]);
+    free(t->staged);
     free(t);
 }
 
@@ -93,19 +96,54 @@ static void level_extend(struct merkle_tree *t, unsigned l, uint64_t i)
     t->len[l] = i + 1;
 }
 
-void merkle_tree_set(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES])
+void merkle_tree_stage(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES])
 {
     SIM_ASSERT(index_fits(t->depth, index));
     level_extend(t, 0, index);
     memcpy(t->level[0][index], leaf, sizeof(node));
-    uint64_t i = index;
-    for (unsigned l = 0; l < t->depth; l++, i >>= 1) {
-        uint64_t left = i & ~(uint64_t)1;
-        node parent;
-        hash_sha256_pair(parent, node_at(t, l, left), node_at(t, l, left + 1));
-        level_extend(t, l + 1, i >> 1);
-        memcpy(t->level[l + 1][i >> 1], parent, sizeof(node));
+    if (t->nstaged == t->capstaged) {
+        t->capstaged = t->capstaged ? 2 * t->capstaged : 16;
+        t->staged = xrealloc(t->staged, t->capstaged * sizeof *t->staged);
     }
+    t->staged[t->nstaged++] = index;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void merkle_tree_commit(struct merkle_tree *t)
+{
+    size_t n = t->nstaged;
+    if (n == 0)
+        return;
+    uint64_t *cur = t->staged;   /* node indices of level l whose parents need rehashing */
+    if (n > 1)
+        qsort(cur, n, sizeof *cur, cmp_u64);
+    for (unsigned l = 0; l < t->depth; l++) {
+        /* the distinct parents, in order; written in place (parent k sits at or
+         * before child k) */
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (m == 0 || cur[m - 1] != cur[k] >> 1)
+                cur[m++] = cur[k] >> 1;
+        level_extend(t, l + 1, cur[m - 1]);
+        for (size_t k = 0; k < m; k++)
+            hash_sha256_pair(t->level[l + 1][cur[k]], node_at(t, l, 2 * cur[k]),
+                             node_at(t, l, 2 * cur[k] + 1));
+        n = m;
+    }
+    t->nstaged = 0;
+}
+
+bool merkle_tree_staged(const struct merkle_tree *t) { return t->nstaged > 0; }
+
+void merkle_tree_set(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    merkle_tree_stage(t, index, leaf);
+    merkle_tree_commit(t);
 }
 
 void merkle_tree_load(struct merkle_tree *t, const uint8_t (*leaves)[MERKLE_HASH_BYTES],
@@ -114,6 +152,7 @@ void merkle_tree_load(struct merkle_tree *t, const uint8_t (*leaves)[MERKLE_HASH
     if (n == 0)
         return;
     SIM_ASSERT(index_fits(t->depth, n - 1));
+    t->nstaged = 0;   /* every level is rehashed below, staged leaves included */
     level_extend(t, 0, n - 1);
     memcpy(t->level[0], leaves, (size_t)n * sizeof(node));
     for (unsigned l = 0; l < t->depth; l++) {
@@ -126,19 +165,20 @@ void merkle_tree_load(struct merkle_tree *t, const uint8_t (*leaves)[MERKLE_HASH
 
 void merkle_tree_leaf(const struct merkle_tree *t, uint64_t index, uint8_t leaf[MERKLE_HASH_BYTES])
 {
-    SIM_ASSERT(index_fits(t->depth, index));
+    SIM_ASSERT(index_fits(t->depth, index));   /* a staged leaf reads as staged */
     memcpy(leaf, node_at(t, 0, index), sizeof(node));
 }
 
 void merkle_tree_root(const struct merkle_tree *t, uint8_t root[MERKLE_HASH_BYTES])
 {
+    SIM_ASSERT(t->nstaged == 0);   /* merkle_tree_commit first */
     memcpy(root, t->level[t->depth][0], sizeof(node));
 }
 
 void merkle_tree_prove(const struct merkle_tree *t, uint64_t index,
                        uint8_t (*proof)[MERKLE_HASH_BYTES])
 {
-    SIM_ASSERT(index_fits(t->depth, index));
+    SIM_ASSERT(index_fits(t->depth, index) && t->nstaged == 0);
     uint64_t i = index;
     for (unsigned l = 0; l < t->depth; l++, i >>= 1)
         memcpy(proof[l], node_at(t, l, i ^ 1), sizeof(node));
@@ -224,4 +264,61 @@ void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
         hash_sha256(root, "", 0);
     else
         list_mth(leaf_hashes, n, root);
+}
+
+/* PATH(m, D[n]) of RFC 6962 §2.1.1, written from the leaf up: the path inside the
+ * part holding m, then the root of the other part. */
+static size_t list_path(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n, size_t m,
+                        uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    if (n == 1)
+        return 0;
+    size_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    size_t len;
+    if (m < k) {
+        len = list_path(leaves, k, m, proof);
+        list_mth(leaves + k, n - k, proof[len]);
+    } else {
+        len = list_path(leaves + k, n - k, m - k, proof);
+        list_mth(leaves, k, proof[len]);
+    }
+    return len + 1;
+}
+
+size_t merkle_list_prove(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
+                         size_t index, uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    SIM_ASSERT(index < n);
+    return list_path(leaf_hashes, n, index, proof);
+}
+
+bool merkle_list_verify(const uint8_t root[MERKLE_HASH_BYTES], size_t n, size_t index,
+                        const uint8_t leaf_hash[MERKLE_HASH_BYTES],
+                        const uint8_t (*proof)[MERKLE_HASH_BYTES], size_t len)
+{
+    if (index >= n)
+        return false;
+    /* fn walks the leaf's position up the tree, sn the last leaf's; where fn is a
+     * right child, or the last node of a level with no right sibling (fn == sn), the
+     * proof's entry sits on the left. A right edge node has no sibling at some levels:
+     * those are skipped (fn and sn shift together until fn is a right child). */
+    uint64_t fn = index, sn = n - 1;
+    node r;
+    memcpy(r, leaf_hash, sizeof r);
+    for (size_t i = 0; i < len; i++) {
+        if (sn == 0)
+            return false;
+        if ((fn & 1) || fn == sn) {
+            list_node(r, proof[i], r);
+            if (!(fn & 1))
+                while (!(fn & 1) && fn != 0)
+                    fn >>= 1, sn >>= 1;
+        } else {
+            list_node(r, r, proof[i]);
+        }
+        fn >>= 1, sn >>= 1;
+    }
+    return sn == 0 && memcmp(r, root, sizeof r) == 0;
 }

@@ -31,8 +31,20 @@ void merkle_tree_free(struct merkle_tree *t);
 unsigned merkle_tree_depth(const struct merkle_tree *t);
 
 /* Set leaf index (< 2^depth) to leaf and rehash its path: d SHA-256 computations,
- * amortised O(d) (a level's prefix grows by doubling). */
+ * amortised O(d) (a level's prefix grows by doubling). Commits anything staged. */
 void merkle_tree_set(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES]);
+
+/* Set leaf index to leaf without rehashing: the root is brought up to date by
+ * merkle_tree_commit, which hashes every node above the staged leaves once. For a
+ * sequencer that needs the root once per L2 block, not after every transfer: k
+ * staged leaves under a common subtree share their upper path. O(1) amortised. */
+void merkle_tree_stage(struct merkle_tree *t, uint64_t index, const uint8_t leaf[MERKLE_HASH_BYTES]);
+
+/* Rehash the paths of the staged leaves: O(k log k) to order them, then one hash per
+ * distinct node above them (at most k d, far fewer when they cluster). Reading the
+ * root, a proof or a leaf needs nothing staged (they assert it). */
+void merkle_tree_commit(struct merkle_tree *t);
+bool merkle_tree_staged(const struct merkle_tree *t);
 
 /* Set leaves 0 .. n-1 at once (a genesis state) and rehash every level once: O(m)
  * hashes for a populated prefix of m >= n leaves, against O(n d) for n single sets. */
@@ -77,5 +89,20 @@ void merkle_list_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH
  * stack. */
 void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
                       uint8_t root[MERKLE_HASH_BYTES] /* OUT */);
+
+/* The audit path of leaf index (< n) in that list (RFC 6962 §2.1.1, PATH(m, D[n])):
+ * the sibling subtree roots from the leaf up, at most 64 of them (ceil(log2 n)).
+ * Returns how many were written into proof. O(n) hashes. */
+size_t merkle_list_prove(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
+                         size_t index, uint8_t (*proof)[MERKLE_HASH_BYTES] /* OUT: <= 64 */);
+
+/* Standalone check of an audit path (the verification algorithm of RFC 9162
+ * §2.1.3.2): true when leaf_hash is leaf index of the n-leaf list whose root is root.
+ * Needs no list. The root does not commit to n (a path can verify under another size
+ * of the same shape), so whoever commits a root commits its n beside it, as a CT
+ * tree head does. O(len). */
+bool merkle_list_verify(const uint8_t root[MERKLE_HASH_BYTES], size_t n, size_t index,
+                        const uint8_t leaf_hash[MERKLE_HASH_BYTES],
+                        const uint8_t (*proof)[MERKLE_HASH_BYTES], size_t len);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "analysis/compare.h"
 #include "analysis/report.h"
+#include "models/channel/graph.h"
 #include "models/run/estimate.h"
 #include "models/l1/trace.h"
 #include "models/model.h"
@@ -411,11 +412,53 @@ int fuzz_db(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* ---- the channel graph loader ---- */
+
+int fuzz_channel_graph(const uint8_t *data, size_t size)
+{
+    const char *part[3] = { "", "", "" };
+    size_t len[3] = { 0, 0, 0 };
+    const char *p = (const char *)data, *end = p + size;
+    for (int i = 0; i < 3 && p <= end; i++) {
+        const char *nul = i < 2 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+        part[i] = p;
+        len[i] = (size_t)((nul ? nul : end) - p);
+        if (!nul)
+            break;
+        p = nul + 1;
+    }
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    int rc = graph_parse("nodes.csv", part[0], len[0], "channels.csv", part[1], len[1],
+                         "edges.csv", part[2], len[2], &g, &e);
+    check_rejection("channel_graph", rc, &e);
+    if (rc == 0) {
+        if (!g)
+            broken("channel_graph: loaded, yet no graph");
+        for (size_t k = 0; k < g->nchannels; k++) {
+            const struct graph_channel *c = &g->channels[k];
+            if (c->edge[0] >= g->nedges || c->edge[1] >= g->nedges ||
+                g->edges[c->edge[0]].balance_msat + g->edges[c->edge[1]].balance_msat !=
+                    c->capacity_msat ||
+                g->edges[c->edge[0]].from != c->node[0] || c->node[0] == c->node[1])
+                broken("channel_graph: channel %zu breaks the loader's own rules", k);
+        }
+        if (g->out_start[g->nnodes] != g->nedges || g->in_start[g->nnodes] != g->nedges)
+            broken("channel_graph: adjacency does not hold every edge");
+    } else if (g) {
+        broken("channel_graph: rejected, yet *out was set");
+    }
+    graph_free(g);
+    return 0;
+}
+
 const struct fuzz_target fuzz_targets[] = {
     { "db",       fuzz_db },
     { "scenario", fuzz_scenario },
     { "set",      fuzz_set },
     { "units",    fuzz_units },
     { "trace",    fuzz_trace },
+    { "channel_graph", fuzz_channel_graph },
 };
 const size_t fuzz_ntargets = ARRAY_LEN(fuzz_targets);

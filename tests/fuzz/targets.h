@@ -29,7 +29,12 @@ int fuzz_trace(const uint8_t *data, size_t size);
  * the file byte for byte as it was, with nothing beside it. */
 int fuzz_db(const uint8_t *data, size_t size);
 
-/* The targets by name ("db", "scenario", "set", "units", "trace"), for the replay test. */
+/* The channel graph CSV loader (graph_parse): the bytes split at the first two NULs
+ * into the nodes, channels and edges texts (missing parts are empty). */
+int fuzz_channel_graph(const uint8_t *data, size_t size);
+
+/* The targets by name ("db", "scenario", "set", "units", "trace", "channel_graph"), for
+ * the replay test. */
 struct fuzz_target {
     const char *name;
     int       (*run)(const uint8_t *data, size_t size);

@@ -1,0 +1,392 @@
+/* graph.c — the CLoTH CSV loader of the channel graph (see graph.h). One small line
+ * reader with column positions for messages, three table parsers, then the checks that
+ * tie channels, edges and nodes together, then the adjacency arrays routing uses. */
+#include "models/channel/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/paths.h"
+
+/* A cursor over one CSV text: the current line's fields, with their columns. */
+struct csv {
+    const char *name;
+    const char *p, *end;
+    size_t line;                    /* 1-based number of the current line */
+    const char *field[10];
+    size_t flen[10], fcol[10];
+    size_t nfields;
+};
+
+enum { CSV_MAX_FIELDS = 10 };
+
+/* Read the next line into c's fields. 1 when a line was read, 0 at the end, L2_EINPUT
+ * for too many fields or a control byte. Empty lines (a final newline) end the text
+ * only at the very end; an empty line elsewhere is an error. */
+static int csv_next(struct csv *c, struct err *e)
+{
+    if (c->p >= c->end)
+        return 0;
+    c->line++;
+    const char *s = c->p;
+    const char *nl = memchr(s, '\n', (size_t)(c->end - s));
+    const char *eol = nl ? nl : c->end;
+    c->p = nl ? nl + 1 : c->end;
+    if (eol > s && eol[-1] == '\r')
+        eol--;
+    if (eol == s) {
+        if (c->p >= c->end)
+            return 0;
+        return err_set(e, L2_EINPUT, "%s:%zu:1: empty line", c->name, c->line);
+    }
+    c->nfields = 0;
+    const char *f = s;
+    for (const char *q = s;; q++) {
+        if (q == eol || *q == ',') {
+            if (c->nfields == CSV_MAX_FIELDS)
+                return err_set(e, L2_EINPUT, "%s:%zu:%zu: more than %d columns", c->name,
+                               c->line, (size_t)(q - s) + 1, CSV_MAX_FIELDS);
+            c->field[c->nfields] = f;
+            c->flen[c->nfields] = (size_t)(q - f);
+            c->fcol[c->nfields] = (size_t)(f - s) + 1;
+            c->nfields++;
+            if (q == eol)
+                break;
+            f = q + 1;
+        } else if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f) {
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: byte 0x%02x is not CSV text",
+                           c->name, c->line, (size_t)(q - s) + 1, (unsigned char)*q);
+        }
+    }
+    return 1;
+}
+
+/* The header must be exactly `want` (comma-separated). */
+static int csv_header(struct csv *c, const char *want, struct err *e)
+{
+    int rc = csv_next(c, e);
+    if (rc < 0)
+        return rc;
+    size_t wl = strlen(want);
+    if (rc == 0)
+        return err_set(e, L2_EINPUT, "%s:1:1: empty file (expected the header '%s')",
+                       c->name, want);
+    size_t len = (size_t)(c->field[c->nfields - 1] + c->flen[c->nfields - 1] - c->field[0]);
+    if (len != wl || memcmp(c->field[0], want, wl) != 0)
+        return err_set(e, L2_EINPUT, "%s:1:1: header is not '%s'", c->name, want);
+    return 0;
+}
+
+/* Field i as a decimal in [0, max] (no sign, no spaces, no leading '+'). */
+static int csv_u64(const struct csv *c, size_t i, const char *col, uint64_t max,
+                   uint64_t *out, struct err *e)
+{
+    const char *f = c->field[i];
+    size_t n = c->flen[i];
+    if (n == 0)
+        return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s is empty", c->name, c->line,
+                       c->fcol[i], col);
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (f[k] < '0' || f[k] > '9')
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s: '%.*s' is not a whole number",
+                           c->name, c->line, c->fcol[i] + k, col, (int)(n > 40 ? 40 : n), f);
+        unsigned d = (unsigned)(f[k] - '0');
+        if (v > (max - d) / 10)
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s: '%.*s' is above the limit %llu",
+                           c->name, c->line, c->fcol[i], col, (int)(n > 40 ? 40 : n), f,
+                           (unsigned long long)max);
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int csv_columns(const struct csv *c, size_t want, struct err *e)
+{
+    if (c->nfields != want)
+        return err_set(e, L2_EINPUT, "%s:%zu:1: %zu columns, expected %zu", c->name,
+                       c->line, c->nfields, want);
+    return 0;
+}
+
+static void csv_open(struct csv *c, const char *name, const char *text, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    c->name = name;
+    c->p = text;
+    c->end = text + len;
+}
+
+static int parse_nodes(struct csv *c, struct graph *g, struct err *e)
+{
+    int rc = csv_header(c, "id", e);
+    if (rc)
+        return rc;
+    while ((rc = csv_next(c, e)) == 1) {
+        uint64_t id;
+        if ((rc = csv_columns(c, 1, e)) || (rc = csv_u64(c, 0, "id", UINT64_MAX, &id, e)))
+            return rc;
+        if (id != g->nnodes)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: id %llu, expected %zu (ids are dense, "
+                           "in order from 0)", c->name, c->line, (unsigned long long)id,
+                           g->nnodes);
+        if (g->nnodes == GRAPH_NODES_MAX)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: more than %u nodes", c->name, c->line,
+                           GRAPH_NODES_MAX);
+        g->nnodes++;
+    }
+    return rc;
+}
+
+static int parse_channels(struct csv *c, struct graph *g, size_t **line, struct err *e)
+{
+    int rc = csv_header(c, "id,edge1_id,edge2_id,node1_id,node2_id,capacity", e);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    while ((rc = csv_next(c, e)) == 1) {
+        uint64_t v[6];
+        static const char *const col[6] = { "id", "edge1_id", "edge2_id", "node1_id",
+                                            "node2_id", "capacity" };
+        if ((rc = csv_columns(c, 6, e)))
+            return rc;
+        for (size_t i = 0; i < 6; i++)
+            if ((rc = csv_u64(c, i, col[i], i == 5 ? GRAPH_MSAT_MAX : UINT32_MAX - 1,
+                              &v[i], e)))
+                return rc;
+        size_t k = g->nchannels;
+        if (v[0] != k)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: id %llu, expected %zu (ids are dense, "
+                           "in order from 0)", c->name, c->line, (unsigned long long)v[0], k);
+        if (k == GRAPH_CHANNELS_MAX)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: more than %u channels", c->name,
+                           c->line, GRAPH_CHANNELS_MAX);
+        for (size_t i = 3; i <= 4; i++)
+            if (v[i] >= g->nnodes)
+                return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s %llu is not a node (%zu nodes)",
+                               c->name, c->line, c->fcol[i], col[i],
+                               (unsigned long long)v[i], g->nnodes);
+        if (v[3] == v[4])
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: a channel from node %llu to itself",
+                           c->name, c->line, c->fcol[4], (unsigned long long)v[4]);
+        if (v[1] == v[2])
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: both directions are edge %llu",
+                           c->name, c->line, c->fcol[2], (unsigned long long)v[2]);
+        if (k == cap) {
+            cap = cap ? 2 * cap : 256;
+            g->channels = xrealloc(g->channels, cap * sizeof *g->channels);
+            *line = xrealloc(*line, cap * sizeof **line);
+        }
+        g->channels[k] = (struct graph_channel){
+            .node = { (uint32_t)v[3], (uint32_t)v[4] },
+            .edge = { (uint32_t)v[1], (uint32_t)v[2] },
+            .capacity_msat = v[5],
+        };
+        (*line)[k] = c->line;
+        g->nchannels++;
+    }
+    return rc;
+}
+
+static int parse_edges(struct csv *c, struct graph *g, struct err *e)
+{
+    int rc = csv_header(c, "id,channel_id,counter_edge_id,from_node_id,to_node_id,balance,"
+                           "fee_base,fee_proportional,min_htlc,timelock", e);
+    if (rc)
+        return rc;
+    static const char *const col[10] = {
+        "id", "channel_id", "counter_edge_id", "from_node_id", "to_node_id", "balance",
+        "fee_base", "fee_proportional", "min_htlc", "timelock" };
+    const uint64_t max[10] = {
+        UINT32_MAX - 1, UINT32_MAX - 1, UINT32_MAX - 1, UINT32_MAX - 1, UINT32_MAX - 1,
+        GRAPH_MSAT_MAX, GRAPH_FEE_MAX, GRAPH_FEE_MAX, GRAPH_MSAT_MAX, GRAPH_CLTV_DELTA_MAX };
+    size_t want = 2 * g->nchannels;
+    g->edges = xcalloc(want ? want : 1, sizeof *g->edges);
+    while ((rc = csv_next(c, e)) == 1) {
+        uint64_t v[10];
+        if ((rc = csv_columns(c, 10, e)))
+            return rc;
+        for (size_t i = 0; i < 10; i++)
+            if ((rc = csv_u64(c, i, col[i], max[i], &v[i], e)))
+                return rc;
+        size_t k = g->nedges;
+        if (v[0] != k)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: id %llu, expected %zu (ids are dense, "
+                           "in order from 0)", c->name, c->line, (unsigned long long)v[0], k);
+        if (k == want)
+            return err_set(e, L2_EINPUT, "%s:%zu:1: more edges than the %zu the channels "
+                           "name (two each)", c->name, c->line, want);
+        if (v[1] >= g->nchannels)
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: channel_id %llu is not a channel",
+                           c->name, c->line, c->fcol[1], (unsigned long long)v[1]);
+        const struct graph_channel *ch = &g->channels[v[1]];
+        int side = ch->edge[0] == k ? 0 : ch->edge[1] == k ? 1 : -1;
+        if (side < 0)
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: channel %llu does not list edge %zu",
+                           c->name, c->line, c->fcol[1], (unsigned long long)v[1], k);
+        if (v[2] != ch->edge[1 - side])
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: counter_edge_id %llu, but channel "
+                           "%llu's other edge is %u", c->name, c->line, c->fcol[2],
+                           (unsigned long long)v[2], (unsigned long long)v[1],
+                           ch->edge[1 - side]);
+        if (v[3] != ch->node[side] || v[4] != ch->node[1 - side])
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: edge from %llu to %llu, but channel "
+                           "%llu joins node%d %u to node%d %u", c->name, c->line, c->fcol[3],
+                           (unsigned long long)v[3], (unsigned long long)v[4],
+                           (unsigned long long)v[1], side + 1, ch->node[side], 2 - side,
+                           ch->node[1 - side]);
+        if (v[5] > ch->capacity_msat)
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: balance %llu exceeds channel %llu's "
+                           "capacity %llu", c->name, c->line, c->fcol[5],
+                           (unsigned long long)v[5], (unsigned long long)v[1],
+                           (unsigned long long)ch->capacity_msat);
+        g->edges[k] = (struct graph_edge){
+            .channel = (uint32_t)v[1], .counter_edge = (uint32_t)v[2],
+            .from = (uint32_t)v[3], .to = (uint32_t)v[4], .balance_msat = v[5],
+            .policy = { .fee_base_msat = (uint32_t)v[6],
+                        .fee_proportional_millionths = (uint32_t)v[7],
+                        .htlc_minimum_msat = v[8], .cltv_expiry_delta = (uint32_t)v[9] },
+        };
+        g->nedges++;
+    }
+    return rc;
+}
+
+/* Counting sort of the edges by from (out_*) and by to (in_*): stable, so each node's
+ * list is in edge-id order. O(V + E). */
+static void build_adjacency(struct graph *g)
+{
+    size_t n = g->nnodes, m = g->nedges;
+    g->out_start = xcalloc(n + 1, sizeof *g->out_start);
+    g->in_start = xcalloc(n + 1, sizeof *g->in_start);
+    g->out_edge = xmalloc((m ? m : 1) * sizeof *g->out_edge);
+    g->in_edge = xmalloc((m ? m : 1) * sizeof *g->in_edge);
+    for (size_t k = 0; k < m; k++) {
+        g->out_start[g->edges[k].from + 1]++;
+        g->in_start[g->edges[k].to + 1]++;
+    }
+    for (size_t v = 0; v < n; v++) {
+        g->out_start[v + 1] += g->out_start[v];
+        g->in_start[v + 1] += g->in_start[v];
+    }
+    uint32_t *o = xmalloc((n ? n : 1) * sizeof *o), *i = xmalloc((n ? n : 1) * sizeof *i);
+    memcpy(o, g->out_start, n * sizeof *o);
+    memcpy(i, g->in_start, n * sizeof *i);
+    for (size_t k = 0; k < m; k++) {
+        g->out_edge[o[g->edges[k].from]++] = (uint32_t)k;
+        g->in_edge[i[g->edges[k].to]++] = (uint32_t)k;
+    }
+    free(o);
+    free(i);
+}
+
+int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
+                const char *channels_name, const char *channels, size_t channels_len,
+                const char *edges_name, const char *edges, size_t edges_len,
+                struct graph **out, struct err *e)
+{
+    *out = NULL;
+    struct graph *g = xcalloc(1, sizeof *g);
+    size_t *line = NULL;
+    struct csv c;
+    int rc;
+    csv_open(&c, nodes_name, nodes, nodes_len);
+    if ((rc = parse_nodes(&c, g, e)))
+        goto err;
+    csv_open(&c, channels_name, channels, channels_len);
+    if ((rc = parse_channels(&c, g, &line, e)))
+        goto err;
+    csv_open(&c, edges_name, edges, edges_len);
+    if ((rc = parse_edges(&c, g, e)))
+        goto err;
+    if (g->nedges != 2 * g->nchannels) {
+        rc = err_set(e, L2_EINPUT, "%s:%zu:1: %zu edges, but the %zu channels name %zu",
+                     edges_name, c.line + 1, g->nedges, g->nchannels, 2 * g->nchannels);
+        goto err;
+    }
+    for (size_t k = 0; k < g->nchannels; k++) {
+        const struct graph_channel *ch = &g->channels[k];
+        /* each edge the channel names exists and names this channel back */
+        for (int s = 0; s < 2; s++)
+            if (ch->edge[s] >= g->nedges || g->edges[ch->edge[s]].channel != k) {
+                rc = err_set(e, L2_EINPUT, "%s:%zu:1: edge%d_id %u is not an edge of "
+                             "this channel in %s", channels_name, line[k], s + 1, ch->edge[s], edges_name);
+                goto err;
+            }
+        uint64_t sum = g->edges[ch->edge[0]].balance_msat + g->edges[ch->edge[1]].balance_msat;
+        if (sum != ch->capacity_msat) {
+            rc = err_set(e, L2_EINPUT, "%s:%zu:1: capacity %llu, but its edges' balances "
+                         "sum to %llu", channels_name, line[k],
+                         (unsigned long long)ch->capacity_msat, (unsigned long long)sum);
+            goto err;
+        }
+    }
+    build_adjacency(g);
+    free(line);
+    *out = g;
+    return 0;
+err:
+    free(line);
+    graph_free(g);
+    return rc;
+}
+
+/* Read one whole file through the read-path checks, bounded. */
+static int slurp(const char *path, char **buf, size_t *len, struct err *e)
+{
+    FILE *f;
+    int rc = paths_open_read(path, "channel graph file", &f, e);
+    if (rc)
+        return rc;
+    rc = read_bounded(f, GRAPH_FILE_MAX, buf, len);
+    fclose(f);
+    if (rc == 1)
+        return err_set(e, L2_EINPUT, "%s: larger than %u bytes", path, GRAPH_FILE_MAX);
+    if (rc < 0)
+        return err_set(e, L2_EINPUT, "%s: cannot read it", path);
+    return 0;
+}
+
+int graph_load(const char *nodes_path, const char *channels_path, const char *edges_path,
+               struct graph **out, struct err *e)
+{
+    *out = NULL;
+    char *t[3] = { NULL, NULL, NULL };
+    size_t n[3] = { 0, 0, 0 };
+    const char *p[3] = { nodes_path, channels_path, edges_path };
+    int rc = 0;
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = slurp(p[i], &t[i], &n[i], e);
+    if (rc == 0)
+        rc = graph_parse(p[0], t[0], n[0], p[1], t[1], n[1], p[2], t[2], n[2], out, e);
+    for (int i = 0; i < 3; i++)
+        free(t[i]);
+    return rc;
+}
+
+int graph_load_dir(const char *dir, const char *prefix, struct graph **out, struct err *e)
+{
+    char *p[3];
+    static const char *const base[3] = { "nodes", "channels", "edges" };
+    for (int i = 0; i < 3; i++)
+        p[i] = prefix ? xasprintf("%s/%s%s.csv", dir, prefix, base[i])
+                      : xasprintf("%s/%s_ln.csv", dir, base[i]);
+    int rc = graph_load(p[0], p[1], p[2], out, e);
+    for (int i = 0; i < 3; i++)
+        free(p[i]);
+    return rc;
+}
+
+void graph_free(struct graph *g)
+{
+    if (!g)
+        return;
+    free(g->channels);
+    free(g->edges);
+    free(g->out_start);
+    free(g->out_edge);
+    free(g->in_start);
+    free(g->in_edge);
+    free(g);
+}

@@ -1,0 +1,92 @@
+/* graph.h — the channel graph of a payment-channel network: nodes, channels, and each
+ * channel's two directed edges with the policy their owner advertises (BOLT-7
+ * channel_update) and the balance on that side. Loaded from the CLoTH CSV format the
+ * Lightning snapshot ships in (../shared/data/ln-snapshot/README); read-only after
+ * loading, shared by routing (route.h) and the channels' states (channel.h).
+ *
+ * Units. Every amount is in millisatoshi (msat), as in the snapshot and in BOLT-7
+ * (htlc_minimum_msat, fee_base_msat). The modeled L1 counts wei; the conversion is
+ * unit for unit, 1 BTC <-> 1 ETH: 1 BTC = 1e11 msat and 1 ETH = 1e18 wei, so
+ * 1 msat = GRAPH_WEI_PER_MSAT = 1e7 wei (a mapping of units, not an exchange rate). */
+#ifndef L2SIM_CHANNEL_GRAPH_H
+#define L2SIM_CHANNEL_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/util.h"
+
+#define GRAPH_WEI_PER_MSAT 10000000ull          /* 1e18 wei/ETH over 1e11 msat/BTC */
+/* Bounds on what a file may hold (a bad or hostile file fails cleanly, never runs the
+ * machine out of memory). The snapshot is 3.3 MB and 6,006/30,457/60,914 rows. */
+#define GRAPH_FILE_MAX     (256u << 20)         /* bytes per CSV file */
+#define GRAPH_NODES_MAX    (1u << 24)
+#define GRAPH_CHANNELS_MAX (1u << 24)
+#define GRAPH_MSAT_MAX     2100000000000000000ull /* 21e6 BTC in msat: the supply */
+#define GRAPH_CLTV_DELTA_MAX 65535u             /* BOLT-7 cltv_expiry_delta: u16 */
+#define GRAPH_FEE_MAX      4294967295ull        /* BOLT-7 fee_base_msat, fee_proportional_millionths: u32 */
+
+/* What the owner of an edge advertises for forwarding over it (BOLT-7 channel_update). */
+struct graph_policy {
+    uint32_t fee_base_msat;
+    uint32_t fee_proportional_millionths;
+    uint64_t htlc_minimum_msat;
+    uint32_t cltv_expiry_delta;     /* blocks */
+};
+
+/* One direction of a channel: from -> to. balance_msat is what `from` can send. */
+struct graph_edge {
+    uint32_t channel;               /* index into graph.channels */
+    uint32_t counter_edge;          /* the same channel, to -> from */
+    uint32_t from, to;              /* node indices */
+    uint64_t balance_msat;
+    struct graph_policy policy;
+};
+
+struct graph_channel {
+    uint32_t node[2];
+    uint32_t edge[2];               /* edge[i] leaves node[i] */
+    uint64_t capacity_msat;         /* = the two edges' balances */
+};
+
+/* The graph. Ids in the files are dense (row k has id k), so an id is an index.
+ * out_start/out_edge: the edges leaving node v are out_edge[out_start[v] ..
+ * out_start[v+1]), in_start/in_edge likewise for the edges arriving at v, each in
+ * edge-id order (routing walks them backwards from the destination). */
+struct graph {
+    size_t nnodes, nchannels, nedges;
+    struct graph_channel *channels;
+    struct graph_edge    *edges;
+    uint32_t *out_start, *out_edge;
+    uint32_t *in_start, *in_edge;
+};
+
+/* Load nodes_path, channels_path, edges_path (CLoTH format: header lines
+ *   id
+ *   id,edge1_id,edge2_id,node1_id,node2_id,capacity
+ *   id,channel_id,counter_edge_id,from_node_id,to_node_id,balance,fee_base,
+ *   fee_proportional,min_htlc,timelock
+ * LF or CRLF line ends). Each file is opened with paths_open_read (regular files
+ * only) and read up to GRAPH_FILE_MAX. Checked: the header, the column count, every
+ * number (decimal, within the bounds above), dense ids, each channel's two edges
+ * pointing at each other and at its two (distinct) nodes, balances summing to the
+ * capacity. Every fault is "file:line:col: what is wrong" (up to ERR_MSG_MAX) and
+ * L2_EINPUT. On success *out (graph_free) is set. O(bytes + E). */
+int graph_load(const char *nodes_path, const char *channels_path, const char *edges_path,
+               struct graph **out /* OUT */, struct err *e);
+
+/* The same from three texts in memory (names are for messages only); the fuzz target
+ * and graph_load both come here. Texts need not be NUL-terminated. */
+int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
+                const char *channels_name, const char *channels, size_t channels_len,
+                const char *edges_name, const char *edges, size_t edges_len,
+                struct graph **out /* OUT */, struct err *e);
+
+/* Load dir/nodes_ln.csv, dir/channels_ln.csv, dir/edges_ln.csv (the snapshot's names).
+ * With prefix non-NULL the names are dir/PREFIXnodes.csv etc. */
+int graph_load_dir(const char *dir, const char *prefix, struct graph **out /* OUT */,
+                   struct err *e);
+
+void graph_free(struct graph *g);
+
+#endif

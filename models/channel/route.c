@@ -1,0 +1,221 @@
+/* route.c — source routing over the channel graph (see route.h): Dijkstra from the
+ * destination backwards, each node labeled with the amount and CLTV expiry its
+ * incoming HTLC must carry, so fees and timelocks compound hop by hop exactly as the
+ * sender will put them in the onion (BOLT-4). */
+#include "models/channel/route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct heap_item {
+    uint64_t cost;
+    uint32_t node;
+};
+
+/* Scratch labels, valid for a node when stamp[v] == epoch (so a search clears
+ * nothing: O(nodes reached), not O(V)). */
+struct route_finder {
+    const struct graph *g;
+    uint32_t epoch;
+    uint32_t *stamp;
+    uint8_t  *done;         /* valid with stamp: 1 once popped (label final) */
+    uint64_t *cost, *amt;
+    uint32_t *cltv, *hops, *next_edge;
+    struct heap_item *heap;
+    size_t nheap, capheap;
+};
+
+struct route_finder *route_finder_new(const struct graph *g)
+{
+    struct route_finder *f = xcalloc(1, sizeof *f);
+    size_t n = g->nnodes ? g->nnodes : 1;
+    f->g = g;
+    f->stamp = xcalloc(n, sizeof *f->stamp);
+    f->done = xcalloc(n, sizeof *f->done);
+    f->cost = xcalloc(n, sizeof *f->cost);
+    f->amt = xcalloc(n, sizeof *f->amt);
+    f->cltv = xcalloc(n, sizeof *f->cltv);
+    f->hops = xcalloc(n, sizeof *f->hops);
+    f->next_edge = xcalloc(n, sizeof *f->next_edge);
+    f->capheap = 64;
+    f->heap = xmalloc(f->capheap * sizeof *f->heap);
+    return f;
+}
+
+void route_finder_free(struct route_finder *f)
+{
+    if (!f)
+        return;
+    free(f->stamp);
+    free(f->done);
+    free(f->cost);
+    free(f->amt);
+    free(f->cltv);
+    free(f->hops);
+    free(f->next_edge);
+    free(f->heap);
+    free(f);
+}
+
+bool route_fee(const struct graph_policy *p, uint64_t amount_msat, uint64_t *fee)
+{
+    /* BOLT-7 "fee_base_msat + (amount_to_forward * fee_proportional_millionths /
+     * 1000000)", integer division: rounded down */
+    u128 f = (u128)p->fee_base_msat +
+             (u128)amount_msat * p->fee_proportional_millionths / 1000000u;
+    if (f > UINT64_MAX)
+        return false;
+    *fee = (uint64_t)f;
+    return true;
+}
+
+/* Min-heap on (cost, node): equal costs pop the lower node id first, so the search
+ * is deterministic. */
+static bool heap_less(const struct heap_item *a, const struct heap_item *b)
+{
+    return a->cost < b->cost || (a->cost == b->cost && a->node < b->node);
+}
+
+static void heap_push(struct route_finder *f, uint64_t cost, uint32_t node)
+{
+    if (f->nheap == f->capheap) {
+        f->capheap *= 2;
+        f->heap = xrealloc(f->heap, f->capheap * sizeof *f->heap);
+    }
+    size_t i = f->nheap++;
+    struct heap_item it = { cost, node };
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!heap_less(&it, &f->heap[p]))
+            break;
+        f->heap[i] = f->heap[p];
+        i = p;
+    }
+    f->heap[i] = it;
+}
+
+static struct heap_item heap_pop(struct route_finder *f)
+{
+    struct heap_item top = f->heap[0], last = f->heap[--f->nheap];
+    size_t i = 0, n = f->nheap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && heap_less(&f->heap[c + 1], &f->heap[c]))
+            c++;
+        if (!heap_less(&f->heap[c], &last))
+            break;
+        f->heap[i] = f->heap[c];
+        i = c;
+    }
+    if (n)
+        f->heap[i] = last;
+    return top;
+}
+
+static bool reached(const struct route_finder *f, uint32_t v)
+{
+    return f->stamp[v] == f->epoch;
+}
+
+int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t amount_msat,
+               const struct route_opts *o, struct route *r)
+{
+    const struct graph *g = f->g;
+    memset(r, 0, sizeof *r);
+    if (source >= g->nnodes || dest >= g->nnodes || source == dest || amount_msat == 0)
+        return -1;
+    if (++f->epoch == 0) {          /* wrapped: stale stamps could alias */
+        memset(f->stamp, 0, g->nnodes * sizeof *f->stamp);
+        f->epoch = 1;
+    }
+    uint64_t final_cltv = (uint64_t)o->height + o->final_cltv_expiry_delta;
+    uint64_t max_cltv = (uint64_t)o->height + o->max_total_cltv;
+    if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
+        return -1;
+    f->nheap = 0;
+    f->stamp[dest] = f->epoch;
+    f->done[dest] = 0;
+    f->cost[dest] = 0;
+    f->amt[dest] = amount_msat;
+    f->cltv[dest] = (uint32_t)final_cltv;
+    f->hops[dest] = 0;
+    f->next_edge[dest] = UINT32_MAX;
+    heap_push(f, 0, dest);
+    bool found = false;
+    while (f->nheap) {
+        struct heap_item it = heap_pop(f);
+        uint32_t v = it.node;
+        if (f->done[v] || it.cost != f->cost[v])
+            continue;               /* a stale heap entry */
+        f->done[v] = 1;
+        if (v == source) {
+            found = true;
+            break;
+        }
+        if (f->hops[v] == ROUTE_MAX_HOPS)
+            continue;
+        uint64_t amt = f->amt[v];
+        for (uint32_t k = g->in_start[v]; k < g->in_start[v + 1]; k++) {
+            uint32_t ei = g->in_edge[k];
+            const struct graph_edge *e = &g->edges[ei];
+            uint32_t u = e->from;
+            if (reached(f, u) && f->done[u])
+                continue;
+            if (o->excluded_edge && o->excluded_edge[ei])
+                continue;
+            if (amt > g->channels[e->channel].capacity_msat ||
+                amt < e->policy.htlc_minimum_msat)
+                continue;
+            uint64_t amt_u = amt, cost_u = f->cost[v], cltv_u = f->cltv[v];
+            if (u == source) {
+                /* the sender's own channel: no fee, and it knows its balance */
+                if (amt > e->balance_msat)
+                    continue;
+            } else {
+                uint64_t fee;
+                if (!route_fee(&e->policy, amt, &fee) || fee > GRAPH_MSAT_MAX - amt)
+                    continue;
+                amt_u = amt + fee;
+                cltv_u += e->policy.cltv_expiry_delta;
+                if (cltv_u > max_cltv)
+                    continue;
+                /* risk: the value locked (amt_u) times how long (the delta) */
+                u128 c = (u128)cost_u + fee +
+                         (u128)amt_u * e->policy.cltv_expiry_delta * o->risk_factor_ppb /
+                             1000000000u;
+                if (c > UINT64_MAX)
+                    continue;
+                cost_u = (uint64_t)c;
+            }
+            if (reached(f, u) && f->cost[u] <= cost_u)
+                continue;           /* ties keep the first label found */
+            f->stamp[u] = f->epoch;
+            f->done[u] = 0;
+            f->cost[u] = cost_u;
+            f->amt[u] = amt_u;
+            f->cltv[u] = (uint32_t)cltv_u;
+            f->hops[u] = f->hops[v] + 1;
+            f->next_edge[u] = ei;
+            heap_push(f, cost_u, u);
+        }
+    }
+    if (!found)
+        return -1;
+    /* walk from the source: hop i's HTLC carries what its far end was labeled with */
+    uint32_t v = source;
+    while (v != dest) {
+        uint32_t ei = f->next_edge[v];
+        uint32_t w = g->edges[ei].to;
+        struct route_hop *h = &r->hop[r->nhops++];
+        h->edge = ei;
+        h->amount_msat = f->amt[w];
+        h->cltv_expiry = f->cltv[w];
+        h->fee_msat = w == dest ? 0 : f->amt[w] - f->amt[g->edges[f->next_edge[w]].to];
+        v = w;
+    }
+    r->amount_msat = amount_msat;
+    r->fee_msat = r->hop[0].amount_msat - amount_msat;
+    return 0;
+}

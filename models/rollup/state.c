@@ -1,0 +1,284 @@
+/* state.c — accounts under the SHA-256 account tree, transfer rules, execution and
+ * the execution trace (see state.h). Accounts live in an array by index beside the
+ * tree; the tree holds their leaves, so the root commits to every field. */
+#include "models/rollup/state.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "models/crypto/hash.h"
+
+static const char transfer_tag[17] = "l2sim/transfer/v1";   /* 17 bytes, no NUL */
+static const char account_tag[16] = "l2sim/account/v1";
+
+const char *transfer_verdict_name(enum transfer_verdict v)
+{
+    switch (v) {
+    case TRANSFER_OK:            return "ok";
+    case TRANSFER_NO_SENDER:     return "no_sender";
+    case TRANSFER_NO_RECIPIENT:  return "no_recipient";
+    case TRANSFER_NO_FEE_RECIPIENT: return "no_fee_recipient";
+    case TRANSFER_BAD_SIGNATURE: return "bad_signature";
+    case TRANSFER_WRONG_CHAIN:   return "wrong_chain";
+    case TRANSFER_NONCE_REUSED:  return "nonce_reused";
+    case TRANSFER_NONCE_GAP:     return "nonce_gap";
+    case TRANSFER_OVERDRAFT:     return "overdraft";
+    case TRANSFER_OVERFLOW:      return "overflow";
+    }
+    return "?";
+}
+
+static uint8_t *put_le(uint8_t *p, u128 v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+    return p + bytes;
+}
+
+void transfer_encode(const struct transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES])
+{
+    memcpy(out, transfer_tag, sizeof transfer_tag);
+    uint8_t *p = out + sizeof transfer_tag;
+    p = put_le(p, t->chain_id, 8);
+    p = put_le(p, t->from, 8);
+    p = put_le(p, t->to, 8);
+    p = put_le(p, t->amount, 16);
+    p = put_le(p, t->fee, 16);
+    p = put_le(p, t->nonce, 8);
+    SIM_ASSERT(p == out + TRANSFER_SIGNED_BYTES);
+}
+
+void transfer_wire(const struct transfer *t, uint8_t out[TRANSFER_WIRE_BYTES])
+{
+    transfer_encode(t, out);
+    memcpy(out + TRANSFER_SIGNED_BYTES, t->sig, SIG_BYTES);
+}
+
+void transfer_sign(struct transfer *t, const struct sig_ctx *c, const struct sig_keypair *kp)
+{
+    uint8_t msg[TRANSFER_SIGNED_BYTES];
+    transfer_encode(t, msg);
+    sig_sign(c, kp, msg, sizeof msg, t->sig);
+}
+
+void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    uint8_t buf[sizeof account_tag + SIG_PUBLICKEY_BYTES + 16 + 8], *p = buf;
+    memcpy(p, account_tag, sizeof account_tag);
+    p += sizeof account_tag;
+    memcpy(p, a->pubkey, SIG_PUBLICKEY_BYTES);
+    p += SIG_PUBLICKEY_BYTES;
+    p = put_le(p, a->balance, 16);
+    put_le(p, a->nonce, 8);
+    hash_sha256(leaf, buf, sizeof buf);
+}
+
+enum transfer_verdict transfer_check(const struct transfer *t, uint64_t chain_id,
+                                     const struct sig_ctx *c, const struct account *from,
+                                     const struct account *to, const struct account *fee_to)
+{
+    if (!from)
+        return TRANSFER_NO_SENDER;
+    if (!to)
+        return TRANSFER_NO_RECIPIENT;
+    if (t->fee && !fee_to)
+        return TRANSFER_NO_FEE_RECIPIENT;
+    if (t->chain_id != chain_id)
+        return TRANSFER_WRONG_CHAIN;
+    uint8_t msg[TRANSFER_SIGNED_BYTES];
+    transfer_encode(t, msg);
+    if (!sig_verify(c, from->pubkey, msg, sizeof msg, t->sig))
+        return TRANSFER_BAD_SIGNATURE;
+    if (t->nonce < from->nonce)
+        return TRANSFER_NONCE_REUSED;
+    if (t->nonce > from->nonce)
+        return TRANSFER_NONCE_GAP;
+    u128 cost = t->amount + t->fee;
+    if (cost < t->amount)   /* amount + fee wrapped: nobody holds that much */
+        return TRANSFER_OVERDRAFT;
+    if (from->balance < cost)
+        return TRANSFER_OVERDRAFT;
+    if (from->nonce == UINT64_MAX)
+        return TRANSFER_OVERFLOW;
+    return TRANSFER_OK;
+}
+
+bool transfer_step(const struct transfer *t, int step, struct account *a)
+{
+    switch (step) {
+    case TRANSFER_STEP_DEBIT:   /* transfer_check made sure it is covered */
+        SIM_ASSERT(a->balance >= t->amount + t->fee);
+        a->balance -= t->amount + t->fee;
+        a->nonce++;
+        return true;
+    case TRANSFER_STEP_CREDIT:
+    case TRANSFER_STEP_FEE: {
+        u128 v = step == TRANSFER_STEP_CREDIT ? t->amount : t->fee;
+        if (a->balance + v < a->balance)
+            return false;
+        a->balance += v;
+        return true;
+    }
+    }
+    sim_panic("transfer step %d does not exist", step);
+}
+
+uint64_t transfer_step_index(const struct transfer *t, int step, uint64_t fee_recipient)
+{
+    return step == TRANSFER_STEP_DEBIT ? t->from
+         : step == TRANSFER_STEP_CREDIT ? t->to : fee_recipient;
+}
+
+struct l2_state {
+    uint64_t            chain_id, fee_recipient;
+    struct sig_ctx      sig;
+    struct merkle_tree *tree;
+    struct account     *acct;     /* by index, 0 .. n-1 */
+    bool               *open;     /* acct[i] holds an account */
+    uint64_t            n, cap;
+};
+
+struct l2_state *state_new(uint64_t chain_id, unsigned depth, const struct sig_ctx *c,
+                           uint64_t fee_recipient)
+{
+    SIM_ASSERT(depth >= 1 && depth <= MERKLE_DEPTH_MAX && state_index_in_tree(depth, fee_recipient));
+    struct l2_state *s = xcalloc(1, sizeof *s);
+    s->chain_id = chain_id, s->fee_recipient = fee_recipient, s->sig = *c;
+    s->tree = merkle_tree_new(depth);
+    return s;
+}
+
+void state_free(struct l2_state *s)
+{
+    if (!s)
+        return;
+    merkle_tree_free(s->tree);
+    free(s->acct), free(s->open);
+    free(s);
+}
+
+uint64_t state_fee_recipient(const struct l2_state *s) { return s->fee_recipient; }
+
+bool state_index_in_tree(unsigned depth, uint64_t index)
+{
+    return depth >= 64 || (index >> depth) == 0;
+}
+
+void state_rules(const struct l2_state *s, struct rollup_rules *out)
+{
+    out->chain_id = s->chain_id, out->depth = merkle_tree_depth(s->tree);
+    out->fee_recipient = s->fee_recipient, out->sig = &s->sig;
+}
+
+void state_root(const struct l2_state *s, uint8_t root[MERKLE_HASH_BYTES])
+{
+    merkle_tree_commit(s->tree);   /* the root is a function of the accounts: a cache */
+    merkle_tree_root(s->tree, root);
+}
+
+const struct account *state_account(const struct l2_state *s, uint64_t index)
+{
+    return index < s->n && s->open[index] ? &s->acct[index] : NULL;
+}
+
+static struct account *slot(struct l2_state *s, uint64_t index)
+{
+    if (index >= s->cap) {
+        uint64_t cap = s->cap ? s->cap : 64;
+        while (cap <= index)
+            cap *= 2;
+        s->acct = xrealloc(s->acct, (size_t)cap * sizeof *s->acct);
+        s->open = xrealloc(s->open, (size_t)cap * sizeof *s->open);
+        memset(s->open + s->cap, 0, (size_t)(cap - s->cap) * sizeof *s->open);
+        s->cap = cap;
+    }
+    if (index >= s->n)
+        s->n = index + 1;
+    return &s->acct[index];
+}
+
+/* Stage account index's leaf in the tree: the root is rehashed when it is next read
+ * (state_root, state_prove), once for everything changed since, so a sequencer that
+ * reads the root once per L2 block pays for the block's distinct paths only. */
+static void commit(struct l2_state *s, uint64_t index)
+{
+    uint8_t leaf[MERKLE_HASH_BYTES];
+    account_leaf(&s->acct[index], leaf);
+    merkle_tree_stage(s->tree, index, leaf);
+}
+
+int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_PUBLICKEY_BYTES],
+                  u128 amount, struct err *e)
+{
+    unsigned depth = merkle_tree_depth(s->tree);
+    if (!state_index_in_tree(depth, index))
+        return err_set(e, L2_EINPUT, "deposit to account %llu: beyond the 2^%u accounts of "
+                       "the state tree", (unsigned long long)index, depth);
+    const struct account *cur = state_account(s, index);
+    if (cur && memcmp(cur->pubkey, pubkey, SIG_PUBLICKEY_BYTES) != 0)
+        return err_set(e, L2_EINPUT, "deposit to account %llu: the account belongs to "
+                       "another key", (unsigned long long)index);
+    if (cur && cur->balance + amount < cur->balance)
+        return err_set(e, L2_EINPUT, "deposit to account %llu: the balance would pass "
+                       "2^128-1 wei", (unsigned long long)index);
+    struct account *a = slot(s, index);
+    if (!s->open[index]) {
+        memcpy(a->pubkey, pubkey, SIG_PUBLICKEY_BYTES);
+        a->balance = 0, a->nonce = 0;
+        s->open[index] = true;
+    }
+    a->balance += amount;
+    commit(s, index);
+    return 0;
+}
+
+enum transfer_verdict state_apply(struct l2_state *s, const struct transfer *t)
+{
+    enum transfer_verdict v = transfer_check(t, s->chain_id, &s->sig, state_account(s, t->from),
+                                             state_account(s, t->to),
+                                             state_account(s, s->fee_recipient));
+    if (v != TRANSFER_OK)
+        return v;
+    /* the steps run on the accounts in place; a step that would overflow undoes the
+     * ones before it (saved first), so a refused transfer changes nothing */
+    struct account saved[TRANSFER_STEPS];
+    int steps = t->fee ? TRANSFER_STEPS : TRANSFER_STEP_FEE;
+    for (int k = 0; k < steps; k++) {
+        uint64_t i = transfer_step_index(t, k, s->fee_recipient);
+        saved[k] = s->acct[i];
+        if (!transfer_step(t, k, &s->acct[i])) {
+            while (k-- > 0)
+                s->acct[transfer_step_index(t, k, s->fee_recipient)] = saved[k];
+            return TRANSFER_OVERFLOW;
+        }
+    }
+    for (int k = 0; k < steps; k++)
+        commit(s, transfer_step_index(t, k, s->fee_recipient));
+    return TRANSFER_OK;
+}
+
+void state_execute(struct l2_state *s, const struct transfer *txs, size_t n,
+                   uint8_t (*roots)[MERKLE_HASH_BYTES], enum transfer_verdict *verdicts)
+{
+    state_root(s, roots[0]);
+    for (size_t i = 0; i < n; i++) {
+        enum transfer_verdict v = state_apply(s, &txs[i]);
+        if (verdicts)
+            verdicts[i] = v;
+        state_root(s, roots[i + 1]);
+    }
+}
+
+u128 state_total_balance(const struct l2_state *s)
+{
+    u128 sum = 0;
+    for (uint64_t i = 0; i < s->n; i++)
+        if (s->open[i])
+            sum += s->acct[i].balance;
+    return sum;
+}
+
+void state_prove(const struct l2_state *s, uint64_t index, uint8_t (*proof)[MERKLE_HASH_BYTES])
+{
+    merkle_tree_commit(s->tree);
+    merkle_tree_prove(s->tree, index, proof);
+}

@@ -1,0 +1,202 @@
+/* test_channel_graph.c — the channel graph loader (models/channel/graph.c): the
+ * shipped example network, the real Lightning snapshot when it is present (6,006
+ * nodes, 30,457 channels: ../shared/data/ln-snapshot/README), and a message with
+ * file:line:col for each kind of malformed input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "models/channel/graph.h"
+
+static void test_example_network(void **state)
+{
+    (void)state;
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    assert_int_equal(graph_load_dir("scenarios/channels", "example-", &g, &e), 0);
+    assert_int_equal(g->nnodes, 12);
+    assert_int_equal(g->nchannels, 18);
+    assert_int_equal(g->nedges, 36);
+    /* channel 0 joins 0 and 1: 2,000,000,000 msat = 0.02 BTC, edge 0 holds 30% */
+    assert_int_equal(g->channels[0].capacity_msat, 2000000000ull);
+    assert_int_equal(g->edges[0].balance_msat, 600000000ull);
+    assert_int_equal(g->edges[0].policy.fee_base_msat, 1000);
+    assert_int_equal(g->edges[0].policy.fee_proportional_millionths, 1);
+    assert_int_equal(g->edges[0].policy.htlc_minimum_msat, 1000);
+    assert_int_equal(g->edges[0].policy.cltv_expiry_delta, 40);
+    for (size_t k = 0; k < g->nchannels; k++) {
+        const struct graph_channel *c = &g->channels[k];
+        const struct graph_edge *a = &g->edges[c->edge[0]], *b = &g->edges[c->edge[1]];
+        assert_int_equal(a->balance_msat + b->balance_msat, c->capacity_msat);
+        assert_int_equal(a->from, c->node[0]);
+        assert_int_equal(b->from, c->node[1]);
+        assert_int_equal(a->counter_edge, c->edge[1]);
+    }
+    /* adjacency: every edge listed once leaving its from, once arriving at its to */
+    size_t outs = 0, ins = 0;
+    for (size_t v = 0; v < g->nnodes; v++) {
+        for (uint32_t k = g->out_start[v]; k < g->out_start[v + 1]; k++, outs++)
+            assert_int_equal(g->edges[g->out_edge[k]].from, v);
+        for (uint32_t k = g->in_start[v]; k < g->in_start[v + 1]; k++, ins++)
+            assert_int_equal(g->edges[g->in_edge[k]].to, v);
+    }
+    assert_int_equal(outs, 36);
+    assert_int_equal(ins, 36);
+    /* 1 msat = 1e7 wei: 1 BTC (1e11 msat) maps to 1 ETH (1e18 wei) */
+    assert_true((u128)100000000000ull * GRAPH_WEI_PER_MSAT == (u128)1000000000000000000ull);
+    graph_free(g);
+}
+
+/* The snapshot lives outside the repository: $L2SIM_LN_SNAPSHOT, else
+ * ../shared/data/ln-snapshot (from /work/main), else ../../shared/data/ln-snapshot
+ * (from a worktree under /work/wt/). Skipped when none exists. */
+static const char *snapshot_dir(void)
+{
+    static const char *const cand[] = { "../shared/data/ln-snapshot",
+                                        "../../shared/data/ln-snapshot" };
+    const char *env = getenv("L2SIM_LN_SNAPSHOT");
+    struct stat st;
+    if (env && *env)
+        return stat(env, &st) == 0 ? env : NULL;
+    for (size_t i = 0; i < ARRAY_LEN(cand); i++)
+        if (stat(cand[i], &st) == 0 && S_ISDIR(st.st_mode))
+            return cand[i];
+    return NULL;
+}
+
+static void test_lightning_snapshot(void **state)
+{
+    (void)state;
+    const char *dir = snapshot_dir();
+    if (!dir) {
+        print_message("snapshot not found: skipped (set L2SIM_LN_SNAPSHOT)\n");
+        skip();
+    }
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    int rc = graph_load_dir(dir, NULL, &g, &e);
+    if (rc)
+        print_message("%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    /* the README's counts */
+    assert_int_equal(g->nnodes, 6006);
+    assert_int_equal(g->nchannels, 30457);
+    assert_int_equal(g->nedges, 60914);
+    /* first rows of the files: channel 0 = edges 0 and 1 between nodes 0 and 1,
+     * 50,000,000 msat; edge 0: 4,300,909 msat, base 1000, 1 ppm, min 1000, 144 blocks */
+    assert_int_equal(g->channels[0].capacity_msat, 50000000ull);
+    assert_int_equal(g->edges[0].balance_msat, 4300909ull);
+    assert_int_equal(g->edges[1].balance_msat, 45699091ull);
+    assert_int_equal(g->edges[0].policy.fee_base_msat, 1000);
+    assert_int_equal(g->edges[0].policy.cltv_expiry_delta, 144);
+    graph_free(g);
+}
+
+/* One malformed input: three texts, and the message it must give. */
+struct bad {
+    const char *nodes, *channels, *edges;
+    const char *want;
+};
+
+#define NODES3 "id\n0\n1\n2\n"
+#define CH_HDR "id,edge1_id,edge2_id,node1_id,node2_id,capacity\n"
+#define ED_HDR "id,channel_id,counter_edge_id,from_node_id,to_node_id,balance,fee_base," \
+               "fee_proportional,min_htlc,timelock\n"
+#define CH1 CH_HDR "0,0,1,0,1,100\n"
+#define ED1 ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,0,1,0,60,1,1,1,40\n"
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    static const struct bad cases[] = {
+        { "", CH1, ED1, "n.csv:1:1: empty file" },
+        { "ident\n0\n", CH1, ED1, "n.csv:1:1: header is not 'id'" },
+        { "id\n0\n2\n", CH1, ED1, "n.csv:3:1: id 2, expected 1" },
+        { "id\n0\n\n1\n", CH1, ED1, "n.csv:3:1: empty line" },
+        { "id\n0\nx1\n", CH1, ED1, "n.csv:3:1: id: 'x1' is not a whole number" },
+        { "id\n0\n1\t\n", CH1, ED1, "n.csv:3:2: byte 0x09" },
+        { NODES3, CH_HDR "0,0,1,0,5,100\n", ED1, "c.csv:2:9: node2_id 5 is not a node" },
+        { NODES3, CH_HDR "0,0,1,1,1,100\n", ED1, "c.csv:2:9: a channel from node 1 to itself" },
+        { NODES3, CH_HDR "0,0,1,0,1\n", ED1, "c.csv:2:1: 5 columns, expected 6" },
+        { NODES3, CH_HDR "0,0,1,0,1,99999999999999999999\n", ED1,
+          "c.csv:2:11: capacity: '99999999999999999999' is above the limit" },
+        { NODES3, CH_HDR "0,0,1,0,1,-5\n", ED1, "c.csv:2:11: capacity: '-5' is not a whole" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40\n", "e.csv:3:1: 1 edges, but the 1 channels name 2" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,0,1,0,61,1,1,1,40\n",
+          "c.csv:2:1: capacity 100, but its edges' balances sum to 101" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,0,0,1,60,1,1,1,40\n",
+          "e.csv:3:7: edge from 0 to 1, but channel 0 joins node2 1 to node1 0" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,1,1,0,60,1,1,1,40\n",
+          "e.csv:3:5: counter_edge_id 1, but channel 0's other edge is 0" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,70000\n",
+          "e.csv:2:20: timelock: '70000' is above the limit 65535" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,400,1,1,1,40\n",
+          "e.csv:2:11: balance 400 exceeds channel 0's capacity 100" },
+        { NODES3, CH1, ED_HDR "0,1,1,0,1,40,1,1,1,40\n", "e.csv:2:3: channel_id 1 is not a channel" },
+        { NODES3, CH_HDR "0,0,5,0,1,100\n", ED1, "e.csv:2:5: counter_edge_id 1, but channel 0's other edge is 5" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40,9\n", "e.csv:2:24: more than 10 columns" },
+        { NODES3, CH_HDR "0,0,5,0,1,100\n", ED_HDR "0,0,5,0,1,40,1,1,1,40\n1,0,0,1,0,60,1,1,1,40\n",
+          "e.csv:3:3: channel 0 does not list edge 1" },
+        { NODES3, CH1, ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,0,1,0,60,1,1,1\n",
+          "e.csv:3:1: 9 columns, expected 10" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        const struct bad *b = &cases[i];
+        struct err e;
+        err_init(&e);
+        struct graph *g = (struct graph *)&e;   /* must be reset to NULL */
+        int rc = graph_parse("n.csv", b->nodes, strlen(b->nodes), "c.csv", b->channels,
+                             strlen(b->channels), "e.csv", b->edges, strlen(b->edges), &g, &e);
+        if (rc != L2_EINPUT || !strstr(e.msg, b->want))
+            print_message("case %zu: rc %d, message '%s', wanted '%s'\n", i, rc, e.msg,
+                          b->want);
+        assert_int_equal(rc, L2_EINPUT);
+        assert_null(g);
+        assert_non_null(strstr(e.msg, b->want));
+    }
+    /* the good three-node text with CRLF line ends loads */
+    const char *n = "id\r\n0\r\n1\r\n2\r\n";
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    assert_int_equal(graph_parse("n", n, strlen(n), "c", CH1, strlen(CH1), "e", ED1,
+                                 strlen(ED1), &g, &e), 0);
+    assert_int_equal(g->nnodes, 3);
+    graph_free(g);
+}
+
+/* Files go through paths_open_read: a directory or a missing file is refused with
+ * its name, never read. */
+static void test_paths_refused(void **state)
+{
+    (void)state;
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    assert_int_equal(graph_load("scenarios/channels", "scenarios/channels/example-channels.csv",
+                                "scenarios/channels/example-edges.csv", &g, &e), L2_EINPUT);
+    assert_null(g);
+    assert_non_null(strstr(e.msg, "scenarios/channels"));
+    err_init(&e);
+    assert_int_equal(graph_load_dir("scenarios/channels", "missing-", &g, &e), L2_EINPUT);
+    assert_non_null(strstr(e.msg, "missing-nodes.csv"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_example_network),
+        cmocka_unit_test(test_lightning_snapshot),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_paths_refused),
+    };
+    return cmocka_run_group_tests_name("channel_graph", tests, NULL, NULL);
+}
