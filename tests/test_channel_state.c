@@ -122,6 +122,16 @@ static void run_add_fulfill(enum sig_mode mode)
     /* revoke_and_ack: each side holds the other's secrets for states 0 and 1 */
     assert_int_equal(f.ch.side[0].ntheir, 2);
     assert_int_equal(f.ch.side[1].ntheir, 2);
+    /* ... and each revealed secret is BOLT-3's for that number (index 2^48 - 1 - n)
+     * from the revealer's seed, hashing to the revocation hash its state carried */
+    const uint8_t seed0[32] = { 1 }, seed1[32] = { 2 };
+    for (uint64_t n = 0; n < 2; n++) {
+        uint8_t want[32];
+        channel_per_commitment_secret(seed0, CHANNEL_SECRET_INDEX_MAX - n, want);
+        assert_memory_equal(f.ch.side[1].their_secret[n], want, 32);
+        channel_per_commitment_secret(seed1, CHANNEL_SECRET_INDEX_MAX - n, want);
+        assert_memory_equal(f.ch.side[0].their_secret[n], want, 32);
+    }
     channel_free(&f.ch);
 }
 

@@ -6,10 +6,9 @@
  * table it declares itself. What it paid on L1 comes from the L1's l1_txs rows and
  * l1_paid_by, never from its own arithmetic.
  *
- * The world comes from models/world.h (the L1 and the workload); the toy, not in the
- * registry, joins it as its scheme. For the integrator: a scheme would declare its
- * table through scheme_ops (the `schemedir` work), which did not exist when this was
- * written, so the table is created with the store's connection. */
+ * It is registered as its one registry line would (model_register_scheme), declares its
+ * table in scheme_ops.sql, and runs in a world built by models/world.h, which creates
+ * the table before its init. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,6 +23,7 @@
 #include "models/l1/l1.h"
 #include "models/run/run.h"
 #include "models/world.h"
+#include "sim/money.h"
 
 #define GWEI   UINT64_C(1000000000)
 #define SECOND INT64_C(1000000)
@@ -127,27 +127,25 @@ static void on_block(void *ctx, const struct l1_block_info *bi)
     t->blocks_seen++;
 }
 
-/* The scheme declares its own table: versioned by its name, in the run's database. */
-static void declare_tables(struct world *w)
-{
-    char *err = NULL;
-    if (sqlite3_exec(store_db(w->store),
-                     "CREATE TABLE IF NOT EXISTS toy_batches_v1 ("
-                     " run_id INTEGER NOT NULL, batch INTEGER NOT NULL, kind TEXT NOT NULL,"
-                     " l1_tx_id INTEGER NOT NULL, calldata_bytes INTEGER NOT NULL,"
-                     " blobs INTEGER NOT NULL, deadline_us INTEGER NOT NULL,"
-                     " met_deadline INTEGER NOT NULL, fate TEXT NOT NULL, height INTEGER,"
-                     " paid_wei TEXT NOT NULL, PRIMARY KEY (run_id, batch))",
-                     NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("CREATE TABLE: %s", err);
-}
+/* The scheme's own table (version 1), created by the store before its init. What it
+ * paid is a money pair like every amount (sim/money.h). */
+static const struct store_sql toy_sql = {
+    .version = 1,
+    .tables = "CREATE TABLE IF NOT EXISTS toy_batches ("
+              " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
+              " kind TEXT NOT NULL, l1_tx_id INTEGER NOT NULL, calldata_bytes INTEGER NOT NULL,"
+              " blobs INTEGER NOT NULL, deadline_us INTEGER NOT NULL,"
+              " met_deadline INTEGER NOT NULL, fate TEXT NOT NULL, height INTEGER,"
+              " paid_wei TEXT NOT NULL,"
+              " paid_eth REAL GENERATED ALWAYS AS (CAST(paid_wei AS REAL) / 1e18) VIRTUAL,"
+              " PRIMARY KEY (run_id, scheme, batch));",
+};
 
 static int toy_init(struct scheme *sc, struct err *e)
 {
     (void)e;
     struct toy *t = calloc(1, sizeof *t);
     sc->state = t;
-    declare_tables(sc->world);
     /* deadlines on block boundaries: slot 3 (36 s) and slot 5 (60 s) */
     static const struct { const char *kind; uint32_t blobs; sim_time at, deadline; } plan[3] = {
         { "batch",      0, 30 * SECOND, 36 * SECOND },   /* lands in block 3, at 36 s */
@@ -180,23 +178,25 @@ static void toy_finish(struct scheme *sc)
     struct toy *t = sc->state;
     struct world *w = sc->world;
     sqlite3_stmt *s = store_prepare(w->store,
-        "INSERT INTO toy_batches_v1 VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+        "INSERT INTO toy_batches(run_id, scheme, batch, kind, l1_tx_id, calldata_bytes, blobs,"
+        " deadline_us, met_deadline, fate, height, paid_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
     for (int i = 0; i < 3; i++) {
         const struct batch *b = &t->b[i];
         struct l1_fate f;
         assert_int_equal(l1_fate(w->l1, b->handle, &f), 0);
         sqlite3_bind_int64(s, 1, w->run_id);
-        sqlite3_bind_int(s, 2, b->n);
-        sqlite3_bind_text(s, 3, b->kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, (sqlite3_int64)b->handle);
-        sqlite3_bind_int64(s, 5, (sqlite3_int64)b->calldata_bytes);
-        sqlite3_bind_int(s, 6, (int)b->blobs);
-        sqlite3_bind_int64(s, 7, b->deadline);
-        sqlite3_bind_int(s, 8, b->met);
-        sqlite3_bind_text(s, 9, fate_word(&f), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, b->n);
+        sqlite3_bind_text(s, 4, b->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, (sqlite3_int64)b->handle);
+        sqlite3_bind_int64(s, 6, (sqlite3_int64)b->calldata_bytes);
+        sqlite3_bind_int(s, 7, (int)b->blobs);
+        sqlite3_bind_int64(s, 8, b->deadline);
+        sqlite3_bind_int(s, 9, b->met);
+        sqlite3_bind_text(s, 10, fate_word(&f), -1, SQLITE_STATIC);
         if (f.height)
-            sqlite3_bind_int64(s, 10, (sqlite3_int64)f.height);
-        store_bind_u128(s, 11, b->paid);
+            sqlite3_bind_int64(s, 11, (sqlite3_int64)f.height);
+        money_bind(s, 12, b->paid);
         store_step(w->store, s);
     }
 }
@@ -219,7 +219,7 @@ static void toy_destroy(struct scheme *sc) { free(sc->state); }
 static const struct scheme_ops toy_ops = {
     .type = "toy", .doc = "a rollup inbox with deadlines (test only)",
     .init = toy_init, .on_transfer = toy_transfer, .finish = toy_finish,
-    .destroy = toy_destroy, .check = toy_check,
+    .destroy = toy_destroy, .check = toy_check, .sql = &toy_sql,
 };
 
 /* ---- the test ---------------------------------------------------------------------- */
@@ -229,7 +229,7 @@ static const char yaml[] =
     "l1: {fork: osaka, slot: 12s, finality_depth: 2, missed_slot: 0,"
     " base_fee: {initial: 10gwei}, demand: {rate: 0/block}, blobs: {demand: 0/block}}\n"
     "workload: {users: 10, transfers: {rate: 0.1/s}}\n"
-    "schemes: [{type: l1, name: toy}]\n";
+    "schemes: [{type: toy}]\n";
 
 struct fixture {
     struct scn *s;
@@ -293,6 +293,7 @@ static void test_toy_inbox(void **state)
     (void)state;
     struct err e;
     err_init(&e);
+    model_register_scheme(&toy_ops);             /* its one registry line */
     if (scn_load_text(model_schema(), "toy.yaml", yaml, strlen(yaml), NULL, 0, &fx.s, &e) != 0)
         fail_msg("scenario rejected: %s", e.msg);
     snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-toy-XXXXXX");
@@ -304,18 +305,16 @@ static void test_toy_inbox(void **state)
     uint64_t seed = scn_uint(fx.s, "seed");
     int64_t run_id;
     assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
-    /* a world of the L1 and the workload (no registered scheme: the scenario's entry
-     * only names the toy, index 0, for the L1's rows) ... */
+    /* the world: the L1, the toy (its table created first, then its init), the
+     * workload */
+    static const size_t only_toy[] = { 0 };
     struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
-                               .name = "toy", .schemes = NULL, .nschemes = 0 };
-    assert_int_equal(world_new(&spec, &fx.w, &e), 0);
+                               .name = "toy", .schemes = only_toy, .nschemes = 1 };
+    if (world_new(&spec, &fx.w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
     struct world *w = fx.w;
-    /* ... which the toy joins as its scheme */
-    struct scheme *sc = calloc(1, sizeof *sc);
-    *sc = (struct scheme){ .ops = &toy_ops, .world = w, .index = 0, .name = "toy" };
-    w->schemes = realloc(w->schemes, sizeof *w->schemes);
-    w->schemes[w->nschemes++] = sc;
-    assert_int_equal(sc->ops->init(sc, &e), 0);
+    struct scheme *sc = w->schemes[0];
+    assert_ptr_equal(sc->ops, &toy_ops);
 
     sim_run(w->sim, w->duration, 0);
     /* finish: the toy's rows, the L1's l1_txs rows of what is in flight, then every
@@ -328,7 +327,7 @@ static void test_toy_inbox(void **state)
     assert_true(t->transfers > 0);                 /* the workload reached it */
     assert_string_equal(q_text("SELECT group_concat(batch || ':' || kind || ':' || met_deadline"
                                " || ':' || fate || ':' || coalesce(height, '-'), ' ') FROM"
-                               " (SELECT * FROM toy_batches_v1 ORDER BY batch)"),
+                               " (SELECT * FROM toy_batches ORDER BY batch)"),
                         "1:batch:1:final:3 2:blob_batch:1:final:5 3:batch:0:cancelled:13");
     assert_int_equal(q_int("SELECT count(*) FROM l1_blocks WHERE (height = 12 AND"
                            " base_fee_per_gas > 2200000000) OR (height = 13 AND"
@@ -340,7 +339,7 @@ static void test_toy_inbox(void **state)
                         "1:batch:52860:0:240:final:0 2:blob_batch:51164:1:32:final:0 "
                         "3:batch:21000:0:240:final:1");
     /* what the scheme recorded it paid is the L1's row, wei for wei */
-    assert_int_equal(q_int("SELECT count(*) FROM toy_batches_v1 b JOIN l1_txs l ON"
+    assert_int_equal(q_int("SELECT count(*) FROM toy_batches b JOIN l1_txs l ON"
                            " l.tx_id = b.l1_tx_id AND l.run_id = b.run_id WHERE"
                            " l.fee_wei = b.paid_wei"), 3);
     /* the blob batch paid 51164 gas x (10 gwei-ish base fee + 1 gwei tip) + 131072 x 1 wei */

@@ -96,12 +96,10 @@ u128 channel_state_total(const struct channel_state *st)
     return t;
 }
 
-/* SHA-256 of side's per-commitment secret for commitment number n. */
-static void revocation_hash(const struct channel_side *s, uint64_t n, uint8_t out[32])
+/* Side s's per-commitment secret for commitment number n (BOLT-3: index 2^48-1-n). */
+static void commitment_secret(const struct channel_side *s, uint64_t n, uint8_t out[32])
 {
-    uint8_t secret[32];
-    channel_per_commitment_secret(s->shachain_seed, CHANNEL_SECRET_INDEX_MAX - n, secret);
-    hash_sha256(out, secret, 32);
+    channel_per_commitment_secret(s->shachain_seed, CHANNEL_SECRET_INDEX_MAX - n, out);
 }
 
 void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t channel_id[32],
@@ -124,8 +122,11 @@ void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t c
     st->to_side_msat[0] = to_side0_msat;
     st->to_side_msat[1] = to_side1_msat;
     for (int i = 0; i < 2; i++) {
-        revocation_hash(&ch->side[i], 0, st->revocation_hash[i]);
-        revocation_hash(&ch->side[i], 1, ch->next_revocation_hash[i]);
+        struct channel_side *sd = &ch->side[i];
+        commitment_secret(sd, 0, sd->secret_current);
+        commitment_secret(sd, 1, sd->secret_next);
+        hash_sha256(st->revocation_hash[i], sd->secret_current, 32);
+        hash_sha256(ch->next_revocation_hash[i], sd->secret_next, 32);
     }
     for (int i = 0; i < 2; i++)
         state_sign(ch, st, i, ch->current_sig[i]);
@@ -245,7 +246,7 @@ enum channel_result channel_accept(const struct channel *ch, struct channel_prop
     if (channel_state_total(st) != ch->capacity_msat)
         return CHANNEL_NOT_CONSERVED;
     uint8_t own[32];
-    revocation_hash(&ch->side[receiver], st->commitment_number, own);
+    hash_sha256(own, ch->side[receiver].secret_next, 32);
     if (memcmp(own, st->revocation_hash[receiver], 32) != 0)
         return CHANNEL_BAD_REVOCATION;
     /* the receiver applies the update itself: the state must be exactly that */
@@ -283,23 +284,24 @@ enum channel_result channel_commit(struct channel *ch, const struct channel_prop
     /* revoke_and_ack, each way: the secret of the replaced state, checked by the
      * receiver against that state's revocation hash before it is kept */
     uint64_t old = ch->current.commitment_number;
-    uint8_t secret[2][32];
     for (int i = 0; i < 2; i++) {
         uint8_t h[32];
-        channel_per_commitment_secret(ch->side[i].shachain_seed,
-                                      CHANNEL_SECRET_INDEX_MAX - old, secret[i]);
-        hash_sha256(h, secret[i], 32);
+        hash_sha256(h, ch->side[i].secret_current, 32);
         if (memcmp(h, ch->current.revocation_hash[i], 32) != 0)
             return CHANNEL_BAD_REVOCATION;
     }
     for (int i = 0; i < 2; i++)
-        keep_secret(&ch->side[1 - i], old, secret[i]);
+        keep_secret(&ch->side[1 - i], old, ch->side[i].secret_current);
     if (p->update.kind == CHANNEL_ADD_HTLC)
         ch->next_htlc_id[p->proposer]++;
     ch->current = *st;
     memcpy(ch->current_sig, p->sig, sizeof ch->current_sig);
-    for (int i = 0; i < 2; i++)
-        revocation_hash(&ch->side[i], st->commitment_number + 1, ch->next_revocation_hash[i]);
+    for (int i = 0; i < 2; i++) {
+        struct channel_side *sd = &ch->side[i];
+        memcpy(sd->secret_current, sd->secret_next, 32);
+        commitment_secret(sd, st->commitment_number + 1, sd->secret_next);
+        hash_sha256(ch->next_revocation_hash[i], sd->secret_next, 32);
+    }
     /* the fault bends the books after every check passed: only an invariant check
      * over the channels (payment_check) can catch it */
     if (fault_fire("channel.commit"))

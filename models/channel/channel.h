@@ -97,6 +97,9 @@ const char *channel_result_name(enum channel_result r);
 struct channel_side {
     struct sig_keypair kp;                 /* its own */
     uint8_t  shachain_seed[32];            /* its per-commitment seed (BOLT-3) */
+    /* its own per-commitment secrets for numbers current and current + 1, kept so an
+     * update hashes 48 times (the next-but-one secret), not ~240 */
+    uint8_t  secret_current[32], secret_next[32];
     uint8_t (*their_secret)[32];           /* counterparty's revealed secrets, by number */
     size_t   ntheir, captheir;
 };

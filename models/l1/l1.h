@@ -145,7 +145,9 @@ int l1_replace(struct l1 *l1, l1_tx_id id, const struct l1_fee_policy *fee);
  * handle's `included` and `final` receive its receipt with `cancelled` set (the
  * sender paid for it). 0 when the cancellation is in the pool; -1 when the
  * transaction is no longer pending (included or dropped already) or the bump cannot
- * be made. Calls no callback. */
+ * be made. Calls no callback. A blob transaction's cancellation carries no blob but
+ * pays the blob pool's 100% bump: real blob pools take only a blob transaction in its
+ * place, a detail this model leaves out. */
 int l1_cancel(struct l1 *l1, l1_tx_id id);
 
 /* A handle's fate, at any time of the run. `time` is the including block's slot time
