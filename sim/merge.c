@@ -172,7 +172,8 @@ int merge_open(struct store *out, const char *path, struct merge_src **src, stru
     rc = prepare_table(m, "runs", e);
     for (size_t i = 0; i < nt && rc == 0; i++) {
         size_t ns = 0;
-        free_cols(columns(m->db, m->alias, tables[i], &ns), ns);
+        char **sc = columns(m->db, m->alias, tables[i], &ns);   /* sets ns: its own line */
+        free_cols(sc, ns);
         if (ns && strcmp(tables[i], "runs") != 0)
             rc = prepare_table(m, tables[i], e);
     }
