@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 
 -- The schemes of a run. Each runs in its own world (own L1 copy, same demand and
--- transfers) unless the scenario says shared_l1: then every scheme's world is 'shared'.
+-- transfers) unless it names a world (schemes[].world) that others name too, or the
+-- scenario says shared_l1: then every scheme's world is 'shared'.
 CREATE TABLE IF NOT EXISTS schemes (
     run_id  INTEGER NOT NULL REFERENCES runs(run_id),
     scheme  TEXT    NOT NULL,           -- the scheme's name in the scenario

@@ -400,6 +400,7 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
 {
     struct mp_tx **evicted = NULL;
     size_t nev = 0;
+    p->submit = sim_now(l1->w->sim);    /* for the tie order (mempool.h) */
     p->nonce = 0;                   /* a background sender's first and only */
     if (!background_account(p->sender_id))
         p->nonce = *idmap_put(&l1->accounts, p->sender_id, NULL);
@@ -464,7 +465,8 @@ int l1_replace(struct l1 *l1, l1_tx_id id, const struct l1_fee_policy *fee)
         return -1;
     struct mp_tx want = *p;
     apply_policy(l1, fee, &want);
-    if (!mp_replace(l1->pool, p, want.max_fee, want.max_prio, want.max_blob_fee, l1->seq + 1))
+    if (!mp_replace(l1->pool, p, want.max_fee, want.max_prio, want.max_blob_fee, l1->seq + 1,
+                    sim_now(l1->w->sim)))
         return -1;
     l1->seq++;
     p->policy = *fee;
@@ -483,7 +485,7 @@ int l1_cancel(struct l1 *l1, l1_tx_id id)
     /* the least bump the pool takes, each fee rounded up */
     uint32_t pct = p->blobs ? MP_BLOB_PRICE_BUMP_PCT : MP_PRICE_BUMP_PCT;
     if (!mp_replace(l1->pool, p, bump_by(p->max_fee, pct, 0), bump_by(p->max_prio, pct, 0),
-                    bump_by(p->max_blob_fee, pct, 0), l1->seq + 1))
+                    bump_by(p->max_blob_fee, pct, 0), l1->seq + 1, sim_now(l1->w->sim)))
         return -1;
     l1->seq++;
     p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);   /* an empty self-transfer */
@@ -633,7 +635,8 @@ static void bump_fees(struct l1 *l1)
         struct mp_tx *t = b.v[i];
         uint32_t pct = t->policy.bump_pct;
         if (mp_replace(l1->pool, t, bump_by(t->max_fee, pct, t->policy.cap),
-                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq))
+                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq,
+                       sim_now(l1->w->sim)))
             l1->totals.replaced++;
     }
     free(b.v);

@@ -4,7 +4,7 @@
  * transactions (always, in fact: an empty sender is dropped), in a dense `active`
  * array the builder scans.
  * Neither's order reaches results: every choice goes through a total order on
- * (effective tip, seq) or (max fee, seq). A binary min-heap over all pending
+ * (effective tip, tie order) or (max fee, tie order). A binary min-heap over all pending
  * transactions by (max fee, -seq) finds the eviction victim in O(log n). */
 #include "models/l1/mempool.h"
 
@@ -56,11 +56,38 @@ static void sender_drop(struct mempool *mp, struct mp_sender *s)
     free(s);
 }
 
-/* ---- eviction heap: min by (max_fee, then newest) ---- */
+/* ---- tie order ---- */
+
+/* SplitMix64's finalizer (Steele, Lea, Flood 2014): every input bit moves every
+ * output bit, so consecutive origins or instants give unrelated ranks. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+uint64_t mp_tie(uint32_t origin, sim_time submit)
+{
+    return mix64(mix64((uint64_t)origin + UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)submit);
+}
+
+/* a comes before b in the tie order (mempool.h): earlier submission, then the
+ * origins' rank at that instant, then arrival. */
+static bool tie_before(const struct mp_tx *a, const struct mp_tx *b)
+{
+    if (a->submit != b->submit)
+        return a->submit < b->submit;
+    if (a->tie != b->tie)
+        return a->tie < b->tie;
+    return a->seq < b->seq;
+}
+
+/* ---- eviction heap: min by (max_fee, then last in the tie order) ---- */
 
 static bool cheaper(const struct mp_tx *a, const struct mp_tx *b)
 {
-    return a->max_fee < b->max_fee || (a->max_fee == b->max_fee && a->seq > b->seq);
+    return a->max_fee < b->max_fee || (a->max_fee == b->max_fee && tie_before(b, a));
 }
 
 static void cheap_set(struct mempool *mp, size_t i, struct mp_tx *t)
@@ -165,6 +192,7 @@ static void remove_from(struct mempool *mp, struct mp_tx *t, struct mp_tx ***out
 
 bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_t *nevicted)
 {
+    tx->tie = mp_tie(tx->origin, tx->submit);       /* before cheaper() compares it */
     if (mp->n >= mp->max_txs && !fault_fire("mempool.cap")) {   /* the fault: no eviction */
         struct mp_tx *victim = mp->cheap[0];
         if (!cheaper(victim, tx))
@@ -202,7 +230,7 @@ static bool bumped(uint64_t old, uint64_t neu, uint32_t pct)
 }
 
 bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t max_prio,
-                uint64_t max_blob_fee, uint64_t new_seq)
+                uint64_t max_blob_fee, uint64_t new_seq, sim_time now)
 {
     uint32_t pct = tx->blobs ? MP_BLOB_PRICE_BUMP_PCT : MP_PRICE_BUMP_PCT;
     if (!bumped(tx->max_fee, max_fee, pct) || !bumped(tx->max_prio, max_prio, pct))
@@ -213,6 +241,8 @@ bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t
     tx->max_prio = max_prio;
     tx->max_blob_fee = max_blob_fee;
     tx->seq = new_seq;
+    tx->submit = now;
+    tx->tie = mp_tie(tx->origin, now);
     cheap_up(mp, tx->cheap_pos);
     cheap_down(mp, tx->cheap_pos);
     return true;
@@ -241,13 +271,13 @@ uint64_t mp_effective_tip(const struct mp_tx *tx, uint64_t base_fee)
 }
 
 struct cand {
-    uint64_t      tip, seq;
+    uint64_t      tip;
     struct mp_tx *tx;
 };
 
 static bool better(const struct cand *a, const struct cand *b)
 {
-    return a->tip > b->tip || (a->tip == b->tip && a->seq < b->seq);
+    return a->tip > b->tip || (a->tip == b->tip && tie_before(a->tx, b->tx));
 }
 
 static void cand_push(struct cand *h, size_t *n, struct cand c)
@@ -313,7 +343,7 @@ void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_
     for (size_t i = 0; i < mp->nactive; i++) {
         struct mp_tx *t = mp->active[i]->head;
         if (candidate(&b, t))
-            heap[n++] = (struct cand){ mp_effective_tip(t, base_fee), t->seq, t };
+            heap[n++] = (struct cand){ mp_effective_tip(t, base_fee), t };
     }
     /* Floyd's heapify, O(n): a block takes a few hundred of thousands of candidates */
     for (size_t i = n / 2; i-- > 0;)
@@ -337,7 +367,7 @@ void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_
             s->tail = NULL;
             sender_drop(mp, s);
         } else if (candidate(&b, nx)) {
-            cand_push(heap, &n, (struct cand){ mp_effective_tip(nx, base_fee), nx->seq, nx });
+            cand_push(heap, &n, (struct cand){ mp_effective_tip(nx, base_fee), nx });
         }
     }
     free(heap);
