@@ -490,6 +490,7 @@ int l1_cancel(struct l1 *l1, l1_tx_id id)
     l1->seq++;
     p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);   /* an empty self-transfer */
     p->blobs = 0;
+    mp_changed(l1->pool, p);
     p->policy.bump_after = 0;
     p->sent->cancelled = true;
     p->sent->replacements++;

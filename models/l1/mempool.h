@@ -71,6 +71,11 @@ bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t
  * the time (over instants), whatever the origins' numbers. Pure. */
 uint64_t mp_tie(uint32_t origin, sim_time submit);
 
+/* Tell the pool that pending tx's gas or blobs were changed in place (a
+ * cancellation turns it into an empty self-transfer): the builder's copy of them is
+ * brought up to date. O(1). */
+void mp_changed(struct mempool *mp, struct mp_tx *tx);
+
 /* Remove every transaction whose deadline is before `now` (and the later
  * transactions of its sender). Appended to *out. O(n). */
 void mp_expire(struct mempool *mp, sim_time now, struct mp_tx ***out, size_t *nout);
