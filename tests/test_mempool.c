@@ -306,23 +306,23 @@ static void test_replace_needs_ten_percent_on_both(void **state)
     struct mp_tx *t = mk(1, 1, TX_GAS, 100 * GWEI, 2 * GWEI);
     add_ok(mp, t);
     /* +9% on both: refused, nothing changes */
-    assert_false(mp_replace(mp, t, 109 * GWEI, 2180000000, 0, 10));
+    assert_false(mp_replace(mp, t, 109 * GWEI, 2180000000, 0, 10, 0));
     assert_int_equal(t->max_fee, 100 * GWEI);
     assert_int_equal(t->max_prio, 2 * GWEI);
     assert_int_equal(t->seq, 1);
     /* +10% on one of them only: refused */
-    assert_false(mp_replace(mp, t, 110 * GWEI, 2 * GWEI, 0, 11));
-    assert_false(mp_replace(mp, t, 100 * GWEI, 2200000000, 0, 12));
-    assert_false(mp_replace(mp, t, 200 * GWEI, 2199999999, 0, 13));
+    assert_false(mp_replace(mp, t, 110 * GWEI, 2 * GWEI, 0, 11, 0));
+    assert_false(mp_replace(mp, t, 100 * GWEI, 2200000000, 0, 12, 0));
+    assert_false(mp_replace(mp, t, 200 * GWEI, 2199999999, 0, 13, 0));
     assert_int_equal(t->max_fee, 100 * GWEI);
     /* +10% on both: accepted */
-    assert_true(mp_replace(mp, t, 110 * GWEI, 2200000000, 0, 14));
+    assert_true(mp_replace(mp, t, 110 * GWEI, 2200000000, 0, 14, 0));
     assert_int_equal(t->max_fee, 110 * GWEI);
     assert_int_equal(t->max_prio, 2200000000);
     assert_int_equal(t->seq, 14);
     /* the next bump is measured from the replacement: 120 is +9.09% of 110 */
-    assert_false(mp_replace(mp, t, 120 * GWEI, 3 * GWEI, 0, 15));
-    assert_true(mp_replace(mp, t, 121 * GWEI, 2420000000, 0, 16));
+    assert_false(mp_replace(mp, t, 120 * GWEI, 3 * GWEI, 0, 15, 0));
+    assert_true(mp_replace(mp, t, 121 * GWEI, 2420000000, 0, 16, 0));
     assert_int_equal(mp_size(mp), 1);
     pool_done();
 }
@@ -336,14 +336,14 @@ static void test_replace_blob_needs_double(void **state)
     t->blobs = 1;
     t->max_blob_fee = 10 * GWEI;
     add_ok(mp, t);
-    assert_false(mp_replace(mp, t, 110 * GWEI, 2200000000, 11 * GWEI, 2));   /* +10% */
-    assert_false(mp_replace(mp, t, 199 * GWEI, 3980000000, 19900000000, 3));  /* +99% */
-    assert_false(mp_replace(mp, t, 200 * GWEI, 4 * GWEI, 19999999999, 4));    /* blob fee short */
-    assert_false(mp_replace(mp, t, 200 * GWEI, 3999999999, 20 * GWEI, 5));    /* tip short */
-    assert_false(mp_replace(mp, t, 199999999999, 4 * GWEI, 20 * GWEI, 6));    /* max fee short */
+    assert_false(mp_replace(mp, t, 110 * GWEI, 2200000000, 11 * GWEI, 2, 0));   /* +10% */
+    assert_false(mp_replace(mp, t, 199 * GWEI, 3980000000, 19900000000, 3, 0));  /* +99% */
+    assert_false(mp_replace(mp, t, 200 * GWEI, 4 * GWEI, 19999999999, 4, 0));    /* blob fee short */
+    assert_false(mp_replace(mp, t, 200 * GWEI, 3999999999, 20 * GWEI, 5, 0));    /* tip short */
+    assert_false(mp_replace(mp, t, 199999999999, 4 * GWEI, 20 * GWEI, 6, 0));    /* max fee short */
     assert_int_equal(t->max_fee, 100 * GWEI);
     assert_int_equal(t->max_blob_fee, 10 * GWEI);
-    assert_true(mp_replace(mp, t, 200 * GWEI, 4 * GWEI, 20 * GWEI, 7));
+    assert_true(mp_replace(mp, t, 200 * GWEI, 4 * GWEI, 20 * GWEI, 7, 0));
     assert_int_equal(t->max_fee, 200 * GWEI);
     assert_int_equal(t->max_prio, 4 * GWEI);
     assert_int_equal(t->max_blob_fee, 20 * GWEI);
@@ -361,10 +361,10 @@ static void test_replace_zero_tip_must_rise(void **state)
     struct mempool *mp = pool(100);
     struct mp_tx *t = mk(1, 1, TX_GAS, 100 * GWEI, 0);
     add_ok(mp, t);
-    assert_false(mp_replace(mp, t, 110 * GWEI, 0, 0, 2));
+    assert_false(mp_replace(mp, t, 110 * GWEI, 0, 0, 2, 0));
     assert_int_equal(t->max_fee, 100 * GWEI);
     assert_int_equal(t->seq, 1);
-    assert_true(mp_replace(mp, t, 110 * GWEI, 1, 0, 3));
+    assert_true(mp_replace(mp, t, 110 * GWEI, 1, 0, 3, 0));
     pool_done();
 }
 
@@ -376,8 +376,8 @@ static void test_replace_threshold_rounds_down(void **state)
     struct mempool *mp = pool(100);
     struct mp_tx *u = mk(1, 2, TX_GAS, 15, 10);
     add_ok(mp, u);
-    assert_false(mp_replace(mp, u, 15, 11, 0, 2));   /* fee cap not higher */
-    assert_true(mp_replace(mp, u, 16, 11, 0, 3));
+    assert_false(mp_replace(mp, u, 15, 11, 0, 2, 0));   /* fee cap not higher */
+    assert_true(mp_replace(mp, u, 16, 11, 0, 3, 0));
     assert_int_equal(u->max_fee, 16);
     pool_done();
 }
@@ -394,8 +394,8 @@ static void test_replace_keeps_nonce_takes_new_seq(void **state)
                  *r1 = mk(3, 2, TX_GAS, 100 * GWEI, 2 * GWEI),
                  *t1 = mk(5, 3, TX_GAS, 110 * GWEI, 2200000000);
     add_ok(mp, s1), add_ok(mp, s2), add_ok(mp, r1), add_ok(mp, t1);
-    assert_true(mp_replace(mp, s2, 500 * GWEI, 50 * GWEI, 0, 10));  /* s2 tips most now */
-    assert_true(mp_replace(mp, r1, 110 * GWEI, 2200000000, 0, 11)); /* ties with t1, later */
+    assert_true(mp_replace(mp, s2, 500 * GWEI, 50 * GWEI, 0, 10, 0));  /* s2 tips most now */
+    assert_true(mp_replace(mp, r1, 110 * GWEI, 2200000000, 0, 11, 0)); /* ties with t1, later */
     struct mp_tx **out;
     struct mp_block blk;
     size_t n = build(mp, base, 30000000, 6, &out, &blk);
@@ -403,6 +403,64 @@ static void test_replace_keeps_nonce_takes_new_seq(void **state)
     static const uint64_t want[] = { 5, 3, 1, 2 };
     expect_order(out, n, want, 4);
     free_all(out, n);
+    pool_done();
+}
+
+/* ---- the tie order between origins ------------------------------------------------ */
+
+/* Two origins (schemes 1 and 2 on one L1) each submit a transaction at each of 200
+ * instants, origin 1 always first (lower seq), at equal fees. The builder keeps
+ * first-come-first-served across instants, and within an instant neither origin
+ * always wins: origin 1 goes first at between 70 and 130 of the 200 (the hash rank
+ * is a fair coin per instant: 100 +- 4.2 sigma). Eviction at equal max fee takes
+ * the pair's later one in the same order, so it too is shared. */
+static void test_ties_fair_between_origins(void **state)
+{
+    enum { N = 200 };
+    struct mempool *mp = pool(2 * N);
+    for (uint64_t k = 0; k < N; k++)
+        for (uint32_t o = 1; o <= 2; o++) {
+            struct mp_tx *t = mk(2 * k + o, 2 * k + o, TX_GAS, 100 * GWEI, GWEI);
+            t->origin = o;
+            t->submit = (sim_time)(k * 1000);
+            add_ok(mp, t);
+        }
+    /* a full pool evicts at equal max fee: the later of a pair in the tie order */
+    size_t evicted_of[3] = { 0, 0, 0 };
+    for (uint64_t k = 0; k < N; k++) {
+        struct mp_tx *t = mk(10000 + k, 10000 + k, TX_GAS, 200 * GWEI, GWEI);
+        t->submit = (sim_time)(N * 1000 + k);
+        struct mp_tx **ev = NULL;
+        size_t nev = 0;
+        assert_true(mp_add(mp, t, &ev, &nev));
+        assert_int_equal(nev, 1);
+        /* newest instant first */
+        assert_int_equal(ev[0]->submit, (sim_time)((N - 1 - k / 2) * 1000));
+        evicted_of[ev[0]->origin]++;
+        free_all(ev, nev);
+    }
+    assert_true(evicted_of[1] >= 70 && evicted_of[1] <= 130);
+    assert_int_equal(evicted_of[1] + evicted_of[2], N);
+
+    struct mp_tx **out;
+    struct mp_block blk;
+    size_t n = build(mp, 10 * GWEI, 1000 * TX_GAS, 0, &out, &blk);
+    assert_int_equal(n, 2 * N);
+    size_t first1 = 0;
+    for (size_t i = 0; i < N; i += 2) {     /* first the 100 surviving instants' pairs */
+        assert_true(out[i]->submit == out[i + 1]->submit);
+        assert_true(out[i]->submit < N * 1000);
+        if (i > 0)
+            assert_true(out[i]->submit > out[i - 1]->submit);
+        first1 += out[i]->origin == 1;
+    }
+    free_all(out, n);
+    /* and the builder's order within an instant is the same coin: mp_tie */
+    size_t wins = 0;
+    for (sim_time k = 0; k < N; k++)
+        wins += mp_tie(1, k * 1000) < mp_tie(2, k * 1000);
+    assert_true(wins >= 70 && wins <= 130);
+    assert_true(first1 >= 25 && first1 <= 75);     /* of 100 pairs: 50 +- 5 sigma */
     pool_done();
 }
 
@@ -463,7 +521,7 @@ static void test_cap_evicts_cheapest(void **state)
     struct mp_tx *old = mk(1, 1, TX_GAS, 10 * GWEI, 1 * GWEI);
     add_ok(mp, old);
     add_ok(mp, mk(2, 2, TX_GAS, 11 * GWEI, 1100000000));
-    assert_true(mp_replace(mp, old, 11 * GWEI, 1100000000, 0, 3));
+    assert_true(mp_replace(mp, old, 11 * GWEI, 1100000000, 0, 3, 0));
     static const uint64_t ev5[] = { 1 };
     add_full(mp, mk(4, 3, TX_GAS, 12 * GWEI, 1 * GWEI), true, ev5, 1);
     pool_done();
@@ -758,7 +816,8 @@ static void test_random_against_reference(void **state)
             struct wtx *w = calloc(1, sizeof *w);
             assert_non_null(w);
             w->id = id;
-            w->tx = (struct mp_tx){ .seq = rt->seq, .sender_id = rt->sender, .gas = rt->gas,
+            w->tx = (struct mp_tx){ .seq = rt->seq, .submit = (sim_time)rt->seq,
+                                    .sender_id = rt->sender, .gas = rt->gas,
                                     .blobs = rt->blobs, .origin = rt->origin,
                                     .max_fee = rt->max_fee, .max_prio = rt->max_prio,
                                     .max_blob_fee = rt->max_blob_fee, .deadline = rt->deadline };
@@ -820,7 +879,7 @@ static void test_random_against_reference(void **state)
                            (u128)np * 100 >= (u128)rt->max_prio * (100 + need) &&
                            (!rt->blobs ||
                             (u128)nb * 100 >= (u128)rt->max_blob_fee * (100 + need));
-            bool ok = mp_replace(mp, r->ptr[id], nf, np, nb, seq + 1);
+            bool ok = mp_replace(mp, r->ptr[id], nf, np, nb, seq + 1, (sim_time)(seq + 1));
             if (ok != want_ok)
                 fail_msg("step %d: replacing tx %llu (+%llu%%, blobs %u) returned %d, want %d",
                          step, (unsigned long long)id, (unsigned long long)pct, rt->blobs, ok,
@@ -918,6 +977,7 @@ int main(void)
         cmocka_unit_test_teardown(test_replace_zero_tip_must_rise, teardown),
         cmocka_unit_test_teardown(test_replace_threshold_rounds_down, teardown),
         cmocka_unit_test_teardown(test_replace_keeps_nonce_takes_new_seq, teardown),
+        cmocka_unit_test_teardown(test_ties_fair_between_origins, teardown),
         cmocka_unit_test_teardown(test_cap_evicts_cheapest, teardown),
         cmocka_unit_test_teardown(test_cap_never_exceeded, teardown),
         cmocka_unit_test_teardown(test_expire_takes_later_nonces, teardown),

@@ -5,7 +5,9 @@
  * tables: tests/traces/expected.py computes them from the EIP texts, and fee_market.c
  * must agree with them, and with three real mainnet blocks. The replay: a run of the
  * library with a trace records, for every block, the trace's gas and the base fee,
- * excess blob gas and blob base fee the protocol rules give, to the wei.
+ * excess blob gas and blob base fee the protocol rules give, to the wei, also while
+ * users' transactions take part as price-takers (trace_mode price_taker, the
+ * default); with trace_mode additive they come on top and the prices move.
  * Run from the repository root (make test does): fixtures are found by relative path. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -465,10 +467,13 @@ static void run_close(struct run *r)
         store_remove(r->db);
 }
 
-/* The scenario of a replay: only the trace drives the L1 (no user transfers, no
- * missed slots), one block per trace row. */
-static char *replay_scenario(const char *trace, const char *fork, uint64_t base_fee,
-                             uint64_t excess, size_t blocks)
+/* The scenario of a replay: the trace drives the L1 (no missed slots), one block per
+ * trace row; users send `rate` transfers through scheme l1 (21000-gas transactions
+ * bidding twice the base fee plus a tip), which take part in the blocks as the
+ * trace_mode `mode` says. */
+static char *replay_scenario_with(const char *trace, const char *fork, uint64_t base_fee,
+                                  uint64_t excess, size_t blocks, const char *rate,
+                                  const char *mode)
 {
     char cwd[PATH_MAX];
     if (access(trace, R_OK) != 0 || !getcwd(cwd, sizeof cwd))
@@ -483,24 +488,36 @@ static char *replay_scenario(const char *trace, const char *fork, uint64_t base_
         "  missed_slot: 0\n"
         "  base_fee: {initial: %llu}\n"
         "  blobs: {initial_excess: %llu}\n"
-        "  demand: {trace: \"%s\"}\n"
-        "workload: {transfers: {rate: 0/s}}\n"
+        "  demand: {trace: \"%s\", trace_mode: %s}\n"
+        "workload: {users: 50, transfers: {rate: %s}}\n"
         "schemes: [{type: l1}]\n",
-        blocks * 12, fork, (unsigned long long)base_fee, (unsigned long long)excess, abs);
+        blocks * 12, fork, (unsigned long long)base_fee, (unsigned long long)excess, abs,
+        mode, rate);
     free(abs);
     return text;
 }
 
-/* Run a case and compare every recorded block with its expected row: the trace's gas,
- * and the prices in force, to the wei. */
-static void replay_case(const struct replay_case *c)
+/* Only the trace: no user transfers. */
+static char *replay_scenario(const char *trace, const char *fork, uint64_t base_fee,
+                             uint64_t excess, size_t blocks)
+{
+    return replay_scenario_with(trace, fork, base_fee, excess, blocks, "0/s", "price_taker");
+}
+
+/* Run a case with users sending `rate` transfers as price-takers (the default
+ * trace_mode) and compare every recorded block with its expected row: the trace's gas,
+ * and the prices in force, to the wei. A block whose recorded usage has no room for a
+ * 21000-gas transfer (an empty block, above all) includes none. Returns how many of
+ * the users' transactions the blocks included. */
+static uint64_t replay_case_at(const struct replay_case *c, const char *rate)
 {
     char trace[256], exp[256];
     snprintf(trace, sizeof trace, TRACES "/%s", c->trace);
     expected_path(c, exp, sizeof exp);
     struct table x;
     table_load(&x, exp);
-    char *text = replay_scenario(trace, c->fork, c->base_fee, c->excess, x.nrows);
+    char *text = replay_scenario_with(trace, c->fork, c->base_fee, c->excess, x.nrows, rate,
+                                      "price_taker");
     struct run r;
     struct err e;
     if (run_scenario(text, &r, &e) != 0)
@@ -511,10 +528,11 @@ static void replay_case(const struct replay_case *c)
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(store_db(r.st),
         "SELECT height, gas_limit, gas_used, blob_gas_used, base_fee_per_gas,"
-        " excess_blob_gas, blob_base_fee, missed FROM l1_blocks WHERE run_id = ?"
+        " excess_blob_gas, blob_base_fee, missed, tx_count FROM l1_blocks WHERE run_id = ?"
         " ORDER BY height", -1, &q, NULL), SQLITE_OK);
     sqlite3_bind_int64(q, 1, r.run_id);
     size_t i = 0;
+    uint64_t included = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         if (i >= x.nrows)
             fail_msg("%s: more than %zu blocks recorded", c->name, x.nrows);
@@ -526,6 +544,12 @@ static void replay_case(const struct replay_case *c)
                          got ? got : "NULL", want);
         }
         assert_int_equal(sqlite3_column_int(q, 7), 0);
+        uint64_t ntx = (uint64_t)sqlite3_column_int64(q, 8);
+        if (ntx * 21000 > cell_u64(&x, i, "gas_used"))
+            fail_msg("%s: block %zu includes %llu transfers (%llu gas) in a recorded usage "
+                     "of %s gas", c->name, i + 1, (unsigned long long)ntx,
+                     (unsigned long long)ntx * 21000, cell(&x, i, "gas_used"));
+        included += ntx;
         i++;
     }
     sqlite3_finalize(q);
@@ -534,6 +558,17 @@ static void replay_case(const struct replay_case *c)
     run_close(&r);
     free(text);
     table_free(&x);
+    return included;
+}
+
+/* The replay alone (no transfers), then with users at a low rate as price-takers:
+ * the same blocks, to the wei, and the users' transactions did take part. */
+static void replay_case(const struct replay_case *c)
+{
+    assert_int_equal(replay_case_at(c, "0/s"), 0);
+    uint64_t included = replay_case_at(c, "1/s");
+    if (included == 0)
+        fail_msg("%s: no transfer was included: the price-taker case shows nothing", c->name);
 }
 
 /* Full, empty, at/over/under target, 21000 to 1e9 gas limits, 0..9 blobs (Prague). */
@@ -563,6 +598,133 @@ static void test_replay_mainnet(void **state)
         assert_string_equal(cell(&real, i, "excess_blob_gas"), cell(&x, i, "excess_blob_gas"));
     }
     table_free(&real);
+    table_free(&x);
+}
+
+/* One recorded block of a run (l1_blocks). */
+struct block_row {
+    uint64_t gas_limit, gas_used, base_fee, blob_gas_used, excess_blob_gas, blob_base_fee;
+    uint64_t tx_count;
+};
+
+/* Run the mainnet trace with users at `rate` in trace_mode `mode`; the three blocks
+ * into b[]. */
+static void run_mainnet(const char *rate, const char *mode, struct block_row b[3])
+{
+    char *text = replay_scenario_with(TRACES "/mainnet-20013090.csv", "cancun",
+                                      UINT64_C(13726822059), 262144, 3, rate, mode);
+    struct run r;
+    struct err e;
+    if (run_scenario(text, &r, &e) != 0)
+        fail_msg("%s", e.msg);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(r.st),
+        "SELECT gas_limit, gas_used, base_fee_per_gas, blob_gas_used, excess_blob_gas,"
+        " blob_base_fee, tx_count FROM l1_blocks WHERE run_id = ? ORDER BY height",
+        -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, r.run_id);
+    size_t i = 0;
+    for (; sqlite3_step(q) == SQLITE_ROW; i++) {
+        assert_true(i < 3);
+        uint64_t *f[] = { &b[i].gas_limit, &b[i].gas_used, &b[i].base_fee, &b[i].blob_gas_used,
+                          &b[i].excess_blob_gas, &b[i].blob_base_fee, &b[i].tx_count };
+        for (int k = 0; k < 7; k++)
+            *f[k] = (uint64_t)sqlite3_column_int64(q, k);
+    }
+    sqlite3_finalize(q);
+    assert_int_equal(i, 3);
+    run_close(&r);
+    free(text);
+}
+
+/* The issue's case, row by row against the chain's own recorded columns: users of
+ * scheme l1 at 2 transfers/s are price-takers inside mainnet blocks 20013090..92, so
+ * every block's gas, base fee (13726822059, 13598136420, 13371929608 wei) and blob
+ * gas and excess blob gas are the chain's, while the blocks did include their
+ * transfers (which displaced 21000 gas each of the block's recorded transactions). */
+static void test_price_taker_mainnet(void **state)
+{
+    struct block_row b[3];
+    run_mainnet("2/s", "price_taker", b);
+    struct table real;
+    table_load(&real, TRACES "/mainnet-20013090.csv");
+    uint64_t included = 0;
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(b[i].gas_limit, cell_u64(&real, i, "gas_limit"));
+        assert_int_equal(b[i].gas_used, cell_u64(&real, i, "gas_used"));
+        assert_int_equal(b[i].base_fee, cell_u64(&real, i, "base_fee_per_gas"));
+        assert_int_equal(b[i].blob_gas_used, cell_u64(&real, i, "blob_gas_used"));
+        assert_int_equal(b[i].excess_blob_gas, cell_u64(&real, i, "excess_blob_gas"));
+        assert_int_equal(b[i].blob_base_fee, 1);   /* excess < one update: the 1-wei floor */
+        included += b[i].tx_count;
+    }
+    assert_true(b[0].tx_count > 0);
+    assert_true(included >= 30);
+    table_free(&real);
+}
+
+/* With trace_mode additive the same users' transactions come on top of the recorded
+ * usage, and the base fee responds: the first block whose base fee leaves the chain's
+ * follows a block that held the users' transactions, whose gas is the recorded gas
+ * plus 21000 per transfer, and its base fee is EIP-1559's update from that larger
+ * usage — higher than the chain's. The blob fields stay the chain's: the transfers
+ * carry no blobs, and before Osaka (EIP-7918) the blob price does not read the base
+ * fee. */
+static void test_additive_mainnet(void **state)
+{
+    struct block_row b[3];
+    run_mainnet("2/s", "additive", b);
+    const struct fm_fork *f = fm_fork_by_name("cancun");
+    struct table real;
+    table_load(&real, TRACES "/mainnet-20013090.csv");
+    size_t first = 0;
+    for (size_t i = 0; i < 3 && !first; i++)
+        if (b[i].base_fee != cell_u64(&real, i, "base_fee_per_gas"))
+            first = i;
+    assert_int_equal(first, 1);           /* block 1 starts from the chain's base fee */
+    const struct block_row *p = &b[first - 1];
+    assert_true(p->tx_count > 0);
+    assert_int_equal(p->gas_used, cell_u64(&real, first - 1, "gas_used") + 21000 * p->tx_count);
+    assert_int_equal(b[first].base_fee, fm_next_base_fee(&f->eip1559, p->gas_limit, p->gas_used,
+                                                         p->base_fee));
+    assert_true(b[first].base_fee > cell_u64(&real, first, "base_fee_per_gas"));
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(b[i].blob_gas_used, cell_u64(&real, i, "blob_gas_used"));
+        assert_int_equal(b[i].excess_blob_gas, cell_u64(&real, i, "excess_blob_gas"));
+    }
+    table_free(&real);
+}
+
+/* A designed trace under additive: a block recorded empty does include the users'
+ * transactions (the room is the whole gas limit), so the gas used is no longer the
+ * trace's: what price_taker forbids, additive does. */
+static void test_additive_fills_empty_blocks(void **state)
+{
+    struct table x;
+    table_load(&x, TRACES "/replay-floor.expected.csv");
+    char *text = replay_scenario_with(TRACES "/replay-floor.csv", "prague", 20, 131072,
+                                      x.nrows, "1/s", "additive");
+    struct run r;
+    struct err e;
+    if (run_scenario(text, &r, &e) != 0)
+        fail_msg("%s", e.msg);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(r.st),
+        "SELECT gas_used, tx_count FROM l1_blocks WHERE run_id = ? ORDER BY height",
+        -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, r.run_id);
+    size_t i = 0, filled = 0;
+    for (; sqlite3_step(q) == SQLITE_ROW; i++) {
+        uint64_t used = (uint64_t)sqlite3_column_int64(q, 0);
+        uint64_t ntx = (uint64_t)sqlite3_column_int64(q, 1);
+        assert_int_equal(used, cell_u64(&x, i, "gas_used") + 21000 * ntx);
+        filled += cell_u64(&x, i, "gas_used") == 0 && ntx > 0;
+    }
+    sqlite3_finalize(q);
+    assert_int_equal(i, x.nrows);
+    assert_true(filled > 0);
+    run_close(&r);
+    free(text);
     table_free(&x);
 }
 
@@ -612,6 +774,9 @@ int main(void)
         cmocka_unit_test(test_replay_osaka),
         cmocka_unit_test(test_replay_floor),
         cmocka_unit_test(test_replay_mainnet),
+        cmocka_unit_test(test_price_taker_mainnet),
+        cmocka_unit_test(test_additive_mainnet),
+        cmocka_unit_test(test_additive_fills_empty_blocks),
         cmocka_unit_test(test_replay_trace_too_short),
         cmocka_unit_test(test_replay_bad_trace),
     };

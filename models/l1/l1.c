@@ -5,7 +5,9 @@
  * then the proposer builds the block (or misses the slot), the included pay exactly
  * what EIP-1559 and EIP-4844 say and hear back, and the base fee and excess blob gas
  * advance by the integer rules of fee_market.c. With a trace, each block's usage
- * comes from the trace instead of generated demand (trace.h). */
+ * comes from the trace instead of generated demand (trace.h): the schemes' transactions
+ * take room inside it (price-takers: every price is the trace's) or, with trace_mode
+ * additive, are added on top of it (prices respond to them). */
 #include "models/l1/l1.h"
 
 #include <gsl/gsl_randist.h>
@@ -75,6 +77,8 @@ struct l1 {
     uint64_t  finality_depth;
     double    missed_slot;
     struct l1_trace *trace;       /* NULL: generated demand */
+    bool      additive;           /* trace_mode additive: schemes' usage on top of the
+                                   * trace's; else price-takers inside it */
 
     /* background demand */
     struct arrivals *demand;      /* transactions per slot: rate, pattern, spikes, regimes */
@@ -167,6 +171,10 @@ const struct scn_param l1_params[] = {
       "background blobs (other rollups) offered per block, Poisson" },
     { "l1.demand.trace", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "CSV of real blocks (gas_limit, gas_used, blob_gas_used) replayed instead of generated demand" },
+    { "l1.demand.trace_mode", SCN_ENUM, "price_taker", NULL, NULL, "price_taker|additive", 0,
+      "with a trace: price_taker = schemes' transactions take room inside each block's recorded "
+      "gas and blob usage, so every price is the trace's; additive = their usage is added on top "
+      "and prices respond" },
     ARRIVALS_PARAMS("l1.demand", "400/block",
                     "background transactions arriving per slot (or per unit of time), Poisson"),
     { "l1.demand.gas.median", SCN_GAS, "60000", "21000", "30M", NULL, 0,
@@ -392,6 +400,7 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
 {
     struct mp_tx **evicted = NULL;
     size_t nev = 0;
+    p->submit = sim_now(l1->w->sim);    /* for the tie order (mempool.h) */
     p->nonce = 0;                   /* a background sender's first and only */
     if (!background_account(p->sender_id))
         p->nonce = *idmap_put(&l1->accounts, p->sender_id, NULL);
@@ -456,7 +465,8 @@ int l1_replace(struct l1 *l1, l1_tx_id id, const struct l1_fee_policy *fee)
         return -1;
     struct mp_tx want = *p;
     apply_policy(l1, fee, &want);
-    if (!mp_replace(l1->pool, p, want.max_fee, want.max_prio, want.max_blob_fee, l1->seq + 1))
+    if (!mp_replace(l1->pool, p, want.max_fee, want.max_prio, want.max_blob_fee, l1->seq + 1,
+                    sim_now(l1->w->sim)))
         return -1;
     l1->seq++;
     p->policy = *fee;
@@ -475,11 +485,12 @@ int l1_cancel(struct l1 *l1, l1_tx_id id)
     /* the least bump the pool takes, each fee rounded up */
     uint32_t pct = p->blobs ? MP_BLOB_PRICE_BUMP_PCT : MP_PRICE_BUMP_PCT;
     if (!mp_replace(l1->pool, p, bump_by(p->max_fee, pct, 0), bump_by(p->max_prio, pct, 0),
-                    bump_by(p->max_blob_fee, pct, 0), l1->seq + 1))
+                    bump_by(p->max_blob_fee, pct, 0), l1->seq + 1, sim_now(l1->w->sim)))
         return -1;
     l1->seq++;
     p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);   /* an empty self-transfer */
     p->blobs = 0;
+    mp_changed(l1->pool, p);
     p->policy.bump_after = 0;
     p->sent->cancelled = true;
     p->sent->replacements++;
@@ -625,7 +636,8 @@ static void bump_fees(struct l1 *l1)
         struct mp_tx *t = b.v[i];
         uint32_t pct = t->policy.bump_pct;
         if (mp_replace(l1->pool, t, bump_by(t->max_fee, pct, t->policy.cap),
-                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq))
+                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq,
+                       sim_now(l1->w->sim)))
             l1->totals.replaced++;
     }
     free(b.v);
@@ -776,12 +788,22 @@ static void build_block(struct l1 *l1, sim_time now)
         if (l1->hooks[i].begin)
             l1->hooks[i].begin(l1->hooks[i].ctx, l1->height, now);
 
+    /* The room the builder fills. With a trace, price-takers get the block's recorded
+     * usage (what they take, the trace's own transactions give up: a block recorded
+     * empty has no room), additive senders what the recorded usage left free. */
+    uint64_t gas_room = gas_limit, blob_room = fm_max_blob_gas_per_block(&l1->blob);
+    if (tb && l1->additive) {
+        gas_room = tb->gas_limit - tb->gas_used;
+        blob_room = blob_room > tb->blob_gas_used ? blob_room - tb->blob_gas_used : 0;
+    } else if (tb) {
+        gas_room = tb->gas_used;
+        blob_room = tb->blob_gas_used;
+    }
     struct mp_tx **inc = NULL;
     size_t ninc = 0;
     struct mp_block blk;
-    mp_build(l1->pool, l1->base_fee, l1->blob_base_fee, gas_limit,
-             fm_max_blob_gas_per_block(&l1->blob), l1->nexcluders ? hooks_exclude : NULL, l1,
-             &inc, &ninc, &blk);
+    mp_build(l1->pool, l1->base_fee, l1->blob_base_fee, gas_room, blob_room,
+             l1->nexcluders ? hooks_exclude : NULL, l1, &inc, &ninc, &blk);
 
     u128 burned = 0, tips = 0;
     struct tips *hist = &l1->history[l1->height % FEE_HISTORY];
@@ -802,21 +824,17 @@ static void build_block(struct l1 *l1, sim_time now)
 
     uint64_t gas_used = blk.gas_used, blob_gas = blk.blob_gas_used, ntx = ninc;
     if (tb) {
-        /* the trace's own usage fills what the schemes did not take, at the base fee */
-        if (tb->gas_used > gas_used) {
-            u128 fee = (u128)(tb->gas_used - gas_used) * l1->base_fee;
-            burned += fee;
-            l1->totals.paid += fee;
-            l1->totals.base_fee_burned += fee;
-            gas_used = tb->gas_used;
-        }
-        if (tb->blob_gas_used > blob_gas) {
-            u128 fee = (u128)(tb->blob_gas_used - blob_gas) * l1->blob_base_fee;
-            burned += fee;
-            l1->totals.paid += fee;
-            l1->totals.blob_fee_burned += fee;
-            blob_gas = tb->blob_gas_used;
-        }
+        /* the trace's own transactions: what the price-takers left of the recorded
+         * usage, or all of it under the additive senders; they pay the base fee */
+        uint64_t own = l1->additive ? tb->gas_used : tb->gas_used - gas_used;
+        uint64_t own_blob = l1->additive ? tb->blob_gas_used : tb->blob_gas_used - blob_gas;
+        u128 fee = (u128)own * l1->base_fee, blob_fee = (u128)own_blob * l1->blob_base_fee;
+        burned += fee + blob_fee;
+        l1->totals.paid += fee + blob_fee;
+        l1->totals.base_fee_burned += fee;
+        l1->totals.blob_fee_burned += blob_fee;
+        gas_used += own;
+        blob_gas += own_blob;
     } else if (l1->blob_rate_per_slot > 0) {
         /* background blobs fill what the block's blob space has left */
         uint64_t max = fm_max_blob_gas_per_block(&l1->blob);
@@ -993,6 +1011,7 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         goto fail;
     if (scn_has(s, "l1.demand.trace") && read_trace(l1, s, w->duration, e) != 0)
         goto fail;
+    l1->additive = strcmp(scn_str(s, "l1.demand.trace_mode"), "additive") == 0;
     l1->next_gas_limit = l1->trace ? l1->trace->blocks[0].gas_limit : l1->gas_limit;
     l1->finality_depth = scn_uint(s, "l1.finality_depth");
     l1->missed_slot = scn_real(s, "l1.missed_slot");

@@ -12,9 +12,16 @@
 #define MP_BLOB_PRICE_BUMP_PCT 100   /* go-ethereum blobpool: replacements double the fees */
 
 /* A pending transaction. The pool owns it while it is pending; mp_build and the
- * removal functions hand ownership back to the caller. */
+ * removal functions hand ownership back to the caller.
+ *
+ * Tie order (fee ties in the builder and in eviction): the earlier submission first;
+ * among transactions submitted at the same instant by different origins (two schemes
+ * on one L1 sending their copies of one transfer), the order of mp_tie(origin,
+ * submit), a hash, so neither origin wins by its place in the scenario; then seq. */
 struct mp_tx {
-    uint64_t  seq;              /* arrival order: ties in the builder go to the earlier */
+    uint64_t  seq;              /* arrival order (see the tie order above) */
+    sim_time  submit;           /* when it was submitted or last replaced (set by the caller) */
+    uint64_t  tie;              /* mp_tie(origin, submit), set by mp_add and mp_replace */
     uint64_t  sender_id;
     uint64_t  nonce;            /* set by mp_add (see there) */
     uint64_t  gas;
@@ -41,11 +48,11 @@ struct mempool *mp_new(size_t max_txs);
 void            mp_free(struct mempool *mp);   /* frees the pending transactions too */
 size_t          mp_size(const struct mempool *mp);
 
-/* Add tx (arrival order = tx->seq, set by the caller). tx->nonce comes in as the
+/* Add tx (arrival order = tx->seq and tx->submit, set by the caller). tx->nonce comes in as the
  * sender's account nonce (its next nonce on chain) and becomes the next free one:
  * one past the sender's last pending transaction, if any (what eth_getTransactionCount
  * "pending" returns, as a wallet asks it). When the pool is full the
- * cheapest transaction by max fee (newest first on ties) is evicted — with the later
+ * cheapest transaction by max fee (on ties the last in the tie order) is evicted — with the later
  * transactions of its sender, which can no longer execute — unless tx itself is the
  * cheapest, in which case tx is refused and false returned (tx stays the caller's).
  * Evicted transactions are appended to *evicted (caller frees the array). O(log n). */
@@ -54,9 +61,20 @@ bool mp_add(struct mempool *mp, struct mp_tx *tx, struct mp_tx ***evicted, size_
 /* Replace the fees of pending tx in place, as a same-nonce replacement does. Both the
  * max fee and the tip must rise, each to at least floor(old x (100 + bump) / 100)
  * (blob transactions: also the max blob fee), as go-ethereum's pool requires.
+ * The replacement is a new arrival: seq becomes new_seq and submit `now`.
  * Returns false and changes nothing otherwise. */
 bool mp_replace(struct mempool *mp, struct mp_tx *tx, uint64_t max_fee, uint64_t max_prio,
-                uint64_t max_blob_fee, uint64_t new_seq);
+                uint64_t max_blob_fee, uint64_t new_seq, sim_time now);
+
+/* The rank of origin's transactions among those submitted at the same instant `submit`
+ * by other origins: a SplitMix64 hash of both, so each origin comes first about half
+ * the time (over instants), whatever the origins' numbers. Pure. */
+uint64_t mp_tie(uint32_t origin, sim_time submit);
+
+/* Tell the pool that pending tx's gas or blobs were changed in place (a
+ * cancellation turns it into an empty self-transfer): the builder's copy of them is
+ * brought up to date. O(1). */
+void mp_changed(struct mempool *mp, struct mp_tx *tx);
 
 /* Remove every transaction whose deadline is before `now` (and the later
  * transactions of its sender). Appended to *out. O(n). */
@@ -64,7 +82,7 @@ void mp_expire(struct mempool *mp, sim_time now, struct mp_tx ***out, size_t *no
 
 /* Build a block: candidates are senders' next transactions that pay base_fee (and
  * blob_base_fee) and that `excluded` does not reject (censorship; may be NULL).
- * Takes the highest effective tip first (ties: earlier seq), skipping a sender for
+ * Takes the highest effective tip first (ties: the tie order above), skipping a sender for
  * the rest of the block when its transaction does not fit. Included transactions
  * leave the pool and are appended to *out in inclusion order. O(m log m). */
 struct mp_block {

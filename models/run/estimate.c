@@ -20,6 +20,7 @@
 #include "models/l1/l1.h"
 #include "models/workload/arrivals.h"
 #include "models/model.h"
+#include "models/run/layout.h"
 
 /* ---- measured constants ---- */
 
@@ -156,9 +157,16 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     double depth = (double)scn_uint(s, "l1.finality_depth");
     double users = (double)scn_uint(s, "workload.users");
     size_t nschemes = scn_count(s, "schemes");
-    bool shared = scn_bool(s, "shared_l1");
-    o->worlds = shared ? 1 : nschemes;
-    o->max_schemes = shared ? nschemes : nschemes > 0;
+    struct layout l;
+    struct err ignored;
+    err_init(&ignored);
+    if (layout_of(s, &l, &ignored) != 0)
+        l.nworlds = 0;                          /* run_check reports it */
+    o->worlds = l.nworlds;
+    o->max_schemes = 0;
+    for (size_t w = 0; w < l.nworlds; w++)
+        if (l.size[w] > o->max_schemes)
+            o->max_schemes = l.size[w];
 
     o->slots = floor(duration / slot);
     o->transfers = rate_per_us(s, "workload.transfers", slot) * duration *
@@ -184,10 +192,11 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     o->wall_schemes = 0;
     o->db_schemes = 0;
     for (size_t w = 0; w < o->worlds; w++) {
-        size_t first = shared ? 0 : w, n = shared ? nschemes : 1;
         double txs = 0, gas = 0, mem = 0, state = 0, own_events = 0;
         double gas1 = -1, mem1 = -1;      /* the value all share, or -1 (then weighted) */
-        for (size_t i = first; i < first + n; i++) {
+        for (size_t i = 0; i < l.nschemes; i++) {
+            if (l.world_of[i] != w)
+                continue;
             struct scheme_estimate se;
             scheme_estimate_of(s, i, o, &se);
             if (se.l1_txs > 0) {

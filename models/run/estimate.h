@@ -12,7 +12,7 @@
 
 /* One run (one replication) of a scenario. Counts and sizes are doubles: an absurd
  * scenario must be measured, not overflow. "world" is as in models/model.h: one per
- * scheme, or one shared world; worlds run one after another. */
+ * scheme, or schemes sharing one (layout.h); worlds run one after another. */
 struct run_estimate {
     size_t   worlds;             /* worlds of one run */
     size_t   max_schemes;        /* schemes in the fullest world */

@@ -39,13 +39,17 @@ static const struct scn_param run_params[] = {
       "signatures: real Ed25519 (RFC 8032), or `fast`, a keyed BLAKE2b MAC with the same "
       "sizes and calls (models/crypto/sig.h); recorded in runs.crypto_mode" },
     { "shared_l1", SCN_BOOL, "false", NULL, NULL, NULL, 0,
-      "put every scheme on one L1 (interaction) instead of one identical L1 copy each" },
+      "put every scheme on one L1, world 'shared' (interaction) instead of one identical L1 "
+      "copy each; for some schemes only, name their world" },
     { "schemes", SCN_LIST, NULL, NULL, NULL, NULL, 0,
       "the schemes to compare, each {type: ..., name: ..., its parameters}" },
     { "schemes[].type", SCN_ENUM, NULL, NULL, NULL, NULL, SCN_REQUIRED,
       "the scheme: see `l2sim list`" },
     { "schemes[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "label in results (default: the type); must be unique" },
+    { "schemes[].world", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "the L1 this scheme runs on: schemes naming the same world share one L1 (default: "
+      "the scheme's name, an L1 copy of its own)" },
     { "adversaries", SCN_LIST, NULL, NULL, NULL, NULL, 0,
       "attacks to run against the schemes, each {type: ..., its parameters}" },
     { "adversaries[].type", SCN_ENUM, NULL, NULL, NULL, NULL, SCN_REQUIRED,

@@ -1,7 +1,7 @@
-/* run.c — the run of a scenario (see run.h): its world layout, limits and metrics.
- * Worlds (built by models/world.c) run one after another on their own scheduler; each
- * draws the same L1 demand and the same transfers from streams keyed by the run's seed
- * alone, not by the world. */
+/* run.c — the run of a scenario (see run.h): its world layout (layout.h), limits and
+ * metrics. Worlds (built by models/world.c) run one after another on their own
+ * scheduler; each draws the same L1 demand and the same transfers from streams keyed
+ * by the run's seed alone, not by the world. */
 #include "models/run/run.h"
 
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "analysis/metrics.h"
 #include "models/run/estimate.h"
+#include "models/run/layout.h"
 #include "sim/progress.h"
 #include "models/world.h"
 
@@ -22,46 +23,15 @@ static void check_after_event(struct sim *sim, void *ctx)
         world_check(w);
 }
 
-/* The world layout: one world per scheme, or one shared world. Each world lists
- * the scenario indices of its schemes (world_spec.schemes). */
-#define LAYOUT_MAX 64
-struct layout {
-    size_t n;
-    struct { const char *name; size_t scheme[LAYOUT_MAX], count; } w[LAYOUT_MAX];
-};
-
-static int layout_of(const struct scn *s, struct layout *l, struct err *e)
+/* The schemes of world w of layout l, in scenario order, into idx (room for
+ * LAYOUT_MAX_SCHEMES); returns how many. */
+static size_t world_schemes(const struct layout *l, size_t w, size_t *idx)
 {
-    size_t ns = scn_count(s, "schemes");
-    if (ns == 0)
-        return scn_error_at(s, e, "schemes", "no schemes: add at least one, e.g. "
-                            "schemes: [{type: l1}]");
-    if (ns > LAYOUT_MAX)
-        return scn_error_at(s, e, "schemes", "%zu schemes; at most %d per scenario", ns,
-                            LAYOUT_MAX);
-    l->n = 0;
-    if (scn_bool(s, "shared_l1")) {
-        l->w[0].name = "shared", l->w[0].count = ns;
-        for (size_t i = 0; i < ns; i++)
-            l->w[0].scheme[i] = i;
-        l->n = 1;
-    } else {
-        for (size_t i = 0; i < ns; i++) {
-            l->w[l->n].name = scn_str(s, "schemes[%zu].name", i);
-            l->w[l->n].scheme[0] = i, l->w[l->n].count = 1;
-            l->n++;
-        }
-    }
-    return 0;
-}
-
-/* The spec of world i of layout l. */
-static struct world_spec layout_spec(const struct layout *l, size_t i, const struct scn *s,
-                                     struct store *st, int64_t run_id, uint64_t seed)
-{
-    return (struct world_spec){ .scn = s, .store = st, .run_id = run_id, .seed = seed,
-                                .name = l->w[i].name, .schemes = l->w[i].scheme,
-                                .nschemes = l->w[i].count };
+    size_t n = 0;
+    for (size_t i = 0; i < l->nschemes; i++)
+        if (l->world_of[i] == w)
+            idx[n++] = i;
+    return n;
 }
 
 int run_begin(struct store *st, const struct scn *s, uint64_t seed, uint64_t master_seed,
@@ -106,7 +76,7 @@ int run_check(const struct scn *s, struct err *e)
         return L2_EIO;
     /* one world with every scheme: the models' rules do not depend on the layout, and
      * one L1 (a trace parsed once, one payment graph) is all a check needs */
-    size_t all[LAYOUT_MAX], ns = scn_count(s, "schemes");
+    size_t all[LAYOUT_MAX_SCHEMES], ns = l.nschemes;
     for (size_t i = 0; i < ns; i++)
         all[i] = i;
     struct world_spec spec = { .scn = s, .store = st, .run_id = 0, .seed = scn_uint(s, "seed"),
@@ -201,15 +171,13 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
 
     sqlite3_stmt *ins = store_prepare(st, "INSERT INTO schemes(run_id, scheme, type, world)"
                                           " VALUES(?,?,?,?)");
-    for (size_t i = 0; i < l.n; i++)
-        for (size_t k = 0; k < l.w[i].count; k++) {
-            size_t idx = l.w[i].scheme[k];
-            sqlite3_bind_int64(ins, 1, run_id);
-            sqlite3_bind_text(ins, 2, scn_str(s, "schemes[%zu].name", idx), -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 3, scn_str(s, "schemes[%zu].type", idx), -1, SQLITE_STATIC);
-            sqlite3_bind_text(ins, 4, l.w[i].name, -1, SQLITE_STATIC);
-            store_step(st, ins);
-        }
+    for (size_t i = 0; i < l.nschemes; i++) {
+        sqlite3_bind_int64(ins, 1, run_id);
+        sqlite3_bind_text(ins, 2, scn_str(s, "schemes[%zu].name", i), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, scn_str(s, "schemes[%zu].type", i), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, l.name[l.world_of[i]], -1, SQLITE_STATIC);
+        store_step(st, ins);
+    }
     int src = apply_scheme_sql(s, st, e);
     if (src != 0) {
         res->status = RUN_FAILED;
@@ -217,12 +185,15 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         return src;
     }
 
-    for (size_t i = 0; i < l.n && res->status == RUN_COMPLETE; i++) {
+    for (size_t i = 0; i < l.nworlds && res->status == RUN_COMPLETE; i++) {
         struct world *w;
-        struct world_spec spec = layout_spec(&l, i, s, st, run_id, o->seed);
+        size_t idx[LAYOUT_MAX_SCHEMES];
+        struct world_spec spec = { .scn = s, .store = st, .run_id = run_id, .seed = o->seed,
+                                   .name = l.name[i], .schemes = idx,
+                                   .nschemes = world_schemes(&l, i, idx) };
         if (world_new(&spec, &w, e) != 0)
             return L2_EINPUT;   /* run_check passed, so this is not reached in practice */
-        struct tick_ctx t = { o, w->name, i, l.n, duration, res->events, t0, NULL };
+        struct tick_ctx t = { o, w->name, i, l.nworlds, duration, res->events, t0, NULL };
         if (o->progress || o->max_wall_s > 0 || o->max_memory)
             sim_set_tick(w->sim, on_tick, &t, 4096);
         sim_set_interrupt(w->sim, o->interrupt);
@@ -252,7 +223,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         } else if (why == SIM_STOP_REQUESTED && o->interrupt && *o->interrupt) {
             res->status = RUN_INTERRUPTED;
             snprintf(res->detail, sizeof res->detail, "interrupted at %.1f%% (world %s)",
-                     100.0 * ((double)i + (double)res->sim_end / (double)duration) / (double)l.n,
+                     100.0 * ((double)i + (double)res->sim_end / (double)duration) /
+                     (double)l.nworlds,
                      w->name);
         } else if (why == SIM_STOP_MAX_EVENTS) {
             res->status = RUN_FAILED;
