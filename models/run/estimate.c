@@ -38,7 +38,8 @@
 #define MEM_PER_SENDER      128.0
 /* And, for each user who sends or receives, its profile (48 B) and its L1 account in
  * each scheme of the world (48 B each), in chunks of 4096 users
- * (models/workload/users.c); counted per sender, the ones that touch a chunk. */
+ * (models/workload/users.c); counted per sender, the ones that touch a chunk. The
+ * structures' sizes (two u128 and flags, 16-byte aligned), not a measurement. */
 #define MEM_PER_PROFILE     48.0
 #define MEM_PER_ACCOUNT     48.0
 /* What a scheme transaction awaiting finality costs, and the wall time of a scheme's
