@@ -588,7 +588,8 @@ static void html_attacks(const struct html *h)
     sqlite3_prepare_v2(h->db,
         "SELECT adversary, type, target, world, start_h, end_h, cost_eth, value_at_risk_eth,"
         " value_lost_eth, detected, detect_h, resolved_h, blocks_affected, txs_affected,"
-        " outcome, detail FROM fraud_outcomes WHERE run_id = ? ORDER BY start_h, adversary, world",
+        " outcome, detail, delay_per_transfer_s FROM fraud_outcomes WHERE run_id = ?"
+        " ORDER BY start_h, adversary, world",
         -1, &q, NULL);
     fputs("<h2 id=\"attacks-h\">Attacks and fraud outcomes</h2>\n", f);
     bool any = false;
@@ -602,8 +603,9 @@ static void html_attacks(const struct html *h)
                 fputs("<th>adversary</th><th>type</th><th>target</th><th>L1 world</th>"
                       "<th>from (h)</th><th>until (h)</th><th>cost (ETH)</th>"
                       "<th>at risk (ETH)</th><th>lost (ETH)</th><th>detected at (h)</th>"
-                      "<th>resolved at (h)</th><th>blocks</th><th>transfers</th>"
-                      "<th>outcome</th><th>detail</th></tr></thead>\n<tbody>\n", f);
+                      "<th>resolved at (h)</th><th>blocks</th><th>transfers held up</th>"
+                      "<th>extra wait each</th><th>outcome</th><th>detail</th></tr>"
+                      "</thead>\n<tbody>\n", f);
                 any = true;
             }
             fputs("<tr>", f);
@@ -618,6 +620,7 @@ static void html_attacks(const struct html *h)
             cell_num(f, col_or_nan(q, 11), 2, "");
             cell_num(f, col_or_nan(q, 12), 0, "");
             cell_num(f, col_or_nan(q, 13), 0, "");
+            cell_time(f, col_or_nan(q, 16));
             fputs("<td class=\"l\">", f);
             esc(f, (const char *)sqlite3_column_text(q, 14));
             fputs("</td><td class=\"l\">", f);
@@ -625,11 +628,40 @@ static void html_attacks(const struct html *h)
             fputs("</td></tr>\n", f);
         }
     }
-    if (any)
-        fputs("</tbody></table>\n", f);
-    else
-        fputs("<p class=\"empty\">No adversary acted in this run: the scenario has no "
-              "<code>adversaries:</code>.</p>\n", f);
+    if (any) {
+        fputs("</tbody></table>\n<p class=\"note\">Transfers held up: those submitted "
+              "before the attack ended and still waiting when it began (of every scheme it "
+              "reached). Extra wait: how much longer they waited for inclusion than the "
+              "same scheme's transfers submitted in the equally long stretch just before "
+              "the attack (the pre-attack baseline).</p>\n", f);
+    } else {
+        /* a run that stopped early may have had adversaries that never recorded */
+        sqlite3_stmt *n;
+        sqlite3_prepare_v2(h->db, "SELECT count(*), total(r.status <> 'complete')"
+                                  " FROM run_config c JOIN runs r ON r.run_id = c.run_id"
+                                  " WHERE c.run_id = ? AND c.path LIKE 'adversaries[%].type'",
+                           -1, &n, NULL);
+        int64_t nadv = 0, unfinished = 0;
+        for (size_t r = 0; r < h->c->nruns; r++) {
+            sqlite3_reset(n);
+            sqlite3_bind_int64(n, 1, h->c->runs[r]);
+            if (sqlite3_step(n) == SQLITE_ROW) {
+                nadv += sqlite3_column_int64(n, 0);
+                unfinished += sqlite3_column_int64(n, 1);
+            }
+        }
+        sqlite3_finalize(n);
+        if (unfinished > 0)
+            fputs("<p class=\"empty\">No attack was recorded: the scenario has adversaries, "
+                  "but an adversary records its attack when the run ends, and this run did "
+                  "not complete.</p>\n", f);
+        else if (nadv > 0)
+            fputs("<p class=\"empty\">The scenario's adversaries recorded no attack in "
+                  "this run.</p>\n", f);
+        else
+            fputs("<p class=\"empty\">No adversary acted in this run: the scenario has no "
+                  "<code>adversaries:</code>.</p>\n", f);
+    }
     sqlite3_finalize(q);
 }
 

@@ -212,7 +212,9 @@ SELECT c.run_id, c.scheme, s.type, c.ord, c.component, c.label, c.n AS transfers
 FROM comp c JOIN schemes s ON s.run_id = c.run_id AND s.scheme = c.scheme;
 
 -- Attack attempts (one row each) and how they ended: cost to the attacker, value at
--- risk and lost (ETH), detection and resolution times (hours since the start).
+-- risk and lost (ETH), detection and resolution times (hours since the start), the
+-- transfers it held up and the delay it imposed on them against the pre-attack
+-- baseline (analysis/metrics.c, metrics_attacks), in total and per transfer.
 DROP VIEW IF EXISTS fraud_outcomes;
 CREATE VIEW fraud_outcomes AS
 SELECT run_id, world, adversary, attack_id, type, target,
@@ -221,6 +223,7 @@ SELECT run_id, world, adversary, attack_id, type, target,
        (detect_us - start_us) / 1e6 AS time_to_detect_s,
        cost_eth, value_at_risk_eth, value_lost_eth,
        blocks_affected, txs_affected, delay_imposed_us / 1e6 AS delay_imposed_s,
+       delay_imposed_us / 1e6 / nullif(txs_affected, 0) AS delay_per_transfer_s,
        CASE WHEN value_lost_eth > 0 THEN 'funds lost'
             WHEN detected AND resolved_us IS NOT NULL THEN 'detected and resolved'
             WHEN detected THEN 'detected, unresolved at the end'

@@ -240,7 +240,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
     struct metrics_phase ph[3];
     size_t nph = run_phases(s, ph);
     if (res->status == RUN_COMPLETE &&
-        metrics_compute(st, run_id, duration, ph, nph, e) != 0) {
+        (metrics_compute(st, run_id, duration, ph, nph, e) != 0 ||
+         metrics_attacks(st, run_id, e) != 0)) {
         res->status = RUN_FAILED;
         snprintf(res->detail, sizeof res->detail, "the database failed");
     }

@@ -50,3 +50,56 @@ got=$(q "$tmp/preset.db" "SELECT group_concat(path || '=' || value || ':' || ori
 l2sim validate "$SCN" --set l1.blobs.target=12
 expect_first "--set l1.blobs.target=12: blob max (9) is below the target (12)"
 finish numbers/fork-preset-in-config
+
+# ---- block stuffing: its victims and the delay it imposed (issue 14 item 1) ----
+# No background demand, no missed slots, 12 s slots (blocks at 0, 12, 24 s, ...).
+# The attacker takes the whole 36M gas of every block built in [20m, 25m) (36 fillers
+# of 1M gas at a 50 gwei tip); a transfer needs 21000 gas, so none gets in. Every
+# transfer submitted after the last free block (19:48) and before 25:00 is held until
+# the block at 25:00, which has room for all of them: each waits 25:00 - submission,
+# against about half a slot (6 s) before the attack. Their mean extra wait is about
+# (1500 s - 1188 s) / 2 - 6 s = 150 s.
+cat >"$tmp/stuff.yaml" <<'YAML'
+name: stuffing-victims
+seed: 7
+duration: 40m
+l1:
+  fork: prague
+  missed_slot: 0
+  base_fee: {initial: 1gwei}
+  demand: {rate: 0/block}
+  blobs: {demand: 0/block}
+workload:
+  users: 1000
+  transfers: {rate: 0.5/s}
+schemes:
+  - {type: l1, max_fee_multiplier: 100}
+adversaries:
+  - {type: block_stuffing, from: 20m, for: 5m, budget: 1000eth}
+YAML
+rm -f "$tmp"/stuff.db*
+l2sim run "$tmp/stuff.yaml" --db "$tmp/stuff.db" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+held=$(q "$tmp/stuff.db" "SELECT count(*) FROM txs WHERE submit_us > 1188000000
+    AND submit_us < 1500000000")
+atheld=$(q "$tmp/stuff.db" "SELECT count(*) FROM txs WHERE submit_us > 1188000000
+    AND submit_us < 1500000000 AND include_us = 1500000000")
+[ "$held" -gt 100 ] && [ "$atheld" = "$held" ] ||
+    note "$atheld of $held transfers of 19:48-25:00 included at 25:00"
+got=$(q "$tmp/stuff.db" "SELECT txs_affected FROM attacks")
+[ "$got" = "$held" ] || note "txs_affected $got, expected the $held transfers held"
+# the expected delay, from submission times and the pre-attack mean wait alone
+want=$(q "$tmp/stuff.db" "SELECT CAST(round(sum(1500000000 - submit_us) - count(*) *
+    (SELECT avg(include_us - submit_us) FROM txs WHERE submit_us >= 900000000
+     AND submit_us < 1200000000 AND include_us <= 1200000000)) AS INTEGER)
+    FROM txs WHERE submit_us > 1188000000 AND submit_us < 1500000000")
+got=$(q "$tmp/stuff.db" "SELECT delay_imposed_us FROM attacks")
+[ "$got" = "$want" ] || note "delay_imposed_us $got, expected $want"
+mean=$(q "$tmp/stuff.db" "SELECT delay_imposed_us / 1e6 / txs_affected BETWEEN 130 AND 170
+    FROM attacks")
+[ "$mean" = 1 ] || note "mean extra wait not about 150 s: $(q "$tmp/stuff.db" \
+    "SELECT delay_imposed_us / 1e6 / txs_affected FROM attacks")"
+q "$tmp/stuff.db" "SELECT detail FROM attacks" | grep -q "pre-attack baseline" ||
+    note "the detail does not say what the delay is measured against"
+finish numbers/stuffing-victims-and-delay
