@@ -332,7 +332,7 @@ static void batch_value(void *ctx, const char *scheme, long window, const char *
 static void batch_metrics(const struct cdb *d, const struct crun *r, unsigned B, int side,
                           struct vals *out)
 {
-    struct metrics_phase ph[3];
+    struct metrics_phase *ph = NULL;
     size_t nph = 0;
     sim_time duration = 0;
     {
@@ -352,7 +352,7 @@ static void batch_metrics(const struct cdb *d, const struct crun *r, unsigned B,
         if (scn_load_text(model_schema(), r->file, r->text, strlen(r->text),
                           (const char *const *)sets, nsets, &s, &e2) == 0) {
             duration = scn_int(s, "duration");
-            nph = run_phases(s, ph);
+            nph = run_phases(s, &ph);
             scn_free(s);
         }
         free_strs(sets, nsets);
@@ -377,6 +377,7 @@ static void batch_metrics(const struct cdb *d, const struct crun *r, unsigned B,
     struct batch_sink k = { out, side, B, ph };
     metrics_scan(d->db, r->run_id, duration, w, nw, batch_value, &k);
     free(w);
+    run_phases_free(ph, nph);
 }
 
 /* ---- statistical comparison ---- */

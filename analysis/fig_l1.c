@@ -137,8 +137,8 @@ const struct figure fig_l1_prices = {
     "block fuller than the target (half the gas limit) and lowers it after emptier "
     "ones, so under extra demand it climbs until enough users are priced out, and "
     "falls back afterwards. Bottom: the blob base fee that rollups pay to post data "
-    "(EIP-4844), which follows the same rule for blobs. Orange bands are windows of "
-    "extra demand, red bands attacks. Each line is one simulated copy of the L1 (one "
+    "(EIP-4844), which follows the same rule for blobs. Orange bands are windows where "
+    "demand changes (a spike, or a drop: the label gives the multiplier), red bands attacks. Each line is one simulated copy of the L1 (one "
     "per scheme, all facing the same demand), so lines that differ show what the "
     "scheme itself did to the market.",
     market_applies, prices_render,

@@ -222,6 +222,11 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
             duration, phases, nphases, sink, ctx,
         };
         transfer_stats(&m, qt, qb, &s);
+        for (size_t i = 0; i < nphases; i++)
+            if (phases[i].name) {       /* a named phase says where it lies */
+                metrics_put(&m, (long)i, "phase_start_s", (double)phases[i].from / SIM_SEC);
+                metrics_put(&m, (long)i, "phase_end_s", (double)phases[i].until / SIM_SEC);
+            }
         /* a type this binary does not know (a database of another build) gets the
          * statistics every scheme has */
         const struct scheme_ops *ops = model_scheme_by_type(m.type);

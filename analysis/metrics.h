@@ -9,8 +9,9 @@
 #include "sim/store.h"
 #include "sim/units.h"
 
-/* A window of the run reported on its own, e.g. before/during/after a demand spike.
- * Transfers belong to the phase they were submitted in. */
+/* A window of the run reported on its own, e.g. a demand spike or an attack (see
+ * run_phases). Transfers belong to the phase they were submitted in. A named phase
+ * also records where it lies: "PHASE.phase_start_s" and "PHASE.phase_end_s". */
 struct metrics_phase {
     const char *name;
     sim_time    from, until;
@@ -19,7 +20,7 @@ struct metrics_phase {
 /* Fee (ETH, from txs.fee_eth) and latency (s) mean/p50/p95/p99, counts and throughput
  * of every scheme of run_id, the L1 base fee (wei per gas) of its world, and its
  * type's own statistics; then the same per phase under names prefixed "PHASE." (e.g.
- * "during.fee_p50_eth").
+ * "l1_spike.fee_p50_eth").
  * Percentiles are nearest-rank: the smallest value with at least p% of the values at
  * or below it. O(n log n) in the run's transfers (SQLite sorts). */
 int metrics_compute(struct store *st, int64_t run_id, sim_time duration,

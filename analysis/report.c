@@ -464,16 +464,17 @@ static void html_summary(const struct html *h)
     sqlite3_finalize(lost);
 }
 
-/* Before, during and after the first demand spike, when the scenario has one. */
+/* Phase by phase, when the scenario has event windows: the run cut at every spike,
+ * drop and attack window (run_phases), in time order. */
 static void html_phases(const struct html *h)
 {
     FILE *f = h->f;
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db,
         "SELECT phase, transfers, dropped, l1_base_fee_mean_gwei, fee_p50_eth, fee_p95_eth,"
-        " inclusion_p50_s, inclusion_p95_s FROM scheme_summary"
+        " inclusion_p50_s, inclusion_p95_s, phase_start_s, phase_end_s FROM scheme_summary"
         " WHERE run_id = ? AND scheme = ? AND phase <> 'all'"
-        " ORDER BY CASE phase WHEN 'before' THEN 1 WHEN 'during' THEN 2 ELSE 3 END",
+        " ORDER BY phase_start_s, phase_end_s",
         -1, &q, NULL);
     bool any = false;
     for (size_t i = 0; i < h->c->nseries; i++) {
@@ -481,11 +482,14 @@ static void html_phases(const struct html *h)
         fig_bind_series(q, s);
         while (sqlite3_step(q) == SQLITE_ROW) {
             if (!any) {
-                fputs("<h3>Around the demand spike</h3>\n<p class=\"note\">Transfers by when "
-                      "they were submitted: before the first L1 demand spike, during it, and "
-                      "after it.</p>\n<table id=\"phases\"><thead><tr>", f);
+                fputs("<h3>Phase by phase</h3>\n<p class=\"note\">The run cut at both edges "
+                      "of every demand spike or drop and every attack, each piece named for "
+                      "what it is (<code>after_X</code>: quiet again after X); transfers by "
+                      "when they were submitted. Times are since the start (h:mm).</p>\n"
+                      "<table id=\"phases\"><thead><tr>", f);
                 th_run(h);
-                fputs("<th>scheme</th><th>phase</th><th>transfers</th><th>dropped</th>"
+                fputs("<th>scheme</th><th>phase</th><th>from</th><th>until</th>"
+                      "<th>transfers</th><th>dropped</th>"
                       "<th>L1 base fee mean (gwei)</th><th>fee p50 (ETH)</th><th>fee p95</th>"
                       "<th>inclusion p50</th><th>p95</th></tr></thead>\n<tbody>\n", f);
                 any = true;
@@ -494,6 +498,13 @@ static void html_phases(const struct html *h)
             td_run(h, s->run_id);
             cell_text(f, s->scheme);
             cell_text(f, (const char *)sqlite3_column_text(q, 0));
+            for (int k = 8; k <= 9; k++) {
+                long long t = (long long)llround(sqlite3_column_double(q, k));
+                if (t % 60)
+                    fprintf(f, "<td>%lld:%02lld:%02lld</td>", t / 3600, t / 60 % 60, t % 60);
+                else
+                    fprintf(f, "<td>%lld:%02lld</td>", t / 3600, t / 60 % 60);
+            }
             cell_num(f, col_or_nan(q, 1), 0, "");
             cell_num(f, col_or_nan(q, 2), 0, "");
             cell_num(f, col_or_nan(q, 3), 2, "");

@@ -122,7 +122,8 @@ FROM (SELECT run_id, scheme, type, world,
       FROM schemes);
 
 -- The metrics table in long form with the phase split off the name: phase 'all' for
--- the whole run, or 'before'/'during'/'after' a demand spike; stat such as
+-- the whole run, or a phase of the run cut at every event window (models/run/run.c,
+-- run_phases: 'before', 'l1_spike', 'after_l1_spike', 'block_stuffing', ...); stat such as
 -- 'fee_p95_eth' or 'latency_include_p50_s'. A scheme's own statistics appear here too.
 DROP VIEW IF EXISTS scheme_metrics;
 CREATE VIEW scheme_metrics AS
@@ -134,14 +135,19 @@ SELECT m.run_id, m.scheme, s.type,
        m.value
 FROM metrics m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme;
 
--- Fees and latencies per scheme: one row for the whole run (phase 'all') and, with a
--- demand spike, one per phase ('before', 'during', 'after'; transfers by submission
--- time). Percentiles are nearest-rank. The soft-confirmation columns fall back to
+-- Fees and latencies per scheme: one row for the whole run (phase 'all') and, when the
+-- scenario has event windows (spikes, drops, attacks), one per phase, with where it
+-- lies (phase_start_s, phase_end_s; order phases by them); transfers by submission
+-- time. Percentiles are nearest-rank. The soft-confirmation columns fall back to
 -- inclusion for schemes that record no latency_soft_* statistics.
 DROP VIEW IF EXISTS scheme_summary;
 CREATE VIEW scheme_summary AS
 WITH m AS (SELECT * FROM scheme_metrics)
 SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
+       coalesce(max(CASE stat WHEN 'phase_start_s' THEN value END), 0) AS phase_start_s,
+       coalesce(max(CASE stat WHEN 'phase_end_s' THEN value END),
+                (SELECT r.duration_us / 1e6 FROM runs r WHERE r.run_id = m.run_id))
+           AS phase_end_s,
        max(CASE stat WHEN 'transfers' THEN value END) AS transfers,
        max(CASE stat WHEN 'included' THEN value END) AS included,
        max(CASE stat WHEN 'final' THEN value END) AS final,

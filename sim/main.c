@@ -550,12 +550,30 @@ static void fmt_gwei(double wei, char *buf, size_t len)
         snprintf(buf, len, "%.2f gwei", wei / 1e9);
 }
 
+/* A duration in the unit a reader thinks in, as the report shows it: 6.1 s, 12.9 min,
+ * 3.2 h, 7.0 d. */
 static void fmt_secs(double s, char *buf, size_t len)
 {
     if (isnan(s))
         snprintf(buf, len, "-");
+    else if (s < 120)
+        snprintf(buf, len, "%.1f s", s);
+    else if (s < 7200)
+        snprintf(buf, len, "%.1f min", s / 60);
+    else if (s < 172800)
+        snprintf(buf, len, "%.1f h", s / 3600);
     else
-        snprintf(buf, len, "%.1fs", s);
+        snprintf(buf, len, "%.1f d", s / 86400);
+}
+
+/* A time since the start as h:mm (or h:mm:ss when not on a minute). */
+static void fmt_clock(double s, char *buf, size_t len)
+{
+    long long t = (long long)llround(s);
+    if (t % 60)
+        snprintf(buf, len, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, len, "%lld:%02lld", t / 3600, t / 60 % 60);
 }
 
 static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const char *phase,
@@ -571,29 +589,24 @@ static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const 
 }
 
 /* The summary tables, read back from the metrics table like every other reader:
- * one row per scheme, then per phase of a demand spike when the scenario has one. */
+ * one row per scheme, then per phase when the scenario has event windows (spikes,
+ * drops, attacks: run_phases), in time order. */
 static void print_summary(struct store *st, int64_t run_id)
 {
     sqlite3 *db = store_db(st);
-    sqlite3_stmt *names, *q;
+    sqlite3_stmt *names, *q, *phases;
     sqlite3_prepare_v2(db, "SELECT scheme FROM schemes WHERE run_id=? ORDER BY rowid", -1,
                        &names, NULL);
     sqlite3_prepare_v2(db, "SELECT value FROM metrics WHERE run_id=? AND scheme=? AND name=?",
                        -1, &q, NULL);
-    static const char *const phases[] = { "", "before", "during", "after" };
-    bool phased = false;
+    sqlite3_prepare_v2(db, "SELECT phase, min(phase_start_s), min(phase_end_s)"
+                       " FROM scheme_summary WHERE run_id=? AND phase <> 'all'"
+                       " GROUP BY phase ORDER BY 2, 3", -1, &phases, NULL);
+    printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
+           "final", "dropped", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
+           "final p50");
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && !phased)
-            break;
-        if (pass == 0)
-            printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
-                   "final", "dropped", "fee mean", "fee p50", "fee p95", "incl p50",
-                   "incl p95", "final p50");
-        else
-            printf("\naround the demand spike (transfers by submission time):\n"
-                   "%-16s %-7s %9s %8s %14s %14s %14s %9s %9s\n", "scheme", "phase",
-                   "transfers", "dropped", "L1 base fee", "fee p50", "fee p95", "incl p50",
-                   "incl p95");
+        bool header = false;
         sqlite3_reset(names);
         sqlite3_bind_int64(names, 1, run_id);
         while (sqlite3_step(names) == SQLITE_ROW) {
@@ -604,11 +617,12 @@ static void print_summary(struct store *st, int64_t run_id)
             char *shown = text_escape(raw, 40);
             snprintf(sc, sizeof sc, "%s", shown);
             free(shown);
-            for (size_t ph = pass == 0 ? 0 : 1; ph < (pass == 0 ? 1 : ARRAY_LEN(phases)); ph++) {
-                const char *p = phases[ph];
+            sqlite3_reset(phases);
+            sqlite3_bind_int64(phases, 1, run_id);
+            for (bool more = pass == 0 || sqlite3_step(phases) == SQLITE_ROW; more;
+                 more = pass == 1 && sqlite3_step(phases) == SQLITE_ROW) {
+                const char *p = pass == 0 ? "" : (const char *)sqlite3_column_text(phases, 0);
                 double n = metric(q, run_id, sc, p, "transfers");
-                if (pass == 0 && !isnan(metric(q, run_id, sc, "during", "transfers")))
-                    phased = true;
                 if (isnan(n))
                     continue;
                 char f1[32], f2[32], f3[32], l1s[32], l2s[32], l3s[32];
@@ -622,17 +636,31 @@ static void print_summary(struct store *st, int64_t run_id)
                     fmt_gwei(metric(q, run_id, sc, p, "l1_base_fee_mean_wei"), f1, sizeof f1);
                 fmt_eth(metric(q, run_id, sc, p, "fee_p50_eth"), f2, sizeof f2);
                 fmt_eth(metric(q, run_id, sc, p, "fee_p95_eth"), f3, sizeof f3);
-                if (pass == 0)
+                if (pass == 0) {
                     printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s\n", sc, n,
                            metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s, l3s);
-                else
-                    printf("%-16s %-7s %9.0f %8.0f %14s %14s %14s %9s %9s\n", sc, p, n, dropped,
-                           f1, f2, f3, l1s, l2s);
+                    continue;
+                }
+                if (!header) {
+                    printf("\nby phase (the run cut at every spike, drop and attack window;"
+                           " transfers by submission time):\n%-16s %-24s %-13s %9s %8s %14s"
+                           " %14s %14s %9s %9s\n", "scheme", "phase", "from-until",
+                           "transfers", "dropped", "L1 base fee", "fee p50", "fee p95",
+                           "incl p50", "incl p95");
+                    header = true;
+                }
+                char c1[48], c2[48], span[100];
+                fmt_clock(sqlite3_column_double(phases, 1), c1, sizeof c1);
+                fmt_clock(sqlite3_column_double(phases, 2), c2, sizeof c2);
+                snprintf(span, sizeof span, "%s-%s", c1, c2);
+                printf("%-16s %-24s %-13s %9.0f %8.0f %14s %14s %14s %9s %9s\n", sc, p, span,
+                       n, dropped, f1, f2, f3, l1s, l2s);
             }
         }
     }
     sqlite3_finalize(names);
     sqlite3_finalize(q);
+    sqlite3_finalize(phases);
 }
 
 /* After each run lands in the database: its line and its summary. */

@@ -572,17 +572,17 @@ levels=$(q "$tmp/cong.db" "SELECT
 before=${levels%%|*}; rest=${levels#*|}; during=${rest%%|*}; after=${rest#*|}
 awk -v b="$before" -v d="$during" -v a="$after" 'BEGIN { exit !(d > 2 * b && a < 1.3 * b && a > b / 1.3) }' \
     || note "base fee before/during/after = $before / $during / $after wei"
-for phase in before during after; do
+for phase in before l1_spike after_l1_spike; do
     grep -q "^patient  *$phase " "$tmp/out" || note "summary has no '$phase' row for patient"
 done
 # patient users (max fee capped at 20 gwei) cannot pay the spike's base fee: their
 # transfers wait far longer than the wallet defaults' or leave the full pool
 slow=$(q "$tmp/cong.db" "SELECT COALESCE((SELECT value FROM metrics WHERE scheme = 'patient'
-        AND name = 'during.latency_include_p50_s') >
+        AND name = 'l1_spike.latency_include_p50_s') >
     10 * (SELECT value FROM metrics WHERE scheme = 'wallet-default'
-        AND name = 'during.latency_include_p50_s'), 0)
-    OR (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'during.dropped') >
-       (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'during.transfers') / 2")
+        AND name = 'l1_spike.latency_include_p50_s'), 0)
+    OR (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'l1_spike.dropped') >
+       (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'l1_spike.transfers') / 2")
 [ "$slow" = 1 ] || note "patient users were served during the spike as if it were not there"
 finish l1/congestion-spike
 

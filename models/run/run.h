@@ -37,10 +37,15 @@ struct run_result {
  * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
 int run_check(const struct scn *s, struct err *e);
 
-/* The windows the metrics are also computed for (named "before", "during", "after"
- * around the first L1 demand spike); the metrics' names carry them as prefixes. */
+/* The phases the metrics are also computed for: the run cut at both edges of every
+ * event window of the scenario (L1 demand and transfer spikes or drops, attacks), each
+ * piece named for what it is: "before" the first window, the windows covering it
+ * ("l1_spike", "l1_drop", "transfer_spike", an adversary's name, joined by "+" where
+ * they overlap), or "after_X" when quiet after window X ended. The metrics' names carry
+ * them as prefixes. None without event windows. *out: malloc'd, run_phases_free. */
 struct metrics_phase;
-size_t run_phases(const struct scn *s, struct metrics_phase *ph);   /* ph: room for 3 */
+size_t run_phases(const struct scn *s, struct metrics_phase **out);
+void   run_phases_free(struct metrics_phase *ph, size_t n);
 
 /* Record the run row of scenario s for one replication, as `l2sim run` does (name,
  * file, text and its SHA-256, overrides, every value in force, seeds), with status

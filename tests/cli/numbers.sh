@@ -103,3 +103,42 @@ mean=$(q "$tmp/stuff.db" "SELECT delay_imposed_us / 1e6 / txs_affected BETWEEN 1
 q "$tmp/stuff.db" "SELECT detail FROM attacks" | grep -q "pre-attack baseline" ||
     note "the detail does not say what the delay is measured against"
 finish numbers/stuffing-victims-and-delay
+
+# ---- phases: cut at every event window, named for what it is (issue 14 item 3) ----
+# A tripling of L1 demand 1:00-2:00, block stuffing 1:30-1:40 inside it, demand halved
+# 3:00-3:30: seven phases, and the stuffing is never inside a spike's after-effect.
+cat >"$tmp/phases.yaml" <<'YAML'
+name: phases
+seed: 3
+duration: 4h
+l1:
+  fork: prague
+  demand:
+    rate: 100/block
+    spikes:
+      - {at: 1h, for: 1h, multiplier: 3}
+      - {at: 3h, for: 30m, multiplier: 0.5}
+workload:
+  users: 1000
+  transfers: {rate: 0.2/s}
+schemes:
+  - {type: l1}
+adversaries:
+  - {type: block_stuffing, from: 90m, for: 10m, budget: 100eth}
+YAML
+rm -f "$tmp"/phases.db*
+l2sim run "$tmp/phases.yaml" --db "$tmp/phases.db"
+check_crash
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+got=$(q "$tmp/phases.db" "SELECT group_concat(phase || '@' || phase_start_s || '-' || phase_end_s, ' ')
+    FROM (SELECT * FROM scheme_summary WHERE phase <> 'all' ORDER BY phase_start_s)")
+want="before@0.0-3600.0 l1_spike@3600.0-5400.0 l1_spike+block_stuffing@5400.0-6000.0"
+want="$want l1_spike_2@6000.0-7200.0 after_l1_spike@7200.0-10800.0 l1_drop@10800.0-12600.0"
+want="$want after_l1_drop@12600.0-14400.0"
+[ "$got" = "$want" ] || note "phases '$got', expected '$want'"
+# every transfer is in exactly one phase
+sum=$(q "$tmp/phases.db" "SELECT (SELECT sum(transfers) FROM scheme_summary WHERE phase <> 'all')
+    = (SELECT count(*) FROM txs)")
+[ "$sum" = 1 ] || note "the phases' transfers do not add up to the run's"
+grep -q "^l1  *l1_drop  *3:00-3:30 " "$tmp/out" || note "the summary has no l1_drop row 3:00-3:30"
+finish numbers/phases-every-window
