@@ -388,7 +388,8 @@ static void html_summary(const struct html *h)
         " s.fee_p99_eth, v.fee_mean_ratio, v.cheaper_x, r.is_baseline,"
         " s.soft_p50_s, s.soft_p95_s, s.soft_p99_s, s.inclusion_mean_s, s.inclusion_p50_s,"
         " s.inclusion_p95_s, s.inclusion_p99_s, s.finality_mean_s, s.finality_p50_s,"
-        " s.finality_p95_s, s.finality_p99_s"
+        " s.finality_p95_s, s.finality_p99_s, v.fee_done_ratio, v.dropped_share,"
+        " v.both_done_share, v.baseline_dropped_share"
         " FROM run_schemes r"
         " LEFT JOIN scheme_summary s ON s.run_id = r.run_id AND s.scheme = r.scheme AND s.phase = 'all'"
         " LEFT JOIN savings_vs_l1 v ON v.run_id = r.run_id AND v.scheme = r.scheme"
@@ -404,7 +405,9 @@ static void html_summary(const struct html *h)
     th_run(h);
     fputs("<th>scheme</th><th>type</th><th>transfers</th><th>final</th><th>dropped</th>"
           "<th>fee mean (ETH)</th><th>p50</th><th>p95</th><th>p99</th>"
-          "<th>fee vs L1 (mean)</th><th>attacks on it</th><th>value lost (ETH)</th>"
+          "<th>dropped (share)</th><th>fee vs L1 on the transfers both got done</th>"
+          "<th>fee vs L1 (mean over its included transfers)</th>"
+          "<th>attacks on it</th><th>value lost (ETH)</th>"
           "</tr></thead>\n<tbody>\n", f);
     for (size_t i = 0; i < h->c->nseries; i++) {
         const struct fig_series *s = &h->c->series[i];
@@ -424,8 +427,24 @@ static void html_summary(const struct html *h)
         cell_num(f, col_or_nan(q, 2), 0, "");
         for (int k = 3; k <= 6; k++)
             cell_eth(f, col_or_nan(q, k));
-        double ratio = col_or_nan(q, 7);
+        double dropped = col_or_nan(q, 22);
+        if (isfinite(dropped))
+            fprintf(f, "<td>%.1f%%</td>", 100 * dropped);
+        else
+            fputs("<td>-</td>", f);
+        /* the headline: the same transfers on both sides, what each dropped beside it */
+        double done = col_or_nan(q, 21), done_share = col_or_nan(q, 23);
+        double base_dropped = col_or_nan(q, 24);
         char words[48];
+        fig_ratio_words(done, words, sizeof words);
+        if (sqlite3_column_int(q, 9))
+            fputs("<td>baseline</td>", f);
+        else if (!isfinite(done))
+            fputs("<td>-</td>", f);
+        else
+            fprintf(f, "<td>%s on the %.0f%% both got done (it dropped %.1f%%, the baseline "
+                    "%.1f%%)</td>", words, 100 * done_share, 100 * dropped, 100 * base_dropped);
+        double ratio = col_or_nan(q, 7);
         fig_ratio_words(ratio, words, sizeof words);
         if (sqlite3_column_int(q, 9))
             fputs("<td>baseline</td>", f);
