@@ -278,14 +278,15 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
  * the transfers of every scheme the attack could reach (its world's; the target's
  * alone when it names one) that were submitted before its window closed and were still
  * waiting when it opened: included after the start, or never included though
- * submitted inside the window. Each waited until its inclusion (or the end of the
+ * submitted inside the window; an attack that touched no block (a censor who never
+ * proposed) held up none. Each waited until its inclusion (or the end of the
  * run). The counterfactual is the pre-attack baseline: the mean wait of the same
  * scheme's transfers submitted in the equally long stretch just before the window
  * (all its other transfers when the window opens at the start). delay_imposed_us is
  * the victims' waits minus that baseline, summed (at least 0). One statement per
  * run. */
 static const char attack_victims_sql[] =
-    "WITH a AS (SELECT rowid AS rid, * FROM attacks WHERE run_id = ?1),"
+    "WITH a AS (SELECT rowid AS rid, * FROM attacks WHERE run_id = ?1 AND blocks_affected > 0),"
     " v AS (SELECT a.rid, t.scheme, t.submit_us,"
     "         coalesce(t.include_us, r.sim_end_us, r.duration_us) - t.submit_us AS wait_us"
     "       FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
