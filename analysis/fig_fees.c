@@ -55,7 +55,12 @@ static void fee_render(const struct fig_ctx *c, struct plot *p)
     }
     sqlite3_finalize(r);
     plot_cmd(p, "set logscale x\nset mxtics 10\n"
-                "set yrange [0:100]\nset ytics 0,20,100\nset key bottom right\n");
+                "set yrange [0:100]\nset ytics 0,20,100\n");
+    /* the key inside for a few curves; below the plot, never over a curve, for more */
+    if (c->nseries <= 2)
+        plot_cmd(p, "set key bottom right\n");
+    else
+        plot_cmd(p, "set key outside top center horizontal\n");
     if (lo > 0 && hi / lo < 2e3) {
         plot_cmd(p, "set xrange [%g:%g]\n", lo / 1.5, hi * 1.5);
         fig_ticks_125(p, 'x', lo / 1.5, hi * 1.5);

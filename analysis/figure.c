@@ -11,6 +11,7 @@
 /* In the order the report shows them: what a transfer costs, how long it takes, what
  * the L1 market did, what attackers did, then what each kind of scheme adds. */
 static const struct figure *const figures[] = {
+    &fig_study_ci,
     &fig_fee_cdf,
     &fig_savings,
     &fig_cost_breakdown,

@@ -35,6 +35,10 @@ struct fig_ctx {
     const struct fig_world  *worlds;
     size_t                   nworlds;
     double                   duration_h; /* the longest run's simulated hours */
+    /* a study shown (sweep points, replications): every run of it, whose means and
+     * confidence intervals (view metric_ci) the study figure draws; none: 0 */
+    const int64_t           *study;
+    size_t                   nstudy;
     const char              *subtitle;   /* "scenario 'default', run 1, seed 42" */
 };
 
@@ -118,5 +122,10 @@ extern const struct figure fig_fee_cdf, fig_savings, fig_cost_breakdown;
 extern const struct figure fig_latency_cdf;
 extern const struct figure fig_l1_prices, fig_l1_usage, fig_attacks;
 extern const struct figure fig_batches;
+extern const struct figure fig_study_ci;
+
+/* SQL selecting (point, scheme, n, mean, half_width) of metric ?1 from metric_ci for
+ * the configurations of the study's runs, in point order (fig_study.c). */
+void fig_study_sql(const struct fig_ctx *c, char *sql, size_t len);
 
 #endif

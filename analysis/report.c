@@ -19,6 +19,73 @@
 
 /* ---- choosing the runs ---- */
 
+/* The latest complete run may be one of a study: a sweep's points or replications of
+ * one configuration (same scenario bytes, master seed and build; a sweep's points
+ * differ in their overrides). Then the report is of the whole study: res->study gets
+ * every run of it (the latest complete of each point and replication, at most 64, in
+ * plan order), res->runs the first replication of each point, res->chosen says so. */
+static void pick_study(sqlite3 *db, struct report_result *res)
+{
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db,
+        "SELECT s.run_id, s.replication, s.sweep_point IS NOT NULL, s.scenario_name,"
+        "       (SELECT count(DISTINCT coalesce(x.sweep_index, -1)) FROM replication_runs x"
+        "        WHERE x.scenario_sha256 = l.scenario_sha256 AND x.master_seed = l.master_seed"
+        "          AND x.crypto_mode = l.crypto_mode AND x.l2sim_version = l.l2sim_version"
+        "          AND x.git_rev = l.git_rev"
+        "          AND (x.sweep_point IS NULL) = (l.sweep_point IS NULL)"
+        "          AND (l.sweep_point IS NOT NULL OR x.overrides = l.overrides))"
+        " FROM runs l JOIN replication_runs s"
+        "   ON s.scenario_sha256 = l.scenario_sha256 AND s.master_seed = l.master_seed"
+        "  AND s.crypto_mode = l.crypto_mode AND s.l2sim_version = l.l2sim_version"
+        "  AND s.git_rev = l.git_rev AND (s.sweep_point IS NULL) = (l.sweep_point IS NULL)"
+        "  AND (l.sweep_point IS NOT NULL OR s.overrides = l.overrides)"
+        " WHERE l.run_id = ?"
+        " ORDER BY coalesce(s.sweep_index, 0), s.replication, s.run_id", -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, res->runs[0]);
+    size_t n = 0, reps = 0, points = 0, total = 0;
+    bool sweep = false;
+    char name[128] = "";
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        total++;
+        if (n == ARRAY_LEN(res->study))
+            continue;
+        res->study[n++] = sqlite3_column_int64(q, 0);
+        int64_t rep = sqlite3_column_int64(q, 1);
+        reps = (size_t)rep + 1 > reps ? (size_t)rep + 1 : reps;
+        sweep = sqlite3_column_int(q, 2) != 0;
+        snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(q, 3));
+        points = (size_t)sqlite3_column_int64(q, 4);
+    }
+    sqlite3_finalize(q);
+    if (n < 2)
+        return;                     /* a lone run: nothing more to choose */
+    res->nstudy = n;
+    /* the figures and tables show the first replication of each point */
+    sqlite3_prepare_v2(db, "SELECT replication FROM runs WHERE run_id = ?", -1, &q, NULL);
+    res->nruns = 0;
+    int64_t first = -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->study[i]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        int64_t rep = sqlite3_column_int64(q, 0);
+        if (first < 0 || rep <= first)
+            first = rep;
+        if (rep == first)
+            res->runs[res->nruns++] = res->study[i];
+    }
+    sqlite3_finalize(q);
+    if (sweep)
+        snprintf(res->chosen, sizeof res->chosen, "the sweep of scenario '%s': %zu points x "
+                 "%zu replications, %zu runs%s (the latest run is part of it; --run ID picks "
+                 "runs)", name, points, reps, total, total > n ? ", the first 64 shown" : "");
+    else
+        snprintf(res->chosen, sizeof res->chosen, "the %zu replications of scenario '%s' "
+                 "(the latest run is one of them; --run ID picks runs)", reps, name);
+}
+
 static int pick_runs(sqlite3 *db, const struct report_opts *o, struct report_result *res,
                      struct err *e)
 {
@@ -34,6 +101,7 @@ static int pick_runs(sqlite3 *db, const struct report_opts *o, struct report_res
         if (!found)
             return err_set(e, L2_EINPUT, "%s: no complete run to report (run a scenario "
                            "first: l2sim run SCENARIO --db %s)", o->db_path, o->db_path);
+        pick_study(db, res);
         return 0;
     }
     if (o->nruns > ARRAY_LEN(res->runs))
@@ -85,13 +153,22 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
     c->runs = res->runs;
     c->nruns = res->nruns;
     bool multi = res->nruns > 1;
-    sqlite3_stmt *q;
+    c->study = res->study;
+    c->nstudy = res->nstudy;
+    sqlite3_stmt *q, *pt;
     sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM run_schemes WHERE run_id = ?"
                            " ORDER BY ord", -1, &q, NULL);
+    /* a run of a sweep is labelled by its point ("l1.gas_limit=60M: l1"), not its id */
+    sqlite3_prepare_v2(db, "SELECT sweep_point FROM runs WHERE run_id = ?", -1, &pt, NULL);
     size_t cap = 0, wcap = 0;
     for (size_t r = 0; r < res->nruns; r++) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, res->runs[r]);
+        sqlite3_reset(pt);
+        sqlite3_bind_int64(pt, 1, res->runs[r]);
+        char point[160] = "";
+        if (sqlite3_step(pt) == SQLITE_ROW && sqlite3_column_type(pt, 0) != SQLITE_NULL)
+            snprintf(point, sizeof point, "%s", (const char *)sqlite3_column_text(pt, 0));
         while (sqlite3_step(q) == SQLITE_ROW) {
             if (c->nseries == cap)
                 cap = cap ? 2 * cap : 8, cs->series = xrealloc(cs->series, cap * sizeof *cs->series);
@@ -100,7 +177,9 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
             s->scheme = xstrdup((const char *)sqlite3_column_text(q, 0));
             s->type = xstrdup((const char *)sqlite3_column_text(q, 1));
             s->world = xstrdup((const char *)sqlite3_column_text(q, 2));
-            if (multi)
+            if (point[0])
+                snprintf(s->label, sizeof s->label, "%s: %s", point, s->scheme);
+            else if (multi)
                 snprintf(s->label, sizeof s->label, "run %lld: %s", (long long)s->run_id, s->scheme);
             else
                 snprintf(s->label, sizeof s->label, "%s", s->scheme);
@@ -114,11 +193,13 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
             struct fig_world *w = &cs->worlds[c->nworlds++];
             w->run_id = s->run_id;
             w->world = xstrdup(s->world);
+            snprintf(w->label, sizeof w->label, "%s", point);   /* the point, if any */
         }
         c->series = cs->series;
         c->worlds = cs->worlds;
     }
     sqlite3_finalize(q);
+    sqlite3_finalize(pt);
     /* a world is the L1 copy of one scheme, or one L1 that several schemes share */
     for (size_t w = 0; w < c->nworlds; w++) {
         struct fig_world *fw = &cs->worlds[w];
@@ -127,8 +208,10 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
         for (size_t i = 0; i < c->nseries; i++)
             if (cs->series[i].run_id == fw->run_id && strcmp(cs->series[i].world, fw->world) == 0)
                 only = cs->series[i].scheme, n++;
-        char run[32] = "";
-        if (multi)
+        char run[200] = "";
+        if (fw->label[0])
+            snprintf(run, sizeof run, "%s: ", fw->label);
+        else if (multi)
             snprintf(run, sizeof run, "run %lld: ", (long long)fw->run_id);
         if (n == 1)
             snprintf(fw->label, sizeof fw->label, "%sL1 with scheme %s", run, only);
@@ -175,6 +258,11 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
         }
     }
     sqlite3_finalize(q);
+    if (res->nstudy) {            /* a study: what it is, not a list of its runs */
+        size_t len = strcspn(res->chosen, "(");
+        snprintf(cs->subtitle, sizeof cs->subtitle, "%.*s", (int)(len > 0 ? len - 1 : 0),
+                 res->chosen);
+    }
     c->subtitle = cs->subtitle;
 }
 
@@ -373,10 +461,19 @@ static void th_run(const struct html *h)
         fputs("<th>run</th>", h->f);
 }
 
+/* The run column: its sweep point when it has one ("l1.gas_limit=60M"), else its id. */
 static void td_run(const struct html *h, int64_t run)
 {
-    if (h->multi)
+    if (!h->multi)
+        return;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db, "SELECT sweep_point FROM runs WHERE run_id = ?", -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, run);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+        cell_text(h->f, (const char *)sqlite3_column_text(q, 0));
+    else
         fprintf(h->f, "<td>%lld</td>", (long long)run);
+    sqlite3_finalize(q);
 }
 
 static void html_summary(const struct html *h)
@@ -536,6 +633,83 @@ static void html_phases(const struct html *h)
     }
     if (any)
         fputs("</tbody></table>\n", f);
+    sqlite3_finalize(q);
+}
+
+/* A study (sweep points, replications): each point's mean over its replications with
+ * the 95% confidence interval, per scheme, from view metric_ci. */
+static void html_study(const struct html *h)
+{
+    if (h->c->nstudy < 2)
+        return;
+    FILE *f = h->f;
+    static const struct {
+        const char *metric, *head;
+        double      scale;
+        const char *unit;
+    } cols[] = {
+        { "transfers", "transfers", 1, "" },
+        { "dropped", "dropped", 1, "" },
+        { "fee_mean_wei", "fee mean", 1e-18, " ETH" },
+        { "fee_p95_wei", "fee p95", 1e-18, " ETH" },
+        { "latency_include_p95_s", "inclusion p95", 1, " s" },
+        { "l1_base_fee_mean_wei", "L1 base fee mean", 1e-9, " gwei" },
+    };
+    char sql[4096];
+    fig_study_sql(h->c, sql, sizeof sql);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db, sql, -1, &q, NULL);
+    /* rows: (point, scheme) in the order the first column's query gives them */
+    fputs("<h3 id=\"study-h\">Sweep points: mean and 95% confidence interval</h3>\n"
+          "<p class=\"note\">Each row is one sweep point (or the scenario as written) and "
+          "scheme: the mean over its replications &plusmn; the half-width of the 95% "
+          "confidence interval (t(0.975, n-1) sd / &radic;n; view <code>metric_ci</code>). "
+          "The other tables and figures show the first replication of each point.</p>\n"
+          "<table id=\"study\"><thead><tr><th>sweep point</th><th>scheme</th>"
+          "<th>replications</th>", f);
+    for (size_t k = 0; k < ARRAY_LEN(cols); k++)
+        fprintf(f, "<th>%s</th>", cols[k].head);
+    fputs("</tr></thead>\n<tbody>\n", f);
+    sqlite3_stmt *one;
+    char sql1[4200];
+    snprintf(sql1, sizeof sql1, "SELECT n, mean, half_width FROM (%s) WHERE 1", sql);
+    /* the same query narrowed to a point and scheme */
+    char *cut = strstr(sql1, " ORDER BY");
+    if (cut)
+        snprintf(cut, sizeof sql1 - (size_t)(cut - sql1), ") WHERE point = ?2 AND scheme = ?3");
+    if (sqlite3_prepare_v2(h->db, sql1, -1, &one, NULL) != SQLITE_OK)
+        sim_panic("report: %s in %s", sqlite3_errmsg(h->db), sql1);
+    sqlite3_bind_text(q, 1, cols[0].metric, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *pt = (const char *)sqlite3_column_text(q, 0);
+        const char *sc = (const char *)sqlite3_column_text(q, 1);
+        fputs("<tr>", f);
+        cell_text(f, pt);
+        cell_text(f, sc);
+        fprintf(f, "<td>%lld</td>", (long long)sqlite3_column_int64(q, 2));
+        for (size_t k = 0; k < ARRAY_LEN(cols); k++) {
+            sqlite3_reset(one);
+            sqlite3_bind_text(one, 1, cols[k].metric, -1, SQLITE_STATIC);
+            sqlite3_bind_text(one, 2, pt, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(one, 3, sc, -1, SQLITE_TRANSIENT);
+            if (sqlite3_step(one) != SQLITE_ROW) {
+                fputs("<td>-</td>", f);
+                continue;
+            }
+            double mean = sqlite3_column_double(one, 1) * cols[k].scale;
+            double hw = sqlite3_column_double(one, 2) * cols[k].scale;
+            /* the interval to two significant digits, the mean to as many decimals */
+            int d = hw > 0 ? 1 - (int)floor(log10(hw)) : 2;
+            d = d < 0 ? 0 : d > 12 ? 12 : d;
+            if (sqlite3_column_type(one, 2) == SQLITE_NULL)
+                fprintf(f, "<td>%.4g%s</td>", mean, cols[k].unit);
+            else
+                fprintf(f, "<td>%.*f &plusmn; %.*f%s</td>", d, mean, d, hw, cols[k].unit);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    sqlite3_finalize(one);
     sqlite3_finalize(q);
 }
 
@@ -753,6 +927,46 @@ static const struct figure *item_figure(const struct report_item *it)
     return it->figure;
 }
 
+/* The scenario names of the runs shown, each once, comma-separated (q: run_info's
+ * scenario_name by run id). */
+static void names_of_runs(const struct html *h, sqlite3_stmt *q, const struct report_result *res)
+{
+    char seen[8][128];
+    size_t n = 0;
+    for (size_t r = 0; r < res->nruns; r++) {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, res->runs[r]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = strcmp(seen[k], name) == 0;
+        if (dup)
+            continue;
+        if (n)
+            fputs(", ", h->f);
+        esc(h->f, name);
+        if (n < ARRAY_LEN(seen))
+            snprintf(seen[n++], sizeof seen[0], "%s", name);
+    }
+}
+
+/* A run's description (a static buffer, valid until the next call), or NULL. */
+static const char *desc_of(sqlite3 *db, int64_t run)
+{
+    static char buf[2048];
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT coalesce(description, '') FROM run_info WHERE run_id = ?",
+                       -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, run);
+    bool ok = sqlite3_step(q) == SQLITE_ROW;
+    if (ok)
+        snprintf(buf, sizeof buf, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return ok ? buf : NULL;
+}
+
 static int html_write(const struct html *h, const struct report_opts *o,
                       const struct report_result *res, const char *gnuplot_version,
                       struct err *e)
@@ -766,25 +980,9 @@ static int html_write(const struct html *h, const struct report_opts *o,
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<title>l2sim report: ", f);
-    for (size_t r = 0; r < res->nruns; r++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, res->runs[r]);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            if (r)
-                fputs(", ", f);
-            esc(f, (const char *)sqlite3_column_text(q, 0));
-        }
-    }
+    names_of_runs(h, q, res);
     fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>l2sim report: ", style);
-    for (size_t r = 0; r < res->nruns; r++) {
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, res->runs[r]);
-        if (sqlite3_step(q) != SQLITE_ROW)
-            continue;
-        if (r)
-            fputs(", ", f);
-        esc(f, (const char *)sqlite3_column_text(q, 0));
-    }
+    names_of_runs(h, q, res);
     fputs("</h1>\n", f);
     for (size_t r = 0; r < res->nruns; r++) {
         sqlite3_reset(q);
@@ -793,7 +991,10 @@ static int html_write(const struct html *h, const struct report_opts *o,
             continue;
         const char *desc = (const char *)sqlite3_column_text(q, 1);
         const char *status = (const char *)sqlite3_column_text(q, 2);
-        if (desc[0]) {
+        bool said = false;          /* runs of one scenario share their description */
+        for (size_t k = 0; k < r && !said; k++)
+            said = desc_of(h->db, res->runs[k]) && strcmp(desc_of(h->db, res->runs[k]), desc) == 0;
+        if (desc[0] && !said) {
             fputs("<p class=\"lead\">", f);
             esc(f, desc);
             fputs("</p>\n", f);
@@ -826,6 +1027,12 @@ static int html_write(const struct html *h, const struct report_opts *o,
     }
     fputs("<a href=\"#attacks-h\">Attacks</a><a href=\"#scenario-h\">Scenario</a></nav>\n", f);
 
+    if (res->chosen[0]) {
+        fputs("<p class=\"note\">This report shows ", f);
+        esc(f, res->chosen);
+        fputs(".</p>\n", f);
+    }
+    html_study(h);
     html_summary(h);
     html_phases(h);
     html_details(h);

@@ -40,6 +40,11 @@ struct report_result {
     char               html[1024];      /* path of report.html once written */
     int64_t            runs[64];        /* the runs shown */
     size_t             nruns;
+    /* a study (sweep points, replications) chosen by default: all its runs (the runs
+     * shown are the first replication of each point), and what was chosen in words */
+    int64_t            study[64];
+    size_t             nstudy;
+    char               chosen[256];
     struct report_item items[REPORT_MAX_ITEMS];
     size_t             nitems;
 };

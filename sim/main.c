@@ -759,6 +759,8 @@ static int report_to(const struct report_opts *ro, bool quiet, bool items)
         fprintf(stderr, "l2sim: %s\n", e.msg);
         return EXIT_INPUT;
     }
+    if (!quiet && res.chosen[0])
+        printf("report: showing %s\n", res.chosen);
     if (!quiet && res.html[0]) {
         printf("report: %s\n", res.html);
         for (size_t i = 0; items && i < res.nitems; i++) {

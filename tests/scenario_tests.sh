@@ -1058,7 +1058,7 @@ for change in gas denom; do
     l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-$change.db" --json
     [ "$rc" -eq 1 ] || note "$change --json: exit $rc, expected 1"
     grep -q '"changed": [1-9]' "$tmp/out" || note "$change --json: no changed count"
-    grep -q '"name": "[a-z.]*l1_base_fee_mean_wei", .*"status": "changed"' "$tmp/out" \
+    grep -q '"name": "[a-z0-9_.+]*l1_base_fee_mean_wei", .*"status": "changed"' "$tmp/out" \
         || note "$change --json: the base fee is not changed"
     l2sim compare "$tmp/cmp-base.db" "$tmp/cmp-$change.db" --exact
     [ "$rc" -eq 1 ] || note "$change --exact: exit $rc, expected 1"
