@@ -1,7 +1,7 @@
 # l2sim — one non-recursive Makefile.
 #   make            build ./l2sim
 #   make deps       install missing system packages (Debian/Ubuntu, apt-get)
-#   make run        run scenarios/default.yaml into a fresh results.db, report in out/
+#   make run        run scenarios/default.yaml into results.db (appended), report in out/
 #   make test       unit tests (cmocka) + scenario-level tests
 #   make check      the same under AddressSanitizer + UndefinedBehaviorSanitizer, as a
 #                   debug build (DEBUG=1: invariants checked after every event), then
@@ -129,8 +129,9 @@ $(BUILD)/tests/test_fuzz_regress: tests/test_fuzz_regress.c $(BUILD)/tests/fuzz/
 
 # `l2sim run` appends runs to a database; the demo starts from a fresh one so the
 # report is of this run alone (run 1).
+# results.db is kept: the run is appended, as `l2sim run` does (a user may have added
+# runs of their own to it); the report shows the latest.
 run: all
-	@rm -f results.db results.db-wal results.db-shm
 	./$(BIN) run scenarios/default.yaml --db results.db
 	./$(BIN) report results.db --out out
 	@echo "open out/report.html in a browser; query results.db with sqlite3 (see README.md)"
@@ -139,12 +140,16 @@ ensure-test-deps:
 	@{ command -v chromium && command -v valgrind; } >/dev/null 2>&1 || \
 	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TEST_PKGS)"
 
+# Every part runs (-k) and the output ends with one line, `N passed, N failed`, over
+# everything that ran (tests/summary.sh counts it from the log).
 test: ensure-deps ensure-test-deps
 	@$(MAKE) --no-print-directory $(BIN) $(TEST_BIN) $(MPI_BIN)
-	@$(MAKE) --no-print-directory unit scenario-tests docs-check golden-check
+	@{ $(MAKE) --no-print-directory -k unit scenario-tests docs-check golden-check 2>&1; \
+	   echo $$? > $(BUILD)/test.rc; } | tee $(BUILD)/test.log; \
+	 sh tests/summary.sh $(BUILD)/test.log "$$(cat $(BUILD)/test.rc)"
 
 unit: $(TEST_BIN)
-	@fail=0; for t in $(TEST_BIN); do $$t || fail=1; done; exit $$fail
+	@fail=0; for t in $(TEST_BIN); do $$t 2>&1 || fail=1; done; exit $$fail
 
 scenario-tests: $(BIN)
 	@L2SIM=./$(BIN) L2SIM_MPI=$(if $(MPI_BIN),./$(MPI_BIN)) BUILD=$(BUILD) \

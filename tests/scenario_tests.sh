@@ -6,7 +6,7 @@
 # merge, MPI, confidence intervals) and `l2sim compare`.
 # Run from the repository root (`make scenario-tests` does):
 #   L2SIM=./l2sim [L2SIM_MPI=./l2sim-mpi] BUILD=build sh tests/scenario_tests.sh
-# Prints `ok NAME` or `FAIL NAME: why` per test, then `N passed, M failed`.
+# Prints `ok NAME` or `FAIL NAME: why` per test, then `scenario tests: N passed, M failed` (`make test` ends with the count over all its parts).
 # Sections that stand alone live in tests/cli/*.sh and are sourced at the end.
 
 set -u
@@ -18,7 +18,7 @@ SCN=scenarios/default.yaml          # with --set duration=1h: runs well under a 
 
 if [ ! -x "$L2SIM" ]; then
     echo "FAIL setup: $L2SIM is not an executable (build it first)"
-    echo "0 passed, 1 failed"
+    echo "scenario tests: 0 passed, 1 failed"
     exit 1
 fi
 command -v sqlite3 >/dev/null 2>&1 || { echo "FAIL setup: sqlite3 not found"; exit 1; }
@@ -1169,5 +1169,5 @@ for part in tests/cli/*.sh; do
     . "./$part"
 done
 
-echo "$passed passed, $failed failed"
+echo "scenario tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

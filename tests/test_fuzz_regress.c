@@ -113,8 +113,12 @@ static void replay_target(void **state)
     size_t bad = 0;
     size_t crashes = replay_dir(t, "crashes", &bad);
     size_t corpus = replay_dir(t, "corpus", &bad);
-    print_message("fuzz_%s: %zu crash reproducers, %zu corpus files, %zu failed\n",
-                  t->name, crashes, corpus, bad);
+    if (bad)
+        print_message("fuzz_%s: %zu of %zu reproducers and corpus files went wrong\n",
+                      t->name, bad, crashes + corpus);
+    else
+        print_message("fuzz_%s: replayed %zu fixed reproducers and %zu corpus files\n",
+                      t->name, crashes, corpus);
     if (corpus == 0)
         fail_msg("%s/corpus/%s: no corpus files", fuzz_dir, t->name);
     if (bad)
