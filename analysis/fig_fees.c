@@ -98,10 +98,12 @@ static bool savings_applies(const struct fig_ctx *c, char *why, size_t len)
                  "measure savings against (add {type: l1} to the scenario's schemes).");
         return false;
     }
+    /* a scheme other than its run's baseline: two runs with a baseline each are still
+     * nothing to compare (each is measured against its own) */
     if (fig_count_runs(c, "SELECT count(*) FROM savings_vs_l1 WHERE run_id = ?"
-                          " AND fee_mean_ratio IS NOT NULL") < 2) {
-        snprintf(why, len, "The run has only the L1 baseline: there is nothing to compare "
-                 "it with yet.");
+                          " AND scheme <> baseline AND fee_mean_ratio IS NOT NULL") < 1) {
+        snprintf(why, len, "%s only the L1 baseline: there is nothing to compare it with "
+                 "yet.", c->nruns > 1 ? "Each run has" : "The run has");
         return false;
     }
     return true;

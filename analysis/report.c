@@ -876,7 +876,8 @@ static void html_scenarios(const struct html *h)
     sqlite3_prepare_v2(h->db,
         "SELECT scenario_name, scenario_file, scenario_sha256, seed, master_seed, replication,"
         " l2sim_version, git_rev, crypto_mode, duration_h, sim_end_h, events, started_at,"
-        " wall_s, status, coalesce(status_detail, ''), overrides, scenario_text, config"
+        " printf('%.2f', wall_s), status, coalesce(status_detail, ''), overrides,"
+        " scenario_text, config"
         " FROM run_info WHERE run_id = ?", -1, &q, NULL);
     fputs("<h2 id=\"scenario-h\">Scenario and provenance</h2>\n", f);
     for (size_t r = 0; r < h->c->nruns; r++) {

@@ -169,3 +169,31 @@ awk -v d="$1" -v m="$2" -v r="$4" 'BEGIN { exit !(d > 0.1 && d < 0.25 && m < 0.7
 grep -q "9% cheaper on the 84% both got done (it dropped 15.7%, the baseline 0.0%)" \
     "$tmp/cong2/report.html" || note "the report's headline does not compare what got done"
 finish numbers/fees-on-what-got-done
+
+# ---- what the report says of what is not there (issue 14 item 6) ----
+# Two runs that each have only the L1 baseline: no savings figure (nothing to compare),
+# with the reason; a run stopped before its adversary recorded is not "a scenario with
+# no adversaries"; wall time to the hundredth of a second; a demand drop is a drop.
+rm -rf "$tmp"/six.db* "$tmp/six-rep" "$tmp/six-rep2"
+l2sim run "$SCN" --set duration=20m --db "$tmp/six.db" --quiet
+l2sim run "$SCN" --set duration=20m --seed 9 --db "$tmp/six.db" --quiet
+l2sim report "$tmp/six.db" --run 1 --run 2 --out "$tmp/six-rep"
+check_crash
+grep -q "savings *not drawn: Each run has only the L1 baseline" "$tmp/out" ||
+    note "savings for two baseline-only runs: $(grep savings "$tmp/out")"
+[ -e "$tmp/six-rep/savings.png" ] && note "an empty savings figure was drawn"
+wall=$(grep -o 'wall time (s)</th><td class="l">[^<]*' "$tmp/six-rep/report.html" | head -n 1 |
+       sed 's/.*>//')
+case $wall in [0-9]*.[0-9][0-9]) ;; *) note "wall time printed as '$wall'" ;; esac
+l2sim run "$SCN" --max-events 2000 --db "$tmp/six.db" --quiet     # stops at 0:01, before 9:00
+l2sim report "$tmp/six.db" --run 3 --allow-incomplete --out "$tmp/six-rep2" --quiet
+grep -q "the scenario has no" "$tmp/six-rep2/report.html" &&
+    note "an unfinished run with an adversary is reported as having none"
+grep -q "No attack was recorded: the scenario has adversaries" "$tmp/six-rep2/report.html" ||
+    note "the unfinished run's report does not say why no attack is listed"
+l2sim run "$SCN" --set duration=2h --set 'l1.demand.spikes[0].at=30m' \
+    --set 'l1.demand.spikes[0].multiplier=0.5' --db "$tmp/six.db"
+grep -q "^l1  *l1_drop " "$tmp/out" || note "a demand drop is not called a drop in the summary"
+grep -v '^by phase' "$tmp/out" | grep -q "spike" &&
+    note "a demand drop is called a spike: $(grep -v '^by phase' "$tmp/out" | grep spike)"
+finish numbers/report-says-what-is-missing
