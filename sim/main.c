@@ -326,6 +326,7 @@ static void opts_free(struct opts *o)
 
 static int scenario_outputs(const struct scn *s, const struct opts *o, char **db,
                             char **report, struct err *e);
+static void estimate_sweep(const char *file, const struct opts *o, const struct scn *s);
 
 /* Load and check file as `run` would: its outputs (scenario_outputs), then the
  * models' rules and the up-front size check against the disk of the database it
@@ -523,6 +524,8 @@ static int cmd_validate(const struct opts *o)
             struct run_estimate est;
             run_estimate(s, &est);
             run_estimate_print(stdout, s, &est);
+            if (sweep_present(s))
+                estimate_sweep(o->files[i], o, s);
         }
         if (!o->quiet)
             printf("%s: ok\n", o->files[i]);
@@ -663,11 +666,86 @@ static void print_summary(struct store *st, int64_t run_id)
     sqlite3_finalize(phases);
 }
 
+/* The complete runs this command recorded, for the study's closing table. */
+static struct {
+    int64_t *ids;
+    size_t   n, cap;
+} done_runs;
+
+/* After replications or a sweep: one table, each point's and scheme's mean over its
+ * replications with the 95% confidence interval (view metric_ci), for the
+ * configurations of the runs this command recorded. */
+static void print_study_summary(const char *db_path)
+{
+    if (done_runs.n < 2)
+        return;
+    sqlite3 *db;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    size_t cap = 1024 + 24 * done_runs.n, o = 0;
+    char *sql = xmalloc(cap);
+    o += (size_t)snprintf(sql + o, cap - o,
+        "SELECT coalesce(m.sweep_point, 'as written'), m.scheme, m.n,"
+        " max(CASE m.name WHEN 'fee_mean_wei' THEN m.mean END),"
+        " max(CASE m.name WHEN 'fee_mean_wei' THEN m.half_width END),"
+        " max(CASE m.name WHEN 'latency_include_p95_s' THEN m.mean END),"
+        " max(CASE m.name WHEN 'latency_include_p95_s' THEN m.half_width END),"
+        " max(CASE m.name WHEN 'dropped' THEN m.mean END),"
+        " max(CASE m.name WHEN 'dropped' THEN m.half_width END)"
+        " FROM metric_ci m WHERE m.name IN ('fee_mean_wei', 'latency_include_p95_s', 'dropped')"
+        " AND EXISTS (SELECT 1 FROM runs r WHERE r.scenario_sha256 = m.scenario_sha256"
+        " AND r.overrides = m.overrides AND r.master_seed = m.master_seed"
+        " AND r.crypto_mode = m.crypto_mode AND r.l2sim_version = m.l2sim_version"
+        " AND r.git_rev = m.git_rev AND r.run_id IN (");
+    for (size_t i = 0; i < done_runs.n; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%s%lld", i ? "," : "", (long long)done_runs.ids[i]);
+    snprintf(sql + o, cap - o, ")) GROUP BY m.sweep_index, m.sweep_point, m.scheme, m.n,"
+             " m.scenario_sha256, m.overrides, m.master_seed"
+             " ORDER BY coalesce(m.sweep_index, 0), m.scheme");
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        bool header = false;
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (!header) {
+                printf("\nmean and 95%% confidence interval over the replications, per point "
+                       "and scheme:\n%-28s %-16s %4s %28s %24s %16s\n", "point", "scheme",
+                       "n", "fee mean (ETH)", "incl p95", "dropped");
+                header = true;
+            }
+            char fee[96], lat[96], drop[64], a[32], b[32];
+            double hw = sqlite3_column_double(q, 4) / 1e18;
+            int d = hw > 0 ? 1 - (int)floor(log10(hw)) : 6;
+            d = d < 0 ? 0 : d > 12 ? 12 : d;
+            snprintf(fee, sizeof fee, "%.*f +- %.*f", d, sqlite3_column_double(q, 3) / 1e18,
+                     d, hw);
+            fmt_secs(sqlite3_column_double(q, 5), a, sizeof a);
+            fmt_secs(sqlite3_column_double(q, 6), b, sizeof b);
+            snprintf(lat, sizeof lat, "%s +- %s", a, b);
+            snprintf(drop, sizeof drop, "%.1f +- %.1f", sqlite3_column_double(q, 7),
+                     sqlite3_column_double(q, 8));
+            printf("%-28s %-16s %4lld %28s %24s %16s\n", sqlite3_column_text(q, 0),
+                   sqlite3_column_text(q, 1), (long long)sqlite3_column_int64(q, 2), fee, lat,
+                   drop);
+        }
+        sqlite3_finalize(q);
+    }
+    free(sql);
+    sqlite3_close(db);
+}
+
 /* After each run lands in the database: its line and its summary. */
 static void on_run(void *ctx, struct store *st, size_t item, const struct study_result *r)
 {
     const struct opts *o = ctx;
     (void)item;
+    if (r->status == RUN_COMPLETE) {
+        if (done_runs.n == done_runs.cap)
+            done_runs.cap = done_runs.cap ? 2 * done_runs.cap : 16,
+            done_runs.ids = xrealloc(done_runs.ids, done_runs.cap * sizeof *done_runs.ids);
+        done_runs.ids[done_runs.n++] = r->run_id;
+    }
     if (r->status != RUN_COMPLETE) {
         fprintf(stderr, "l2sim: run %lld %s: %s\n", (long long)r->run_id,
                 r->status == RUN_INTERRUPTED ? "interrupted" : "failed", r->detail);
@@ -733,6 +811,8 @@ static int run_plan(const struct opts *o, bool sweep, bool *ran)
     rc = study_execute(st, o->db, (unsigned)o->jobs, &h, &e);
     *ran = study_size(st) > 0;
     study_free(st);
+    if (!o->quiet)
+        print_study_summary(o->db);
     if (rc < 0)
         fprintf(stderr, "l2sim: %s\n", e.msg);
     /* a signal always ends in 1, even when it came as the last run completed (every
@@ -789,6 +869,61 @@ static int write_report(const char *db, const char *dir, bool quiet)
 /* run and sweep: where the results go (--db and --out as given, else the scenario's
  * output.db and output.report, checked to lie inside the output directory before
  * anything is created), the plan, then the report when one is asked for. */
+/* validate --estimate of a sweep: every point (loaded with its overrides, so a swept
+ * duration or rate counts) times its replications (--replications wins), summed. */
+static void estimate_sweep(const char *file, const struct opts *o, const struct scn *s)
+{
+    struct sweep sw;
+    struct err e;
+    err_init(&e);
+    if (sweep_expand(s, &sw, &e) != 0) {
+        sweep_free(&sw);
+        return;
+    }
+    uint64_t runs = 0;
+    double db = 0, wall = 0;
+    for (size_t p = 0; p < sw.n; p++) {
+        const char **sets = xcalloc(o->nsets + sw.points[p].nsets + 1, sizeof *sets);
+        for (size_t k = 0; k < o->nsets; k++)
+            sets[k] = o->sets[k];
+        for (size_t k = 0; k < sw.points[p].nsets; k++)
+            sets[o->nsets + k] = sw.points[p].sets[k];
+        struct scn *ps;
+        err_init(&e);
+        if (scn_load_file(model_schema(), file, sets, o->nsets + sw.points[p].nsets, &ps,
+                          &e) == 0) {
+            struct run_estimate est;
+            run_estimate(ps, &est);
+            uint64_t reps = o->replications ? o->replications : scn_uint(ps, "replications");
+            runs += reps;
+            db += est.db_bytes * (double)reps;
+            wall += est.wall_s * (double)reps;
+            scn_free(ps);
+        }
+        free(sets);
+    }
+    run_estimate_print_plan(stdout, sw.n, runs, db, wall);
+    sweep_free(&sw);
+}
+
+/* `run` on a scenario with a sweep section, or `sweep` on one without: say what the
+ * command does with it (on stderr, before anything runs). */
+static void say_what_runs(const struct scn *s, const char *file, bool sweep)
+{
+    if (!sweep && sweep_present(s)) {
+        struct sweep sw;
+        struct err e;
+        err_init(&e);
+        size_t n = sweep_expand(s, &sw, &e) == 0 ? sw.n : 0;
+        sweep_free(&sw);
+        fprintf(stderr, "l2sim: note: %s has a sweep: section (%zu points); run runs the "
+                "scenario as written and ignores it (l2sim sweep runs every point)\n", file, n);
+    } else if (sweep && !sweep_present(s)) {
+        fprintf(stderr, "l2sim: note: %s has no sweep: section; sweep runs the scenario as "
+                "written, as run does\n", file);
+    }
+}
+
 static int run_study(const struct opts *o, bool sweep)
 {
     if (o->nfiles != 1) {
@@ -805,6 +940,8 @@ static int run_study(const struct opts *o, bool sweep)
     if (scn_load_file(model_schema(), o->files[0], o->sets, o->nsets, &s, &e) == 0) {
         err_init(&e);
         int rc = scenario_outputs(s, o, &db, &report, &e);
+        if (rc == 0 && !o->quiet)
+            say_what_runs(s, o->files[0], sweep);
         scn_free(s);
         if (rc != 0) {
             fprintf(stderr, "%s\n", e.msg);

@@ -770,8 +770,21 @@ static int resolve_set_path(struct scn *s, const char *raw, char **canon,
             }
         }
         if (idx >= cnt->v.u) {
-            int rc = fail_at(s, 0, 0, "the scenario has no item '%s' in '%s' (%llu items)",
-                             sel, list, (unsigned long long)cnt->v.u);
+            /* name the items there are, so a typo is easy to see */
+            char names[512] = "";
+            size_t o = 0;
+            for (size_t k = 0; k < cnt->v.u && o + 8 < sizeof names; k++) {
+                char *np = xasprintf("%s[%zu].name", list, k);
+                struct value *nv = value_find(s, np);
+                free(np);
+                int w = snprintf(names + o, sizeof names - o, "%s%s", k ? ", " : "",
+                                 nv ? nv->text : "?");
+                o += w > 0 && (size_t)w < sizeof names - o ? (size_t)w : sizeof names - o - 1;
+            }
+            int rc = fail_at(s, 0, 0, "the scenario has no item '%s' in '%s'; its %llu "
+                             "item%s: %s (by name or index 0..%llu)", sel, list,
+                             (unsigned long long)cnt->v.u, cnt->v.u == 1 ? "" : "s",
+                             cnt->v.u ? names : "none", (unsigned long long)(cnt->v.u ? cnt->v.u - 1 : 0));
             free(list), free(sel);
             return rc;
         }

@@ -672,3 +672,13 @@ void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate 
                 run_estimate_bytes(o->db_bytes * (double)reps, a, sizeof a),
                 fmt_wall(o->wall_s * (double)reps, b, sizeof b));
 }
+
+void run_estimate_print_plan(FILE *f, size_t points, uint64_t runs, double db_bytes,
+                             double wall_s)
+{
+    char a[32], b[32];
+    fprintf(f, "  the sweep: %zu point%s, %llu run%s in all (every point with its "
+            "replications): database about %s, wall time about %s\n", points,
+            points == 1 ? "" : "s", (unsigned long long)runs, runs == 1 ? "" : "s",
+            run_estimate_bytes(db_bytes, a, sizeof a), fmt_wall(wall_s, b, sizeof b));
+}

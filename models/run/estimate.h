@@ -89,6 +89,12 @@ int run_estimate_gate(const struct scn *s, struct err *e);
  * wall time, each with how it was computed. */
 void run_estimate_print(FILE *f, const struct scn *s, const struct run_estimate *est);
 
+/* The whole plan's line for `validate --estimate`: `runs` runs over `points` sweep
+ * points (each point and replication estimated on its own), their database and wall
+ * time summed. */
+void run_estimate_print_plan(FILE *f, size_t points, uint64_t runs, double db_bytes,
+                             double wall_s);
+
 /* "7.3 TiB", "512 B": bytes in binary units, three significant digits. Returns buf. */
 char *run_estimate_bytes(double bytes, char *buf, size_t len);
 

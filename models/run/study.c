@@ -130,6 +130,28 @@ static int check_sources(struct study *st, const struct scn *base, bool trust, s
     return e->count == before ? 0 : L2_EINPUT;
 }
 
+/* A path given by --set and swept too: refused, with that as the reason (which would
+ * win is not obvious, and a sweep whose axis is pinned is not a sweep). O(sets x
+ * points x point sets). */
+static int check_set_vs_sweep(const struct study *st, struct err *e)
+{
+    int before = e->count;
+    for (size_t i = 0; i < st->nsets; i++) {
+        size_t len = strcspn(st->sets[i], "=");
+        bool clash = false;
+        for (size_t p = 0; p < st->sw.n && !clash; p++)
+            for (size_t k = 0; k < st->sw.points[p].nsets && !clash; k++) {
+                const char *ps = st->sw.points[p].sets[k];
+                clash = strncmp(ps, st->sets[i], len) == 0 && ps[len] == '=';
+            }
+        if (clash)
+            err_set(e, L2_EINPUT, "--set %s: the sweep also sets '%.*s'; a path is swept or "
+                    "set with --set, not both (drop the --set, or the sweep's axis; l2sim run "
+                    "ignores the sweep)", st->sets[i], (int)len, st->sets[i]);
+    }
+    return e->count == before ? 0 : L2_EINPUT;
+}
+
 /* Validate each point as a whole with the models' checks (the combination of values
  * may be what is wrong), and note each one's seed and replications for the plan. */
 static int check_points(struct study *st, bool trust, volatile sig_atomic_t *interrupt,
@@ -190,7 +212,9 @@ int study_plan(const struct study_args *a, struct study **out, struct err *e)
         if (a->sweep && sweep_present(base)) {
             st->labelled = true;
             rc = sweep_expand(base, &st->sw, e);
-            int rc2 = check_sources(st, base, a->trust, e);
+            /* a clash is the one reason given: the values' own checks would repeat it */
+            bool clash = rc == 0 && check_set_vs_sweep(st, e) != 0;
+            int rc2 = clash ? L2_EINPUT : check_sources(st, base, a->trust, e);
             pseed = xcalloc(st->sw.n + 1, sizeof *pseed);
             preps = xcalloc(st->sw.n + 1, sizeof *preps);
             if (rc == 0 && rc2 == 0)

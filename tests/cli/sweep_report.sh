@@ -69,3 +69,30 @@ else
     [ "$size" -gt 50000 ] || note "no screenshot of the sweep report ($size bytes)"
 fi
 finish report/sweep-points-with-ci
+
+# The designer's workflow around a sweep: what run and sweep do with (or without) a
+# sweep section; --set on a swept path; a list item that is not there; the estimate
+# of the whole plan; the closing table of means with their intervals.
+rm -f "$tmp"/flow*.db*
+l2sim run "$tmp/sweep2x3.yaml" --set duration=5m --replications 1 --db "$tmp/flow1.db"
+grep -q -F "has a sweep: section (2 points); run runs the scenario as written and ignores it" \
+    "$tmp/err" || note "run on a sweep scenario says nothing: $first"
+l2sim sweep "$SCN" --set duration=5m --db "$tmp/flow2.db"
+grep -q -F "has no sweep: section; sweep runs the scenario as written" "$tmp/err" ||
+    note "sweep without a sweep section says nothing: $first"
+l2sim sweep "$tmp/sweep2x3.yaml" --set l1.gas_limit=45M --db "$tmp/flow3.db"
+[ "$rc" -eq 2 ] || note "--set on a swept path exited $rc, expected 2"
+expect_first "--set l1.gas_limit=45M: the sweep also sets 'l1.gas_limit'; a path is swept or set with --set, not both (drop the --set, or the sweep's axis; l2sim run ignores the sweep)"
+[ -e "$tmp/flow3.db" ] && note "a refused sweep left a database"
+l2sim validate "$SCN" --set 'schemes[l2].tip=2gwei'
+expect_first "--set schemes[l2].tip=2gwei: the scenario has no item 'l2' in 'schemes'; its 1 item: l1 (by name or index 0..0)"
+l2sim validate --estimate "$tmp/sweep2x3.yaml"
+grep -q "the sweep: 2 points, 6 runs in all" "$tmp/out" ||
+    note "validate --estimate does not count 2 points x 3 replications: $(grep sweep "$tmp/out")"
+l2sim validate --estimate "$tmp/sweep2x3.yaml" --replications=5
+grep -q "the sweep: 2 points, 10 runs in all" "$tmp/out" || note "--replications=5 not counted"
+l2sim sweep "$tmp/sweep2x3.yaml" --set duration=10m --db="$tmp/flow4.db"
+[ "$rc" -eq 0 ] || note "sweep --db=FILE exited $rc: $first"
+n=$(grep -c '^l1.gas_limit=[36]0M  *\(l1\|patient\)  *3 .* +- ' "$tmp/out")
+[ "$n" = 4 ] || note "the closing table has $n of 4 rows (point x scheme, n = 3, mean +- CI)"
+finish sweep/designer-workflow
