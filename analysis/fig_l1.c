@@ -34,7 +34,7 @@ static int64_t market_blocks(const struct fig_ctx *c, struct plot *p, const char
                              double *maxv)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT avg(hours), %s FROM l1_market WHERE run_id = ? AND"
+    snprintf(sql, sizeof sql, "SELECT avg(time_h), %s FROM l1_market WHERE run_id = ? AND"
              " world = ? GROUP BY height / ? ORDER BY min(height)", cols);
     sqlite3_stmt *q = fig_prepare(c, sql);
     int64_t most = 1;

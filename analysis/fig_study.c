@@ -40,7 +40,7 @@ static const struct {
     double      scale;
 } panels[] = {
     { "fee_mean_wei", "mean fee per included transfer", "ETH", 1e-18 },
-    { "latency_include_p95_s", "95th percentile of the wait for L1 inclusion", "seconds", 1 },
+    { "inclusion_p95_s", "95th percentile of the wait for L1 inclusion", "seconds", 1 },
 };
 
 static void study_render(const struct fig_ctx *c, struct plot *p)

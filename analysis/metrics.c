@@ -178,14 +178,14 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qt, sqli
     for (size_t i = 0, k = 0; i < nr; i++)        /* the same samples, other values */
         if (rows[i].include >= 0)
             s->v[k++] = (double)(rows[i].include - rows[i].submit) / SIM_SEC;
-    metrics_summary(m, s, "latency_include", "_s", true);
+    metrics_summary(m, s, "inclusion", "_s", true);
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
         if (rows[i].final >= 0)
             metrics_samples_add(s, rows[i].submit, (double)(rows[i].final - rows[i].submit) / SIM_SEC);
     metrics_count(m, s, "final");
     metrics_rate(m, s, "throughput_tps");
-    metrics_summary(m, s, "latency_final", "_s", true);
+    metrics_summary(m, s, "finality", "_s", true);
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
         if (rows[i].dropped)

@@ -652,7 +652,7 @@ static void html_study(const struct html *h)
         { "dropped", "dropped", 1, "" },
         { "fee_mean_wei", "fee mean", 1e-18, " ETH" },
         { "fee_p95_wei", "fee p95", 1e-18, " ETH" },
-        { "latency_include_p95_s", "inclusion p95", 1, " s" },
+        { "inclusion_p95_s", "inclusion p95", 1, " s" },
         { "l1_base_fee_mean_wei", "L1 base fee mean", 1e-9, " gwei" },
     };
     char sql[4096];

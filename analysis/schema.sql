@@ -148,7 +148,7 @@ CREATE TABLE IF NOT EXISTS txs (
     PRIMARY KEY (run_id, scheme, tx_id)
 ) WITHOUT ROWID;
 
--- Summary statistics per run and scheme (fee_mean, fee_p50, latency_include_p95_s, ...).
+-- Summary statistics per run and scheme (fee_mean, fee_p50, inclusion_p95_s, ...).
 CREATE TABLE IF NOT EXISTS metrics (
     run_id INTEGER NOT NULL REFERENCES runs(run_id),
     scheme TEXT    NOT NULL,

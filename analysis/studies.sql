@@ -76,8 +76,8 @@ WITH b AS (
     GROUP BY t.run_id, t.scheme, batch
 ), v AS (
     SELECT run_id, scheme, 'fee_mean_eth' AS name, batch, fee AS value FROM b
-    UNION ALL SELECT run_id, scheme, 'latency_include_mean_s', batch, incl FROM b
-    UNION ALL SELECT run_id, scheme, 'latency_final_mean_s', batch, fin FROM b
+    UNION ALL SELECT run_id, scheme, 'inclusion_mean_s', batch, incl FROM b
+    UNION ALL SELECT run_id, scheme, 'finality_mean_s', batch, fin FROM b
 ), g AS (
     SELECT run_id, scheme, name, COUNT(value) AS n, AVG(value) AS mean
     FROM v GROUP BY run_id, scheme, name

@@ -124,7 +124,7 @@ FROM (SELECT run_id, scheme, type, world,
 -- The metrics table in long form with the phase split off the name: phase 'all' for
 -- the whole run, or a phase of the run cut at every event window (models/run/run.c,
 -- run_phases: 'before', 'l1_spike', 'after_l1_spike', 'block_stuffing', ...); stat such as
--- 'fee_p95_eth' or 'latency_include_p50_s'. A scheme's own statistics appear here too.
+-- 'fee_p95_eth' or 'inclusion_p50_s'. A scheme's own statistics appear here too.
 DROP VIEW IF EXISTS scheme_metrics;
 CREATE VIEW scheme_metrics AS
 SELECT m.run_id, m.scheme, s.type,
@@ -139,7 +139,7 @@ FROM metrics m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme;
 -- scenario has event windows (spikes, drops, attacks), one per phase, with where it
 -- lies (phase_start_s, phase_end_s; order phases by them); transfers by submission
 -- time. Percentiles are nearest-rank. The soft-confirmation columns fall back to
--- inclusion for schemes that record no latency_soft_* statistics.
+-- inclusion for schemes that record no soft_* statistics.
 DROP VIEW IF EXISTS scheme_summary;
 CREATE VIEW scheme_summary AS
 WITH m AS (SELECT * FROM scheme_metrics)
@@ -148,29 +148,29 @@ SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
        coalesce(max(CASE stat WHEN 'phase_end_s' THEN value END),
                 (SELECT r.duration_us / 1e6 FROM runs r WHERE r.run_id = m.run_id))
            AS phase_end_s,
-       max(CASE stat WHEN 'transfers' THEN value END) AS transfers,
-       max(CASE stat WHEN 'included' THEN value END) AS included,
-       max(CASE stat WHEN 'final' THEN value END) AS final,
-       max(CASE stat WHEN 'dropped' THEN value END) AS dropped,
+       CAST(max(CASE stat WHEN 'transfers' THEN value END) AS INTEGER) AS transfers,
+       CAST(max(CASE stat WHEN 'included' THEN value END) AS INTEGER) AS included,
+       CAST(max(CASE stat WHEN 'final' THEN value END) AS INTEGER) AS final,
+       CAST(max(CASE stat WHEN 'dropped' THEN value END) AS INTEGER) AS dropped,
        max(CASE stat WHEN 'throughput_tps' THEN value END) AS throughput_tps,
        max(CASE stat WHEN 'fee_mean_eth' THEN value END) AS fee_mean_eth,
        max(CASE stat WHEN 'fee_p50_eth' THEN value END) AS fee_p50_eth,
        max(CASE stat WHEN 'fee_p95_eth' THEN value END) AS fee_p95_eth,
        max(CASE stat WHEN 'fee_p99_eth' THEN value END) AS fee_p99_eth,
-       coalesce(max(CASE stat WHEN 'latency_soft_p50_s' THEN value END),
-                max(CASE stat WHEN 'latency_include_p50_s' THEN value END)) AS soft_p50_s,
-       coalesce(max(CASE stat WHEN 'latency_soft_p95_s' THEN value END),
-                max(CASE stat WHEN 'latency_include_p95_s' THEN value END)) AS soft_p95_s,
-       coalesce(max(CASE stat WHEN 'latency_soft_p99_s' THEN value END),
-                max(CASE stat WHEN 'latency_include_p99_s' THEN value END)) AS soft_p99_s,
-       max(CASE stat WHEN 'latency_include_mean_s' THEN value END) AS inclusion_mean_s,
-       max(CASE stat WHEN 'latency_include_p50_s' THEN value END) AS inclusion_p50_s,
-       max(CASE stat WHEN 'latency_include_p95_s' THEN value END) AS inclusion_p95_s,
-       max(CASE stat WHEN 'latency_include_p99_s' THEN value END) AS inclusion_p99_s,
-       max(CASE stat WHEN 'latency_final_mean_s' THEN value END) AS finality_mean_s,
-       max(CASE stat WHEN 'latency_final_p50_s' THEN value END) AS finality_p50_s,
-       max(CASE stat WHEN 'latency_final_p95_s' THEN value END) AS finality_p95_s,
-       max(CASE stat WHEN 'latency_final_p99_s' THEN value END) AS finality_p99_s,
+       coalesce(max(CASE stat WHEN 'soft_p50_s' THEN value END),
+                max(CASE stat WHEN 'inclusion_p50_s' THEN value END)) AS soft_p50_s,
+       coalesce(max(CASE stat WHEN 'soft_p95_s' THEN value END),
+                max(CASE stat WHEN 'inclusion_p95_s' THEN value END)) AS soft_p95_s,
+       coalesce(max(CASE stat WHEN 'soft_p99_s' THEN value END),
+                max(CASE stat WHEN 'inclusion_p99_s' THEN value END)) AS soft_p99_s,
+       max(CASE stat WHEN 'inclusion_mean_s' THEN value END) AS inclusion_mean_s,
+       max(CASE stat WHEN 'inclusion_p50_s' THEN value END) AS inclusion_p50_s,
+       max(CASE stat WHEN 'inclusion_p95_s' THEN value END) AS inclusion_p95_s,
+       max(CASE stat WHEN 'inclusion_p99_s' THEN value END) AS inclusion_p99_s,
+       max(CASE stat WHEN 'finality_mean_s' THEN value END) AS finality_mean_s,
+       max(CASE stat WHEN 'finality_p50_s' THEN value END) AS finality_p50_s,
+       max(CASE stat WHEN 'finality_p95_s' THEN value END) AS finality_p95_s,
+       max(CASE stat WHEN 'finality_p99_s' THEN value END) AS finality_p99_s,
        max(CASE stat WHEN 'l1_base_fee_mean_wei' THEN value END) / 1e9 AS l1_base_fee_mean_gwei,
        max(CASE stat WHEN 'l1_base_fee_p95_wei' THEN value END) / 1e9 AS l1_base_fee_p95_gwei,
        max(CASE stat WHEN 'l1_base_fee_max_wei' THEN value END) / 1e9 AS l1_base_fee_max_gwei
@@ -204,8 +204,8 @@ SELECT s.run_id, s.scheme, s.type, b.scheme AS baseline,
        s.fee_p50_eth / nullif(bs.fee_p50_eth, 0) AS fee_p50_ratio,
        s.fee_p95_eth / nullif(bs.fee_p95_eth, 0) AS fee_p95_ratio,
        bs.fee_mean_eth / nullif(s.fee_mean_eth, 0) AS cheaper_x,
-       s.dropped / nullif(s.transfers, 0) AS dropped_share,
-       bs.dropped / nullif(bs.transfers, 0) AS baseline_dropped_share,
+       s.dropped * 1.0 / nullif(s.transfers, 0) AS dropped_share,
+       bs.dropped * 1.0 / nullif(bs.transfers, 0) AS baseline_dropped_share,
        coalesce(d.n, 0) AS both_done,
        coalesce(d.n, 0) * 1.0 / nullif(s.transfers, 0) AS both_done_share,
        d.fee / nullif(d.base, 0) AS fee_done_ratio
@@ -259,7 +259,7 @@ FROM attacks;
 -- The L1 market block by block in each world: prices in force and how full blocks were.
 DROP VIEW IF EXISTS l1_market;
 CREATE VIEW l1_market AS
-SELECT run_id, world, height, time_us, time_us / 3.6e9 AS hours,
+SELECT run_id, world, height, time_us, time_us / 3.6e9 AS time_h,
        base_fee_per_gas / 1e9 AS base_fee_gwei, blob_base_fee AS blob_base_fee_wei,
        burned_eth, tips_eth,
        CAST(gas_used AS REAL) / gas_limit AS gas_used_share,

@@ -629,9 +629,9 @@ static void print_summary(struct store *st, int64_t run_id)
                 if (isnan(n))
                     continue;
                 char f1[32], f2[32], f3[32], l1s[32], l2s[32], l3s[32];
-                fmt_secs(metric(q, run_id, sc, p, "latency_include_p50_s"), l1s, sizeof l1s);
-                fmt_secs(metric(q, run_id, sc, p, "latency_include_p95_s"), l2s, sizeof l2s);
-                fmt_secs(metric(q, run_id, sc, p, "latency_final_p50_s"), l3s, sizeof l3s);
+                fmt_secs(metric(q, run_id, sc, p, "inclusion_p50_s"), l1s, sizeof l1s);
+                fmt_secs(metric(q, run_id, sc, p, "inclusion_p95_s"), l2s, sizeof l2s);
+                fmt_secs(metric(q, run_id, sc, p, "finality_p50_s"), l3s, sizeof l3s);
                 double dropped = metric(q, run_id, sc, p, "dropped");
                 if (pass == 0)
                     fmt_eth(metric(q, run_id, sc, p, "fee_mean_eth"), f1, sizeof f1);
@@ -690,11 +690,11 @@ static void print_study_summary(const char *db_path)
         "SELECT coalesce(m.sweep_point, 'as written'), m.scheme, m.n,"
         " max(CASE m.name WHEN 'fee_mean_wei' THEN m.mean END),"
         " max(CASE m.name WHEN 'fee_mean_wei' THEN m.half_width END),"
-        " max(CASE m.name WHEN 'latency_include_p95_s' THEN m.mean END),"
-        " max(CASE m.name WHEN 'latency_include_p95_s' THEN m.half_width END),"
+        " max(CASE m.name WHEN 'inclusion_p95_s' THEN m.mean END),"
+        " max(CASE m.name WHEN 'inclusion_p95_s' THEN m.half_width END),"
         " max(CASE m.name WHEN 'dropped' THEN m.mean END),"
         " max(CASE m.name WHEN 'dropped' THEN m.half_width END)"
-        " FROM metric_ci m WHERE m.name IN ('fee_mean_wei', 'latency_include_p95_s', 'dropped')"
+        " FROM metric_ci m WHERE m.name IN ('fee_mean_wei', 'inclusion_p95_s', 'dropped')"
         " AND EXISTS (SELECT 1 FROM runs r WHERE r.scenario_sha256 = m.scenario_sha256"
         " AND r.overrides = m.overrides AND r.master_seed = m.master_seed"
         " AND r.crypto_mode = m.crypto_mode AND r.l2sim_version = m.l2sim_version"

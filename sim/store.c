@@ -103,7 +103,8 @@ static int check_writable(const char *path, struct err *e)
 /* Version 1 -> 2 (issue 10): amounts became pairs X_wei TEXT + X_eth REAL (txs fees
  * were INTEGER and could not hold 9.2 ETH and more); txs gained soft_us and reason;
  * attacks gained attack_id (one row per attempt) and spent_wei became cost_wei; the
- * fee metrics fee_*_wei became fee_*_eth. */
+ * fee metrics fee_*_wei became fee_*_eth; latency_include_* / latency_final_* /
+ * latency_soft_* became inclusion_* / finality_* / soft_*. */
 static const char *const v1_changed[] = { "l1_blocks", "txs", "attacks" };
 static const char v1_copy[] =
     "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
@@ -130,7 +131,11 @@ static const char v1_copy[] =
     /* fee statistics became ETH, like the columns they summarize (l1_base_fee_*_wei
      * are prices per gas and stay wei) */
     "UPDATE metrics SET name = substr(name, 1, length(name) - 4) || '_eth', value = value / 1e18"
-    " WHERE name LIKE 'fee\\_%\\_wei' ESCAPE '\\' OR name LIKE '%.fee\\_%\\_wei' ESCAPE '\\';";
+    " WHERE name LIKE 'fee\\_%\\_wei' ESCAPE '\\' OR name LIKE '%.fee\\_%\\_wei' ESCAPE '\\';"
+    /* a latency stage has one name in metrics and views (issue 14 item 7) */
+    "UPDATE metrics SET name = replace(replace(replace(name, 'latency_include_', 'inclusion_'),"
+    " 'latency_final_', 'finality_'), 'latency_soft_', 'soft_') WHERE name LIKE '%latency\\_%'"
+    " ESCAPE '\\';";
 
 static int migrate_begin(struct store *st, int version, struct err *e)
 {

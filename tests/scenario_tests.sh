@@ -578,9 +578,9 @@ done
 # patient users (max fee capped at 20 gwei) cannot pay the spike's base fee: their
 # transfers wait far longer than the wallet defaults' or leave the full pool
 slow=$(q "$tmp/cong.db" "SELECT COALESCE((SELECT value FROM metrics WHERE scheme = 'patient'
-        AND name = 'l1_spike.latency_include_p50_s') >
+        AND name = 'l1_spike.inclusion_p50_s') >
     10 * (SELECT value FROM metrics WHERE scheme = 'wallet-default'
-        AND name = 'l1_spike.latency_include_p50_s'), 0)
+        AND name = 'l1_spike.inclusion_p50_s'), 0)
     OR (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'l1_spike.dropped') >
        (SELECT value FROM metrics WHERE scheme = 'patient' AND name = 'l1_spike.transfers') / 2")
 [ "$slow" = 1 ] || note "patient users were served during the spike as if it were not there"

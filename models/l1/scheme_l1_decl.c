@@ -14,7 +14,7 @@ static const struct summary_row rows[] = {
     { "L1 base fee, mean over the run", "l1_base_fee_mean_wei", 1e-9, 2, "gwei" },
     { "L1 base fee, 95th percentile", "l1_base_fee_p95_wei", 1e-9, 2, "gwei" },
     { "L1 base fee, highest", "l1_base_fee_max_wei", 1e-9, 2, "gwei" },
-    { "longest wait for inclusion", "latency_include_max_s", 1, 0, "s" },
+    { "longest wait for inclusion", "inclusion_max_s", 1, 0, "s" },
 };
 
 const struct scheme_report scheme_l1_report = {

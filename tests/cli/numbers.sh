@@ -197,3 +197,36 @@ grep -q "^l1  *l1_drop " "$tmp/out" || note "a demand drop is not called a drop 
 grep -v '^by phase' "$tmp/out" | grep -q "spike" &&
     note "a demand drop is called a spike: $(grep -v '^by phase' "$tmp/out" | grep spike)"
 finish numbers/report-says-what-is-missing
+
+# ---- units and types in SQL (issue 14 item 7) ----
+# Every view column that is not a key, text or a count ends in its unit; counts come
+# back as INTEGER; a latency stage has one name in metrics and views.
+rm -f "$tmp"/units.db*
+l2sim run "$SCN" --set duration=30m --db "$tmp/units.db" --quiet
+bad=$(q "$tmp/units.db" "SELECT group_concat(v.name || '.' || c.name, ' ')
+    FROM sqlite_master v, pragma_table_info(v.name) c
+    WHERE v.type = 'view' AND v.name IN ('scheme_summary', 'savings_vs_l1', 'cost_breakdown',
+          'fraud_outcomes', 'l1_market', 'l1_targets', 'transfer_outcomes', 'run_info')
+      AND c.name NOT IN ('run_id', 'scheme', 'type', 'world', 'phase', 'baseline', 'ord',
+          'component', 'label', 'adversary', 'target', 'outcome', 'detail', 'status',
+          'height', 'tx_id', 'transfers', 'included', 'final', 'dropped', 'both_done',
+          'blocks_affected', 'txs_affected', 'detected', 'blobs', 'tx_count', 'missed',
+          'scenario_name', 'description', 'scenario_file', 'scenario_text',
+          'scenario_sha256', 'overrides', 'config', 'seed', 'master_seed', 'replication',
+          'l2sim_version', 'git_rev', 'crypto_mode', 'events', 'started_at', 'schemes',
+          'status_detail',
+          'blob_target', 'throughput_tps')
+      AND c.name NOT GLOB '*_wei' AND c.name NOT GLOB '*_eth' AND c.name NOT GLOB '*_gwei'
+      AND c.name NOT GLOB '*_s' AND c.name NOT GLOB '*_us' AND c.name NOT GLOB '*_h'
+      AND c.name NOT GLOB '*_share' AND c.name NOT GLOB '*_ratio' AND c.name NOT GLOB '*_x'")
+[ -z "$bad" ] || note "view columns without a unit in their name: $bad"
+types=$(q "$tmp/units.db" "SELECT group_concat(DISTINCT typeof(transfers) || typeof(included) ||
+    typeof(final) || typeof(dropped)) FROM scheme_summary")
+[ "$types" = "integerintegerintegerinteger" ] || note "counts come back as '$types'"
+old=$(q "$tmp/units.db" "SELECT count(*) FROM metrics WHERE name LIKE '%latency_%'")
+[ "$old" = 0 ] || note "$old metrics still named latency_*"
+both=$(q "$tmp/units.db" "SELECT count(*) FROM scheme_summary s JOIN scheme_metrics m
+    ON m.run_id = s.run_id AND m.scheme = s.scheme AND m.phase = s.phase
+    AND m.stat = 'inclusion_p95_s' AND m.value = s.inclusion_p95_s")
+[ "$both" -ge 1 ] || note "inclusion_p95_s is not the same name in metrics and views"
+finish numbers/units-in-column-names
