@@ -720,11 +720,26 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
         }
         fprintf(f, "\n]}\n");
     } else {
-        fprintf(f, "compare %s -> %s: %s test, alpha %g %s, rel-tol %g%%\n", b->path, c->path,
-                o->test == CMP_MWU ? "Mann-Whitney U" : "Welch t", o->alpha,
-                o->no_correction ? "per test" : "family-wise (Holm)", 100 * o->rel_tol);
-        fprintf(f, "(%zu tests; single runs are compared by %u time windows each)\n", ntests,
-                o->batches);
+        /* the comparisons actually made, one clause per method used */
+        bool used[3] = { false, false, false };
+        for (size_t gi = 0; gi < ng; gi++)
+            used[strcmp(gr[gi].method, "replications") == 0 ? 0
+                 : strcmp(gr[gi].method, "paired time windows") == 0 ? 1 : 2] = true;
+        const char *tname = o->test == CMP_MWU ? "Mann-Whitney U" : "Welch's t";
+        fprintf(f, "compare %s -> %s: %zu test%s at alpha %g %s, a change counts beyond "
+                "%g%% of the base\n", b->path, c->path, ntests, ntests == 1 ? "" : "s",
+                o->alpha, o->no_correction ? "per test (no correction)"
+                : "family-wise (Holm's correction)", 100 * o->rel_tol);
+        if (used[0])
+            fprintf(f, "  replications on both sides: %s test on the per-replication values\n",
+                    tname);
+        if (used[1])
+            fprintf(f, "  one run a side: paired t test on %u paired time windows (and %u per "
+                    "phase), sample size cut for their autocorrelation\n", o->batches,
+                    o->batches);
+        if (used[2])
+            fprintf(f, "  one run on a side only: %s test on %u time windows per run (and %u "
+                    "per phase)\n", tname, o->batches, o->batches);
         for (size_t gi = 0; gi < ng; gi++) {
             const char *last = NULL;
             size_t quiet = 0;
@@ -740,6 +755,11 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
                 if (!r || r->group != gi)
                     continue;
                 if (!last) {
+                    /* a scheme with nothing to show gets one line, not an empty table */
+                    bool any = false;
+                    for (size_t k = i; k < nres && res[k].group == gi &&
+                                       strcmp(res[k].scheme, r->scheme) == 0 && !any; k++)
+                        any = o->all || res[k].st != ST_SAME;
                     char desc[256];
                     struct crun probe = { .name = (char *)g[gi].name,
                                           .point = (char *)g[gi].point };
@@ -749,8 +769,11 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
                             gr[gi].nc, gr[gi].method);
                     free(sch);
                     last = r->scheme;
-                    fprintf(f, "  %-36s %14s %14s %9s %8s\n", "metric", "base", "candidate",
-                            "change", "p");
+                    if (any)
+                        fprintf(f, "  %-36s %14s %14s %9s %8s\n", "metric", "base",
+                                "candidate", "change", "p");
+                    else
+                        fprintf(f, "  no metric changed\n");
                 }
                 bool show = o->all || r->st != ST_SAME;
                 if (!show) {
@@ -774,7 +797,8 @@ static int compare_stats(const struct cdb *b, const struct cdb *c, const struct 
                     "scenarios (or sweep points)\n", changed, changed == 1 ? "" : "s",
                     groups_changed, ng);
         else
-            fprintf(f, "\nno significant change\n");
+            fprintf(f, "\nno metric changed: none moved significantly beyond %g%%\n",
+                    100 * o->rel_tol);
     }
     for (size_t i = 0; i < nres; i++)
         free(res[i].scheme), free(res[i].name);

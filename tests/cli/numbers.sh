@@ -230,3 +230,20 @@ both=$(q "$tmp/units.db" "SELECT count(*) FROM scheme_summary s JOIN scheme_metr
     AND m.stat = 'inclusion_p95_s' AND m.value = s.inclusion_p95_s")
 [ "$both" -ge 1 ] || note "inclusion_p95_s is not the same name in metrics and views"
 finish numbers/units-in-column-names
+
+# ---- compare says what it compared, and "no metric changed" (issue 14, CI) ----
+rm -f "$tmp"/cmpa.db* "$tmp"/cmpb.db*
+l2sim run "$SCN" --set duration=1h --db "$tmp/cmpa.db" --quiet
+l2sim run "$SCN" --set duration=1h --db "$tmp/cmpb.db" --quiet --replications 2
+l2sim compare "$tmp/cmpa.db" "$tmp/cmpa.db"
+[ "$rc" -eq 0 ] || note "a database against itself exited $rc"
+grep -q "one run a side: paired t test on 20 paired time windows" "$tmp/out" ||
+    note "the header does not name the paired window test: $(head -n 2 "$tmp/out")"
+grep -q "^  no metric changed$" "$tmp/out" || note "no 'no metric changed' under the scheme"
+grep -q "^  metric " "$tmp/out" && note "an empty table header was printed"
+tail -n 1 "$tmp/out" | grep -q "^no metric changed" || note "last line: $(tail -n 1 "$tmp/out")"
+l2sim compare "$tmp/cmpb.db" "$tmp/cmpa.db"
+grep -q "one run on a side only: Welch's t test on 20 time windows per run" "$tmp/out" ||
+    note "1 vs 2 runs: the header does not say Welch on windows: $(sed -n 2p "$tmp/out")"
+grep -q "paired" "$tmp/out" && note "1 vs 2 runs: the header claims a paired test"
+finish compare/header-says-what-it-compared
