@@ -39,7 +39,7 @@ static const struct {
     const char *metric, *title, *ylabel;
     double      scale;
 } panels[] = {
-    { "fee_mean_wei", "mean fee per included transfer", "ETH", 1e-18 },
+    { "fee_mean_eth", "mean fee per included transfer", "ETH", 1 },
     { "inclusion_p95_s", "95th percentile of the wait for L1 inclusion", "seconds", 1 },
 };
 

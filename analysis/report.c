@@ -650,8 +650,8 @@ static void html_study(const struct html *h)
     } cols[] = {
         { "transfers", "transfers", 1, "" },
         { "dropped", "dropped", 1, "" },
-        { "fee_mean_wei", "fee mean", 1e-18, " ETH" },
-        { "fee_p95_wei", "fee p95", 1e-18, " ETH" },
+        { "fee_mean_eth", "fee mean", 1, " ETH" },
+        { "fee_p95_eth", "fee p95", 1, " ETH" },
         { "inclusion_p95_s", "inclusion p95", 1, " s" },
         { "l1_base_fee_mean_wei", "L1 base fee mean", 1e-9, " gwei" },
     };

@@ -193,7 +193,7 @@ SELECT run_id, scheme FROM run_schemes WHERE is_baseline;
 DROP VIEW IF EXISTS savings_vs_l1;
 CREATE VIEW savings_vs_l1 AS
 WITH both AS (
-    SELECT b.run_id, t.scheme, count(*) AS n, total(t.fee_wei) AS fee, total(bt.fee_wei) AS base
+    SELECT b.run_id, t.scheme, count(*) AS n, total(t.fee_eth) AS fee, total(bt.fee_eth) AS base
     FROM l1_baseline b
     JOIN txs bt ON bt.run_id = b.run_id AND bt.scheme = b.scheme AND bt.include_us IS NOT NULL
     JOIN txs t ON t.run_id = b.run_id AND t.tx_id = bt.tx_id AND t.include_us IS NOT NULL

@@ -688,13 +688,13 @@ static void print_study_summary(const char *db_path)
     char *sql = xmalloc(cap);
     o += (size_t)snprintf(sql + o, cap - o,
         "SELECT coalesce(m.sweep_point, 'as written'), m.scheme, m.n,"
-        " max(CASE m.name WHEN 'fee_mean_wei' THEN m.mean END),"
-        " max(CASE m.name WHEN 'fee_mean_wei' THEN m.half_width END),"
+        " max(CASE m.name WHEN 'fee_mean_eth' THEN m.mean END),"
+        " max(CASE m.name WHEN 'fee_mean_eth' THEN m.half_width END),"
         " max(CASE m.name WHEN 'inclusion_p95_s' THEN m.mean END),"
         " max(CASE m.name WHEN 'inclusion_p95_s' THEN m.half_width END),"
         " max(CASE m.name WHEN 'dropped' THEN m.mean END),"
         " max(CASE m.name WHEN 'dropped' THEN m.half_width END)"
-        " FROM metric_ci m WHERE m.name IN ('fee_mean_wei', 'inclusion_p95_s', 'dropped')"
+        " FROM metric_ci m WHERE m.name IN ('fee_mean_eth', 'inclusion_p95_s', 'dropped')"
         " AND EXISTS (SELECT 1 FROM runs r WHERE r.scenario_sha256 = m.scenario_sha256"
         " AND r.overrides = m.overrides AND r.master_seed = m.master_seed"
         " AND r.crypto_mode = m.crypto_mode AND r.l2sim_version = m.l2sim_version"
@@ -715,10 +715,10 @@ static void print_study_summary(const char *db_path)
                 header = true;
             }
             char fee[96], lat[96], drop[64], a[32], b[32];
-            double hw = sqlite3_column_double(q, 4) / 1e18;
+            double hw = sqlite3_column_double(q, 4);
             int d = hw > 0 ? 1 - (int)floor(log10(hw)) : 6;
             d = d < 0 ? 0 : d > 12 ? 12 : d;
-            snprintf(fee, sizeof fee, "%.*f +- %.*f", d, sqlite3_column_double(q, 3) / 1e18,
+            snprintf(fee, sizeof fee, "%.*f +- %.*f", d, sqlite3_column_double(q, 3),
                      d, hw);
             fmt_secs(sqlite3_column_double(q, 5), a, sizeof a);
             fmt_secs(sqlite3_column_double(q, 6), b, sizeof b);

@@ -157,9 +157,9 @@ got=$(q "$tmp/cong2.db" "SELECT printf('%.4f %.4f %d %.4f', dropped_share, fee_m
 # the same from the txs rows alone
 want=$(q "$tmp/cong2.db" "SELECT printf('%.4f %.4f %d %.4f',
     (SELECT avg(status = 'dropped') FROM txs WHERE scheme = 'budget'),
-    (SELECT avg(fee_wei) FROM txs WHERE scheme = 'budget' AND include_us IS NOT NULL) /
-    (SELECT avg(fee_wei) FROM txs WHERE scheme = 'wallet-default' AND include_us IS NOT NULL),
-    count(*), total(b.fee_wei) / total(w.fee_wei))
+    (SELECT avg(fee_eth) FROM txs WHERE scheme = 'budget' AND include_us IS NOT NULL) /
+    (SELECT avg(fee_eth) FROM txs WHERE scheme = 'wallet-default' AND include_us IS NOT NULL),
+    count(*), total(b.fee_eth) / total(w.fee_eth))
     FROM txs b JOIN txs w ON w.tx_id = b.tx_id AND w.scheme = 'wallet-default'
     WHERE b.scheme = 'budget' AND b.include_us IS NOT NULL AND w.include_us IS NOT NULL")
 [ -n "$got" ] && [ "$got" = "$want" ] || note "savings_vs_l1 '$got', from txs '$want'"
@@ -214,7 +214,7 @@ bad=$(q "$tmp/units.db" "SELECT group_concat(v.name || '.' || c.name, ' ')
           'scenario_name', 'description', 'scenario_file', 'scenario_text',
           'scenario_sha256', 'overrides', 'config', 'seed', 'master_seed', 'replication',
           'l2sim_version', 'git_rev', 'crypto_mode', 'events', 'started_at', 'schemes',
-          'status_detail',
+          'status_detail', 'reason', 'attack_id',
           'blob_target', 'throughput_tps')
       AND c.name NOT GLOB '*_wei' AND c.name NOT GLOB '*_eth' AND c.name NOT GLOB '*_gwei'
       AND c.name NOT GLOB '*_s' AND c.name NOT GLOB '*_us' AND c.name NOT GLOB '*_h'

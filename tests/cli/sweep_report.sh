@@ -43,9 +43,9 @@ ci=$(sed -n '/<table id="study">/,/<\/table>/p' "$html" | grep '^<tr><td>l1.gas_
      grep -c '<td>3</td>.*&plusmn;')
 [ "$ci" = 4 ] || note "$ci of 4 study rows show 3 replications with a +- interval"
 # the interval in the table is metric_ci's for the point's three runs (fee mean, ETH)
-want=$(q "$tmp/sweep2x3.db" "SELECT (mean / 1e18) || ' ' || (half_width / 1e18)
+want=$(q "$tmp/sweep2x3.db" "SELECT mean || ' ' || half_width
     FROM metric_ci WHERE sweep_point = 'l1.gas_limit=60M' AND scheme = 'patient'
-    AND name = 'fee_mean_wei' AND n = 3")
+    AND name = 'fee_mean_eth' AND n = 3")
 cell=$(sed -n '/<table id="study">/,/<\/table>/p' "$html" |
        grep '^<tr><td>l1.gas_limit=60M</td><td>patient</td>' |
        sed 's/<\/td><td>/|/g' | cut -d'|' -f6)
