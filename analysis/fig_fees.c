@@ -296,7 +296,7 @@ static void cost_render(const struct fig_ctx *c, struct plot *p)
     plot_cmd(p, "set key top center horizontal\nset style fill solid 0.85 border lc rgb 'white'\n");
     const char *sep = "plot ";
     for (size_t k = 0; k < nc; k++) {
-        plot_cmd(p, "%s$c%zu using 1:(($2+$3)/2):(0.3):(($3-$2)/2) with boxxyerror lt %zu"
+        plot_cmd(p, "%s$c%zu using 1:(($2+$3)/2):(0.3):(($3-$2)/2) with boxxyerror lt %zu dt solid"
                  " title ", sep, k, k + 1);
         plot_text(p, clabel[k]);
         sep = ", \\\n     ";

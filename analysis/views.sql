@@ -216,20 +216,39 @@ LEFT JOIN both d ON d.run_id = s.run_id AND d.scheme = s.scheme
 WHERE s.phase = 'all';
 
 -- What the users of each scheme paid, by component: total over the run and per
--- included transfer (ETH). ord orders the components in a stacked bar. Components
--- today: the part of each fee paid on L1 (the transaction's gas for the L1 baseline,
--- the share of posted data for an L2) and L2 execution. Later schemes add proofs,
+-- included transfer (ETH). ord orders the components in a stacked bar. An L1 transfer's
+-- fee is the base fee its block burned (EIP-1559) and the tip to the proposer; an L2's
+-- is its share of the L1 data posted and its L2 execution. Later schemes add proofs,
 -- disputes and channel opens/closes as UNION ALL branches.
 DROP VIEW IF EXISTS cost_breakdown;
 CREATE VIEW cost_breakdown AS
-WITH paid AS (
-    SELECT t.run_id, t.scheme, count(*) AS n, total(t.l1_fee_eth) AS l1, total(t.l2_fee_eth) AS l2
-    FROM txs t WHERE t.fee_wei IS NOT NULL GROUP BY t.run_id, t.scheme
+WITH slot AS (           -- block h of a world is at h slots (missed slots have rows too)
+    SELECT run_id, world, time_us AS us FROM l1_blocks WHERE height = 1
+), paid AS (
+    SELECT t.run_id, t.scheme, s.type, count(*) AS n, total(t.l1_fee_eth) AS l1,
+           total(t.l2_fee_eth) AS l2,
+           -- an L1 transfer burns the base fee of its block on its gas: a plain transfer
+           -- uses G_transaction = 21000 (Yellow Paper, appendix G); the rest is the tip
+           total(CASE WHEN s.type = 'l1'
+                      THEN min(t.l1_fee_eth, b.base_fee_per_gas * 21000 / 1e18) END) AS burned
+    FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme
+    LEFT JOIN slot ON slot.run_id = t.run_id AND slot.world = s.world
+    LEFT JOIN l1_blocks b ON b.run_id = t.run_id AND b.world = s.world
+                         AND b.height = t.include_us / slot.us
+    WHERE t.fee_wei IS NOT NULL GROUP BY t.run_id, t.scheme
 ), comp AS (
-    SELECT run_id, scheme, 1 AS ord, 'l1_fee' AS component,
-           'paid on L1 (gas or posted data)' AS label, l1 AS eth, n FROM paid
+    SELECT run_id, scheme, 1 AS ord, 'base_fee' AS component,
+           'L1 base fee, burned (EIP-1559)' AS label, burned AS eth, n FROM paid
+    WHERE type = 'l1'
     UNION ALL
-    SELECT run_id, scheme, 2, 'l2_execution', 'L2 execution', l2, n FROM paid
+    SELECT run_id, scheme, 2, 'tip', 'L1 priority fee (tip), to the proposer', l1 - burned, n
+    FROM paid WHERE type = 'l1'
+    UNION ALL
+    SELECT run_id, scheme, 3, 'l1_data', 'L1 data (the share of posted batches)', l1, n
+    FROM paid WHERE type <> 'l1'
+    UNION ALL
+    SELECT run_id, scheme, 4, 'l2_execution', 'L2 execution', l2, n FROM paid
+    WHERE type <> 'l1' OR l2 > 0
 )
 SELECT c.run_id, c.scheme, s.type, c.ord, c.component, c.label, c.n AS transfers,
        c.eth AS total_eth, c.eth / c.n AS per_transfer_eth

@@ -247,3 +247,18 @@ grep -q "one run on a side only: Welch's t test on 20 time windows per run" "$tm
     note "1 vs 2 runs: the header does not say Welch on windows: $(sed -n 2p "$tmp/out")"
 grep -q "paired" "$tmp/out" && note "1 vs 2 runs: the header claims a paired test"
 finish compare/header-says-what-it-compared
+
+# ---- the cost figure splits a fee into burned base fee and tip (issue 14, a class) ----
+# Every user offers a 1 gwei tip with room to pay it (max fee 100 x the base fee): by
+# EIP-1559 each plain transfer (21000 gas) pays its block's base fee x 21000, burned,
+# and exactly 21000 gwei = 0.000021 ETH of tip to the proposer.
+rm -f "$tmp"/cost.db*
+l2sim run "$SCN" --set duration=30m --set 'schemes[l1].urgent_tip=1gwei' \
+    --set 'schemes[l1].max_fee_multiplier=100' --db "$tmp/cost.db" --quiet
+got=$(q "$tmp/cost.db" "SELECT group_concat(component || '=' || printf('%.9f', per_transfer_eth), ' ')
+    FROM (SELECT * FROM cost_breakdown ORDER BY ord)")
+case $got in "base_fee="*" tip=0.000021000") ;; *) note "cost components: '$got'" ;; esac
+sum=$(q "$tmp/cost.db" "SELECT abs((SELECT total(total_eth) FROM cost_breakdown) -
+    (SELECT total(fee_eth) FROM txs WHERE fee_wei IS NOT NULL)) < 1e-9")
+[ "$sum" = 1 ] || note "the components do not add up to the fees paid"
+finish numbers/cost-split-base-fee-and-tip
