@@ -369,6 +369,21 @@ static double col_or_nan(sqlite3_stmt *q, int i)
 }
 
 /* A fee in ETH with 3 significant digits, no exponent for a teacher's eyes. */
+/* The scenario's report.eth_usd (of the first run shown), or 0: amounts in ETH then
+ * also show dollars. Set once per report, before any table is written. */
+static double eth_usd;
+
+/* Dollars with two significant digits below a dollar ("$0.0042"), cents above. */
+static void fmt_usd(double usd, char *buf, size_t len)
+{
+    if (usd >= 1 || usd <= 0)
+        snprintf(buf, len, "$%.2f", usd);
+    else {
+        int d = 1 - (int)floor(log10(usd));
+        snprintf(buf, len, "$%.*f", d > 12 ? 12 : d, usd);
+    }
+}
+
 static void cell_eth(FILE *f, double v)
 {
     if (!isfinite(v)) {
@@ -376,7 +391,13 @@ static void cell_eth(FILE *f, double v)
         return;
     }
     int digits = v > 0 ? 2 - (int)floor(log10(v)) : 0;
-    fprintf(f, "<td>%.*f</td>", digits < 0 ? 0 : digits > 18 ? 18 : digits, v);
+    fprintf(f, "<td>%.*f", digits < 0 ? 0 : digits > 18 ? 18 : digits, v);
+    if (eth_usd > 0) {
+        char usd[32];
+        fmt_usd(v * eth_usd, usd, sizeof usd);
+        fprintf(f, " <span class=\"usd\">(%s)</span>", usd);
+    }
+    fputs("</td>", f);
 }
 
 /* A duration in the unit a reader thinks in: 6.1 s, 12.9 min, 3.2 h, 7.0 d. */
@@ -555,6 +576,9 @@ static void html_summary(const struct html *h)
     }
     fputs("</tbody></table>\n", f);
 
+    if (eth_usd > 0)
+        fprintf(f, "<p class=\"note\">Dollars in brackets at $%.2f per ETH (the scenario's "
+                "<code>report.eth_usd</code>).</p>\n", eth_usd);
     fputs("<h3>Latency</h3>\n<table id=\"latency\"><thead><tr>", f);
     th_run(h);
     fputs("<th>scheme</th><th>soft conf. p50</th><th>p95</th><th>p99</th>"
@@ -1132,6 +1156,14 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
 
     struct ctx_store cs;
     ctx_build(db, res, &cs);
+    eth_usd = 0;
+    sqlite3_stmt *pq;
+    sqlite3_prepare_v2(db, "SELECT CAST(value AS REAL) FROM run_config WHERE run_id = ?"
+                           " AND path = 'report.eth_usd'", -1, &pq, NULL);
+    sqlite3_bind_int64(pq, 1, res->runs[0]);
+    if (sqlite3_step(pq) == SQLITE_ROW)
+        eth_usd = sqlite3_column_double(pq, 0);
+    sqlite3_finalize(pq);
     char version[256] = "";
     struct err ge;
     err_init(&ge);

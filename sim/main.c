@@ -605,9 +605,18 @@ static void print_summary(struct store *st, int64_t run_id)
     sqlite3_prepare_v2(db, "SELECT phase, min(phase_start_s), min(phase_end_s)"
                        " FROM scheme_summary WHERE run_id=? AND phase <> 'all'"
                        " GROUP BY phase ORDER BY 2, 3", -1, &phases, NULL);
-    printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s\n", "scheme", "transfers",
+    /* the scenario's ETH price, when it gives one: the mean fee in dollars too */
+    double usd = 0;
+    sqlite3_stmt *pq;
+    sqlite3_prepare_v2(db, "SELECT CAST(value AS REAL) FROM run_config WHERE run_id = ?"
+                           " AND path = 'report.eth_usd'", -1, &pq, NULL);
+    sqlite3_bind_int64(pq, 1, run_id);
+    if (sqlite3_step(pq) == SQLITE_ROW)
+        usd = sqlite3_column_double(pq, 0);
+    sqlite3_finalize(pq);
+    printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s%s\n", "scheme", "transfers",
            "final", "dropped", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
-           "final p50");
+           "final p50", usd > 0 ? "  mean in USD" : "");
     for (int pass = 0; pass < 2; pass++) {
         bool header = false;
         sqlite3_reset(names);
@@ -640,8 +649,16 @@ static void print_summary(struct store *st, int64_t run_id)
                 fmt_eth(metric(q, run_id, sc, p, "fee_p50_eth"), f2, sizeof f2);
                 fmt_eth(metric(q, run_id, sc, p, "fee_p95_eth"), f3, sizeof f3);
                 if (pass == 0) {
-                    printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s\n", sc, n,
-                           metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s, l3s);
+                    char u[48] = "";
+                    double mean = metric(q, run_id, sc, p, "fee_mean_eth");
+                    if (usd > 0 && !isnan(mean)) {
+                        double d = mean * usd;
+                        int dig = d >= 1 || d <= 0 ? 2 : 1 - (int)floor(log10(d));
+                        snprintf(u, sizeof u, "  $%.*f", dig > 12 ? 12 : dig, d);
+                    }
+                    printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s%s\n", sc, n,
+                           metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s,
+                           l3s, u);
                     continue;
                 }
                 if (!header) {

@@ -62,6 +62,9 @@ static const struct scn_param run_params[] = {
     { "output.report", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "directory `l2sim run` also writes the report to after the run, a path relative "
       "to the scenario inside the output directory; --out overrides it" },
+    { "report.eth_usd", SCN_REAL, NULL, "0.000001", "100000000", NULL, SCN_OPTIONAL,
+      "price of one ETH in US dollars: the summary and the report show fees in dollars "
+      "beside ETH (e.g. 3000); no effect on the simulation" },
 };
 
 /* Schemes a test registered (model_register_scheme), after the table's. */

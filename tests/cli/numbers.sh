@@ -262,3 +262,16 @@ sum=$(q "$tmp/cost.db" "SELECT abs((SELECT total(total_eth) FROM cost_breakdown)
     (SELECT total(fee_eth) FROM txs WHERE fee_wei IS NOT NULL)) < 1e-9")
 [ "$sum" = 1 ] || note "the components do not add up to the fees paid"
 finish numbers/cost-split-base-fee-and-tip
+
+# ---- dollars beside ETH where the scenario gives an ETH price (issue 14, a class) ----
+rm -rf "$tmp"/usd.db* "$tmp/usd-rep"
+l2sim run "$SCN" --set duration=30m --set report.eth_usd=3000 --db "$tmp/usd.db" \
+    --out "$tmp/usd-rep"
+want=$(q "$tmp/usd.db" "SELECT printf('\$%.2f', value * 3000) FROM metrics
+    WHERE scheme = 'l1' AND name = 'fee_mean_eth'")
+grep -q "^l1 .* $want\$" "$tmp/out" || note "the summary does not end the l1 row with $want"
+grep -q "<span class=\"usd\">(\\$want)</span>" "$tmp/usd-rep/report.html" ||
+    note "the report does not show $want beside the mean fee"
+l2sim run "$SCN" --set duration=30m --db "$tmp/usd.db"
+grep -q 'USD' "$tmp/out" && note "dollars shown without an ETH price"
+finish numbers/dollars-beside-eth
