@@ -92,9 +92,23 @@ static void prices_render(const struct fig_ctx *c, struct plot *p)
                                 1500, minv, maxv);
     if (!(minv[0] > 0 && maxv[0] >= minv[0]))
         minv[0] = 1, maxv[0] = 10;
-    plot_cmd(p, "set multiplot layout 2,1 title ");
-    plot_text2(p, "L1 prices over time: the base fee and the blob base fee", c->subtitle);
-    plot_cmd(p, " font ',16'\n");
+    /* a blob fee that never moved carries no information: a line says so, no panel */
+    bool blob_flat = !(maxv[1] > minv[1]);
+    if (blob_flat) {
+        char note[160];
+        if (isfinite(minv[1]))
+            snprintf(note, sizeof note, "%s; the blob base fee stayed at %.0f wei per blob "
+                     "gas throughout", c->subtitle, minv[1]);
+        else
+            snprintf(note, sizeof note, "%s", c->subtitle);
+        plot_cmd(p, "set title ");
+        plot_text2(p, "L1 prices over time: the base fee", note);
+        plot_cmd(p, " font ',16'\n");
+    } else {
+        plot_cmd(p, "set multiplot layout 2,1 title ");
+        plot_text2(p, "L1 prices over time: the base fee and the blob base fee", c->subtitle);
+        plot_cmd(p, " font ',16'\n");
+    }
     time_axis(c, p);
     plot_cmd(p, "set lmargin 14\nset rmargin 4\nset logscale y\nset format y '%%g'\n");
     /* headroom above the data for the windows' labels */
@@ -107,10 +121,18 @@ static void prices_render(const struct fig_ctx *c, struct plot *p)
                  (long long)per);
     else
         snprintf(title, sizeof title, "base fee per gas (EIP-1559)");
-    plot_cmd(p, "set title ");
-    plot_text(p, title);
-    plot_cmd(p, " font ',13'\n");
+    if (!blob_flat) {
+        plot_cmd(p, "set title ");
+        plot_text(p, title);
+        plot_cmd(p, " font ',13'\n");
+    }
     fig_label(p, "y", "gwei per gas (log scale)");
+    if (blob_flat) {
+        fig_label(p, "x", "hours since the start of the run");
+        plot_cmd(p, "set key top left\n");
+        plot_worlds(c, p, "m", 2, "lines");
+        return;
+    }
     plot_cmd(p, "unset key\n");
     plot_worlds(c, p, "m", 2, "lines");
 
@@ -137,7 +159,8 @@ const struct figure fig_l1_prices = {
     "block fuller than the target (half the gas limit) and lowers it after emptier "
     "ones, so under extra demand it climbs until enough users are priced out, and "
     "falls back afterwards. Bottom: the blob base fee that rollups pay to post data "
-    "(EIP-4844), which follows the same rule for blobs. Orange bands are windows where "
+    "(EIP-4844), which follows the same rule for blobs; when it never moved (no more "
+    "blobs than the target), the title says so and the panel is left out. Orange bands are windows where "
     "demand changes (a spike, or a drop: the label gives the multiplier), red bands attacks. Each line is one simulated copy of the L1 (one "
     "per scheme, all facing the same demand), so lines that differ show what the "
     "scheme itself did to the market.",
@@ -163,22 +186,34 @@ static void usage_render(const struct fig_ctx *c, struct plot *p)
     }
     sqlite3_finalize(q);
 
-    plot_cmd(p, "set multiplot layout 2,1 title ");
-    char title[160];
+    /* blocks that never held a blob: a line says so, no blob panel */
+    bool no_blobs = !(maxv[1] > 0);
+    char title[160], sub[300];
     snprintf(title, sizeof title, "How full L1 blocks were (means over %lld blocks)",
              (long long)per);
-    plot_text2(p, per > 1 ? title : "How full L1 blocks were", c->subtitle);
+    snprintf(sub, sizeof sub, "%s%s", c->subtitle, no_blobs ? "; no block held a blob" : "");
+    plot_cmd(p, no_blobs ? "set title " : "set multiplot layout 2,1 title ");
+    plot_text2(p, per > 1 ? title : "How full L1 blocks were", sub);
     plot_cmd(p, " font ',16'\n");
     time_axis(c, p);
     plot_cmd(p, "set lmargin 14\nset rmargin 4\n");
     fig_windows(c, p, FIG_LABEL_ALL);
-    plot_cmd(p, "set title ");
-    plot_text(p, "gas used, % of the block gas limit (dashed: the EIP-1559 target)");
-    plot_cmd(p, " font ',13'\nset yrange [0:105]\nset ytics 0,25,100\n");
+    if (!no_blobs) {
+        plot_cmd(p, "set title ");
+        plot_text(p, "gas used, % of the block gas limit (dashed: the EIP-1559 target)");
+        plot_cmd(p, " font ',13'\n");
+    }
+    plot_cmd(p, "set yrange [0:105]\nset ytics 0,25,100\n");
     plot_cmd(p, "set arrow 1 from graph 0, first %g to graph 1, first %g nohead dt 2 lw 1.5"
                 " lc rgb '#444444' front\n", gas_target, gas_target);
-    fig_label(p, "y", "% of the gas limit");
+    fig_label(p, "y", no_blobs ? "gas used, % of the limit (dashed: the EIP-1559 target)"
+                               : "% of the gas limit");
     plot_cmd(p, "set key bottom left\n");
+    if (no_blobs) {
+        fig_label(p, "x", "hours since the start of the run");
+        plot_worlds(c, p, "u", 2, "lines");
+        return;
+    }
     plot_worlds(c, p, "u", 2, "lines");
 
     fig_windows_unlabel(p);

@@ -275,3 +275,21 @@ grep -q "<span class=\"usd\">(\\$want)</span>" "$tmp/usd-rep/report.html" ||
 l2sim run "$SCN" --set duration=30m --db "$tmp/usd.db"
 grep -q 'USD' "$tmp/out" && note "dollars shown without an ETH price"
 finish numbers/dollars-beside-eth
+
+# ---- the blob panels only when they carry information (issue 14, a class) ----
+# No blob demand: the blob base fee stays at its floor, 1 wei (EIP-4844), and no block
+# holds a blob: both say so in a line instead of a flat panel. With blob demand, the
+# blob panel has the preset's target (Prague: 6) dashed.
+rm -rf "$tmp"/blob.db* "$tmp/blob-svg" "$tmp/blob-svg2"
+l2sim run "$SCN" --set duration=30m --set l1.blobs.demand=0/block --db "$tmp/blob.db" --quiet
+l2sim report "$tmp/blob.db" --format svg --out "$tmp/blob-svg" --quiet
+grep -q "the blob base fee stayed at 1 wei per blob gas throughout" "$tmp/blob-svg/l1_prices.svg" ||
+    note "a flat blob fee is not said in one line"
+grep -q "blob base fee per blob gas (EIP-4844)" "$tmp/blob-svg/l1_prices.svg" &&
+    note "a flat blob fee still has its panel"
+grep -q "no block held a blob" "$tmp/blob-svg/l1_usage.svg" || note "no-blob usage not said"
+l2sim run "$SCN" --set duration=30m --db "$tmp/blob.db" --quiet
+l2sim report "$tmp/blob.db" --format svg --out "$tmp/blob-svg2" --quiet
+grep -q "dashed: the blob target" "$tmp/blob-svg2/l1_usage.svg" ||
+    note "the preset's blob target is not drawn when blobs vary"
+finish numbers/blob-panels-only-with-information
