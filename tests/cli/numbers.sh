@@ -246,6 +246,10 @@ l2sim compare "$tmp/cmpb.db" "$tmp/cmpa.db"
 grep -q "one run on a side only: Welch's t test on 20 time windows per run" "$tmp/out" ||
     note "1 vs 2 runs: the header does not say Welch on windows: $(sed -n 2p "$tmp/out")"
 grep -q "paired" "$tmp/out" && note "1 vs 2 runs: the header claims a paired test"
+# a database compare only read is left as it was: no -wal or -shm beside it
+for f in "$tmp"/cmpa.db-wal "$tmp"/cmpa.db-shm "$tmp"/cmpb.db-wal "$tmp"/cmpb.db-shm; do
+    [ -e "$f" ] && note "compare left $(basename "$f") behind"
+done
 finish compare/header-says-what-it-compared
 
 # ---- the cost figure splits a fee into burned base fee and tip (issue 14, a class) ----
