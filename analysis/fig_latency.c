@@ -67,7 +67,11 @@ static void latency_render(const struct fig_ctx *c, struct plot *p)
     double xlo = pow(10, floor(log10(lo))), xhi = pow(10, ceil(log10(hi)));
 
     /* equal panels: the x label of the last one must not squeeze it */
-    plot_cmd(p, "set multiplot layout 3,1 margins 0.1,0.97,0.09,0.86 spacing 0,0.12 title ");
+    /* more than two curves: the key goes to the right of the panels, never over them */
+    bool key_outside = n > 2;
+    /* the key fills a panel's height, then wraps into a second column: room for it */
+    plot_cmd(p, "set multiplot layout 3,1 margins 0.1,%s,0.09,0.86 spacing 0,0.12 title ",
+             !key_outside ? "0.97" : n > 6 ? "0.55" : "0.7");
     plot_text2(p, "How long a transfer takes, stage by stage (cumulative distributions)",
                c->subtitle);
     plot_cmd(p, " font ',16'\n");
@@ -81,7 +85,8 @@ static void latency_render(const struct fig_ctx *c, struct plot *p)
         if (st == ARRAY_LEN(stages) - 1)
             fig_label(p, "x", "time since the user submitted the transfer (log scale)");
         if (st == 0) {
-            plot_cmd(p, "set key bottom right\n");
+            plot_cmd(p, key_outside ? "set key at screen 0.99, screen 0.84 top right"
+                                      " vertical maxrows 40 font ',10'\n" : "set key bottom right\n");
             fig_percentile_guides(p);
         }
         else

@@ -158,8 +158,19 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
     sqlite3_stmt *q, *pt;
     sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM run_schemes WHERE run_id = ?"
                            " ORDER BY ord", -1, &q, NULL);
-    /* a run of a sweep is labelled by its point ("l1.gas_limit=60M: l1"), not its id */
-    sqlite3_prepare_v2(db, "SELECT sweep_point FROM runs WHERE run_id = ?", -1, &pt, NULL);
+    /* a run of a sweep is labelled by its point ("l1.gas_limit=60M: l1"), not its id;
+     * with its replication when another run shown has the same point */
+    char in[1400];
+    size_t io = 0;
+    for (size_t r = 0; r < res->nruns && io + 24 < sizeof in; r++)
+        io += (size_t)snprintf(in + io, sizeof in - io, "%s%lld", r ? "," : "",
+                               (long long)res->runs[r]);
+    char *ptsql = xasprintf("SELECT x.sweep_point || CASE WHEN (SELECT count(*) FROM runs y"
+                            " WHERE y.run_id IN (%s) AND y.sweep_point = x.sweep_point) > 1"
+                            " THEN ' #' || (x.replication + 1) ELSE '' END"
+                            " FROM runs x WHERE x.run_id = ?", in);
+    sqlite3_prepare_v2(db, ptsql, -1, &pt, NULL);
+    free(ptsql);
     size_t cap = 0, wcap = 0;
     for (size_t r = 0; r < res->nruns; r++) {
         sqlite3_reset(q);
@@ -258,6 +269,17 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
         }
     }
     sqlite3_finalize(q);
+    if (!res->nstudy && res->nruns > 3) {   /* many runs: a count, not a line that runs off */
+        int64_t lo = res->runs[0], hi = res->runs[0];
+        for (size_t r = 1; r < res->nruns; r++)
+            lo = res->runs[r] < lo ? res->runs[r] : lo, hi = res->runs[r] > hi ? res->runs[r] : hi;
+        if (same)
+            snprintf(cs->subtitle, sizeof cs->subtitle, "scenario %.80s: %zu runs (ids %lld to "
+                     "%lld)", first, res->nruns, (long long)lo, (long long)hi);
+        else
+            snprintf(cs->subtitle, sizeof cs->subtitle, "%zu runs of several scenarios (ids "
+                     "%lld to %lld)", res->nruns, (long long)lo, (long long)hi);
+    }
     if (res->nstudy) {            /* a study: what it is, not a list of its runs */
         size_t len = strcspn(res->chosen, "(");
         snprintf(cs->subtitle, sizeof cs->subtitle, "%.*s", (int)(len > 0 ? len - 1 : 0),
