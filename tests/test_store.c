@@ -117,7 +117,7 @@ static void test_v1_upgraded_in_place(void **state)
     /* the views are this version's and read the upgraded rows */
     expect(db, "SELECT fee_eth || ' ' || soft_s FROM transfer_outcomes WHERE tx_id = 1",
            "9.0 11.9999");
-    expect(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'l1_fee'", "9.0");
+    expect(db, "SELECT total(total_eth) FROM cost_breakdown", "9.0");   /* base fee + tip */
     expect(db, "SELECT cost_eth || ' ' || outcome FROM fraud_outcomes",
            "20.0 no funds at risk: costs and delays only");
     /* fee statistics are ETH now; the base fee, a price per gas, stays wei */

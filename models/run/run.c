@@ -209,6 +209,13 @@ static int cmp_time(const void *a, const void *b)
 size_t run_phases(const struct scn *s, struct metrics_phase **out)
 {
     sim_time duration = scn_int(s, "duration");
+    *out = NULL;
+    /* phase by phase reads for a handful of windows; hundreds of spikes (a scenario
+     * shaping demand with them) would make thousands of phases nobody reads, and cost
+     * O(phases x transfers): none then */
+    if (scn_count(s, "l1.demand.spikes") + scn_count(s, "workload.transfers.spikes") +
+        scn_count(s, "adversaries") > RUN_MAX_WINDOWS)
+        return 0;
     size_t nw;
     struct event_window *w = event_windows(s, &nw);
     /* every window edge inside the run cuts it; the pieces are the phases */

@@ -58,8 +58,7 @@ echo "$got|$sum_wei|$max_wei" | awk -F'|' '{
 top=$(q "$tmp/money.db" "SELECT fee_wei FROM txs ORDER BY fee_eth DESC LIMIT 1")
 [ "$top" = "$max_wei" ] || note "ORDER BY fee_eth DESC gives $top, want $max_wei"
 # the views and the report read it too
-v=$(q "$tmp/money.db" "SELECT printf('%.6f', total_eth) FROM cost_breakdown
-                       WHERE component = 'l1_fee'")
+v=$(q "$tmp/money.db" "SELECT printf('%.6f', total(total_eth)) FROM cost_breakdown")
 w=$(echo "$sum_wei" | awk '{ printf "%.6f", $1 / 1e18 }')
 [ "$v" = "$w" ] || note "cost_breakdown total_eth $v, want $w"
 finish money/fees-beyond-64-bits-exact
