@@ -144,10 +144,10 @@ grep -q "^l1  *l1_drop  *3:00-3:30 " "$tmp/out" || note "the summary has no l1_d
 finish numbers/phases-every-window
 
 # ---- fee comparisons say what was dropped and compare what got done (item 2) ----
-# teach/congestion_spike: users capped at 25 gwei per gas have about a sixth of their
-# transfers dropped in the spike; their mean fee over what got in reads about a third
-# lower than the wallet default's, but on the same transfers, those both got done,
-# they paid under a tenth less.
+# teach/congestion_spike: users capped at 25 gwei per gas have part of their transfers
+# dropped in the spike, the expensive ones: their mean fee over what got in reads lower
+# than the wallet default's by more than it is on the same transfers, those both got
+# done. The headline is the second, with the dropped share beside it.
 rm -f "$tmp"/cong2.db*
 l2sim run scenarios/teach/congestion_spike.yaml --db "$tmp/cong2.db" --quiet --out "$tmp/cong2"
 check_crash
@@ -164,10 +164,14 @@ want=$(q "$tmp/cong2.db" "SELECT printf('%.4f %.4f %d %.4f',
     WHERE b.scheme = 'budget' AND b.include_us IS NOT NULL AND w.include_us IS NOT NULL")
 [ -n "$got" ] && [ "$got" = "$want" ] || note "savings_vs_l1 '$got', from txs '$want'"
 set -- $got
-awk -v d="$1" -v m="$2" -v r="$4" 'BEGIN { exit !(d > 0.1 && d < 0.25 && m < 0.75 && r > 0.85 && r < 1) }' ||
-    note "dropped $1, mean ratio $2, on both-done $4: not the lesson's numbers"
-grep -q "9% cheaper on the 84% both got done (it dropped 15.7%, the baseline 0.0%)" \
-    "$tmp/cong2/report.html" || note "the report's headline does not compare what got done"
+awk -v d="$1" -v m="$2" -v r="$4" 'BEGIN { exit !(d > 0.05 && m < r && r < 1) }' ||
+    note "dropped $1, mean ratio $2, on both-done $4: dropping does not flatter the mean"
+pct=$(q "$tmp/cong2.db" "SELECT printf('%.0f%% cheaper on the %.0f%% both got done (it dropped
+    %.1f%%, the baseline %.1f%%)', 100 * (1 - fee_done_ratio), 100 * both_done_share,
+    100 * dropped_share, 100 * baseline_dropped_share) FROM savings_vs_l1 WHERE scheme = 'budget'" |
+    tr '\n' ' ' | sed 's/  */ /g; s/ $//')
+grep -q -F "$pct" "$tmp/cong2/report.html" ||
+    note "the report's headline is not '$pct'"
 finish numbers/fees-on-what-got-done
 
 # ---- what the report says of what is not there (issue 14 item 6) ----
@@ -253,12 +257,14 @@ done
 finish compare/header-says-what-it-compared
 
 # ---- the cost figure splits a fee into burned base fee and tip (issue 14, a class) ----
-# Every user offers a 1 gwei tip with room to pay it (max fee 100 x the base fee): by
+# Every user offers a 1 gwei tip with room to pay it (max fee 100 x the base fee, and
+# willing to pay far more than the fee): by
 # EIP-1559 each plain transfer (21000 gas) pays its block's base fee x 21000, burned,
 # and exactly 21000 gwei = 0.000021 ETH of tip to the proposer.
 rm -f "$tmp"/cost.db*
 l2sim run "$SCN" --set duration=30m --set 'schemes[l1].urgent_tip=1gwei' \
-    --set 'schemes[l1].max_fee_multiplier=100' --db "$tmp/cost.db" --quiet
+    --set 'schemes[l1].max_fee_multiplier=100' --set workload.willingness.median=1eth \
+    --db "$tmp/cost.db" --quiet
 got=$(q "$tmp/cost.db" "SELECT group_concat(component || '=' || printf('%.9f', per_transfer_eth), ' ')
     FROM (SELECT * FROM cost_breakdown ORDER BY ord)")
 case $got in "base_fee="*" tip=0.000021000") ;; *) note "cost components: '$got'" ;; esac
