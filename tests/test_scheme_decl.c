@@ -458,16 +458,19 @@ static void test_declared_table_and_metrics(void **state)
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq' AND name = 'batches'"), 9);
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
                                 " AND name = 'batches_withheld'"), 2);
-    /* phases of the spike [20, 40) min: before 5, 10, 15; during 20, 35 posted (25, 30
-     * withheld); after 40, 45, 50, 55 */
+    /* phases, cut at every event window (the spike [20, 40) min, the withholding
+     * [21, 31)): before 5, 10, 15; l1_spike 20; l1_spike+withholder 25, 30 withheld;
+     * l1_spike_2 35; after_l1_spike 40, 45, 50, 55 */
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
                                 " AND name = 'before.batches'"), 3);
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
-                                " AND name = 'during.batches'"), 2);
+                                " AND name = 'l1_spike.batches'"), 1);
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
-                                " AND name = 'during.batches_withheld'"), 2);
+                                " AND name = 'l1_spike+withholder.batches_withheld'"), 2);
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
-                                " AND name = 'after.batches'"), 4);
+                                " AND name = 'l1_spike_2.batches'"), 1);
+    assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
+                                " AND name = 'after_l1_spike.batches'"), 4);
     assert_int_equal(scalar(db, "SELECT value FROM metrics WHERE scheme = 'seq'"
                                 " AND name = 'batched_transfers'"),
                      scalar(db, "SELECT total(transfers) FROM probe_batches"));

@@ -185,7 +185,14 @@ static struct event_window *event_windows(const struct scn *s, size_t *n)
         }
     }
     for (size_t i = 0; i < nadv; i++) {
-        w[k].from = scn_int(s, "adversaries[%zu].from", i);
+        /* an attack with a window: from (L1 adversaries) or at (a scheme's), and for */
+        const char *start = scn_has(s, "adversaries[%zu].from", i) ? "from"
+                          : scn_has(s, "adversaries[%zu].at", i) ? "at" : NULL;
+        if (!start || !scn_has(s, "adversaries[%zu].for", i))
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "adversaries[%zu].%s", i, start);
+        w[k].from = scn_int(s, "%s", key);
         w[k].until = sim_time_add_sat(w[k].from, scn_int(s, "adversaries[%zu].for", i));
         char base[40];
         snprintf(base, sizeof base, "%s", scn_str(s, "adversaries[%zu].name", i));

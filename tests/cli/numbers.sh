@@ -303,3 +303,20 @@ l2sim report "$tmp/blob.db" --format svg --out "$tmp/blob-svg2" --quiet
 grep -q "dashed: the blob target" "$tmp/blob-svg2/l1_usage.svg" ||
     note "the preset's blob target is not drawn when blobs vary"
 finish numbers/blob-panels-only-with-information
+
+# ---- make test's last line counts every test it ran (issue 14, CI) ----
+# A log of 3 cmocka tests (one started and never finished: a crash), 2 shell ok and 1
+# FAIL: 4 passed, 2 failed; an exit status without a named failure still fails.
+printf '%s\n' '[ RUN      ] a' '[       OK ] a' '[ RUN      ] b' '[       OK ] b' \
+    '[ RUN      ] c' 'ok x' 'ok y' 'FAIL z: why' >"$tmp/fake.log"
+got=$(sh tests/summary.sh "$tmp/fake.log" 1)
+[ "$got" = "4 passed, 2 failed" ] || note "summary of the fake log: '$got'"
+printf '%s\n' 'ok x' >"$tmp/fake2.log"
+got=$(sh tests/summary.sh "$tmp/fake2.log" 2)
+case $got in "1 passed, 1 failed"*) ;; *) note "a non-zero exit without a FAIL: '$got'" ;; esac
+# the terminal summary reads latencies in s, min and h, never 774.1s: the L1 is final
+# after 64 slots (2 epochs), 12.8 min, so the final p50 of an hour's run is minutes
+l2sim run "$SCN" --set duration=1h --db "$tmp/fake.db"
+row=$(grep '^l1 ' "$tmp/out" | head -n 1)
+case $row in *" s "*" s "*" min") ;; *) note "summary row '$row' lacks s/min units" ;; esac
+finish numbers/make-test-counts-everything
