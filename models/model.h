@@ -144,7 +144,7 @@ struct scheme_ops {
     /* Its statistics into `metrics` for one scheme of one run, beyond the transfer
      * statistics every scheme gets from txs (analysis/metrics.h): read its tables
      * (through m), hand (time, value) samples to the shared phase splitter, which
-     * writes the whole run and each phase ("during.NAME"). Read only. */
+     * writes the whole run and each phase ("l1_spike.NAME"). Read only. */
     void (*metrics)(const struct metrics_scope *m);
     /* Its part of `l2sim report`, shown when a scheme of this type is in the runs:
      * figures, rows of the per-type details table, an HTML section of its own. */
