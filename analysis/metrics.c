@@ -23,6 +23,15 @@ void metrics_samples_add(struct metrics_samples *s, sim_time t, double v)
     s->v[s->n++] = v;
 }
 
+void metrics_samples_reserve(struct metrics_samples *s, size_t n)
+{
+    if (n <= s->cap)
+        return;
+    s->cap = n;
+    s->t = xrealloc(s->t, s->cap * sizeof *s->t);
+    s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+}
+
 void metrics_samples_clear(struct metrics_samples *s) { s->n = 0; }
 
 void metrics_samples_free(struct metrics_samples *s)
@@ -144,11 +153,16 @@ struct row {
 
 /* The transfer statistics of one scheme, from its txs rows, by submission time, and
  * the base fee of its world's blocks, by block time. O(n log n). */
-static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qt, sqlite3_stmt *qb,
-                           struct metrics_samples *s)
+static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqlite3_stmt *qt,
+                           sqlite3_stmt *qb, struct metrics_samples *s)
 {
-    struct row *rows = NULL;
-    size_t nr = 0, cap = 0;
+    /* sized from a count first: a doubling array would hold up to twice the rows */
+    sqlite3_reset(qn);
+    sqlite3_bind_int64(qn, 1, m->run_id);
+    sqlite3_bind_text(qn, 2, m->scheme, -1, SQLITE_STATIC);
+    size_t cap = sqlite3_step(qn) == SQLITE_ROW ? (size_t)sqlite3_column_int64(qn, 0) : 0;
+    struct row *rows = xmalloc((cap ? cap : 1) * sizeof *rows);
+    size_t nr = 0;
     sqlite3_reset(qt);
     sqlite3_bind_int64(qt, 1, m->run_id);
     sqlite3_bind_text(qt, 2, m->scheme, -1, SQLITE_STATIC);
@@ -166,6 +180,7 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qt, sqli
     }
 
     metrics_samples_clear(s);
+    metrics_samples_reserve(s, nr);
     for (size_t i = 0; i < nr; i++)
         metrics_samples_add(s, rows[i].submit, 0);
     metrics_count(m, s, "transfers");
@@ -206,9 +221,11 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
                   const struct metrics_phase *phases, size_t nphases, metrics_sink sink,
                   void *ctx)
 {
-    sqlite3_stmt *q, *qt, *qb;
+    sqlite3_stmt *q, *qn, *qt, *qb;
     sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM schemes WHERE run_id=?"
                        " ORDER BY rowid", -1, &q, NULL);
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=?", -1, &qn,
+                       NULL);
     sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth, status = 'dropped'"
                        " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
@@ -221,7 +238,7 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
             (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
             duration, phases, nphases, sink, ctx,
         };
-        transfer_stats(&m, qt, qb, &s);
+        transfer_stats(&m, qn, qt, qb, &s);
         for (size_t i = 0; i < nphases; i++)
             if (phases[i].name) {       /* a named phase says where it lies */
                 metrics_put(&m, (long)i, "phase_start_s", (double)phases[i].from / SIM_SEC);
@@ -235,6 +252,7 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
     }
     metrics_samples_free(&s);
     sqlite3_finalize(q);
+    sqlite3_finalize(qn);
     sqlite3_finalize(qt);
     sqlite3_finalize(qb);
 }

@@ -58,6 +58,8 @@ struct metrics_samples {
     size_t    n, cap;
 };
 void metrics_samples_add(struct metrics_samples *s, sim_time t, double v);
+/* Room for n samples in all (when the count is known: no doubling slack). */
+void metrics_samples_reserve(struct metrics_samples *s, size_t n);
 void metrics_samples_clear(struct metrics_samples *s);   /* n = 0, memory kept */
 void metrics_samples_free(struct metrics_samples *s);
 

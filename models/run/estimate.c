@@ -49,10 +49,12 @@
  * Measured: background demand 2000/block with 30d patience for 3h, so the pool
  * fills, l1.mempool.max_txs 6144 vs 1000000: RSS 9376 vs 429192 KiB, 432 B each. */
 #define MEM_PER_POOLED      432.0
-/* metrics_compute reads every txs row of a scheme into memory (40 B) plus a scratch
- * double, with doubling reallocs. Measured: 50/s for 6h vs 1d (1.08M vs 4.32M
- * transfers, 1000 users): RSS 90584 vs 267608 KiB, 56 B per transfer. */
-#define MEM_PER_METRIC_ROW  56.0
+/* metrics_compute reads every txs row of a scheme into memory (40 B, sized from a
+ * count), hands the phase splitter (time, value) samples (16 B) and sorts a copy of a
+ * window's values (8 B). Measured: default.yaml at 50/s, no background demand, 1000
+ * users, for 6h vs 1d (1.08M vs 4.32M transfers): RSS 111540 vs 340952 KiB, 72.5 B
+ * per transfer. */
+#define MEM_PER_METRIC_ROW  72.0
 /* ... and every l1_blocks row of the world: 100d of empty slots (720000) with no
  * transfers: RSS 31092 KiB over the 6180 KiB base, 35 B per slot. */
 #define MEM_PER_METRIC_SLOT 35.0
@@ -403,7 +405,7 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
     TERM(o->mem_schemes, "the schemes' own state");
     TERM(o->mem_pool, "432 B x %s in the mempool", fmt_count(o->pool, n, sizeof n));
     if (o->transfers >= 1)
-        TERM(o->mem_metrics, "56 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
+        TERM(o->mem_metrics, "72 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
              "back for the metrics", fmt_count(o->transfers, n, sizeof n), rate, dur,
              fmt_count(o->slots, m, sizeof m));
     else
