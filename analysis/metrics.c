@@ -148,7 +148,7 @@ void metrics_summary(const struct metrics_scope *m, const struct metrics_samples
 struct row {
     sim_time submit, include, final;
     double   fee;          /* ETH; only meaningful when included */
-    bool     dropped;
+    int      fate;         /* 1 dropped (left unincluded), 2 failed (refused), else 0 */
 };
 
 /* The transfer statistics of one scheme, from its txs rows, by submission time, and
@@ -176,7 +176,7 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
         r->include = sqlite3_column_type(qt, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 1);
         r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
         r->fee = sqlite3_column_double(qt, 3);
-        r->dropped = sqlite3_column_int(qt, 4) != 0;
+        r->fate = sqlite3_column_int(qt, 4);
     }
 
     metrics_samples_clear(s);
@@ -203,9 +203,16 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
     metrics_summary(m, s, "finality", "_s", true);
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
-        if (rows[i].dropped)
+        if (rows[i].fate == 1)
             metrics_samples_add(s, rows[i].submit, 0);
     metrics_count(m, s, "dropped");
+    /* refused (the user could not pay, the scheme rejected it): without this count a
+     * summary's transfers = final + dropped + pending does not add up */
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].fate == 2)
+            metrics_samples_add(s, rows[i].submit, 0);
+    metrics_count(m, s, "failed");
     free(rows);
 
     metrics_samples_clear(s);
@@ -226,7 +233,8 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
                        " ORDER BY rowid", -1, &q, NULL);
     sqlite3_prepare_v2(db, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=?", -1, &qn,
                        NULL);
-    sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth, status = 'dropped'"
+    sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth,"
+                       " CASE status WHEN 'dropped' THEN 1 WHEN 'failed' THEN 2 ELSE 0 END"
                        " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
                        " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);

@@ -696,6 +696,7 @@ static void html_study(const struct html *h)
     } cols[] = {
         { "transfers", "transfers", 1, "" },
         { "dropped", "dropped", 1, "" },
+        { "failed", "refused", 1, "" },
         { "fee_mean_eth", "fee mean", 1, " ETH" },
         { "fee_p95_eth", "fee p95", 1, " ETH" },
         { "inclusion_p95_s", "inclusion p95", 1, " s" },

@@ -119,8 +119,9 @@ CREATE TABLE IF NOT EXISTS l1_txs (
 -- final_us when final on L1 (or withdrawal-ready after a challenge window).
 -- status: 'pending' (submitted, nothing yet), 'soft' (accepted, not yet on L1),
 -- 'included' (not yet final at the end), 'final', 'dropped' (never executed),
--- 'failed' (executed and refused: it may have paid a fee); reason says why for
--- 'dropped' and 'failed' (NULL otherwise).
+-- 'failed' (refused: never sent because the user could not pay, or executed and
+-- refused by a scheme, when it may have paid a fee); reason says why for 'dropped'
+-- and 'failed' (NULL otherwise), as a fixed phrase per cause so GROUP BY reason counts.
 CREATE TABLE IF NOT EXISTS txs (
     run_id     INTEGER NOT NULL REFERENCES runs(run_id),
     scheme     TEXT    NOT NULL,

@@ -614,8 +614,8 @@ static void print_summary(struct store *st, int64_t run_id)
     if (sqlite3_step(pq) == SQLITE_ROW)
         usd = sqlite3_column_double(pq, 0);
     sqlite3_finalize(pq);
-    printf("%-16s %9s %9s %8s %14s %14s %14s %9s %9s %9s%s\n", "scheme", "transfers",
-           "final", "dropped", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
+    printf("%-16s %9s %9s %8s %8s %14s %14s %14s %9s %9s %9s%s\n", "scheme", "transfers",
+           "final", "dropped", "refused", "fee mean", "fee p50", "fee p95", "incl p50", "incl p95",
            "final p50", usd > 0 ? "  mean in USD" : "");
     for (int pass = 0; pass < 2; pass++) {
         bool header = false;
@@ -656,9 +656,9 @@ static void print_summary(struct store *st, int64_t run_id)
                         int dig = d >= 1 || d <= 0 ? 2 : 1 - (int)floor(log10(d));
                         snprintf(u, sizeof u, "  $%.*f", dig > 12 ? 12 : dig, d);
                     }
-                    printf("%-16s %9.0f %9.0f %8.0f %14s %14s %14s %9s %9s %9s%s\n", sc, n,
-                           metric(q, run_id, sc, p, "final"), dropped, f1, f2, f3, l1s, l2s,
-                           l3s, u);
+                    printf("%-16s %9.0f %9.0f %8.0f %8.0f %14s %14s %14s %9s %9s %9s%s\n", sc,
+                           n, metric(q, run_id, sc, p, "final"), dropped,
+                           metric(q, run_id, sc, p, "failed"), f1, f2, f3, l1s, l2s, l3s, u);
                     continue;
                 }
                 if (!header) {

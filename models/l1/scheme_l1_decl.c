@@ -11,6 +11,7 @@
 static const struct summary_row rows[] = {
     { "final transfers per second", "throughput_tps", 1, 3, "/s" },
     { "transfers dropped (left the pool)", "dropped", 1, 0, "" },
+    { "transfers refused (the user could not pay)", "failed", 1, 0, "" },
     { "L1 base fee, mean over the run", "l1_base_fee_mean_wei", 1e-9, 2, "gwei" },
     { "L1 base fee, 95th percentile", "l1_base_fee_p95_wei", 1e-9, 2, "gwei" },
     { "L1 base fee, highest", "l1_base_fee_max_wei", 1e-9, 2, "gwei" },

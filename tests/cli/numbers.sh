@@ -213,7 +213,7 @@ bad=$(q "$tmp/units.db" "SELECT group_concat(v.name || '.' || c.name, ' ')
           'fraud_outcomes', 'l1_market', 'l1_targets', 'transfer_outcomes', 'run_info')
       AND c.name NOT IN ('run_id', 'scheme', 'type', 'world', 'phase', 'baseline', 'ord',
           'component', 'label', 'adversary', 'target', 'outcome', 'detail', 'status',
-          'height', 'tx_id', 'transfers', 'included', 'final', 'dropped', 'both_done',
+          'height', 'tx_id', 'transfers', 'included', 'final', 'dropped', 'failed', 'both_done',
           'blocks_affected', 'txs_affected', 'detected', 'blobs', 'tx_count', 'missed',
           'scenario_name', 'description', 'scenario_file', 'scenario_text',
           'scenario_sha256', 'overrides', 'config', 'seed', 'master_seed', 'replication',
@@ -225,8 +225,8 @@ bad=$(q "$tmp/units.db" "SELECT group_concat(v.name || '.' || c.name, ' ')
       AND c.name NOT GLOB '*_share' AND c.name NOT GLOB '*_ratio' AND c.name NOT GLOB '*_x'")
 [ -z "$bad" ] || note "view columns without a unit in their name: $bad"
 types=$(q "$tmp/units.db" "SELECT group_concat(DISTINCT typeof(transfers) || typeof(included) ||
-    typeof(final) || typeof(dropped)) FROM scheme_summary")
-[ "$types" = "integerintegerintegerinteger" ] || note "counts come back as '$types'"
+    typeof(final) || typeof(dropped) || typeof(failed)) FROM scheme_summary")
+[ "$types" = "integerintegerintegerintegerinteger" ] || note "counts come back as '$types'"
 old=$(q "$tmp/units.db" "SELECT count(*) FROM metrics WHERE name LIKE '%latency_%'")
 [ "$old" = 0 ] || note "$old metrics still named latency_*"
 both=$(q "$tmp/units.db" "SELECT count(*) FROM scheme_summary s JOIN scheme_metrics m
