@@ -413,28 +413,32 @@ static void pool_add(struct l1 *l1, struct mp_tx *p)
     free(evicted);
 }
 
+uint64_t l1_gas_of(const struct l1 *l1, const struct l1_tx *tx)
+{
+    uint64_t zero = tx->calldata_zero_bytes, nonzero = tx->calldata_nonzero_bytes;
+    if (tx->calldata)
+        fm_calldata_count(tx->calldata, tx->calldata_len, &zero, &nonzero);
+    return fm_tx_gas_used(zero, nonzero, tx->exec_gas, l1->eip7623);
+}
+
 l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                    const struct l1_callbacks *cb)
 {
     l1->in_call++;
-    uint64_t zero = tx->calldata_zero_bytes, nonzero = tx->calldata_nonzero_bytes;
-    if (tx->calldata)
-        fm_calldata_count(tx->calldata, tx->calldata_len, &zero, &nonzero);
     struct mp_tx *p = xcalloc(1, sizeof *p);
     struct l1_sent *t = xcalloc(1, sizeof *t);
     p->sent = t;
     p->seq = ++l1->seq;
     p->sender_id = tx->sender;
-    /* gas_used = 21000 + 4/16 per zero/non-zero calldata byte (EIP-2028) + execution,
-     * at least 21000 + 10 per token with EIP-7623 */
-    p->gas = fm_tx_gas_used(zero, nonzero, tx->exec_gas, l1->eip7623);
+    p->gas = l1_gas_of(l1, tx);
     p->blobs = tx->blobs;
     p->origin = tx->origin;
     p->deadline = tx->deadline ? tx->deadline : INT64_MAX;
     p->policy = *fee;
     p->cb = *cb;
     t->kind = tx->kind ? tx->kind : "tx";
-    t->calldata_bytes = zero + nonzero;
+    t->calldata_bytes = tx->calldata ? tx->calldata_len
+                                     : tx->calldata_zero_bytes + tx->calldata_nonzero_bytes;
     t->exec_gas = tx->exec_gas;
     t->submit = sim_now(l1->w->sim);
     if (l1->nfates == l1->capfates) {

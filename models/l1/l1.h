@@ -122,6 +122,12 @@ uint64_t l1_gas_limit_of(const struct scn *s);
 int  l1_new(struct world *w, struct l1 **out, struct err *e);
 void l1_free(struct l1 *l1);
 
+/* The gas the L1 will charge tx (21000 + EIP-2028 calldata + execution, at least the
+ * EIP-7623 floor where the fork has it): what a wallet asks eth_estimateGas before it
+ * sizes its max fee and reserves the sender's balance. Schemes never compute gas
+ * themselves. O(calldata). */
+uint64_t l1_gas_of(const struct l1 *l1, const struct l1_tx *tx);
+
 /* Queue a transaction and return its handle. The L1 computes its gas (see struct
  * l1_tx); one over the EIP-7825 cap or over a block's limits is refused, and the
  * refusal reaches `dropped` as an event like any other drop (its fate reads dropped

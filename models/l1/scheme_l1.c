@@ -32,11 +32,6 @@ static const struct scn_param params[] = {
       "fee increase of each replacement (clients require at least 10%)" },
 };
 
-/* The wallet's gas limit for a plain value transfer: the intrinsic gas the L1 charges
- * it (Yellow Paper G_transaction, fm_intrinsic_gas with no calldata), for the sender's
- * sums; the L1 computes the gas it actually charges. */
-#define TRANSFER_GAS fm_intrinsic_gas(0, 0)
-
 struct pending {
     struct tx_record rec;
     struct scheme   *sc;
@@ -143,7 +138,13 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
      * which fee bumps respect too): priced above it, the transfer waits in the pool
      * for the base fee to fall, until the user's patience runs out. */
     struct l1_fee_policy fee = t->urgent ? st->urgent : st->normal;
-    u128 cap = t->max_fee / TRANSFER_GAS;
+    /* a user's account per scheme: on a shared L1 the schemes' copies of one transfer
+     * must not queue behind each other as one sender's nonces would */
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | t->from),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "transfer",
+                        .deadline = t->deadline == INT64_MAX ? 0 : t->deadline };
+    uint64_t gas = l1_gas_of(sc->world->l1, &tx);      /* the wallet's estimate */
+    u128 cap = t->max_fee / gas;
     p->cap = cap == 0 ? 1 : cap > UINT64_MAX ? UINT64_MAX : (uint64_t)cap;
     if (fee.cap == 0 || p->cap < fee.cap)
         fee.cap = p->cap;
@@ -151,7 +152,7 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     /* A transaction is valid only if the sender's balance covers gas x max fee +
      * value (EIP-1559's validity rule; clients also count the sender's pending
      * transactions): reserved now, settled at inclusion or released at a drop. */
-    p->reserved = (u128)TRANSFER_GAS * fee.cap + t->value;
+    p->reserved = (u128)gas * fee.cap + t->value;
     if (!user_reserve(sc, t->from, p->reserved)) {
         p->rec.status = "failed";
         p->rec.reason = "insufficient funds: the balance does not cover gas x max fee + "
@@ -165,11 +166,6 @@ static void on_transfer(struct scheme *sc, const struct transfer *t)
     if (p->next)
         p->next->prev = p;
     st->inflight = p;
-    /* a user's account per scheme: on a shared L1 the schemes' copies of one transfer
-     * must not queue behind each other as one sender's nonces would */
-    struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | t->from),
-                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "transfer",
-                        .deadline = t->deadline == INT64_MAX ? 0 : t->deadline };
     struct l1_callbacks cb = { on_included, on_final, on_dropped, p };
     l1_submit(sc->world->l1, &tx, &fee, &cb);
 }
