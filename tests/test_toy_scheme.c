@@ -337,7 +337,7 @@ static void test_toy_inbox(void **state)
                                " cancelled, ' ') FROM (SELECT * FROM l1_txs WHERE origin = 'toy'"
                                " ORDER BY tx_id)"),
                         "1:batch:52860:0:240:final:0 2:blob_batch:51164:1:32:final:0 "
-                        "3:batch:21000:0:240:final:1");
+                        "3:batch:21000:0:0:final:1");   /* the cancellation: no calldata */
     /* what the scheme recorded it paid is the L1's row, wei for wei */
     assert_int_equal(q_int("SELECT count(*) FROM toy_batches b JOIN l1_txs l ON"
                            " l.tx_id = b.l1_tx_id AND l.run_id = b.run_id WHERE"

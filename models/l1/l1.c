@@ -492,8 +492,12 @@ int l1_cancel(struct l1 *l1, l1_tx_id id)
                     bump_by(p->max_blob_fee, pct, 0), l1->seq + 1, sim_now(l1->w->sim)))
         return -1;
     l1->seq++;
-    p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);   /* an empty self-transfer */
+    /* an empty self-transfer takes the nonce: its l1_txs row describes that one (no
+     * calldata, no execution), with kind and cancelled=1 naming what it replaced */
+    p->gas = fm_tx_gas_used(0, 0, 0, l1->eip7623);
     p->blobs = 0;
+    p->sent->calldata_bytes = 0;
+    p->sent->exec_gas = 0;
     mp_changed(l1->pool, p);
     p->policy.bump_after = 0;
     p->sent->cancelled = true;
