@@ -10,7 +10,8 @@
 #include "analysis/metrics.h"
 #include "analysis/stats.h"
 #include "sim/dbfile.h"
-#include "models/run/run.h"
+#include "models/model.h"          /* model_schema: the scenario a run row holds */
+#include "models/run/phases.h"
 
 /* ---- the databases ---- */
 

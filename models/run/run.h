@@ -5,6 +5,7 @@
 #define L2SIM_RUN_H
 
 #include "models/model.h"
+#include "models/run/phases.h"     /* run_phases: the run is cut by them */
 
 struct run_opts {
     uint64_t seed;                          /* this replication's seed */
@@ -36,18 +37,6 @@ struct run_result {
  * a scratch in-memory database: catches parameter combinations the schema cannot
  * (blob max below target, ...) before any run row exists. 0 or L2_EINPUT. */
 int run_check(const struct scn *s, struct err *e);
-
-/* The phases the metrics are also computed for: the run cut at both edges of every
- * event window of the scenario (L1 demand and transfer spikes or drops, attacks), each
- * piece named for what it is: "before" the first window, the windows covering it
- * ("l1_spike", "l1_drop", "transfer_spike", an adversary's name, joined by "+" where
- * they overlap), or "after_X" when quiet after window X ended. The metrics' names carry
- * them as prefixes. None without event windows, or with more than RUN_MAX_WINDOWS.
- * *out: malloc'd (NULL when none), run_phases_free. */
-struct metrics_phase;
-#define RUN_MAX_WINDOWS 64    /* more event windows than this: no phases */
-size_t run_phases(const struct scn *s, struct metrics_phase **out);
-void   run_phases_free(struct metrics_phase *ph, size_t n);
 
 /* Record the run row of scenario s for one replication, as `l2sim run` does (name,
  * file, text and its SHA-256, overrides, every value in force, seeds), with status
