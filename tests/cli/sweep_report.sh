@@ -48,7 +48,7 @@ want=$(q "$tmp/sweep2x3.db" "SELECT mean || ' ' || half_width
     AND name = 'fee_mean_eth' AND n = 3")
 cell=$(sed -n '/<table id="study">/,/<\/table>/p' "$html" |
        grep '^<tr><td>l1.gas_limit=60M</td><td>patient</td>' |
-       sed 's/<\/td><td>/|/g' | cut -d'|' -f6)
+       sed 's/<\/td><td>/|/g' | cut -d'|' -f7)   # point|scheme|n|transfers|dropped|refused|fee mean
 echo "$cell $want" | awk '{ m = $1; h = $3; M = $5; H = $6;
     exit !(M > 0 && H > 0 && (m - M) / M < 0.01 && (M - m) / M < 0.01 &&
            (h - H) / H < 0.05 && (H - h) / H < 0.05) }' ||
