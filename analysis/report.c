@@ -78,11 +78,11 @@ static void pick_study(sqlite3 *db, struct report_result *res)
     }
     sqlite3_finalize(q);
     if (sweep)
-        snprintf(res->chosen, sizeof res->chosen, "the sweep of scenario '%s': %zu points x "
+        str_printf_cut(res->chosen, sizeof res->chosen, "the sweep of scenario '%s': %zu points x "
                  "%zu replications, %zu runs%s (the latest run is part of it; --run ID picks "
                  "runs)", name, points, reps, total, total > n ? ", the first 64 shown" : "");
     else
-        snprintf(res->chosen, sizeof res->chosen, "the %zu replications of scenario '%s' "
+        str_printf_cut(res->chosen, sizeof res->chosen, "the %zu replications of scenario '%s' "
                  "(the latest run is one of them; --run ID picks runs)", reps, name);
 }
 
@@ -225,9 +225,9 @@ static void ctx_build(sqlite3 *db, const struct report_result *res, struct ctx_s
         else if (multi)
             snprintf(run, sizeof run, "run %lld: ", (long long)fw->run_id);
         if (n == 1)
-            snprintf(fw->label, sizeof fw->label, "%sL1 with scheme %s", run, only);
+            str_printf_cut(fw->label, sizeof fw->label, "%sL1 with scheme %s", run, only);
         else
-            snprintf(fw->label, sizeof fw->label, "%sshared L1 (%zu schemes)", run, n);
+            str_printf_cut(fw->label, sizeof fw->label, "%sshared L1 (%zu schemes)", run, n);
     }
 
     /* subtitle: "scenario NAME, run 1, seed 42"; several runs of one scenario:

@@ -117,6 +117,14 @@ char *path_dirname(const char *path)
     return slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
 }
 
+void str_printf_cut(char *dst, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dst, n, fmt, ap);
+    va_end(ap);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     char small[256];

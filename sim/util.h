@@ -38,6 +38,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Format into dst (n bytes), cut at n - 1 bytes when longer: for text that is only
+ * read (labels, titles), where a cut is the intent and not an error. */
+void str_printf_cut(char *dst, size_t n, const char *fmt, ...)
+     __attribute__((format(printf, 3, 4)));
 
 /* Read f to its end into a NUL-terminated buffer (*buf, caller frees) of at most max
  * bytes, reading at most one byte past that (the file may be endless or growing).
