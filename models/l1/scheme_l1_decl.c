@@ -4,6 +4,7 @@
 #include "models/l1/scheme_l1.h"
 
 #include "analysis/figure.h"
+#include "models/l1/fee_market.h"
 #include "models/run/estimate.h"
 
 /* The report's "schemes of type l1" table: throughput, what left the pool, and the
@@ -31,8 +32,8 @@ const struct scheme_report scheme_l1_report = {
  *   and metrics included. */
 #define MEM_PER_INFLIGHT    600.0
 #define WALL_PER_TRANSFER   4.0e-6
-/* A plain transfer: 21000 gas (Yellow Paper G_transaction), no calldata. */
-#define TRANSFER_GAS        21000.0
+/* A plain transfer: the intrinsic gas with no calldata (Yellow Paper G_transaction). */
+#define TRANSFER_GAS        ((double)fm_intrinsic_gas(0, 0))
 
 void scheme_l1_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                         struct scheme_estimate *out)

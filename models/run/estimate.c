@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "models/l1/fee_market.h"
 #include "models/l1/l1.h"
 #include "models/workload/arrivals.h"
 #include "models/model.h"
@@ -86,7 +87,7 @@
 #define SCHED_PENDING_MAX  ((double)((UINT64_C(1) << 26) - 1))
 /* The gas assumed for a world whose schemes declare no L1 transactions (it then
  * does not matter): a plain transfer's 21000 (Yellow Paper G_transaction). */
-#define TRANSFER_GAS       21000.0
+#define TRANSFER_GAS       ((double)fm_intrinsic_gas(0, 0))
 /* Background transactions one slot may bring: 0.47 us each (WALL_PER_BACKGROUND), so
  * about 5 s for the slot's one event, the longest a signal then waits. */
 #define BACKGROUND_SLOT_MAX 1e7
