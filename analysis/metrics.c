@@ -144,11 +144,14 @@ void metrics_summary(const struct metrics_scope *m, const struct metrics_samples
 
 /* ---- what every scheme gets ---- */
 
+/* What became of a transfer that was not carried, as the txs query reports it. */
+enum fate { FATE_CARRIED = 0, FATE_DROPPED = 1, FATE_FAILED = 2 };
+
 /* One transfer as the statistics need it (times in us; -1: never). */
 struct row {
     sim_time submit, include, final;
     double   fee;          /* ETH; only meaningful when included */
-    int      fate;         /* 1 dropped (left unincluded), 2 failed (refused), else 0 */
+    enum fate fate;        /* dropped (left unincluded), failed (refused), else carried */
 };
 
 /* The transfer statistics of one scheme, from its txs rows, by submission time, and
@@ -176,7 +179,7 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
         r->include = sqlite3_column_type(qt, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 1);
         r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
         r->fee = sqlite3_column_double(qt, 3);
-        r->fate = sqlite3_column_int(qt, 4);
+        r->fate = (enum fate)sqlite3_column_int(qt, 4);
     }
 
     metrics_samples_clear(s);
@@ -203,14 +206,14 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
     metrics_summary(m, s, "finality", "_s", true);
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
-        if (rows[i].fate == 1)
+        if (rows[i].fate == FATE_DROPPED)
             metrics_samples_add(s, rows[i].submit, 0);
     metrics_count(m, s, "dropped");
     /* refused (the user could not pay, the scheme rejected it): without this count a
      * summary's transfers = final + dropped + pending does not add up */
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
-        if (rows[i].fate == 2)
+        if (rows[i].fate == FATE_FAILED)
             metrics_samples_add(s, rows[i].submit, 0);
     metrics_count(m, s, "failed");
     free(rows);
