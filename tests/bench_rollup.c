@@ -36,7 +36,7 @@ static void die(const char *what)
 struct setup {
     struct sig_ctx      sig;
     struct sig_keypair *key;
-    struct transfer    *txs;
+    struct l2_transfer    *txs;
     size_t              n;
     double              sign_s;
 };
@@ -56,7 +56,7 @@ static void prepare(struct setup *su, enum sig_mode mode, size_t n)
     double t0 = cpu_now();
     for (size_t i = 0; i < n; i++) {
         uint64_t from = 1 + gsl_rng_uniform_int(r, USERS - 1), to = gsl_rng_uniform_int(r, USERS);
-        su->txs[i] = (struct transfer){ .chain_id = CHAIN, .from = from, .to = to,
+        su->txs[i] = (struct l2_transfer){ .chain_id = CHAIN, .from = from, .to = to,
                                         .amount = 1000000000u, .fee = 21000,
                                         .nonce = nonce[from]++ };
         transfer_sign(&su->txs[i], &su->sig, &su->key[from]);

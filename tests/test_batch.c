@@ -19,9 +19,9 @@ enum { CHAIN = 5, N = 37 };
 
 static struct sig_ctx sig;
 static struct sig_keypair key[4];
-static struct transfer txs[N];
+static struct l2_transfer txs[N];
 
-static void assert_same_transfer(const struct transfer *a, const struct transfer *b)
+static void assert_same_transfer(const struct l2_transfer *a, const struct l2_transfer *b)
 {
     assert_int_equal(a->chain_id, b->chain_id);
     assert_int_equal(a->from, b->from);
@@ -51,7 +51,7 @@ static void test_round_trip_through_codecs(void **state)
         assert_int_equal(codec_compress(codec, raw, len, z, cap, &zlen, &e), 0);
         assert_int_equal(codec_decompress(codec, z, zlen, back, batch_encoded_size(1000),
                                           &back_len, &e), 0);
-        struct transfer *got;
+        struct l2_transfer *got;
         size_t n;
         assert_int_equal(batch_decode(back, back_len, CHAIN, 1000, &got, &n, &e), 0);
         assert_int_equal(n, N);
@@ -75,7 +75,7 @@ static void test_malformed_refused(void **state)
     size_t len = batch_encoded_size(N);
     uint8_t *raw = malloc(len + 1);
     batch_encode(txs, N, CHAIN, raw);
-    struct transfer *got = NULL;
+    struct l2_transfer *got = NULL;
     size_t n;
     struct err e;
     static const struct { const char *what; } expect[] = {
@@ -123,7 +123,7 @@ static void test_inclusion(void **state)
         size_t len = batch_prove_inclusion(txs, N, i, path);
         const uint8_t (*p)[32] = (const uint8_t (*)[32])path;
         assert_true(batch_verify_inclusion(&c, i, &txs[i], p, len));
-        struct transfer t = txs[i];
+        struct l2_transfer t = txs[i];
         t.amount += 1;
         assert_false(batch_verify_inclusion(&c, i, &t, p, len));
         t = txs[i], t.sig[9] ^= 1;   /* the signature is part of what is committed */
@@ -148,7 +148,7 @@ int main(void)
     uint64_t nonce[4] = { 0 };
     for (size_t i = 0; i < N; i++) {
         uint64_t from = i % 4, to = (i * 7 + 1) % 4;
-        txs[i] = (struct transfer){ .chain_id = CHAIN, .from = from, .to = to,
+        txs[i] = (struct l2_transfer){ .chain_id = CHAIN, .from = from, .to = to,
                                     .amount = (u128)(i + 1) * GWEI, .fee = 21000,
                                     .nonce = nonce[from]++ };
         transfer_sign(&txs[i], &sig, &key[from]);

@@ -35,17 +35,17 @@ static struct l2_state *genesis(void)
     return s;
 }
 
-static struct transfer signed_transfer(uint64_t from, uint64_t to, u128 amount, u128 fee,
+static struct l2_transfer signed_transfer(uint64_t from, uint64_t to, u128 amount, u128 fee,
                                        uint64_t nonce)
 {
-    struct transfer t = { .chain_id = CHAIN, .from = from, .to = to, .amount = amount,
+    struct l2_transfer t = { .chain_id = CHAIN, .from = from, .to = to, .amount = amount,
                           .fee = fee, .nonce = nonce };
     transfer_sign(&t, &sig, &key[from]);
     return t;
 }
 
 /* A batch of one transfer and its commitment: the witness of step 0. */
-static void prove_single(const struct l2_state *s, const struct transfer *t,
+static void prove_single(const struct l2_state *s, const struct l2_transfer *t,
                          struct batch_commitment *c, struct one_step_witness *w)
 {
     batch_commit(t, 1, c);
@@ -54,7 +54,7 @@ static void prove_single(const struct l2_state *s, const struct transfer *t,
 
 /* Prove t on s, execute it on s, and check that the verifier reaches s's new root
  * and verdict from the witness alone; returns the verdict. */
-static enum transfer_verdict prove_and_apply(struct l2_state *s, const struct transfer *t)
+static enum transfer_verdict prove_and_apply(struct l2_state *s, const struct l2_transfer *t)
 {
     struct rollup_rules r;
     state_rules(s, &r);
@@ -85,11 +85,11 @@ static void test_verifier_matches_execution(void **state)
         { 6, OPERATOR, 1000 }, { OPERATOR, OPERATOR, 1000 }, { 2, 7, 0 }, { 2, 2, 0 },
     };
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        struct transfer t = signed_transfer(shapes[i].from, shapes[i].to, ETH / 100,
+        struct l2_transfer t = signed_transfer(shapes[i].from, shapes[i].to, ETH / 100,
                                             shapes[i].fee, nonce[shapes[i].from]++);
         assert_int_equal(prove_and_apply(s, &t), TRANSFER_OK);
     }
-    struct transfer t = signed_transfer(1, 2, 2 * ETH, 0, nonce[1]);   /* overdraft */
+    struct l2_transfer t = signed_transfer(1, 2, 2 * ETH, 0, nonce[1]);   /* overdraft */
     assert_int_equal(prove_and_apply(s, &t), TRANSFER_OVERDRAFT);
     t = signed_transfer(1, 2, 1, 0, nonce[1] + 1);                      /* nonce gap */
     assert_int_equal(prove_and_apply(s, &t), TRANSFER_NONCE_GAP);
@@ -116,7 +116,7 @@ static void test_verifier_random(void **state)
     for (int i = 0; i < 300; i++) {
         uint64_t from = gsl_rng_uniform_int(r, USERS), to = gsl_rng_uniform_int(r, USERS);
         uint64_t n = gsl_rng_uniform(r) < 0.1 ? nonce[from] + 1 : nonce[from];
-        struct transfer t = signed_transfer(from, to, (u128)gsl_rng_uniform_int(r, 100) * (ETH / 500),
+        struct l2_transfer t = signed_transfer(from, to, (u128)gsl_rng_uniform_int(r, 100) * (ETH / 500),
                                             gsl_rng_uniform_int(r, 3) * GWEI, n);
         if (prove_and_apply(s, &t) == TRANSFER_OK)
             nonce[from]++, ok++;
@@ -139,7 +139,7 @@ static void test_honest_holds_fraud_rejected(void **state)
     struct batch_commitment c;
     uint8_t pre[32], good[32], bad[32];
 
-    struct transfer t = signed_transfer(1, 2, ETH / 4, 100 * GWEI, 0);
+    struct l2_transfer t = signed_transfer(1, 2, ETH / 4, 100 * GWEI, 0);
     state_root(honest, pre);
     prove_single(honest, &t, &c, w);
     assert_int_equal(state_apply(honest, &t), TRANSFER_OK);
@@ -153,7 +153,7 @@ static void test_honest_holds_fraud_rejected(void **state)
 
     /* a refused overdraft: the honest post-state root is the pre-state root */
     struct l2_state *h2 = genesis();
-    struct transfer over = signed_transfer(1, 2, 3 * ETH, 0, 0);
+    struct l2_transfer over = signed_transfer(1, 2, 3 * ETH, 0, 0);
     state_root(h2, pre);
     prove_single(h2, &over, &c, w);
     assert_int_equal(one_step_judge(&r, &c, 0, pre, pre, w), ONE_STEP_CLAIM_HOLDS);
@@ -179,7 +179,7 @@ static void test_forged_witness_refused(void **state)
     uint8_t pre[32], post[32];
     enum transfer_verdict v;
     struct batch_commitment c;
-    struct transfer t = signed_transfer(1, 2, 2 * ETH, 0, 0);    /* an overdraft ... */
+    struct l2_transfer t = signed_transfer(1, 2, 2 * ETH, 0, 0);    /* an overdraft ... */
     state_root(s, pre);
     prove_single(s, &t, &c, w);
     assert_int_equal(one_step_execute(&r, &c, 0, pre, w, post, &v), 0);
@@ -197,7 +197,7 @@ static void test_forged_witness_refused(void **state)
         f->slot[(int)(l % TRANSFER_STEPS)].proof[l][0] ^= 1;
         assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
     }
-    struct transfer ok = signed_transfer(1, 2, ETH / 2, 0, 0);   /* another pre-state */
+    struct l2_transfer ok = signed_transfer(1, 2, ETH / 2, 0, 0);   /* another pre-state */
     assert_int_equal(state_apply(s, &ok), TRANSFER_OK);
     uint8_t later[32];
     state_root(s, later);
@@ -209,7 +209,7 @@ static void test_forged_witness_refused(void **state)
     transfer_sign(&f->tx, &sig, &key[1]);
     assert_int_equal(one_step_execute(&r, &c, 0, pre, f, post, &v), -1);
     assert_int_equal(one_step_execute(&r, &c, 1, pre, w, post, &v), -1);   /* no step 1 */
-    struct transfer two[2] = { ok, t };
+    struct l2_transfer two[2] = { ok, t };
     struct batch_commitment c2;
     batch_commit(two, 2, &c2);
     one_step_prove(s, two, 2, 1, f);
@@ -229,7 +229,7 @@ static void test_dispute_end_to_end(void **state)
     enum { N = 100, BAD = 37 };
     struct l2_state *truth = genesis(), *claim = genesis(), *replay = genesis();
     gsl_rng *r = rng_stream(22, 1, 1, 1);
-    struct transfer txs[N];
+    struct l2_transfer txs[N];
     uint64_t nonce[USERS] = { 0 };
     for (int i = 0; i < N; i++) {
         uint64_t from = gsl_rng_uniform_int(r, USERS), to = gsl_rng_uniform_int(r, USERS);

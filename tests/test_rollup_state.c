@@ -43,17 +43,17 @@ static void fixture_init(struct fixture *f, enum sig_mode mode)
     }
 }
 
-static struct transfer signed_transfer(struct fixture *f, uint64_t from, uint64_t to,
+static struct l2_transfer signed_transfer(struct fixture *f, uint64_t from, uint64_t to,
                                        u128 amount, u128 fee, uint64_t nonce)
 {
-    struct transfer t = { .chain_id = CHAIN, .from = from, .to = to, .amount = amount,
+    struct l2_transfer t = { .chain_id = CHAIN, .from = from, .to = to, .amount = amount,
                           .fee = fee, .nonce = nonce };
     transfer_sign(&t, &f->sig, &f->key[from]);
     return t;
 }
 
 /* A refused transfer: the verdict is the reason, and root, balances and nonce stay. */
-static void assert_refused(struct fixture *f, const struct transfer *t, enum transfer_verdict want)
+static void assert_refused(struct fixture *f, const struct l2_transfer *t, enum transfer_verdict want)
 {
     uint8_t before[32], after[32];
     state_root(f->s, before);
@@ -78,7 +78,7 @@ static void test_transfer_executes(void **state)
         fixture_init(&f, m ? SIG_FAST : SIG_ED25519);
         uint8_t before[32], after[32];
         state_root(f.s, before);
-        struct transfer t = signed_transfer(&f, 1, 2, ETH / 10, 21000 * GWEI, 0);
+        struct l2_transfer t = signed_transfer(&f, 1, 2, ETH / 10, 21000 * GWEI, 0);
         assert_int_equal(state_apply(f.s, &t), TRANSFER_OK);
         state_root(f.s, after);
         assert_memory_not_equal(before, after, 32);
@@ -98,11 +98,11 @@ static void test_bad_signature_refused(void **state)
 {
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
-    struct transfer t = signed_transfer(&f, 1, 2, ETH / 10, GWEI, 0);
-    struct transfer forged = t;   /* Mallory (3) signs a transfer out of Alice's account */
+    struct l2_transfer t = signed_transfer(&f, 1, 2, ETH / 10, GWEI, 0);
+    struct l2_transfer forged = t;   /* Mallory (3) signs a transfer out of Alice's account */
     transfer_sign(&forged, &f.sig, &f.key[3]);
     assert_refused(&f, &forged, TRANSFER_BAD_SIGNATURE);
-    struct transfer changed = t;
+    struct l2_transfer changed = t;
     changed.amount = ETH / 2;
     assert_refused(&f, &changed, TRANSFER_BAD_SIGNATURE);
     changed = t, changed.to = 3;
@@ -121,12 +121,12 @@ static void test_nonce_rules(void **state)
 {
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
-    struct transfer t0 = signed_transfer(&f, 1, 2, GWEI, GWEI, 0);
-    struct transfer t2 = signed_transfer(&f, 1, 2, GWEI, GWEI, 2);
+    struct l2_transfer t0 = signed_transfer(&f, 1, 2, GWEI, GWEI, 0);
+    struct l2_transfer t2 = signed_transfer(&f, 1, 2, GWEI, GWEI, 2);
     assert_refused(&f, &t2, TRANSFER_NONCE_GAP);
     assert_int_equal(state_apply(f.s, &t0), TRANSFER_OK);
     assert_refused(&f, &t0, TRANSFER_NONCE_REUSED);          /* the replay */
-    struct transfer t1 = signed_transfer(&f, 1, 2, GWEI, GWEI, 1);
+    struct l2_transfer t1 = signed_transfer(&f, 1, 2, GWEI, GWEI, 1);
     assert_int_equal(state_apply(f.s, &t1), TRANSFER_OK);
     assert_int_equal(state_apply(f.s, &t2), TRANSFER_OK);    /* now it is its turn */
     assert_int_equal(state_account(f.s, 1)->nonce, 3);
@@ -139,7 +139,7 @@ static void test_overdraft_refused(void **state)
 {
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
-    struct transfer t = signed_transfer(&f, 1, 2, ETH, 1, 0);
+    struct l2_transfer t = signed_transfer(&f, 1, 2, ETH, 1, 0);
     assert_refused(&f, &t, TRANSFER_OVERDRAFT);
     t = signed_transfer(&f, 1, 2, ~(u128)0, 2, 0);            /* wraps to 1 wei */
     assert_refused(&f, &t, TRANSFER_OVERDRAFT);
@@ -157,7 +157,7 @@ static void test_other_refusals(void **state)
 {
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
-    struct transfer t = { .chain_id = CHAIN + 1, .from = 1, .to = 2, .amount = GWEI, .nonce = 0 };
+    struct l2_transfer t = { .chain_id = CHAIN + 1, .from = 1, .to = 2, .amount = GWEI, .nonce = 0 };
     transfer_sign(&t, &f.sig, &f.key[1]);
     assert_refused(&f, &t, TRANSFER_WRONG_CHAIN);
     t = signed_transfer(&f, 1, 200, GWEI, 0, 0);
@@ -193,7 +193,7 @@ static void test_execution_trace(void **state)
     fixture_init(&f, SIG_ED25519);
     fixture_init(&g, SIG_ED25519);
     gsl_rng *r = rng_stream(5, 1, 1, 1);
-    struct transfer txs[N];
+    struct l2_transfer txs[N];
     uint64_t nonce[USERS + 1] = { 0 };
     for (int i = 0; i < N; i++) {
         uint64_t from = 1 + gsl_rng_uniform_int(r, USERS), to = gsl_rng_uniform_int(r, USERS + 1);
@@ -237,7 +237,7 @@ static void test_aliasing(void **state)
 {
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
-    struct transfer t = signed_transfer(&f, 1, 1, ETH / 2, GWEI, 0);
+    struct l2_transfer t = signed_transfer(&f, 1, 1, ETH / 2, GWEI, 0);
     assert_int_equal(state_apply(f.s, &t), TRANSFER_OK);
     assert_true(state_account(f.s, 1)->balance == ETH - GWEI);
     struct err e;

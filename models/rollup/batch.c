@@ -24,7 +24,7 @@ size_t batch_encoded_size(size_t n)
     return BATCH_HEADER_BYTES + n * TRANSFER_WIRE_BYTES;
 }
 
-void batch_encode(const struct transfer *txs, size_t n, uint64_t chain_id, uint8_t *out)
+void batch_encode(const struct l2_transfer *txs, size_t n, uint64_t chain_id, uint8_t *out)
 {
     SIM_ASSERT(n <= BATCH_MAX_TXS);
     uint8_t *p = out;
@@ -35,7 +35,7 @@ void batch_encode(const struct transfer *txs, size_t n, uint64_t chain_id, uint8
         transfer_wire(&txs[i], p);
 }
 
-bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct transfer *t)
+bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct l2_transfer *t)
 {
     /* the signed encoding starts with its tag; re-encoding the parsed fields must give
      * the same bytes, which checks the tag without a second copy of it here */
@@ -53,7 +53,7 @@ bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct transfer *
 }
 
 int batch_decode(const uint8_t *in, size_t len, uint64_t chain_id, size_t max_txs,
-                 struct transfer **txs, size_t *n, struct err *e)
+                 struct l2_transfer **txs, size_t *n, struct err *e)
 {
     if (len < BATCH_HEADER_BYTES)
         return err_set(e, L2_EINPUT, "batch: %zu bytes, shorter than its %d-byte header", len,
@@ -70,7 +70,7 @@ int batch_decode(const uint8_t *in, size_t len, uint64_t chain_id, size_t max_tx
     if (len != batch_encoded_size((size_t)count))
         return err_set(e, L2_EINPUT, "batch: %zu bytes, but %llu transfers take %zu", len,
                        (unsigned long long)count, batch_encoded_size((size_t)count));
-    struct transfer *t = xmalloc((count ? (size_t)count : 1) * sizeof *t);
+    struct l2_transfer *t = xmalloc((count ? (size_t)count : 1) * sizeof *t);
     for (size_t i = 0; i < count; i++)
         if (!transfer_from_wire(in + BATCH_HEADER_BYTES + i * TRANSFER_WIRE_BYTES, &t[i])) {
             free(t);
@@ -80,14 +80,14 @@ int batch_decode(const uint8_t *in, size_t len, uint64_t chain_id, size_t max_tx
     return 0;
 }
 
-static void tx_leaf(const struct transfer *t, uint8_t leaf[MERKLE_HASH_BYTES])
+static void tx_leaf(const struct l2_transfer *t, uint8_t leaf[MERKLE_HASH_BYTES])
 {
     uint8_t wire[TRANSFER_WIRE_BYTES];
     transfer_wire(t, wire);
     merkle_list_leaf_hash(wire, sizeof wire, leaf);
 }
 
-static uint8_t (*leaves_of(const struct transfer *txs, size_t n))[MERKLE_HASH_BYTES]
+static uint8_t (*leaves_of(const struct l2_transfer *txs, size_t n))[MERKLE_HASH_BYTES]
 {
     uint8_t (*l)[MERKLE_HASH_BYTES] = xmalloc((n ? n : 1) * sizeof *l);
     for (size_t i = 0; i < n; i++)
@@ -95,7 +95,7 @@ static uint8_t (*leaves_of(const struct transfer *txs, size_t n))[MERKLE_HASH_BY
     return l;
 }
 
-void batch_commit(const struct transfer *txs, size_t n, struct batch_commitment *c)
+void batch_commit(const struct l2_transfer *txs, size_t n, struct batch_commitment *c)
 {
     uint8_t (*l)[MERKLE_HASH_BYTES] = leaves_of(txs, n);
     merkle_list_root((const uint8_t (*)[MERKLE_HASH_BYTES])l, n, c->tx_root);
@@ -103,7 +103,7 @@ void batch_commit(const struct transfer *txs, size_t n, struct batch_commitment 
     free(l);
 }
 
-size_t batch_prove_inclusion(const struct transfer *txs, size_t n, size_t index,
+size_t batch_prove_inclusion(const struct l2_transfer *txs, size_t n, size_t index,
                              uint8_t (*path)[MERKLE_HASH_BYTES])
 {
     uint8_t (*l)[MERKLE_HASH_BYTES] = leaves_of(txs, n);
@@ -113,7 +113,7 @@ size_t batch_prove_inclusion(const struct transfer *txs, size_t n, size_t index,
 }
 
 bool batch_verify_inclusion(const struct batch_commitment *c, uint64_t index,
-                            const struct transfer *tx,
+                            const struct l2_transfer *tx,
                             const uint8_t (*path)[MERKLE_HASH_BYTES], size_t len)
 {
     if (c->count > SIZE_MAX || index >= c->count)

@@ -23,29 +23,29 @@ struct batch_commitment {
 size_t batch_encoded_size(size_t n);
 
 /* Encode n transfers of rollup chain_id into out (batch_encoded_size(n) bytes). O(n). */
-void batch_encode(const struct transfer *txs, size_t n, uint64_t chain_id, uint8_t *out);
+void batch_encode(const struct l2_transfer *txs, size_t n, uint64_t chain_id, uint8_t *out);
 
 /* Decode len bytes into a new array of transfers (*txs, caller frees; *n of them).
  * 0, or L2_EINPUT when the bytes are not a batch of this rollup holding at most
  * max_txs transfers (the message says what is wrong and at which transfer); nothing
  * is allocated then. Signatures are carried, not checked: execution judges them. */
 int batch_decode(const uint8_t *in, size_t len, uint64_t chain_id, size_t max_txs,
-                 struct transfer **txs /* OUT */, size_t *n /* OUT */, struct err *e);
+                 struct l2_transfer **txs /* OUT */, size_t *n /* OUT */, struct err *e);
 
 /* The one transfer wire encoding back into fields; false when the bytes are not a
  * transfer's (wrong tag). */
-bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct transfer *t /* OUT */);
+bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct l2_transfer *t /* OUT */);
 
 /* The commitment of n transfers. O(n) hashes. */
-void batch_commit(const struct transfer *txs, size_t n, struct batch_commitment *c /* OUT */);
+void batch_commit(const struct l2_transfer *txs, size_t n, struct batch_commitment *c /* OUT */);
 
 /* The audit path of transfer index (< n): at most 64 hashes; returns how many. O(n). */
-size_t batch_prove_inclusion(const struct transfer *txs, size_t n, size_t index,
+size_t batch_prove_inclusion(const struct l2_transfer *txs, size_t n, size_t index,
                              uint8_t (*path)[MERKLE_HASH_BYTES] /* OUT: <= 64 */);
 
 /* True when tx is transfer index of the committed batch, by path. O(len). */
 bool batch_verify_inclusion(const struct batch_commitment *c, uint64_t index,
-                            const struct transfer *tx,
+                            const struct l2_transfer *tx,
                             const uint8_t (*path)[MERKLE_HASH_BYTES], size_t len);
 
 #endif

@@ -17,11 +17,11 @@ const char *one_step_outcome_name(enum one_step_outcome o)
     return "?";
 }
 
-void one_step_prove(const struct l2_state *pre, const struct transfer *batch, size_t n,
+void one_step_prove(const struct l2_state *pre, const struct l2_transfer *batch, size_t n,
                     size_t k, struct one_step_witness *w)
 {
     memset(w, 0, sizeof *w);
-    const struct transfer *tx = &batch[k];
+    const struct l2_transfer *tx = &batch[k];
     w->tx = *tx;
     w->tx_path_len = batch_prove_inclusion(batch, n, k, w->tx_path);
     struct rollup_rules r;
@@ -73,7 +73,7 @@ int one_step_execute(const struct rollup_rules *r, const struct batch_commitment
                      const struct one_step_witness *w, uint8_t post_root[MERKLE_HASH_BYTES],
                      enum transfer_verdict *verdict)
 {
-    const struct transfer *tx = &w->tx;
+    const struct l2_transfer *tx = &w->tx;
     if (w->tx_path_len > 64 ||
         !batch_verify_inclusion(batch, k, tx, (const uint8_t (*)[MERKLE_HASH_BYTES])w->tx_path,
                                 w->tx_path_len))

@@ -17,7 +17,7 @@
  * slot's content in the pre-state (an account, or none) and its Merkle proof against
  * the pre-state root. */
 struct one_step_witness {
-    struct transfer tx;
+    struct l2_transfer tx;
     size_t          tx_path_len;
     uint8_t         tx_path[64][MERKLE_HASH_BYTES];
     struct {
@@ -38,7 +38,7 @@ const char *one_step_outcome_name(enum one_step_outcome o);
 /* The prover's side: the witness of step k of the n-transfer batch, against the
  * state the step runs on (the pre-state, not changed). O(n) hashes for the audit
  * path, O(depth) per slot. */
-void one_step_prove(const struct l2_state *pre, const struct transfer *batch, size_t n,
+void one_step_prove(const struct l2_state *pre, const struct l2_transfer *batch, size_t n,
                     size_t k, struct one_step_witness *w /* OUT */);
 
 /* The verifier's side: check that the witness's transfer is step k of the committed

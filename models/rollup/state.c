@@ -34,7 +34,7 @@ static uint8_t *put_le(uint8_t *p, u128 v, int bytes)
     return p + bytes;
 }
 
-void transfer_encode(const struct transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES])
+void transfer_encode(const struct l2_transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES])
 {
     memcpy(out, transfer_tag, sizeof transfer_tag);
     uint8_t *p = out + sizeof transfer_tag;
@@ -47,13 +47,13 @@ void transfer_encode(const struct transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES
     SIM_ASSERT(p == out + TRANSFER_SIGNED_BYTES);
 }
 
-void transfer_wire(const struct transfer *t, uint8_t out[TRANSFER_WIRE_BYTES])
+void transfer_wire(const struct l2_transfer *t, uint8_t out[TRANSFER_WIRE_BYTES])
 {
     transfer_encode(t, out);
     memcpy(out + TRANSFER_SIGNED_BYTES, t->sig, SIG_BYTES);
 }
 
-void transfer_sign(struct transfer *t, const struct sig_ctx *c, const struct sig_keypair *kp)
+void transfer_sign(struct l2_transfer *t, const struct sig_ctx *c, const struct sig_keypair *kp)
 {
     uint8_t msg[TRANSFER_SIGNED_BYTES];
     transfer_encode(t, msg);
@@ -72,7 +72,7 @@ void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES])
     hash_sha256(leaf, buf, sizeof buf);
 }
 
-enum transfer_verdict transfer_check(const struct transfer *t, uint64_t chain_id,
+enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain_id,
                                      const struct sig_ctx *c, const struct account *from,
                                      const struct account *to, const struct account *fee_to)
 {
@@ -102,7 +102,7 @@ enum transfer_verdict transfer_check(const struct transfer *t, uint64_t chain_id
     return TRANSFER_OK;
 }
 
-bool transfer_step(const struct transfer *t, int step, struct account *a)
+bool transfer_step(const struct l2_transfer *t, int step, struct account *a)
 {
     switch (step) {
     case TRANSFER_STEP_DEBIT:   /* transfer_check made sure it is covered */
@@ -122,7 +122,7 @@ bool transfer_step(const struct transfer *t, int step, struct account *a)
     sim_panic("transfer step %d does not exist", step);
 }
 
-uint64_t transfer_step_index(const struct transfer *t, int step, uint64_t fee_recipient)
+uint64_t transfer_step_index(const struct l2_transfer *t, int step, uint64_t fee_recipient)
 {
     return step == TRANSFER_STEP_DEBIT ? t->from
          : step == TRANSFER_STEP_CREDIT ? t->to : fee_recipient;
@@ -231,7 +231,7 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
     return 0;
 }
 
-enum transfer_verdict state_apply(struct l2_state *s, const struct transfer *t)
+enum transfer_verdict state_apply(struct l2_state *s, const struct l2_transfer *t)
 {
     enum transfer_verdict v = transfer_check(t, s->chain_id, &s->sig, state_account(s, t->from),
                                              state_account(s, t->to),
@@ -256,7 +256,7 @@ enum transfer_verdict state_apply(struct l2_state *s, const struct transfer *t)
     return TRANSFER_OK;
 }
 
-void state_execute(struct l2_state *s, const struct transfer *txs, size_t n,
+void state_execute(struct l2_state *s, const struct l2_transfer *txs, size_t n,
                    uint8_t (*roots)[MERKLE_HASH_BYTES], enum transfer_verdict *verdicts)
 {
     state_root(s, roots[0]);

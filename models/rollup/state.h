@@ -24,8 +24,9 @@ struct account {
 
 /* A transfer as its sender signs it. `fee` (wei) goes to the rollup's fee recipient
  * (the sequencer's account); chain_id names the rollup, so a signature for one
- * rollup is worthless on another (the replay protection of EIP-155). */
-struct transfer {
+ * rollup is worthless on another (the replay protection of EIP-155). Named l2_transfer:
+ * model.h's struct transfer is the workload's intent, which a rollup scheme sees too. */
+struct l2_transfer {
     uint64_t chain_id;
     uint64_t from, to;     /* account indices */
     u128     amount, fee;  /* wei */
@@ -55,11 +56,11 @@ enum transfer_verdict {
 };
 const char *transfer_verdict_name(enum transfer_verdict v);
 
-void transfer_encode(const struct transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES] /* OUT */);
+void transfer_encode(const struct l2_transfer *t, uint8_t out[TRANSFER_SIGNED_BYTES] /* OUT */);
 /* Encoding and signature, as a batch carries it. */
-void transfer_wire(const struct transfer *t, uint8_t out[TRANSFER_WIRE_BYTES] /* OUT */);
+void transfer_wire(const struct l2_transfer *t, uint8_t out[TRANSFER_WIRE_BYTES] /* OUT */);
 /* Sign t's canonical encoding with kp into t->sig. O(1) signatures. */
-void transfer_sign(struct transfer *t, const struct sig_ctx *c, const struct sig_keypair *kp);
+void transfer_sign(struct l2_transfer *t, const struct sig_ctx *c, const struct sig_keypair *kp);
 
 /* The leaf of an account: SHA-256("l2sim/account/v1" || pubkey || LE128 balance ||
  * LE64 nonce); never the empty leaf. */
@@ -68,7 +69,7 @@ void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES] /* OU
 /* The rules a transfer is judged by, given the accounts it touches as they stand
  * before it (NULL: no account there). Shared by execution and the one-step proof.
  * One signature check. */
-enum transfer_verdict transfer_check(const struct transfer *t, uint64_t chain_id,
+enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain_id,
                                      const struct sig_ctx *c, const struct account *from,
                                      const struct account *to, const struct account *fee_to);
 
@@ -79,9 +80,9 @@ enum transfer_verdict transfer_check(const struct transfer *t, uint64_t chain_id
  * account: each step sees what the steps before it left. Applies one step to a;
  * false when a credit would pass 2^128-1 wei (a is then unchanged). */
 enum { TRANSFER_STEP_DEBIT, TRANSFER_STEP_CREDIT, TRANSFER_STEP_FEE, TRANSFER_STEPS };
-bool transfer_step(const struct transfer *t, int step, struct account *a);
+bool transfer_step(const struct l2_transfer *t, int step, struct account *a);
 /* The account index step touches. */
-uint64_t transfer_step_index(const struct transfer *t, int step, uint64_t fee_recipient);
+uint64_t transfer_step_index(const struct l2_transfer *t, int step, uint64_t fee_recipient);
 
 /* ---- the state ---- */
 struct l2_state;
@@ -124,12 +125,12 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
  * steps (transfer_step). Returns the verdict; a refused transfer leaves the state as
  * it was. One signature check and three leaf hashes; the tree's paths are rehashed
  * at the next state_root. */
-enum transfer_verdict state_apply(struct l2_state *s, const struct transfer *t);
+enum transfer_verdict state_apply(struct l2_state *s, const struct l2_transfer *t);
 
 /* Execute n transfers in order and record the execution trace: roots[0] is the root
  * before, roots[i+1] the root after transfer i (equal to roots[i] when it was
  * refused); verdicts[i] (may be NULL) says why. roots holds n + 1 entries. */
-void state_execute(struct l2_state *s, const struct transfer *txs, size_t n,
+void state_execute(struct l2_state *s, const struct l2_transfer *txs, size_t n,
                    uint8_t (*roots)[MERKLE_HASH_BYTES] /* OUT */,
                    enum transfer_verdict *verdicts /* OUT, optional */);
 
