@@ -282,3 +282,23 @@ void state_prove(const struct l2_state *s, uint64_t index, uint8_t (*proof)[MERK
     merkle_tree_commit(s->tree);
     merkle_tree_prove(s->tree, index, proof);
 }
+
+struct l2_state *state_clone(const struct l2_state *s)
+{
+    struct l2_state *c = state_new(s->chain_id, merkle_tree_depth(s->tree), &s->sig,
+                                   s->fee_recipient);
+    if (s->n) {
+        c->cap = c->n = s->n;
+        c->acct = xmalloc((size_t)s->n * sizeof *c->acct);
+        c->open = xmalloc((size_t)s->n * sizeof *c->open);
+        memcpy(c->acct, s->acct, (size_t)s->n * sizeof *c->acct);
+        memcpy(c->open, s->open, (size_t)s->n * sizeof *c->open);
+        uint8_t (*leaves)[MERKLE_HASH_BYTES] = xcalloc((size_t)s->n, sizeof *leaves);
+        for (uint64_t i = 0; i < s->n; i++)
+            if (s->open[i])
+                account_leaf(&s->acct[i], leaves[i]);   /* else the empty leaf: zeros */
+        merkle_tree_load(c->tree, (const uint8_t (*)[MERKLE_HASH_BYTES])leaves, s->n);
+        free(leaves);
+    }
+    return c;
+}

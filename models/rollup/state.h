@@ -146,4 +146,9 @@ bool state_index_in_tree(unsigned depth, uint64_t index);
 void state_prove(const struct l2_state *s, uint64_t index,
                  uint8_t (*proof)[MERKLE_HASH_BYTES] /* OUT: depth */);
 
+/* An independent copy of s (accounts and tree), for a node that must replay a range
+ * of transfers from an earlier state: a challenger re-executing a disputed proposal,
+ * the prover of a one-step proof. Caller frees. O(accounts) hashes. */
+struct l2_state *state_clone(const struct l2_state *s);
+
 #endif
