@@ -255,7 +255,7 @@ static int parse_edges(struct csv *c, struct graph *g, struct err *e)
 
 /* Counting sort of the edges by from (out_*) and by to (in_*): stable, so each node's
  * list is in edge-id order. O(V + E). */
-static void build_adjacency(struct graph *g)
+void graph_index(struct graph *g)
 {
     size_t n = g->nnodes, m = g->nedges;
     g->out_start = xcalloc(n + 1, sizeof *g->out_start);
@@ -322,7 +322,7 @@ int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
             goto err;
         }
     }
-    build_adjacency(g);
+    graph_index(g);
     free(line);
     *out = g;
     return 0;

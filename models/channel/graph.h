@@ -87,6 +87,11 @@ int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
 int graph_load_dir(const char *dir, const char *prefix, struct graph **out /* OUT */,
                    struct err *e);
 
+/* A graph the caller built (nnodes, nchannels, nedges, channels[] and edges[] filled
+ * with dense ids, both arrays from xmalloc: graph_free frees them): compute the
+ * adjacency lists (out_*, in_*), each node's in edge-id order. O(V + E). */
+void graph_index(struct graph *g);
+
 void graph_free(struct graph *g);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "models/adversary/adversary.h"
+#include "models/channel/scheme_channels.h"
 #include "models/l1/l1.h"
 #include "models/workload/workload.h"
 #include "sim/dbfile.h"
@@ -15,6 +16,7 @@
 
 static const struct scheme_ops *const schemes[] = {
     &scheme_l1_ops,
+    &scheme_channels_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {

@@ -1,0 +1,1111 @@
+/* scheme_channels.c — the scheme `channels`: a payment-channel network carrying the
+ * workload's transfers. Users map to nodes; a user's channel is funded by an L1
+ * transaction paid from the user's L1 account (kind channel_open, BOLT-2 funding with
+ * the hub's inbound share dual-funded as in BOLT-2 open_channel2) and usable
+ * `min_depth` blocks after inclusion (BOLT-2 minimum_depth). Each transfer is a
+ * multi-hop HTLC payment (payment.c) over routes found by the sender (route.c), every
+ * hop two updates signed by both parties and verified by the receiver (channel.c).
+ * A user's withdrawal, or `close_at`, closes its channel cooperatively with one L1
+ * transaction (kind channel_close, BOLT-2 closing_signed) that pays both sides out.
+ *
+ * Topologies: `hub` (each user has one channel to hub user % hubs; the hubs are
+ * connected in a full mesh of channels opened before the run, as a Lightning service
+ * provider's wallets are), or `csv` (a CLoTH-format graph such as the Lightning
+ * snapshot, every channel opened before the run; user u is node u % nodes).
+ *
+ * Money: channel amounts are msat (graph.h: 1 msat = 1e7 wei); a transfer delivers
+ * its value rounded down to the msat (the sub-msat rest never leaves the sender's L1
+ * account). The invariant (check): what the channel contract holds in escrow equals
+ * what was funded minus what was paid out, equals the sum of the live channels'
+ * capacities, and every channel touched since the last check holds balances + HTLCs
+ * = capacity; the scheme's receipts are what the L1 charged it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/channel/payment.h"
+#include "models/channel/scheme_channels.h"
+#include "models/l1/l1.h"
+#include "models/workload/users.h"
+#include "sim/fault.h"
+#include "sim/money.h"
+
+#define WEI_PER_MSAT GRAPH_WEI_PER_MSAT
+
+enum topo { TOPO_HUB, TOPO_CSV };
+enum chan_state { CH_NONE, CH_OPENING, CH_OPEN, CH_CLOSING, CH_CLOSED };
+static const char *const chan_state_name[] = { "none", "opening", "open", "closing", "closed" };
+
+static const struct scn_param params[] = {
+    { "schemes[channels].topology", SCN_ENUM, "hub", NULL, NULL, "hub|csv", 0,
+      "hub: each user's one channel to hub (user mod hubs), hubs in a full mesh; csv: the "
+      "CLoTH-format graph in `graph`, user u at node u mod nodes" },
+    { "schemes[channels].hubs", SCN_UINT, "4", "1", "1000", NULL, 0,
+      "hub topology: number of hubs (a Lightning service provider's nodes)" },
+    { "schemes[channels].hub_capacity", SCN_AMOUNT, "1000eth", "0wei", "10000000eth", NULL, 0,
+      "hub topology: each side of every hub-to-hub channel (opened before the run)" },
+    { "schemes[channels].hub_funds", SCN_AMOUNT, "100000eth", "0wei", "1000000000eth", NULL, 0,
+      "hub topology: each hub's L1 capital for inbound liquidity and closes it pays" },
+    { "schemes[channels].inbound", SCN_FRACTION, "100%", "0", "100", NULL, 0,
+      "hub topology: the hub's side of a user's channel, as a share of the user's funding "
+      "(dual-funded, BOLT-2 open_channel2)" },
+    { "schemes[channels].graph", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "csv topology: directory of nodes_ln.csv, channels_ln.csv, edges_ln.csv (CLoTH format)" },
+    { "schemes[channels].graph_prefix", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "csv topology: file names PREFIXnodes.csv, PREFIXchannels.csv, PREFIXedges.csv instead" },
+    { "schemes[channels].min_depth", SCN_UINT, "3", "1", "10000", NULL, 0,
+      "blocks a funding transaction must be buried before the channel is used (BOLT-2 "
+      "minimum_depth)" },
+    { "schemes[channels].max_attempts", SCN_UINT, "10", "1", "64", NULL, 0,
+      "routes a sender tries for one payment, excluding each failed channel" },
+    { "schemes[channels].fee_base_msat", SCN_UINT, "1000", "0", "4294967295", NULL, 0,
+      "hub topology: every channel's advertised base fee (BOLT-7; LND's default 1000 msat)" },
+    { "schemes[channels].fee_proportional_millionths", SCN_UINT, "1", "0", "4294967295", NULL, 0,
+      "hub topology: advertised proportional fee in millionths (BOLT-7; LND's default 1)" },
+    { "schemes[channels].htlc_minimum_msat", SCN_UINT, "1", "0", "2100000000000000000", NULL, 0,
+      "hub topology: smallest HTLC a channel forwards (BOLT-7 htlc_minimum_msat)" },
+    { "schemes[channels].cltv_expiry_delta", SCN_UINT, "80", "0", "65535", NULL, 0,
+      "hub topology: blocks of timelock each forwarding hop adds (BOLT-7; LND's default 80)" },
+    { "schemes[channels].final_cltv_expiry_delta", SCN_UINT, "18", "0", "65535", NULL, 0,
+      "the recipient's min_final_cltv_expiry_delta (BOLT-11 default 18)" },
+    { "schemes[channels].max_total_cltv", SCN_UINT, "2016", "1", "65535", NULL, 0,
+      "routes locking funds for more blocks are refused (LND's default 2016)" },
+    { "schemes[channels].hop_latency", SCN_DURATION, "50ms", "0s", "1h", NULL, 0,
+      "time to add, or settle, an HTLC on one hop (a payment of n hops settles 2n of them "
+      "after it is sent); the network, not the protocol" },
+    { "schemes[channels].open_gas", SCN_GAS, "93400", "0", "16000000", NULL, 0,
+      "execution gas of the channel contract's open: 4 new storage slots (EIP-2929 cold "
+      "SSTORE 22100 each) and a log" },
+    { "schemes[channels].close_gas", SCN_GAS, "35000", "0", "16000000", NULL, 0,
+      "execution gas of a cooperative close: 2 signature checks (3000 each, as ecrecover), "
+      "2 value transfers (9000 each), 4 slots cleared net of the EIP-3529 refund" },
+    { "schemes[channels].tip", SCN_AMOUNT, "1gwei", "0wei", "10000gwei", NULL, 0,
+      "max priority fee per gas of the channel's L1 transactions" },
+    { "schemes[channels].max_fee_multiplier", SCN_REAL, "2", "1", "100", NULL, 0,
+      "their max fee per gas = base fee at submission x this + tip" },
+    { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
+      "hub topology: every user channel closes cooperatively at this time (default: only "
+      "a user's withdrawal closes its channel)" },
+};
+
+struct pay;
+
+/* One channel of the network, beside its two-party state machine net.ch[k]. */
+struct chan {
+    struct scheme  *sc;
+    uint32_t        k;
+    enum chan_state state;
+    bool            preexisting;    /* opened before the run: no L1 funding here */
+    int64_t         user;           /* hub topology: the user's channel; else -1 */
+    l1_tx_id        open_tx, close_tx;
+    u128            open_fee, close_fee;
+    u128            reserved;       /* of the payer's L1 balance while its tx is pending */
+    bool            close_by_hub;   /* the user could not pay the close: the hub did */
+    u128            fund_wei[2];    /* what each side put in */
+    sim_time        funded_at, usable_at, closed_at;
+    uint64_t        fee_tx;         /* 1 + the transfer whose l1_fee carries its open
+                                       fee (the first that waited for it); 0: none */
+    bool            close_wanted;   /* closing was asked while it was opening */
+    bool            dirty;          /* touched since the last check */
+    const char     *close_kind;
+    u128            paid_out[2];
+    struct pay    **waiter;         /* payments waiting for it to be usable */
+    size_t          nwait, capwait;
+};
+
+/* A transfer in the scheme: waiting for channels, or done. */
+struct pay {
+    struct scheme   *sc;
+    struct tx_record rec;
+    struct transfer  t;
+    uint64_t         amount_msat;
+    int              waiting;       /* channels' waiter lists holding it */
+    bool             done;          /* its txs row is written */
+    struct pay      *prev, *next;   /* unfinished: written at finish */
+};
+
+struct chs {
+    struct sig_ctx sig;
+    enum topo topo;
+    uint32_t  nhubs;
+    size_t    nusers, nmesh;
+    struct graph *g;                /* owned */
+    struct payment_net net;         /* net.ch owned; opened channel by channel */
+    struct chan *chan;
+    struct route_finder *rf;
+    uint8_t  *excluded;             /* scratch, g->nedges zero bytes */
+    struct sig_keypair *key;        /* per node, derived on first use */
+    uint8_t  *have_key;
+    u128     *hub_l1, *hub_reserved;   /* hubs' L1 capital */
+    /* parameters */
+    uint32_t min_depth, max_attempts;
+    uint64_t inbound_ppm, open_gas, close_gas, tip;
+    uint32_t mult_pct;
+    sim_time hop_latency;
+    double   deposit_share;
+    struct route_opts ropts;
+    /* books */
+    u128     l1_paid;               /* receipts of its L1 transactions */
+    u128     escrow_in, escrow_out; /* funded into / paid out of the channel contract */
+    u128     live_msat;             /* capacities of channels funded and not closed */
+    uint32_t *dirty;
+    size_t   ndirty;
+    struct pay *inflight;
+    uint64_t payments, succeeded;
+};
+
+static struct chs *S(const struct scheme *sc) { return sc->state; }
+
+/* ---- nodes, keys, channels ---- */
+
+static uint32_t user_node(const struct chs *st, uint32_t user)
+{
+    if (st->topo == TOPO_HUB)
+        return st->nhubs + user;
+    return (uint32_t)(user % st->g->nnodes);
+}
+
+static struct chan *user_chan(struct chs *st, uint32_t user)
+{
+    SIM_ASSERT(st->topo == TOPO_HUB);     /* a user has a channel of its own only there */
+    return &st->chan[st->nmesh + user];
+}
+
+static const struct sig_keypair *node_key(struct chs *st, uint32_t v)
+{
+    if (!st->have_key[v]) {
+        sig_keypair_derive(&st->sig, PAYMENT_NODE_KEY_KIND, v, &st->key[v]);
+        st->have_key[v] = 1;
+    }
+    return &st->key[v];
+}
+
+/* Both parties sign commitment 0 (BOLT-2 funding_created / funding_signed) before the
+ * funding is broadcast. Channel id = SHA-256(tag, scheme, channel): where BOLT-2
+ * derives it from the funding outpoint. Seeds as payment_net_new makes them. */
+static void chan_sign_first(struct chs *st, struct chan *c, uint64_t msat0, uint64_t msat1)
+{
+    const struct graph_channel *gc = &st->g->channels[c->k];
+    uint8_t msg[18 + 4] = "l2sim/channel/seed";
+    for (int i = 0; i < 4; i++)
+        msg[18 + i] = (uint8_t)(c->k >> (8 * i));
+    const struct sig_keypair *kp[2] = { node_key(st, gc->node[0]), node_key(st, gc->node[1]) };
+    uint8_t seed[2][32], id[32];
+    for (int s = 0; s < 2; s++)
+        hash_blake2b(seed[s], 32, msg, sizeof msg, kp[s]->sk, SIG_SEED_BYTES);
+    uint8_t idmsg[sizeof msg + 8];
+    memcpy(idmsg, msg, sizeof msg);
+    for (int i = 0; i < 8; i++)
+        idmsg[sizeof msg + i] = (uint8_t)((uint64_t)c->sc->index >> (8 * i));
+    hash_sha256(id, idmsg, sizeof idmsg);
+    channel_open(&st->net.ch[c->k], &st->sig, id, kp[0], kp[1], seed[0], seed[1], msat0, msat1);
+}
+
+static void mark_dirty(struct chs *st, uint32_t k)
+{
+    if (!st->chan[k].dirty) {
+        st->chan[k].dirty = true;
+        st->dirty[st->ndirty++] = k;
+    }
+}
+
+/* The channel is usable: routing sees its capacity. */
+static void chan_set_routable(struct chs *st, struct chan *c, bool on)
+{
+    struct graph_channel *gc = &st->g->channels[c->k];
+    gc->capacity_msat = on ? st->net.ch[c->k].capacity_msat : 0;
+}
+
+/* ---- L1 transactions ---- */
+
+static struct l1_fee_policy fee_now(const struct chs *st, const struct l1 *l1)
+{
+    u128 mf = (u128)l1_base_fee(l1) * st->mult_pct / 100 + st->tip;
+    return (struct l1_fee_policy){ .kind = L1_FEE_FIXED, .tip = st->tip,
+                                   .max_fee = mf > UINT64_MAX ? UINT64_MAX : (uint64_t)mf };
+}
+
+static uint64_t user_account(const struct scheme *sc, uint32_t user)
+{
+    return l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | user);
+}
+
+static uint64_t hub_account(const struct scheme *sc, uint32_t hub)
+{
+    return l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 32 | hub);
+}
+
+/* What the channel contract is sent: the channel id, both keys, both amounts (open);
+ * the id, both final balances, both signatures (cooperative close). Real bytes, so
+ * the L1 prices their zero and non-zero bytes (EIP-2028). */
+static size_t put_u128(uint8_t *b, u128 v)
+{
+    for (int i = 15; i >= 0; i--)
+        *b++ = (uint8_t)(v >> (8 * i));
+    return 16;
+}
+
+static void pay_waits(struct chan *c, struct pay *p);
+static void channels_close(struct chan *c);
+static void pay_fail(struct pay *p, const char *status, const char *reason);
+static void pay_execute(struct pay *p);
+
+/* ---- opening ---- */
+
+static void chan_usable(void *ctx)
+{
+    struct chan *c = ctx;
+    struct chs *st = S(c->sc);
+    if (c->state != CH_OPENING)
+        return;
+    c->state = CH_OPEN;
+    c->usable_at = sim_now(c->sc->world->sim);
+    chan_set_routable(st, c, true);
+    struct pay **w = c->waiter;
+    size_t n = c->nwait;
+    c->waiter = NULL;
+    c->nwait = c->capwait = 0;
+    for (size_t i = 0; i < n; i++)
+        if (--w[i]->waiting == 0) {
+            if (w[i]->done)
+                free(w[i]);
+            else
+                pay_execute(w[i]);
+        }
+    free(w);
+    if (c->close_wanted)
+        channels_close(c);
+}
+
+static void open_included(void *ctx, const struct l1_receipt *r)
+{
+    struct chan *c = ctx;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user, hub = user % st->nhubs;
+    /* the funding transaction executed: the user pays gas and its side, the hub its
+     * side, the contract holds both */
+    user_settle(sc, user, c->reserved, r->total + c->fund_wei[1]);
+    c->reserved = 0;
+    st->hub_reserved[hub] -= c->fund_wei[0];
+    st->hub_l1[hub] -= c->fund_wei[0];
+    st->escrow_in += c->fund_wei[0] + c->fund_wei[1];
+    st->live_msat += st->net.ch[c->k].capacity_msat;
+    st->l1_paid += r->total;
+    c->open_fee = r->total;
+    c->funded_at = r->time;
+    /* usable once buried min_depth blocks deep (heights are slot numbers here) */
+    l1_at(sc->world->l1, r->time + (sim_time)st->min_depth * l1_slot(sc->world->l1),
+          chan_usable, c);
+}
+
+static void open_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct chan *c = ctx;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user;
+    user_settle(sc, user, c->reserved, 0);
+    c->reserved = 0;
+    st->hub_reserved[user % st->nhubs] -= c->fund_wei[0];
+    channel_free(&st->net.ch[c->k]);
+    memset(&st->net.ch[c->k], 0, sizeof st->net.ch[c->k]);
+    c->state = CH_NONE;
+    c->fund_wei[0] = c->fund_wei[1] = 0;
+    struct pay **w = c->waiter;
+    size_t n = c->nwait;
+    c->waiter = NULL;
+    c->nwait = c->capwait = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pay *p = w[i];
+        p->waiting--;
+        if (!p->done)
+            pay_fail(p, "failed", "channel open dropped: the funding transaction left the "
+                                  "L1 pool unincluded");
+        if (p->waiting == 0)
+            free(p);
+    }
+    free(w);
+}
+
+/* The user funds its channel to its hub with `funding` wei (rounded down to the msat)
+ * and pays the funding transaction's gas from its L1 account; its hub adds the
+ * inbound share from its capital. NULL, or why the channel cannot be opened. */
+static const char *chan_open_user(struct scheme *sc, uint32_t user, u128 funding)
+{
+    struct chs *st = S(sc);
+    struct chan *c = user_chan(st, user);
+    struct l1 *l1 = sc->world->l1;
+    uint32_t hub = user % st->nhubs;
+    u128 msat = funding / WEI_PER_MSAT;
+    if (msat > GRAPH_MSAT_MAX / 2)
+        msat = GRAPH_MSAT_MAX / 2;
+    if (msat == 0)
+        return "no channel: the user has no funds to put in one";
+    u128 hub_msat = msat * st->inbound_ppm / 1000000u;
+    u128 hub_free = st->hub_l1[hub] - st->hub_reserved[hub];
+    if (hub_msat * WEI_PER_MSAT > hub_free)
+        hub_msat = hub_free / WEI_PER_MSAT;
+    uint8_t data[32 + 2 * SIG_PUBLICKEY_BYTES + 32];
+    size_t n = 0;
+    c->state = CH_OPENING;
+    chan_sign_first(st, c, (uint64_t)hub_msat, (uint64_t)msat);
+    const struct channel *ch = &st->net.ch[c->k];
+    memcpy(data, ch->current.channel_id, 32);
+    n += 32;
+    memcpy(data + n, ch->pk[0], SIG_PUBLICKEY_BYTES);
+    n += SIG_PUBLICKEY_BYTES;
+    memcpy(data + n, ch->pk[1], SIG_PUBLICKEY_BYTES);
+    n += SIG_PUBLICKEY_BYTES;
+    n += put_u128(data + n, hub_msat * WEI_PER_MSAT);
+    n += put_u128(data + n, msat * WEI_PER_MSAT);
+    struct l1_tx tx = { .sender = user_account(sc, user), .origin = L1_ORIGIN_SCHEME(sc->index),
+                        .kind = "channel_open", .calldata = data, .calldata_len = n,
+                        .exec_gas = st->open_gas };
+    struct l1_fee_policy fee = fee_now(st, l1);
+    u128 gas = l1_gas_of(l1, &tx);
+    u128 reserve = gas * fee.max_fee + msat * WEI_PER_MSAT;
+    if (!user_reserve(sc, user, reserve)) {
+        channel_free(&st->net.ch[c->k]);
+        memset(&st->net.ch[c->k], 0, sizeof st->net.ch[c->k]);
+        c->state = CH_NONE;
+        return "no channel: the L1 balance does not cover the channel's funding and gas";
+    }
+    c->reserved = reserve;
+    c->fund_wei[0] = hub_msat * WEI_PER_MSAT;
+    c->fund_wei[1] = msat * WEI_PER_MSAT;
+    st->hub_reserved[hub] += c->fund_wei[0];
+    struct l1_callbacks cb = { open_included, NULL, open_dropped, c };
+    c->open_tx = l1_submit(l1, &tx, &fee, &cb);
+    return NULL;
+}
+
+/* ---- cooperative close (BOLT-2 closing_signed) ---- */
+
+static void close_included(void *ctx, const struct l1_receipt *r)
+{
+    struct chan *c = ctx;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user, hub = user % st->nhubs;
+    if (c->close_by_hub) {
+        st->hub_reserved[hub] -= c->reserved;
+        st->hub_l1[hub] -= r->total;
+    } else {
+        user_settle(sc, user, c->reserved, r->total);
+    }
+    c->reserved = 0;
+    const struct channel *ch = &st->net.ch[c->k];
+    c->paid_out[0] = (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT;
+    c->paid_out[1] = (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT;
+    user_credit(sc, user, c->paid_out[1]);
+    st->hub_l1[hub] += c->paid_out[0];
+    st->escrow_out += c->paid_out[0] + c->paid_out[1];
+    st->live_msat -= ch->capacity_msat;
+    st->l1_paid += r->total;
+    c->close_fee = r->total;
+    c->closed_at = r->time;
+    c->state = CH_CLOSED;
+    c->close_kind = "cooperative";
+}
+
+static void close_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct chan *c = ctx;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user;
+    if (c->close_by_hub)
+        st->hub_reserved[user % st->nhubs] -= c->reserved;
+    else
+        user_settle(sc, user, c->reserved, 0);
+    c->reserved = 0;
+    c->state = CH_OPEN;              /* still open: usable again */
+    chan_set_routable(st, c, true);
+}
+
+/* Both parties sign the final balances; the contract checks both signatures and pays
+ * each side. Sent from the user's account; a user who cannot pay the gas leaves it to
+ * the hub. No HTLC is pending here: a payment completes within its event. */
+static void channels_close(struct chan *c)
+{
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    if (c->state == CH_OPENING) {
+        c->close_wanted = true;
+        return;
+    }
+    if (c->state != CH_OPEN)
+        return;
+    const struct channel *ch = &st->net.ch[c->k];
+    SIM_ASSERT(ch->current.nhtlcs == 0);
+    uint8_t msg[22 + 32 + 32], sig[2][SIG_BYTES];
+    memcpy(msg, "l2sim/channel/close/v1", 22);
+    memcpy(msg + 22, ch->current.channel_id, 32);
+    put_u128(msg + 54, (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT);
+    put_u128(msg + 70, (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT);
+    for (int s = 0; s < 2; s++)
+        sig_sign(&st->sig, &ch->side[s].kp, msg, sizeof msg, sig[s]);
+    for (int s = 0; s < 2; s++)           /* the contract's check */
+        if (!sig_verify(&st->sig, ch->pk[s], msg, sizeof msg, sig[s]))
+            sim_panic("channels: a closing signature does not verify");
+    uint8_t data[sizeof msg - 22 + 2 * SIG_BYTES];
+    memcpy(data, msg + 22, sizeof msg - 22);
+    memcpy(data + sizeof msg - 22, sig, sizeof sig);
+    uint32_t user = (uint32_t)c->user, hub = user % st->nhubs;
+    struct l1_tx tx = { .sender = user_account(sc, user), .origin = L1_ORIGIN_SCHEME(sc->index),
+                        .kind = "channel_close", .calldata = data, .calldata_len = sizeof data,
+                        .exec_gas = st->close_gas };
+    struct l1_fee_policy fee = fee_now(st, l1);
+    u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
+    c->close_by_hub = !user_reserve(sc, user, reserve);
+    if (c->close_by_hub) {
+        if (st->hub_l1[hub] - st->hub_reserved[hub] < reserve)
+            return;                       /* nobody can pay: it stays open */
+        st->hub_reserved[hub] += reserve;
+        tx.sender = hub_account(sc, hub);
+    }
+    c->reserved = reserve;
+    c->state = CH_CLOSING;
+    chan_set_routable(st, c, false);
+    struct l1_callbacks cb = { close_included, NULL, close_dropped, c };
+    c->close_tx = l1_submit(l1, &tx, &fee, &cb);
+}
+
+static void close_all(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    struct scheme *sc = ctx;
+    struct chs *st = S(sc);
+    for (size_t u = 0; u < st->nusers; u++)
+        channels_close(&st->chan[st->nmesh + u]);
+}
+
+/* ---- payments ---- */
+
+static void pay_unlink(struct chs *st, struct pay *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        st->inflight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
+
+static void pay_row(struct scheme *sc, const struct pay *p, unsigned hops, unsigned attempts,
+                    uint64_t fee_msat, const char *status, const char *failure)
+{
+    struct world *w = sc->world;
+    sqlite3_stmt *s = store_prepare(w->store,
+        "INSERT INTO channel_payments(run_id, scheme, tx_id, from_node, to_node, amount_wei,"
+        " hops, attempts, routing_fee_wei, status, failure, submit_us, settled_us)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    struct chs *st = S(sc);
+    sqlite3_bind_int64(s, 1, w->run_id);
+    sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)p->t.id);
+    sqlite3_bind_int64(s, 4, user_node(st, p->t.from));
+    sqlite3_bind_int64(s, 5, user_node(st, p->t.to));
+    money_bind(s, 6, (u128)p->amount_msat * WEI_PER_MSAT);
+    sqlite3_bind_int(s, 7, (int)hops);
+    sqlite3_bind_int(s, 8, (int)attempts);
+    money_bind(s, 9, (u128)fee_msat * WEI_PER_MSAT);
+    sqlite3_bind_text(s, 10, status, -1, SQLITE_STATIC);
+    if (failure)
+        sqlite3_bind_text(s, 11, failure, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 12, p->t.at);
+    if (p->rec.soft >= 0)
+        sqlite3_bind_int64(s, 13, p->rec.soft);
+    store_step(w->store, s);
+}
+
+/* The L1 fees of the channel opens this transfer carries (see need_channel). */
+static void pay_open_fees(struct pay *p)
+{
+    struct chs *st = S(p->sc);
+    if (st->topo != TOPO_HUB)
+        return;
+    for (int i = 0; i < 2; i++) {
+        const struct chan *c = user_chan(st, i ? p->t.to : p->t.from);
+        if (c->fee_tx == p->t.id + 1 && c->open_fee) {
+            p->rec.charged = true;
+            p->rec.l1_fee += c->open_fee;
+        }
+        if (p->t.to == p->t.from)
+            break;
+    }
+}
+
+/* The transfer ends without a payment (or its payment failed): its txs row. The
+ * caller frees p unless a channel's waiter list still holds it (p->waiting). */
+static void pay_fail(struct pay *p, const char *status, const char *reason)
+{
+    struct scheme *sc = p->sc;
+    pay_open_fees(p);
+    p->rec.status = status;
+    p->rec.reason = reason;
+    txlog_write(sc->world, sc, &p->rec);
+    pay_unlink(S(sc), p);
+    p->done = true;
+}
+
+static void pay_waits(struct chan *c, struct pay *p)
+{
+    if (c->nwait == c->capwait) {
+        c->capwait = c->capwait ? 2 * c->capwait : 4;
+        c->waiter = xrealloc(c->waiter, c->capwait * sizeof *c->waiter);
+    }
+    c->waiter[c->nwait++] = p;
+    p->waiting++;
+}
+
+/* A channel's money as it must be: balances + pending HTLCs = capacity. */
+static int chan_conserved(const struct chs *st, uint32_t k, struct inv_fail *f)
+{
+    const struct channel *ch = &st->net.ch[k];
+    u128 t = channel_state_total(&ch->current);
+    char a[41], b[41];
+    if (t != ch->capacity_msat)
+        return INV_FAIL(f, "money conserved in every channel", "channel %u: balances + HTLCs "
+                        "= %s msat, capacity %s msat (commitment %llu)", k, u128_str(t, a),
+                        u128_str(ch->capacity_msat, b),
+                        (unsigned long long)ch->current.commitment_number);
+    return 0;
+}
+
+/* The route's channels as the protocol requires before and after the HTLCs move: a
+ * bent channel would refuse its next update, which the payment code treats as a bug. */
+static bool route_sane(struct scheme *sc, const struct route *r)
+{
+    struct chs *st = S(sc);
+    struct inv_fail f;
+    for (size_t i = 0; i < r->nhops; i++) {
+        uint32_t k = st->g->edges[r->hop[i].edge].channel;
+        if (chan_conserved(st, k, &f)) {
+            world_violated(sc->world, &f);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *failure_reason(enum payment_failure f)
+{
+    switch (f) {
+    case PAYMENT_INSUFFICIENT_BALANCE: return "insufficient balance at a hop on every route tried";
+    case PAYMENT_TIMEOUT:              return "an HTLC timed out";
+    case PAYMENT_FINAL_INCORRECT:      return "the recipient refused the HTLC's amount or expiry";
+    case PAYMENT_NO_ROUTE:             return "no route";
+    case PAYMENT_NO_FAILURE:           break;
+    }
+    return "no route";
+}
+
+/* The sender pays as a node does (payment_pay's loop, with the sender's fee limit):
+ * route with what it knows (capacities, policies, its own balances), offer the HTLCs
+ * hop by hop, and on a failure exclude the failing channel and route again. The
+ * recipient's preimage: SHA-256 of the run and the transfer, so reruns match. */
+static void pay_execute(struct pay *p)
+{
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    struct world *w = sc->world;
+    sim_time now = sim_now(w->sim);
+    p->rec.l1_fee = 0;
+    p->rec.charged = false;
+    if (p->t.deadline != INT64_MAX && now > p->t.deadline) {
+        pay_row(sc, p, 0, 0, 0, "failed", "gave up waiting for a channel to open");
+        pay_fail(p, "dropped", "gave up waiting for a channel to open");
+        free(p);
+        return;
+    }
+    uint32_t src = user_node(st, p->t.from), dst = user_node(st, p->t.to);
+    /* the sender knows its own balances */
+    const struct graph *g = st->g;
+    uint64_t own_balance = 0;
+    for (uint32_t k = g->out_start[src]; k < g->out_start[src + 1]; k++) {
+        struct graph_edge *e = &st->g->edges[g->out_edge[k]];
+        const struct channel *ch = &st->net.ch[e->channel];
+        e->balance_msat = g->channels[e->channel].capacity_msat
+                        ? ch->current.to_side_msat[payment_side(&st->net, e->channel, src)] : 0;
+        if (e->balance_msat > own_balance)
+            own_balance = e->balance_msat;
+    }
+    uint8_t pre_in[16], preimage[32], hash[32];
+    for (int i = 0; i < 8; i++) {
+        pre_in[i] = (uint8_t)(w->seed >> (8 * i));
+        pre_in[8 + i] = (uint8_t)(p->t.id >> (8 * i));
+    }
+    hash_sha256(preimage, pre_in, sizeof pre_in);
+    hash_sha256(hash, preimage, 32);
+    u128 max_fee_msat = p->t.max_fee / WEI_PER_MSAT;
+    struct route_opts o = st->ropts;
+    uint64_t h = l1_height(w->l1);
+    o.height = h > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)h;
+    o.excluded_edge = st->excluded;
+    uint32_t taught[64];
+    size_t ntaught = 0;
+    unsigned attempts = 0, hops = 0;
+    struct payment pm = { .status = PAYMENT_FAILED, .failure = PAYMENT_NO_ROUTE };
+    const char *reason = NULL;
+    sim_time latency = 0;
+    while (attempts < st->max_attempts) {
+        struct route r;
+        if (src == dst || route_find(st->rf, src, dst, p->amount_msat, &o, &r) != 0) {
+            pm.status = PAYMENT_FAILED;
+            pm.failure = PAYMENT_NO_ROUTE;
+            reason = attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
+                   : own_balance < p->amount_msat ? "the sender's channel balance is too low"
+                   : "no route";
+            break;
+        }
+        if (r.fee_msat > max_fee_msat) {
+            reason = "no route within the sender's willingness to pay";
+            pm.status = PAYMENT_FAILED;
+            break;
+        }
+        attempts++;
+        hops = (unsigned)r.nhops;
+        if (!route_sane(sc, &r))
+            return;
+        payment_send(&st->net, &r, hash, o.height, &pm);
+        for (size_t i = 0; i < r.nhops; i++)
+            mark_dirty(st, st->g->edges[r.hop[i].edge].channel);
+        /* each hop an update out and (fulfilled or failed) one back */
+        latency += 2 * (sim_time)(pm.status == PAYMENT_IN_FLIGHT ? r.nhops : pm.nadded + 1) *
+                   st->hop_latency;
+        if (pm.status == PAYMENT_IN_FLIGHT) {
+            if (!route_sane(sc, &r))
+                return;
+            if (payment_fulfill(&st->net, &pm, preimage, o.height) != 0)
+                sim_panic("channels: the recipient's own preimage refused");
+            break;
+        }
+        reason = failure_reason(pm.failure);
+        if (pm.failed_edge == UINT32_MAX || ntaught == ARRAY_LEN(taught))
+            break;
+        st->excluded[pm.failed_edge] = 1;
+        taught[ntaught++] = pm.failed_edge;
+    }
+    for (size_t i = 0; i < ntaught; i++)
+        st->excluded[taught[i]] = 0;
+    st->payments++;
+    if (pm.status == PAYMENT_SUCCEEDED) {
+        st->succeeded++;
+        sim_time done = now + latency;
+        p->rec.soft = p->rec.include = p->rec.final = done;
+        pay_open_fees(p);
+        p->rec.charged = true;
+        p->rec.l2_fee = (u128)pm.route.fee_msat * WEI_PER_MSAT;
+        pay_row(sc, p, hops, attempts, pm.route.fee_msat, "succeeded", NULL);
+        p->rec.status = "final";
+        txlog_write(w, sc, &p->rec);
+        pay_unlink(st, p);
+        free(p);
+        return;
+    }
+    if (!reason)
+        reason = attempts ? failure_reason(pm.failure) : "no route";
+    pay_row(sc, p, hops, attempts, 0, "failed", reason);
+    pay_fail(p, "failed", reason);
+    free(p);
+}
+
+/* The transfer's two channels (hub topology): usable, opening (wait), or to be opened
+ * with the user's deposit share of its L1 balance. The fee of an open a transfer
+ * waited for is that transfer's l1_fee (the first such transfer carries it): so the
+ * txs rows hold every channel's opening cost, amortized over the transfers. */
+static const char *need_channel(struct scheme *sc, struct pay *p, uint32_t user)
+{
+    struct chs *st = S(sc);
+    struct chan *c = user_chan(st, user);
+    switch (c->state) {
+    case CH_OPEN:
+        return NULL;
+    case CH_CLOSING:
+    case CH_CLOSED:
+        return "the user's channel is closed";
+    case CH_NONE: {
+        u128 funding = (u128)((double)user_available(sc, user) * st->deposit_share);
+        const char *why = chan_open_user(sc, user, funding);
+        if (why)
+            return why;
+    }
+        /* fall through */
+    case CH_OPENING:
+        pay_waits(c, p);
+        if (!c->fee_tx)
+            c->fee_tx = p->t.id + 1;
+        return NULL;
+    }
+    return NULL;
+}
+
+static void on_transfer(struct scheme *sc, const struct transfer *t)
+{
+    struct chs *st = S(sc);
+    struct pay *p = xcalloc(1, sizeof *p);
+    p->sc = sc;
+    p->t = *t;
+    p->rec = (struct tx_record){ .tx_id = t->id, .from = t->from, .to = t->to, .value = t->value,
+                                 .submit = t->at, .soft = -1, .include = -1, .final = -1,
+                                 .status = "pending" };
+    p->next = st->inflight;
+    if (p->next)
+        p->next->prev = p;
+    st->inflight = p;
+    u128 msat = t->value / WEI_PER_MSAT;
+    if (msat == 0 || msat > GRAPH_MSAT_MAX) {
+        pay_fail(p, "failed", msat ? "value above the channel supply bound"
+                                   : "value below one msat, the smallest channel amount");
+        free(p);
+        return;
+    }
+    p->amount_msat = (uint64_t)msat;
+    if (st->topo == TOPO_HUB) {
+        const char *why = need_channel(sc, p, t->from);
+        if (!why)
+            why = need_channel(sc, p, t->to);
+        if (why) {
+            /* it can never be paid: its row now; a channel it waits for frees it */
+            pay_fail(p, "failed", why);
+            if (p->waiting == 0)
+                free(p);
+            return;
+        }
+    }
+    if (p->waiting == 0)
+        pay_execute(p);
+}
+
+static void on_deposit(struct scheme *sc, const struct deposit *d)
+{
+    struct chs *st = S(sc);
+    if (st->topo != TOPO_HUB)
+        return;                   /* channels of a loaded graph are funded already */
+    struct chan *c = user_chan(st, d->user);
+    if (c->state == CH_NONE)
+        (void)chan_open_user(sc, d->user, d->amount);   /* refused: it waits for a transfer */
+}
+
+/* A withdrawal closes the user's channel: a channel pays out its whole balance (a
+ * partial withdrawal would need splicing, not modeled). */
+static void on_withdrawal(struct scheme *sc, const struct withdrawal *wd)
+{
+    struct chs *st = S(sc);
+    if (st->topo == TOPO_HUB)
+        channels_close(user_chan(st, wd->user));
+}
+
+/* ---- the run's end ---- */
+
+static void chan_row(struct scheme *sc, const struct chan *c)
+{
+    struct world *w = sc->world;
+    struct chs *st = S(sc);
+    const struct graph_channel *gc = &st->g->channels[c->k];
+    const struct channel *ch = &st->net.ch[c->k];
+    sqlite3_stmt *s = store_prepare(w->store,
+        "INSERT INTO channels(run_id, scheme, channel, node_a, node_b, user_id, open_kind,"
+        " state, open_l1_tx, funded_us, usable_us, capacity_wei, fund_a_wei, fund_b_wei,"
+        " open_fee_wei, updates, close_kind, close_l1_tx, closed_us, close_fee_wei, paid_a_wei,"
+        " paid_b_wei, penalty_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_bind_int64(s, 1, w->run_id);
+    sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, c->k);
+    sqlite3_bind_int64(s, 4, gc->node[0]);
+    sqlite3_bind_int64(s, 5, gc->node[1]);
+    if (c->user >= 0)
+        sqlite3_bind_int64(s, 6, c->user);
+    sqlite3_bind_text(s, 7, c->preexisting ? "preexisting" : "funded", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, chan_state_name[c->state], -1, SQLITE_STATIC);
+    if (c->open_tx)
+        sqlite3_bind_int64(s, 9, (sqlite3_int64)c->open_tx);
+    if (c->funded_at >= 0)
+        sqlite3_bind_int64(s, 10, c->funded_at);
+    if (c->usable_at >= 0)
+        sqlite3_bind_int64(s, 11, c->usable_at);
+    money_bind(s, 12, (u128)ch->capacity_msat * WEI_PER_MSAT);
+    money_bind(s, 13, c->fund_wei[0]);
+    money_bind(s, 14, c->fund_wei[1]);
+    money_bind(s, 15, c->open_fee);
+    sqlite3_bind_int64(s, 16, (sqlite3_int64)ch->current.commitment_number);
+    if (c->close_kind)
+        sqlite3_bind_text(s, 17, c->close_kind, -1, SQLITE_STATIC);
+    if (c->close_tx)
+        sqlite3_bind_int64(s, 18, (sqlite3_int64)c->close_tx);
+    if (c->closed_at >= 0)
+        sqlite3_bind_int64(s, 19, c->closed_at);
+    money_bind(s, 20, c->close_fee);
+    money_bind(s, 21, c->paid_out[0]);
+    money_bind(s, 22, c->paid_out[1]);
+    money_bind(s, 23, 0);
+    store_step(w->store, s);
+}
+
+static int cmp_pay(const void *a, const void *b)
+{
+    const struct pay *x = *(const struct pay *const *)a, *y = *(const struct pay *const *)b;
+    return (x->t.id > y->t.id) - (x->t.id < y->t.id);
+}
+
+static void finish(struct scheme *sc)
+{
+    struct chs *st = S(sc);
+    for (size_t k = 0; k < st->g->nchannels; k++)
+        if (st->chan[k].state != CH_NONE)
+            chan_row(sc, &st->chan[k]);
+    size_t n = 0;
+    for (struct pay *p = st->inflight; p; p = p->next)
+        n++;
+    struct pay **v = xmalloc((n ? n : 1) * sizeof *v);
+    n = 0;
+    for (struct pay *p = st->inflight; p; p = p->next)
+        v[n++] = p;
+    qsort(v, n, sizeof *v, cmp_pay);
+    for (size_t i = 0; i < n; i++) {
+        pay_open_fees(v[i]);
+        txlog_write(sc->world, sc, &v[i]->rec);
+    }
+    free(v);
+}
+
+/* The scheme's invariants: its receipts are what the L1 charged it; every channel
+ * touched since the last check (every channel at the end) holds balances + HTLCs =
+ * capacity; the contract's escrow (funded - paid out) is the live channels'
+ * capacities; no hub has reserved more than it holds. O(channels touched), O(channels)
+ * at the end. */
+static int check(struct scheme *sc, struct inv_fail *f)
+{
+    struct chs *st = S(sc);
+    struct world *w = sc->world;
+    char a[41], b[41];
+    u128 charged = l1_paid_by(w->l1, L1_ORIGIN_SCHEME(sc->index));
+    if (charged != st->l1_paid)
+        return INV_FAIL(f, "money conserved between the L1 and a scheme", "scheme '%s': "
+                        "receipts total %s wei, the L1 charged %s wei", sc->name,
+                        u128_str(st->l1_paid, a), u128_str(charged, b));
+    for (size_t i = 0; i < st->ndirty; i++) {
+        uint32_t k = st->dirty[i];
+        st->chan[k].dirty = false;
+        if (chan_conserved(st, k, f)) {
+            st->ndirty = 0;
+            return 1;
+        }
+    }
+    st->ndirty = 0;
+    u128 escrow = st->escrow_in - st->escrow_out;
+    if (st->escrow_out > st->escrow_in || escrow != st->live_msat * WEI_PER_MSAT)
+        return INV_FAIL(f, "money conserved across the channels and the L1", "scheme '%s': "
+                        "the channel contract holds %s wei (funded - paid out), the live "
+                        "channels' capacities are %s msat", sc->name, u128_str(escrow, a),
+                        u128_str(st->live_msat, b));
+    if (st->topo == TOPO_HUB)
+        for (uint32_t h = 0; h < st->nhubs; h++)
+            if (st->hub_reserved[h] > st->hub_l1[h])
+                return INV_FAIL(f, "a hub reserves no more than it holds", "hub %u: reserved "
+                                "%s wei of %s wei", h, u128_str(st->hub_reserved[h], a),
+                                u128_str(st->hub_l1[h], b));
+    if (w->at_end) {
+        u128 live = 0;
+        for (uint32_t k = 0; k < st->g->nchannels; k++) {
+            const struct chan *c = &st->chan[k];
+            if (c->state != CH_OPEN && c->state != CH_CLOSING &&
+                !(c->state == CH_OPENING && c->funded_at >= 0))
+                continue;
+            if (chan_conserved(st, k, f))
+                return 1;
+            live += st->net.ch[k].capacity_msat;
+        }
+        if (live != st->live_msat)
+            return INV_FAIL(f, "money conserved across the channels and the L1", "scheme '%s':"
+                            " the live channels hold %s msat, the books say %s msat", sc->name,
+                            u128_str(live, a), u128_str(st->live_msat, b));
+    }
+    return 0;
+}
+
+static void destroy(struct scheme *sc)
+{
+    struct chs *st = S(sc);
+    if (!st)
+        return;
+    if (st->chan)
+        for (size_t k = 0; k < st->g->nchannels; k++) {
+            struct chan *c = &st->chan[k];
+            for (size_t i = 0; i < c->nwait; i++)
+                if (--c->waiter[i]->waiting == 0 && c->waiter[i]->done)
+                    free(c->waiter[i]);
+            free(c->waiter);
+            channel_free(&st->net.ch[k]);
+        }
+    while (st->inflight) {
+        struct pay *p = st->inflight;
+        st->inflight = p->next;
+        free(p);
+    }
+    free(st->net.ch);
+    free(st->chan);
+    route_finder_free(st->rf);
+    free(st->excluded);
+    free(st->key);
+    free(st->have_key);
+    free(st->hub_l1);
+    free(st->hub_reserved);
+    free(st->dirty);
+    graph_free(st->g);
+    free(st);
+}
+
+/* ---- set-up ---- */
+
+/* The hub topology's graph: hubs 0..H-1, then one node per user; the hubs' full mesh
+ * (channels 0..mesh-1), then channel mesh + u between user u and hub u % H. Every edge
+ * advertises the scenario's policy (BOLT-7 channel_update). */
+static struct graph *hub_graph(uint32_t nhubs, size_t nusers, const struct graph_policy *pol,
+                               size_t *nmesh)
+{
+    struct graph *g = xcalloc(1, sizeof *g);
+    *nmesh = (size_t)nhubs * (nhubs - 1) / 2;
+    g->nnodes = nhubs + nusers;
+    g->nchannels = *nmesh + nusers;
+    g->nedges = 2 * g->nchannels;
+    g->channels = xcalloc(g->nchannels, sizeof *g->channels);
+    g->edges = xcalloc(g->nedges, sizeof *g->edges);
+    size_t k = 0;
+    for (uint32_t a = 0; a < nhubs; a++)
+        for (uint32_t b = a + 1; b < nhubs; b++, k++) {
+            g->channels[k].node[0] = a;
+            g->channels[k].node[1] = b;
+        }
+    for (size_t u = 0; u < nusers; u++, k++) {
+        g->channels[k].node[0] = (uint32_t)(u % nhubs);
+        g->channels[k].node[1] = nhubs + (uint32_t)u;
+    }
+    for (k = 0; k < g->nchannels; k++)
+        for (int s = 0; s < 2; s++) {
+            uint32_t ei = (uint32_t)(2 * k + (size_t)s);
+            g->channels[k].edge[s] = ei;
+            g->edges[ei] = (struct graph_edge){ .channel = (uint32_t)k, .counter_edge = ei ^ 1u,
+                                                .from = g->channels[k].node[s],
+                                                .to = g->channels[k].node[1 - s],
+                                                .policy = *pol };
+        }
+    graph_index(g);
+    return g;
+}
+
+static int init(struct scheme *sc, struct err *e)
+{
+    const struct scn *s = sc->world->scn;
+    struct world *w = sc->world;
+    size_t i = sc->index;
+    struct chs *st = xcalloc(1, sizeof *st);
+    sc->state = st;
+    enum sig_mode mode;
+    if (sig_mode_parse(scn_str(s, "crypto"), &mode) != 0)
+        mode = SIG_ED25519;
+    sig_ctx_init(&st->sig, mode, w->seed);
+    st->topo = strcmp(scn_str(s, "schemes[%zu].topology", i), "csv") == 0 ? TOPO_CSV : TOPO_HUB;
+    st->min_depth = (uint32_t)scn_uint(s, "schemes[%zu].min_depth", i);
+    st->max_attempts = (uint32_t)scn_uint(s, "schemes[%zu].max_attempts", i);
+    st->inbound_ppm = (uint64_t)(scn_real(s, "schemes[%zu].inbound", i) * 1e6 + 0.5);
+    st->open_gas = (uint64_t)scn_int(s, "schemes[%zu].open_gas", i);
+    st->close_gas = (uint64_t)scn_int(s, "schemes[%zu].close_gas", i);
+    st->tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i);
+    st->mult_pct = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", i) * 100 + 0.5);
+    st->hop_latency = scn_int(s, "schemes[%zu].hop_latency", i);
+    st->deposit_share = scn_real(s, "workload.deposits.share");
+    st->ropts = (struct route_opts){
+        .final_cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].final_cltv_expiry_delta", i),
+        .max_total_cltv = (uint32_t)scn_uint(s, "schemes[%zu].max_total_cltv", i),
+        .risk_factor_ppb = 15,              /* LND's RiskFactorBillionths default */
+    };
+    st->nusers = users_count(w->users);
+    if (st->topo == TOPO_HUB) {
+        st->nhubs = (uint32_t)scn_uint(s, "schemes[%zu].hubs", i);
+        struct graph_policy pol = {
+            .fee_base_msat = (uint32_t)scn_uint(s, "schemes[%zu].fee_base_msat", i),
+            .fee_proportional_millionths = (uint32_t)scn_uint(s, "schemes[%zu].fee_proportional_millionths", i),
+            .htlc_minimum_msat = scn_uint(s, "schemes[%zu].htlc_minimum_msat", i),
+            .cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].cltv_expiry_delta", i),
+        };
+        st->g = hub_graph(st->nhubs, st->nusers, &pol, &st->nmesh);
+    } else {
+        if (!scn_has(s, "schemes[%zu].graph", i))
+            return scn_error_at(s, e, "schemes[%zu].topology", "topology csv needs "
+                                "schemes[].graph, the directory of the CLoTH CSV files");
+        const char *prefix = scn_has(s, "schemes[%zu].graph_prefix", i)
+                           ? scn_str(s, "schemes[%zu].graph_prefix", i) : NULL;
+        int rc = graph_load_dir(scn_str(s, "schemes[%zu].graph", i), prefix, &st->g, e);
+        if (rc)
+            return rc;
+        if (st->g->nnodes < 2)
+            return scn_error_at(s, e, "schemes[%zu].graph", "the graph has fewer than 2 nodes");
+    }
+    struct graph *g = st->g;
+    st->net = (struct payment_net){ .g = g, .sig = &st->sig, .nchannels = g->nchannels };
+    st->net.ch = xcalloc(g->nchannels ? g->nchannels : 1, sizeof *st->net.ch);
+    st->chan = xcalloc(g->nchannels ? g->nchannels : 1, sizeof *st->chan);
+    st->dirty = xmalloc((g->nchannels ? g->nchannels : 1) * sizeof *st->dirty);
+    st->key = xmalloc((g->nnodes ? g->nnodes : 1) * sizeof *st->key);
+    st->have_key = xcalloc(g->nnodes ? g->nnodes : 1, 1);
+    st->excluded = xcalloc(g->nedges ? g->nedges : 1, 1);
+    st->rf = route_finder_new(g);
+    for (uint32_t k = 0; k < g->nchannels; k++) {
+        struct chan *c = &st->chan[k];
+        *c = (struct chan){ .sc = sc, .k = k, .user = -1, .funded_at = -1, .usable_at = -1,
+                            .closed_at = -1 };
+        if (st->topo == TOPO_HUB && k >= st->nmesh)
+            c->user = (int64_t)(k - st->nmesh);
+    }
+    /* channels that exist before the run: the hubs' mesh, or the whole loaded graph */
+    size_t npre = st->topo == TOPO_HUB ? st->nmesh : g->nchannels;
+    u128 hub_cap = st->topo == TOPO_HUB ? scn_amount(s, "schemes[%zu].hub_capacity", i) : 0;
+    for (uint32_t k = 0; k < npre; k++) {
+        struct chan *c = &st->chan[k];
+        const struct graph_channel *gc = &g->channels[k];
+        uint64_t b0, b1;
+        if (st->topo == TOPO_HUB) {
+            b0 = b1 = (uint64_t)(hub_cap / WEI_PER_MSAT);
+            g->edges[gc->edge[0]].balance_msat = b0;
+            g->edges[gc->edge[1]].balance_msat = b1;
+        } else {
+            b0 = g->edges[gc->edge[0]].balance_msat;
+            b1 = g->edges[gc->edge[1]].balance_msat;
+        }
+        c->preexisting = true;
+        c->state = CH_OPEN;
+        c->funded_at = c->usable_at = 0;
+        c->fund_wei[0] = (u128)b0 * WEI_PER_MSAT;
+        c->fund_wei[1] = (u128)b1 * WEI_PER_MSAT;
+        chan_sign_first(st, c, b0, b1);
+        chan_set_routable(st, c, true);
+        st->escrow_in += c->fund_wei[0] + c->fund_wei[1];
+        st->live_msat += st->net.ch[k].capacity_msat;
+    }
+    if (st->topo == TOPO_HUB) {
+        st->hub_l1 = xcalloc(st->nhubs, sizeof *st->hub_l1);
+        st->hub_reserved = xcalloc(st->nhubs, sizeof *st->hub_reserved);
+        u128 funds = scn_amount(s, "schemes[%zu].hub_funds", i);
+        for (uint32_t h = 0; h < st->nhubs; h++)
+            st->hub_l1[h] = funds;
+        if (scn_has(s, "schemes[%zu].close_at", i))
+            sim_at(w->sim, scn_int(s, "schemes[%zu].close_at", i), close_all, sc, NULL, 0);
+    }
+    return 0;
+}
+
+const struct scheme_ops scheme_channels_ops = {
+    .type = "channels",
+    .doc = "a payment-channel network: signed off-chain updates, multi-hop HTLC payments, "
+           "channels funded and closed on L1",
+    .params = params, .nparams = ARRAY_LEN(params),
+    .init = init, .on_transfer = on_transfer, .on_deposit = on_deposit,
+    .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
+    .sql = &scheme_channels_sql, .metrics = scheme_channels_metrics,
+    .report = &scheme_channels_report, .estimate = scheme_channels_estimate,
+};

@@ -1,0 +1,151 @@
+/* scheme_channels_decl.c — what the scheme `channels` (scheme_channels.c) declares
+ * beside its protocol code: its tables, its statistics for `metrics`, its rows in the
+ * report, its share of a run's size. */
+#include "models/channel/scheme_channels.h"
+
+#include <string.h>
+
+#include "analysis/figure.h"
+#include "analysis/metrics.h"
+#include "models/run/estimate.h"
+
+#define MONEY(x) " " #x "_wei TEXT, " #x "_eth REAL GENERATED ALWAYS AS (CAST(" #x "_wei AS REAL) / 1e18) VIRTUAL,"
+#define MONEY_NN(x) " " #x "_wei TEXT NOT NULL, " #x "_eth REAL GENERATED ALWAYS AS (CAST(" #x "_wei AS REAL) / 1e18) VIRTUAL,"
+
+/* channels: one row per channel that existed in the run (written at the end);
+ * channel_payments: one row per transfer that reached routing (or gave up waiting). */
+const struct store_sql scheme_channels_sql = {
+    .version = 1,
+    .tables =
+        "CREATE TABLE IF NOT EXISTS channels ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL,"
+        " channel INTEGER NOT NULL,"            /* its index in the network */
+        " node_a INTEGER NOT NULL, node_b INTEGER NOT NULL,"   /* side 0 (a hub), side 1 */
+        " user_id INTEGER,"                     /* the user whose channel it is (hub topology) */
+        " open_kind TEXT NOT NULL,"             /* funded (on L1 in the run) | preexisting */
+        " state TEXT NOT NULL,"                 /* at the end: opening|open|closing|closed */
+        " open_l1_tx INTEGER, funded_us INTEGER, usable_us INTEGER,"
+        MONEY_NN(capacity) MONEY_NN(fund_a) MONEY_NN(fund_b) MONEY_NN(open_fee)
+        " updates INTEGER NOT NULL,"            /* commitment number: states signed by both */
+        " close_kind TEXT,"                     /* cooperative | unilateral | penalty */
+        " close_l1_tx INTEGER, closed_us INTEGER,"
+        MONEY_NN(close_fee) MONEY_NN(paid_a) MONEY_NN(paid_b) MONEY_NN(penalty)
+        " PRIMARY KEY (run_id, scheme, channel));"
+        "CREATE TABLE IF NOT EXISTS channel_payments ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL,"
+        " tx_id INTEGER NOT NULL, from_node INTEGER NOT NULL, to_node INTEGER NOT NULL,"
+        MONEY_NN(amount)
+        " hops INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+        MONEY_NN(routing_fee)
+        " status TEXT NOT NULL CHECK (status = 'succeeded' OR status = 'failed'),"
+        " failure TEXT, submit_us INTEGER NOT NULL, settled_us INTEGER,"
+        " PRIMARY KEY (run_id, scheme, tx_id));",
+};
+
+static void samples_of(const struct metrics_scope *m, const char *sql,
+                       struct metrics_samples *s)
+{
+    sqlite3_stmt *q;
+    metrics_samples_clear(s);
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
+        sim_panic("channels metrics: %s: %s", sqlite3_errmsg(m->db), sql);
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        metrics_samples_add(s, sqlite3_column_int64(q, 0), sqlite3_column_double(q, 1));
+    sqlite3_finalize(q);
+}
+
+static double one_value(const struct metrics_scope *m, const char *sql)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
+        sim_panic("channels metrics: %s: %s", sqlite3_errmsg(m->db), sql);
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    double v = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0;
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* Payments by submission time: success (mean = success rate), hops and attempts of
+ * the successful, routing fees; channel opens and closes by their L1 time with their
+ * fees; and the fee per transfer with every opening and closing cost amortized:
+ * (routing fees + L1 fees of all opens and closes) / transfers. */
+void scheme_channels_metrics(const struct metrics_scope *m)
+{
+    struct metrics_samples s = { 0 };
+    samples_of(m, "SELECT submit_us, status = 'succeeded' FROM channel_payments"
+                  " WHERE run_id=? AND scheme=?", &s);
+    metrics_summary(m, &s, "payment_success", "", false);
+    for (size_t i = 0; i < s.n; i++)
+        s.v[i] = 1 - s.v[i];
+    metrics_total(m, &s, "payments_failed");
+    samples_of(m, "SELECT submit_us, hops FROM channel_payments WHERE run_id=? AND scheme=?"
+                  " AND status = 'succeeded'", &s);
+    metrics_count(m, &s, "payments_succeeded");
+    metrics_summary(m, &s, "route_hops", "", true);
+    samples_of(m, "SELECT submit_us, attempts FROM channel_payments WHERE run_id=? AND"
+                  " scheme=? AND attempts > 0", &s);
+    metrics_summary(m, &s, "payment_attempts", "", true);
+    samples_of(m, "SELECT submit_us, routing_fee_eth FROM channel_payments WHERE run_id=?"
+                  " AND scheme=? AND status = 'succeeded'", &s);
+    metrics_summary(m, &s, "routing_fee", "_eth", false);
+    metrics_total(m, &s, "routing_fees_eth");
+    samples_of(m, "SELECT funded_us, open_fee_eth FROM channels WHERE run_id=? AND scheme=?"
+                  " AND open_kind = 'funded' AND funded_us IS NOT NULL", &s);
+    metrics_count(m, &s, "channel_opens");
+    metrics_total(m, &s, "channel_open_fees_eth");
+    samples_of(m, "SELECT closed_us, close_fee_eth FROM channels WHERE run_id=? AND scheme=?"
+                  " AND closed_us IS NOT NULL", &s);
+    metrics_count(m, &s, "channel_closes");
+    metrics_total(m, &s, "channel_close_fees_eth");
+    metrics_samples_free(&s);
+    /* the whole run: everything the users' channels cost them, per transfer */
+    double n = one_value(m, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=?");
+    double fees = one_value(m, "SELECT (SELECT coalesce(sum(routing_fee_eth), 0) FROM"
+                               " channel_payments WHERE run_id=?1 AND scheme=?2) + (SELECT"
+                               " coalesce(sum(open_fee_eth + close_fee_eth), 0) FROM channels"
+                               " WHERE run_id=?1 AND scheme=?2)");
+    if (n > 0)
+        metrics_put(m, -1, "fee_per_transfer_amortized_eth", fees / n);
+}
+
+static const struct summary_row rows[] = {
+    { "payments that succeeded", "payment_success_mean", 100, 2, "%" },
+    { "attempts per payment, mean", "payment_attempts_mean", 1, 3, "" },
+    { "hops per successful payment, mean", "route_hops_mean", 1, 2, "" },
+    { "routing fee per payment, mean", "routing_fee_mean_eth", 1, 9, "ETH" },
+    { "channels funded on L1", "channel_opens", 1, 0, "" },
+    { "L1 fees of the channel opens", "channel_open_fees_eth", 1, 6, "ETH" },
+    { "channels closed on L1", "channel_closes", 1, 0, "" },
+    { "L1 fees of the channel closes", "channel_close_fees_eth", 1, 6, "ETH" },
+    { "fee per transfer, opens and closes amortized", "fee_per_transfer_amortized_eth", 1, 9,
+      "ETH" },
+};
+
+const struct scheme_report scheme_channels_report = {
+    .rows = rows, .nrows = ARRAY_LEN(rows),
+};
+
+/* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
+ * channel's two-party state is ~2.3 KB and each signed update keeps one 32-byte
+ * revealed secret per side; a payment of ~3 hops makes 6 updates (each 2 signatures
+ * and 3 verifications: ~1 ms per payment with Ed25519, ~0.1 ms with fast). */
+void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
+                              struct scheme_estimate *out)
+{
+    (void)index;
+    bool fast = strcmp(scn_str(s, "crypto"), "fast") == 0;
+    double users = (double)scn_uint(s, "workload.users");
+    double opens = run->senders < users ? users : run->senders;
+    out->l1_txs = opens * 1.2;
+    out->l1_gas = 140000;
+    out->mem_per_l1_tx = 600;
+    out->mem_state = users * 2400 + run->transfers * 6 * 64 + run->transfers * 16;
+    out->events = opens;
+    out->db_bytes = run->transfers * 120 + users * 200;
+    out->wall_s = run->transfers * (fast ? 1e-4 : 1e-3);
+    out->wall_note = fast ? "0.1 ms per payment (fast signatures)"
+                          : "1 ms per payment (Ed25519: 6 signed updates)";
+}

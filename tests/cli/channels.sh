@@ -1,0 +1,60 @@
+# channels.sh — sourced by tests/scenario_tests.sh. The scheme `channels` on the
+# workload every scheme gets (scenarios/channel_fee_savings.yaml, 1.7 s): channels funded and closed by L1 transactions the L1 itself records,
+# payments that pay exactly the advertised BOLT-7 fees, money paid out at close equal
+# to what was funded, and the fee per transfer at least 10x below the L1 baseline's.
+
+FS=scenarios/channel_fee_savings.yaml
+rm -f "$tmp"/chan.db*
+l2sim run "$FS" --db "$tmp/chan.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+st=$(q "$tmp/chan.db" "SELECT status FROM runs")
+[ "$st" = complete ] || note "run is '$st'"
+
+# Every funded channel is one channel_open transaction of the L1's, whose fee (as the
+# L1 recorded it) is the channel's open fee; every closed one a channel_close.
+n=$(q "$tmp/chan.db" "SELECT count(*) FROM channels WHERE open_kind = 'funded'")
+[ "$n" -ge 40 ] || note "only $n channels funded"
+m=$(q "$tmp/chan.db" "SELECT count(*) FROM channels c JOIN l1_txs l ON l.run_id = c.run_id
+                      AND l.world = 'channels' AND l.tx_id = c.open_l1_tx
+                      WHERE l.kind = 'channel_open' AND l.fee_wei = c.open_fee_wei
+                      AND l.origin = 'channels'")
+[ "$m" = "$n" ] || note "$n channels funded, $m match their channel_open L1 transaction"
+n=$(q "$tmp/chan.db" "SELECT count(*) FROM channels WHERE close_kind = 'cooperative'")
+m=$(q "$tmp/chan.db" "SELECT count(*) FROM channels c JOIN l1_txs l ON l.run_id = c.run_id
+                      AND l.world = 'channels' AND l.tx_id = c.close_l1_tx
+                      WHERE l.kind = 'channel_close' AND l.fee_wei = c.close_fee_wei")
+[ "$n" -ge 40 ] && [ "$m" = "$n" ] || note "$n cooperative closes, $m match their L1 transaction"
+# a closed channel paid out exactly its capacity (no msat created or lost); amounts
+# compared in msat (wei / 1e7, exact: channel amounts are whole msat), which SQLite's
+# 64-bit integers hold where the wei of a 10 ETH channel would not
+msat() { echo "CAST(substr($1, 1, max(length($1) - 7, 0)) AS INTEGER)"; }
+bad=$(q "$tmp/chan.db" "SELECT count(*) FROM channels WHERE state = 'closed' AND
+                        $(msat paid_a_wei) + $(msat paid_b_wei) != $(msat capacity_wei)")
+[ "$bad" = 0 ] || note "$bad closed channels paid out other than their capacity"
+
+# BOLT-7 fees: every forwarding hop charges fee_base_msat (1000) + amount x
+# fee_proportional_millionths (1) / 1e6, rounded down, on the amount it forwards (the
+# payment plus the fees of the hops after it). 3 hops: two forwarders; 2 hops: one.
+bad=$(q "$tmp/chan.db" "WITH p AS (SELECT hops, $(msat amount_wei) AS a,
+                          $(msat routing_fee_wei) AS fee
+                          FROM channel_payments WHERE status = 'succeeded')
+                        SELECT count(*) FROM p WHERE NOT (
+                          (hops = 2 AND fee = 1000 + a / 1000000) OR
+                          (hops = 3 AND fee = (1000 + a / 1000000) +
+                               (1000 + (a + 1000 + a / 1000000) / 1000000)))")
+ok3=$(q "$tmp/chan.db" "SELECT count(*) FROM channel_payments WHERE status = 'succeeded'
+                        AND hops = 3")
+[ "$bad" = 0 ] || note "$bad payments paid other than the advertised fees"
+[ "$ok3" -ge 100 ] || note "only $ok3 three-hop payments"
+
+# The fee per transfer, every open and close amortized, against the L1 baseline's:
+# at least 10x cheaper (issue 12), in metrics.
+ratio=$(q "$tmp/chan.db" "SELECT (SELECT value FROM metrics WHERE scheme = 'l1' AND
+                            name = 'fee_mean_eth') / value FROM metrics WHERE
+                            scheme = 'channels' AND name = 'fee_per_transfer_amortized_eth'")
+awk -v r="$ratio" 'BEGIN { exit !(r >= 10) }' || note "channels only ${ratio}x cheaper than L1"
+sr=$(q "$tmp/chan.db" "SELECT value FROM metrics WHERE scheme = 'channels' AND
+                       name = 'payment_success_mean'")
+awk -v r="$sr" 'BEGIN { exit !(r >= 0.9) }' || note "payment success rate $sr"
+finish channels/fee-savings
