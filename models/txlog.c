@@ -3,25 +3,25 @@
 #include "sim/money.h"
 
 struct txlog {
-    sqlite3_stmt *ins;
+    struct store_rows *rows;
 };
 
-static sqlite3_stmt *stmt(struct world *w)
+static struct store_rows *rows(struct world *w)
 {
     if (!w->txlog) {
         w->txlog = xcalloc(1, sizeof *w->txlog);
-        w->txlog->ins = store_prepare(w->store,
-            "INSERT INTO txs(run_id, scheme, tx_id, user_id, to_user_id, value_wei, submit_us,"
-            " soft_us, include_us, final_us, fee_wei, l1_fee_wei, l2_fee_wei, status, reason)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        w->txlog->rows = store_rows(w->store, "txs",
+            "run_id, scheme, tx_id, user_id, to_user_id, value_wei, submit_us,"
+            " soft_us, include_us, final_us, fee_wei, l1_fee_wei, l2_fee_wei, status, reason",
+            15);
     }
-    return w->txlog->ins;
+    return w->txlog->rows;
 }
 
-static void bind_time(sqlite3_stmt *s, int col, sim_time t)
+static void put_time(struct store_rows *s, int col, sim_time t)
 {
     if (t >= 0)
-        sqlite3_bind_int64(s, col, t);
+        store_rows_int(s, col, t);
 }
 
 void txlog_write(struct world *w, const struct scheme *sc, const struct tx_record *r)
@@ -34,26 +34,26 @@ void txlog_write(struct world *w, const struct scheme *sc, const struct tx_recor
                    u128_str(r->l1_fee, a), u128_str(r->l2_fee, b));
         return;
     }
-    sqlite3_stmt *s = stmt(w);
-    sqlite3_bind_int64(s, 1, w->run_id);
-    sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)r->tx_id);
-    sqlite3_bind_int64(s, 4, r->from);
-    sqlite3_bind_int64(s, 5, r->to);
-    money_bind(s, 6, r->value);
-    sqlite3_bind_int64(s, 7, r->submit);
-    bind_time(s, 8, r->soft);
-    bind_time(s, 9, r->include);
-    bind_time(s, 10, r->final);
+    struct store_rows *s = rows(w);
+    store_rows_int(s, 1, w->run_id);
+    store_rows_text(s, 2, sc->name);
+    store_rows_int(s, 3, (int64_t)r->tx_id);
+    store_rows_int(s, 4, r->from);
+    store_rows_int(s, 5, r->to);
+    store_rows_u128(s, 6, r->value);         /* amounts: decimal text, as money_bind */
+    store_rows_int(s, 7, r->submit);
+    put_time(s, 8, r->soft);
+    put_time(s, 9, r->include);
+    put_time(s, 10, r->final);
     if (r->charged) {
-        money_bind(s, 11, fee);
-        money_bind(s, 12, r->l1_fee);
-        money_bind(s, 13, r->l2_fee);
+        store_rows_u128(s, 11, fee);
+        store_rows_u128(s, 12, r->l1_fee);
+        store_rows_u128(s, 13, r->l2_fee);
     }
-    sqlite3_bind_text(s, 14, r->status, -1, SQLITE_STATIC);
+    store_rows_text(s, 14, r->status);
     if (r->reason)
-        sqlite3_bind_text(s, 15, r->reason, -1, SQLITE_TRANSIENT);
-    store_step(w->store, s);
+        store_rows_text(s, 15, r->reason);
+    store_rows_end(s);
 }
 
 void txlog_free(struct txlog *t) { free(t); }

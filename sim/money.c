@@ -4,7 +4,8 @@
 void money_bind(sqlite3_stmt *stmt, int col, u128 wei)
 {
     char buf[41];
-    sqlite3_bind_text(stmt, col, u128_str(wei, buf), -1, SQLITE_TRANSIENT);
+    size_t n = u128_fmt(wei, buf);
+    sqlite3_bind_text(stmt, col, buf, (int)n, SQLITE_TRANSIENT);
 }
 
 bool money_add(u128 a, u128 b, u128 *out)

@@ -19,11 +19,15 @@
 
 extern const unsigned char store_schema_sql[];
 
+struct store_rows;
+
 struct store {
     sqlite3       *db;
     char          *path;
     sqlite3_stmt **stmts;
     size_t         nstmts;
+    struct store_rows **rows;   /* store_rows batches */
+    size_t         nrows;
     size_t         pending;     /* rows since the last commit */
     bool           in_tx;
     char          *failure;     /* first error, sticky */
@@ -188,8 +192,10 @@ int store_open(const char *path, struct store **out, struct err *e)
     st->path = xstrdup(path);
     /* as a URI, so that merge may ATTACH its sources read-only ("file:...?mode=ro") */
     char *uri = strcmp(path, ":memory:") == 0 ? xstrdup(path) : dbfile_uri(path, "");
-    int rc = sqlite3_open_v2(uri, &st->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    /* NOMUTEX: one thread uses a store's connection (l2sim has no threads; a study
+     * runs points in processes), so SQLite need not lock it on every bind and step */
+    int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
         err_set(e, L2_EIO, "%s: cannot open database: %s", path,
@@ -241,12 +247,19 @@ err:
     return L2_EIO;
 }
 
+static void rows_flush_all(struct store *st);
+static void rows_free(struct store_rows *r);
+
 void store_close(struct store *st)
 {
     if (!st)
         return;
+    rows_flush_all(st);
     if (st->in_tx && !st->failure)
         sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    for (size_t i = 0; i < st->nrows; i++)
+        rows_free(st->rows[i]);
+    free(st->rows);
     for (size_t i = 0; i < st->nstmts; i++)
         sqlite3_finalize(st->stmts[i]);
     free(st->stmts);
@@ -256,10 +269,15 @@ void store_close(struct store *st)
     free(st);
 }
 
-sqlite3 *store_db(struct store *st) { return st->db; }
+sqlite3 *store_db(struct store *st)
+{
+    rows_flush_all(st);           /* the caller may query what was written */
+    return st->db;
+}
 
 sqlite3_stmt *store_prepare(struct store *st, const char *sql)
 {
+    rows_flush_all(st);
     /* a serial study keeps one store for all its runs: each run's models ask again */
     for (size_t i = 0; i < st->nstmts; i++)
         if (strcmp(sqlite3_sql(st->stmts[i]), sql) == 0)
@@ -286,6 +304,7 @@ static bool begin(struct store *st)
 
 static bool commit(struct store *st)
 {
+    rows_flush_all(st);
     if (!st->in_tx)
         return true;
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -299,12 +318,14 @@ static bool commit(struct store *st)
     return true;
 }
 
-void store_step(struct store *st, sqlite3_stmt *stmt)
+/* Execute bound stmt inside the open transaction (begun if none), reset and clear
+ * it; false if the store has failed. Commits nothing. */
+static bool step_in_tx(struct store *st, sqlite3_stmt *stmt)
 {
     if (st->failure || !begin(st)) {
         sqlite3_reset(stmt);
         sqlite3_clear_bindings(stmt);
-        return;
+        return false;
     }
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE) {
@@ -315,8 +336,176 @@ void store_step(struct store *st, sqlite3_stmt *stmt)
     }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
-    if (++st->pending >= STORE_BATCH)
+    return true;
+}
+
+void store_step(struct store *st, sqlite3_stmt *stmt)
+{
+    if (step_in_tx(st, stmt) && ++st->pending >= STORE_BATCH)
         commit(st);
+}
+
+/* ---- batched rows (store_rows) ---- */
+
+struct rows_val {
+    enum { RV_NULL, RV_INT, RV_TEXT } type;
+    int64_t  i;                   /* RV_INT */
+    size_t   off, len;            /* RV_TEXT: in the batch's text arena */
+};
+
+struct store_rows {
+    struct store *st;
+    char         *key;            /* table and columns, to find it again */
+    int           ncols;
+    sqlite3_stmt *group;          /* STORE_ROWS_GROUP rows a statement */
+    sqlite3_stmt *one;            /* one row: what is left at a flush */
+    struct rows_val *v;           /* STORE_ROWS_GROUP x ncols */
+    size_t        n;              /* complete rows buffered */
+    bool          building;       /* a column of row n is set: no flush until it ends */
+    char         *text;           /* the arena: the buffered rows' text */
+    size_t        ntext, captext;
+};
+
+static sqlite3_stmt *rows_insert(struct store *st, const char *table, const char *columns,
+                                 int ncols, int nrows)
+{
+    size_t cap = strlen(table) + strlen(columns) + 32 + (size_t)nrows * ((size_t)ncols * 2 + 3);
+    char *sql = xmalloc(cap), *p = sql;
+    p += sprintf(p, "INSERT INTO %s(%s) VALUES", table, columns);
+    for (int r = 0; r < nrows; r++) {
+        *p++ = r ? ',' : ' ';
+        *p++ = '(';
+        for (int c = 0; c < ncols; c++) {
+            if (c)
+                *p++ = ',';
+            *p++ = '?';
+        }
+        *p++ = ')';
+    }
+    *p = '\0';
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        sim_panic("bad SQL (%s): %s", sqlite3_errmsg(st->db), sql);
+    free(sql);
+    return s;
+}
+
+struct store_rows *store_rows(struct store *st, const char *table, const char *columns,
+                              int ncols)
+{
+    char *key = xasprintf("%s(%s)", table, columns);
+    for (size_t i = 0; i < st->nrows; i++)
+        if (strcmp(st->rows[i]->key, key) == 0) {
+            free(key);
+            return st->rows[i];
+        }
+    struct store_rows *r = xcalloc(1, sizeof *r);
+    r->st = st;
+    r->key = key;
+    r->ncols = ncols;
+    r->group = rows_insert(st, table, columns, ncols, STORE_ROWS_GROUP);
+    r->one = rows_insert(st, table, columns, ncols, 1);
+    r->v = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->v);
+    st->rows = xrealloc(st->rows, (st->nrows + 1) * sizeof *st->rows);
+    st->rows[st->nrows++] = r;
+    return r;
+}
+
+static void rows_free(struct store_rows *r)
+{
+    sqlite3_finalize(r->group);
+    sqlite3_finalize(r->one);
+    free(r->v);
+    free(r->text);
+    free(r->key);
+    free(r);
+}
+
+static struct rows_val *rows_cell(struct store_rows *r, int col)
+{
+    SIM_ASSERT(col >= 1 && col <= r->ncols);
+    r->building = true;
+    return &r->v[r->n * (size_t)r->ncols + (size_t)(col - 1)];
+}
+
+void store_rows_int(struct store_rows *r, int col, int64_t v)
+{
+    *rows_cell(r, col) = (struct rows_val){ .type = RV_INT, .i = v };
+}
+
+static void rows_text_n(struct store_rows *r, int col, const char *text, size_t len)
+{
+    if (r->ntext + len > r->captext) {
+        r->captext = 2 * (r->ntext + len) + 256;
+        r->text = xrealloc(r->text, r->captext);
+    }
+    memcpy(r->text + r->ntext, text, len);
+    *rows_cell(r, col) = (struct rows_val){ .type = RV_TEXT, .off = r->ntext, .len = len };
+    r->ntext += len;
+}
+
+void store_rows_text(struct store_rows *r, int col, const char *text)
+{
+    rows_text_n(r, col, text, strlen(text));
+}
+
+void store_rows_u128(struct store_rows *r, int col, u128 v)
+{
+    char buf[41];
+    rows_text_n(r, col, buf, u128_fmt(v, buf));
+}
+
+/* Bind buffered row `row` to stmt's parameters from `base` + 1 on. */
+static void rows_bind(struct store_rows *r, sqlite3_stmt *s, size_t row, int base)
+{
+    const struct rows_val *v = &r->v[row * (size_t)r->ncols];
+    for (int c = 0; c < r->ncols; c++)
+        if (v[c].type == RV_INT)
+            sqlite3_bind_int64(s, base + c + 1, v[c].i);
+        else if (v[c].type == RV_TEXT)
+            sqlite3_bind_text(s, base + c + 1, r->text + v[c].off, (int)v[c].len,
+                              SQLITE_STATIC);
+}
+
+/* Write the buffered rows (a full group in one statement, else one by one) and empty
+ * the buffer. Counts them toward the commit batch; commits nothing. */
+static void rows_flush(struct store_rows *r)
+{
+    struct store *st = r->st;
+    if (r->building)
+        sim_panic("store_rows: a row of %s was written half built (the store was used "
+                  "between its columns and store_rows_end)", r->key);
+    if (r->n == STORE_ROWS_GROUP) {
+        for (size_t i = 0; i < r->n; i++)
+            rows_bind(r, r->group, i, (int)i * r->ncols);
+        step_in_tx(st, r->group);
+    } else {
+        for (size_t i = 0; i < r->n && !st->failure; i++) {
+            rows_bind(r, r->one, i, 0);
+            step_in_tx(st, r->one);
+        }
+    }
+    st->pending += r->n;
+    memset(r->v, 0, r->n * (size_t)r->ncols * sizeof *r->v);
+    r->n = 0;
+    r->ntext = 0;
+}
+
+static void rows_flush_all(struct store *st)
+{
+    for (size_t i = 0; i < st->nrows; i++)
+        if (st->rows[i]->n)
+            rows_flush(st->rows[i]);
+}
+
+void store_rows_end(struct store_rows *r)
+{
+    r->building = false;
+    if (++r->n < STORE_ROWS_GROUP)
+        return;
+    rows_flush(r);
+    if (r->st->pending >= STORE_BATCH)
+        commit(r->st);
 }
 
 int store_commit(struct store *st, struct err *e)

@@ -77,6 +77,7 @@ char *text_escape(const char *s, size_t max);
 
 /* Decimal text of a 128-bit integer; buf needs 41 bytes. Returns buf. */
 char *u128_str(u128 v, char *buf);
+size_t u128_fmt(u128 v, char *buf);     /* the same; returns the number of digits */
 char *i128_str(i128 v, char *buf);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

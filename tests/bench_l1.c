@@ -12,6 +12,8 @@
 #include "models/run/run.h"
 #include "sim/progress.h"
 
+#define TARGET_S 3.0
+
 static const char scenario[] =
     "name: bench-l1-day\n"
     "seed: 1\n"
@@ -48,6 +50,13 @@ int main(void)
     store_begin_run(st, &row, &run_id, &e);
     struct run_opts o = { .seed = 1 };
     struct run_result res;
+    char load[16] = "unknown";         /* Linux: how busy the machine was */
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (fscanf(la, "%15s", load) != 1)
+            strcpy(load, "unknown");
+        fclose(la);
+    }
     double t0 = progress_wall_now();
     int rc = run_execute(s, st, run_id, &o, &res, &e);
     double wall = progress_wall_now() - t0;
@@ -65,8 +74,11 @@ int main(void)
            "fullness, mean base fee %.1f gwei), %llu events\n", slots, txs,
            100 * sqlite3_column_double(q, 2), sqlite3_column_double(q, 3),
            (unsigned long long)res.events);
-    printf("  %.2f s wall: %.0f slots/s, %.0f transactions/s (target: the day in <= 3 s)\n",
-           wall, slots / wall, txs / wall);
+    printf("  %.2f s wall: %.0f slots/s, %.0f transactions/s\n", wall, slots / wall,
+           txs / wall);
+    /* the target is wall time on an idle machine: other work on it only adds */
+    printf("  target (issue 10): the day in <= %.0f s: %s (1-minute load average %s at "
+           "the start)\n", TARGET_S, wall <= TARGET_S ? "met" : "NOT met", load);
     sqlite3_finalize(q);
     store_close(st);
     scn_free(s);

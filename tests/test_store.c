@@ -175,9 +175,55 @@ static void test_newer_refused(void **state)
     store_remove(path);
 }
 
+/* store_rows: rows reach the table in the order ended, whole groups and the rest
+ * alike, with unset columns NULL and text copied at once (the caller's buffer is
+ * reused); any query made through the store (store_db) sees every row ended. */
+static void test_rows_in_order_and_visible(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-rows-%ld.db", (long)getpid());
+    store_remove(path);
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_open(path, &st, &e), 0);
+    sqlite3_exec(store_db(st), "CREATE TABLE t(k INTEGER, s TEXT, w TEXT, n INTEGER)",
+                 NULL, NULL, NULL);
+    struct store_rows *r = store_rows(st, "t", "k, s, w, n", 4);
+    assert_ptr_equal(store_rows(st, "t", "k, s, w, n", 4), r);      /* asked again: the same */
+    int total = 2 * STORE_ROWS_GROUP + 5;       /* two full groups and a rest */
+    char buf[16];
+    for (int i = 0; i < total; i++) {
+        snprintf(buf, sizeof buf, "row%d", i);
+        store_rows_int(r, 1, total - i);        /* descending: order is the caller's */
+        store_rows_text(r, 2, buf);
+        strcpy(buf, "overwritten");
+        /* 2^64 + i: above what 64-bit arithmetic formats */
+        store_rows_u128(r, 3, ((u128)1 << 64) + (u128)i);
+        if (i % 2)
+            store_rows_int(r, 4, i);
+        store_rows_end(r);
+    }
+    sqlite3 *db = store_db(st);
+    char want[32];
+    snprintf(want, sizeof want, "%d", total);
+    expect(db, "SELECT COUNT(*) FROM t", want);
+    expect(db, "SELECT COUNT(*) FROM t WHERE n IS NULL", "35");
+    expect(db, "SELECT s || ' ' || w FROM t WHERE k = 1", "row68 18446744073709551684");
+    /* insertion order: rowid follows the rows as ended */
+    expect(db, "SELECT COUNT(*) FROM t WHERE k != 70 - rowid", "0");
+    expect(db, "SELECT group_concat(s) FROM (SELECT s FROM t WHERE rowid IN (32, 33, 65) "
+               "ORDER BY rowid)", "row31,row32,row64");
+    assert_int_equal(store_commit(st, &e), 0);
+    store_close(st);
+    store_remove(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_in_order_and_visible),
         cmocka_unit_test(test_v1_upgraded_in_place),
         cmocka_unit_test(test_failed_upgrade_changes_nothing),
         cmocka_unit_test(test_newer_refused),

@@ -59,9 +59,11 @@ struct contract_timer {           /* an l1_at timer; also its event's payload */
 };
 
 
-struct tips {                     /* one block's included effective tips, ascending */
+struct tips {                     /* one block's included effective tips */
     uint64_t *v;
     size_t    n, cap;
+    bool      sorted;             /* v ascending: sorted when a percentile is first asked
+                                   * of it (most runs never ask) */
 };
 
 static bool background_account(uint64_t id) { return id >> 56 == L1_ACCT_BACKGROUND; }
@@ -100,6 +102,8 @@ struct l1 {
     /* out of the pool with an event of theirs pending: included awaiting finality, or
      * dropped awaiting the delivery of the drop */
     struct mp_tx   *out_of_pool;
+    struct mp_tx   *spare;        /* released transactions for reuse, linked by fnext: a
+                                   * day of full blocks allocates millions otherwise */
     struct tips     history[FEE_HISTORY];
     struct l1_builder_hook hooks[MAX_HOOKS];
     size_t    nhooks;
@@ -125,7 +129,7 @@ struct l1 {
     size_t    nfates, capfates;
     struct idmap live;            /* id -> struct mp_tx * while it is in the pool */
     const char **scheme_names, **adversary_names;   /* borrowed from the scenario */
-    sqlite3_stmt *ins_tx;
+    struct store_rows *tx_rows;   /* l1_txs */
     bool      finished;           /* l1_finish ran: l1_txs holds every row */
     unsigned  in_call;            /* inside l1_submit (replace and cancel drop nothing) */
 
@@ -198,16 +202,27 @@ const size_t l1_params_count = ARRAY_LEN(l1_params);
 
 static uint64_t sat64(u128 v) { return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v; }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* eth_feeHistory-style suggestion: mean over the recent blocks that had
- * transactions of their pct-th percentile tip (nearest rank). */
-static uint64_t tip_percentile(const struct l1 *l1, uint32_t pct)
+ * transactions of their pct-th percentile tip (nearest rank). Sorts a block's tips
+ * the first time it is asked: O(FEE_HISTORY), plus O(m log m) per block not yet sorted. */
+static uint64_t tip_percentile(struct l1 *l1, uint32_t pct)
 {
     u128 sum = 0;
     uint64_t blocks = 0;
     for (size_t i = 0; i < FEE_HISTORY; i++) {
-        const struct tips *t = &l1->history[i];
+        struct tips *t = &l1->history[i];
         if (t->n == 0)
             continue;
+        if (!t->sorted) {
+            qsort(t->v, t->n, sizeof *t->v, cmp_u64);
+            t->sorted = true;
+        }
         size_t rank = ((size_t)pct * t->n + 99) / 100;
         sum += t->v[rank ? rank - 1 : 0];
         blocks++;
@@ -215,7 +230,7 @@ static uint64_t tip_percentile(const struct l1 *l1, uint32_t pct)
     return blocks ? (uint64_t)(sum / blocks) : 0;
 }
 
-static void apply_policy(const struct l1 *l1, const struct l1_fee_policy *fp, struct mp_tx *p)
+static void apply_policy(struct l1 *l1, const struct l1_fee_policy *fp, struct mp_tx *p)
 {
     uint64_t tip = fp->kind == L1_FEE_PERCENTILE ? tip_percentile(l1, fp->percentile) : fp->tip;
     if (fp->kind == L1_FEE_FIXED) {
@@ -292,45 +307,59 @@ static void write_tx_row(struct l1 *l1, const struct mp_tx *p, const char *statu
     const struct l1_sent *t = p->sent;
     const struct fate *f = fate_of(l1, t->id);
     bool included = f->state == L1_FATE_INCLUDED || f->state == L1_FATE_FINAL;
-    sqlite3_stmt *s = l1->ins_tx;
-    sqlite3_bind_int64(s, 1, l1->w->run_id);
-    sqlite3_bind_text(s, 2, l1->w->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)t->id);
-    sqlite3_bind_text(s, 4, origin_name(l1, p->origin), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, t->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 7, t->cancelled);
-    sqlite3_bind_int64(s, 8, (sqlite3_int64)t->calldata_bytes);
-    sqlite3_bind_int64(s, 9, (sqlite3_int64)t->exec_gas);
-    sqlite3_bind_int64(s, 10, (sqlite3_int64)p->gas);
-    sqlite3_bind_int64(s, 11, p->blobs);
-    sqlite3_bind_int64(s, 12, (sqlite3_int64)p->max_fee);
-    sqlite3_bind_int64(s, 13, (sqlite3_int64)p->max_prio);
-    sqlite3_bind_int64(s, 14, t->replacements);
+    struct store_rows *s = l1->tx_rows;
+    store_rows_int(s, 1, l1->w->run_id);
+    store_rows_text(s, 2, l1->w->name);
+    store_rows_int(s, 3, (int64_t)t->id);
+    store_rows_text(s, 4, origin_name(l1, p->origin));
+    store_rows_text(s, 5, t->kind);
+    store_rows_text(s, 6, status);
+    store_rows_int(s, 7, t->cancelled);
+    store_rows_int(s, 8, (int64_t)t->calldata_bytes);
+    store_rows_int(s, 9, (int64_t)t->exec_gas);
+    store_rows_int(s, 10, (int64_t)p->gas);
+    store_rows_int(s, 11, p->blobs);
+    store_rows_int(s, 12, (int64_t)p->max_fee);
+    store_rows_int(s, 13, (int64_t)p->max_prio);
+    store_rows_int(s, 14, t->replacements);
     u128 fee = included ? p->receipt.total : 0;
     if (included && fault_fire("l1.txs_fee"))
         fee++;                      /* a row that is not what was charged: the check must see it */
     if (included) {
-        sqlite3_bind_int64(s, 15, (sqlite3_int64)f->height);
-        sqlite3_bind_int64(s, 16, (sqlite3_int64)p->receipt.base_fee_per_gas);
-        sqlite3_bind_int64(s, 17, (sqlite3_int64)p->receipt.priority_fee_per_gas);
-        sqlite3_bind_int64(s, 20, p->receipt.time);
+        store_rows_int(s, 15, (int64_t)f->height);
+        store_rows_int(s, 16, (int64_t)p->receipt.base_fee_per_gas);
+        store_rows_int(s, 17, (int64_t)p->receipt.priority_fee_per_gas);
+        store_rows_int(s, 20, p->receipt.time);
     }
-    money_bind(s, 18, fee);
-    sqlite3_bind_int64(s, 19, t->submit);
+    store_rows_u128(s, 18, fee);    /* an amount: decimal text, as money_bind */
+    store_rows_int(s, 19, t->submit);
     if (f->state == L1_FATE_FINAL)
-        sqlite3_bind_int64(s, 21, sim_now(l1->w->sim));
+        store_rows_int(s, 21, sim_now(l1->w->sim));
     if (f->state == L1_FATE_DROPPED) {
-        sqlite3_bind_int64(s, 22, t->dropped_at);
-        sqlite3_bind_text(s, 23, l1_drop_reason_str(t->reason), -1, SQLITE_STATIC);
+        store_rows_int(s, 22, t->dropped_at);
+        store_rows_text(s, 23, l1_drop_reason_str(t->reason));
     }
-    store_step(l1->w->store, s);
+    store_rows_end(s);
 }
 
-static void free_tx(struct mp_tx *p)
+/* A zeroed transaction: a spare one if any. O(1). */
+static struct mp_tx *tx_new(struct l1 *l1)
+{
+    struct mp_tx *p = l1->spare;
+    if (!p)
+        return xcalloc(1, sizeof *p);
+    l1->spare = p->fnext;
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+/* p is done with (its l1_txs row written, its sender told): kept for reuse. */
+static void free_tx(struct l1 *l1, struct mp_tx *p)
 {
     free(p->sent);
-    free(p);
+    p->sent = NULL;
+    p->fnext = l1->spare;
+    l1->spare = p;
 }
 
 static void out_link(struct l1 *l1, struct mp_tx *p)
@@ -357,7 +386,7 @@ static void deliver_drop(struct l1 *l1, struct mp_tx *p)
     write_tx_row(l1, p, "dropped");
     if (p->cb.dropped)
         p->cb.dropped(p->cb.ctx, l1_drop_reason_str(p->sent->reason));
-    free_tx(p);
+    free_tx(l1, p);
 }
 
 static void on_drop_delivered(struct sim *sim, void *ctx, const void *payload)
@@ -379,7 +408,7 @@ static void drop(struct l1 *l1, struct mp_tx *p, enum l1_drop_reason why)
 {
     l1->totals.dropped++;
     if (!p->sent) {                 /* the background: nobody to tell */
-        free(p);
+        free_tx(l1, p);
         return;
     }
     struct fate *f = fate_of(l1, p->sent->id);
@@ -425,7 +454,7 @@ l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_po
                    const struct l1_callbacks *cb)
 {
     l1->in_call++;
-    struct mp_tx *p = xcalloc(1, sizeof *p);
+    struct mp_tx *p = tx_new(l1);
     struct l1_sent *t = xcalloc(1, sizeof *t);
     p->sent = t;
     p->seq = ++l1->seq;
@@ -591,7 +620,7 @@ static void background_arrivals(struct l1 *l1, sim_time now)
 {
     uint64_t n = arrivals_count(l1->demand, l1->r_demand, now - l1->slot, now);
     for (uint64_t i = 0; i < n; i++) {
-        struct mp_tx *p = xcalloc(1, sizeof *p);
+        struct mp_tx *p = tx_new(l1);
         p->seq = ++l1->seq;
         p->sender_id = l1_account(L1_ACCT_BACKGROUND, l1->next_bg_sender++);
         p->origin = L1_ORIGIN_BACKGROUND;
@@ -740,7 +769,7 @@ static void on_final(struct sim *sim, void *ctx, const void *payload)
     }
     if (p->cb.final)
         p->cb.final(p->cb.ctx, &p->receipt);
-    free_tx(p);
+    free_tx(l1, p);
 }
 
 static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64_t gas_used,
@@ -762,12 +791,6 @@ static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64
     money_bind(s, 13, burned);
     money_bind(s, 14, tips);
     store_step(l1->w->store, s);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
 }
 
 /* Produce this slot's block. O(m log m) in the pool's senders. */
@@ -827,8 +850,7 @@ static void build_block(struct l1 *l1, sim_time now)
         }
         hist->v[hist->n++] = p->receipt.priority_fee_per_gas;
     }
-    if (hist->n > 1)
-        qsort(hist->v, hist->n, sizeof *hist->v, cmp_u64);
+    hist->sorted = hist->n <= 1;
 
     uint64_t gas_used = blk.gas_used, blob_gas = blk.blob_gas_used, ntx = ninc;
     if (tb) {
@@ -868,7 +890,7 @@ static void build_block(struct l1 *l1, sim_time now)
             sim_after(l1->w->sim, (sim_time)l1->finality_depth * l1->slot, on_final, l1,
                       &p, sizeof p);
         } else {
-            free(p);
+            free_tx(l1, p);
         }
     }
     free(inc);
@@ -1057,12 +1079,11 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
         " base_fee_per_gas, blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed,"
         " burned_wei, tips_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    l1->ins_tx = store_prepare(w->store,
-        "INSERT INTO l1_txs(run_id, world, tx_id, origin, kind, status, cancelled,"
+    l1->tx_rows = store_rows(w->store, "l1_txs",
+        "run_id, world, tx_id, origin, kind, status, cancelled,"
         " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
         " replacements, height, base_fee_per_gas, priority_fee_per_gas, fee_wei,"
-        " submit_us, include_us, final_us, drop_us, drop_reason)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " submit_us, include_us, final_us, drop_us, drop_reason", 23);
     sim_at(w->sim, l1->slot, on_slot, l1, NULL, 0);
     *out = l1;
     return 0;
@@ -1087,8 +1108,14 @@ void l1_free(struct l1 *l1)
     mp_free(l1->pool);
     while (l1->out_of_pool) {
         struct mp_tx *n = l1->out_of_pool->fnext;
-        free_tx(l1->out_of_pool);
+        free(l1->out_of_pool->sent);
+        free(l1->out_of_pool);
         l1->out_of_pool = n;
+    }
+    while (l1->spare) {
+        struct mp_tx *n = l1->spare->fnext;
+        free(l1->spare);
+        l1->spare = n;
     }
     free(l1->fates);
     idmap_free(&l1->live);
