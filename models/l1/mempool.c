@@ -377,6 +377,7 @@ struct cand {
     uint64_t      tip;
     sim_time      submit;
     struct mp_tx *tx;
+    unsigned      bucket;       /* tip_bucket(tip), computed once */
 };
 
 static bool better(const struct cand *a, const struct cand *b)
@@ -487,19 +488,19 @@ static bool picker_load(struct picker *p)
     bool any = false;
     unsigned b = 0;
     if (p->next < p->nsorted)
-        b = tip_bucket(p->sorted[p->next].tip), any = true;
+        b = p->sorted[p->next].bucket, any = true;
     for (size_t i = 0; i < p->nlater; i++) {
-        unsigned lb = tip_bucket(p->later[i].tip);
+        unsigned lb = p->later[i].bucket;
         if (!any || lb > b)
             b = lb, any = true;
     }
     if (!any)
         return false;
     p->bucket = b;
-    while (p->next < p->nsorted && tip_bucket(p->sorted[p->next].tip) == b)
+    while (p->next < p->nsorted && p->sorted[p->next].bucket == b)
         p->heap[p->nheap++] = p->sorted[p->next++];
     for (size_t i = 0; i < p->nlater;)
-        if (tip_bucket(p->later[i].tip) == b) {
+        if (p->later[i].bucket == b) {
             p->heap[p->nheap++] = p->later[i];
             p->later[i] = p->later[--p->nlater];
         } else {
@@ -512,7 +513,7 @@ static bool picker_load(struct picker *p)
 
 static void picker_push(struct picker *p, struct cand c)
 {
-    if (p->nheap > 0 && tip_bucket(c.tip) >= p->bucket)
+    if (p->nheap > 0 && c.bucket >= p->bucket)
         cand_push(p->heap, &p->nheap, c);
     else
         p->later[p->nlater++] = c;
@@ -539,8 +540,9 @@ void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_
             continue;
         uint64_t room = a->max_fee - base_fee;
         uint64_t tip = a->max_prio < room ? a->max_prio : room;
-        p.heap[n++] = (struct cand){ tip, a->submit, a->head };
-        count[tip_bucket(tip)]++;
+        unsigned bucket = tip_bucket(tip);
+        p.heap[n++] = (struct cand){ tip, a->submit, a->head, bucket };
+        count[bucket]++;
     }
     size_t at = 0;                                  /* bucket starts, highest first */
     for (size_t k = TIP_BUCKETS; k-- > 0;) {
@@ -549,7 +551,7 @@ void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_
         at += c;
     }
     for (size_t i = 0; i < n; i++)
-        p.sorted[count[tip_bucket(p.heap[i].tip)]++] = p.heap[i];
+        p.sorted[count[p.heap[i].bucket]++] = p.heap[i];
     p.nsorted = n;
 
     uint64_t gas_left = gas_limit, blob_gas = 0;
@@ -575,7 +577,8 @@ void mp_build(struct mempool *mp, uint64_t base_fee, u128 blob_base_fee, uint64_
             s->tail = NULL;
             sender_drop(mp, s);
         } else if (candidate(&b, nx)) {
-            picker_push(&p, (struct cand){ mp_effective_tip(nx, base_fee), nx->submit, nx });
+            uint64_t tip = mp_effective_tip(nx, base_fee);
+            picker_push(&p, (struct cand){ tip, nx->submit, nx, tip_bucket(tip) });
         }
     }
     blk->gas_used = gas_limit - gas_left;
