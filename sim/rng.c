@@ -61,9 +61,9 @@ static void put_le(unsigned char *p, uint64_t v, int bytes)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* The stream seeded from BLAKE2b(key, msg || ns) (ns may be empty: rng_stream). */
-static gsl_rng *stream_of(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose,
-                          const char *ns, size_t nslen)
+/* Seed xoshiro stream r from BLAKE2b(key, msg || ns) (ns may be empty: rng_stream). */
+static void seed_from(gsl_rng *r, uint64_t master_seed, uint32_t kind, uint64_t id,
+                      uint32_t purpose, const char *ns, size_t nslen)
 {
     static const unsigned char key[] = "l2sim/rng/v1";
     unsigned char out[32];
@@ -79,9 +79,6 @@ static gsl_rng *stream_of(uint64_t master_seed, uint32_t kind, uint64_t id, uint
         crypto_generichash_update(&h, (const unsigned char *)ns, nslen);
     crypto_generichash_final(&h, out, sizeof out);
 
-    gsl_rng *r = gsl_rng_alloc(rng_xoshiro256ss);
-    if (!r)
-        sim_panic("out of memory allocating a random stream");
     struct xoshiro *x = r->state;
     for (int w = 0; w < 4; w++) {
         x->s[w] = 0;
@@ -90,7 +87,23 @@ static gsl_rng *stream_of(uint64_t master_seed, uint32_t kind, uint64_t id, uint
     }
     if ((x->s[0] | x->s[1] | x->s[2] | x->s[3]) == 0)   /* the one forbidden state */
         x->s[0] = 1;
+}
+
+static gsl_rng *stream_of(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose,
+                          const char *ns, size_t nslen)
+{
+    gsl_rng *r = gsl_rng_alloc(rng_xoshiro256ss);
+    if (!r)
+        sim_panic("out of memory allocating a random stream");
+    seed_from(r, master_seed, kind, id, purpose, ns, nslen);
     return r;
+}
+
+void rng_stream_reseed(gsl_rng *r, uint64_t master_seed, uint32_t kind, uint64_t id,
+                       uint32_t purpose)
+{
+    SIM_ASSERT(r->type == rng_xoshiro256ss);
+    seed_from(r, master_seed, kind, id, purpose, NULL, 0);
 }
 
 gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose)

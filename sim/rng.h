@@ -24,6 +24,11 @@
 uint64_t rng_poisson(gsl_rng *r, double mu);
 
 gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose);
+/* Make stream r (one rng_stream returned) the stream of (kind, id, purpose), as a new
+ * rng_stream would be, without allocating: for code that draws a few numbers from
+ * each of many streams in turn (users' profiles). */
+void rng_stream_reseed(gsl_rng *r, uint64_t master_seed, uint32_t kind, uint64_t id,
+                       uint32_t purpose);
 
 /* The largest seed: seeds are 63-bit so that the one decimal form the tool prints is
  * the one SQLite stores (its INTEGER is signed 64-bit) and the one `--seed` and a

@@ -105,6 +105,25 @@ static void test_known_answer(void **state)
     gsl_rng_free(r);
 }
 
+/* A reseeded stream is the stream a fresh rng_stream gives for the same triple, whatever
+ * it was before or how far it had been drawn. */
+static void test_reseed_is_fresh(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_stream(7, 1, 2, 3);
+    for (int i = 0; i < 10; i++)
+        gsl_rng_get(r);
+    for (uint64_t id = 0; id < 50; id++) {
+        rng_stream_reseed(r, 42, 5, id, 4);
+        gsl_rng *fresh = rng_stream(42, 5, id, 4);
+        for (int i = 0; i < 8; i++)
+            assert_int_equal(gsl_rng_get(r), gsl_rng_get(fresh));
+        assert_true(gsl_rng_uniform(r) == gsl_rng_uniform(fresh));
+        gsl_rng_free(fresh);
+    }
+    gsl_rng_free(r);
+}
+
 static void test_replication_seeds(void **state)
 {
     assert_int_equal(rng_replication_seed(42, 0), 42);
@@ -125,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_gsl_distributions),
         cmocka_unit_test(test_known_answer),
         cmocka_unit_test(test_replication_seeds),
+        cmocka_unit_test(test_reseed_is_fresh),
     };
     return cmocka_run_group_tests_name("rng", tests, NULL, NULL);
 }

@@ -50,6 +50,7 @@ struct users {
     size_t   nbooks;
     const char **book_name;   /* the schemes' names, for messages */
     struct graph *graph;
+    gsl_rng *draw;            /* reseeded for each profile quantity (rng_stream_reseed) */
 };
 
 /* ---- the payment graph ---- */
@@ -140,16 +141,14 @@ static struct profile *profile(struct users *u, uint32_t user)
     struct profile *p = &(*c)[user % USERS_CHUNK];
     if (!p->drawn) {
         /* each quantity from its own stream: adding one never shifts another */
-        gsl_rng *r = rng_stream(u->seed, RNG_USER, user, USER_RNG_PROFILE);
+        gsl_rng *r = u->draw;
+        rng_stream_reseed(r, u->seed, RNG_USER, user, USER_RNG_PROFILE);
         p->urgent = gsl_rng_uniform(r) < u->urgent_share;
-        gsl_rng_free(r);
-        r = rng_stream(u->seed, RNG_USER, user, USER_RNG_BALANCE);
+        rng_stream_reseed(r, u->seed, RNG_USER, user, USER_RNG_BALANCE);
         p->balance0 = u->balance_median > 0
                     ? lognormal_wei(r, u->balance_median, u->balance_sigma, 0) : 0;
-        gsl_rng_free(r);
-        r = rng_stream(u->seed, RNG_USER, user, USER_RNG_WILLINGNESS);
+        rng_stream_reseed(r, u->seed, RNG_USER, user, USER_RNG_WILLINGNESS);
         p->willingness = lognormal_wei(r, u->wtp_median, u->wtp_sigma, 1);
-        gsl_rng_free(r);
         p->drawn = true;
     }
     return p;
@@ -261,6 +260,7 @@ int users_new(const struct world *w, struct users **out, struct err *e)
     u->wtp_sigma = scn_real(s, "workload.willingness.sigma");
     size_t chunks = u->n / USERS_CHUNK + 1;
     u->prof = xcalloc(chunks, sizeof *u->prof);
+    u->draw = rng_stream(u->seed, RNG_USER, 0, USER_RNG_PROFILE);
     u->nbooks = scn_count(s, "schemes");
     u->book = xcalloc(u->nbooks ? u->nbooks : 1, sizeof *u->book);
     u->book_name = xcalloc(u->nbooks ? u->nbooks : 1, sizeof *u->book_name);
@@ -303,5 +303,7 @@ void users_free(struct users *u)
     free(u->book);
     free(u->book_name);
     graph_free(u->graph);
+    if (u->draw)
+        gsl_rng_free(u->draw);
     free(u);
 }

@@ -84,6 +84,7 @@ struct workload {
     gsl_rng  *r_senders;
     uint64_t  batch;              /* size of the batch scheduled next */
     struct user **user;           /* lazily created, indexed by user id */
+    gsl_rng  *draw;               /* a joiner's withdrawal stream (rng_stream_reseed) */
     uint64_t  next_id;
 };
 
@@ -105,10 +106,10 @@ static void join(struct workload *wl, uint32_t id)
     for (size_t i = 0; i < w->nschemes; i++)
         if (w->schemes[i]->ops->on_deposit)
             w->schemes[i]->ops->on_deposit(w->schemes[i], &d);
-    gsl_rng *r = rng_stream(w->seed, RNG_USER, id, USER_RNG_WITHDRAWAL);
+    gsl_rng *r = wl->draw;
+    rng_stream_reseed(r, w->seed, RNG_USER, id, USER_RNG_WITHDRAWAL);
     bool withdraws = gsl_rng_uniform(r) < wl->withdraw_share;
     double after = gsl_ran_exponential(r, wl->withdraw_after);
-    gsl_rng_free(r);
     if (!withdraws || after >= (double)(w->duration - d.at))
         return;
     struct withdrawal *wd = xmalloc(sizeof *wd);
@@ -237,6 +238,7 @@ int workload_new(struct world *w, struct workload **out, struct err *e)
     wl->user = xcalloc(wl->users, sizeof *wl->user);
     wl->r_arrivals = rng_stream(w->seed, RNG_WORKLOAD, 0, PURPOSE_ARRIVALS);
     wl->r_senders = rng_stream(w->seed, RNG_WORKLOAD, 0, PURPOSE_SENDERS);
+    wl->draw = rng_stream(w->seed, RNG_USER, 0, USER_RNG_WITHDRAWAL);
     *out = wl;
     schedule_next(wl, 0);
     return 0;
@@ -262,6 +264,8 @@ void workload_free(struct workload *wl)
         gsl_rng_free(wl->r_arrivals);
     if (wl->r_senders)
         gsl_rng_free(wl->r_senders);
+    if (wl->draw)
+        gsl_rng_free(wl->draw);
     free(wl);
 }
 
