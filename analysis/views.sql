@@ -223,32 +223,46 @@ WHERE s.phase = 'all';
 -- disputes and channel opens/closes as UNION ALL branches.
 DROP VIEW IF EXISTS cost_breakdown;
 CREATE VIEW cost_breakdown AS
-WITH slot AS (           -- block h of a world is at h slots (missed slots have rows too)
-    SELECT run_id, world, time_us AS us FROM l1_blocks WHERE height = 1
-), paid AS (
-    SELECT t.run_id, t.scheme, s.type, count(*) AS n, total(t.l1_fee_eth) AS l1,
-           total(t.l2_fee_eth) AS l2,
-           -- an L1 transfer burns the base fee of its block on its gas: a plain transfer
-           -- uses G_transaction = 21000 (Yellow Paper, appendix G); the rest is the tip
-           total(CASE WHEN s.type = 'l1'
-                      THEN min(t.l1_fee_eth, b.base_fee_per_gas * 21000 / 1e18) END) AS burned
+WITH paid AS (
+    SELECT t.run_id, t.scheme, s.type, s.world, count(*) AS n, total(t.l1_fee_eth) AS l1,
+           total(t.l2_fee_eth) AS l2
     FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme
-    LEFT JOIN slot ON slot.run_id = t.run_id AND slot.world = s.world
-    LEFT JOIN l1_blocks b ON b.run_id = t.run_id AND b.world = s.world
-                         AND b.height = t.include_us / slot.us
     WHERE t.fee_wei IS NOT NULL GROUP BY t.run_id, t.scheme
+), burn AS (            -- what a sender's included L1 transactions burned: the gas the
+                        -- L1 computed for each x its block's base fee (EIP-1559)
+    SELECT run_id, world, origin, total(gas * base_fee_per_gas) / 1e18 AS eth
+    FROM l1_txs WHERE height IS NOT NULL GROUP BY run_id, world, origin
+), slot AS (            -- block h of a world is at h slots (missed slots have rows too)
+    SELECT run_id, world, time_us AS us FROM l1_blocks WHERE height = 1
+), burn_v1 AS (         -- a run from before l1_txs (schema 1) has no gas per transaction:
+                        -- its only scheme, the L1 baseline, sent plain transfers of
+                        -- G_transaction = 21000 gas (Yellow Paper, appendix G)
+    SELECT t.run_id, t.scheme, total(min(t.l1_fee_eth, b.base_fee_per_gas * 21000 / 1e18)) AS eth
+    FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme AND s.type = 'l1'
+    JOIN slot ON slot.run_id = t.run_id AND slot.world = s.world
+    JOIN l1_blocks b ON b.run_id = t.run_id AND b.world = s.world
+                    AND b.height = t.include_us / slot.us
+    WHERE t.fee_wei IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM l1_txs x WHERE x.run_id = t.run_id)
+    GROUP BY t.run_id, t.scheme
+), costs AS (
+    SELECT p.run_id, p.scheme, p.type, p.n, p.l1, p.l2,
+           CASE WHEN p.type = 'l1' THEN coalesce(bu.eth, v1.eth, 0) END AS burned
+    FROM paid p
+    LEFT JOIN burn bu ON bu.run_id = p.run_id AND bu.world = p.world AND bu.origin = p.scheme
+    LEFT JOIN burn_v1 v1 ON v1.run_id = p.run_id AND v1.scheme = p.scheme
 ), comp AS (
     SELECT run_id, scheme, 1 AS ord, 'base_fee' AS component,
-           'L1 base fee, burned (EIP-1559)' AS label, burned AS eth, n FROM paid
+           'L1 base fee, burned (EIP-1559)' AS label, burned AS eth, n FROM costs
     WHERE type = 'l1'
     UNION ALL
     SELECT run_id, scheme, 2, 'tip', 'L1 priority fee (tip), to the proposer', l1 - burned, n
-    FROM paid WHERE type = 'l1'
+    FROM costs WHERE type = 'l1'
     UNION ALL
     SELECT run_id, scheme, 3, 'l1_data', 'L1 data (the share of posted batches)', l1, n
-    FROM paid WHERE type <> 'l1'
+    FROM costs WHERE type <> 'l1'
     UNION ALL
-    SELECT run_id, scheme, 4, 'l2_execution', 'L2 execution', l2, n FROM paid
+    SELECT run_id, scheme, 4, 'l2_execution', 'L2 execution', l2, n FROM costs
     WHERE type <> 'l1' OR l2 > 0
 )
 SELECT c.run_id, c.scheme, s.type, c.ord, c.component, c.label, c.n AS transfers,

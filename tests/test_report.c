@@ -168,6 +168,39 @@ static void test_cost_totals_beyond_int64(void **state)
     store_close(st);
 }
 
+/* The base fee an L1 transfer burned is its gas x its block's base fee (EIP-1559), with
+ * the gas the L1 computed for it (l1_txs.gas), not a plain transfer's 21000: a transfer
+ * of 50,000 gas at 10 gwei burns 0.0005 ETH of its 0.00075 ETH fee, the rest is tip. */
+static void test_cost_base_fee_from_l1_gas(void **state)
+{
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_open(":memory:", &st, &e), 0);
+    assert_int_equal(add_run(st, "g", ""), 1);
+    sqlite3 *db = store_db(st);
+    exec(db, "INSERT INTO schemes VALUES (1, 'l1', 'l1', 'l1');"
+             "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
+             " base_fee_per_gas, blob_gas_used, excess_blob_gas, blob_base_fee, tx_count,"
+             " missed, burned_wei, tips_wei) VALUES (1, 'l1', 1, 12000000, 36000000, 50000,"
+             " 10000000000, 0, 0, '1', 1, 0, '500000000000000', '250000000000000');"
+             "INSERT INTO txs(run_id, scheme, tx_id, user_id, to_user_id, value_wei, submit_us,"
+             " soft_us, include_us, final_us, fee_wei, l1_fee_wei, l2_fee_wei, status) VALUES"
+             " (1, 'l1', 1, 1, 2, '1', 0, 12000000, 12000000, 24000000, '750000000000000',"
+             " '750000000000000', '0', 'final');"
+             "INSERT INTO l1_txs(run_id, world, tx_id, origin, kind, status, cancelled,"
+             " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
+             " replacements, height, base_fee_per_gas, priority_fee_per_gas, fee_wei, submit_us,"
+             " include_us, final_us) VALUES (1, 'l1', 1, 'l1', 'transfer', 'final', 0, 100, 27000,"
+             " 50000, 0, 20000000000, 5000000000, 0, 1, 10000000000, 5000000000,"
+             " '750000000000000', 0, 12000000, 24000000);");
+    assert_true(fabs(scalar(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'base_fee'")
+                     - 5e-4) < 1e-15);
+    assert_true(fabs(scalar(db, "SELECT total_eth FROM cost_breakdown WHERE component = 'tip'")
+                     - 2.5e-4) < 1e-15);
+    store_close(st);
+}
+
 /* ---- the report end to end ---- */
 
 static const char scenario[] =
@@ -459,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_windows_from_config),
         cmocka_unit_test(test_baseline_is_first_l1),
         cmocka_unit_test(test_cost_totals_beyond_int64),
+        cmocka_unit_test(test_cost_base_fee_from_l1_gas),
         cmocka_unit_test_setup_teardown(test_report_draws_what_applies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_is_a_function_of_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_refuses_bad_runs, setup, teardown),
