@@ -10,6 +10,7 @@
 #include "models/adversary/adversary.h"
 #include "models/channel/scheme_channels.h"
 #include "models/l1/l1.h"
+#include "models/plasma/plasma.h"
 #include "models/workload/workload.h"
 #include "sim/dbfile.h"
 #include "sim/sweep.h"
@@ -17,11 +18,15 @@
 static const struct scheme_ops *const schemes[] = {
     &scheme_l1_ops,
     &scheme_channels_ops,
+    &scheme_plasma_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {
     &block_stuffing_ops,
     &censorship_ops,
+    &plasma_invalid_tx_ops,
+    &plasma_withhold_ops,
+    &plasma_spent_exit_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */

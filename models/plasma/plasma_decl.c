@@ -1,0 +1,152 @@
+/* plasma_decl.c — what the `plasma` scheme declares beside its protocol code
+ * (scheme_plasma.c): its tables, its statistics in `metrics`, its rows and section in
+ * the report, and its share of a run's size. */
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis/figure.h"
+#include "analysis/metrics.h"
+#include "analysis/report.h"
+#include "models/plasma/plasma.h"
+#include "models/run/estimate.h"
+#include "sim/money.h"
+
+#define ETH(x) " " x "_wei TEXT NOT NULL, " x "_eth REAL GENERATED ALWAYS AS (CAST(" x \
+               "_wei AS REAL) / 1e18) VIRTUAL,"
+
+const struct store_sql plasma_sql = {
+    .version = 1,
+    .tables =
+        "CREATE TABLE IF NOT EXISTS plasma_blocks ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, num INTEGER NOT NULL,"
+        " txs INTEGER NOT NULL, transfers INTEGER NOT NULL," ETH("fees")
+        " sealed_us INTEGER NOT NULL, root TEXT NOT NULL, l1_tx_id INTEGER NOT NULL,"
+        " on_l1_us INTEGER, final_us INTEGER, withheld INTEGER NOT NULL," ETH("l1_fee")
+        " PRIMARY KEY (run_id, scheme, num));"
+        "CREATE TABLE IF NOT EXISTS plasma_exits ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, exit_id INTEGER NOT NULL,"
+        " owner INTEGER, kind TEXT NOT NULL, utxo_pos INTEGER NOT NULL," ETH("amount")
+        ETH("bond") " requested_us INTEGER NOT NULL, started_us INTEGER, exitable_us INTEGER,"
+        " challenged_us INTEGER, processed_us INTEGER, status TEXT NOT NULL, reason TEXT,"
+        ETH("paid") ETH("l1_fee") " deadline_us INTEGER, in_time INTEGER,"
+        " PRIMARY KEY (run_id, scheme, exit_id));"
+        "CREATE TABLE IF NOT EXISTS plasma_challenges ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, challenge_id INTEGER NOT NULL,"
+        " exit_id INTEGER NOT NULL, challenger INTEGER, kind TEXT NOT NULL,"
+        " submitted_us INTEGER NOT NULL, included_us INTEGER, result TEXT NOT NULL,"
+        ETH("bond_won") ETH("l1_fee") " PRIMARY KEY (run_id, scheme, challenge_id));"
+        "CREATE TABLE IF NOT EXISTS plasma_mass_exits ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, withheld_block INTEGER NOT NULL,"
+        " detected_us INTEGER NOT NULL, deadline_us INTEGER, users INTEGER NOT NULL,"
+        " coins INTEGER NOT NULL," ETH("value_at_risk") ETH("exited_in_time")
+        ETH("exited_late") ETH("paid") " share_in_time REAL,"
+        " PRIMARY KEY (run_id, scheme, withheld_block));",
+};
+
+/* ---- metrics ---- */
+
+static void samples_of(const struct metrics_scope *m, const char *sql,
+                       struct metrics_samples *s)
+{
+    sqlite3_stmt *q;
+    metrics_samples_clear(s);
+    if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        metrics_samples_add(s, sqlite3_column_int64(q, 0), sqlite3_column_double(q, 1));
+    sqlite3_finalize(q);
+}
+
+/* Blocks (count, transactions each, L1 cost of their roots), exits (by how they
+ * ended, their wait), challenges, and a mass exit's share of value out in time. */
+void plasma_metrics(const struct metrics_scope *m)
+{
+    struct metrics_samples s = { 0 };
+    samples_of(m, "SELECT sealed_us, txs FROM plasma_blocks WHERE run_id = ?1 AND scheme = ?2"
+                  " ORDER BY num", &s);
+    metrics_count(m, &s, "plasma_blocks");
+    metrics_summary(m, &s, "plasma_block_txs", "", true);
+    samples_of(m, "SELECT sealed_us, l1_fee_eth FROM plasma_blocks WHERE run_id = ?1 AND"
+                  " scheme = ?2 ORDER BY num", &s);
+    metrics_total(m, &s, "plasma_root_l1_fees_eth");
+    samples_of(m, "SELECT requested_us, 1 FROM plasma_exits WHERE run_id = ?1 AND scheme = ?2"
+                  " ORDER BY exit_id", &s);
+    metrics_count(m, &s, "plasma_exits");
+    samples_of(m, "SELECT requested_us, 1 FROM plasma_exits WHERE run_id = ?1 AND scheme = ?2"
+                  " AND status = 'challenged' ORDER BY exit_id", &s);
+    metrics_count(m, &s, "plasma_exits_challenged");
+    samples_of(m, "SELECT requested_us, (processed_us - requested_us) / 1e6 FROM plasma_exits"
+                  " WHERE run_id = ?1 AND scheme = ?2 AND status = 'processed' AND kind ="
+                  " 'withdrawal' ORDER BY exit_id", &s);
+    metrics_summary(m, &s, "plasma_withdrawal_latency", "_s", true);
+    samples_of(m, "SELECT submitted_us, 1 FROM plasma_challenges WHERE run_id = ?1 AND"
+                  " scheme = ?2 ORDER BY challenge_id", &s);
+    metrics_count(m, &s, "plasma_challenges");
+    metrics_samples_free(&s);
+
+    /* a mass exit: whole-run values (it belongs to no phase but its own) */
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(m->db, "SELECT share_in_time, value_at_risk_eth, exited_in_time_eth,"
+                           " paid_eth, (deadline_us - detected_us) / 1e6 FROM plasma_mass_exits"
+                           " WHERE run_id = ?1 AND scheme = ?2 AND share_in_time IS NOT NULL"
+                           " ORDER BY withheld_block LIMIT 1", -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        metrics_put(m, -1, "mass_exit_share_in_time", sqlite3_column_double(q, 0));
+        metrics_put(m, -1, "mass_exit_value_at_risk_eth", sqlite3_column_double(q, 1));
+        metrics_put(m, -1, "mass_exit_in_time_eth", sqlite3_column_double(q, 2));
+        metrics_put(m, -1, "mass_exit_paid_eth", sqlite3_column_double(q, 3));
+        metrics_put(m, -1, "mass_exit_window_s", sqlite3_column_double(q, 4));
+    }
+    sqlite3_finalize(q);
+}
+
+/* ---- report ---- */
+
+static const struct summary_row rows[] = {
+    { "final transfers per second", "throughput_tps", 1, 3, "/s" },
+    { "operator blocks", "plasma_blocks", 1, 0, "" },
+    { "transactions per block, mean", "plasma_block_txs_mean", 1, 1, "" },
+    { "L1 fees of the block roots", "plasma_root_l1_fees_eth", 1, 4, "ETH" },
+    { "exits started", "plasma_exits", 1, 0, "" },
+    { "exits cancelled by a challenge", "plasma_exits_challenged", 1, 0, "" },
+    { "withdrawal exit, request to payout, median", "plasma_withdrawal_latency_p50_s",
+      1.0 / 3600, 1, "h" },
+    { "mass exit: share of value out before the deadline", "mass_exit_share_in_time", 100, 1,
+      "%" },
+    { "mass exit: value at risk", "mass_exit_value_at_risk_eth", 1, 3, "ETH" },
+    { "mass exit: paid back to users", "mass_exit_paid_eth", 1, 3, "ETH" },
+};
+
+const struct scheme_report plasma_report = {
+    .rows = rows, .nrows = ARRAY_LEN(rows),
+};
+
+/* ---- size ---- */
+
+/* Per transfer: its transaction (coins inline, bytes, signature: ~420 B), its leaf
+ * (32 B) and its txs record while in flight; blocks and roots are few. Wall time: one
+ * signature and one verification per transfer (Ed25519 ~ 70 us on the reference
+ * machine, models/crypto notes), plus the scheme's bookkeeping. */
+#define MEM_PER_TRANSFER   520.0
+#define WALL_PER_TRANSFER  80e-6
+
+void plasma_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
+                     struct scheme_estimate *out)
+{
+    double interval = (double)scn_int(s, "schemes[%zu].block_interval", index);
+    double duration = (double)scn_int(s, "duration");
+    double roots = duration / interval;
+    out->l1_txs = roots + run->senders;        /* block roots, and a deposit per sender */
+    out->l1_gas = 21000 + 44 * 16 + 2 * 22100 + 1500;
+    out->mem_per_l1_tx = 600;
+    out->mem_state = MEM_PER_TRANSFER * run->transfers;
+    out->events = roots;
+    out->db_bytes = 120 * roots;
+    out->wall_s = WALL_PER_TRANSFER * run->transfers;
+    out->wall_note = "80 us per transfer (a signature and its check)";
+}
