@@ -2,6 +2,7 @@
  * (scheme_plasma.c): its tables, its statistics in `metrics`, its rows and section in
  * the report, and its share of a run's size. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/figure.h"
@@ -41,6 +42,19 @@ const struct store_sql plasma_sql = {
         " coins INTEGER NOT NULL," ETH("value_at_risk") ETH("exited_in_time")
         ETH("exited_late") ETH("paid") " share_in_time REAL,"
         " PRIMARY KEY (run_id, scheme, withheld_block));",
+    /* what the report reads: exits by kind and how they ended; a mass exit's exits in
+     * the order they started, as minutes after the withheld root's inclusion */
+    .views =
+        "DROP VIEW IF EXISTS plasma_exit_outcomes;"
+        "CREATE VIEW plasma_exit_outcomes AS SELECT run_id, scheme, kind, status,"
+        " count(*) AS exits, sum(amount_eth) AS amount_eth, sum(paid_eth) AS paid_eth,"
+        " sum(l1_fee_eth) AS l1_fee_eth FROM plasma_exits GROUP BY run_id, scheme, kind, status;"
+        "DROP VIEW IF EXISTS plasma_mass_exit_progress;"
+        "CREATE VIEW plasma_mass_exit_progress AS SELECT e.run_id, e.scheme,"
+        " (e.started_us - m.detected_us) / 6e7 AS started_min, e.amount_eth,"
+        " m.value_at_risk_eth, (m.deadline_us - m.detected_us) / 6e7 AS deadline_min"
+        " FROM plasma_exits e JOIN plasma_mass_exits m USING (run_id, scheme)"
+        " WHERE e.kind = 'mass_exit' AND e.started_us IS NOT NULL;",
 };
 
 /* ---- metrics ---- */
@@ -122,8 +136,120 @@ static const struct summary_row rows[] = {
     { "mass exit: paid back to users", "mass_exit_paid_eth", 1, 3, "ETH" },
 };
 
+static bool mass_applies(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM plasma_mass_exit_progress WHERE run_id = ?") > 0)
+        return true;
+    snprintf(why, len, "No Plasma operator withheld a block, so there was no mass exit.");
+    return false;
+}
+
+/* Per scheme: the share of the value at risk whose exits had started, over minutes
+ * since the withheld root reached L1, and the deadline (the operator's exit's
+ * exitable time) as a dashed line. */
+static void mass_render(const struct fig_ctx *c, struct plot *p)
+{
+    sqlite3_stmt *q = fig_prepare(c, "SELECT started_min, amount_eth, value_at_risk_eth,"
+                                     " deadline_min FROM plasma_mass_exit_progress WHERE"
+                                     " run_id = ?1 AND scheme = ?2 ORDER BY started_min");
+    bool *has = xcalloc(c->nseries ? c->nseries : 1, sizeof *has);
+    double deadline = -1, xmax = 0;
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (strcmp(c->series[i].type, "plasma") != 0)
+            continue;
+        fig_bind_series(q, &c->series[i]);
+        char name[32];
+        snprintf(name, sizeof name, "m%zu", i);
+        plot_data_begin(p, name);
+        double cum = 0;
+        double row0[2] = { 0, 0 };
+        plot_row(p, 2, row0);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            double risk = sqlite3_column_double(q, 2);
+            cum += sqlite3_column_double(q, 1);
+            double row[2] = { sqlite3_column_double(q, 0), risk > 0 ? 100 * cum / risk : 0 };
+            plot_row(p, 2, row);
+            if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+                deadline = sqlite3_column_double(q, 3);
+            if (row[0] > xmax)
+                xmax = row[0];
+            has[i] = true;
+        }
+        plot_data_end(p);
+    }
+    sqlite3_finalize(q);
+    fig_title(c, p, "Plasma mass exit: value whose exit started, against the deadline");
+    fig_label(p, "x", "minutes since the withheld block's root reached L1");
+    fig_label(p, "y", "% of the users' value at risk");
+    plot_cmd(p, "set yrange [0:105]\nset key bottom right\n");
+    if (deadline > 0) {
+        plot_cmd(p, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 2 lc rgb '#c0392b'\n",
+                 deadline, deadline);
+        plot_cmd(p, "set label 'deadline: the operator''s exit can be paid' at %g, graph 0.06"
+                    " right offset -0.5,0 tc rgb '#c0392b'\n", deadline);
+        if (xmax < deadline * 1.1)
+            xmax = deadline * 1.1;
+    }
+    plot_cmd(p, "set xrange [0:%g]\n", xmax > 0 ? xmax : 1);
+    const char *sep = "plot ";
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!has[i])
+            continue;
+        plot_cmd(p, "%s$m%zu using 1:2 with steps lw 2 lt %zu title ", sep, i, i + 1);
+        plot_text(p, c->series[i].label);
+        sep = ", \\\n     ";
+    }
+    plot_cmd(p, "%s\n", sep[0] == 'p' ? "plot NaN notitle" : "");
+    free(has);
+}
+
+static const struct figure mass_figure = {
+    "plasma_mass_exit", "Plasma mass exit against its deadline",
+    "After the operator withheld a block, every user exits every coin it holds through "
+    "the same L1. Each curve is the share of the users' value whose exit transaction "
+    "was included by then; exits started before the dashed deadline are paid before "
+    "the operator's fraudulent exit, those after it may find the contract empty. A "
+    "curve that flattens below 100% is value that did not get out in time: priced out "
+    "by the L1's fees, or its owner could not put up the bond.",
+    mass_applies, mass_render,
+};
+static const struct figure *const figures[] = { &mass_figure };
+
+/* Its section: how exits ended, per scheme. */
+static void section(FILE *f, const struct fig_ctx *c, const char *type)
+{
+    sqlite3_stmt *q = fig_prepare(c, "SELECT kind, status, exits, amount_eth, paid_eth FROM"
+                                     " plasma_exit_outcomes WHERE run_id = ?1 AND scheme = ?2"
+                                     " ORDER BY kind, status");
+    fputs("<p>Exits by kind and outcome: <em>withdrawal</em> (a user's intent), "
+          "<em>mass_exit</em> (after withheld data), <em>victim</em> and <em>fraud</em> "
+          "(an invalid transaction's victim and the operator), <em>spent_coin</em> (a user "
+          "exiting a spent coin). A challenged exit was cancelled on L1 by a proof.</p>\n"
+          "<table><thead><tr><th>scheme</th><th>kind</th><th>status</th><th>exits</th>"
+          "<th>amount</th><th>paid</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (strcmp(c->series[i].type, type) != 0)
+            continue;
+        fig_bind_series(q, &c->series[i]);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            fputs("<tr>", f);
+            report_html_cell_text(f, c->series[i].label);
+            report_html_cell_text(f, (const char *)sqlite3_column_text(q, 0));
+            report_html_cell_text(f, (const char *)sqlite3_column_text(q, 1));
+            report_html_cell_num(f, sqlite3_column_double(q, 2), 0, "");
+            report_html_cell_eth(f, sqlite3_column_double(q, 3));
+            report_html_cell_eth(f, sqlite3_column_double(q, 4));
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</tbody></table>\n", f);
+    sqlite3_finalize(q);
+}
+
 const struct scheme_report plasma_report = {
+    .figures = figures, .nfigures = ARRAY_LEN(figures),
     .rows = rows, .nrows = ARRAY_LEN(rows),
+    .section = section,
 };
 
 /* ---- size ---- */
