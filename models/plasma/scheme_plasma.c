@@ -602,6 +602,9 @@ static void drain_queue(struct scheme *sc, uint32_t u)
 
 /* ---- deposits ---- */
 
+static struct xit *exit_new(struct scheme *sc, struct coin *c, enum exit_kind kind);
+static void start_exit(struct scheme *sc, struct xit *x);
+
 static void deposit_included(void *ctx, const struct l1_receipt *r)
 {
     struct dep *d = ctx;
@@ -627,6 +630,13 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
         b->sealed = b->on_l1 = r->time;
         st->unspent += d->amount;
         wallet_add(st, &t->out[0]);
+        if (st->mass && st->mass->detected > 0) {   /* landed into a mass exit: out again */
+            st->mass->at_risk += d->amount;
+            if (st->mass->attack)
+                st->mass->attack->value_at_risk += d->amount;
+            struct xit *x = exit_new(sc, &t->out[0], X_MASS_EXIT);
+            start_exit(sc, x);
+        }
     }
     st->wallet[d->user].deposit_pending = false;
     drain_queue(sc, d->user);
@@ -671,7 +681,6 @@ static void on_deposit(struct scheme *sc, const struct deposit *dp)
 
 /* ---- exits ---- */
 
-static void start_exit(struct scheme *sc, struct xit *x);
 static void watch_exit(struct scheme *sc, struct xit *x);
 
 static struct xit *exit_new(struct scheme *sc, struct coin *c, enum exit_kind kind)
