@@ -541,6 +541,8 @@ static void fmt_eth(double eth, char *buf, size_t len)
 {
     if (isnan(eth))
         snprintf(buf, len, "-");
+    else if (eth > 0 && eth < 1e-6)   /* a rollup's fee: digits, not 0.000000 */
+        snprintf(buf, len, "%.3g ETH", eth);
     else
         snprintf(buf, len, "%.6f ETH", eth);
 }
@@ -678,6 +680,24 @@ static void print_summary(struct store *st, int64_t run_id)
             }
         }
     }
+    /* the schemes' fee per transfer against the L1 baseline (metric fee_ratio_to_l1,
+     * which schemes with an L1 baseline beside them store), as L1 : each other */
+    char line[1024] = "", names_l[512] = "";
+    sqlite3_reset(names);
+    sqlite3_bind_int64(names, 1, run_id);
+    while (sqlite3_step(names) == SQLITE_ROW) {
+        const char *raw = (const char *)sqlite3_column_text(names, 0);
+        double r = raw ? metric(q, run_id, raw, "", "fee_ratio_to_l1") : 0.0 / 0.0;
+        if (isnan(r) || r <= 0)
+            continue;
+        char *shown = text_escape(raw, 40);
+        size_t n = strlen(line), m = strlen(names_l);
+        snprintf(line + n, sizeof line - n, " : 1/%.0f", 1 / r);
+        snprintf(names_l + m, sizeof names_l - m, " : %s", shown);
+        free(shown);
+    }
+    if (line[0])
+        printf("\nfee per transfer, L1%s = 1%s\n", names_l, line);
     sqlite3_finalize(names);
     sqlite3_finalize(q);
     sqlite3_finalize(phases);

@@ -11,6 +11,7 @@
 #include "models/channel/scheme_channels.h"
 #include "models/l1/l1.h"
 #include "models/plasma/plasma.h"
+#include "models/rollup/rollup.h"
 #include "models/workload/workload.h"
 #include "sim/dbfile.h"
 #include "sim/sweep.h"
@@ -19,6 +20,8 @@ static const struct scheme_ops *const schemes[] = {
     &scheme_l1_ops,
     &scheme_channels_ops,
     &scheme_plasma_ops,
+    &optimistic_rollup_ops,
+    &zk_rollup_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {

@@ -1,0 +1,139 @@
+/* prover.c — the zk rollup's prover and its L1 verifier. Each batch, once on L1, is
+ * proven off chain: the prover's wall time is drawn (lognormal around fixed + per
+ * transfer x n, the one thing here that cannot be executed) and so is nothing else —
+ * its cost is fixed + per transfer. The proof and the new state root go to L1 in one
+ * transaction whose execution gas is the verifier's; when it is included the batch's
+ * blocks are final and their withdrawals payable. Proofs land in batch order (one
+ * sender, nonce order), so finality advances block by block. Soundness is the model's
+ * stated assumption: only the true post-state root gets a proof. */
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/crypto/hash.h"
+#include "models/rollup/rollup_int.h"
+#include "sim/money.h"
+
+enum { PROVER_RNG_TIME = 1 };
+/* A Groth16 proof is 3 group elements: 2 x G1 (64 bytes) + 1 x G2 (128 bytes) on
+ * BN254 (EIP-196/197 encodings), 256 bytes; with the new root and the batch index. */
+#define PROOF_BYTES 256u
+
+static void proof_included(void *ctx, const struct l1_receipt *r)
+{
+    struct ru_proof *p = ctx;
+    struct rollup *ru = p->sc->state;
+    p->verified = r->time, p->fee = r->total, p->gas = r->gas_used;
+    p->status = "verified";
+    ru->l1_paid += r->total;
+    ru->proof_cost += r->total;
+    const struct ru_batch *b = ru->batches[p->batch - 1];
+    ru_blocks_final(ru, b->last_block, r->time);
+}
+
+/* Send proof p to the L1 verifier. */
+static void submit(struct rollup *ru, struct ru_proof *p)
+{
+    struct scheme *sc = p->sc;
+    const struct ru_batch *b = ru->batches[p->batch - 1];
+    p->status = "submitted";
+    /* the proof bytes stand for themselves: hashes of the batch (non-zero bytes, as a
+     * proof's field elements are), then the root and the batch index */
+    uint8_t data[PROOF_BYTES + MERKLE_HASH_BYTES + 8];
+    for (unsigned k = 0; k < PROOF_BYTES / 32; k++) {
+        uint8_t in[MERKLE_HASH_BYTES + 1];
+        memcpy(in, b->commit.tx_root, MERKLE_HASH_BYTES);
+        in[MERKLE_HASH_BYTES] = (uint8_t)k;
+        hash_sha256(data + 32 * k, in, sizeof in);
+    }
+    memcpy(data + PROOF_BYTES, ru->blocks[b->last_block - 1]->post_root, MERKLE_HASH_BYTES);
+    for (int i = 0; i < 8; i++)
+        data[PROOF_BYTES + MERKLE_HASH_BYTES + i] = (uint8_t)(p->batch >> (8 * i));
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | 2),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "proof",
+                        .calldata = data, .calldata_len = sizeof data,
+                        .exec_gas = ru->verifier_gas };
+    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = ru->batcher_tip,
+                                 .mult_pct = 200, .bump_after = ru->stuck_after,
+                                 .bump_pct = 15 };
+    struct l1_callbacks cb = { proof_included, NULL, NULL, p };
+    p->l1 = l1_submit(sc->world->l1, &tx, &fee, &cb);
+}
+
+/* A proof is ready. Proofs go to L1 in batch order, each proving the state after the
+ * one before, so a proof that finished early waits for its predecessors. */
+static void proven(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)payload;
+    struct ru_proof *p = ctx;
+    struct rollup *ru = p->sc->state;
+    p->proven = sim_now(sim);
+    while (ru->proofs_submitted < ru->nproofs && ru->proofs[ru->proofs_submitted]->proven >= 0)
+        submit(ru, ru->proofs[ru->proofs_submitted++]);
+}
+
+void prover_on_batch(struct rollup *ru, struct ru_batch *b)
+{
+    if (ru->nproofs == ru->cap_proofs) {
+        ru->cap_proofs = ru->cap_proofs ? 2 * ru->cap_proofs : 256;
+        ru->proofs = xrealloc(ru->proofs, ru->cap_proofs * sizeof *ru->proofs);
+    }
+    struct ru_proof *p = xcalloc(1, sizeof *p);
+    struct sim *sim = ru->sc->world->sim;
+    p->sc = ru->sc;
+    p->batch = b->index;
+    p->ntxs = b->ntxs;
+    p->started = sim_now(sim);
+    p->proven = p->verified = -1;
+    p->status = "proving";
+    p->prover_cost = ru->prove_cost_fixed + ru->prove_cost_per_tx * b->ntxs;
+    ru->prover_cost += p->prover_cost;
+    gsl_rng *r = scheme_stream(ru->sc, SCHEME_ENTITY(1, b->index), PROVER_RNG_TIME);
+    double median = ru->prove_fixed_s + ru->prove_per_tx_s * (double)b->ntxs;
+    double secs = median > 0 ? gsl_ran_lognormal(r, log(median), ru->prove_sigma) : 0;
+    gsl_rng_free(r);
+    ru->proofs[ru->nproofs++] = p;
+    sim_after(sim, (sim_time)(secs * 1e6), proven, p, NULL, 0);
+}
+
+void prover_finish(struct rollup *ru)
+{
+    struct world *w = ru->sc->world;
+    sqlite3_stmt *q = store_prepare(w->store,
+        "INSERT INTO proofs(run_id, scheme, batch, txs, started_us, proven_us, verified_us,"
+        " l1_tx_id, gas, status, prover_cost_wei, l1_fee_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+    for (uint64_t k = 0; k < ru->nproofs; k++) {
+        const struct ru_proof *p = ru->proofs[k];
+        sqlite3_bind_int64(q, 1, w->run_id);
+        sqlite3_bind_text(q, 2, ru->sc->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)p->batch);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)p->ntxs);
+        sqlite3_bind_int64(q, 5, p->started);
+        if (p->proven >= 0)
+            sqlite3_bind_int64(q, 6, p->proven);
+        else
+            sqlite3_bind_null(q, 6);
+        if (p->verified >= 0) {
+            sqlite3_bind_int64(q, 7, p->verified);
+            sqlite3_bind_int64(q, 9, (sqlite3_int64)p->gas);
+        } else {
+            sqlite3_bind_null(q, 7), sqlite3_bind_null(q, 9);
+        }
+        if (p->l1)
+            sqlite3_bind_int64(q, 8, (sqlite3_int64)p->l1);
+        else
+            sqlite3_bind_null(q, 8);
+        sqlite3_bind_text(q, 10, p->status, -1, SQLITE_STATIC);
+        money_bind(q, 11, p->prover_cost);
+        money_bind(q, 12, p->fee);
+        store_step(w->store, q);
+    }
+}
+
+void prover_free(struct rollup *ru)
+{
+    for (uint64_t k = 0; k < ru->nproofs; k++)
+        free(ru->proofs[k]);
+    free(ru->proofs);
+}

@@ -1,0 +1,271 @@
+/* rollup_int.h — the rollup schemes' own state, shared by their modules and nothing
+ * else: scheme.c (parameters, users' wallets, deposits, withdrawals, invariants),
+ * sequencer.c (the pool, L2 blocks, execution), fees.c (what a transfer is charged),
+ * batcher.c (channels, compression, posting), proposer.c (state root claims, bonds,
+ * the challenge window), prover.c (validity proofs). Tests include it to reach the
+ * sequencer's door directly. */
+#ifndef L2SIM_ROLLUP_INT_H
+#define L2SIM_ROLLUP_INT_H
+
+#include "models/crypto/codec.h"
+#include "models/rollup/fees.h"
+#include "models/rollup/rollup.h"
+
+enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK };
+enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO };
+/* Gas of a plain L2 transfer: the intrinsic gas, as on L1 (Yellow Paper G_transaction). */
+#define ROLLUP_TRANSFER_GAS 21000u
+/* Usable bytes of one blob under the OP Stack blob encoding: 4 x 31 + 3 bytes per 4
+ * field elements, 1024 rounds, less the 4-byte header (OP Stack specs, derivation,
+ * "Blob Encoding": 130044 bytes). */
+#define ROLLUP_BLOB_DATA_BYTES 130044u
+/* Blob gas per blob (EIP-4844 GAS_PER_BLOB = 2^17). */
+#define ROLLUP_GAS_PER_BLOB 131072u
+
+/* A user transfer while the rollup holds it: its txs row and, once the wallet signed
+ * it, the signed transfer. */
+struct ru_tx {
+    struct tx_record   rec;
+    struct l2_transfer tx;
+    uint64_t           seq;        /* admission order: ties in the pool */
+    uint64_t           tip;        /* L2 priority fee per gas (priority order) */
+    bool               withdrawal; /* a transfer to the bridge account */
+    uint64_t           wd;         /* its withdrawal (index into wds), if so */
+    struct ru_tx      *next;       /* in its wallet's wait list */
+};
+
+/* A user's wallet on this rollup, made on first use. */
+struct ru_user {
+    struct sig_keypair kp;
+    bool     opened;               /* its L2 account exists (or opens this block) */
+    uint32_t deposits_pending;     /* on their way from L1 */
+    uint64_t pending_n;            /* its transfers in the pool */
+    uint64_t next_nonce;           /* the nonce of its next transfer */
+    u128     pending_debit;        /* amount + fee of its transfers in the pool */
+    struct ru_tx *wait_head, *wait_tail;   /* held until its deposit is credited */
+};
+
+/* An L2 block: what the sequencer sealed, kept until its batch is final. */
+struct ru_block {
+    uint64_t number;
+    sim_time time;
+    struct rollup_deposit *deps;
+    size_t   ndeps;
+    struct l2_transfer *txs;       /* freed once its batch is on L1 */
+    struct tx_record *recs;        /* the same transfers' rows, until final */
+    uint64_t *wd;                  /* per transfer: its withdrawal + 1, or 0 */
+    size_t   ntxs;
+    uint8_t  pre_root[MERKLE_HASH_BYTES], post_root[MERKLE_HASH_BYTES];
+    uint64_t batch;                /* the batch carrying it; 0 until posted */
+    u128     l1_fees, l2_fees;     /* charged to its transfers */
+};
+
+/* One batch: one L1 transaction carrying a channel of L2 blocks. */
+struct ru_batch {
+    struct scheme *sc;
+    uint64_t index;
+    uint64_t first_block, last_block, ntxs;
+    size_t   raw_bytes, compressed_bytes;
+    enum rollup_da da;             /* DA_CALLDATA or DA_BLOB */
+    uint32_t blobs;
+    uint8_t *data;                 /* compressed bytes (calldata); freed at inclusion */
+    l1_tx_id l1;
+    sim_time created, included, final;
+    uint64_t max_fee, tip, max_blob_fee;   /* the bid in force (replacements raise it) */
+    uint32_t replacements, reposts;
+    u128     fee;                  /* what the L1 charged (receipt total) */
+    uint64_t gas, height;
+    u128     revenue_l1, revenue_l2;       /* charged to its transfers */
+    struct batch_commitment commit;
+    const char *status;            /* pending | included | final | dropped */
+};
+
+/* A state root claim of the optimistic proposer. */
+struct ru_claim {
+    struct scheme *sc;
+    struct rollup_claim c;
+    l1_tx_id l1;
+    const char *status;            /* pending | posted | final | deleted */
+    u128     fee;
+};
+
+/* A withdrawal: burned on L2 by a transfer to the bridge account, paid on L1 when the
+ * block that burned it is final (optimistic: its claim stood for the window; zk: its
+ * batch's proof verified). */
+struct ru_withdrawal {
+    struct scheme *sc;
+    uint64_t index;
+    uint32_t user;
+    u128     amount;
+    sim_time requested, burned, finalizable, paid;
+    uint64_t block;
+    l1_tx_id l1;
+    u128     reserved, fee;
+    const char *status;            /* requested | burned | finalizing | paid | failed */
+    const char *reason;
+};
+
+/* A validity proof of one batch (zk_rollup). */
+struct ru_proof {
+    struct scheme *sc;
+    uint64_t batch;
+    uint64_t ntxs;
+    sim_time started, proven, verified;
+    u128     prover_cost;          /* off-chain, wei */
+    l1_tx_id l1;
+    u128     fee;
+    uint64_t gas;
+    const char *status;            /* proving | submitted | verified */
+};
+
+struct ru_listener_list {
+    struct rollup_listener *v;
+    size_t n;
+};
+
+struct rollup {
+    struct scheme *sc;
+    enum rollup_kind kind;
+    struct sig_ctx sig;
+    struct l2_state *state;
+    uint64_t chain_id;
+    unsigned depth;
+
+    /* ---- parameters ---- */
+    sim_time block_time;
+    bool     priority;             /* order: priority (else fifo) */
+    struct l2_fee_params fees;
+    uint64_t tip, urgent_tip;      /* L2 priority fee per gas a user offers */
+    enum rollup_da da;
+    struct codec *codec;
+    size_t   max_tx_size;
+    uint32_t max_blobs;
+    sim_time max_channel_duration;
+    uint64_t blob_fee_cap;         /* max fee per blob gas; 0: twice the blob base fee */
+    uint64_t batcher_tip;
+    uint32_t stuck_after;          /* L1 slots before a pending batch is re-bid */
+    double   auto_hysteresis;
+    uint64_t deposit_gas, withdraw_gas, claim_gas;
+    uint32_t deposit_depth;
+    uint64_t claim_every;          /* L2 blocks */
+    u128     bond;
+    sim_time challenge_window;
+    /* zk prover */
+    double   prove_fixed_s, prove_per_tx_s, prove_sigma;
+    u128     prove_cost_fixed, prove_cost_per_tx;
+    uint64_t verifier_gas;
+
+    /* ---- users ---- */
+    struct ru_user **users;
+    uint32_t nusers;
+
+    /* ---- sequencer ---- */
+    struct ru_tx **pool;           /* binary heap by (priority, seq) */
+    size_t   npool, cap_pool;
+    uint64_t seq;
+    uint64_t base_fee;             /* L2 base fee per gas of the next block */
+    struct ru_block **blocks;      /* by number - 1; NULL once freed */
+    uint64_t nblocks, cap_blocks;
+    struct rollup_deposit *open_deps;  /* credited since the last seal */
+    size_t   nopen_deps, cap_open_deps;
+    uint64_t max_block_txs;
+
+    /* ---- batcher ---- */
+    uint64_t chan_first;           /* first block of the open channel (0: none) */
+    uint64_t chan_last;
+    size_t   chan_raw;
+    uint8_t *buf;                  /* the channel's raw bytes */
+    size_t   cap_buf;
+    uint8_t *cbuf;                 /* compression output */
+    size_t   cap_cbuf;
+    enum rollup_da da_now;         /* auto's current choice */
+    uint64_t da_switches;
+    struct ru_batch **batches;
+    uint64_t nbatches, cap_batches;
+    uint64_t raw_total, compressed_total;  /* over posted batches: the ratio estimate */
+    uint64_t last_included_block;  /* highest block whose batch is on L1 */
+    sim_time chan_deadline;        /* when the open channel must be posted */
+
+    /* ---- proposer ---- */
+    struct ru_claim **claims;
+    uint64_t nclaims, cap_claims;
+    uint64_t last_claimed_block;
+    uint64_t final_block;          /* every block up to it is final */
+    bool     falsify_next;
+    uint8_t  falsify_root[MERKLE_HASH_BYTES];
+    u128     falsify_claim;
+    /* ---- prover ---- */
+    struct ru_proof **proofs;
+    uint64_t nproofs, cap_proofs;
+    uint64_t proofs_submitted;     /* proofs sent to L1 so far (in batch order) */
+
+    /* ---- withdrawals ---- */
+    struct ru_withdrawal **wds;
+    uint64_t nwds, cap_wds;
+
+    struct ru_listener_list listeners;
+
+    /* ---- books (wei) ---- */
+    u128 escrow;                   /* what the L1 bridge holds */
+    u128 deposits_in_flight;       /* on L1, not yet credited on L2 */
+    u128 supply;                   /* sum of L2 balances (every account) */
+    u128 paid_out;                 /* withdrawals paid by the bridge on L1 */
+    u128 stolen;                   /* paid out by a fraudulent root that stood */
+    u128 l1_paid;                  /* receipts of every L1 tx of this scheme */
+    u128 batch_cost, claim_cost, proof_cost, prover_cost;
+    u128 revenue_l1, revenue_l2;   /* fees charged to users */
+    u128 bonds_posted, bonds_returned, bonds_slashed;
+};
+
+/* scheme_decl.c: what the schemes declare */
+extern const struct store_sql rollup_sql;
+extern const struct scheme_report rollup_report;
+void rollup_metrics(const struct metrics_scope *m);
+void rollup_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
+                     struct scheme_estimate *out /* OUT */);
+
+/* scheme.c */
+struct ru_user *ru_user(struct rollup *ru, uint32_t u);
+void ru_notify_block(struct rollup *ru, const struct ru_block *b);
+void ru_notify_batch(struct rollup *ru, const struct ru_batch *b);
+void ru_notify_claim(struct rollup *ru, const struct ru_claim *c);
+void ru_blocks_final(struct rollup *ru, uint64_t last_block, sim_time t);
+void ru_withdrawal_burned(struct rollup *ru, uint64_t wd, const struct ru_block *b);
+void ru_withdrawal_failed(struct rollup *ru, uint64_t wd, const char *reason);
+/* A refused or dropped transfer: write its row now and free it (withdrawals: their
+ * row in withdrawals). */
+void ru_tx_failed(struct rollup *ru, struct ru_tx *t, const char *status, const char *reason);
+
+/* sequencer.c */
+void seq_start(struct rollup *ru);
+/* Offer a signed transfer to the sequencer: admission (nonce, balance, fee within the
+ * sender's willingness) or a failed/dropped row. Takes t. */
+void seq_offer(struct rollup *ru, struct ru_tx *t);
+/* The fee the sequencer quotes now for a transfer with this tip (L2 part, L1 part). */
+void seq_quote(const struct rollup *ru, uint64_t tip, u128 *l2_fee, u128 *l1_fee);
+void seq_credit(struct rollup *ru, uint64_t index, const uint8_t pk[SIG_PUBLICKEY_BYTES],
+                u128 amount);
+void seq_finish(struct rollup *ru);
+void seq_free(struct rollup *ru);
+
+/* batcher.c */
+void batcher_start(struct rollup *ru);
+void batcher_add_block(struct rollup *ru, struct ru_block *b);
+double batcher_ratio(const struct rollup *ru);   /* compressed / raw so far */
+void batcher_finish(struct rollup *ru);
+void batcher_free(struct rollup *ru);
+
+/* proposer.c */
+void proposer_on_block(struct rollup *ru, const struct ru_block *b);
+void proposer_on_batch(struct rollup *ru, const struct ru_batch *b);
+void proposer_finish(struct rollup *ru);
+void proposer_free(struct rollup *ru);
+oru_falsify_fn proposer_falsify;
+oru_resolve_fn proposer_resolve;
+
+/* prover.c */
+void prover_on_batch(struct rollup *ru, struct ru_batch *b);
+void prover_finish(struct rollup *ru);
+void prover_free(struct rollup *ru);
+
+#endif

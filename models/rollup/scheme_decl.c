@@ -1,0 +1,187 @@
+/* scheme_decl.c — what the rollup schemes (scheme.c) declare beside their protocol
+ * code: their tables and views, their metrics, their rows and section in the report,
+ * and their share of a run's size. */
+#include <string.h>
+
+#include "analysis/figure.h"
+#include "analysis/metrics.h"
+#include "models/rollup/rollup_int.h"
+#include "models/run/estimate.h"
+#include "sim/money.h"
+
+#define ETH(col) col "_wei TEXT NOT NULL, " col "_eth REAL GENERATED ALWAYS AS (" \
+                 MONEY_ETH_OF(col "_wei") ") VIRTUAL"
+
+const struct store_sql rollup_sql = {
+    .version = 1,
+    .tables =
+        "CREATE TABLE IF NOT EXISTS batches ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
+        " first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, txs INTEGER NOT NULL,"
+        " raw_bytes INTEGER NOT NULL, compressed_bytes INTEGER NOT NULL, da TEXT NOT NULL,"
+        " blobs INTEGER NOT NULL, l1_tx_id INTEGER NOT NULL, created_us INTEGER NOT NULL,"
+        " included_us INTEGER, l1_height INTEGER, gas INTEGER, replacements INTEGER NOT NULL,"
+        " reposts INTEGER NOT NULL, status TEXT NOT NULL, " ETH("l1_fee") ", "
+        ETH("revenue_l1") ", " ETH("revenue_l2") ","
+        " PRIMARY KEY (run_id, scheme, batch));"
+        "CREATE TABLE IF NOT EXISTS claims ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, claim INTEGER NOT NULL,"
+        " last_block INTEGER NOT NULL, root TEXT NOT NULL, honest INTEGER NOT NULL,"
+        " " ETH("bond") ", " ETH("claim") ", l1_tx_id INTEGER NOT NULL, posted_us INTEGER,"
+        " window_end_us INTEGER, status TEXT NOT NULL, " ETH("l1_fee") ","
+        " PRIMARY KEY (run_id, scheme, claim));"
+        "CREATE TABLE IF NOT EXISTS proofs ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
+        " txs INTEGER NOT NULL, started_us INTEGER NOT NULL, proven_us INTEGER,"
+        " verified_us INTEGER, l1_tx_id INTEGER, gas INTEGER, status TEXT NOT NULL,"
+        " " ETH("prover_cost") ", " ETH("l1_fee") ","
+        " PRIMARY KEY (run_id, scheme, batch));"
+        "CREATE TABLE IF NOT EXISTS withdrawals ("
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, withdrawal INTEGER NOT NULL,"
+        " user INTEGER NOT NULL, " ETH("amount") ", " ETH("fee") ","
+        " requested_us INTEGER NOT NULL, burned_us INTEGER, l2_block INTEGER,"
+        " finalizable_us INTEGER, paid_us INTEGER, l1_tx_id INTEGER, status TEXT NOT NULL,"
+        " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))",
+    .views =
+        /* the shared batches figure's view (analysis/fig_batches.c) */
+        "DROP VIEW IF EXISTS batch_stats; CREATE VIEW batch_stats AS"
+        " SELECT run_id, scheme, batch AS batch_id, created_us AS posted_us, txs AS transfers,"
+        " raw_bytes, compressed_bytes, da FROM batches;"
+        /* per batch: what the operator charged its transfers against what the L1 charged */
+        "DROP VIEW IF EXISTS batch_costs; CREATE VIEW batch_costs AS"
+        " SELECT run_id, scheme, batch, created_us, included_us, da, blobs, txs, raw_bytes,"
+        " compressed_bytes, l1_fee_eth, revenue_l1_eth, revenue_l2_eth,"
+        " revenue_l1_eth + revenue_l2_eth - l1_fee_eth AS margin_eth FROM batches",
+};
+
+/* ---- metrics ---- */
+
+static void sum_query(const struct metrics_scope *m, const char *sql, const char *name,
+                      bool rate)
+{
+    sqlite3_stmt *q;
+    SIM_ASSERT(sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) == SQLITE_OK);
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    struct metrics_samples s = { 0 };
+    while (sqlite3_step(q) == SQLITE_ROW)
+        metrics_samples_add(&s, sqlite3_column_int64(q, 0), sqlite3_column_double(q, 1));
+    sqlite3_finalize(q);
+    if (rate)
+        metrics_summary(m, &s, name, "", false);
+    else
+        metrics_total(m, &s, name);
+    metrics_samples_free(&s);
+}
+
+static double one_value(const struct metrics_scope *m, const char *sql)
+{
+    sqlite3_stmt *q;
+    SIM_ASSERT(sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) == SQLITE_OK);
+    sqlite3_bind_int64(q, 1, m->run_id);
+    sqlite3_bind_text(q, 2, m->scheme, -1, SQLITE_STATIC);
+    double v = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
+             ? sqlite3_column_double(q, 0) : 0.0 / 0.0;
+    sqlite3_finalize(q);
+    return v;
+}
+
+void rollup_metrics(const struct metrics_scope *m)
+{
+    /* The fee per transfer against the L1 baseline of the same run (the mean fee of
+     * transfers included on L1, as the shared fee_mean_eth), and the share of a fee
+     * that is the L1 data fee. */
+    double own = one_value(m, "SELECT avg(fee_eth) FROM txs WHERE run_id = ?1 AND scheme = ?2"
+                              " AND include_us IS NOT NULL");
+    double base = one_value(m, "SELECT avg(t.fee_eth) FROM txs t JOIN schemes s ON"
+                               " s.run_id = t.run_id AND s.scheme = t.scheme WHERE"
+                               " t.run_id = ?1 AND s.type = 'l1' AND ?2 IS NOT NULL AND"
+                               " t.include_us IS NOT NULL");
+    if (own > 0 && base > 0)
+        metrics_put(m, -1, "fee_ratio_to_l1", own / base);
+    double data = one_value(m, "SELECT sum(l1_fee_eth) / sum(fee_eth) FROM txs WHERE"
+                               " run_id = ?1 AND scheme = ?2 AND include_us IS NOT NULL");
+    if (data == data)
+        metrics_put(m, -1, "fee_l1_data_share", data);
+
+    /* batches by when they were posted; costs where the L1 included them */
+    sum_query(m, "SELECT created_us, 1 FROM batches WHERE run_id = ?1 AND scheme = ?2",
+              "batches", false);
+    sum_query(m, "SELECT created_us, blobs > 0 FROM batches WHERE run_id = ?1 AND scheme = ?2",
+              "batches_blob", false);
+    sum_query(m, "SELECT created_us, txs FROM batches WHERE run_id = ?1 AND scheme = ?2",
+              "batched_txs", false);
+    sum_query(m, "SELECT created_us, compressed_bytes FROM batches WHERE run_id = ?1 AND"
+              " scheme = ?2", "batch_compressed_bytes", false);
+    sum_query(m, "SELECT created_us, raw_bytes FROM batches WHERE run_id = ?1 AND scheme = ?2",
+              "batch_raw_bytes", false);
+    sum_query(m, "SELECT created_us, l1_fee_eth FROM batches WHERE run_id = ?1 AND scheme = ?2",
+              "batch_l1_cost_eth", false);
+    sum_query(m, "SELECT created_us, revenue_l1_eth + revenue_l2_eth FROM batches WHERE"
+              " run_id = ?1 AND scheme = ?2", "operator_revenue_eth", false);
+    sum_query(m, "SELECT created_us, revenue_l1_eth + revenue_l2_eth - l1_fee_eth FROM"
+              " batches WHERE run_id = ?1 AND scheme = ?2 AND included_us IS NOT NULL",
+              "batch_margin_eth", false);
+    sum_query(m, "SELECT created_us, CAST(compressed_bytes AS REAL) / txs FROM batches WHERE"
+              " run_id = ?1 AND scheme = ?2 AND txs > 0", "batch_bytes_per_tx", true);
+    sum_query(m, "SELECT coalesce(posted_us, 0), l1_fee_eth FROM claims WHERE run_id = ?1 AND"
+              " scheme = ?2", "claim_l1_cost_eth", false);
+    sum_query(m, "SELECT started_us, l1_fee_eth FROM proofs WHERE run_id = ?1 AND scheme = ?2",
+              "proof_l1_cost_eth", false);
+    sum_query(m, "SELECT started_us, prover_cost_eth FROM proofs WHERE run_id = ?1 AND"
+              " scheme = ?2", "prover_cost_eth", false);
+    sum_query(m, "SELECT requested_us, 1 FROM withdrawals WHERE run_id = ?1 AND scheme = ?2",
+              "withdrawals", false);
+    sum_query(m, "SELECT requested_us, status = 'paid' FROM withdrawals WHERE run_id = ?1 AND"
+              " scheme = ?2", "withdrawals_paid", false);
+}
+
+/* ---- report ---- */
+
+static const struct summary_row rows[] = {
+    { "final transfers per second", "throughput_tps", 1, 3, "/s" },
+    { "transfers refused (the user could not pay, or the sequencer refused)", "failed", 1, 0, "" },
+    { "batches posted", "batches", 1, 0, "" },
+    { "... of them in blobs", "batches_blob", 1, 0, "" },
+    { "fee per transfer / the L1 baseline's", "fee_ratio_to_l1", 1, 6, "" },
+    { "share of the fee that is the L1 data fee", "fee_l1_data_share", 100, 1, "%" },
+    { "compressed bytes per transfer (batch mean)", "batch_bytes_per_tx_mean", 1, 1, "B" },
+    { "operator revenue (users' fees)", "operator_revenue_eth", 1, 6, "ETH" },
+    { "L1 cost of batches", "batch_l1_cost_eth", 1, 6, "ETH" },
+    { "margin on included batches (revenue - L1 cost)", "batch_margin_eth", 1, 6, "ETH" },
+    { "L1 cost of state root claims", "claim_l1_cost_eth", 1, 6, "ETH" },
+    { "L1 cost of proof verification", "proof_l1_cost_eth", 1, 6, "ETH" },
+    { "off-chain prover cost", "prover_cost_eth", 1, 6, "ETH" },
+    { "withdrawals requested", "withdrawals", 1, 0, "" },
+    { "... paid on L1", "withdrawals_paid", 1, 0, "" },
+};
+
+const struct scheme_report rollup_report = {
+    .rows = rows, .nrows = ARRAY_LEN(rows),
+};
+
+/* ---- size estimate ---- */
+
+/* Measured with `./l2sim run` on scenarios/rollup_fee_savings.yaml-like runs: about
+ * 400 bytes held per transfer until final (its row, its signed copy in the block) and
+ * 30 us of wall time per transfer with Ed25519 (one signature made, one verified,
+ * three leaf hashes, the block's Merkle paths, compression); a batch is one L1
+ * transaction every few minutes. */
+#define MEM_PER_TRANSFER 400.0
+#define WALL_PER_TRANSFER 30e-6
+
+void rollup_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
+                     struct scheme_estimate *out)
+{
+    double dur_s = (double)scn_int(s, "duration") / 1e6;
+    double chan_s = (double)scn_int(s, "schemes[%zu].max_channel_duration", index) / 1e6;
+    double batches = chan_s > 0 ? dur_s / chan_s + 1 : 1;
+    out->l1_txs = batches * 2 + run->senders * 1.2;   /* batches, claims/proofs, deposits */
+    out->l1_gas = 200000;
+    out->mem_per_l1_tx = 600;
+    out->mem_state = MEM_PER_TRANSFER * run->transfers;
+    out->events = dur_s / ((double)scn_int(s, "schemes[%zu].block_time", index) / 1e6);
+    out->db_bytes = 200 * batches;
+    out->wall_s = WALL_PER_TRANSFER * run->transfers;
+    out->wall_note = "30 us per transfer";
+}
