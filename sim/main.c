@@ -541,7 +541,7 @@ static void fmt_eth(double eth, char *buf, size_t len)
 {
     if (isnan(eth))
         snprintf(buf, len, "-");
-    else if (eth > 0 && eth < 1e-6)   /* a rollup's fee: digits, not 0.000000 */
+    else if (eth > 0 && eth < 1e-4)   /* a rollup's fee: digits, not 0.000000 */
         snprintf(buf, len, "%.3g ETH", eth);
     else
         snprintf(buf, len, "%.6f ETH", eth);

@@ -641,7 +641,7 @@ static void finish(struct scheme *sc)
 static int check(struct scheme *sc, struct inv_fail *f)
 {
     struct rollup *ru = sc->state;
-    char a[41], b[41], c[41], d[41], g[41], h[41];
+    char a[41], b[41], c[41], d[41], g[41], h[41], k[41];
     u128 held = ru->escrow + ru->paid_out + ru->stolen;
     u128 owed = ru->supply + ru->deposits_in_flight;
     if (held != owed) {
@@ -653,7 +653,7 @@ static int check(struct scheme *sc, struct inv_fail *f)
                         u128_str(ru->escrow, a), u128_str(ru->paid_out, b),
                         u128_str(ru->stolen, c), u128_str(ru->supply, d),
                         u128_str(fee ? fee->balance : 0, g), u128_str(br ? br->balance : 0, h),
-                        u128_str(ru->deposits_in_flight, a));
+                        u128_str(ru->deposits_in_flight, k));
     }
     if (sc->world->at_end) {
         u128 sum = state_total_balance(ru->state);

@@ -102,6 +102,22 @@ case $(q "$tmp/inv.db" "SELECT status || ': ' || status_detail FROM runs") in
 esac
 finish invariants/censorship-per-slot
 
+# The rollup bridge's books: a deposit's escrow counted one wei high no longer equals
+# the L2 balances + deposits in flight (models/rollup/scheme.c).
+cat >"$tmp/rollup.yaml" <<'YAML'
+name: rollup-books
+duration: 10m
+crypto: fast
+workload: {users: 50, transfers: {rate: 0.5/s}}
+schemes: [{type: optimistic_rollup}]
+YAML
+scn_saved=$SCN
+SCN=$tmp/rollup.yaml
+fault_run rollup-escrow rollup.escrow@2 \
+    "invariant violated: money conserved in the rollup bridge|models/rollup/scheme.c:|escrow|L2 balances|deposits in flight" \
+    --check-invariants
+SCN=$scn_saved
+
 # A misspelt fault or a bad count is refused, never silently unarmed.
 for spec in l1.brun l1.burn@0 l1.burn@x; do
     L2SIM_FAULT=$spec l2sim run "$SCN" --set duration=1h --db "$tmp/inv-bad.db" --quiet

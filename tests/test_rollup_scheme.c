@@ -1,0 +1,209 @@
+/* test_rollup_scheme.c — the optimistic rollup scheme in a world: users' deposits
+ * reach L2 through the bridge after the L1 inclusion depth; the sequencer refuses a
+ * transfer with a bad signature, a reused nonce or an overdraft, leaving the state as
+ * it was, and executes a valid one, charging its fee to the fee recipient; the bridge's
+ * books hold (escrow = L2 balances + deposits in flight, to the wei); every blob batch
+ * paid at least blobs x 131072 x the blob base fee of its block (EIP-4844). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/rollup/rollup_int.h"
+#include "models/run/run.h"
+#include "models/world.h"
+
+#define SECOND INT64_C(1000000)
+
+static const char yaml[] =
+    "name: rollup\nseed: 5\nduration: 20m\ncrypto: fast\n"
+    "l1: {fork: prague, slot: 12s, finality_depth: 2, base_fee: {initial: 5gwei},"
+    " demand: {rate: 50/block}}\n"
+    "workload: {users: 50, transfers: {rate: 0.5/s}, willingness: {median: 0.002eth}}\n"
+    "schemes: [{type: optimistic_rollup, max_channel_duration: 2m, claim_every: 30,"
+    " challenge_window: 5m}]\n";
+
+struct fixture {
+    struct scn *s;
+    struct store *st;
+    struct world *w;
+    char path[64];
+};
+static struct fixture fx;
+
+static int setup(void **state)
+{
+    (void)state;
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "rollup.yaml", yaml, strlen(yaml), NULL, 0, &fx.s, &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-rollup-XXXXXX");
+    int fd = mkstemp(fx.path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
+    uint64_t seed = scn_uint(fx.s, "seed");
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
+                               .name = "rollup", .schemes = only, .nschemes = 1 };
+    if (world_new(&spec, &fx.w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    world_free(fx.w);
+    store_close(fx.st);
+    store_remove(fx.path);
+    scn_free(fx.s);
+    memset(&fx, 0, sizeof fx);
+    return 0;
+}
+
+static int64_t q_int(const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("bad SQL: %s", sql);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A user with an L2 balance and no transfer of its own pending. */
+static uint32_t funded_user(struct rollup *ru)
+{
+    for (uint32_t u = 0; u < ru->nusers; u++) {
+        const struct account *a = state_account(ru->state, ROLLUP_USER_ACCOUNT(u));
+        if (a && a->balance > 0 && ru->users[u] && ru->users[u]->pending_n == 0 &&
+            !ru->users[u]->wait_head)
+            return u;
+    }
+    fail_msg("no funded user");
+    return 0;
+}
+
+/* A transfer of `amount` from u to v as u's wallet would sign it, offered to the
+ * sequencer directly; tx_id marks its txs row. */
+static struct ru_tx *make_tx(struct rollup *ru, uint32_t u, uint32_t v, u128 amount,
+                             uint64_t nonce, uint64_t tx_id)
+{
+    struct ru_tx *t = calloc(1, sizeof *t + 64);
+    t->rec = (struct tx_record){ .tx_id = tx_id, .from = u, .to = v, .value = amount,
+                                 .submit = sim_now(fx.w->sim), .soft = -1, .include = -1,
+                                 .final = -1, .status = "pending" };
+    u128 l2, l1;
+    seq_quote(ru, ru->tip, &l2, &l1);
+    t->rec.l1_fee = l1, t->rec.l2_fee = l2;
+    t->tx = (struct l2_transfer){ .chain_id = ru->chain_id, .from = ROLLUP_USER_ACCOUNT(u),
+                                  .to = ROLLUP_USER_ACCOUNT(v), .amount = amount,
+                                  .fee = l1 + l2, .nonce = nonce };
+    transfer_sign(&t->tx, &ru->sig, &ru_user(ru, u)->kp);
+    return t;
+}
+
+static void run_until(sim_time t) { sim_run(fx.w->sim, t, 0); }
+
+/* The four fates of a transfer at the sequencer, each with the state judged before
+ * and after. */
+static void test_refusals(void **state)
+{
+    (void)state;
+    struct rollup *ru = fx.w->schemes[0]->state;
+    run_until(5 * 60 * SECOND);            /* deposits credited, blocks sealed */
+    uint32_t u = funded_user(ru), v = (u + 1) % ru->nusers;
+    const struct account *a = state_account(ru->state, ROLLUP_USER_ACCOUNT(u));
+    u128 bal = a->balance;
+    uint64_t nonce = a->nonce;
+    u128 fees0 = state_account(ru->state, ROLLUP_FEE_ACCOUNT)->balance;
+
+    /* a bad signature: one bit of the signature flipped; admitted (the pool does not
+     * verify), refused at execution; nothing changes */
+    struct ru_tx *bad = make_tx(ru, u, v, 1000, nonce, 900001);
+    bad->tx.sig[5] ^= 0x10;
+    seq_offer(ru, bad);
+    sim_time next = sim_now(fx.w->sim) + ru->block_time;
+    run_until(next);
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE tx_id = 900001 AND status = 'failed'"
+                           " AND reason = 'refused: bad signature'"), 1);
+    a = state_account(ru->state, ROLLUP_USER_ACCOUNT(u));
+    assert_true(a->balance == bal);
+    assert_int_equal(a->nonce, nonce);
+
+    /* an overdraft: a wei more than the balance less the fee */
+    struct ru_tx *over = make_tx(ru, u, v, 0, nonce, 900002);
+    over->tx.amount = bal - over->tx.fee + 1;
+    transfer_sign(&over->tx, &ru->sig, &ru_user(ru, u)->kp);
+    seq_offer(ru, over);
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE tx_id = 900002 AND status = 'failed'"
+                           " AND reason LIKE 'refused: overdraft%'"), 1);
+
+    /* a valid one: the exact balance (amount + fee = balance) is not an overdraft */
+    struct ru_tx *ok = make_tx(ru, u, v, 0, nonce, 900003);
+    ok->tx.amount = bal - ok->tx.fee;
+    u128 fee = ok->tx.fee;
+    transfer_sign(&ok->tx, &ru->sig, &ru_user(ru, u)->kp);
+    seq_offer(ru, ok);
+    /* reused nonce: the same nonce again, while the first is pending */
+    struct ru_tx *again = make_tx(ru, u, v, 1, nonce, 900004);
+    seq_offer(ru, again);
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE tx_id = 900004 AND status = 'failed'"
+                           " AND reason = 'refused: nonce reused'"), 1);
+    run_until(sim_now(fx.w->sim) + ru->block_time);
+    a = state_account(ru->state, ROLLUP_USER_ACCOUNT(u));
+    assert_true(a->balance == 0);
+    assert_int_equal(a->nonce, nonce + 1);
+    /* the fee recipient got at least this fee (others' transfers too) */
+    assert_true(state_account(ru->state, ROLLUP_FEE_ACCOUNT)->balance >= fees0 + fee);
+    /* and once executed, that nonce is spent: reused */
+    struct ru_tx *replay = make_tx(ru, u, v, 0, nonce, 900005);
+    seq_offer(ru, replay);
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE tx_id = 900005 AND status = 'failed'"
+                           " AND reason = 'refused: nonce reused'"), 1);
+
+    struct inv_fail f;
+    assert_int_equal(fx.w->schemes[0]->ops->check(fx.w->schemes[0], &f), 0);
+}
+
+/* The whole run: the world's end checks (the bridge's books against the state's own
+ * sum, the receipts against the L1), batches on L1 with their rows, and the blob
+ * price floor of EIP-4844 on every blob batch. */
+static void test_run_books(void **state)
+{
+    (void)state;
+    run_until(fx.w->duration);
+    if (world_finish(fx.w) != 0)
+        fail_msg("%s", fx.w->failure);
+    assert_true(q_int("SELECT count(*) FROM batches WHERE status IN ('included', 'final')") > 0);
+    assert_int_equal(q_int("SELECT count(*) FROM batches b JOIN l1_txs l ON l.tx_id = b.l1_tx_id"
+                           " AND l.run_id = b.run_id WHERE b.included_us IS NOT NULL AND"
+                           " l.fee_wei <> b.l1_fee_wei"), 0);
+    assert_int_equal(q_int("SELECT count(*) FROM batches b JOIN l1_blocks k ON"
+                           " k.height = b.l1_height AND k.run_id = b.run_id WHERE b.blobs > 0"
+                           " AND CAST(b.l1_fee_wei AS REAL) < b.blobs * 131072.0 *"
+                           " k.blob_base_fee"), 0);
+    /* claims stood after their window: some transfers are final */
+    assert_true(q_int("SELECT count(*) FROM txs WHERE status = 'final'") > 0);
+    assert_true(q_int("SELECT count(*) FROM claims WHERE status = 'final'") > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_books, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
