@@ -107,9 +107,9 @@ static void test_multi_statement_schema_never_runs(void **state)
 {
     char *src = temp_path("src"), *out = temp_path("out"), *evil = temp_path("evil");
     make_db(src);
-    char *sql = xasprintf("CREATE TABLE batches(run_id INTEGER, x); UPDATE sqlite_master SET "
-                          "sql = 'CREATE TABLE batches(run_id INTEGER, x); ATTACH ''%s'' AS ev;"
-                          " CREATE TABLE ev.t(x); DROP TABLE main.metrics' WHERE name = 'batches'",
+    char *sql = xasprintf("CREATE TABLE rogue(run_id INTEGER, x); UPDATE sqlite_master SET "
+                          "sql = 'CREATE TABLE rogue(run_id INTEGER, x); ATTACH ''%s'' AS ev;"
+                          " CREATE TABLE ev.t(x); DROP TABLE main.metrics' WHERE name = 'rogue'",
                           evil);
     tamper(src, sql);
     free(sql);
@@ -119,7 +119,7 @@ static void test_multi_statement_schema_never_runs(void **state)
     assert_int_equal(store_open(out, &o, &e), 0);
     struct merge_src *m;
     assert_int_equal(merge_open(o, src, &m, &e), L2_EINPUT);
-    assert_non_null(strstr(e.msg, "batches this l2sim does not know"));
+    assert_non_null(strstr(e.msg, "rogue this l2sim does not know"));
     assert_int_equal(access(evil, F_OK), -1);
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_prepare_v2(store_db(o), "SELECT count(*) FROM metrics", -1, &q,

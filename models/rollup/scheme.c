@@ -737,7 +737,7 @@ const struct scheme_ops zk_rollup_ops = {
     .params = zk_params, .nparams = ARRAY_LEN(zk_params),
     .init = zk_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
-    .sql = &rollup_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
     .estimate = rollup_estimate,
     .hooks = zk_hooks, .nhooks = ARRAY_LEN(zk_hooks),
 };

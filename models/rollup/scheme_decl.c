@@ -12,9 +12,8 @@
 #define ETH(col) col "_wei TEXT NOT NULL, " col "_eth REAL GENERATED ALWAYS AS (" \
                  MONEY_ETH_OF(col "_wei") ") VIRTUAL"
 
-const struct store_sql rollup_sql = {
-    .version = 1,
-    .tables =
+/* The rollups' tables (README "Rollups"). */
+static const char rollup_tables[] =
         "CREATE TABLE IF NOT EXISTS batches ("
         " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
         " first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, txs INTEGER NOT NULL,"
@@ -41,7 +40,13 @@ const struct store_sql rollup_sql = {
         " user INTEGER NOT NULL, " ETH("amount") ", " ETH("fee") ","
         " requested_us INTEGER NOT NULL, burned_us INTEGER, l2_block INTEGER,"
         " finalizable_us INTEGER, paid_us INTEGER, l1_tx_id INTEGER, status TEXT NOT NULL,"
-        " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))",
+        " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))";
+
+/* Both types write the same tables; the views are declared once (optimistic_rollup's),
+ * since every reader creates the views of every registered type, whichever ran. */
+const struct store_sql rollup_sql = {
+    .version = 1,
+    .tables = rollup_tables,
     .views =
         /* the shared batches figure's view (analysis/fig_batches.c) */
         "DROP VIEW IF EXISTS batch_stats; CREATE VIEW batch_stats AS"
@@ -53,6 +58,7 @@ const struct store_sql rollup_sql = {
         " compressed_bytes, l1_fee_eth, revenue_l1_eth, revenue_l2_eth,"
         " revenue_l1_eth + revenue_l2_eth - l1_fee_eth AS margin_eth FROM batches",
 };
+const struct store_sql rollup_zk_sql = { .version = 1, .tables = rollup_tables };
 
 /* ---- metrics ---- */
 
