@@ -1204,8 +1204,15 @@ int report_write(const struct report_opts *o, struct report_result *res, struct 
     const struct scheme_report *decl[64];
     size_t ntypes = report_types(&cs.c, types, decl, ARRAY_LEN(types));
     for (size_t t = 0; t < ntypes; t++)
-        for (size_t k = 0; decl[t] && k < decl[t]->nfigures && nfigs < ARRAY_LEN(figs); k++)
-            figs[nfigs++] = decl[t]->figures[k];
+        for (size_t k = 0; decl[t] && k < decl[t]->nfigures && nfigs < ARRAY_LEN(figs); k++) {
+            /* types sharing an implementation (the rollups) declare the same figures:
+             * each is drawn once */
+            bool seen = false;
+            for (size_t j = 0; j < nfigs && !seen; j++)
+                seen = figs[j] == decl[t]->figures[k];
+            if (!seen)
+                figs[nfigs++] = decl[t]->figures[k];
+        }
     for (size_t i = 0; i < nfigs && res->nitems < REPORT_MAX_ITEMS; i++) {
         const struct figure *fig = figs[i];
         struct report_item *it = &res->items[res->nitems++];

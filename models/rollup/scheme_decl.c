@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis/figure.h"
+#include "analysis/report.h"
 #include "analysis/metrics.h"
 #include "models/rollup/rollup_int.h"
 #include "models/run/estimate.h"
@@ -162,8 +163,128 @@ static const struct summary_row rows[] = {
     { "... paid on L1", "withdrawals_paid", 1, 0, "" },
 };
 
+/* Batches over time: each batch's compressed size (top) and what the L1 charged for
+ * it (bottom), by when it was posted; open markers calldata, filled blobs. */
+static bool timeline_applies(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM batch_costs WHERE run_id = ?") > 0)
+        return true;
+    snprintf(why, len, "No rollup in the runs posted a batch.");
+    return false;
+}
+
+static void timeline_render(const struct fig_ctx *c, struct plot *p)
+{
+    static const char *const das[] = { "calldata", "blob" };
+    sqlite3_stmt *q = fig_prepare(c,
+        "SELECT created_us / 3600e6, compressed_bytes / 1000.0, l1_fee_eth FROM batch_costs"
+        " WHERE run_id = ? AND scheme = ? AND da = ? AND included_us IS NOT NULL"
+        " ORDER BY batch");
+    size_t n = c->nseries < 32 ? c->nseries : 32;
+    bool has[32][2] = { { false } };
+    for (size_t i = 0; i < n; i++)
+        for (size_t d = 0; d < 2; d++) {
+            fig_bind_series(q, &c->series[i]);
+            sqlite3_bind_text(q, 3, das[d], -1, SQLITE_STATIC);
+            char name[32];
+            snprintf(name, sizeof name, "t%zu_%zu", i, d);
+            plot_data_begin(p, name);
+            while (sqlite3_step(q) == SQLITE_ROW) {
+                double row[3] = { sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
+                                  sqlite3_column_double(q, 2) };
+                plot_row(p, 3, row);
+                has[i][d] = true;
+            }
+            plot_data_end(p);
+        }
+    sqlite3_finalize(q);
+    plot_cmd(p, "set multiplot layout 2,1 title ");
+    plot_text2(p, "Rollup batches over time: size and L1 cost, calldata vs blobs", c->subtitle);
+    plot_cmd(p, " font ',16'\n");
+    for (int panel = 0; panel < 2; panel++) {
+        plot_cmd(p, "set title ");
+        plot_text(p, panel == 0 ? "compressed size of each batch" : "what the L1 charged for each batch");
+        plot_cmd(p, " font ',13'\nset key top left\n%s", panel == 1 ? "set logscale y\n" : "");
+        fig_label(p, "x", "hours since the start (when the batch was posted)");
+        fig_label(p, "y", panel == 0 ? "kB" : "ETH (log scale)");
+        const char *sep = "plot ";
+        for (size_t i = 0; i < n; i++)
+            for (size_t d = 0; d < 2; d++) {
+                if (!has[i][d])
+                    continue;
+                char t[256];
+                snprintf(t, sizeof t, "%s, %s", c->series[i].label, das[d]);
+                plot_cmd(p, "%s$t%zu_%zu using 1:%d with points lt %zu pt %d title ", sep, i, d,
+                         panel == 0 ? 2 : 3, i + 1, d == 0 ? 6 : 7);
+                plot_text(p, t);
+                sep = ", \\\n     ";
+            }
+        plot_cmd(p, "%s\n", sep[0] == 'p' ? "plot NaN notitle" : "");
+    }
+    plot_cmd(p, "unset multiplot\n");
+}
+
+static const struct figure fig_timeline = {
+    "rollup_batches_time", "Rollup batches over time",
+    "Each point is one batch, placed at the time it was posted: its compressed size "
+    "(top) and what the L1 charged for it (bottom). Open markers are calldata batches, "
+    "filled ones blobs; a rollup posting with da: auto moves between the two as their "
+    "prices cross.", timeline_applies, timeline_render,
+};
+
+static const struct figure *const figures[] = { &fig_timeline };
+
+/* Per rollup: what its users paid the operator against what the L1 charged it. */
+static void section(FILE *f, const struct fig_ctx *c, const char *type)
+{
+    sqlite3_stmt *q = fig_prepare(c,
+        "SELECT count(*), total(txs), total(blobs > 0), total(revenue_l1_eth),"
+        " total(revenue_l2_eth), total(l1_fee_eth), total(compressed_bytes),"
+        " total(raw_bytes) FROM batch_costs WHERE run_id = ? AND scheme = ?");
+    fprintf(f, "<h3>");
+    report_html_text(f, type);
+    fprintf(f, ": operator revenue against L1 cost</h3>\n<table><tr><th>scheme</th>"
+               "<th>batches</th><th>of them blobs</th><th>transfers</th><th>bytes per transfer"
+               " posted</th><th>compression</th><th>data fees charged (ETH)</th>"
+               "<th>execution fees (ETH)</th><th>L1 cost of batches (ETH)</th>"
+               "<th>margin (ETH)</th></tr>\n");
+    for (size_t i = 0; i < c->nseries; i++) {
+        const struct fig_series *s = &c->series[i];
+        if (strcmp(s->type, type) != 0)
+            continue;
+        fig_bind_series(q, s);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        double n = sqlite3_column_double(q, 0), txs = sqlite3_column_double(q, 1);
+        double rl1 = sqlite3_column_double(q, 3), rl2 = sqlite3_column_double(q, 4);
+        double cost = sqlite3_column_double(q, 5), cb = sqlite3_column_double(q, 6);
+        double raw = sqlite3_column_double(q, 7);
+        fprintf(f, "<tr>");
+        report_html_cell_text(f, s->label);
+        report_html_cell_num(f, n, 0, "");
+        report_html_cell_num(f, sqlite3_column_double(q, 2), 0, "");
+        report_html_cell_num(f, txs, 0, "");
+        report_html_cell_num(f, txs > 0 ? cb / txs : 0, 1, " B");
+        report_html_cell_num(f, cb > 0 ? raw / cb : 0, 2, "x");
+        report_html_cell_eth(f, rl1);
+        report_html_cell_eth(f, rl2);
+        report_html_cell_eth(f, cost);
+        report_html_cell_eth(f, rl1 + rl2 - cost);
+        fprintf(f, "</tr>\n");
+    }
+    fprintf(f, "</table>\n<p>");
+    report_html_text(f, "Data fees are what users were charged at acceptance by the Fjord "
+                        "formula from an estimate of their transfer's compressed size; the L1 "
+                        "cost is what the batches really paid when included. Batches not yet "
+                        "included count their revenue but no cost.");
+    fprintf(f, "</p>\n");
+    sqlite3_finalize(q);
+}
+
 const struct scheme_report rollup_report = {
+    .figures = figures, .nfigures = ARRAY_LEN(figures),
     .rows = rows, .nrows = ARRAY_LEN(rows),
+    .section = section,
 };
 
 /* ---- size estimate ---- */
