@@ -44,13 +44,13 @@ hostile() {
 
 # a per-run table whose schema entry holds several statements (ATTACH, DROP): merge
 # refuses the unknown table; no file appears, the output is not even created
-hostile multi "CREATE TABLE batches(run_id INTEGER, x);
-    UPDATE sqlite_master SET sql = 'CREATE TABLE batches(run_id INTEGER, x); ATTACH ''$hs/evil.db'' AS ev; CREATE TABLE ev.t(x); DROP TABLE main.metrics' WHERE name = 'batches'"
+hostile multi "CREATE TABLE rogue(run_id INTEGER, x);
+    UPDATE sqlite_master SET sql = 'CREATE TABLE rogue(run_id INTEGER, x); ATTACH ''$hs/evil.db'' AS ev; CREATE TABLE ev.t(x); DROP TABLE main.metrics' WHERE name = 'rogue'"
 rm -f "$hs"/out.db*
 limited 10 "$L2SIM" merge "$hs/out.db" "$hs/multi.db"
 not_killed
 [ "$rc" -eq 2 ] || note "exited $rc, expected 2"
-grep -q "per-run table batches this l2sim does not know" "$tmp/err" || note "message: $first"
+grep -q "per-run table rogue this l2sim does not know" "$tmp/err" || note "message: $first"
 [ -e "$hs/evil.db" ] && note "the schema's ATTACH ran: evil.db exists"
 [ -e "$hs/out.db" ] && note "created the output"
 finish hostile/merge-multi-statement-schema
