@@ -52,7 +52,11 @@ struct result {
     size_t compressed;
 };
 
-/* One run of `transfers` transfers at 2,500/s through an optimistic rollup. */
+/* One run of `transfers` transfers at 2,500/s through an optimistic rollup, then two
+ * minutes without arrivals so that what users held for their deposits and what is
+ * in the pool is executed too. The L1 block gas limit and pool are raised so that
+ * every user's deposit lands in the first blocks; values are small, so that no
+ * transfer is an overdraft: every transfer is executed. */
 static struct result run_one(const char *crypto, const char *codec, long transfers)
 {
     long users = 20000;
@@ -61,13 +65,14 @@ static struct result run_one(const char *crypto, const char *codec, long transfe
     snprintf(yaml, sizeof yaml,
              "name: bench\nseed: 9\nduration: %.0fs\ncrypto: %s\n"
              "l1: {fork: prague, slot: 12s, gas_limit: 1000000000, base_fee: {initial: 5gwei},"
-             " demand: {rate: 0/block},"
+             " mempool: {max_txs: 1000000}, demand: {rate: 0/block},"
              " blobs: {demand: 0/block}}\n"
-             "workload: {users: %ld, transfers: {rate: 2500/s}, withdrawals: {share: 0},"
+             "workload: {users: %ld, transfers: {rate: 2500/s, value: {median: 0.0001eth}, spikes: [{at: %.0fs, for: 2m,"
+             " multiplier: 0}]}, withdrawals: {share: 0},"
              " willingness: {median: 1eth}}\n"
              "schemes: [{type: optimistic_rollup, compression: %s, gas_limit: 1000000000,"
              " max_channel_duration: 1m, deposit_depth: 1}]\n",
-             secs, crypto, users, codec);
+             secs + 120, crypto, users, secs, codec);
     struct err e;
     err_init(&e);
     struct scn *s;

@@ -199,11 +199,71 @@ static void test_run_books(void **state)
     assert_true(q_int("SELECT count(*) FROM claims WHERE status = 'final'") > 0);
 }
 
+/* A validium's committee (3 members, threshold 2): with one withholder every
+ * attestation also carries an honest member's signature and nothing is frozen; with
+ * two, the operator attests with theirs alone and every L2 balance is frozen at that
+ * batch, the value at risk being the L2 balances then (the books still hold). */
+static void run_validium(uint32_t withholders, bool *frozen, u128 *value, u128 *supply)
+{
+    static const char vy[] =
+        "name: validium\nseed: 8\nduration: 30m\ncrypto: fast\n"
+        "l1: {fork: prague, slot: 12s, finality_depth: 2, base_fee: {initial: 5gwei},"
+        " demand: {rate: 50/block}}\n"
+        "workload: {users: 60, transfers: {rate: 0.5/s}, willingness: {median: 0.002eth}}\n"
+        "schemes: [{type: validium, committee: 3, threshold: 2, max_channel_duration: 3m,"
+        " compression: zstd}]\n";
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "validium.yaml", vy, strlen(vy), NULL, 0, &fx.s, &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-validium-XXXXXX");
+    int fd = mkstemp(fx.path);
+    close(fd);
+    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, 8, 8, 0, &run_id, &e), 0);
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 8,
+                               .name = "validium", .schemes = only, .nschemes = 1 };
+    if (world_new(&spec, &fx.w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
+    struct scheme *sc = fx.w->schemes[0];
+    run_until(10 * 60 * SECOND);
+    committee_withhold(sc, withholders);
+    run_until(fx.w->duration);
+    if (world_finish(fx.w) != 0)
+        fail_msg("%s", fx.w->failure);
+    sim_time since;
+    *frozen = committee_frozen(sc, &since, value);
+    *supply = ((struct rollup *)sc->state)->supply;
+    if (*frozen)
+        assert_true(since >= 10 * 60 * SECOND);
+    assert_true(q_int("SELECT count(*) FROM batches WHERE da = 'committee' AND"
+                      " included_us IS NOT NULL") > 0);
+    /* every attestation on L1: the hash and two signatures */
+    assert_int_equal(q_int("SELECT count(*) FROM l1_txs WHERE kind = 'dac_attestation' AND"
+                           " calldata_bytes <> 32 + 2 * 64"), 0);
+    teardown(NULL);
+}
+
+static void test_validium_threshold(void **state)
+{
+    (void)state;
+    bool frozen;
+    u128 value, supply;
+    run_validium(1, &frozen, &value, &supply);
+    assert_false(frozen);
+    run_validium(2, &frozen, &value, &supply);
+    assert_true(frozen);
+    assert_true(value > 0);   /* users had funds on L2 when it froze */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_books, setup, teardown),
+        cmocka_unit_test(test_validium_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

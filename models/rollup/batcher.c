@@ -15,18 +15,25 @@
 
 #define BLOCK_HEADER_BYTES 16u   /* LE64 number, LE64 timestamp */
 
+/* What one batch holds: a calldata transaction's bytes, or max_blobs blobs (a
+ * validium's committee takes batches of the same size as the blobs would hold). */
 static size_t capacity(const struct rollup *ru, enum rollup_da da)
 {
     return da == DA_CALLDATA ? ru->max_tx_size
                              : (size_t)ru->max_blobs * ROLLUP_BLOB_DATA_BYTES;
 }
 
+static const char *da_word(enum rollup_da da)
+{
+    return da == DA_CALLDATA ? "calldata" : da == DA_BLOB ? "blob" : "committee";
+}
+
 void batcher_start(struct rollup *ru)
 {
-    ru->da_now = ru->da == DA_CALLDATA ? DA_CALLDATA : DA_BLOB;
+    ru->da_now = ru->da == DA_AUTO ? DA_BLOB : ru->da;
     /* A block must fit one batch even uncompressed (random signatures barely
      * compress): the sequencer caps its transfers so that it does. */
-    size_t cap = capacity(ru, ru->da == DA_BLOB ? DA_BLOB : DA_CALLDATA);
+    size_t cap = capacity(ru, ru->da == DA_AUTO ? DA_CALLDATA : ru->da);
     size_t room = cap * 95 / 100 - BLOCK_HEADER_BYTES - BATCH_HEADER_BYTES;
     uint64_t by_size = room / TRANSFER_WIRE_BYTES;
     uint64_t by_gas = ru->fees.gas_limit / ROLLUP_TRANSFER_GAS;
@@ -95,13 +102,21 @@ static void batch_check_stuck(void *ctx);
 static struct l1_tx batch_tx(const struct ru_batch *b)
 {
     const struct scheme *sc = b->sc;
+    const struct rollup *ru = sc->state;
     struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | 0),
                         .origin = L1_ORIGIN_SCHEME(sc->index),
-                        .kind = b->da == DA_CALLDATA ? "batch" : "blob_batch" };
-    if (b->da == DA_CALLDATA)
+                        .kind = b->da == DA_CALLDATA ? "batch" : b->da == DA_BLOB
+                              ? "blob_batch" : "dac_attestation" };
+    if (b->da == DA_CALLDATA) {
         tx.calldata = b->data, tx.calldata_len = b->compressed_bytes;
-    else
+    } else if (b->da == DA_BLOB) {
         tx.blobs = b->blobs;   /* the blobs' versioned hashes ride in the blob fields */
+    } else {
+        /* the attestation: the data hash and k signatures, each recovered by the
+         * contract (ecrecover 3000 gas), the hash stored (SSTORE 20000 gas) */
+        tx.calldata = b->data, tx.calldata_len = b->att_len;
+        tx.exec_gas = 3000u * ru->threshold + 20000u;
+    }
     return tx;
 }
 
@@ -252,8 +267,15 @@ static uint64_t post(struct rollup *ru, uint64_t first, uint64_t last, size_t ra
         b->blobs = 1;
     b->created = sim_now(ru->sc->world->sim);
     b->included = b->final = -1;
-    b->data = xmalloc(clen ? clen : 1);
-    memcpy(b->data, ru->cbuf, clen);
+    if (da == DA_COMMITTEE) {
+        /* the data goes to the committee; the L1 gets its attestation */
+        size_t cap = 32 + (size_t)ru->threshold * SIG_BYTES;
+        b->data = xmalloc(cap);
+        b->att_len = committee_attest(ru, b, ru->cbuf, clen, b->data, cap);
+    } else {
+        b->data = xmalloc(clen ? clen : 1);
+        memcpy(b->data, ru->cbuf, clen);
+    }
     /* the commitment the L1 keeps for disputes: over the batch's transfers */
     size_t ntx = 0;
     for (uint64_t n = first; n <= last; n++)
@@ -371,7 +393,7 @@ void batcher_finish(struct rollup *ru)
         sqlite3_bind_int64(q, 6, (sqlite3_int64)b->ntxs);
         sqlite3_bind_int64(q, 7, (sqlite3_int64)b->raw_bytes);
         sqlite3_bind_int64(q, 8, (sqlite3_int64)b->compressed_bytes);
-        sqlite3_bind_text(q, 9, b->da == DA_CALLDATA ? "calldata" : "blob", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 9, da_word(b->da), -1, SQLITE_STATIC);
         sqlite3_bind_int(q, 10, (int)b->blobs);
         sqlite3_bind_int64(q, 11, (sqlite3_int64)b->l1);
         sqlite3_bind_int64(q, 12, b->created);

@@ -22,6 +22,7 @@
  * index). */
 #define ROLLUP_KEY_USER     4u     /* = RNG_USER, the user's identity */
 #define ROLLUP_KEY_OPERATOR 40u
+#define ROLLUP_KEY_COMMITTEE 41u   /* validium: data availability committee member i */
 
 /* An account opened or credited at the start of an L2 block, before its transfers:
  * a deposit from L1 (amount > 0), or the opening of a recipient's account (amount 0),
@@ -92,6 +93,16 @@ typedef void oru_falsify_fn(struct scheme *sc, const uint8_t root[MERKLE_HASH_BY
  * stands (it finalizes at its window's end). */
 typedef void oru_resolve_fn(struct scheme *sc, uint64_t index, bool claim_stands);
 
-extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops;
+/* validium: "committee.withhold": from now on `members` of the committee sign
+ * attestations but do not serve the data (a colluding committee). */
+typedef void validium_withhold_fn(struct scheme *sc, uint32_t members);
+/* "committee.frozen": whether users' funds are frozen (no exit proof can be built
+ * because a batch's data is served by nobody), since when, and how much (the L2
+ * balances then). */
+typedef bool validium_frozen_fn(struct scheme *sc, sim_time *since /* OUT */,
+                                u128 *value /* OUT */);
+
+extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops;
+extern const struct adversary_ops dac_withholding_ops;
 
 #endif

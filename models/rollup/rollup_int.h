@@ -11,8 +11,8 @@
 #include "models/rollup/fees.h"
 #include "models/rollup/rollup.h"
 
-enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK };
-enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO };
+enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM };
+enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO, DA_COMMITTEE };
 /* Gas of a plain L2 transfer: the intrinsic gas, as on L1 (Yellow Paper G_transaction). */
 #define ROLLUP_TRANSFER_GAS 21000u
 /* Usable bytes of one blob under the OP Stack blob encoding: 4 x 31 + 3 bytes per 4
@@ -66,9 +66,11 @@ struct ru_batch {
     uint64_t index;
     uint64_t first_block, last_block, ntxs;
     size_t   raw_bytes, compressed_bytes;
-    enum rollup_da da;             /* DA_CALLDATA or DA_BLOB */
+    enum rollup_da da;             /* DA_CALLDATA, DA_BLOB or DA_COMMITTEE */
     uint32_t blobs;
-    uint8_t *data;                 /* compressed bytes (calldata); freed at inclusion */
+    uint8_t *data;                 /* compressed bytes (calldata) or the committee's
+                                      attestation (validium); freed at inclusion */
+    size_t   att_len;              /* validium: the attestation's bytes */
     l1_tx_id l1;
     sim_time created, included, final;
     uint64_t max_fee, tip, max_blob_fee;   /* the bid in force (replacements raise it) */
@@ -199,6 +201,15 @@ struct rollup {
     uint64_t nproofs, cap_proofs;
     uint64_t proofs_submitted;     /* proofs sent to L1 so far (in batch order) */
 
+    /* ---- validium: the data availability committee ---- */
+    uint32_t committee, threshold;     /* n members, k signatures make an attestation */
+    struct sig_keypair *members;       /* their keys (ROLLUP_KEY_COMMITTEE, i) */
+    uint32_t withholding;              /* members who sign but do not serve the data */
+    sim_time withhold_from;            /* since when (-1: never) */
+    sim_time frozen_at;                /* first batch whose data nobody serves; -1 */
+    u128     frozen_value;             /* L2 balances then: no exit proof can be built */
+    uint64_t frozen_batch;
+
     /* ---- withdrawals ---- */
     struct ru_withdrawal **wds;
     uint64_t nwds, cap_wds;
@@ -262,6 +273,18 @@ void proposer_finish(struct rollup *ru);
 void proposer_free(struct rollup *ru);
 oru_falsify_fn proposer_falsify;
 oru_resolve_fn proposer_resolve;
+
+/* committee.c (validium) */
+void committee_start(struct rollup *ru);
+/* The committee's attestation of batch b: k members' real signatures over the hash of
+ * its data, checked as the L1 contract checks them; fills the L1 transaction's calldata
+ * (hash, then the signatures) into out (cap bytes) and returns its length. Marks the
+ * rollup frozen when only withholding members signed. */
+size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *data,
+                        size_t len, uint8_t *out, size_t cap);
+void committee_free(struct rollup *ru);
+validium_withhold_fn committee_withhold;
+validium_frozen_fn committee_frozen;
 
 /* prover.c */
 void prover_on_batch(struct rollup *ru, struct ru_batch *b);

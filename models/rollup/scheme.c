@@ -81,22 +81,36 @@ static const struct scn_param oru_params[] = {
       "L1 execution gas of posting a claim (modeled)" },
 };
 
+/* The prover and verifier of zk_rollup and validium. */
+#define ZK_PARAMS(T) \
+    { "schemes[" T "].prove_fixed", SCN_DURATION, "2m", "0s", "30d", NULL, 0, \
+      "median prover time of a batch, fixed part (assumed; wall time is drawn, not executed)" }, \
+    { "schemes[" T "].prove_per_tx", SCN_DURATION, "10ms", "0s", "1h", NULL, 0, \
+      "median prover time per transfer of the batch (assumed)" }, \
+    { "schemes[" T "].prove_sigma", SCN_REAL, "0.25", "0", "5", NULL, 0, \
+      "lognormal spread of the prover time around its median" }, \
+    { "schemes[" T "].prove_cost_fixed", SCN_AMOUNT, "0.0005eth", "0wei", "1000eth", NULL, 0, \
+      "off-chain cost of proving a batch, fixed part (assumed)" }, \
+    { "schemes[" T "].prove_cost_per_tx", SCN_AMOUNT, "1000gwei", "0wei", "1eth", NULL, 0, \
+      "off-chain cost of proving, per transfer (assumed)" }, \
+    { "schemes[" T "].verifier_gas", SCN_GAS, "230000", "0", "30000000", NULL, 0, \
+      "L1 execution gas of verifying a proof: a Groth16 verifier is ~207k (EIP-1108 " \
+      "pairing 45000 + 34000 x 4, plus public inputs) plus storing the root" }
+
 static const struct scn_param zk_params[] = {
     COMMON_PARAMS("zk_rollup"),
-    { "schemes[zk_rollup].prove_fixed", SCN_DURATION, "2m", "0s", "30d", NULL, 0,
-      "median prover time of a batch, fixed part (assumed; wall time is drawn, not executed)" },
-    { "schemes[zk_rollup].prove_per_tx", SCN_DURATION, "10ms", "0s", "1h", NULL, 0,
-      "median prover time per transfer of the batch (assumed)" },
-    { "schemes[zk_rollup].prove_sigma", SCN_REAL, "0.25", "0", "5", NULL, 0,
-      "lognormal spread of the prover time around its median" },
-    { "schemes[zk_rollup].prove_cost_fixed", SCN_AMOUNT, "0.0005eth", "0wei", "1000eth", NULL, 0,
-      "off-chain cost of proving a batch, fixed part (assumed)" },
-    { "schemes[zk_rollup].prove_cost_per_tx", SCN_AMOUNT, "1000gwei", "0wei", "1eth", NULL, 0,
-      "off-chain cost of proving, per transfer (assumed)" },
-    { "schemes[zk_rollup].verifier_gas", SCN_GAS, "230000", "0", "30000000", NULL, 0,
-      "L1 execution gas of verifying a proof: a Groth16 verifier is ~207k (EIP-1108 "
-      "pairing 45000 + 34000 x 4, plus public inputs) plus storing the root" },
+    ZK_PARAMS("zk_rollup"),
 };
+
+static const struct scn_param validium_params[] = {
+    COMMON_PARAMS("validium"),
+    ZK_PARAMS("validium"),
+    { "schemes[validium].committee", SCN_UINT, "7", "1", "1000", NULL, 0,
+      "members of the data availability committee (each signs every batch's data hash)" },
+    { "schemes[validium].threshold", SCN_UINT, "5", "1", "1000", NULL, 0,
+      "signatures an attestation needs on L1 (StarkEx's committees: a threshold of n)" },
+};
+
 
 /* ---- users ---- */
 
@@ -405,6 +419,12 @@ static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, s
     struct scheme *sc = ru->sc;
     struct l1 *l1 = sc->world->l1;
     w->finalizable = t;
+    if (ru->frozen_at >= 0) {
+        /* validium: a batch's data is served by nobody, so no exit proof can be built */
+        w->status = "failed";
+        w->reason = "frozen: the committee withholds a batch's data, no exit proof can be built";
+        return;
+    }
     struct l1_tx tx = { .sender = user_l1_account(sc, w->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "withdrawal",
                         .exec_gas = ru->withdraw_gas };
@@ -551,6 +571,15 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
         ru->challenge_window = scn_int(s, "schemes[%zu].challenge_window", i);
         ru->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
     } else {
+        if (kind == ROLLUP_VALIDIUM) {
+            ru->da = DA_COMMITTEE;
+            ru->committee = (uint32_t)scn_uint(s, "schemes[%zu].committee", i);
+            ru->threshold = (uint32_t)scn_uint(s, "schemes[%zu].threshold", i);
+            if (ru->threshold > ru->committee)
+                return scn_error_at(s, e, "schemes[].threshold", "threshold %u is more than "
+                                    "the committee's %u members", ru->threshold, ru->committee);
+            committee_start(ru);
+        }
         ru->prove_fixed_s = (double)scn_int(s, "schemes[%zu].prove_fixed", i) / 1e6;
         ru->prove_per_tx_s = (double)scn_int(s, "schemes[%zu].prove_per_tx", i) / 1e6;
         ru->prove_sigma = scn_real(s, "schemes[%zu].prove_sigma", i);
@@ -565,6 +594,7 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
 
 static int oru_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_OPTIMISTIC, e); }
 static int zk_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_ZK, e); }
+static int validium_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_VALIDIUM, e); }
 
 /* ---- the run's end ---- */
 
@@ -678,6 +708,7 @@ static void destroy(struct scheme *sc)
     seq_free(ru);
     batcher_free(ru);
     proposer_free(ru);
+    committee_free(ru);
     prover_free(ru);
     for (uint32_t u = 0; ru->users && u < ru->nusers; u++) {
         struct ru_user *w = ru->users[u];
@@ -729,6 +760,29 @@ const struct scheme_ops optimistic_rollup_ops = {
     .sql = &rollup_sql, .metrics = rollup_metrics, .report = &rollup_report,
     .estimate = rollup_estimate,
     .hooks = oru_hooks, .nhooks = ARRAY_LEN(oru_hooks),
+};
+
+static const struct scheme_hook validium_hooks[] = {
+    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
+                "hear each L2 block at seal and each batch at L1 inclusion"),
+    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
+                "a new L2 state equal to the rollup's genesis (caller frees)"),
+    SCHEME_HOOK("committee.withhold", validium_withhold_fn, committee_withhold,
+                "from now on that many committee members sign but do not serve the data"),
+    SCHEME_HOOK("committee.frozen", validium_frozen_fn, committee_frozen,
+                "whether users' funds are frozen, since when, and how much"),
+};
+
+const struct scheme_ops validium_ops = {
+    .type = "validium",
+    .doc = "a zk rollup whose batch data goes to a committee that signs its availability "
+           "instead of to L1",
+    .params = validium_params, .nparams = ARRAY_LEN(validium_params),
+    .init = validium_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
+    .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
+    .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .estimate = rollup_estimate,
+    .hooks = validium_hooks, .nhooks = ARRAY_LEN(validium_hooks),
 };
 
 const struct scheme_ops zk_rollup_ops = {

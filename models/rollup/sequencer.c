@@ -64,6 +64,10 @@ static struct ru_tx *pool_pop(struct rollup *ru)
 void seq_quote(const struct rollup *ru, uint64_t tip, u128 *l2_fee, u128 *l1_fee)
 {
     *l2_fee = (u128)ROLLUP_TRANSFER_GAS * ((u128)ru->base_fee + tip);
+    if (ru->kind == ROLLUP_VALIDIUM) {
+        *l1_fee = 0;   /* its data never goes to L1: no data fee (batches table: margin) */
+        return;
+    }
     /* The compressed-size estimate: the transfer's bytes in a batch (signed encoding
      * and signature) times the compression ratio the batcher has achieved so far (1
      * before the first batch), in Fjord's 1e6 scale; integers only. */

@@ -22,6 +22,7 @@ static const struct scheme_ops *const schemes[] = {
     &scheme_plasma_ops,
     &optimistic_rollup_ops,
     &zk_rollup_ops,
+    &validium_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {
@@ -30,6 +31,7 @@ static const struct adversary_ops *const adversaries[] = {
     &plasma_invalid_tx_ops,
     &plasma_withhold_ops,
     &plasma_spent_exit_ops,
+    &dac_withholding_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */
