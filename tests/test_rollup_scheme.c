@@ -258,12 +258,69 @@ static void test_validium_threshold(void **state)
     assert_true(value > 0);   /* users had funds on L2 when it froze */
 }
 
+/* A sequencer censoring every user from 5 to 25 min: transfers get no soft
+ * confirmation; after force_after (2 min) the wallets send them to the L1 inbox
+ * (forced_tx), and the sequencing window (3 min after their L1 inclusion) forces them
+ * into a block, or the honest sequencer takes them once the censoring is over: every
+ * censored transfer executes by the end, none forced while censoring sooner than 5 min
+ * after its submission, and each sender paid the L1 gas of forcing it. */
+static void test_forced_inclusion(void **state)
+{
+    (void)state;
+    static const char cy[] =
+        "name: censor\nseed: 4\nduration: 40m\ncrypto: fast\n"
+        "l1: {fork: prague, slot: 12s, finality_depth: 2, base_fee: {initial: 5gwei},"
+        " demand: {rate: 50/block}}\n"
+        "workload: {users: 40, transfers: {rate: 0.2/s}, willingness: {median: 0.002eth},"
+        " withdrawals: {share: 0}}\n"
+        "schemes: [{type: optimistic_rollup, force_after: 2m, forced_window: 3m,"
+        " compression: zstd}]\n";
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "censor.yaml", cy, strlen(cy), NULL, 0, &fx.s, &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-censor-XXXXXX");
+    int fd = mkstemp(fx.path);
+    close(fd);
+    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, 4, 4, 0, &run_id, &e), 0);
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 4,
+                               .name = "censor", .schemes = only, .nschemes = 1 };
+    if (world_new(&spec, &fx.w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
+    struct scheme *sc = fx.w->schemes[0];
+    run_until(5 * 60 * SECOND);
+    inbox_censor(sc, 25 * 60 * SECOND, 1.0);
+    run_until(fx.w->duration);
+    if (world_finish(fx.w) != 0)
+        fail_msg("%s", fx.w->failure);
+    uint64_t censored, forced;
+    sim_time wait;
+    inbox_stats(sc, &censored, &forced, &wait);
+    assert_true(censored > 0);
+    /* censored until 25 min: each forced 2 min + L1 + 3 min later, all by 40 min */
+    assert_int_equal(forced, censored);
+    assert_true(wait >= (sim_time)forced * 2 * 60 * SECOND);     /* force_after each */
+    assert_int_equal(q_int("SELECT count(*) FROM l1_txs WHERE kind = 'forced_tx' AND"
+                           " status IN ('included', 'final')"), (int64_t)censored);
+    /* forced by 22 min, while still censored: soft only after force_after (2 min) + the
+     * L1 inclusion + the 3 min window */
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE submit_us >= 300000000 AND"
+                           " submit_us < 1200000000 AND soft_us - submit_us < 300000000"), 0);
+    assert_true(q_int("SELECT count(*) FROM txs WHERE submit_us >= 300000000 AND"
+                      " submit_us < 1200000000 AND soft_us IS NOT NULL") > 0);
+    teardown(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_books, setup, teardown),
         cmocka_unit_test(test_validium_threshold),
+        cmocka_unit_test(test_forced_inclusion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,6 @@ typedef bool validium_frozen_fn(struct scheme *sc, sim_time *since /* OUT */,
                                 u128 *value /* OUT */);
 
 extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops;
-extern const struct adversary_ops dac_withholding_ops;
+extern const struct adversary_ops dac_withholding_ops, censoring_sequencer_ops;
 
 #endif

@@ -30,6 +30,10 @@ struct ru_tx {
     uint64_t           seq;        /* admission order: ties in the pool */
     uint64_t           tip;        /* L2 priority fee per gas (priority order) */
     bool               withdrawal; /* a transfer to the bridge account */
+    bool               forced;     /* came through the L1 inbox (forced inclusion) */
+    struct rollup     *owner;      /* while held for forcing (inbox.c) */
+    size_t             held;       /* its slot in the rollup's held list */
+    u128               force_reserved; /* of the sender's L1 balance, for that tx */
     uint64_t           wd;         /* its withdrawal (index into wds), if so */
     struct ru_tx      *next;       /* in its wallet's wait list */
 };
@@ -210,6 +214,18 @@ struct rollup {
     u128     frozen_value;             /* L2 balances then: no exit proof can be built */
     uint64_t frozen_batch;
 
+    /* ---- censorship and forced inclusion ---- */
+    sim_time censor_from, censor_until;  /* the sequencer drops victims' transfers */
+    uint32_t censor_ppm;                 /* share of users who are victims, per million */
+    sim_time force_after;                /* a wallet forces a transfer through L1 after */
+    sim_time forced_window;              /* a censoring sequencer must include an L1-queued
+                                            transfer within this (sequencing window) */
+    uint64_t censored, forced_sent, forced_done;
+    struct ru_tx **held;                 /* censored transfers not yet in the pool; NULL
+                                            slots for those that went on */
+    size_t   nheld;
+    sim_time forced_wait_sum;            /* submission to soft, of forced transfers */
+
     /* ---- withdrawals ---- */
     struct ru_withdrawal **wds;
     uint64_t nwds, cap_wds;
@@ -273,6 +289,20 @@ void proposer_finish(struct rollup *ru);
 void proposer_free(struct rollup *ru);
 oru_falsify_fn proposer_falsify;
 oru_resolve_fn proposer_resolve;
+
+/* inbox.c: censorship and forced inclusion through L1 */
+bool inbox_censored(const struct rollup *ru, uint32_t user);
+/* The sequencer dropped t: the wallet keeps it and forces it through L1 later. */
+void inbox_hold(struct rollup *ru, struct ru_tx *t);
+typedef void sequencer_censor_fn(struct scheme *sc, sim_time until, double share);
+typedef void sequencer_censored_fn(struct scheme *sc, uint64_t *censored, uint64_t *forced,
+                                   sim_time *wait_sum);
+sequencer_censor_fn inbox_censor;
+sequencer_censored_fn inbox_stats;
+void seq_push_forced(struct rollup *ru, struct ru_tx *t);
+/* The run's end: rows for the transfers still held (pending), and freeing them. */
+void inbox_finish(struct rollup *ru);
+void inbox_free(struct rollup *ru);
 
 /* committee.c (validium) */
 void committee_start(struct rollup *ru);

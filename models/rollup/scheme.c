@@ -67,7 +67,12 @@
     { "schemes[" T "].withdraw_gas", SCN_GAS, "250000", "0", "10000000", NULL, 0, \
       "L1 execution gas of paying out a withdrawal (prove + finalize, modeled as one)" }, \
     { "schemes[" T "].state_depth", SCN_UINT, "32", "2", "64", NULL, 0, \
-      "depth of the account Merkle tree (2^depth accounts)" }
+      "depth of the account Merkle tree (2^depth accounts)" }, \
+    { "schemes[" T "].force_after", SCN_DURATION, "10m", "1s", "30d", NULL, 0, \
+      "a user whose transfer got no soft confirmation this long sends it to the L1 inbox" }, \
+    { "schemes[" T "].forced_window", SCN_DURATION, "12h", "1s", "365d", NULL, 0, \
+      "a transfer in the L1 inbox is forced into L2 this long after its inclusion if the " \
+      "sequencer ignores it (OP Stack sequencing window: 3600 L1 blocks = 12 h)" }
 
 static const struct scn_param oru_params[] = {
     COMMON_PARAMS("optimistic_rollup"),
@@ -565,6 +570,9 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
     ru->deposit_gas = (uint64_t)scn_int(s, "schemes[%zu].deposit_gas", i);
     ru->deposit_depth = (uint32_t)scn_uint(s, "schemes[%zu].deposit_depth", i);
     ru->withdraw_gas = (uint64_t)scn_int(s, "schemes[%zu].withdraw_gas", i);
+    ru->force_after = scn_int(s, "schemes[%zu].force_after", i);
+    ru->forced_window = scn_int(s, "schemes[%zu].forced_window", i);
+    ru->censor_from = ru->censor_until = -1;
     if (kind == ROLLUP_OPTIMISTIC) {
         ru->claim_every = scn_uint(s, "schemes[%zu].claim_every", i);
         ru->bond = scn_amount(s, "schemes[%zu].bond", i);
@@ -613,6 +621,7 @@ static void finish(struct scheme *sc)
         w->wait_head = w->wait_tail = NULL;
     }
     seq_finish(ru);
+    inbox_finish(ru);
     for (uint64_t n = ru->final_block + 1; n <= ru->nblocks; n++) {
         struct ru_block *b = ru->blocks[n - 1];
         for (size_t i = 0; i < b->ntxs; i++)
@@ -709,6 +718,7 @@ static void destroy(struct scheme *sc)
     batcher_free(ru);
     proposer_free(ru);
     committee_free(ru);
+    inbox_free(ru);
     prover_free(ru);
     for (uint32_t u = 0; ru->users && u < ru->nusers; u++) {
         struct ru_user *w = ru->users[u];
@@ -741,6 +751,10 @@ static const struct scheme_hook oru_hooks[] = {
                 "the next state root claim posts the given root instead of the true one"),
     SCHEME_HOOK("proposer.resolve", oru_resolve_fn, proposer_resolve,
                 "a dispute's verdict on a claim: deleted (bond slashed) or standing"),
+    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
+                "from now until the given time the sequencer drops that share of users' transfers"),
+    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
+                "transfers censored, forced through L1 and executed, and their waits"),
 };
 
 static const struct scheme_hook zk_hooks[] = {
@@ -748,6 +762,10 @@ static const struct scheme_hook zk_hooks[] = {
                 "hear each L2 block at seal and each batch at L1 inclusion"),
     SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
                 "a new L2 state equal to the rollup's genesis (caller frees)"),
+    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
+                "from now until the given time the sequencer drops that share of users' transfers"),
+    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
+                "transfers censored, forced through L1 and executed, and their waits"),
 };
 
 const struct scheme_ops optimistic_rollup_ops = {
@@ -771,6 +789,10 @@ static const struct scheme_hook validium_hooks[] = {
                 "from now on that many committee members sign but do not serve the data"),
     SCHEME_HOOK("committee.frozen", validium_frozen_fn, committee_frozen,
                 "whether users' funds are frozen, since when, and how much"),
+    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
+                "from now until the given time the sequencer drops that share of users' transfers"),
+    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
+                "transfers censored, forced through L1 and executed, and their waits"),
 };
 
 const struct scheme_ops validium_ops = {

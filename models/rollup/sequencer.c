@@ -16,6 +16,8 @@
 
 static bool before(const struct rollup *ru, const struct ru_tx *a, const struct ru_tx *b)
 {
+    if (a->forced != b->forced)
+        return a->forced;      /* derivation puts L1-forced transfers first */
     if (ru->priority && a->tip != b->tip)
         return a->tip > b->tip;
     return a->seq < b->seq;
@@ -135,6 +137,18 @@ void seq_offer(struct rollup *ru, struct ru_tx *t)
     u->pending_n++;
     u->next_nonce = t->tx.nonce + 1;
     t->seq = ru->seq++;
+    if (!t->withdrawal && inbox_censored(ru, user)) {
+        inbox_hold(ru, t);   /* dropped by the sequencer: the wallet will force it */
+        return;
+    }
+    pool_push(ru, t);
+}
+
+/* A transfer forced through the L1 inbox: derivation puts it in the next block,
+ * whatever the sequencer wants (its nonce and balance were admitted when signed). */
+void seq_push_forced(struct rollup *ru, struct ru_tx *t)
+{
+    t->forced = true;
     pool_push(ru, t);
 }
 
@@ -209,6 +223,10 @@ static void on_seal(struct sim *sim, void *ctx, const void *payload)
         u128 l1_fee = t->rec.l1_fee, l2_fee = t->rec.l2_fee;
         b->l1_fees += l1_fee, b->l2_fees += l2_fee;
         ru->revenue_l1 += l1_fee, ru->revenue_l2 += l2_fee;
+        if (t->forced) {
+            ru->forced_done++;
+            ru->forced_wait_sum += now - t->rec.submit;
+        }
         if (t->withdrawal) {
             b->wd[k] = t->wd + 1;
             memset(&b->recs[k], 0, sizeof b->recs[k]);

@@ -32,6 +32,7 @@ static const struct adversary_ops *const adversaries[] = {
     &plasma_withhold_ops,
     &plasma_spent_exit_ops,
     &dac_withholding_ops,
+    &censoring_sequencer_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */
