@@ -200,9 +200,9 @@ static void batch_included(void *ctx, const struct l1_receipt *r)
     if (b->last_block > ru->last_included_block)
         ru->last_included_block = b->last_block;
     ru_notify_batch(ru, b);
-    if (ru->kind == ROLLUP_OPTIMISTIC)
+    if (ROLLUP_CLAIMS(ru))
         proposer_on_batch(ru, b);
-    else
+    if (ROLLUP_PROVES(ru))
         prover_on_batch(ru, b);
 }
 

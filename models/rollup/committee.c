@@ -21,8 +21,6 @@ void committee_start(struct rollup *ru)
     ru->members = xmalloc((ru->committee ? ru->committee : 1) * sizeof *ru->members);
     for (uint32_t i = 0; i < ru->committee; i++)
         sig_keypair_derive(&ru->sig, ROLLUP_KEY_COMMITTEE, i, &ru->members[i]);
-    ru->withhold_from = -1;
-    ru->frozen_at = -1;
 }
 
 /* What member i signs for batch `index` of this chain with data hash h. */

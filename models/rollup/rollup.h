@@ -102,7 +102,8 @@ typedef void validium_withhold_fn(struct scheme *sc, uint32_t members);
 typedef bool validium_frozen_fn(struct scheme *sc, sim_time *since /* OUT */,
                                 u128 *value /* OUT */);
 
-extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops;
+extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops,
+    hybrid_rollup_ops;
 extern const struct adversary_ops dac_withholding_ops, censoring_sequencer_ops;
 
 #endif

@@ -11,8 +11,13 @@
 #include "models/rollup/fees.h"
 #include "models/rollup/rollup.h"
 
-enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM };
+enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM, ROLLUP_HYBRID };
 enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO, DA_COMMITTEE };
+/* Whether a rollup of this kind claims state roots with bonds (optimistic, and the
+ * hybrid), and whether it proves its batches (zk, validium, and the hybrid, whose
+ * proofs finalize its blocks before the challenge window ends). */
+#define ROLLUP_CLAIMS(ru) ((ru)->kind == ROLLUP_OPTIMISTIC || (ru)->kind == ROLLUP_HYBRID)
+#define ROLLUP_PROVES(ru) ((ru)->kind != ROLLUP_OPTIMISTIC)
 /* Gas of a plain L2 transfer: the intrinsic gas, as on L1 (Yellow Paper G_transaction). */
 #define ROLLUP_TRANSFER_GAS 21000u
 /* Usable bytes of one blob under the OP Stack blob encoding: 4 x 31 + 3 bytes per 4

@@ -74,17 +74,22 @@
       "a transfer in the L1 inbox is forced into L2 this long after its inclusion if the " \
       "sequencer ignores it (OP Stack sequencing window: 3600 L1 blocks = 12 h)" }
 
+/* State root claims (optimistic_rollup and hybrid_rollup). */
+#define ORU_PARAMS(T) \
+    { "schemes[" T "].claim_every", SCN_UINT, "1800", "1", "100000000", NULL, 0, \
+    "L2 blocks between state root claims (OP Mainnet: an output every 1800 blocks, 1 h)" }, \
+    { "schemes[" T "].bond", SCN_AMOUNT, "0.08eth", "0wei", "1000000eth", NULL, 0, \
+    "bond posted with each state root claim (OP Stack fault dispute game root bond: 0.08 ETH)" }, \
+    { "schemes[" T "].challenge_window", SCN_DURATION, "7d", "1s", "365d", NULL, 0, \
+    "a claim not disputed for this long stands: its blocks and withdrawals are final" }, \
+    { "schemes[" T "].claim_gas", SCN_GAS, "100000", "0", "10000000", NULL, 0, \
+    "L1 execution gas of posting a claim (modeled)" }
+
 static const struct scn_param oru_params[] = {
     COMMON_PARAMS("optimistic_rollup"),
-    { "schemes[optimistic_rollup].claim_every", SCN_UINT, "1800", "1", "100000000", NULL, 0,
-      "L2 blocks between state root claims (OP Mainnet: an output every 1800 blocks, 1 h)" },
-    { "schemes[optimistic_rollup].bond", SCN_AMOUNT, "0.08eth", "0wei", "1000000eth", NULL, 0,
-      "bond posted with each state root claim (OP Stack fault dispute game root bond: 0.08 ETH)" },
-    { "schemes[optimistic_rollup].challenge_window", SCN_DURATION, "7d", "1s", "365d", NULL, 0,
-      "a claim not disputed for this long stands: its blocks and withdrawals are final" },
-    { "schemes[optimistic_rollup].claim_gas", SCN_GAS, "100000", "0", "10000000", NULL, 0,
-      "L1 execution gas of posting a claim (modeled)" },
+    ORU_PARAMS("optimistic_rollup"),
 };
+
 
 /* The prover and verifier of zk_rollup and validium. */
 #define ZK_PARAMS(T) \
@@ -105,6 +110,12 @@ static const struct scn_param oru_params[] = {
 static const struct scn_param zk_params[] = {
     COMMON_PARAMS("zk_rollup"),
     ZK_PARAMS("zk_rollup"),
+};
+
+static const struct scn_param hybrid_params[] = {
+    COMMON_PARAMS("hybrid_rollup"),
+    ORU_PARAMS("hybrid_rollup"),
+    ZK_PARAMS("hybrid_rollup"),
 };
 
 static const struct scn_param validium_params[] = {
@@ -573,12 +584,14 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
     ru->force_after = scn_int(s, "schemes[%zu].force_after", i);
     ru->forced_window = scn_int(s, "schemes[%zu].forced_window", i);
     ru->censor_from = ru->censor_until = -1;
-    if (kind == ROLLUP_OPTIMISTIC) {
+    ru->withhold_from = ru->frozen_at = -1;   /* a validium's committee: nothing withheld */
+    if (ROLLUP_CLAIMS(ru)) {
         ru->claim_every = scn_uint(s, "schemes[%zu].claim_every", i);
         ru->bond = scn_amount(s, "schemes[%zu].bond", i);
         ru->challenge_window = scn_int(s, "schemes[%zu].challenge_window", i);
         ru->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
-    } else {
+    }
+    if (ROLLUP_PROVES(ru)) {
         if (kind == ROLLUP_VALIDIUM) {
             ru->da = DA_COMMITTEE;
             ru->committee = (uint32_t)scn_uint(s, "schemes[%zu].committee", i);
@@ -603,6 +616,7 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
 static int oru_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_OPTIMISTIC, e); }
 static int zk_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_ZK, e); }
 static int validium_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_VALIDIUM, e); }
+static int hybrid_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_HYBRID, e); }
 
 /* ---- the run's end ---- */
 
@@ -629,9 +643,9 @@ static void finish(struct scheme *sc)
                 txlog_write(sc->world, sc, &b->recs[i]);
     }
     batcher_finish(ru);
-    if (ru->kind == ROLLUP_OPTIMISTIC)
+    if (ROLLUP_CLAIMS(ru))
         proposer_finish(ru);
-    else
+    if (ROLLUP_PROVES(ru))
         prover_finish(ru);
     sqlite3_stmt *q = store_prepare(sc->world->store,
         "INSERT INTO withdrawals(run_id, scheme, withdrawal, user, amount_wei, fee_wei,"
@@ -778,6 +792,29 @@ const struct scheme_ops optimistic_rollup_ops = {
     .sql = &rollup_sql, .metrics = rollup_metrics, .report = &rollup_report,
     .estimate = rollup_estimate,
     .hooks = oru_hooks, .nhooks = ARRAY_LEN(oru_hooks),
+};
+
+static const struct scheme_hook hybrid_hooks[] = {
+    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
+                "hear each L2 block at seal, each batch and claim at L1 inclusion"),
+    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
+                "a new L2 state equal to the rollup's genesis (caller frees)"),
+    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
+                "from now until the given time the sequencer drops that share of users' transfers"),
+    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
+                "transfers censored, forced through L1 and executed, and their waits"),
+};
+
+const struct scheme_ops hybrid_rollup_ops = {
+    .type = "hybrid_rollup",
+    .doc = "an optimistic rollup whose batches are also proven: final when the proof is "
+           "verified, without waiting for the challenge window",
+    .params = hybrid_params, .nparams = ARRAY_LEN(hybrid_params),
+    .init = hybrid_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
+    .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
+    .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .estimate = rollup_estimate,
+    .hooks = hybrid_hooks, .nhooks = ARRAY_LEN(hybrid_hooks),
 };
 
 static const struct scheme_hook validium_hooks[] = {

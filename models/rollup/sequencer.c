@@ -253,7 +253,7 @@ static void on_seal(struct sim *sim, void *ctx, const void *payload)
     ru->blocks[ru->nblocks++] = b;
     ru_notify_block(ru, b);
     batcher_add_block(ru, b);
-    if (ru->kind == ROLLUP_OPTIMISTIC)
+    if (ROLLUP_CLAIMS(ru))
         proposer_on_block(ru, b);
     sim_after(sim, ru->block_time, on_seal, ru, NULL, 0);
 }

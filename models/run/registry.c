@@ -23,6 +23,7 @@ static const struct scheme_ops *const schemes[] = {
     &optimistic_rollup_ops,
     &zk_rollup_ops,
     &validium_ops,
+    &hybrid_rollup_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {
