@@ -472,10 +472,14 @@ static const char *operator_accept(struct scheme *sc, struct ptx *t)
     for (unsigned i = 0; i < t->nin; i++) {
         if (t->in[i]->spent_by || t->in[i]->exit || !t->in[i]->tx->valid)
             return "refused by the operator: an input is spent";
-        if (!sig_verify(&st->sig, user_key(st, t->in[i]->owner)->pk, t->bytes, t->len, t->sig))
-            return "refused by the operator: bad signature";
+        if (t->in[i]->owner != t->in[0]->owner)
+            return "refused by the operator: inputs of two owners";
         in += t->in[i]->value;
     }
+    /* one signature, the inputs' owner's, over the whole transaction */
+    if (t->nin > 0 &&
+        !sig_verify(&st->sig, user_key(st, t->in[0]->owner)->pk, t->bytes, t->len, t->sig))
+        return "refused by the operator: bad signature";
     for (unsigned o = 0; o < t->nout; o++)
         out += t->out[o].value;
     if (in != out)
