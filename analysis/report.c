@@ -634,7 +634,8 @@ static void html_phases(const struct html *h)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db,
         "SELECT phase, transfers, dropped, l1_base_fee_mean_gwei, fee_p50_eth, fee_p95_eth,"
-        " inclusion_p50_s, inclusion_p95_s, phase_start_s, phase_end_s FROM scheme_summary"
+        " inclusion_p50_s, inclusion_p95_s, phase_start_s, phase_end_s, failed"
+        " FROM scheme_summary"
         " WHERE run_id = ? AND scheme = ? AND phase <> 'all'"
         " ORDER BY phase_start_s, phase_end_s",
         -1, &q, NULL);
@@ -651,7 +652,7 @@ static void html_phases(const struct html *h)
                       "<table id=\"phases\"><thead><tr>", f);
                 th_run(h);
                 fputs("<th>scheme</th><th>phase</th><th>from</th><th>until</th>"
-                      "<th>transfers</th><th>dropped</th>"
+                      "<th>transfers</th><th>dropped</th><th>refused</th>"
                       "<th>L1 base fee mean (gwei)</th><th>fee p50 (ETH)</th><th>fee p95</th>"
                       "<th>inclusion p50</th><th>p95</th></tr></thead>\n<tbody>\n", f);
                 any = true;
@@ -669,6 +670,7 @@ static void html_phases(const struct html *h)
             }
             cell_num(f, col_or_nan(q, 1), 0, "");
             cell_num(f, col_or_nan(q, 2), 0, "");
+            cell_num(f, col_or_nan(q, 10), 0, "");
             cell_num(f, col_or_nan(q, 3), 2, "");
             cell_eth(f, col_or_nan(q, 4));
             cell_eth(f, col_or_nan(q, 5));

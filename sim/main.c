@@ -665,18 +665,19 @@ static void print_summary(struct store *st, int64_t run_id)
                 }
                 if (!header) {
                     printf("\nby phase (the run cut at every spike, drop and attack window;"
-                           " transfers by submission time):\n%-16s %-24s %-13s %9s %8s %14s"
-                           " %14s %14s %9s %9s\n", "scheme", "phase", "from-until",
-                           "transfers", "dropped", "L1 base fee", "fee p50", "fee p95",
-                           "incl p50", "incl p95");
+                           " transfers by submission time):\n%-16s %-24s %-13s %9s %8s %8s"
+                           " %14s %14s %14s %9s %9s\n", "scheme", "phase", "from-until",
+                           "transfers", "dropped", "refused", "L1 base fee", "fee p50",
+                           "fee p95", "incl p50", "incl p95");
                     header = true;
                 }
                 char c1[48], c2[48], span[100];
                 fmt_clock(sqlite3_column_double(phases, 1), c1, sizeof c1);
                 fmt_clock(sqlite3_column_double(phases, 2), c2, sizeof c2);
                 snprintf(span, sizeof span, "%s-%s", c1, c2);
-                printf("%-16s %-24s %-13s %9.0f %8.0f %14s %14s %14s %9s %9s\n", sc, p, span,
-                       n, dropped, f1, f2, f3, l1s, l2s);
+                printf("%-16s %-24s %-13s %9.0f %8.0f %8.0f %14s %14s %14s %9s %9s\n", sc, p,
+                       span, n, dropped, metric(q, run_id, sc, p, "failed"), f1, f2, f3, l1s,
+                       l2s);
             }
         }
     }

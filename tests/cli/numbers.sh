@@ -320,3 +320,24 @@ l2sim run "$SCN" --set duration=1h --db "$tmp/fake.db"
 row=$(grep '^l1 ' "$tmp/out" | head -n 1)
 case $row in *" s "*" s "*" min") ;; *) note "summary row '$row' lacks s/min units" ;; esac
 finish numbers/make-test-counts-everything
+
+# ---- refused transfers phase by phase ----
+# Users who cannot pay are refused (txs status 'failed'): the per-phase table counts
+# them beside dropped as the whole-run table does, in the terminal and in report.html,
+# and the phases' counts add up to the run's (phases cut the run by submission time).
+rm -f "$tmp"/refused.db*
+l2sim run "$SCN" --set duration=2h --set 'l1.demand.spikes[0].at=30m' \
+    --set workload.balance.median=0.002eth --db "$tmp/refused.db"
+run_refused=$(awk '$1 == "l1" && NF >= 5 && $2 ~ /^[0-9]+$/ { print $5; exit }' "$tmp/out")
+phase_head=$(grep -A1 '^by phase' "$tmp/out" | tail -n 1)
+case $phase_head in *" dropped  refused "*) ;; *) note "per-phase header '$phase_head' has no refused column" ;; esac
+sum=$(awk '/^by phase/ { p = 1; getline; next } p && $1 == "l1" { s += $6 } END { print s + 0 }' "$tmp/out")
+[ -n "$run_refused" ] && [ "$run_refused" -gt 0 ] ||
+    note "no refused transfers in the run ('$run_refused'): the test shows nothing"
+[ "$sum" = "$run_refused" ] || note "phases' refused sum to $sum, the run's is $run_refused"
+want=$(q "$tmp/refused.db" "SELECT count(*) FROM txs WHERE status = 'failed'")
+[ "$want" = "$run_refused" ] || note "the summary says $run_refused refused, txs has $want failed"
+l2sim report "$tmp/refused.db" --out "$tmp/refused-rep" --quiet
+grep -q '<th>dropped</th><th>refused</th><th>L1 base fee mean' "$tmp/refused-rep/report.html" ||
+    note "report.html's phase table has no refused column"
+finish numbers/refused-by-phase
