@@ -139,8 +139,9 @@ static void usage_list(FILE *f)
     fprintf(f,
         "usage: l2sim list [--markdown]\n"
         "\n"
-        "Lists the scheme types and every scenario parameter with its type, default,\n"
-        "range and description (--markdown: the table in the README).\n");
+        "Lists the scheme types (with the tables each declares and the hooks it offers\n"
+        "adversaries), the adversary types and every scenario parameter with its type,\n"
+        "default, range and description (--markdown: the tables in the README).\n");
 }
 
 static bool wants_help(int argc, char **argv)
@@ -455,6 +456,29 @@ static void print_range(const struct scn_param *p, char *buf, size_t len)
         buf[0] = '\0';
 }
 
+/* What scheme `ops` declares beyond its parameters: the tables and views of its SQL
+ * (as SQLite creates them: the declaration is the only list) and its hook points,
+ * each with its function type and what calling it does. */
+static void print_declared(const struct scheme_ops *ops)
+{
+    const char *indent = "                       ";
+    printf("%stables:", indent);
+    if (ops->sql) {
+        char **t = store_sql_tables(ops->sql);
+        for (size_t k = 0; t[k]; k++)
+            printf("%s %s", k ? "," : "", t[k]);
+        printf("%s", t[0] ? "" : " none");
+        free(t);
+        printf(" (schema version %d)", ops->sql->version);
+    } else {
+        printf(" none");
+    }
+    printf("\n%shooks:%s\n", indent, ops->nhooks ? "" : " none");
+    for (size_t k = 0; k < ops->nhooks; k++)
+        printf("%s  %s (%s): %s\n", indent, ops->hooks[k].name, ops->hooks[k].type,
+               ops->hooks[k].doc);
+}
+
 /* The markdown is also the README's scenario reference (a test keeps them equal). */
 static int cmd_list(const struct opts *o)
 {
@@ -480,9 +504,12 @@ static int cmd_list(const struct opts *o)
         }
         return EXIT_OK;
     }
-    printf("schemes:\n");
-    for (size_t i = 0; model_scheme_at(i); i++)
-        printf("  %-20s %s\n", model_scheme_at(i)->type, model_scheme_at(i)->doc);
+    printf("schemes (with the tables each declares and the hooks it offers adversaries):\n");
+    for (size_t i = 0; model_scheme_at(i); i++) {
+        const struct scheme_ops *ops = model_scheme_at(i);
+        printf("  %-20s %s\n", ops->type, ops->doc);
+        print_declared(ops);
+    }
     printf("\nadversaries:\n");
     for (size_t i = 0; model_adversary_at(i); i++)
         printf("  %-20s %s\n", model_adversary_at(i)->type, model_adversary_at(i)->doc);
