@@ -370,12 +370,17 @@ struct store_rows {
     size_t        ntext, captext;
 };
 
+/* INSERT OR FAIL: a row that breaks a constraint stops the statement with
+ * SQLITE_CONSTRAINT (a bug: step_in_tx panics) as the default ABORT does, but without
+ * undoing the group's earlier rows, so SQLite keeps no statement journal for a
+ * multi-row INSERT (with ABORT it copies every page the group touches, and spills the
+ * copies to a temporary file past 64 KiB). */
 static sqlite3_stmt *rows_insert(struct store *st, const char *table, const char *columns,
                                  int ncols, int nrows)
 {
     size_t cap = strlen(table) + strlen(columns) + 32 + (size_t)nrows * ((size_t)ncols * 2 + 3);
     char *sql = xmalloc(cap), *p = sql;
-    p += sprintf(p, "INSERT INTO %s(%s) VALUES", table, columns);
+    p += sprintf(p, "INSERT OR FAIL INTO %s(%s) VALUES", table, columns);
     for (int r = 0; r < nrows; r++) {
         *p++ = r ? ',' : ' ';
         *p++ = '(';

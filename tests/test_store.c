@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim/store.h"
@@ -220,9 +221,56 @@ static void test_rows_in_order_and_visible(void **state)
     store_remove(path);
 }
 
+/* A row that breaks a constraint is a bug the run stops on, in a group as alone: a
+ * duplicate key in the middle of a group of STORE_ROWS_GROUP rows panics with SQLite's
+ * message and the statement (exit 1, in a child process). */
+static void test_rows_constraint_panics(void **state)
+{
+    (void)state;
+    char path[64], errf[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-dup-%ld.db", (long)getpid());
+    snprintf(errf, sizeof errf, "/tmp/l2sim-store-dup-%ld.err", (long)getpid());
+    store_remove(path);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(errf, "w", stderr))
+            _exit(3);
+        struct store *st;
+        struct err e;
+        err_init(&e);
+        if (store_open(path, &st, &e) != 0)
+            _exit(4);
+        sqlite3_exec(store_db(st), "CREATE TABLE d(k INTEGER PRIMARY KEY, v TEXT NOT NULL)"
+                     " WITHOUT ROWID", NULL, NULL, NULL);
+        struct store_rows *r = store_rows(st, "d", "k, v", 2);
+        for (int i = 0; i < STORE_ROWS_GROUP; i++) {
+            store_rows_int(r, 1, i == STORE_ROWS_GROUP / 2 ? 0 : i);   /* 0 twice */
+            store_rows_text(r, 2, "x");
+            store_rows_end(r);              /* the last one writes the group */
+        }
+        _exit(0);                           /* not reached: the group panics */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    FILE *f = fopen(errf, "r");
+    assert_non_null(f);
+    char msg[512] = "";
+    size_t n = fread(msg, 1, sizeof msg - 1, f);
+    msg[n] = '\0';
+    fclose(f);
+    remove(errf);
+    store_remove(path);
+    if (!strstr(msg, "database constraint violated") || !strstr(msg, "UNIQUE constraint failed"))
+        fail_msg("message: %s", msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_constraint_panics),
         cmocka_unit_test(test_rows_in_order_and_visible),
         cmocka_unit_test(test_v1_upgraded_in_place),
         cmocka_unit_test(test_failed_upgrade_changes_nothing),
