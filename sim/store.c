@@ -351,10 +351,11 @@ void store_step(struct store *st, sqlite3_stmt *stmt)
 
 /* ---- batched rows (store_rows) ---- */
 
+enum { RV_NULL, RV_INT, RV_TEXT };   /* a buffered value's type (rows_type) */
+
 struct rows_val {
-    enum { RV_NULL, RV_INT, RV_TEXT } type;
     int64_t  i;                   /* RV_INT */
-    size_t   off, len;            /* RV_TEXT: in the batch's text arena */
+    uint32_t off, len;            /* RV_TEXT: in the batch's text arena */
 };
 
 struct store_rows {
@@ -364,6 +365,7 @@ struct store_rows {
     sqlite3_stmt *group;          /* STORE_ROWS_GROUP rows a statement */
     sqlite3_stmt *one;            /* one row: what is left at a flush */
     struct rows_val *v;           /* STORE_ROWS_GROUP x ncols */
+    uint8_t      *type;           /* beside v: RV_*, zero (NULL) until set */
     size_t        n;              /* complete rows buffered */
     bool          building;       /* a column of row n is set: no flush until it ends */
     char         *text;           /* the arena: the buffered rows' text */
@@ -415,6 +417,7 @@ struct store_rows *store_rows(struct store *st, const char *table, const char *c
     r->group = rows_insert(st, table, columns, ncols, STORE_ROWS_GROUP);
     r->one = rows_insert(st, table, columns, ncols, 1);
     r->v = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->v);
+    r->type = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->type);
     st->rows = xrealloc(st->rows, (st->nrows + 1) * sizeof *st->rows);
     st->rows[st->nrows++] = r;
     return r;
@@ -425,31 +428,39 @@ static void rows_free(struct store_rows *r)
     sqlite3_finalize(r->group);
     sqlite3_finalize(r->one);
     free(r->v);
+    free(r->type);
     free(r->text);
     free(r->key);
     free(r);
 }
 
-static struct rows_val *rows_cell(struct store_rows *r, int col)
+/* Cell col of the row being built, typed `type`. */
+static struct rows_val *rows_cell(struct store_rows *r, int col, uint8_t type)
 {
     SIM_ASSERT(col >= 1 && col <= r->ncols);
     r->building = true;
-    return &r->v[r->n * (size_t)r->ncols + (size_t)(col - 1)];
+    size_t k = r->n * (size_t)r->ncols + (size_t)(col - 1);
+    r->type[k] = type;
+    return &r->v[k];
 }
 
 void store_rows_int(struct store_rows *r, int col, int64_t v)
 {
-    *rows_cell(r, col) = (struct rows_val){ .type = RV_INT, .i = v };
+    rows_cell(r, col, RV_INT)->i = v;
 }
 
 static void rows_text_n(struct store_rows *r, int col, const char *text, size_t len)
 {
+    if (len > INT32_MAX - r->ntext)
+        sim_panic("store_rows: more than 2 GiB of text in one group of %s", r->key);
     if (r->ntext + len > r->captext) {
         r->captext = 2 * (r->ntext + len) + 256;
         r->text = xrealloc(r->text, r->captext);
     }
     memcpy(r->text + r->ntext, text, len);
-    *rows_cell(r, col) = (struct rows_val){ .type = RV_TEXT, .off = r->ntext, .len = len };
+    struct rows_val *v = rows_cell(r, col, RV_TEXT);
+    v->off = (uint32_t)r->ntext;
+    v->len = (uint32_t)len;
     r->ntext += len;
 }
 
@@ -468,10 +479,11 @@ void store_rows_u128(struct store_rows *r, int col, u128 v)
 static void rows_bind(struct store_rows *r, sqlite3_stmt *s, size_t row, int base)
 {
     const struct rows_val *v = &r->v[row * (size_t)r->ncols];
+    const uint8_t *type = &r->type[row * (size_t)r->ncols];
     for (int c = 0; c < r->ncols; c++)
-        if (v[c].type == RV_INT)
+        if (type[c] == RV_INT)
             sqlite3_bind_int64(s, base + c + 1, v[c].i);
-        else if (v[c].type == RV_TEXT)
+        else if (type[c] == RV_TEXT)
             sqlite3_bind_text(s, base + c + 1, r->text + v[c].off, (int)v[c].len,
                               SQLITE_STATIC);
 }
@@ -495,7 +507,7 @@ static void rows_flush(struct store_rows *r)
         }
     }
     st->pending += r->n;
-    memset(r->v, 0, r->n * (size_t)r->ncols * sizeof *r->v);
+    memset(r->type, 0, r->n * (size_t)r->ncols);     /* every cell NULL again */
     r->n = 0;
     r->ntext = 0;
 }
