@@ -55,6 +55,15 @@ static const gsl_rng_type xoshiro_type = {
 };
 const gsl_rng_type *rng_xoshiro256ss = &xoshiro_type;
 
+/* Little-endian, whatever the host's order; written as one expression, which
+ * compilers turn into a single load where the host is little-endian. */
+static uint64_t get_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
 static void put_le(unsigned char *p, uint64_t v, int bytes)
 {
     for (int i = 0; i < bytes; i++)
@@ -80,11 +89,8 @@ static void seed_from(gsl_rng *r, uint64_t master_seed, uint32_t kind, uint64_t 
     crypto_generichash_final(&h, out, sizeof out);
 
     struct xoshiro *x = r->state;
-    for (int w = 0; w < 4; w++) {
-        x->s[w] = 0;
-        for (int i = 0; i < 8; i++)
-            x->s[w] |= (uint64_t)out[8 * w + i] << (8 * i);
-    }
+    for (int w = 0; w < 4; w++)
+        x->s[w] = get_le64(out + 8 * w);
     if ((x->s[0] | x->s[1] | x->s[2] | x->s[3]) == 0)   /* the one forbidden state */
         x->s[0] = 1;
 }
