@@ -129,6 +129,8 @@ struct ru_proof {
     const char *status;            /* proving | submitted | verified */
 };
 
+struct deposit_tx;   /* scheme.c */
+
 struct ru_listener_list {
     struct rollup_listener *v;
     size_t n;
@@ -236,6 +238,8 @@ struct rollup {
     uint64_t nwds, cap_wds;
 
     struct ru_listener_list listeners;
+    struct deposit_tx **deps_live;     /* deposits not yet both credited and final */
+    size_t   ndeps_live, cap_deps_live;
 
     /* ---- books (wei) ---- */
     u128 escrow;                   /* what the L1 bridge holds */

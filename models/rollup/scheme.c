@@ -260,12 +260,33 @@ struct deposit_tx {
     uint32_t user;
     u128     amount, reserved;
     int      open;          /* 2 until both final and the credit ran */
+    size_t   slot;          /* in the rollup's list of deposits in flight */
 };
+
+/* The deposits in flight, so that those the run's end finds unfinished are freed. */
+static void deposit_track(struct rollup *ru, struct deposit_tx *d)
+{
+    if (ru->ndeps_live == ru->cap_deps_live) {
+        ru->cap_deps_live = ru->cap_deps_live ? 2 * ru->cap_deps_live : 64;
+        ru->deps_live = xrealloc(ru->deps_live, ru->cap_deps_live * sizeof *ru->deps_live);
+    }
+    d->slot = ru->ndeps_live;
+    ru->deps_live[ru->ndeps_live++] = d;
+}
+
+/* Free d and take it off the list (the last entry moves into its slot). O(1). */
+static void deposit_untrack(struct rollup *ru, struct deposit_tx *d)
+{
+    struct deposit_tx *last = ru->deps_live[--ru->ndeps_live];
+    ru->deps_live[d->slot] = last;
+    last->slot = d->slot;
+    free(d);
+}
 
 static void deposit_done(struct deposit_tx *d)
 {
     if (--d->open == 0)
-        free(d);
+        deposit_untrack(d->sc->state, d);
 }
 
 static void deposit_credit(void *ctx)
@@ -308,7 +329,7 @@ static void deposit_dropped(void *ctx, const char *why)
     user_settle(d->sc, d->user, d->reserved, 0);
     ru_user(ru, d->user)->deposits_pending--;
     wallet_release(ru, d->user);
-    free(d);
+    deposit_untrack(ru, d);
 }
 
 /* The fee bid of users' own L1 transactions (deposits, withdrawals): as a wallet's,
@@ -338,6 +359,7 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
     struct deposit_tx *d = xcalloc(1, sizeof *d);
     *d = (struct deposit_tx){ .sc = sc, .user = dep->user, .amount = dep->amount,
                               .reserved = reserved, .open = 2 };
+    deposit_track(ru, d);
     ru_user(ru, dep->user)->deposits_pending++;
     struct l1_callbacks cb = { deposit_included, deposit_final, deposit_dropped, d };
     l1_submit(l1, &tx, &fee, &cb);
@@ -745,6 +767,9 @@ static void destroy(struct scheme *sc)
         free(w);
     }
     free(ru->users);
+    for (size_t k = 0; k < ru->ndeps_live; k++)
+        free(ru->deps_live[k]);
+    free(ru->deps_live);
     for (uint64_t k = 0; k < ru->nwds; k++)
         free(ru->wds[k]);
     free(ru->wds);
