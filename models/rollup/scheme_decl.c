@@ -110,6 +110,17 @@ void rollup_metrics(const struct metrics_scope *m)
                                " run_id = ?1 AND scheme = ?2 AND include_us IS NOT NULL");
     if (data == data)
         metrics_put(m, -1, "fee_l1_data_share", data);
+    /* The operator's whole account over the run: users' fees in batches, less every L1
+     * transaction it sent (batches, claims, proofs or attestations) and the prover's
+     * off-chain cost. */
+    double margin = one_value(m,
+        "SELECT (SELECT total(revenue_l1_eth + revenue_l2_eth) - total(l1_fee_eth) FROM batches"
+        "        WHERE run_id = ?1 AND scheme = ?2)"
+        " - (SELECT total(l1_fee_eth) FROM claims WHERE run_id = ?1 AND scheme = ?2)"
+        " - (SELECT total(l1_fee_eth) + total(prover_cost_eth) FROM proofs"
+        "    WHERE run_id = ?1 AND scheme = ?2)");
+    if (margin == margin)
+        metrics_put(m, -1, "operator_margin_eth", margin);
 
     /* batches by when they were posted; costs where the L1 included them */
     sum_query(m, "SELECT created_us, 1 FROM batches WHERE run_id = ?1 AND scheme = ?2",
@@ -157,6 +168,7 @@ static const struct summary_row rows[] = {
     { "L1 cost of batches", "batch_l1_cost_eth", 1, 6, "ETH" },
     { "margin on included batches (revenue - L1 cost)", "batch_margin_eth", 1, 6, "ETH" },
     { "L1 cost of state root claims", "claim_l1_cost_eth", 1, 6, "ETH" },
+    { "operator's margin over the run (fees - L1 costs - prover)", "operator_margin_eth", 1, 6, "ETH" },
     { "L1 cost of proof verification", "proof_l1_cost_eth", 1, 6, "ETH" },
     { "off-chain prover cost", "prover_cost_eth", 1, 6, "ETH" },
     { "withdrawals requested", "withdrawals", 1, 0, "" },
