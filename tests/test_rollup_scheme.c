@@ -314,6 +314,74 @@ static void test_forced_inclusion(void **state)
     teardown(NULL);
 }
 
+/* A block holding one transfer (gas_limit 21000): offered a low-tip transfer, then a
+ * high-tip one, a sequencer ordering by priority fee executes the high tip first; in
+ * arrival order (fifo) the low one. */
+static sim_time soft_of(uint64_t tx_id)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT soft_us FROM txs WHERE tx_id = %llu",
+             (unsigned long long)tx_id);
+    return q_int(sql);
+}
+
+static void priority_case(const char *order, bool high_first)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "name: order\nseed: 6\nduration: 8m\ncrypto: fast\n"
+             "l1: {fork: prague, slot: 12s, finality_depth: 2, base_fee: {initial: 5gwei},"
+             " demand: {rate: 50/block}}\n"
+             "workload: {users: 30, transfers: {rate: 0.05/s}, willingness: {median: 0.01eth}}\n"
+             "schemes: [{type: optimistic_rollup, gas_limit: 21000, order: %s}]\n", order);
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "order.yaml", y, strlen(y), NULL, 0, &fx.s, &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-order-XXXXXX");
+    int fd = mkstemp(fx.path);
+    close(fd);
+    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, 6, 6, 0, &run_id, &e), 0);
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 6,
+                               .name = "order", .schemes = only, .nschemes = 1 };
+    if (world_new(&spec, &fx.w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
+    struct rollup *ru = fx.w->schemes[0]->state;
+    run_until(4 * 60 * SECOND);
+    uint32_t a = funded_user(ru);
+    ru_user(ru, a)->pending_n = 1;            /* keep funded_user from picking a again */
+    uint32_t b = funded_user(ru);
+    ru_user(ru, a)->pending_n = 0;
+    const struct account *aa = state_account(ru->state, ROLLUP_USER_ACCOUNT(a));
+    const struct account *ab = state_account(ru->state, ROLLUP_USER_ACCOUNT(b));
+    struct ru_tx *low = make_tx(ru, a, b, 1000, aa->nonce, 910001);
+    struct ru_tx *high = make_tx(ru, b, a, 1000, ab->nonce, 910002);
+    low->tip = ru->tip;
+    high->tip = 10 * ru->urgent_tip;
+    seq_offer(ru, low);
+    seq_offer(ru, high);
+    run_until(fx.w->duration);
+    if (world_finish(fx.w) != 0)
+        fail_msg("%s", fx.w->failure);
+    sim_time sl = soft_of(910001), sh = soft_of(910002);
+    assert_true(sl > 0 && sh > 0);
+    if (high_first)
+        assert_true(sh < sl);
+    else
+        assert_true(sl < sh);
+    teardown(NULL);
+}
+
+static void test_priority_order(void **state)
+{
+    (void)state;
+    priority_case("priority", true);
+    priority_case("fifo", false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_run_books, setup, teardown),
         cmocka_unit_test(test_validium_threshold),
         cmocka_unit_test(test_forced_inclusion),
+        cmocka_unit_test(test_priority_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
