@@ -82,6 +82,25 @@ static const struct scn_param params[] = {
       "max priority fee per gas of the channel's L1 transactions" },
     { "schemes[channels].max_fee_multiplier", SCN_REAL, "2", "1", "100", NULL, 0,
       "their max fee per gas = base fee at submission x this + tip" },
+    { "schemes[channels].to_self_delay", SCN_UINT, "144", "1", "65535", NULL, 0,
+      "blocks a unilateral close waits before it pays out: the dispute period in which a "
+      "revoked state can be answered with the penalty (BOLT-2 to_self_delay; LND's 144)" },
+    { "schemes[channels].watchtower", SCN_BOOL, "false", NULL, NULL, NULL, 0,
+      "users have a watchtower: a revoked state is answered at once even while the user "
+      "is offline (BOLT-13 draft)" },
+    { "schemes[channels].force_close_gas", SCN_GAS, "60000", "0", "16000000", NULL, 0,
+      "execution gas of posting a signed state: 2 signature checks and the posted state's "
+      "2 slots" },
+    { "schemes[channels].penalty_gas", SCN_GAS, "40000", "0", "16000000", NULL, 0,
+      "execution gas of the penalty: one hash of the revealed secret, one value transfer, "
+      "slots cleared" },
+    { "schemes[channels].claim_gas", SCN_GAS, "30000", "0", "16000000", NULL, 0,
+      "execution gas of claiming a unilateral close after the dispute period" },
+    { "schemes[channels].penalty_tip", SCN_AMOUNT, "2gwei", "0wei", "100000gwei", NULL, 0,
+      "max priority fee per gas of the penalty transaction" },
+    { "schemes[channels].penalty_max_fee", SCN_AMOUNT, "1000gwei", "1wei", "10000000gwei",
+      NULL, 0, "ceiling on the penalty's max fee per gas; it is bumped 25% every block it "
+      "waits, up to this" },
     { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
       "hub topology: every user channel closes cooperatively at this time (default: only "
       "a user's withdrawal closes its channel)" },
@@ -108,8 +127,29 @@ struct chan {
     bool            dirty;          /* touched since the last check */
     const char     *close_kind;
     u128            paid_out[2];
+    u128            penalty;        /* what a cheater forfeited */
+    struct dispute *d;              /* a unilateral close or a cheat on it */
     struct pay    **waiter;         /* payments waiting for it to be usable */
     size_t          nwait, capwait;
+};
+
+/* A state posted on L1 to close a channel unilaterally, and the dispute around it
+ * (BOLT-5): the cheater's plan, the revoked state it kept, what it posted, the
+ * transactions and the period. The hub is side 0 and the poster here. */
+struct dispute {
+    struct chan           *c;
+    struct channels_cheat *cheat;
+    bool                   have_kept;
+    struct channel_state   kept;     /* the best revoked state for the hub, as signed */
+    uint8_t                kept_sig[2][SIG_BYTES];
+    struct channel_state   posted;
+    uint8_t                posted_sig[2][SIG_BYTES];
+    uint64_t               latest_number;
+    u128                   latest[2];   /* the latest balances when it was posted */
+    l1_tx_id               post_tx, penalty_tx, claim_tx;
+    u128                   reserved_hub, reserved_user;
+    sim_time               deadline;
+    bool                   penalized;
 };
 
 /* A transfer in the scheme: waiting for channels, or done. */
@@ -137,7 +177,9 @@ struct chs {
     uint8_t  *have_key;
     u128     *hub_l1, *hub_reserved;   /* hubs' L1 capital */
     /* parameters */
-    uint32_t min_depth, max_attempts;
+    uint32_t min_depth, max_attempts, to_self_delay;
+    bool     watchtower;
+    uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip, penalty_max_fee;
     uint64_t inbound_ppm, open_gas, close_gas, tip;
     uint32_t mult_pct;
     sim_time hop_latency;
@@ -483,6 +525,360 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
         channels_close(&st->chan[st->nmesh + u]);
 }
 
+/* ---- unilateral close and disputes on L1 (BOLT-5) ----
+ * The poster (the hub, side 0) posts a signed state; the contract checks both
+ * signatures and starts the dispute period: to_self_delay blocks of L1 time. The
+ * counterparty (the user, or its watchtower) reads the posted state; if it holds the
+ * poster's per-commitment secret of that number (channel_judge: the state was
+ * revoked), it sends the penalty, which the contract accepts if it is included by the
+ * period's end and SHA-256(secret) is the posted state's revocation hash: the
+ * counterparty takes the whole capacity. Otherwise, after the period, the poster
+ * claims and the posted balances are paid. Simplified from BOLT-3/5: one contract
+ * instead of commitment, HTLC and sweep transactions; both sides wait the period
+ * (in BOLT-3 only the poster's to_local does). */
+
+static void dispute_end(void *ctx);
+
+/* Before a payment moves a watched channel, its current state (about to be revoked)
+ * is kept if it is the best yet for the cheater: what a cheater would hold back. */
+static void dispute_keep(struct chs *st, struct chan *c)
+{
+    struct dispute *d = c->d;
+    if (!d || !d->cheat || d->cheat->stage != CHEAT_PLANNED)
+        return;
+    const struct channel *ch = &st->net.ch[c->k];
+    if (!d->have_kept || ch->current.to_side_msat[0] > d->kept.to_side_msat[0]) {
+        d->kept = ch->current;
+        memcpy(d->kept_sig, ch->current_sig, sizeof d->kept_sig);
+        d->have_kept = true;
+    }
+}
+
+/* The dispute is over: pay out to[0] (the hub) and to[1] (the user). */
+static void dispute_payout(struct chan *c, const u128 to[2], const char *kind, sim_time t)
+{
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user;
+    c->paid_out[0] = to[0];
+    c->paid_out[1] = to[1];
+    user_credit(sc, user, to[1]);
+    st->hub_l1[user % st->nhubs] += to[0];
+    st->escrow_out += to[0] + to[1];
+    st->live_msat -= st->net.ch[c->k].capacity_msat;
+    c->state = CH_CLOSED;
+    c->close_kind = kind;
+    c->closed_at = t;
+}
+
+static void hub_pays(struct chs *st, uint32_t hub, u128 reserved, u128 fee)
+{
+    st->hub_reserved[hub] -= reserved;
+    st->hub_l1[hub] -= fee;
+}
+
+static void penalty_included(void *ctx, const struct l1_receipt *r)
+{
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    uint32_t user = (uint32_t)c->user;
+    user_settle(sc, user, d->reserved_user, r->total);
+    d->reserved_user = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    if (r->cancelled)
+        return;
+    /* the contract: the revealed secret hashes to the posted state's revocation hash
+     * of the poster (BOLT-3 revocation), within the period (the tx's deadline) */
+    const struct channel *ch = &st->net.ch[c->k];
+    uint8_t h[32];
+    hash_sha256(h, ch->side[1].their_secret[d->posted.commitment_number], 32);
+    if (memcmp(h, d->posted.revocation_hash[0], 32) != 0 || r->time > d->deadline)
+        sim_panic("channels: a penalty the contract must refuse was sent");
+    d->penalized = true;
+    u128 to[2] = { 0, (u128)ch->capacity_msat * WEI_PER_MSAT };
+    c->penalty = d->latest[0];
+    dispute_payout(c, to, "penalty", r->time);
+    if (d->cheat) {
+        d->cheat->stage = CHEAT_PENALIZED;
+        d->cheat->resolved_at = r->time;
+        d->cheat->forfeited = d->latest[0];
+        snprintf(d->cheat->detail, sizeof d->cheat->detail, "revoked state %llu of channel "
+                 "%u (latest %llu) posted; the penalty was included %.0f s before the "
+                 "dispute period ended: the cheater forfeited its balance",
+                 (unsigned long long)d->posted.commitment_number, c->k,
+                 (unsigned long long)d->latest_number, (double)(d->deadline - r->time) / SIM_SEC);
+    }
+}
+
+static void penalty_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct dispute *d = ctx;
+    user_settle(d->c->sc, (uint32_t)d->c->user, d->reserved_user, 0);
+    d->reserved_user = 0;
+}
+
+/* The user (or its watchtower) answers a posted state: if it was revoked, the
+ * penalty, paid from the user's L1 account, bid to get in before the period ends
+ * (bumped every block it waits, up to penalty_max_fee; dropped at the deadline). */
+static void dispute_answer(struct dispute *d)
+{
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    sim_time now = sim_now(sc->world->sim);
+    if (c->state != CH_CLOSING || d->penalty_tx || now > d->deadline)
+        return;
+    const struct channel *ch = &st->net.ch[c->k];
+    struct channel_close judged;
+    channel_judge(ch, &d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig, 0, &judged);
+    if (judged.kind != CHANNEL_CLOSE_PENALTY)
+        return;                           /* the latest state: nothing to answer */
+    uint8_t data[64];
+    memcpy(data, ch->current.channel_id, 32);
+    memcpy(data + 32, ch->side[1].their_secret[d->posted.commitment_number], 32);
+    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_penalty",
+                        .calldata = data, .calldata_len = sizeof data,
+                        .exec_gas = st->penalty_gas, .deadline = d->deadline };
+    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
+                                 .mult_pct = st->mult_pct, .cap = st->penalty_max_fee,
+                                 .bump_after = 1, .bump_pct = 25 };
+    u128 reserve = (u128)l1_gas_of(l1, &tx) * st->penalty_max_fee;
+    if (d->cheat)
+        d->cheat->answered_at = now;
+    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+        if (d->cheat)
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
+                     "the penalty's gas");
+        return;
+    }
+    d->reserved_user = reserve;
+    struct l1_callbacks cb = { penalty_included, NULL, penalty_dropped, d };
+    d->penalty_tx = l1_submit(l1, &tx, &fee, &cb);
+}
+
+static void dispute_back_online(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    dispute_answer(ctx);
+}
+
+static void post_included(void *ctx, const struct l1_receipt *r)
+{
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    hub_pays(st, (uint32_t)c->user % st->nhubs, d->reserved_hub, r->total);
+    d->reserved_hub = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    d->deadline = r->time + (sim_time)st->to_self_delay * l1_slot(l1);
+    if (d->cheat) {
+        d->cheat->cost += r->total;
+        d->cheat->stage = CHEAT_POSTED;
+        d->cheat->posted_at = r->time;
+        d->cheat->deadline = d->deadline;
+    }
+    l1_at(l1, d->deadline, dispute_end, d);
+    /* the user sees the post in this block, unless offline without a watchtower */
+    sim_time back = d->cheat ? d->cheat->at + d->cheat->victim_offline : r->time;
+    if (st->watchtower || back <= r->time)
+        dispute_answer(d);
+    else if (back <= d->deadline)
+        sim_at(sc->world->sim, back, dispute_back_online, d, NULL, 0);
+}
+
+static void claim_included(void *ctx, const struct l1_receipt *r)
+{
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct chs *st = S(c->sc);
+    hub_pays(st, (uint32_t)c->user % st->nhubs, d->reserved_hub, r->total);
+    d->reserved_hub = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    u128 to[2] = { (u128)d->posted.to_side_msat[0] * WEI_PER_MSAT,
+                   (u128)d->posted.to_side_msat[1] * WEI_PER_MSAT };
+    dispute_payout(c, to, "unilateral", r->time);
+    if (d->cheat) {
+        struct channels_cheat *x = d->cheat;
+        x->cost += r->total;
+        x->resolved_at = r->time;
+        x->stage = d->posted.commitment_number < d->latest_number ? CHEAT_SUCCEEDED
+                                                                   : CHEAT_CLOSED;
+        x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
+        snprintf(x->detail, sizeof x->detail, "%s state %llu of channel %u (latest %llu) "
+                 "posted; %s; paid out after the dispute period",
+                 x->stage == CHEAT_SUCCEEDED ? "revoked" : "latest",
+                 (unsigned long long)d->posted.commitment_number, c->k,
+                 (unsigned long long)d->latest_number,
+                 x->stage == CHEAT_CLOSED ? "nothing to answer"
+                 : d->penalty_tx ? "the penalty did not get in before the period ended"
+                 : "the victim did not answer in time");
+    }
+}
+
+static void claim_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct dispute *d = ctx;
+    struct chs *st = S(d->c->sc);
+    st->hub_reserved[(uint32_t)d->c->user % st->nhubs] -= d->reserved_hub;
+    d->reserved_hub = 0;
+    dispute_end(d);                       /* try again */
+}
+
+/* Hub-paid transactions of a dispute (post, claim): reserved from its capital. */
+static l1_tx_id hub_submit(struct dispute *d, struct l1_tx *tx, const struct l1_callbacks *cb)
+{
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    uint32_t hub = (uint32_t)c->user % st->nhubs;
+    tx->sender = hub_account(sc, hub);
+    tx->origin = L1_ORIGIN_SCHEME(sc->index);
+    struct l1_fee_policy fee = fee_now(st, l1);
+    u128 reserve = (u128)l1_gas_of(l1, tx) * fee.max_fee;
+    if (st->hub_l1[hub] - st->hub_reserved[hub] < reserve)
+        return 0;
+    st->hub_reserved[hub] += reserve;
+    d->reserved_hub = reserve;
+    return l1_submit(l1, tx, &fee, cb);
+}
+
+/* The period's end, by block time: if the penalty did not get in, the poster claims. */
+static void dispute_end(void *ctx)
+{
+    struct dispute *d = ctx;
+    if (d->penalized || d->c->state != CH_CLOSING)
+        return;
+    uint8_t data[32];
+    memcpy(data, d->posted.channel_id, 32);
+    struct l1_tx tx = { .kind = "channel_claim", .calldata = data, .calldata_len = 32,
+                        .exec_gas = S(d->c->sc)->claim_gas };
+    struct l1_callbacks cb = { claim_included, NULL, claim_dropped, d };
+    d->claim_tx = hub_submit(d, &tx, &cb);
+}
+
+static void post_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct chs *st = S(c->sc);
+    st->hub_reserved[(uint32_t)c->user % st->nhubs] -= d->reserved_hub;
+    d->reserved_hub = 0;
+    c->state = CH_OPEN;
+    chan_set_routable(st, c, true);
+    if (d->cheat) {
+        d->cheat->stage = CHEAT_NOTHING;
+        snprintf(d->cheat->detail, sizeof d->cheat->detail, "the post left the L1 pool "
+                 "unincluded");
+    }
+}
+
+/* The hub posts `state` (signed by both) to close channel c unilaterally. */
+static void dispute_post(struct chan *c, const struct channel_state *state,
+                         const uint8_t sig[2][SIG_BYTES])
+{
+    struct chs *st = S(c->sc);
+    struct dispute *d = c->d;
+    const struct channel *ch = &st->net.ch[c->k];
+    d->posted = *state;
+    memcpy(d->posted_sig, sig, sizeof d->posted_sig);
+    d->latest_number = ch->current.commitment_number;
+    d->latest[0] = (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT;
+    d->latest[1] = (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT;
+    uint8_t data[2048 + 2 * SIG_BYTES];
+    size_t n = channel_state_encode(state, data, 2048);
+    memcpy(data + n, sig, 2 * SIG_BYTES);
+    struct l1_tx tx = { .kind = "channel_force_close", .calldata = data,
+                        .calldata_len = n + 2 * SIG_BYTES, .exec_gas = st->force_close_gas };
+    struct l1_callbacks cb = { post_included, NULL, post_dropped, d };
+    c->state = CH_CLOSING;
+    chan_set_routable(st, c, false);
+    d->post_tx = hub_submit(d, &tx, &cb);
+    c->close_tx = d->post_tx;
+    if (!d->post_tx) {
+        c->state = CH_OPEN;
+        chan_set_routable(st, c, true);
+    }
+    if (d->cheat) {
+        d->cheat->posted_number = state->commitment_number;
+        d->cheat->latest_number = d->latest_number;
+        u128 mine = (u128)state->to_side_msat[1] * WEI_PER_MSAT;
+        d->cheat->at_risk = d->latest[1] > mine ? d->latest[1] - mine : 0;
+        if (!d->post_tx) {
+            d->cheat->stage = CHEAT_NOTHING;
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the hub could not pay the "
+                     "post's gas");
+        }
+    }
+}
+
+/* The cheater acts at cheat->at: posts its best revoked state if it beats the latest
+ * for it, or the latest (cheat->latest: an honest unilateral close). */
+static void cheat_act(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim, (void)payload;
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct chs *st = S(c->sc);
+    struct channels_cheat *x = d->cheat;
+    const struct channel *ch = &st->net.ch[c->k];
+    if (c->state != CH_OPEN) {
+        x->stage = CHEAT_NOTHING;
+        snprintf(x->detail, sizeof x->detail, "the victim's channel is not open (%s)",
+                 chan_state_name[c->state]);
+        return;
+    }
+    if (x->latest) {
+        dispute_post(c, &ch->current, ch->current_sig);
+        return;
+    }
+    if (!d->have_kept || d->kept.to_side_msat[0] <= ch->current.to_side_msat[0]) {
+        x->stage = CHEAT_NOTHING;
+        snprintf(x->detail, sizeof x->detail, "no revoked state pays the hub more than the "
+                 "latest (commitment %llu)", (unsigned long long)ch->current.commitment_number);
+        return;
+    }
+    dispute_post(c, &d->kept, (const uint8_t (*)[SIG_BYTES])d->kept_sig);
+}
+
+/* Hook "channel.revoked_state" (channels_cheat_fn): plan x on the victim's channel. */
+static void hook_revoked_state(struct scheme *sc, struct channels_cheat *x)
+{
+    struct chs *st = S(sc);
+    x->stage = CHEAT_PLANNED;
+    x->posted_at = x->deadline = x->answered_at = x->resolved_at = -1;
+    if (st->topo != TOPO_HUB || x->victim >= st->nusers) {
+        x->stage = CHEAT_NOTHING;
+        snprintf(x->detail, sizeof x->detail, "no such user channel (hub topology only)");
+        return;
+    }
+    struct chan *c = user_chan(st, x->victim);
+    if (!c->d) {
+        c->d = xcalloc(1, sizeof *c->d);
+        c->d->c = c;
+    }
+    c->d->cheat = x;
+    sim_at(sc->world->sim, x->at, cheat_act, c->d, NULL, 0);
+}
+
+static const struct scheme_hook hooks[] = {
+    SCHEME_HOOK("channel.revoked_state", channels_cheat_fn, hook_revoked_state,
+                "the victim's hub posts its best revoked state of their channel at `at` "
+                "(or the latest: a unilateral close); the outcome fills the struct"),
+};
+
 /* ---- payments ---- */
 
 static void pay_unlink(struct chs *st, struct pay *p)
@@ -671,6 +1067,8 @@ static void pay_execute(struct pay *p)
         hops = (unsigned)r.nhops;
         if (!route_sane(sc, &r))
             return;
+        for (size_t i = 0; i < r.nhops; i++)
+            dispute_keep(st, &st->chan[st->g->edges[r.hop[i].edge].channel]);
         payment_send(&st->net, &r, hash, o.height, &pm);
         for (size_t i = 0; i < r.nhops; i++)
             mark_dirty(st, st->g->edges[r.hop[i].edge].channel);
@@ -842,7 +1240,7 @@ static void chan_row(struct scheme *sc, const struct chan *c)
     money_bind(s, 20, c->close_fee);
     money_bind(s, 21, c->paid_out[0]);
     money_bind(s, 22, c->paid_out[1]);
-    money_bind(s, 23, 0);
+    money_bind(s, 23, c->penalty);
     store_step(w->store, s);
 }
 
@@ -940,6 +1338,7 @@ static void destroy(struct scheme *sc)
                 if (--c->waiter[i]->waiting == 0 && c->waiter[i]->done)
                     free(c->waiter[i]);
             free(c->waiter);
+            free(c->d);
             channel_free(&st->net.ch[k]);
         }
     while (st->inflight) {
@@ -1018,6 +1417,13 @@ static int init(struct scheme *sc, struct err *e)
     st->tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i);
     st->mult_pct = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", i) * 100 + 0.5);
     st->hop_latency = scn_int(s, "schemes[%zu].hop_latency", i);
+    st->to_self_delay = (uint32_t)scn_uint(s, "schemes[%zu].to_self_delay", i);
+    st->watchtower = scn_bool(s, "schemes[%zu].watchtower", i);
+    st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);
+    st->penalty_gas = (uint64_t)scn_int(s, "schemes[%zu].penalty_gas", i);
+    st->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
+    st->penalty_tip = (uint64_t)scn_amount(s, "schemes[%zu].penalty_tip", i);
+    st->penalty_max_fee = (uint64_t)scn_amount(s, "schemes[%zu].penalty_max_fee", i);
     st->deposit_share = scn_real(s, "workload.deposits.share");
     st->ropts = (struct route_opts){
         .final_cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].final_cltv_expiry_delta", i),
@@ -1108,4 +1514,5 @@ const struct scheme_ops scheme_channels_ops = {
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &scheme_channels_sql, .metrics = scheme_channels_metrics,
     .report = &scheme_channels_report, .estimate = scheme_channels_estimate,
+    .hooks = hooks, .nhooks = ARRAY_LEN(hooks),
 };

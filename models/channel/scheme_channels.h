@@ -12,6 +12,40 @@ void scheme_channels_metrics(const struct metrics_scope *m);
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                               struct scheme_estimate *out);
 
+/* A cheat through the scheme's hook "channel.revoked_state": at `at`, the hub of
+ * user `victim` posts on L1 the revoked state of their channel best for the hub (or,
+ * with latest, the latest state: an honest unilateral close); the victim (online, back
+ * online after victim_offline, or its watchtower) answers with the penalty
+ * transaction while the dispute period (to_self_delay blocks) runs. The scheme fills
+ * the outcome; the adversary (revoked_state.c) owns the struct and writes the attacks
+ * row from it at the end. Amounts in wei, times in us (-1: never). */
+enum channels_cheat_stage {
+    CHEAT_PLANNED,         /* not yet posted */
+    CHEAT_NOTHING,         /* nothing to post: no channel, or no revoked state better */
+    CHEAT_POSTED,          /* on L1, the dispute period running */
+    CHEAT_PENALIZED,       /* the penalty got in within the period: the cheater lost all */
+    CHEAT_SUCCEEDED,       /* the period ended unanswered: the stale state paid out */
+    CHEAT_CLOSED,          /* latest: the unilateral close paid out after the period */
+};
+struct channels_cheat {
+    uint32_t victim;
+    sim_time at, victim_offline;
+    bool     latest;
+    /* filled by the scheme */
+    enum channels_cheat_stage stage;
+    uint64_t posted_number, latest_number;   /* commitment numbers */
+    sim_time posted_at, deadline, answered_at, resolved_at;
+    u128     cost;             /* the cheater's L1 fees (post and claim) */
+    u128     at_risk;          /* the victim's latest balance - its balance in the post */
+    u128     lost;             /* what the victim lost */
+    u128     forfeited;        /* what the cheater forfeited (its latest balance) */
+    char     detail[200];
+};
+typedef void channels_cheat_fn(struct scheme *sc, struct channels_cheat *c);
+
+/* The adversary that uses it (revoked_state.c; registry.c). */
+extern const struct adversary_ops revoked_state_ops;
+
 /* The scheme itself (registry.c). */
 extern const struct scheme_ops scheme_channels_ops;
 

@@ -34,6 +34,7 @@ static const struct adversary_ops *const adversaries[] = {
     &plasma_spent_exit_ops,
     &dac_withholding_ops,
     &censoring_sequencer_ops,
+    &revoked_state_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */

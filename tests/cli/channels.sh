@@ -58,3 +58,67 @@ sr=$(q "$tmp/chan.db" "SELECT value FROM metrics WHERE scheme = 'channels' AND
                        name = 'payment_success_mean'")
 awk -v r="$sr" 'BEGIN { exit !(r >= 0.9) }' || note "payment success rate $sr"
 finish channels/fee-savings
+
+# Disputes on L1 (BOLT-5), scenarios/channel_penalty.yaml: a hub posts a revoked
+# state. Answered within to_self_delay (144 blocks x 12 s = 1728 s after the post's
+# block) by the online victim, the victim back online in time, or a watchtower: the
+# penalty's block is within the period, the victim is paid the whole capacity and the
+# hub nothing, and nothing is lost. The victim away longer without a tower: no
+# penalty, the hub claims after the period and the victim loses the difference. The
+# latest state posted (honest unilateral close): nothing at risk, paid after the period.
+P=scenarios/channel_penalty.yaml
+rm -f "$tmp"/pen.db*
+l2sim run "$P" --db "$tmp/pen.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/pen.db" "SELECT group_concat(world || ':' || adversary || ':' || detected || ':' ||
+                         (value_lost_wei != '0') || ':' || (value_at_risk_wei != '0'), ' ')
+                       FROM (SELECT * FROM attacks ORDER BY world, adversary)")
+want="channels:honest_close:0:0:0 channels:offline_long:0:1:1 channels:offline_short:1:0:1 channels:online:1:0:1 watched:watched:1:0:1"
+[ "$got" = "$want" ] || note "attacks: $got; want $want"
+# each penalty: its block within the period of the post's block; the victim takes all
+bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
+                       JOIN l1_txs post ON post.run_id = c.run_id AND post.world = c.scheme
+                            AND post.tx_id = c.close_l1_tx AND post.kind = 'channel_force_close'
+                       JOIN l1_txs pen ON pen.run_id = c.run_id AND pen.world = c.scheme
+                            AND pen.kind = 'channel_penalty' AND pen.status = 'final'
+                            AND pen.include_us >= post.include_us
+                       WHERE c.close_kind = 'penalty' AND NOT (
+                         pen.include_us <= post.include_us + 144 * 12000000
+                         AND c.paid_a_wei = '0' AND c.paid_b_wei = c.capacity_wei
+                         AND c.penalty_wei != '0')")
+np=$(q "$tmp/pen.db" "SELECT count(*) FROM channels WHERE close_kind = 'penalty'")
+[ "$np" = 3 ] && [ "$bad" = 0 ] || note "$np penalty closes, $bad of them wrong"
+# each unilateral close: claimed after the period, paid as posted (capacity in all)
+bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
+                       JOIN l1_txs post ON post.run_id = c.run_id AND post.world = c.scheme
+                            AND post.tx_id = c.close_l1_tx
+                       JOIN l1_txs cl ON cl.run_id = c.run_id AND cl.world = c.scheme
+                            AND cl.kind = 'channel_claim' AND cl.include_us > post.include_us
+                       WHERE c.close_kind = 'unilateral' AND NOT (
+                         cl.include_us > post.include_us + 144 * 12000000
+                         AND $(msat paid_a_wei) + $(msat paid_b_wei) = $(msat capacity_wei))")
+nu=$(q "$tmp/pen.db" "SELECT count(*) FROM channels WHERE close_kind = 'unilateral'")
+[ "$nu" = 2 ] && [ "$bad" = 0 ] || note "$nu unilateral closes, $bad of them wrong"
+finish channels/penalty
+
+# scenarios/channel_penalty_under_congestion.yaml: the same cheat, answered at once
+# both times; on a quiet L1 the penalty wins, under block stuffing that outlasts the
+# period it never gets in and the revoked state pays out. The stuffer paid more than
+# the value stolen.
+C=scenarios/channel_penalty_under_congestion.yaml
+rm -f "$tmp"/cong.db*
+l2sim run "$C" --db "$tmp/cong.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/cong.db" "SELECT group_concat(adversary || ':' || detected || ':' ||
+                          (value_lost_wei != '0'), ' ') FROM (SELECT * FROM attacks
+                          WHERE type = 'revoked_state' ORDER BY adversary)")
+[ "$got" = "quiet:1:0 stuffed:1:1" ] || note "attacks: $got"
+n=$(q "$tmp/cong.db" "SELECT count(*) FROM l1_txs WHERE kind = 'channel_penalty' AND
+                      status = 'final'")
+[ "$n" = 1 ] || note "$n penalties included, want 1 (the quiet one)"
+more=$(q "$tmp/cong.db" "SELECT (SELECT cost_eth FROM attacks WHERE type = 'block_stuffing')
+                         > (SELECT value_lost_eth FROM attacks WHERE adversary = 'stuffed')")
+[ "$more" = 1 ] || note "the stuffing cost less than the value stolen"
+finish channels/penalty-under-congestion
