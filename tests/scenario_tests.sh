@@ -235,6 +235,8 @@ finish generated/one-mib-valid-is-fast
 
 for f in scenarios/*.yaml scenarios/*/*.yaml tests/scenarios/ok/*.yaml; do
     [ -f "$f" ] || continue
+    # reads the Lightning snapshot outside the repository: tests/cli/channels.sh
+    [ "$f" = scenarios/channel_network.yaml ] && continue
     l2sim validate "$f"
     check_crash
     [ "$rc" -eq 0 ] || note "exited $rc: $first"

@@ -51,7 +51,8 @@ static const struct scn_param params[] = {
     { "schemes[channels].graph", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "csv topology: directory of nodes_ln.csv, channels_ln.csv, edges_ln.csv (CLoTH format)" },
     { "schemes[channels].graph_prefix", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
-      "csv topology: file names PREFIXnodes.csv, PREFIXchannels.csv, PREFIXedges.csv instead" },
+      "csv topology: file names PREFIXnodes.csv, PREFIXchannels.csv, PREFIXedges.csv instead "
+      "(\"example-\" for scenarios/channels/; empty: the snapshot's *_ln.csv)" },
     { "schemes[channels].min_depth", SCN_UINT, "3", "1", "10000", NULL, 0,
       "blocks a funding transaction must be buried before the channel is used (BOLT-2 "
       "minimum_depth)" },
@@ -1446,6 +1447,8 @@ static int init(struct scheme *sc, struct err *e)
                                 "schemes[].graph, the directory of the CLoTH CSV files");
         const char *prefix = scn_has(s, "schemes[%zu].graph_prefix", i)
                            ? scn_str(s, "schemes[%zu].graph_prefix", i) : NULL;
+        if (prefix && !*prefix)
+            prefix = NULL;                /* "": the snapshot's names */
         int rc = graph_load_dir(scn_str(s, "schemes[%zu].graph", i), prefix, &st->g, e);
         if (rc)
             return rc;

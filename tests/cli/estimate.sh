@@ -95,7 +95,11 @@ rm -f "$E"/fits.db*
 finish estimate/ten-million-users-run
 
 # every shipped scenario validates, and the estimate of the default is its run's
-l2sim validate scenarios/*.yaml scenarios/teach/*.yaml --estimate
+# (channel_network.yaml reads the Lightning snapshot outside the repository:
+# tests/cli/channels.sh)
+# shellcheck disable=SC2046
+l2sim validate $(ls scenarios/*.yaml | grep -v '/channel_network\.yaml$') scenarios/teach/*.yaml \
+    --estimate
 [ "$rc" -eq 0 ] || note "exited $rc: $first"
 grep -q '^scenarios/default.yaml: estimate of one run' "$tmp/out" || note "no estimate printed"
 finish estimate/shipped-scenarios

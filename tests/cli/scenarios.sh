@@ -5,6 +5,8 @@
 
 for f in scenarios/*.yaml scenarios/*/*.yaml; do
     [ -f "$f" ] || continue
+    # it reads the Lightning snapshot, outside the repository: channels.sh runs it
+    [ "$f" = scenarios/channel_network.yaml ] && continue
     rm -f "$tmp"/shipped.db*
     l2sim run "$f" --db "$tmp/shipped.db" --quiet
     check_crash
