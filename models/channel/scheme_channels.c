@@ -147,6 +147,7 @@ struct dispute {
     uint8_t                posted_sig[2][SIG_BYTES];
     uint64_t               latest_number;
     u128                   latest[2];   /* the latest balances when it was posted */
+    sim_time               posted_at;   /* the post's block */
     l1_tx_id               post_tx, penalty_tx, claim_tx;
     u128                   reserved_hub, reserved_user;
     sim_time               deadline;
@@ -680,6 +681,7 @@ static void post_included(void *ctx, const struct l1_receipt *r)
     d->reserved_hub = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
+    d->posted_at = r->time;
     d->deadline = r->time + (sim_time)st->to_self_delay * l1_slot(l1);
     if (d->cheat) {
         d->cheat->cost += r->total;
@@ -1211,7 +1213,8 @@ static void chan_row(struct scheme *sc, const struct chan *c)
         "INSERT INTO channels(run_id, scheme, channel, node_a, node_b, user_id, open_kind,"
         " state, open_l1_tx, funded_us, usable_us, capacity_wei, fund_a_wei, fund_b_wei,"
         " open_fee_wei, updates, close_kind, close_l1_tx, closed_us, close_fee_wei, paid_a_wei,"
-        " paid_b_wei, penalty_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " paid_b_wei, penalty_wei, posted_us, deadline_us)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     sqlite3_bind_int64(s, 1, w->run_id);
     sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, c->k);
@@ -1242,6 +1245,10 @@ static void chan_row(struct scheme *sc, const struct chan *c)
     money_bind(s, 21, c->paid_out[0]);
     money_bind(s, 22, c->paid_out[1]);
     money_bind(s, 23, c->penalty);
+    if (c->d && c->d->deadline > 0) {
+        sqlite3_bind_int64(s, 24, c->d->posted_at);
+        sqlite3_bind_int64(s, 25, c->d->deadline);
+    }
     store_step(w->store, s);
 }
 

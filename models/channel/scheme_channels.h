@@ -7,7 +7,8 @@
 #include "models/model.h"
 
 extern const struct store_sql scheme_channels_sql;
-extern const struct scheme_report scheme_channels_report;
+extern const struct scheme_report scheme_channels_report;   /* scheme_channels_fig.c */
+
 void scheme_channels_metrics(const struct metrics_scope *m);
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                               struct scheme_estimate *out);

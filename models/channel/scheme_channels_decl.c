@@ -14,8 +14,15 @@
 
 /* channels: one row per channel that existed in the run (written at the end);
  * channel_payments: one row per transfer that reached routing (or gave up waiting). */
+/* Version 2 adds the dispute times of a unilateral close. */
+static const char *const upgrades[] = {
+    "ALTER TABLE channels ADD COLUMN posted_us INTEGER;"
+    "ALTER TABLE channels ADD COLUMN deadline_us INTEGER;",
+};
+
 const struct store_sql scheme_channels_sql = {
-    .version = 1,
+    .version = 2,
+    .upgrades = upgrades,
     .tables =
         "CREATE TABLE IF NOT EXISTS channels ("
         " run_id INTEGER NOT NULL, scheme TEXT NOT NULL,"
@@ -30,6 +37,7 @@ const struct store_sql scheme_channels_sql = {
         " close_kind TEXT,"                     /* cooperative | unilateral | penalty */
         " close_l1_tx INTEGER, closed_us INTEGER,"
         MONEY_NN(close_fee) MONEY_NN(paid_a) MONEY_NN(paid_b) MONEY_NN(penalty)
+        " posted_us INTEGER, deadline_us INTEGER,"   /* a unilateral close's post, period end */
         " PRIMARY KEY (run_id, scheme, channel));"
         "CREATE TABLE IF NOT EXISTS channel_payments ("
         " run_id INTEGER NOT NULL, scheme TEXT NOT NULL,"
@@ -40,6 +48,28 @@ const struct store_sql scheme_channels_sql = {
         " status TEXT NOT NULL CHECK (status = 'succeeded' OR status = 'failed'),"
         " failure TEXT, submit_us INTEGER NOT NULL, settled_us INTEGER,"
         " PRIMARY KEY (run_id, scheme, tx_id));",
+    /* the report's read interface (scheme_channels_fig.c) */
+    .views =
+        "DROP VIEW IF EXISTS channel_costs;"
+        "CREATE VIEW channel_costs AS SELECT s.run_id, s.scheme,"
+        " (SELECT count(*) FROM txs t WHERE t.run_id = s.run_id AND t.scheme = s.scheme)"
+        "  AS transfers,"
+        " (SELECT coalesce(sum(routing_fee_eth), 0) FROM channel_payments p"
+        "  WHERE p.run_id = s.run_id AND p.scheme = s.scheme) AS routing_fees_eth,"
+        " (SELECT coalesce(sum(open_fee_eth), 0) FROM channels c"
+        "  WHERE c.run_id = s.run_id AND c.scheme = s.scheme) AS open_fees_eth,"
+        " (SELECT coalesce(sum(close_fee_eth), 0) FROM channels c"
+        "  WHERE c.run_id = s.run_id AND c.scheme = s.scheme) AS close_fees_eth"
+        " FROM schemes s WHERE s.type = 'channels';"
+        "DROP VIEW IF EXISTS channel_payment_outcomes;"
+        "CREATE VIEW channel_payment_outcomes AS SELECT run_id, scheme, tx_id,"
+        " submit_us / 3.6e9 AS submit_h, hops, attempts, routing_fee_eth,"
+        " status = 'succeeded' AS succeeded, failure FROM channel_payments;"
+        "DROP VIEW IF EXISTS channel_disputes;"
+        "CREATE VIEW channel_disputes AS SELECT run_id, scheme, channel, user_id,"
+        " posted_us / 3.6e9 AS posted_h, deadline_us / 3.6e9 AS deadline_h,"
+        " closed_us / 3.6e9 AS closed_h, close_kind, penalty_eth, paid_a_eth, paid_b_eth"
+        " FROM channels WHERE deadline_us IS NOT NULL;",
 };
 
 static void samples_of(const struct metrics_scope *m, const char *sql,
@@ -111,22 +141,6 @@ void scheme_channels_metrics(const struct metrics_scope *m)
         metrics_put(m, -1, "fee_per_transfer_amortized_eth", fees / n);
 }
 
-static const struct summary_row rows[] = {
-    { "payments that succeeded", "payment_success_mean", 100, 2, "%" },
-    { "attempts per payment, mean", "payment_attempts_mean", 1, 3, "" },
-    { "hops per successful payment, mean", "route_hops_mean", 1, 2, "" },
-    { "routing fee per payment, mean", "routing_fee_mean_eth", 1, 9, "ETH" },
-    { "channels funded on L1", "channel_opens", 1, 0, "" },
-    { "L1 fees of the channel opens", "channel_open_fees_eth", 1, 6, "ETH" },
-    { "channels closed on L1", "channel_closes", 1, 0, "" },
-    { "L1 fees of the channel closes", "channel_close_fees_eth", 1, 6, "ETH" },
-    { "fee per transfer, opens and closes amortized", "fee_per_transfer_amortized_eth", 1, 9,
-      "ETH" },
-};
-
-const struct scheme_report scheme_channels_report = {
-    .rows = rows, .nrows = ARRAY_LEN(rows),
-};
 
 /* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
  * channel's two-party state is ~2.3 KB and each signed update keeps one 32-byte
