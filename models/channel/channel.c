@@ -278,9 +278,12 @@ enum channel_result channel_commit(struct channel *ch, const struct channel_prop
     const struct channel_state *st = &p->next;
     if (st->commitment_number != ch->current.commitment_number + 1)
         return CHANNEL_STALE;
-    for (int i = 0; i < 2; i++)
-        if (!channel_state_verify(ch, st, i, p->sig[i]))
-            return CHANNEL_BAD_SIGNATURE;
+    /* the proposer checks the countersignature (the receiver checked the proposer's in
+     * channel_accept): 2 signatures and 2 verifications per update, as BOLT-2's
+     * commitment_signed exchange needs */
+    if ((p->proposer != 0 && p->proposer != 1) ||
+        !channel_state_verify(ch, st, 1 - p->proposer, p->sig[1 - p->proposer]))
+        return CHANNEL_BAD_SIGNATURE;
     /* revoke_and_ack, each way: the secret of the replaced state, checked by the
      * receiver against that state's revocation hash before it is kept */
     uint64_t old = ch->current.commitment_number;

@@ -158,7 +158,8 @@ enum channel_result channel_propose(const struct channel *ch, int proposer,
 enum channel_result channel_accept(const struct channel *ch, struct channel_proposal *p,
                                    uint32_t height);
 
-/* Both signatures verified again, p->next becomes current, and each side reveals its
+/* The receiver's countersignature verified (the proposer's own was verified by the
+ * receiver in channel_accept), p->next becomes current, and each side reveals its
  * per-commitment secret of the replaced state to the other, which checks it against
  * the old state's revocation hash and keeps it (BOLT-2 revoke_and_ack). */
 enum channel_result channel_commit(struct channel *ch, const struct channel_proposal *p);

@@ -163,6 +163,11 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
             uint32_t u = e->from;
             if (reached(f, u) && f->done[u])
                 continue;
+            /* a node with one channel forwards nothing: only the source may be one (a
+             * leaf never lies on a route, so skipping it changes no label: a hub's
+             * thousands of users, the snapshot's many single-channel nodes) */
+            if (u != source && g->out_start[u + 1] - g->out_start[u] <= 1)
+                continue;
             if (o->excluded_edge && o->excluded_edge[ei])
                 continue;
             if (amt > g->channels[e->channel].capacity_msat ||
