@@ -139,7 +139,6 @@ static void root_included(void *ctx, const struct l1_receipt *r)
     struct game *g = ctx;
     g->h->root_tx_paid += r->total;
     g->t0 = r->time;
-    dispute_bond_post(g->h->book, dispute_bond(&cfg.rules, 0));
     sim_after(g->h->sc->world->sim, cfg.response[DISPUTE_CHALLENGER], open_game, g, NULL, 0);
 }
 
@@ -248,7 +247,7 @@ static void harness_destroy(struct scheme *sc)
     free(h);
 }
 
-static const struct store_sql harness_sql = { .version = 1, .tables = dispute_sql_tables };
+static const struct store_sql harness_sql = { .version = 1, .tables = DISPUTE_SQL_TABLES };
 
 static const struct scheme_ops harness_ops = {
     .type = "dispute_harness", .doc = "fault dispute games on L1 (test only)",

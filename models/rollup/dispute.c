@@ -70,13 +70,13 @@ void dispute_book_ledger(const struct dispute_book *b, struct dispute_ledger *ou
     *out = b->ledger;
 }
 
-void dispute_bond_post(struct dispute_book *b, u128 wei)
+static void bond_post(struct dispute_book *b, u128 wei)
 {
     b->ledger.posted += wei;
     b->ledger.held += wei;
 }
 
-void dispute_bond_return(struct dispute_book *b, u128 wei)
+static void bond_return(struct dispute_book *b, u128 wei)
 {
     SIM_ASSERT(b->ledger.held >= wei);
     b->ledger.held -= wei;
@@ -304,12 +304,14 @@ static void resolve(struct dispute *g, enum dispute_side winner, bool by_step, u
     u128 slashed = 0;
     for (size_t i = 0; i < g->nclaims; i++) {
         const struct claim *c = &g->claims[i];
-        if (c->side == winner) {
-            dispute_bond_return(b, c->bond);
-        } else {
-            bond_slash(b, c->bond);
+        if (c->side != winner)
             slashed += c->bond;
-        }
+        if (i == 0)
+            continue;                 /* the root claim's bond is the scheme's to settle */
+        if (c->side == winner)
+            bond_return(b, c->bond);
+        else
+            bond_slash(b, c->bond);
     }
     if (fault_fire("dispute.bond"))
         b->ledger.returned += 1;      /* the fault: a return booked one wei too high */
@@ -541,7 +543,7 @@ static void move_included(void *ctx, const struct l1_receipt *r)
     g->turn++;
     /* a claim, bonded at its depth */
     u128 bond = dispute_bond(&b->rules, m->depth);
-    dispute_bond_post(b, bond);
+    bond_post(b, bond);
     g->bonds[m->side] += bond;
     g->claims = xrealloc(g->claims, (g->nclaims + 1) * sizeof *g->claims);
     struct claim *c = &g->claims[g->nclaims++];
@@ -634,40 +636,3 @@ void dispute_book_free(struct dispute_book *b)
     free(b->paid);
     free(b);
 }
-
-const char dispute_sql_tables[] =
-    "CREATE TABLE IF NOT EXISTS disputes ("
-    " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, dispute_id INTEGER NOT NULL,"
-    " proposal INTEGER NOT NULL, defender TEXT NOT NULL, challenger TEXT NOT NULL,"
-    " trace_steps INTEGER NOT NULL, game_depth INTEGER NOT NULL, opened_us INTEGER NOT NULL,"
-    " resolved_us INTEGER, outcome TEXT NOT NULL, winner TEXT, decided_by TEXT, step INTEGER,"
-    " moves INTEGER NOT NULL,"
-    " root_bond_wei TEXT NOT NULL,"
-    " root_bond_eth REAL GENERATED ALWAYS AS (CAST(root_bond_wei AS REAL) / 1e18) VIRTUAL,"
-    " defender_bonds_wei TEXT NOT NULL,"
-    " defender_bonds_eth REAL GENERATED ALWAYS AS (CAST(defender_bonds_wei AS REAL) / 1e18) VIRTUAL,"
-    " challenger_bonds_wei TEXT NOT NULL,"
-    " challenger_bonds_eth REAL GENERATED ALWAYS AS (CAST(challenger_bonds_wei AS REAL) / 1e18) VIRTUAL,"
-    " slashed_wei TEXT NOT NULL,"
-    " slashed_eth REAL GENERATED ALWAYS AS (CAST(slashed_wei AS REAL) / 1e18) VIRTUAL,"
-    " to_winner_wei TEXT NOT NULL,"
-    " to_winner_eth REAL GENERATED ALWAYS AS (CAST(to_winner_wei AS REAL) / 1e18) VIRTUAL,"
-    " burned_wei TEXT NOT NULL,"
-    " burned_eth REAL GENERATED ALWAYS AS (CAST(burned_wei AS REAL) / 1e18) VIRTUAL,"
-    " value_at_stake_wei TEXT NOT NULL,"
-    " value_at_stake_eth REAL GENERATED ALWAYS AS (CAST(value_at_stake_wei AS REAL) / 1e18) VIRTUAL,"
-    " defender_fees_wei TEXT NOT NULL,"
-    " defender_fees_eth REAL GENERATED ALWAYS AS (CAST(defender_fees_wei AS REAL) / 1e18) VIRTUAL,"
-    " challenger_fees_wei TEXT NOT NULL,"
-    " challenger_fees_eth REAL GENERATED ALWAYS AS (CAST(challenger_fees_wei AS REAL) / 1e18) VIRTUAL,"
-    " PRIMARY KEY (run_id, scheme, dispute_id));"
-    "CREATE TABLE IF NOT EXISTS dispute_moves ("
-    " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, dispute_id INTEGER NOT NULL,"
-    " move INTEGER NOT NULL, who TEXT NOT NULL, party TEXT NOT NULL, kind TEXT NOT NULL,"
-    " depth INTEGER NOT NULL, trace_index INTEGER NOT NULL, range_lo INTEGER NOT NULL,"
-    " range_hi INTEGER NOT NULL, sent_us INTEGER NOT NULL, included_us INTEGER,"
-    " deadline_us INTEGER NOT NULL, clock_left_us INTEGER NOT NULL, l1_tx_id INTEGER,"
-    " status TEXT NOT NULL,"
-    " bond_wei TEXT NOT NULL,"
-    " bond_eth REAL GENERATED ALWAYS AS (CAST(bond_wei AS REAL) / 1e18) VIRTUAL,"
-    " PRIMARY KEY (run_id, scheme, dispute_id, move));";

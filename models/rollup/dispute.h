@@ -97,7 +97,7 @@ struct dispute_result {
     uint64_t          step;          /* the step the bisection isolated (by_step) */
     sim_time          resolved;      /* block time of the deciding block (or the clock's end) */
     unsigned          moves;         /* included moves, the step included */
-    u128              slashed;       /* the loser's bonds */
+    u128              slashed;       /* the loser's bonds, root bond included */
 };
 
 /* One game to open. The root claim is the defender's root after step n, posted in
@@ -108,8 +108,8 @@ struct dispute_spec {
     l1_tx_id  root_tx;            /* its L1 transaction (0: none) */
     sim_time  t0;                 /* its inclusion's block time */
     uint64_t  n;                  /* steps in the disputed trace, >= 1 */
-    u128      root_bond;          /* the defender's bond on the root claim, already
-                                   * posted with dispute_bond_post: the game settles it */
+    u128      root_bond;          /* the defender's bond on the root claim: the
+                                   * scheme's to settle (the result tells it how) */
     u128      value_at_stake;     /* what the root would let its claimant take */
     struct dispute_vm     vm;
     struct dispute_player side[2];   /* [DISPUTE_DEFENDER], [DISPUTE_CHALLENGER] */
@@ -122,7 +122,7 @@ struct dispute_book;
 struct dispute;
 
 /* The games of scheme sc, under rules r (copied). Its rows go to the tables of
- * dispute_sql_tables, which the scheme declares in its store_sql. Caller frees. */
+ * DISPUTE_SQL_TABLES, which the scheme declares in its store_sql. Caller frees. */
 struct dispute_book *dispute_book_new(struct scheme *sc, const struct dispute_rules *r);
 /* The run reached its end: a row for each game still open, the moves in flight. */
 void dispute_book_finish(struct dispute_book *b);
@@ -130,19 +130,15 @@ void dispute_book_finish(struct dispute_book *b);
 void dispute_book_free(struct dispute_book *b);
 const struct dispute_rules *dispute_book_rules(const struct dispute_book *b);
 
-/* Bonds are money in the scheme's invariant: bonds posted = held + returned +
- * slashed, and slashed = paid to winners + burned, to the wei (the fault
- * "dispute.bond" bends a return by one wei to show the check fails). O(1). */
+/* The bonds of moves are money in the scheme's invariant: bonds posted = held +
+ * returned + slashed, and slashed = paid to winners + burned, to the wei (the fault
+ * "dispute.bond" bends a return by one wei to show the check fails). The root
+ * claim's bond is not in it: the scheme posted it and settles it. O(1). */
 struct dispute_ledger {
     u128 posted, held, returned, slashed, rewarded, burned;
 };
 void dispute_book_ledger(const struct dispute_book *b, struct dispute_ledger *out /* OUT */);
 int  dispute_book_check(const struct dispute_book *b, struct inv_fail *f);
-/* A bond outside any game: the proposer's on a root claim. Post it when the claim is
- * sent; return it when the claim stands unchallenged. A challenged claim's bond is
- * settled by its game (dispute_spec.root_bond). */
-void dispute_bond_post(struct dispute_book *b, u128 wei);
-void dispute_bond_return(struct dispute_book *b, u128 wei);
 /* What the L1 charged the book's moves and proofs sent from origin, receipts summed:
  * the scheme or adversary of that origin adds it to its own books. O(origins). */
 u128 dispute_book_paid(const struct dispute_book *b, uint32_t origin);
@@ -155,9 +151,43 @@ struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *
 bool     dispute_resolved(const struct dispute *d);
 uint64_t dispute_id(const struct dispute *d);
 
-/* The tables (version 1 of the scheme's SQL; append to its store_sql.tables):
- * disputes, one row per game, and dispute_moves, one row per move. README documents
- * every column. */
-extern const char dispute_sql_tables[];
+/* The tables (a scheme appends them to its store_sql.tables): disputes, one row per
+ * game, and dispute_moves, one row per move. README documents every column. */
+#define DISPUTE_SQL_TABLES \
+    "CREATE TABLE IF NOT EXISTS disputes (" \
+    " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, dispute_id INTEGER NOT NULL," \
+    " proposal INTEGER NOT NULL, defender TEXT NOT NULL, challenger TEXT NOT NULL," \
+    " trace_steps INTEGER NOT NULL, game_depth INTEGER NOT NULL, opened_us INTEGER NOT NULL," \
+    " resolved_us INTEGER, outcome TEXT NOT NULL, winner TEXT, decided_by TEXT, step INTEGER," \
+    " moves INTEGER NOT NULL," \
+    " root_bond_wei TEXT NOT NULL," \
+    " root_bond_eth REAL GENERATED ALWAYS AS (CAST(root_bond_wei AS REAL) / 1e18) VIRTUAL," \
+    " defender_bonds_wei TEXT NOT NULL," \
+    " defender_bonds_eth REAL GENERATED ALWAYS AS (CAST(defender_bonds_wei AS REAL) / 1e18) VIRTUAL," \
+    " challenger_bonds_wei TEXT NOT NULL," \
+    " challenger_bonds_eth REAL GENERATED ALWAYS AS (CAST(challenger_bonds_wei AS REAL) / 1e18) VIRTUAL," \
+    " slashed_wei TEXT NOT NULL," \
+    " slashed_eth REAL GENERATED ALWAYS AS (CAST(slashed_wei AS REAL) / 1e18) VIRTUAL," \
+    " to_winner_wei TEXT NOT NULL," \
+    " to_winner_eth REAL GENERATED ALWAYS AS (CAST(to_winner_wei AS REAL) / 1e18) VIRTUAL," \
+    " burned_wei TEXT NOT NULL," \
+    " burned_eth REAL GENERATED ALWAYS AS (CAST(burned_wei AS REAL) / 1e18) VIRTUAL," \
+    " value_at_stake_wei TEXT NOT NULL," \
+    " value_at_stake_eth REAL GENERATED ALWAYS AS (CAST(value_at_stake_wei AS REAL) / 1e18) VIRTUAL," \
+    " defender_fees_wei TEXT NOT NULL," \
+    " defender_fees_eth REAL GENERATED ALWAYS AS (CAST(defender_fees_wei AS REAL) / 1e18) VIRTUAL," \
+    " challenger_fees_wei TEXT NOT NULL," \
+    " challenger_fees_eth REAL GENERATED ALWAYS AS (CAST(challenger_fees_wei AS REAL) / 1e18) VIRTUAL," \
+    " PRIMARY KEY (run_id, scheme, dispute_id));" \
+    "CREATE TABLE IF NOT EXISTS dispute_moves (" \
+    " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, dispute_id INTEGER NOT NULL," \
+    " move INTEGER NOT NULL, who TEXT NOT NULL, party TEXT NOT NULL, kind TEXT NOT NULL," \
+    " depth INTEGER NOT NULL, trace_index INTEGER NOT NULL, range_lo INTEGER NOT NULL," \
+    " range_hi INTEGER NOT NULL, sent_us INTEGER NOT NULL, included_us INTEGER," \
+    " deadline_us INTEGER NOT NULL, clock_left_us INTEGER NOT NULL, l1_tx_id INTEGER," \
+    " status TEXT NOT NULL," \
+    " bond_wei TEXT NOT NULL," \
+    " bond_eth REAL GENERATED ALWAYS AS (CAST(bond_wei AS REAL) / 1e18) VIRTUAL," \
+    " PRIMARY KEY (run_id, scheme, dispute_id, move));"
 
 #endif
