@@ -620,6 +620,35 @@ static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const 
     return sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0.0 / 0.0;
 }
 
+/* The run's attacks (view fraud_outcomes): what each cost its attacker, what it put
+ * at risk and what was lost. */
+static void print_attacks(sqlite3 *db, int64_t run_id)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "SELECT adversary, type, cost_eth, value_at_risk_eth,"
+                           " value_lost_eth, outcome FROM fraud_outcomes WHERE run_id = ?"
+                           " ORDER BY adversary, attack_id", -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(q, 1, run_id);
+    bool header = false;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        if (!header) {
+            printf("\nattacks:\n%-20s %-20s %14s %14s %14s  %s\n", "adversary", "type",
+                   "cost", "at risk", "lost", "outcome");
+            header = true;
+        }
+        char c[32], r[32], l[32];
+        fmt_eth(sqlite3_column_double(q, 2), c, sizeof c);
+        fmt_eth(sqlite3_column_double(q, 3), r, sizeof r);
+        fmt_eth(sqlite3_column_double(q, 4), l, sizeof l);
+        char *name = text_escape((const char *)sqlite3_column_text(q, 0), 20);
+        printf("%-20s %-20s %14s %14s %14s  %s\n", name, sqlite3_column_text(q, 1), c, r, l,
+               sqlite3_column_text(q, 5));
+        free(name);
+    }
+    sqlite3_finalize(q);
+}
+
 /* The summary tables, read back from the metrics table like every other reader:
  * one row per scheme, then per phase when the scenario has event windows (spikes,
  * drops, attacks: run_phases), in time order. */
@@ -726,6 +755,7 @@ static void print_summary(struct store *st, int64_t run_id)
     }
     if (line[0])
         printf("\nfee per transfer, L1%s = 1%s\n", names_l, line);
+    print_attacks(db, run_id);
     sqlite3_finalize(names);
     sqlite3_finalize(q);
     sqlite3_finalize(phases);
@@ -793,6 +823,36 @@ static void print_study_summary(const char *db_path)
             printf("%-28s %-16s %4lld %28s %24s %16s\n", sqlite3_column_text(q, 0),
                    sqlite3_column_text(q, 1), (long long)sqlite3_column_int64(q, 2), fee, lat,
                    drop);
+        }
+        sqlite3_finalize(q);
+    }
+    /* the attacks per point: what they cost and what was lost, so a sweep over an
+     * attacker's budget shows where an attack starts to pay (or to succeed) */
+    o = (size_t)snprintf(sql, cap,
+        "SELECT coalesce(r.sweep_point, 'as written'), count(DISTINCT r.run_id),"
+        " sum(a.cost_eth) / count(DISTINCT r.run_id),"
+        " sum(a.value_lost_eth) / count(DISTINCT r.run_id),"
+        " count(DISTINCT CASE WHEN a.value_lost_eth > 0 THEN r.run_id END)"
+        " FROM attacks a JOIN runs r ON r.run_id = a.run_id WHERE r.run_id IN (");
+    for (size_t i = 0; i < done_runs.n; i++)
+        o += (size_t)snprintf(sql + o, cap - o, "%s%lld", i ? "," : "", (long long)done_runs.ids[i]);
+    snprintf(sql + o, cap - o, ") GROUP BY r.sweep_index, r.sweep_point"
+             " ORDER BY coalesce(r.sweep_index, 0)");
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+        bool header = false;
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            if (!header) {
+                printf("\nattacks per point (every adversary's cost and the value lost, mean"
+                       " over the replications):\n%-28s %4s %16s %16s %14s\n", "point", "n",
+                       "attack cost", "value lost", "runs with loss");
+                header = true;
+            }
+            char c[32], l[32];
+            fmt_eth(sqlite3_column_double(q, 2), c, sizeof c);
+            fmt_eth(sqlite3_column_double(q, 3), l, sizeof l);
+            printf("%-28s %4lld %16s %16s %14lld\n", sqlite3_column_text(q, 0),
+                   (long long)sqlite3_column_int64(q, 1), c, l,
+                   (long long)sqlite3_column_int64(q, 4));
         }
         sqlite3_finalize(q);
     }

@@ -541,6 +541,43 @@ static void test_l1_txs_sum_to_paid_by(void **state)
     env_free(v);
 }
 
+/* ---- fee bumps under a cap ------------------------------------------------------------ */
+
+static bool exclude_first_blocks(void *ctx, const struct mp_tx *tx)
+{
+    (void)tx;
+    const struct env *v = ctx;
+    return l1_height(v->l1) < 2;          /* block 1 leaves it out */
+}
+
+/* A waiting sender's bump raises its max fee and tip by bump_pct, the max fee at most
+ * to the policy's cap; the tip never passes the max fee (EIP-1559:
+ * max_priority_fee_per_gas <= max_fee_per_gas). Here max fee = tip = 100 gwei, bumped
+ * 13% a block with a cap of 112 gwei: the bump as block 1 is built takes the max fee to
+ * 112 (12%, enough for the pool's 10%) and the tip to 112 too, not 113; block 1 leaves
+ * it out; the bump at block 2 cannot raise the max fee and is refused. Included in
+ * block 2 at a 10-ish gwei base fee, it pays a tip of 112 gwei less the base fee (an
+ * L1 that let the tip pass the max fee would include a transaction that cannot pay:
+ * a panic). */
+static void test_capped_bump_keeps_tip_under_max_fee(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    struct l1_builder_hook hk = { NULL, exclude_first_blocks, v };
+    l1_add_builder_hook(v->l1, &hk);
+    struct heard h = { 0 };
+    struct l1_fee_policy fp = { .kind = L1_FEE_FIXED, .max_fee = 100 * GWEI, .tip = 100 * GWEI,
+                                .cap = 112 * GWEI, .bump_after = 1, .bump_pct = 13 };
+    struct l1_tx t = tx_of(1, 0, 0, 0);
+    struct l1_callbacks cb = cbs(&h);
+    l1_submit(v->l1, &t, &fp, &cb);
+    run_until(v, 4 * SLOT);
+    assert_int_equal(h.included, 1);
+    assert_int_equal(h.r.height, 2);
+    assert_int_equal(h.r.priority_fee_per_gas, 112 * GWEI - h.r.base_fee_per_gas);
+    env_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +587,7 @@ int main(void)
         cmocka_unit_test_teardown(test_replace_and_cancel, teardown),
         cmocka_unit_test_teardown(test_deadline_by_slot_time, teardown),
         cmocka_unit_test_teardown(test_l1_txs_sum_to_paid_by, teardown),
+        cmocka_unit_test_teardown(test_capped_bump_keeps_tip_under_max_fee, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

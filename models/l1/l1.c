@@ -672,9 +672,12 @@ static void bump_fees(struct l1 *l1)
     for (size_t i = 0; i < b.n; i++) {
         struct mp_tx *t = b.v[i];
         uint32_t pct = t->policy.bump_pct;
-        if (mp_replace(l1->pool, t, bump_by(t->max_fee, pct, t->policy.cap),
-                       bump_by(t->max_prio, pct, 0), bump_by(t->max_blob_fee, pct, 0), ++l1->seq,
-                       sim_now(l1->w->sim)))
+        /* the tip never passes the max fee (EIP-1559: max_priority_fee_per_gas <=
+         * max_fee_per_gas), which the cap may have held back */
+        uint64_t max_fee = bump_by(t->max_fee, pct, t->policy.cap);
+        uint64_t tip = bump_by(t->max_prio, pct, 0);
+        if (mp_replace(l1->pool, t, max_fee, tip < max_fee ? tip : max_fee,
+                       bump_by(t->max_blob_fee, pct, 0), ++l1->seq, sim_now(l1->w->sim)))
             l1->totals.replaced++;
     }
     free(b.v);

@@ -181,6 +181,7 @@ struct dispute {
     sim_time             last;        /* block time of the last included claim */
     sim_time             used[2];     /* each side's accumulated clock */
     sim_time             deadline;    /* of the side to move */
+    sim_time             countered;   /* the challenger's first move's block time; -1 */
     unsigned             moves_sent, moves_in;
     u128                 bonds[2], fees[2];
     bool                 resolved;
@@ -190,6 +191,19 @@ struct dispute {
 };
 
 bool     dispute_resolved(const struct dispute *d) { return d->resolved; }
+
+void dispute_now(const struct dispute *d, struct dispute_result *out)
+{
+    if (d->resolved) {
+        *out = d->result;
+        return;
+    }
+    *out = (struct dispute_result){ .dispute_id = d->id, .proposal = d->spec.proposal,
+                                    .resolved = -1, .moves = d->moves_in,
+                                    .countered = d->countered };
+    memcpy(out->fees, d->fees, sizeof d->fees);
+    memcpy(out->bonds, d->bonds, sizeof d->bonds);
+}
 uint64_t dispute_id(const struct dispute *d) { return d->id; }
 
 static struct world *world_of(const struct dispute *g) { return g->b->sc->world; }
@@ -317,9 +331,11 @@ static void resolve(struct dispute *g, enum dispute_side winner, bool by_step, u
         b->ledger.returned += 1;      /* the fault: a return booked one wei too high */
     g->resolved = true;
     g->result = (struct dispute_result){ .dispute_id = g->id, .proposal = g->spec.proposal,
-                                         .winner = winner, .by_step = by_step, .step = step,
-                                         .resolved = t, .moves = g->moves_in,
-                                         .slashed = slashed };
+                                         .over = true, .winner = winner, .by_step = by_step,
+                                         .step = step, .resolved = t, .moves = g->moves_in,
+                                         .slashed = slashed, .countered = g->countered };
+    memcpy(g->result.fees, g->fees, sizeof g->fees);
+    memcpy(g->result.bonds, g->bonds, sizeof g->bonds);
     write_dispute_row(g);
     sim_after(world_of(g)->sim, 0, deliver_result, g, NULL, 0);
 }
@@ -504,6 +520,9 @@ static void move_included(void *ctx, const struct l1_receipt *r)
     struct dispute_book *b = g->b;
     m->settled = true;
     book_paid_add(b, g->spec.side[m->side].origin, r->total);
+    if (m->side == DISPUTE_CHALLENGER && g->countered < 0 && !g->resolved && m->turn == g->turn &&
+        r->time <= g->deadline)
+        g->countered = r->time;
     g->fees[m->side] += r->total;
     if (g->resolved || m->turn != g->turn || r->time > g->deadline) {
         write_move_row(g, m, "late", r->time, clock_left(g, m->side), 0);
@@ -591,6 +610,7 @@ struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *
     g->bonds[DISPUTE_DEFENDER] = spec->root_bond;
     bisection_start(&g->range, spec->n);
     g->last = spec->t0;
+    g->countered = -1;
     g->to_move = DISPUTE_CHALLENGER;
     g->deadline = spec->t0 + b->rules.max_clock_duration;
     struct move root = { .g = g, .seq = 0, .side = DISPUTE_DEFENDER, .kind = MOVE_ROOT,

@@ -88,16 +88,20 @@ struct dispute_vm {
     void *ctx;
 };
 
-/* How a game ended, handed to the opener. */
+/* How a game ended, handed to the opener (or how it stands: dispute_now). */
 struct dispute_result {
     uint64_t          dispute_id;
     uint64_t          proposal;
+    bool              over;          /* resolved: the fields below hold */
     enum dispute_side winner;
     bool              by_step;       /* the one-step proof decided it; else a clock */
     uint64_t          step;          /* the step the bisection isolated (by_step) */
     sim_time          resolved;      /* block time of the deciding block (or the clock's end) */
     unsigned          moves;         /* included moves, the step included */
     u128              slashed;       /* the loser's bonds, root bond included */
+    sim_time          countered;     /* block time of the challenger's first move; -1 */
+    u128              fees[2];       /* what each side's moves paid the L1 */
+    u128              bonds[2];      /* what each side posted, root bond included */
 };
 
 /* One game to open. The root claim is the defender's root after step n, posted in
@@ -149,6 +153,8 @@ u128 dispute_book_paid(const struct dispute_book *b, uint32_t origin);
 struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *spec);
 
 bool     dispute_resolved(const struct dispute *d);
+/* The game as it stands (the result once resolved). O(1). */
+void     dispute_now(const struct dispute *d, struct dispute_result *out /* OUT */);
 uint64_t dispute_id(const struct dispute *d);
 
 /* The tables (a scheme appends them to its store_sql.tables): disputes, one row per
