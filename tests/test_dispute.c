@@ -120,6 +120,7 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
                                  .value_at_stake = 10 * ETH,
                                  .vm = dispute_transfer_vm(&g->vm), .resolved = resolved,
                                  .ctx = g };
+    dispute_trace_root(g->view[DISPUTE_CHALLENGER], 0, spec.anchor);   /* the last root */
     static const char *const party[2] = { "proposer", "challenger" };
     for (int s = 0; s < 2; s++) {
         struct dispute_player *p = &spec.side[s];

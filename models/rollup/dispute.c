@@ -289,10 +289,9 @@ static void write_dispute_row(struct dispute *g)
     money_bind(s, 16, g->spec.root_bond);
     money_bind(s, 17, g->bonds[DISPUTE_DEFENDER]);
     money_bind(s, 18, g->bonds[DISPUTE_CHALLENGER]);
-    u128 reward = r->slashed * g->b->rules.winner_share_pct / 100;
     money_bind(s, 19, r->slashed);
-    money_bind(s, 20, g->resolved ? reward : 0);
-    money_bind(s, 21, g->resolved ? r->slashed - reward : 0);
+    money_bind(s, 20, g->resolved ? r->to_winner : 0);
+    money_bind(s, 21, g->resolved ? r->slashed - r->to_winner : 0);
     money_bind(s, 22, g->spec.value_at_stake);
     money_bind(s, 23, g->fees[DISPUTE_DEFENDER]);
     money_bind(s, 24, g->fees[DISPUTE_CHALLENGER]);
@@ -315,17 +314,18 @@ static void resolve(struct dispute *g, enum dispute_side winner, bool by_step, u
                     sim_time t)
 {
     struct dispute_book *b = g->b;
-    u128 slashed = 0;
+    u128 slashed = 0, to_winner = 0;
     for (size_t i = 0; i < g->nclaims; i++) {
         const struct claim *c = &g->claims[i];
-        if (c->side != winner)
+        if (c->side != winner) {
             slashed += c->bond;
-        if (i == 0)
-            continue;                 /* the root claim's bond is the scheme's to settle */
-        if (c->side == winner)
+            if (i == 0)               /* the root claim's bond: the scheme settles it */
+                to_winner += c->bond * b->rules.winner_share_pct / 100;
+            else
+                to_winner += bond_slash(b, c->bond);
+        } else if (i > 0) {
             bond_return(b, c->bond);
-        else
-            bond_slash(b, c->bond);
+        }
     }
     if (fault_fire("dispute.bond"))
         b->ledger.returned += 1;      /* the fault: a return booked one wei too high */
@@ -333,7 +333,8 @@ static void resolve(struct dispute *g, enum dispute_side winner, bool by_step, u
     g->result = (struct dispute_result){ .dispute_id = g->id, .proposal = g->spec.proposal,
                                          .over = true, .winner = winner, .by_step = by_step,
                                          .step = step, .resolved = t, .moves = g->moves_in,
-                                         .slashed = slashed, .countered = g->countered };
+                                         .slashed = slashed, .to_winner = to_winner,
+                                         .countered = g->countered };
     memcpy(g->result.fees, g->fees, sizeof g->fees);
     memcpy(g->result.bonds, g->bonds, sizeof g->bonds);
     write_dispute_row(g);
@@ -409,14 +410,12 @@ static const uint8_t *root_claimed_at(const struct dispute *g, uint64_t index)
     return NULL;
 }
 
-/* The agreed root at the range's lo: root 0 (the anchor) or a claim both accept. */
+/* The agreed root at the range's lo: the contract's anchor at 0, else a claim both
+ * accept. */
 static void root_agreed_at(const struct dispute *g, uint64_t index, uint8_t out[MERKLE_HASH_BYTES])
 {
     const uint8_t *c = index ? root_claimed_at(g, index) : NULL;
-    if (c)
-        memcpy(out, c, MERKLE_HASH_BYTES);
-    else
-        g->spec.side[DISPUTE_DEFENDER].root_at(g->spec.side[DISPUTE_DEFENDER].ctx, 0, out);
+    memcpy(out, c ? c : g->spec.anchor, MERKLE_HASH_BYTES);
 }
 
 /* Side s's turn: work out its counter to the last claim from its own view and send
@@ -590,6 +589,10 @@ struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *
         (b->rules.max_game_depth < 64 && spec->n > (UINT64_C(1) << b->rules.max_game_depth)) ||
         now > spec->t0 + b->rules.max_clock_duration)
         return NULL;
+    uint8_t start[MERKLE_HASH_BYTES];
+    spec->side[DISPUTE_CHALLENGER].root_at(spec->side[DISPUTE_CHALLENGER].ctx, 0, start);
+    if (memcmp(start, spec->anchor, MERKLE_HASH_BYTES) != 0)
+        return NULL;              /* it would dispute from another state than the contract's */
     struct dispute *g = xcalloc(1, sizeof *g);
     g->b = b;
     g->id = b->ngames + 1;

@@ -99,6 +99,7 @@ struct dispute_result {
     sim_time          resolved;      /* block time of the deciding block (or the clock's end) */
     unsigned          moves;         /* included moves, the step included */
     u128              slashed;       /* the loser's bonds, root bond included */
+    u128              to_winner;     /* of which the winner's share, claim by claim */
     sim_time          countered;     /* block time of the challenger's first move; -1 */
     u128              fees[2];       /* what each side's moves paid the L1 */
     u128              bonds[2];      /* what each side posted, root bond included */
@@ -106,12 +107,15 @@ struct dispute_result {
 
 /* One game to open. The root claim is the defender's root after step n, posted in
  * the L1 transaction root_tx, included at block time t0: the challenger's clock runs
- * from t0. Both sides must agree on root 0 (the last root that stands). */
+ * from t0. The trace starts from the contract's anchor root. */
 struct dispute_spec {
     uint64_t  proposal;           /* the scheme's id of the root claim, for the rows */
     l1_tx_id  root_tx;            /* its L1 transaction (0: none) */
     sim_time  t0;                 /* its inclusion's block time */
     uint64_t  n;                  /* steps in the disputed trace, >= 1 */
+    uint8_t   anchor[MERKLE_HASH_BYTES];   /* the root before step 0, which the contract
+                                   * holds (the last root that stands): the pre-state
+                                   * of a step at 0, whatever either side says */
     u128      root_bond;          /* the defender's bond on the root claim: the
                                    * scheme's to settle (the result tells it how) */
     u128      value_at_stake;     /* what the root would let its claimant take */
@@ -148,8 +152,9 @@ int  dispute_book_check(const struct dispute_book *b, struct inv_fail *f);
 u128 dispute_book_paid(const struct dispute_book *b, uint32_t origin);
 
 /* Open a game: the challenger's first move (countering the root claim) is sent now.
- * NULL (nothing happens) when n is 0 or longer than 2^max_game_depth, or when the
- * challenger's clock has already run out (now past t0 + max_clock_duration). */
+ * NULL (nothing happens) when n is 0 or longer than 2^max_game_depth, when the
+ * challenger's clock has already run out (now past t0 + max_clock_duration), or when
+ * its view does not start from the anchor. */
 struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *spec);
 
 bool     dispute_resolved(const struct dispute *d);
