@@ -29,10 +29,14 @@ static void post_claim(struct rollup *ru, uint64_t last_block)
     memcpy(c->c.root, ru->blocks[last_block - 1]->post_root, MERKLE_HASH_BYTES);
     c->c.honest = true;
     if (ru->falsify_next) {
-        c->c.honest = memcmp(ru->falsify_root, c->c.root, MERKLE_HASH_BYTES) == 0;
-        memcpy(c->c.root, ru->falsify_root, MERKLE_HASH_BYTES);
-        c->c.claim = ru->falsify_claim;
+        uint8_t root[MERKLE_HASH_BYTES];
+        memcpy(root, c->c.root, MERKLE_HASH_BYTES);
         ru->falsify_next = false;
+        ru->falsify_root_of(ru->falsify_ctx, last_block, root);
+        c->c.honest = memcmp(root, c->c.root, MERKLE_HASH_BYTES) == 0;
+        memcpy(c->c.root, root, MERKLE_HASH_BYTES);
+        if (!c->c.honest)
+            c->c.claim = ru->falsify_claim;
     }
     c->c.bond = ru->bond;
     c->c.posted = c->c.window_end = -1;
@@ -63,6 +67,8 @@ static void window_end(void *ctx)
     struct rollup *ru = c->sc->state;
     if (strcmp(c->status, "posted") != 0)
         return;   /* deleted by a dispute */
+    if (ru->ch && challengers_disputing(ru->ch, c->c.index))
+        return;   /* in a game: final when the game says it stands (proposer_resolve) */
     c->status = "final";
     ru->bonds_returned += c->c.bond;
     if (!c->c.honest) {
@@ -101,11 +107,12 @@ void proposer_on_batch(struct rollup *ru, const struct ru_batch *b)
     (void)ru, (void)b;   /* claims follow the block clock, over what is on L1 */
 }
 
-void proposer_falsify(struct scheme *sc, const uint8_t root[MERKLE_HASH_BYTES], u128 claim)
+void proposer_falsify(struct scheme *sc, oru_fraud_root_fn *root_of, void *ctx, u128 claim)
 {
     struct rollup *ru = sc->state;
     ru->falsify_next = true;
-    memcpy(ru->falsify_root, root, MERKLE_HASH_BYTES);
+    ru->falsify_root_of = root_of;
+    ru->falsify_ctx = ctx;
     ru->falsify_claim = claim;
 }
 
@@ -114,8 +121,14 @@ void proposer_resolve(struct scheme *sc, uint64_t index, bool claim_stands)
     struct rollup *ru = sc->state;
     SIM_ASSERT(index >= 1 && index <= ru->nclaims);
     struct ru_claim *c = ru->claims[index - 1];
-    if (claim_stands || strcmp(c->status, "posted") != 0)
+    if (strcmp(c->status, "posted") != 0)
         return;
+    if (claim_stands) {
+        /* a game held it past its window: final now */
+        if (c->c.window_end <= sim_now(sc->world->sim))
+            window_end(c);
+        return;
+    }
     c->status = "deleted";
     ru->bonds_slashed += c->c.bond;
     post_claim(ru, c->c.last_block);   /* the true root again */

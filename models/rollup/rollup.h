@@ -84,9 +84,14 @@ typedef void rollup_subscribe_fn(struct scheme *sc, const struct rollup_listener
 /* "rollup.genesis": a new state equal to the rollup's genesis (the operator's
  * accounts); caller frees (state_free). */
 typedef struct l2_state *rollup_genesis_fn(struct scheme *sc);
-/* "proposer.falsify": the next claim posts `root` instead of the true one, claiming
- * `claim` wei (what the claimant takes out of the bridge if the root stands). */
-typedef void oru_falsify_fn(struct scheme *sc, const uint8_t root[MERKLE_HASH_BYTES],
+/* "proposer.falsify": the next claim posts the root root_of gives instead of the
+ * true one, claiming `claim` wei (what the claimant takes out of the bridge if the
+ * root stands). root_of is called as the claim is built, with the block it claims the
+ * state after and the true root in `root`, which it overwrites (or leaves: the claim
+ * is then true), so a forged root covers exactly the claimed range. */
+typedef void oru_fraud_root_fn(void *ctx, uint64_t last_block,
+                               uint8_t root[MERKLE_HASH_BYTES] /* IN/OUT */);
+typedef void oru_falsify_fn(struct scheme *sc, oru_fraud_root_fn *root_of, void *ctx,
                             u128 claim);
 /* "proposer.resolve": the dispute game's verdict on claim `index`. false: the claim is
  * deleted, its bond slashed, and the proposer posts the true root again; true: it

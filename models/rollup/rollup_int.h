@@ -8,6 +8,7 @@
 #define L2SIM_ROLLUP_INT_H
 
 #include "models/crypto/codec.h"
+#include "models/rollup/challenger.h"
 #include "models/rollup/fees.h"
 #include "models/rollup/rollup.h"
 
@@ -205,8 +206,10 @@ struct rollup {
     uint64_t last_claimed_block;
     uint64_t final_block;          /* every block up to it is final */
     bool     falsify_next;
-    uint8_t  falsify_root[MERKLE_HASH_BYTES];
+    oru_fraud_root_fn *falsify_root_of;
+    void    *falsify_ctx;
     u128     falsify_claim;
+    struct challengers *ch;        /* optimistic_rollup: its challengers and their games */
     /* ---- prover ---- */
     struct ru_proof **proofs;
     uint64_t nproofs, cap_proofs;

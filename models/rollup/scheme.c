@@ -88,6 +88,7 @@
 static const struct scn_param oru_params[] = {
     COMMON_PARAMS("optimistic_rollup"),
     ORU_PARAMS("optimistic_rollup"),
+    CHALLENGER_PARAMS("optimistic_rollup"),
 };
 
 
@@ -632,6 +633,12 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
     }
     batcher_start(ru);
     seq_start(ru);
+    if (kind == ROLLUP_OPTIMISTIC) {
+        struct challengers_deps deps = { hook_subscribe, hook_genesis, proposer_resolve };
+        ru->ch = challengers_new(sc, &deps, e);
+        if (!ru->ch)
+            return L2_EINPUT;
+    }
     return 0;
 }
 
@@ -667,6 +674,7 @@ static void finish(struct scheme *sc)
     batcher_finish(ru);
     if (ROLLUP_CLAIMS(ru))
         proposer_finish(ru);
+    challengers_finish(ru->ch);
     if (ROLLUP_PROVES(ru))
         prover_finish(ru);
     sqlite3_stmt *q = store_prepare(sc->world->store,
@@ -737,11 +745,15 @@ static int check(struct scheme *sc, struct inv_fail *f)
                             "accounts hold %s wei, the books say %s", sc->name,
                             u128_str(sum, a), u128_str(ru->supply, b));
     }
+    if (challengers_check(ru->ch, f))
+        return 1;
+    /* the challengers' dispute moves are sent from the scheme's origin too */
     u128 charged = l1_paid_by(sc->world->l1, L1_ORIGIN_SCHEME(sc->index));
-    if (charged != ru->l1_paid)
+    u128 receipts = ru->l1_paid + challengers_paid(ru->ch);
+    if (charged != receipts)
         return INV_FAIL(f, "money conserved between the L1 and a scheme", "scheme '%s': "
                         "receipts total %s wei, the L1 charged %s wei", sc->name,
-                        u128_str(ru->l1_paid, a), u128_str(charged, b));
+                        u128_str(receipts, a), u128_str(charged, b));
     return 0;
 }
 
@@ -750,6 +762,7 @@ static void destroy(struct scheme *sc)
     struct rollup *ru = sc->state;
     if (!ru)
         return;
+    challengers_free(ru->ch);
     seq_free(ru);
     batcher_free(ru);
     proposer_free(ru);
@@ -781,6 +794,11 @@ static void destroy(struct scheme *sc)
 
 /* ---- the two types ---- */
 
+static struct challengers *hook_challengers(struct scheme *sc)
+{
+    return ((struct rollup *)sc->state)->ch;
+}
+
 static const struct scheme_hook oru_hooks[] = {
     SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
                 "hear each L2 block at seal, each batch and claim at L1 inclusion"),
@@ -790,6 +808,8 @@ static const struct scheme_hook oru_hooks[] = {
                 "the next state root claim posts the given root instead of the true one"),
     SCHEME_HOOK("proposer.resolve", oru_resolve_fn, proposer_resolve,
                 "a dispute's verdict on a claim: deleted (bond slashed) or standing"),
+    SCHEME_HOOK("dispute.challengers", oru_challengers_fn, hook_challengers,
+                "the challengers and their dispute games (an adversary forges a claim here)"),
     SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
                 "from now until the given time the sequencer drops that share of users' transfers"),
     SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,

@@ -14,40 +14,53 @@
                  MONEY_ETH_OF(col "_wei") ") VIRTUAL"
 
 /* The rollups' tables (README "Rollups"). */
-static const char rollup_tables[] =
-        "CREATE TABLE IF NOT EXISTS batches ("
-        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
-        " first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, txs INTEGER NOT NULL,"
-        " raw_bytes INTEGER NOT NULL, compressed_bytes INTEGER NOT NULL, da TEXT NOT NULL,"
-        " blobs INTEGER NOT NULL, l1_tx_id INTEGER NOT NULL, created_us INTEGER NOT NULL,"
-        " included_us INTEGER, l1_height INTEGER, gas INTEGER, replacements INTEGER NOT NULL,"
-        " reposts INTEGER NOT NULL, status TEXT NOT NULL, " ETH("l1_fee") ", "
-        ETH("revenue_l1") ", " ETH("revenue_l2") ","
-        " PRIMARY KEY (run_id, scheme, batch));"
-        "CREATE TABLE IF NOT EXISTS claims ("
-        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, claim INTEGER NOT NULL,"
-        " last_block INTEGER NOT NULL, root TEXT NOT NULL, honest INTEGER NOT NULL,"
-        " " ETH("bond") ", " ETH("claim") ", l1_tx_id INTEGER NOT NULL, posted_us INTEGER,"
-        " window_end_us INTEGER, status TEXT NOT NULL, " ETH("l1_fee") ","
-        " PRIMARY KEY (run_id, scheme, claim));"
-        "CREATE TABLE IF NOT EXISTS proofs ("
-        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL,"
-        " txs INTEGER NOT NULL, started_us INTEGER NOT NULL, proven_us INTEGER,"
-        " verified_us INTEGER, l1_tx_id INTEGER, gas INTEGER, status TEXT NOT NULL,"
-        " " ETH("prover_cost") ", " ETH("l1_fee") ","
-        " PRIMARY KEY (run_id, scheme, batch));"
-        "CREATE TABLE IF NOT EXISTS withdrawals ("
-        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, withdrawal INTEGER NOT NULL,"
-        " user INTEGER NOT NULL, " ETH("amount") ", " ETH("fee") ","
-        " requested_us INTEGER NOT NULL, burned_us INTEGER, l2_block INTEGER,"
-        " finalizable_us INTEGER, paid_us INTEGER, l1_tx_id INTEGER, status TEXT NOT NULL,"
-        " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))";
+#define ROLLUP_TABLES \
+        "CREATE TABLE IF NOT EXISTS batches (" \
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL," \
+        " first_block INTEGER NOT NULL, last_block INTEGER NOT NULL, txs INTEGER NOT NULL," \
+        " raw_bytes INTEGER NOT NULL, compressed_bytes INTEGER NOT NULL, da TEXT NOT NULL," \
+        " blobs INTEGER NOT NULL, l1_tx_id INTEGER NOT NULL, created_us INTEGER NOT NULL," \
+        " included_us INTEGER, l1_height INTEGER, gas INTEGER, replacements INTEGER NOT NULL," \
+        " reposts INTEGER NOT NULL, status TEXT NOT NULL, " ETH("l1_fee") ", " \
+        ETH("revenue_l1") ", " ETH("revenue_l2") "," \
+        " PRIMARY KEY (run_id, scheme, batch));" \
+        "CREATE TABLE IF NOT EXISTS claims (" \
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, claim INTEGER NOT NULL," \
+        " last_block INTEGER NOT NULL, root TEXT NOT NULL, honest INTEGER NOT NULL," \
+        " " ETH("bond") ", " ETH("claim") ", l1_tx_id INTEGER NOT NULL, posted_us INTEGER," \
+        " window_end_us INTEGER, status TEXT NOT NULL, " ETH("l1_fee") "," \
+        " PRIMARY KEY (run_id, scheme, claim));" \
+        "CREATE TABLE IF NOT EXISTS proofs (" \
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, batch INTEGER NOT NULL," \
+        " txs INTEGER NOT NULL, started_us INTEGER NOT NULL, proven_us INTEGER," \
+        " verified_us INTEGER, l1_tx_id INTEGER, gas INTEGER, status TEXT NOT NULL," \
+        " " ETH("prover_cost") ", " ETH("l1_fee") "," \
+        " PRIMARY KEY (run_id, scheme, batch));" \
+        "CREATE TABLE IF NOT EXISTS withdrawals (" \
+        " run_id INTEGER NOT NULL, scheme TEXT NOT NULL, withdrawal INTEGER NOT NULL," \
+        " user INTEGER NOT NULL, " ETH("amount") ", " ETH("fee") "," \
+        " requested_us INTEGER NOT NULL, burned_us INTEGER, l2_block INTEGER," \
+        " finalizable_us INTEGER, paid_us INTEGER, l1_tx_id INTEGER, status TEXT NOT NULL," \
+        " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))"
+static const char rollup_tables[] = ROLLUP_TABLES;
+
+/* The optimistic rollup's tables and its dispute games' (models/rollup/dispute.h) in
+ * one statement list: longer than the 4095 characters ISO C guarantees a literal, which
+ * GCC and Clang take (-Woverlength-strings silenced for this one). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverlength-strings"
+static const char oru_tables[] = ROLLUP_TABLES ";" DISPUTE_SQL_TABLES;
+#pragma GCC diagnostic pop
 
 /* Both types write the same tables; the views are declared once (optimistic_rollup's),
  * since every reader creates the views of every registered type, whichever ran. */
+/* Version 2 adds the dispute games' tables. */
+static const char *const oru_upgrades[] = { DISPUTE_SQL_TABLES };
+
 const struct store_sql rollup_sql = {
-    .version = 1,
-    .tables = rollup_tables,
+    .version = 2,
+    .tables = oru_tables,
+    .upgrades = oru_upgrades,
     .views =
         /* the shared batches figure's view (analysis/fig_batches.c) */
         "DROP VIEW IF EXISTS batch_stats; CREATE VIEW batch_stats AS"

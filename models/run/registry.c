@@ -11,6 +11,7 @@
 #include "models/channel/scheme_channels.h"
 #include "models/l1/l1.h"
 #include "models/plasma/plasma.h"
+#include "models/rollup/challenger.h"
 #include "models/rollup/rollup.h"
 #include "models/workload/workload.h"
 #include "sim/dbfile.h"
@@ -35,6 +36,7 @@ static const struct adversary_ops *const adversaries[] = {
     &dac_withholding_ops,
     &censoring_sequencer_ops,
     &revoked_state_ops,
+    &invalid_state_root_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */
