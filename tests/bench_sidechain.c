@@ -134,14 +134,14 @@ static void bench_bridge(enum sig_mode mode, unsigned calls)
     if (!s)
         exit(1);
     for (unsigned c = 0; c < calls; c++) {
-        struct withdrawal w = { .chain_id = CHAIN, .recipient = c, .amount = 1000, .nonce = c };
+        struct bridge_withdrawal w = { .chain_id = CHAIN, .recipient = c, .amount = 1000, .nonce = c };
         for (uint32_t i = 0; i < Q; i++)
             bridge_sign(&sig, &kp[i], i, &w, &s[c * Q + i]);
     }
     double t0 = cpu_now();
     uint64_t gas = 0;
     for (unsigned c = 0; c < calls; c++) {
-        struct withdrawal w = { .chain_id = CHAIN, .recipient = c, .amount = 1000, .nonce = c };
+        struct bridge_withdrawal w = { .chain_id = CHAIN, .recipient = c, .amount = 1000, .nonce = c };
         struct bridge_receipt r;
         if (bridge_withdraw(b, &w, &s[c * Q], Q, &r) != BRIDGE_RELEASED)
             exit(1);

@@ -44,7 +44,7 @@ static void fixture_init(struct fixture *f, enum sig_mode mode)
 }
 
 /* Signatures of the validators listed in who (n of them) over w. */
-static void sign_by(const struct fixture *f, const struct withdrawal *w, const uint32_t *who,
+static void sign_by(const struct fixture *f, const struct bridge_withdrawal *w, const uint32_t *who,
                     size_t n, struct bridge_sig *out)
 {
     for (size_t i = 0; i < n; i++)
@@ -57,7 +57,7 @@ static void check_quorum_rule(enum sig_mode mode)
     fixture_init(&f, mode);
     assert_true(bridge_deposit(f.b, 10 * ETH));
     assert_true(bridge_burn(f.b, 1 * ETH));
-    struct withdrawal w = { .chain_id = CHAIN, .recipient = 5, .amount = 1 * ETH, .nonce = 1 };
+    struct bridge_withdrawal w = { .chain_id = CHAIN, .recipient = 5, .amount = 1 * ETH, .nonce = 1 };
     struct bridge_sig s[N + 2];
     struct bridge_receipt r;
 
@@ -103,7 +103,7 @@ static void check_quorum_rule(enum sig_mode mode)
     assert_int_equal(r.signed_power, 60);
     assert_int_equal(r.invalid, 1);
     /* ...nor does one signed for another withdrawal (amount changed after signing) */
-    struct withdrawal more = w;
+    struct bridge_withdrawal more = w;
     more.amount = 2 * ETH;
     assert_int_equal(bridge_withdraw(f.b, &more, s, 3, &r), BRIDGE_BELOW_QUORUM);
     assert_int_equal(r.signed_power, 0);
@@ -125,7 +125,7 @@ static void check_quorum_rule(enum sig_mode mode)
     /* the same withdrawal again: the nonce is spent */
     assert_int_equal(bridge_withdraw(f.b, &w, s, 4, &r), BRIDGE_NONCE_SPENT);
     /* a signature for another sidechain's bridge */
-    struct withdrawal other = w;
+    struct bridge_withdrawal other = w;
     other.chain_id = CHAIN + 1;
     other.nonce = 2;
     sign_by(&f, &other, bad, 4, s);
@@ -159,7 +159,7 @@ static void test_forged_withdrawal_released(void **state)
     struct fixture f;
     fixture_init(&f, SIG_ED25519);
     assert_true(bridge_deposit(f.b, 8 * ETH));
-    struct withdrawal forged = { .chain_id = CHAIN, .recipient = 666, .amount = 5 * ETH,
+    struct bridge_withdrawal forged = { .chain_id = CHAIN, .recipient = 666, .amount = 5 * ETH,
                                  .nonce = 77 };
     uint32_t colluders[] = { 3, 4, 5, 6 };     /* 10 + 20 + 20 + 20 = 70 */
     struct bridge_sig s[4];
@@ -208,7 +208,7 @@ static void test_escrow_books(void **state)
             u128 out = dep / 2;
             assert_true(bridge_burn(f.b, out));
             supply -= out;
-            struct withdrawal w = { .chain_id = CHAIN, .recipient = i, .amount = out,
+            struct bridge_withdrawal w = { .chain_id = CHAIN, .recipient = i, .amount = out,
                                     .nonce = i };
             sign_by(&f, &w, all, N, s);
             assert_int_equal(bridge_withdraw(f.b, &w, s, N, &r), BRIDGE_RELEASED);
@@ -244,7 +244,7 @@ static int fault_child(void)
         fixture_init(&f, SIG_FAST);
         bridge_deposit(f.b, 2 * ETH);
         bridge_burn(f.b, 1 * ETH);
-        struct withdrawal w = { .chain_id = CHAIN, .recipient = 1, .amount = 1 * ETH,
+        struct bridge_withdrawal w = { .chain_id = CHAIN, .recipient = 1, .amount = 1 * ETH,
                                 .nonce = 9 };
         uint32_t all[] = { 0, 1, 2, 3, 4, 5, 6 };
         struct bridge_sig s[N];

@@ -13,6 +13,7 @@
 #include "models/plasma/plasma.h"
 #include "models/rollup/challenger.h"
 #include "models/rollup/rollup.h"
+#include "models/sidechain/sidechain.h"
 #include "models/workload/workload.h"
 #include "sim/dbfile.h"
 #include "sim/sweep.h"
@@ -25,6 +26,7 @@ static const struct scheme_ops *const schemes[] = {
     &zk_rollup_ops,
     &validium_ops,
     &hybrid_rollup_ops,
+    &scheme_sidechain_ops,
 };
 
 static const struct adversary_ops *const adversaries[] = {

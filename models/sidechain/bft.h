@@ -75,7 +75,8 @@ void bft_msg_sign(const struct sig_ctx *c, uint64_t chain_id, const struct sig_k
 bool bft_msg_verify(const struct sig_ctx *c, uint64_t chain_id, const struct bft_set *set,
                     const struct bft_msg *m);
 
-enum bft_timeout_kind { BFT_TIMEOUT_PROPOSE, BFT_TIMEOUT_PREVOTE, BFT_TIMEOUT_PRECOMMIT };
+enum bft_timeout_kind { BFT_TIMEOUT_PROPOSE, BFT_TIMEOUT_PREVOTE, BFT_TIMEOUT_PRECOMMIT,
+                        BFT_TIMEOUT_COMMIT };
 struct bft_timeout {
     enum bft_timeout_kind kind;
     uint64_t height;
@@ -95,6 +96,10 @@ struct bft_config {
     uint64_t chain_id;
     int64_t  timeout_propose_us, timeout_prevote_us, timeout_precommit_us;
     int64_t  timeout_delta_us;
+    /* The pause after a decision before round 0 of the next height starts (CometBFT's
+     * timeout_commit): what gives a chain its block time. 0: start at once. Messages
+     * of the new height received meanwhile are kept and count once it starts. */
+    int64_t  timeout_commit_us;
 };
 
 /* At most this many validators (a rebroadcast's certificate fits one bft_out). */
@@ -146,6 +151,22 @@ enum bft_step bft_step_of(const struct bft *b);
 int32_t       bft_locked_round(const struct bft *b);
 /* Decided block hash of height h (1 .. bft_height - 1) into out. */
 void bft_decided(const struct bft *b, uint64_t h, uint8_t out[BFT_HASH_BYTES] /* OUT */);
+/* Replace the signature check of received messages by fn(ctx, m), which must answer
+ * exactly what bft_msg_verify(sig, chain_id, set, m) would: a scheme that delivers
+ * one broadcast to many validators keeps the verdicts of messages it has verified
+ * and answers again for the same bytes. NULL: bft_msg_verify. */
+typedef bool bft_verify_fn(void *ctx, const struct bft_msg *m);
+void bft_set_verifier(struct bft *b, bft_verify_fn *fn, void *ctx);
+
+/* Block sync (CometBFT's blocksync, reduced to its outcome): a validator that fell
+ * more than one height behind adopts the decided hashes of heights bft_height ..
+ * to_height - 1 (n = to_height - bft_height of them, checked by the caller against a
+ * commit certificate) and starts round 0 of to_height. Nothing when not behind. */
+void bft_sync(struct bft *b, uint64_t to_height, const uint8_t (*decided)[BFT_HASH_BYTES],
+              struct bft_out *out /* OUT */);
+/* The proposal and precommits that decided height bft_height - 1 (*n of them, the
+ * proposal first; borrowed until the next call that changes b). */
+const struct bft_msg *bft_certificate(const struct bft *b, size_t *n /* OUT */);
 /* Messages refused for a bad signature so far (a count, for tests and metrics). */
 uint64_t bft_bad_signatures(const struct bft *b);
 

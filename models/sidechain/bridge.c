@@ -26,7 +26,7 @@ static void put_le(uint8_t *p, u128 v, int bytes)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-void withdrawal_encode(const struct withdrawal *w, uint8_t out[WITHDRAWAL_SIGNED_BYTES])
+void withdrawal_encode(const struct bridge_withdrawal *w, uint8_t out[WITHDRAWAL_SIGNED_BYTES])
 {
     memcpy(out, "l2sim/withdrawal/v1", 19);
     put_le(out + 19, w->chain_id, 8);
@@ -36,7 +36,7 @@ void withdrawal_encode(const struct withdrawal *w, uint8_t out[WITHDRAWAL_SIGNED
 }
 
 void bridge_sign(const struct sig_ctx *c, const struct sig_keypair *kp, uint32_t signer,
-                 const struct withdrawal *w, struct bridge_sig *out)
+                 const struct bridge_withdrawal *w, struct bridge_sig *out)
 {
     uint8_t enc[WITHDRAWAL_SIGNED_BYTES];
     withdrawal_encode(w, enc);
@@ -120,7 +120,7 @@ static size_t spent_find(const struct bridge *b, uint64_t nonce)
     return lo;
 }
 
-enum bridge_verdict bridge_withdraw(struct bridge *b, const struct withdrawal *w,
+enum bridge_verdict bridge_withdraw(struct bridge *b, const struct bridge_withdrawal *w,
                                     const struct bridge_sig *sigs, size_t nsigs,
                                     struct bridge_receipt *out)
 {

@@ -29,14 +29,14 @@
 /* A withdrawal as validators sign it: "l2sim/withdrawal/v1" || LE64 chain_id ||
  * LE64 recipient || LE128 amount (wei) || LE64 nonce. chain_id names the sidechain,
  * so a signature for one bridge is worthless on another. */
-struct withdrawal {
+struct bridge_withdrawal {
     uint64_t chain_id;
     uint64_t recipient;     /* an L1 account (user index) */
     u128     amount;        /* wei */
     uint64_t nonce;         /* unique per withdrawal: the replay protection */
 };
 #define WITHDRAWAL_SIGNED_BYTES (19 + 8 + 8 + 16 + 8)
-void withdrawal_encode(const struct withdrawal *w, uint8_t out[WITHDRAWAL_SIGNED_BYTES] /* OUT */);
+void withdrawal_encode(const struct bridge_withdrawal *w, uint8_t out[WITHDRAWAL_SIGNED_BYTES] /* OUT */);
 
 /* One validator's signature of a withdrawal, with its index in the checkpointed set. */
 struct bridge_sig {
@@ -44,7 +44,7 @@ struct bridge_sig {
     uint8_t  sig[SIG_BYTES];
 };
 void bridge_sign(const struct sig_ctx *c, const struct sig_keypair *kp, uint32_t signer,
-                 const struct withdrawal *w, struct bridge_sig *out /* OUT */);
+                 const struct bridge_withdrawal *w, struct bridge_sig *out /* OUT */);
 /* Calldata of a withdrawal call: the withdrawal's fields and 64 bytes + a 4-byte
  * index per signature. */
 size_t bridge_calldata_bytes(size_t nsigs);
@@ -99,7 +99,7 @@ bool bridge_burn(struct bridge *b, u128 amount);
  * released when their stake s satisfies 3 s > 2 total and the nonce is unspent.
  * Gas is charged for every signature recovered, duplicates and invalid ones
  * included (the contract learns who signed only by recovering). O(nsigs + n). */
-enum bridge_verdict bridge_withdraw(struct bridge *b, const struct withdrawal *w,
+enum bridge_verdict bridge_withdraw(struct bridge *b, const struct bridge_withdrawal *w,
                                     const struct bridge_sig *sigs, size_t nsigs,
                                     struct bridge_receipt *out /* OUT */);
 
