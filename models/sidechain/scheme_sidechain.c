@@ -785,9 +785,8 @@ static void execute(struct state *st, struct block *b)
         const struct mint *m = &b->mint[i];
         SIM_ASSERT(st->mint_head < st->nmints && st->mints[st->mint_head].deposit == m->deposit);
         st->mint_head++;
-        credit(st, &st->bal[m->user], m->amount);
-        if (fault_fire("sidechain.mint"))
-            st->bal[m->user] += 1;                 /* a deliberate wei out of nowhere */
+        /* the fault: a wei out of nowhere, as a mint crediting more than was locked */
+        credit(st, &st->bal[m->user], m->amount + (fault_fire("sidechain.mint") ? 1 : 0));
         st->pending_mint -= m->amount;
         bridge_event(st, "mint", m->deposit, m->user, m->amount, 0, b->height, 0, 0, NULL);
     }
@@ -1698,7 +1697,7 @@ static void finish(struct scheme *sc)
 static int check(struct scheme *sc, struct inv_fail *f)
 {
     struct state *st = sc->state;
-    char a[41], b[41], c[41], d[41];
+    char a[41], b[41], c[41], d[41], g[41];
     u128 charged = l1_paid_by(st->w->l1, L1_ORIGIN_SCHEME(sc->index));
     if (charged != st->l1_paid)
         return INV_FAIL(f, "money conserved between the L1 and a scheme", "scheme '%s': "
@@ -1722,7 +1721,7 @@ static int check(struct scheme *sc, struct inv_fail *f)
                         "minted %s - not yet minted %s - burned %s - base fees %s wei",
                         sc->name, u128_str(st->bal_total, a), u128_str(k.minted, b),
                         u128_str(st->pending_mint, c), u128_str(k.burned, d),
-                        u128_str(st->fees_burned, a));
+                        u128_str(st->fees_burned, g));
     if (st->w->at_end) {
         u128 sum = 0;
         for (uint32_t u = 0; u < st->nusers; u++)

@@ -1,0 +1,229 @@
+/* test_sidechain_scheme.c — the `sidechain` scheme in a world (models/sidechain/
+ * scheme_sidechain.c): blocks commit by signed votes at the block time, deposits are
+ * minted only after their L1 transaction is final, transfers pay the sidechain's
+ * EIP-1559 price, checkpoints and withdrawal releases carry more than 2/3 of the stake
+ * in verified signatures and pay 3000 gas per signature, money is conserved (the
+ * scheme's check at the end), and a rerun gives the same chain. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "models/run/run.h"
+#include "models/world.h"
+#include "sim/money.h"
+
+/* 4 validators of stakes 4, 3, 2, 1 (x 1000 ETH): quorum needs more than 6.67 of 10,
+ * so {4, 3} (7) is enough and {4, 2} (6) is not. L1 finality after 4 slots. */
+static const char yaml[] =
+    "name: sc\nseed: 5\nduration: 40m\n"
+    "l1: {fork: prague, slot: 12s, finality_depth: 4, base_fee: {initial: 5gwei},"
+    " demand: {rate: 100/block}}\n"
+    "workload: {users: 60, transfers: {rate: 0.2/s}, willingness: {median: 0.01eth},"
+    " withdrawals: {share: 50%, after: 5m}}\n"
+    "schemes: [{type: sidechain, validators: 4, stakes: [4000eth, 3000eth, 2000eth, 1000eth],"
+    " checkpoint_interval: 4m, block_time: 2s}]\n";
+
+struct fixture {
+    struct scn *s;
+    struct store *st;
+    char path[64];
+};
+static struct fixture fx;
+
+static void run_world(const char *text)
+{
+    struct err e;
+    err_init(&e);
+    if (scn_load_text(model_schema(), "sc.yaml", text, strlen(text), NULL, 0, &fx.s, &e) != 0)
+        fail_msg("scenario rejected: %s", e.msg);
+    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-sc-XXXXXX");
+    int fd = mkstemp(fx.path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
+    uint64_t seed = scn_uint(fx.s, "seed");
+    int64_t run_id;
+    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
+                               .name = "sc", .schemes = only, .nschemes = 1 };
+    struct world *w;
+    if (world_new(&spec, &w, &e) != 0)
+        fail_msg("world_new: %s", e.msg);
+    sim_run(w->sim, w->duration, 0);
+    if (world_finish(w) != 0)                     /* every invariant, the scheme's too */
+        fail_msg("%s", w->failure);
+    world_free(w);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    store_close(fx.st);
+    store_remove(fx.path);
+    scn_free(fx.s);
+    memset(&fx, 0, sizeof fx);
+    return 0;
+}
+
+static int64_t q_int(const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("bad SQL: %s: %s", sql, sqlite3_errmsg(store_db(fx.st)));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static char *q_text(const char *sql)
+{
+    static char buf[4096];
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("bad SQL: %s: %s", sql, sqlite3_errmsg(store_db(fx.st)));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    snprintf(buf, sizeof buf, "%s", t ? (const char *)t : "");
+    sqlite3_finalize(st);
+    return buf;
+}
+
+static void test_chain_bridge_and_fees(void **state)
+{
+    (void)state;
+    run_world(yaml);
+    /* heights 1..n without a gap, a block every block_time (2 s) plus three message
+     * delays (median 50 ms): in 40 minutes about 1100 blocks, none slower than 3 s
+     * with every validator up, all decided in round 0 */
+    int64_t n = q_int("SELECT count(*) FROM sidechain_blocks");
+    assert_true(n > 1000 && n < 1200);
+    assert_int_equal(q_int("SELECT max(height) FROM sidechain_blocks"), n);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_blocks WHERE height > 1 AND"
+                           " (interval_us < 2000000 OR interval_us > 3000000)"), 0);
+    assert_int_equal(q_int("SELECT max(round) FROM sidechain_blocks"), 0);
+    /* proposers in proportion to stake: validator 0 (40%) proposes more than 3 (10%) */
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks WHERE proposer = 0") >
+                2 * q_int("SELECT count(*) FROM sidechain_blocks WHERE proposer = 3"));
+
+    /* a deposit is minted only once its L1 transaction is final: 4 slots after the
+     * including block (l1.finality_depth), by the next sidechain block */
+    int64_t deposits = q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'deposit'");
+    assert_true(deposits > 20);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge d JOIN l1_txs t ON"
+                           " t.tx_id = d.l1_tx_id AND t.run_id = d.run_id JOIN sidechain_bridge m"
+                           " ON m.event = 'mint' AND m.number = d.number WHERE d.event ="
+                           " 'deposit' AND m.at_us >= t.include_us + 4 * 12000000 AND"
+                           " m.at_us < t.include_us + 4 * 12000000 + 5000000"),
+                     q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'mint'"));
+    assert_true(q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'mint'") > 15);
+
+    /* a transfer pays 21000 x (its block's base fee + the 1.5 Mwei tip), soft at the
+     * block's commit, included and final with the checkpoint covering it */
+    assert_true(q_int("SELECT count(*) FROM txs WHERE status = 'final'") > 100);
+    assert_int_equal(q_int("SELECT count(*) FROM txs t JOIN sidechain_blocks b ON"
+                           " b.commit_us = t.soft_us WHERE t.status = 'final' AND"
+                           " CAST(t.l2_fee_wei AS INTEGER) <> 21000 * (b.base_fee_per_gas + 1500000)"),
+                     0);
+    assert_int_equal(q_int("SELECT count(*) FROM txs t LEFT JOIN sidechain_blocks b ON"
+                           " b.commit_us = t.soft_us WHERE t.status = 'final' AND b.height IS NULL"), 0);
+    assert_int_equal(q_int("SELECT count(*) FROM txs WHERE status = 'final' AND NOT"
+                           " (submit_us <= soft_us AND soft_us < include_us AND include_us <"
+                           " final_us AND CAST(l1_fee_wei AS INTEGER) = 0)"), 0);
+
+    /* checkpoints: consecutive ranges, each signed by every validator (all online),
+     * gas 21000 + calldata + 4 x 3000 (ecrecover, Yellow Paper App. E) + 20000 */
+    assert_true(q_int("SELECT count(*) FROM sidechain_checkpoints WHERE status = 'final'") >= 5);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_checkpoints c JOIN"
+                           " sidechain_checkpoints p ON p.checkpoint = c.checkpoint - 1 WHERE"
+                           " c.start_height <> p.end_height + 1"), 0);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_checkpoints c JOIN l1_txs t ON"
+                           " t.tx_id = c.l1_tx_id WHERE t.kind = 'checkpoint' AND c.signers = 4"
+                           " AND t.gas = c.gas_used AND t.gas > 21000 + 4 * 3000 + 20000"),
+                     q_int("SELECT count(*) FROM sidechain_checkpoints"));
+
+    /* releases: the first validators by index until more than 2/3 of the stake, here
+     * 4000 + 3000 = 70%: two signatures, 2 x 3000 + 20000 execution gas */
+    int64_t released = q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'release'");
+    assert_true(released >= 3);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'release' AND"
+                           " signers = 2 AND abs(signed_stake - 0.7) < 1e-9"), released);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge r JOIN l1_txs t ON t.tx_id ="
+                           " r.l1_tx_id WHERE r.event = 'release' AND t.kind = 'withdrawal' AND"
+                           " t.gas >= 21000 + 2 * 3000 + 20000"), released);
+    /* a release follows its burn and the checkpoint that covers the burn's block */
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge r JOIN sidechain_bridge b ON"
+                           " b.event = 'burn' AND b.number = r.number WHERE r.event = 'release'"
+                           " AND NOT EXISTS (SELECT 1 FROM sidechain_checkpoints c WHERE"
+                           " c.end_height >= b.height AND c.included_us <= r.at_us)"), 0);
+    /* the escrow after the last event = deposits locked - released */
+    assert_string_equal(q_text("SELECT escrow_wei FROM sidechain_bridge ORDER BY rowid DESC LIMIT 1"),
+                        q_text("SELECT CAST((SELECT coalesce(sum(CAST(amount_wei AS REAL)), 0) FROM"
+                               " sidechain_bridge WHERE event = 'deposit') - (SELECT"
+                               " coalesce(sum(CAST(amount_wei AS REAL)), 0) FROM sidechain_bridge"
+                               " WHERE event = 'release') AS INTEGER)"));
+}
+
+/* FNV-1a over every row's text of a query: a digest of a table's content. */
+static uint64_t q_digest(const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("bad SQL: %s", sql);
+    uint64_t h = 1469598103934665603ull;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        for (; t && *t; t++)
+            h = (h ^ *t) * 1099511628211ull;
+        h = (h ^ '\n') * 1099511628211ull;
+    }
+    sqlite3_finalize(st);
+    return h;
+}
+
+/* The same scenario twice: the same chain, hash for hash, the same txs rows and
+ * bridge events. */
+static void test_rerun_identical(void **state)
+{
+    (void)state;
+    static const char *const sql[] = {
+        "SELECT hash || ':' || proposer || ':' || round || ':' || commit_us FROM"
+        " sidechain_blocks ORDER BY height",
+        "SELECT tx_id || ':' || status || ':' || coalesce(soft_us, -1) || ':' ||"
+        " coalesce(final_us, -1) || ':' || coalesce(l2_fee_wei, '') FROM txs ORDER BY tx_id",
+        "SELECT event || ':' || number || ':' || at_us || ':' || amount_wei || ':' || escrow_wei"
+        " FROM sidechain_bridge ORDER BY rowid",
+    };
+    static const char short_yaml[] =
+        "name: sc\nseed: 9\nduration: 10m\n"
+        "l1: {fork: prague, finality_depth: 2, demand: {rate: 50/block}}\n"
+        "workload: {users: 30, transfers: {rate: 0.5/s}, willingness: {median: 0.01eth}}\n"
+        "schemes: [{type: sidechain, validators: 5, checkpoint_interval: 2m}]\n";
+    uint64_t first[3];
+    run_world(short_yaml);
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks") > 200);
+    assert_true(q_int("SELECT count(*) FROM txs WHERE soft_us IS NOT NULL") > 100);
+    for (int i = 0; i < 3; i++)
+        first[i] = q_digest(sql[i]);
+    teardown(NULL);
+    run_world(short_yaml);
+    for (int i = 0; i < 3; i++)
+        assert_true(first[i] == q_digest(sql[i]));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_chain_bridge_and_fees, teardown),
+        cmocka_unit_test_teardown(test_rerun_identical, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
