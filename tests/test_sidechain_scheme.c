@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,11 +220,131 @@ static void test_rerun_identical(void **state)
         assert_true(first[i] == q_digest(sql[i]));
 }
 
+/* Liveness needs more than 2/3 of the stake: 6 equal validators, 2 offline (exactly
+ * 1/3) from 5 to 10 minutes: nothing commits after the last block in flight until they
+ * return, then the chain resumes; 1 offline (1/6): blocks go on, the rounds whose
+ * proposer is the offline one time out (timeout_propose) and take a second round. */
+static const char outage_yaml[] =
+    "name: sc\nseed: 3\nduration: 15m\n"
+    "l1: {fork: prague, finality_depth: 2, demand: {rate: 50/block}}\n"
+    "workload: {users: 30, transfers: {rate: 0.2/s}, willingness: {median: 0.01eth}}\n"
+    "schemes: [{type: sidechain, validators: 6}]\n"
+    "adversaries: [{type: validator_outage, target: sidechain, validators: %d, at: 5m, for: 5m}]\n";
+
+static void test_outage_halts_at_one_third(void **state)
+{
+    (void)state;
+    char text[sizeof outage_yaml + 8];
+    snprintf(text, sizeof text, outage_yaml, 2);
+    run_world(text);
+    /* the last block before the outage commits at most a few seconds after 5m */
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us >= 305000000"
+                           " AND commit_us < 600000000"), 0);
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us >= 600000000") > 100);
+    assert_true(q_int("SELECT max(interval_us) FROM sidechain_blocks") > 290000000);
+    assert_int_equal(q_int("SELECT count(*) FROM attacks WHERE type = 'validator_outage' AND"
+                           " blocks_affected <= 1 AND resolved_us >= 600000000 AND"
+                           " resolved_us < 620000000 AND detail LIKE '%chain halts%'"), 1);
+}
+
+static void test_outage_below_one_third_goes_on(void **state)
+{
+    (void)state;
+    char text[sizeof outage_yaml + 8];
+    snprintf(text, sizeof text, outage_yaml, 1);
+    run_world(text);
+    int64_t during = q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us >= 300000000"
+                           " AND commit_us < 600000000");
+    assert_true(during > 80);
+    /* validator 0 holds 1/6 of the stake: about one round in six is its to propose */
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us >= 300000000"
+                      " AND commit_us < 600000000 AND round >= 1") > during / 20);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us < 300000000"
+                           " AND round >= 1"), 0);
+    assert_true(q_int("SELECT max(interval_us) FROM sidechain_blocks") < 15000000);
+}
+
+/* Safety below 1/3: validator 0 of stakes {3, 3, 2, 2, 2} (25%) equivocates from the
+ * first minute: it signs two proposals for its rounds and votes for both. The run
+ * ends with the scheme's check passing (no decision of any validator differs from the
+ * committed block) and the attacks row counts the conflicting messages. */
+static void test_equivocation_below_one_third(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "name: sc\nseed: 4\nduration: 10m\n"
+        "l1: {fork: prague, finality_depth: 2, demand: {rate: 50/block}}\n"
+        "workload: {users: 30, transfers: {rate: 0.5/s}, willingness: {median: 0.01eth}}\n"
+        "schemes: [{type: sidechain, validators: 5, stakes: [3000eth, 3000eth, 2000eth,"
+        " 2000eth, 2000eth]}]\n"
+        "adversaries: [{type: equivocation, target: sidechain, validators: 1, at: 1m}]\n";
+    run_world(text);
+    assert_int_equal(q_int("SELECT count(*) FROM attacks WHERE type = 'equivocation' AND"
+                           " detected = 1 AND blocks_affected = 0 AND detail LIKE"
+                           " '%; 0 decisions conflicted%'"), 1);
+    int64_t sent;
+    assert_int_equal(sscanf(q_text("SELECT detail FROM attacks"),
+                            "1 validators holding 25.0%% of the stake sent %" SCNd64, &sent), 1);
+    assert_true(sent > 50);
+    /* its rounds cost a round change (the split proposal gathers no quorum) */
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks WHERE commit_us > 60000000 AND"
+                      " round >= 1") > 5);
+    assert_true(q_int("SELECT count(*) FROM sidechain_blocks") > 150);
+}
+
+/* The bridge counts signatures, nothing else: a withdrawal never burned, signed by 5 of
+ * 7 equal validators (71.4% > 2/3), empties the escrow; by 4 of 7 (57.1%) it is
+ * refused. Either way the attacker paid the L1 gas: 21000 + calldata + 3000 per
+ * signature + 20000. */
+static const char takeover_yaml[] =
+    "name: sc\nseed: 6\nduration: 20m\n"
+    "l1: {fork: prague, finality_depth: 2, demand: {rate: 50/block}}\n"
+    "workload: {users: 40, transfers: {rate: 0.2/s}, willingness: {median: 0.01eth}}\n"
+    "schemes: [{type: sidechain, validators: 7}]\n"
+    "adversaries: [{type: bridge_takeover, target: sidechain, validators: %d, at: 10m}]\n";
+
+static void test_bridge_takeover_above_two_thirds(void **state)
+{
+    (void)state;
+    char text[sizeof takeover_yaml + 8];
+    snprintf(text, sizeof text, takeover_yaml, 5);
+    run_world(text);
+    assert_int_equal(q_int("SELECT count(*) FROM attacks WHERE type = 'bridge_takeover' AND"
+                           " value_lost_wei = value_at_risk_wei AND CAST(value_lost_wei AS REAL)"
+                           " > 1e18 AND CAST(cost_wei AS REAL) > 0 AND resolved_us IS NULL"), 1);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'forged_release'"
+                           " AND signers = 5"), 1);
+    assert_int_equal(q_int("SELECT count(*) FROM l1_txs t JOIN sidechain_bridge b ON"
+                           " b.l1_tx_id = t.tx_id AND b.event = 'forged_release' WHERE"
+                           " t.kind = 'withdrawal' AND t.exec_gas = 5 * 3000 + 20000"), 1);
+    /* drained: the escrow is empty after it */
+    assert_string_equal(q_text("SELECT escrow_wei FROM sidechain_bridge WHERE event ="
+                               " 'forged_release'"), "0");
+}
+
+static void test_bridge_takeover_below_two_thirds(void **state)
+{
+    (void)state;
+    char text[sizeof takeover_yaml + 8];
+    snprintf(text, sizeof text, takeover_yaml, 4);
+    run_world(text);
+    assert_int_equal(q_int("SELECT count(*) FROM attacks WHERE type = 'bridge_takeover' AND"
+                           " value_lost_wei = '0' AND CAST(value_at_risk_wei AS REAL) > 1e18"
+                           " AND detail LIKE '%refused it (below_quorum)%'"), 1);
+    assert_int_equal(q_int("SELECT count(*) FROM sidechain_bridge WHERE event = 'forged_refused'"
+                           " AND signers = 4 AND abs(signed_stake - 4.0 / 7) < 1e-9"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_chain_bridge_and_fees, teardown),
         cmocka_unit_test_teardown(test_rerun_identical, teardown),
+        cmocka_unit_test_teardown(test_outage_halts_at_one_third, teardown),
+        cmocka_unit_test_teardown(test_outage_below_one_third_goes_on, teardown),
+        cmocka_unit_test_teardown(test_equivocation_below_one_third, teardown),
+        cmocka_unit_test_teardown(test_bridge_takeover_above_two_thirds, teardown),
+        cmocka_unit_test_teardown(test_bridge_takeover_below_two_thirds, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,6 +39,9 @@ static const struct adversary_ops *const adversaries[] = {
     &censoring_sequencer_ops,
     &revoked_state_ops,
     &invalid_state_root_ops,
+    &validator_outage_ops,
+    &equivocation_ops,
+    &bridge_takeover_ops,
 };
 
 /* Parameters of the run itself and of the world layout. */

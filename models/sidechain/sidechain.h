@@ -14,6 +14,9 @@ extern const struct scheme_ops scheme_sidechain_ops;
 extern const struct adversary_ops validator_outage_ops;
 extern const struct adversary_ops equivocation_ops;
 extern const struct adversary_ops bridge_takeover_ops;
+extern const struct adversary_ops validator_outage_ops;
+extern const struct adversary_ops equivocation_ops;
+extern const struct adversary_ops bridge_takeover_ops;
 
 /* Key kinds for sig_keypair_derive: a user's sidechain account key and a validator's
  * consensus key ("SCUS", "SCVL"). */
@@ -42,6 +45,17 @@ typedef void sidechain_forge_fn(struct scheme *sc, size_t adv_index, const uint3
                                 sidechain_forge_done_fn *done, void *ctx);
 /* "bridge.escrow": what the L1 escrow holds now, wei. */
 typedef u128 sidechain_escrow_fn(struct scheme *sc);
+/* "chain.stats": what the chain did in the window [from, until). */
+struct sidechain_stats {
+    uint64_t blocks_in_window;      /* commits in the window */
+    sim_time longest_gap_in_window; /* longest time without a commit, within the window */
+    sim_time resumed;               /* first commit at or after `until`; -1: none */
+    uint64_t equivocations;         /* conflicting messages sent, whole run */
+    sim_time first_equivocation;    /* -1: none */
+    uint64_t conflicts;             /* decisions differing from the committed block */
+};
+typedef void sidechain_stats_fn(struct scheme *sc, sim_time from, sim_time until,
+                                struct sidechain_stats *out /* OUT */);
 
 /* ---- the scheme's declarations (sidechain_decl.c) ---- */
 extern const struct store_sql sidechain_sql;

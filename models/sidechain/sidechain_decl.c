@@ -127,7 +127,159 @@ static const struct summary_row rows[] = {
     { "released by forged withdrawals", "forged_released_eth", 1, 2, "ETH" },
 };
 
+/* ---- figures ---- */
+
+static bool is_sidechain(const struct fig_series *s)
+{
+    return strcmp(s->type, "sidechain") == 0;
+}
+
+static bool any_blocks(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM sidechain_block_bins WHERE run_id = ?") > 0)
+        return true;
+    snprintf(why, len, "No sidechain committed a block.");
+    return false;
+}
+
+static void hours_axis(const struct fig_ctx *c, struct plot *p)
+{
+    double h = c->duration_h > 0 ? c->duration_h : 1;
+    double step = h <= 3 ? 0.5 : h <= 12 ? 1 : h <= 24 ? 2 : h <= 96 ? 12 : 24;
+    plot_cmd(p, "set xrange [0:%g]\nset xtics 0,%g\n", h, step);
+}
+
+/* Top: rounds per block, mean per 10 minutes; bottom: the longest wait for a block in
+ * each 10 minutes (log scale), where a halt stands out. One line per sidechain. */
+static void rounds_render(const struct fig_ctx *c, struct plot *p)
+{
+    sqlite3_stmt *q = fig_prepare(c, "SELECT (bin + 0.5) / 6.0, rounds_mean, interval_max_us / 1e6"
+                                     " FROM sidechain_block_bins WHERE run_id = ?1 AND scheme = ?2"
+                                     " ORDER BY bin");
+    size_t n = 0;
+    double top = 2;
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!is_sidechain(&c->series[i]))
+            continue;
+        fig_bind_series(q, &c->series[i]);
+        char name[32];
+        snprintf(name, sizeof name, "r%zu", i);
+        plot_data_begin(p, name);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            double row[3] = { sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
+                              sqlite3_column_double(q, 2) };
+            top = row[2] > top ? row[2] : top;
+            plot_row(p, 3, row);
+        }
+        plot_data_end(p);
+        n++;
+    }
+    sqlite3_finalize(q);
+    plot_cmd(p, "set multiplot layout 2,1 title ");
+    plot_text2(p, "Sidechain consensus: rounds per block and halts", c->subtitle);
+    plot_cmd(p, " font ',16'\nset lmargin 14\nset rmargin 4\nset key top left\n");
+    hours_axis(c, p);
+    fig_windows(c, p, FIG_LABEL_ALL);
+    plot_cmd(p, "set title 'rounds to commit a block, mean per 10 minutes (1 = the first "
+                "proposal committed)' font ',13'\nset yrange [0.9:*]\n");
+    fig_label(p, "y", "rounds per block");
+    const char *sep = "plot ";
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!is_sidechain(&c->series[i]))
+            continue;
+        plot_cmd(p, "%s$r%zu using 1:2 with linespoints pt 7 ps 0.5 title ", sep, i);
+        plot_text(p, c->series[i].label);
+        sep = ", \\\n     ";
+    }
+    plot_cmd(p, "\n");
+    fig_windows_unlabel(p);
+    plot_cmd(p, "set title 'longest wait for a block in each 10 minutes: a halt is a long "
+                "one (log scale)' font ',13'\nset logscale y\nset yrange [1:%g]\n"
+                "set format y '%%g'\n", top * 3);
+    fig_ticks_125(p, 'y', 1, top * 3);
+    fig_label(p, "y", "seconds");
+    fig_label(p, "x", "hours since the start of the run");
+    sep = "plot ";
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!is_sidechain(&c->series[i]))
+            continue;
+        plot_cmd(p, "%s$r%zu using 1:3 with linespoints pt 7 ps 0.5 title ", sep, i);
+        plot_text(p, c->series[i].label);
+        sep = ", \\\n     ";
+    }
+    plot_cmd(p, "\nunset multiplot\n");
+    (void)n;
+}
+
+static const struct figure fig_sidechain_rounds = {
+    "sidechain_rounds", "Sidechain consensus: rounds per block and halts",
+    "Top: how many rounds of Tendermint voting each block needed, averaged over 10 "
+    "minutes. One round means the first proposal gathered precommits from more than "
+    "2/3 of the stake; a second round follows a proposer that was offline or slow "
+    "(timeout_propose) or votes that split. Bottom: the longest gap between two "
+    "blocks in each 10 minutes, on a log scale: normally the block time plus a few "
+    "message delays; with 1/3 of the stake or more offline no quorum forms and the gap "
+    "grows until they return (a halt). Red bands are attack windows.",
+    any_blocks, rounds_render,
+};
+
+static bool any_escrow(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM sidechain_escrow WHERE run_id = ?") > 0)
+        return true;
+    snprintf(why, len, "No sidechain bridge event (no deposit reached the bridge).");
+    return false;
+}
+
+static void escrow_render(const struct fig_ctx *c, struct plot *p)
+{
+    sqlite3_stmt *q = fig_prepare(c, "SELECT at_us / 3.6e9, escrow_eth FROM sidechain_escrow"
+                                     " WHERE run_id = ?1 AND scheme = ?2 ORDER BY at_us");
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!is_sidechain(&c->series[i]))
+            continue;
+        fig_bind_series(q, &c->series[i]);
+        char name[32];
+        snprintf(name, sizeof name, "e%zu", i);
+        plot_data_begin(p, name);
+        while (sqlite3_step(q) == SQLITE_ROW) {
+            double row[2] = { sqlite3_column_double(q, 0), sqlite3_column_double(q, 1) };
+            plot_row(p, 2, row);
+        }
+        plot_data_end(p);
+    }
+    sqlite3_finalize(q);
+    fig_title(c, p, "Sidechain bridge: ETH held in the L1 escrow");
+    hours_axis(c, p);
+    plot_cmd(p, "set lmargin 14\nset rmargin 4\nset key top left\nset yrange [0:*]\n");
+    fig_windows(c, p, FIG_LABEL_ALL);
+    fig_label(p, "y", "ETH in escrow");
+    fig_label(p, "x", "hours since the start of the run");
+    const char *sep = "plot ";
+    for (size_t i = 0; i < c->nseries; i++) {
+        if (!is_sidechain(&c->series[i]))
+            continue;
+        plot_cmd(p, "%s$e%zu using 1:2 with steps lw 2 title ", sep, i);
+        plot_text(p, c->series[i].label);
+        sep = ", \\\n     ";
+    }
+    plot_cmd(p, "\n");
+}
+
+static const struct figure fig_sidechain_escrow = {
+    "sidechain_escrow", "Sidechain bridge escrow over time",
+    "What the bridge contract on L1 holds for each sidechain: deposits lock ETH in it "
+    "(each one an L1 transaction, minted on the sidechain once final on L1), releases "
+    "of withdrawals take it out, each signed by validators holding more than 2/3 of "
+    "the stake. A forged withdrawal signed by such a majority takes it out just the "
+    "same: a cliff to zero is the bridge drained, with no recourse on L1.",
+    any_escrow, escrow_render,
+};
+
+static const struct figure *const figures[] = { &fig_sidechain_rounds, &fig_sidechain_escrow };
+
 const struct scheme_report sidechain_report = {
+    .figures = figures, .nfigures = ARRAY_LEN(figures),
     .rows = rows, .nrows = ARRAY_LEN(rows),
 };
 
