@@ -4,14 +4,21 @@
  * delivered in FIFO order with no delay (so each height commits in round 0 and a
  * height is a round), in each crypto mode; and bridge withdrawals checked per second
  * with 67 of those 100 signing (the smallest quorum). An upper bound for the future
- * sidechain scheme, and where its time goes: n^2 signature verifications a round. */
+ * sidechain scheme, and where its time goes: n^2 signature verifications a round.
+ * Then the `sidechain` scheme itself in a world (models/sidechain/scheme_sidechain.c):
+ * heights per CPU second with 100 validators and Ed25519 on the scheduler (message
+ * delays, timeouts, the per-broadcast verification), and user transfers per CPU
+ * second (signed, admitted, built into blocks, executed, recorded) under load. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "models/run/run.h"
 #include "models/sidechain/bft.h"
 #include "models/sidechain/bridge.h"
+#include "models/world.h"
 
 enum { N = 100, CHAIN = 1, KIND_VALIDATOR = 7 };
 
@@ -154,6 +161,61 @@ static void bench_bridge(enum sig_mode mode, unsigned calls)
     bridge_free(b);
 }
 
+/* Run one sidechain scenario in a world on a scratch database; print heights and
+ * transfers per CPU second of the run (world construction excluded). */
+static void bench_scheme(const char *label, const char *yaml)
+{
+    struct err e;
+    err_init(&e);
+    struct scn *s;
+    if (scn_load_text(model_schema(), "bench.yaml", yaml, strlen(yaml), NULL, 0, &s, &e) != 0) {
+        fprintf(stderr, "bench scenario: %s\n", e.msg);
+        exit(1);
+    }
+    char path[] = "/tmp/l2sim-bench-sc-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        exit(1);
+    close(fd);
+    struct store *st;
+    int64_t run_id;
+    uint64_t seed = scn_uint(s, "seed");
+    if (store_open(path, &st, &e) != 0 || run_begin(st, s, seed, seed, 0, &run_id, &e) != 0) {
+        fprintf(stderr, "bench store: %s\n", e.msg);
+        exit(1);
+    }
+    static const size_t only[] = { 0 };
+    struct world_spec spec = { .scn = s, .store = st, .run_id = run_id, .seed = seed,
+                               .name = "bench", .schemes = only, .nschemes = 1 };
+    struct world *w;
+    if (world_new(&spec, &w, &e) != 0) {
+        fprintf(stderr, "bench world: %s\n", e.msg);
+        exit(1);
+    }
+    double t0 = cpu_now();
+    sim_run(w->sim, w->duration, 0);
+    double dt = cpu_now() - t0;
+    if (world_finish(w) != 0) {
+        fprintf(stderr, "bench run failed: %s\n", w->failure);
+        exit(1);
+    }
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(store_db(st), "SELECT (SELECT count(*) FROM sidechain_blocks),"
+                       " (SELECT sum(txs) FROM sidechain_blocks), (SELECT count(*) FROM"
+                       " sidechain_blocks WHERE round > 0)", -1, &q, NULL);
+    sqlite3_step(q);
+    double heights = sqlite3_column_double(q, 0), txs = sqlite3_column_double(q, 1);
+    long later = (long)sqlite3_column_int64(q, 2);
+    sqlite3_finalize(q);
+    printf("  scheme %-44s %8.1f heights/s, %9.1f transfers/s (%.0f heights, %.0f txs, "
+           "%ld in a later round, %.1f CPU s)\n", label, heights / dt, txs / dt, heights, txs,
+           later, dt);
+    world_free(w);
+    store_close(st);
+    store_remove(path);
+    scn_free(s);
+}
+
 int main(void)
 {
     printf("bench_sidechain (per CPU second):\n");
@@ -161,6 +223,23 @@ int main(void)
     bench_consensus(SIG_FAST, 20);
     bench_bridge(SIG_ED25519, 100);
     bench_bridge(SIG_FAST, 2000);
+    bench_scheme("100 validators, ed25519, 0.2 transfers/s:",
+                 "name: b\nseed: 1\nduration: 2m\n"
+                 "l1: {fork: prague, finality_depth: 2, demand: {rate: 10/block}}\n"
+                 "workload: {users: 100, transfers: {rate: 0.2/s}}\n"
+                 "schemes: [{type: sidechain, validators: 100}]\n");
+    bench_scheme("21 validators, ed25519, 300 transfers/s:",
+                 "name: b\nseed: 1\nduration: 10m\n"
+                 "l1: {fork: prague, finality_depth: 2, demand: {rate: 10/block}}\n"
+                 "workload: {users: 20000, transfers: {rate: 300/s},"
+                 " willingness: {median: 0.01eth}, balance: {median: 100eth}}\n"
+                 "schemes: [{type: sidechain, validators: 21}]\n");
+    bench_scheme("21 validators, fast, 300 transfers/s:",
+                 "name: b\nseed: 1\nduration: 10m\ncrypto: fast\n"
+                 "l1: {fork: prague, finality_depth: 2, demand: {rate: 10/block}}\n"
+                 "workload: {users: 20000, transfers: {rate: 300/s},"
+                 " willingness: {median: 0.01eth}, balance: {median: 100eth}}\n"
+                 "schemes: [{type: sidechain, validators: 21}]\n");
     free(queue);
     return 0;
 }
