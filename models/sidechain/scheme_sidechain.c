@@ -265,6 +265,8 @@ struct state {
     /* mempool and transfers in flight */
     struct pending *head, *tail;
     size_t   npending;
+    struct pending **by_id, **wd_by_id;   /* pending_slot */
+    size_t   nby_id, nwd_by_id;
     struct done *done;         /* executed, awaiting checkpoint: [done_head, ndone) */
     size_t   ndone, done_head, done_cap, done_included;
     struct mint *mints;        /* deposits final on L1, not yet minted: [mint_head, nmints) */
@@ -908,18 +910,36 @@ static void commit_decision(struct state *st, struct validator *v, const struct 
 
 /* ---- the mempool ---- */
 
-/* Pending entries by id: a sorted array would do; the list is short (transactions
- * waiting for a block or for their sender's deposit), so a scan from the head. */
+/* Pending entries by id: transfers by their id, withdrawals by their number, each an
+ * array of pointers grown on demand (ids are dense: 0, 1, 2, ...). O(1). */
+static struct pending **pending_slot(struct state *st, uint64_t id, bool grow)
+{
+    bool wd = id & WITHDRAW_ID;
+    uint64_t k = id & ~WITHDRAW_ID;
+    struct pending ***v = wd ? &st->wd_by_id : &st->by_id;
+    size_t *n = wd ? &st->nwd_by_id : &st->nby_id;
+    if (k >= *n) {
+        if (!grow)
+            return NULL;
+        size_t m = *n ? *n : 1024;
+        while (m <= k)
+            m *= 2;
+        *v = xrealloc(*v, m * sizeof **v);
+        memset(*v + *n, 0, (m - *n) * sizeof **v);
+        *n = m;
+    }
+    return &(*v)[k];
+}
+
 static struct pending *pending_of(struct state *st, uint64_t id)
 {
-    for (struct pending *p = st->head; p; p = p->next)
-        if (p->tx.id == id)
-            return p;
-    return NULL;
+    struct pending **p = pending_slot(st, id, false);
+    return p ? *p : NULL;
 }
 
 static void pending_unlink(struct state *st, struct pending *p)
 {
+    *pending_slot(st, p->tx.id, false) = NULL;
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -933,6 +953,7 @@ static void pending_unlink(struct state *st, struct pending *p)
 
 static void pending_push(struct state *st, struct pending *p)
 {
+    *pending_slot(st, p->tx.id, true) = p;
     p->prev = st->tail;
     p->next = NULL;
     if (st->tail)
@@ -1830,6 +1851,8 @@ static void destroy(struct scheme *sc)
     free(st->scratch);
     free(st->scratch_epoch);
     free(st->done);
+    free(st->by_id);
+    free(st->wd_by_id);
     free(st->mints);
     free(st);
 }
