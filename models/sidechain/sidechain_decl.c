@@ -157,7 +157,7 @@ static void rounds_render(const struct fig_ctx *c, struct plot *p)
                                      " FROM sidechain_block_bins WHERE run_id = ?1 AND scheme = ?2"
                                      " ORDER BY bin");
     size_t n = 0;
-    double top = 2;
+    double top = 2, most = 1;
     for (size_t i = 0; i < c->nseries; i++) {
         if (!is_sidechain(&c->series[i]))
             continue;
@@ -169,6 +169,7 @@ static void rounds_render(const struct fig_ctx *c, struct plot *p)
             double row[3] = { sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
                               sqlite3_column_double(q, 2) };
             top = row[2] > top ? row[2] : top;
+            most = row[1] > most ? row[1] : most;
             plot_row(p, 3, row);
         }
         plot_data_end(p);
@@ -181,7 +182,7 @@ static void rounds_render(const struct fig_ctx *c, struct plot *p)
     hours_axis(c, p);
     fig_windows(c, p, FIG_LABEL_ALL);
     plot_cmd(p, "set title 'rounds to commit a block, mean per 10 minutes (1 = the first "
-                "proposal committed)' font ',13'\nset yrange [0.9:*]\n");
+                "proposal committed)' font ',13'\nset yrange [0.9:%g]\n", most * 1.25 + 0.5);
     fig_label(p, "y", "rounds per block");
     const char *sep = "plot ";
     for (size_t i = 0; i < c->nseries; i++) {
