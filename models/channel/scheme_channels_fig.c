@@ -201,7 +201,7 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
     static char tic[128][160];          /* row labels, quoted when written */
     int ntic = 0;
     for (int k = 0; k < 3; k++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "d%d", k);
         plot_data_begin(p, name);
         y = 0;
