@@ -43,8 +43,14 @@
 static const struct scn_param params[] = {
     { "schemes[plasma].block_interval", SCN_DURATION, "1m", "1s", "1d", NULL, 0,
       "how often the operator seals a block and commits its Merkle root to L1" },
+    { "schemes[plasma].fee_policy", SCN_ENUM, "cost", NULL, NULL, "cost|fixed", 0,
+      "cost: the operator's fee per transaction is what its last block root cost on L1, "
+      "shared over that block's transactions, plus fee_margin; fixed: always `fee`" },
     { "schemes[plasma].fee", SCN_AMOUNT, "0.00001eth", "0wei", "1eth", NULL, 0,
-      "the operator's fee per transaction (paid in the transaction: inputs = outputs + fee)" },
+      "the operator's fee per transaction (fee_policy fixed), or its fee until its first "
+      "root lands (cost); paid in the transaction: inputs = outputs + fee" },
+    { "schemes[plasma].fee_margin", SCN_FRACTION, "10%", "0", "1000%", NULL, 0,
+      "what the operator adds to its L1 cost per transaction (fee_policy cost)" },
     { "schemes[plasma].challenge_period", SCN_DURATION, "7d", "1s", "365d", NULL, 0,
       "how long an exit waits for challenges before it can be paid (MVP: 7 days)" },
     { "schemes[plasma].exit_bond", SCN_AMOUNT, "0.01eth", "0wei", "100eth", NULL, 0,
@@ -114,6 +120,7 @@ struct pblock {
     uint8_t    (*leaf)[32];
     size_t       n, cap;
     uint32_t     transfers;
+    uint32_t     user_txs;       /* users' transactions (not the fee output) */
     u128         fees;
     uint8_t      root[32];
     sim_time     sealed, on_l1, final;
@@ -204,7 +211,9 @@ struct state {
     struct plasma_contract *contract;
 
     sim_time block_interval, challenge_period, react;
-    u128     fee, bond;
+    u128     fee, bond;                 /* fee: the operator's fee now */
+    bool     fee_cost;                  /* fee_policy cost */
+    uint32_t fee_margin_pct;
     uint64_t tip, urgent_tip;
     uint32_t mult_pct, max_inputs, process_max;
     double   exit_fee_share;
@@ -496,6 +505,7 @@ static const char *operator_accept(struct scheme *sc, struct ptx *t)
     }
     st->open_fees += t->fee;
     st->open->fees += t->fee;
+    st->open->user_txs++;
     return NULL;
 }
 
@@ -1085,6 +1095,9 @@ static void root_included(void *ctx, const struct l1_receipt *r)
         return;
     }
     b->on_l1 = r->time;
+    /* fee_policy cost: the next transactions pay for this root */
+    if (st->fee_cost && b->user_txs > 0)
+        st->fee = r->total * (100 + st->fee_margin_pct) / 100 / b->user_txs;
     for (size_t i = 0; i < b->n; i++) {
         struct xfer *x = b->tx[i]->xfer;
         if (x && !b->withheld) {
@@ -1454,6 +1467,8 @@ static int init(struct scheme *sc, struct err *e)
     st->challenge_period = scn_int(s, "schemes[%zu].challenge_period", i);
     st->react = scn_int(s, "schemes[%zu].react", i);
     st->fee = scn_amount(s, "schemes[%zu].fee", i);
+    st->fee_cost = strcmp(scn_str(s, "schemes[%zu].fee_policy", i), "cost") == 0;
+    st->fee_margin_pct = (uint32_t)(scn_real(s, "schemes[%zu].fee_margin", i) * 100 + 0.5);
     st->bond = scn_amount(s, "schemes[%zu].exit_bond", i);
     st->tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i);
     st->urgent_tip = (uint64_t)scn_amount(s, "schemes[%zu].urgent_tip", i);
