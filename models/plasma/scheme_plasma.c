@@ -190,6 +190,8 @@ struct dep {
     struct scheme *sc;
     uint32_t user;
     u128     amount, reserved;
+    struct dep *prev, *next;     /* the deposits in flight: freed at destroy if the run
+                                    ends before the L1 answers */
 };
 
 /* A mass exit after withheld data. */
@@ -231,6 +233,7 @@ struct state {
     struct challenge *challenges;
     uint64_t     nchallenges;
     struct mass *mass;
+    struct dep  *deps;           /* deposits sent, not yet included or dropped */
 
     /* the books (check): the contract's holdings = unspent + open_fees + bonds held -
      * stolen + shortfall */
@@ -619,6 +622,17 @@ static void drain_queue(struct scheme *sc, uint32_t u)
 static struct xit *exit_new(struct scheme *sc, struct coin *c, enum exit_kind kind);
 static void start_exit(struct scheme *sc, struct xit *x);
 
+static void dep_unlink(struct dep *d)
+{
+    struct state *st = S(d->sc);
+    if (d->prev)
+        d->prev->next = d->next;
+    else
+        st->deps = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+}
+
 static void deposit_included(void *ctx, const struct l1_receipt *r)
 {
     struct dep *d = ctx;
@@ -654,6 +668,7 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     }
     st->wallet[d->user].deposit_pending = false;
     drain_queue(sc, d->user);
+    dep_unlink(d);
     free(d);
 }
 
@@ -664,6 +679,7 @@ static void deposit_dropped(void *ctx, const char *why)
     user_settle(d->sc, d->user, d->reserved, 0);
     S(d->sc)->wallet[d->user].deposit_pending = false;
     drain_queue(d->sc, d->user);
+    dep_unlink(d);
     free(d);
 }
 
@@ -689,6 +705,10 @@ static void on_deposit(struct scheme *sc, const struct deposit *dp)
         return;
     }
     st->wallet[dp->user].deposit_pending = true;
+    d->next = st->deps;
+    if (st->deps)
+        st->deps->prev = d;
+    st->deps = d;
     struct l1_callbacks cb = { deposit_included, NULL, deposit_dropped, d };
     l1_submit(sc->world->l1, &tx, &fee, &cb);
 }
@@ -1714,6 +1734,11 @@ static void destroy(struct scheme *sc)
         free(b);
     }
     free(st->blocks);
+    while (st->deps) {
+        struct dep *d = st->deps;
+        st->deps = d->next;
+        free(d);
+    }
     while (st->inflight) {
         struct xfer *x = st->inflight;
         st->inflight = x->next;

@@ -159,7 +159,16 @@ struct done {
 };
 
 /* A withdrawal burned on the sidechain, waiting for its release on L1. */
+/* An object handed to the L1 as a callback context is listed here until its last
+ * callback frees it, so one still in flight when the run ends is freed by destroy.
+ * First member of its container (the container's address is the link's). */
+struct inflight {
+    struct inflight *prev, *next;
+    void (*release)(struct inflight *);   /* NULL: not listed */
+};
+
 struct burn {
+    struct inflight link;
     struct scheme *sc;
     uint64_t number;        /* the bridge nonce */
     uint32_t user;
@@ -176,6 +185,7 @@ struct burn {
 };
 
 struct deposit_tx {
+    struct inflight link;
     struct scheme *sc;
     uint64_t number;
     uint32_t user;
@@ -184,6 +194,7 @@ struct deposit_tx {
 };
 
 struct checkpoint {
+    struct inflight link;
     struct scheme *sc;
     uint64_t number, start, end;      /* heights start..end */
     uint8_t  root[MERKLE_HASH_BYTES];
@@ -196,6 +207,7 @@ struct checkpoint {
 };
 
 struct forge {
+    struct inflight link;
     struct scheme *sc;
     struct bridge_withdrawal w;
     struct bridge_sig *sigs;
@@ -282,6 +294,7 @@ struct state {
     uint64_t checkpointed;     /* last height covered by an included checkpoint */
     uint64_t final_checkpointed;
     struct checkpoint *cp_inflight;
+    struct inflight  *inflight;     /* L1 callback contexts not yet freed */
 
     sqlite3_stmt *ins_block, *ins_checkpoint, *ins_bridge;
 };
@@ -706,7 +719,8 @@ static struct block *propose_body(struct state *st, struct validator *v, uint64_
             nm = MINTS_PER_BLOCK_MAX;
         b->nmint = nm;
         b->mint = xmalloc((nm ? nm : 1) * sizeof *b->mint);
-        memcpy(b->mint, st->mints + st->mint_head, nm * sizeof *b->mint);
+        if (nm > 0)   /* st->mints is NULL until the first deposit */
+            memcpy(b->mint, st->mints + st->mint_head, nm * sizeof *b->mint);
         size_t cap = 16;
         b->tx = xmalloc(cap * sizeof *b->tx);
         st->epoch++;
@@ -872,7 +886,8 @@ static void commit_decision(struct state *st, struct validator *v, const struct 
     st->height++;
     size_t ncert;
     const struct bft_msg *cert = bft_certificate(v->bft, &ncert);
-    memcpy(st->cert, cert, ncert * sizeof *cert);
+    if (ncert > 0)
+        memcpy(st->cert, cert, ncert * sizeof *cert);
     st->ncert = ncert;
     st->rounds_total += d->round + 1;
     sim_time now = sim_now(st->w->sim);
@@ -1033,6 +1048,50 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     bridge_event(st, "deposit", d->number, d->user, d->amount, r->id, 0, 0, 0, NULL);
 }
 
+static void inflight_add(struct state *st, struct inflight *l, void (*release)(struct inflight *))
+{
+    l->release = release;
+    l->prev = NULL;
+    l->next = st->inflight;
+    if (st->inflight)
+        st->inflight->prev = l;
+    st->inflight = l;
+}
+
+static void inflight_del(struct state *st, struct inflight *l)
+{
+    if (!l->release)
+        return;
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        st->inflight = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+    l->release = NULL;
+}
+
+static void free_deposit_tx(struct inflight *l)
+{
+    free(l);
+}
+
+static void free_burn(struct inflight *l)
+{
+    struct burn *bu = (struct burn *)l;
+    free(bu->sigs);
+    free(bu);
+}
+
+static void free_forge(struct inflight *l);
+
+static void free_checkpoint(struct inflight *l)
+{
+    struct checkpoint *c = (struct checkpoint *)l;
+    free(c->sigs);
+    free(c);
+}
+
 /* Final on L1: the validators see the deposit event and the next block mints it. */
 static void deposit_final(void *ctx, const struct l1_receipt *r)
 {
@@ -1041,8 +1100,9 @@ static void deposit_final(void *ctx, const struct l1_receipt *r)
     struct state *st = d->sc->state;
     if (st->nmints == st->mint_cap) {
         /* compact what was minted before growing */
-        memmove(st->mints, st->mints + st->mint_head,
-                (st->nmints - st->mint_head) * sizeof *st->mints);
+        if (st->mints)        /* NULL before the first deposit */
+            memmove(st->mints, st->mints + st->mint_head,
+                    (st->nmints - st->mint_head) * sizeof *st->mints);
         st->nmints -= st->mint_head;
         st->mint_head = 0;
         if (st->nmints == st->mint_cap) {
@@ -1051,6 +1111,7 @@ static void deposit_final(void *ctx, const struct l1_receipt *r)
         }
     }
     st->mints[st->nmints++] = (struct mint){ d->number, d->user, d->amount };
+    inflight_del(st, &d->link);
     free(d);
 }
 
@@ -1060,6 +1121,7 @@ static void deposit_dropped(void *ctx, const char *why)
     struct state *st = d->sc->state;
     user_settle(d->sc, d->user, d->reserved, 0);
     bridge_event(st, "deposit_dropped", d->number, d->user, d->amount, 0, 0, 0, 0, why);
+    inflight_del(st, &d->link);
     free(d);
 }
 
@@ -1088,6 +1150,7 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
     struct l1_fee_policy fee = wallet_fee;
     fee.cap = max_fee > UINT64_MAX ? UINT64_MAX : (uint64_t)max_fee;
     struct l1_callbacks cb = { deposit_included, deposit_final, deposit_dropped, d };
+    inflight_add(st, &d->link, free_deposit_tx);
     l1_submit(st->w->l1, &tx, &fee, &cb);
 }
 
@@ -1162,6 +1225,7 @@ static void release_included(void *ctx, const struct l1_receipt *r)
 
 static void release_done(struct burn *bu)
 {
+    inflight_del(bu->sc->state, &bu->link);
     free(bu->sigs);
     free(bu);
 }
@@ -1199,6 +1263,7 @@ static void release_burns(struct state *st)
         }
         bu->w = (struct bridge_withdrawal){ .chain_id = st->chain_id, .recipient = bu->user,
                                             .amount = bu->amount, .nonce = bu->number };
+        free(bu->sigs);                     /* an earlier try's, if any */
         bu->nsigs = collect_signatures(st, &bu->w, &bu->sigs);
         if (bu->nsigs == 0) {
             st->burns_tail = bu;
@@ -1225,6 +1290,7 @@ static void release_burns(struct state *st)
             struct l1_fee_policy fee = wallet_fee;
             fee.cap = max_fee > UINT64_MAX ? UINT64_MAX : (uint64_t)max_fee;
             struct l1_callbacks cb = { release_included, release_final, release_dropped, bu };
+            inflight_add(st, &bu->link, free_burn);
             bu->handle = l1_submit(st->w->l1, &tx, &fee, &cb);
         }
         bu = next;
@@ -1342,6 +1408,7 @@ static void checkpoint_final(void *ctx, const struct l1_receipt *r)
             st->done_head = 0;
         }
     }
+    inflight_del(st, &c->link);
     free(c->sigs);
     free(c);
 }
@@ -1352,6 +1419,7 @@ static void checkpoint_dropped(void *ctx, const char *why)
     struct checkpoint *c = ctx;
     struct state *st = c->sc->state;
     checkpoint_row(st, c, "dropped", -1, -1, NULL);
+    inflight_del(st, &c->link);
     free(c->sigs);
     free(c);
     st->cp_inflight = NULL;
@@ -1397,6 +1465,7 @@ static void on_checkpoint_timer(struct sim *sim, void *ctx, const void *payload)
                         .calldata_nonzero_bytes = 4 + MERKLE_HASH_BYTES + 16 + c->nsigs * (4 + SIG_BYTES),
                         .exec_gas = c->nsigs * (uint64_t)BRIDGE_GAS_ECRECOVER + BRIDGE_GAS_NONCE_SSET };
     struct l1_callbacks cb = { checkpoint_included, checkpoint_final, checkpoint_dropped, c };
+    inflight_add(st, &c->link, free_checkpoint);
     c->handle = l1_submit(st->w->l1, &tx, &wallet_fee, &cb);
     st->cp_inflight = c;
 }
@@ -1538,6 +1607,14 @@ static void forge_over(void *ctx, const struct l1_receipt *r)
 {
     (void)r;
     struct forge *f = ctx;
+    inflight_del(f->sc->state, &f->link);
+    free(f->sigs);
+    free(f);
+}
+
+static void free_forge(struct inflight *l)
+{
+    struct forge *f = (struct forge *)l;
     free(f->sigs);
     free(f);
 }
@@ -1547,6 +1624,7 @@ static void forge_dropped(void *ctx, const char *why)
     struct forge *f = ctx;
     (void)why;
     f->done(f->ctx, BRIDGE_BELOW_QUORUM, 0, 0, 0, -1);
+    inflight_del(f->sc->state, &f->link);
     free(f->sigs);
     free(f);
 }
@@ -1572,6 +1650,7 @@ static void forge(struct scheme *sc, size_t adv_index, const uint32_t *signers, 
                         .calldata_nonzero_bytes = bridge_calldata_bytes(f->nsigs),
                         .exec_gas = f->nsigs * (uint64_t)BRIDGE_GAS_ECRECOVER + BRIDGE_GAS_NONCE_SSET };
     struct l1_callbacks cb = { forge_included, forge_over, forge_dropped, f };
+    inflight_add(st, &f->link, free_forge);
     l1_submit(st->w->l1, &tx, &wallet_fee, &cb);
 }
 
@@ -1832,6 +1911,11 @@ static void destroy(struct scheme *sc)
         st->burns = b->next;
         free(b->sigs);
         free(b);
+    }
+    while (st->inflight) {
+        struct inflight *l = st->inflight;
+        st->inflight = l->next;
+        l->release(l);
     }
     bridge_free(st->bridge);
     free(st->v);
