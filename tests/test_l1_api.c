@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "models/l1/l1.h"
@@ -541,6 +542,226 @@ static void test_l1_txs_sum_to_paid_by(void **state)
     env_free(v);
 }
 
+/* ---- callback contexts the L1 owns ------------------------------------------------------ */
+
+/* A heap ctx (l1_submit_owned): the test counts how often, and after which
+ * callback, the L1 frees it; under AddressSanitizer a use after the free or a second
+ * free is a report of its own. */
+struct owned {
+    int *frees;                 /* the test's counter, outliving the ctx */
+    const int *log;             /* callbacks heard so far, at the free */
+    int *freed_after;           /* ... copied here when freed */
+    int  heard;                 /* included + final + dropped, in the ctx itself */
+    struct l1 *l1;
+    int  resubmit;              /* dropped: submit it again this many times */
+    bool take;                  /* dropped or final: take it back */
+    void *taken;
+};
+
+static int frees, freed_after;
+
+static void owned_free(void *ctx)
+{
+    struct owned *o = ctx;
+    (*o->frees)++;
+    *o->freed_after = o->heard;
+    free(o);
+}
+
+static struct owned *owned_new(struct l1 *l1)
+{
+    struct owned *o = calloc(1, sizeof *o);
+    *o = (struct owned){ .frees = &frees, .freed_after = &freed_after, .l1 = l1 };
+    return o;
+}
+
+static void owned_included(void *ctx, const struct l1_receipt *r)
+{
+    (void)r;
+    ((struct owned *)ctx)->heard++;
+}
+
+static void owned_final(void *ctx, const struct l1_receipt *r)
+{
+    (void)r;
+    struct owned *o = ctx;
+    o->heard++;
+    if (o->take)
+        o->taken = l1_take_ctx(o->l1);
+}
+
+static void owned_dropped(void *ctx, const char *why);
+
+static struct l1_callbacks owned_cbs(struct owned *o)
+{
+    return (struct l1_callbacks){ owned_included, owned_final, owned_dropped, o };
+}
+
+static void owned_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct owned *o = ctx;
+    o->heard++;
+    if (o->take)
+        o->taken = l1_take_ctx(o->l1);
+    if (o->resubmit > 0) {        /* a retry of the same ctx, now at a price that lands */
+        o->resubmit--;
+        struct l1_tx t = tx_of(50, 0, 0, 0);
+        struct l1_fee_policy fp = fixed(100);
+        struct l1_callbacks cb = owned_cbs(o);
+        l1_submit_owned(o->l1, &t, &fp, &cb, owned_free);
+    }
+}
+
+/* Freed exactly once, after the last callback, on each path (l1.h,
+ * l1_submit_owned): included -> final (2 slots later; freed after `final`, not after
+ * `included`); dropped (refused at submission: over a block's gas); replaced and then
+ * cancelled (the same transaction keeps its ctx: freed after the cancellation's
+ * final); resubmitted from its `dropped` (handed on: freed after the retry's final);
+ * taken back in `dropped` (never freed by the L1); and at the run's end, pending or
+ * included but not final (freed by l1_free, once). */
+static void test_owned_ctx_freed_once(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    /* the base fee falls 12.5% a nearly empty block from 10 gwei: 1 gwei waits to the
+     * end, 100 gwei lands in the next block */
+    struct l1_fee_policy fp = fixed(100), low = fixed(1);
+
+    /* included, then final */
+    frees = 0;
+    struct owned *o = owned_new(v->l1);
+    struct l1_tx t = tx_of(1, 0, 0, 0);
+    struct l1_callbacks cb = owned_cbs(o);
+    l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+    run_until(v, SLOT);
+    assert_int_equal(o->heard, 1);               /* included; o still valid */
+    assert_int_equal(frees, 0);
+    run_until(v, 3 * SLOT);
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 2);            /* included and final heard */
+
+    /* dropped: refused at submission, freed after its `dropped` event */
+    frees = 0;
+    o = owned_new(v->l1);
+    t = tx_of(2, 0, 0, 40000000);                /* 40M gas: more than a block holds */
+    cb = owned_cbs(o);
+    l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+    assert_int_equal(frees, 0);                  /* not inside l1_submit */
+    run_until(v, sim_now(v->w->sim));
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 1);
+
+    /* replaced twice (the second bump lands it): one transaction, one ctx, freed
+     * after its final */
+    frees = 0;
+    o = owned_new(v->l1);
+    t = tx_of(3, 0, 0, 0);
+    cb = owned_cbs(o);
+    l1_tx_id id = l1_submit_owned(v->l1, &t, &low, &cb, owned_free);
+    run_until(v, 4 * SLOT);
+    struct l1_fee_policy b1 = { .kind = L1_FEE_FIXED, .max_fee = 3 * GWEI / 2, .tip = 3 * GWEI / 2 },
+                         b2 = { .kind = L1_FEE_FIXED, .max_fee = 100 * GWEI, .tip = 2 * GWEI };
+    assert_int_equal(l1_replace(v->l1, id, &b1), 0);
+    run_until(v, 5 * SLOT);
+    assert_int_equal(o->heard, 0);               /* 1.5 gwei still waits */
+    assert_int_equal(l1_replace(v->l1, id, &b2), 0);
+    run_until(v, 6 * SLOT);
+    assert_int_equal(o->heard, 1);
+    assert_int_equal(frees, 0);
+    run_until(v, 8 * SLOT);
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 2);
+
+    /* resubmitted from its dropped callback: the retry owns it */
+    frees = 0;
+    struct owned *r = owned_new(v->l1);
+    r->resubmit = 1;
+    t = tx_of(4, 0, 0, 40000000);
+    cb = owned_cbs(r);
+    l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+    run_until(v, 9 * SLOT);                      /* dropped, resubmitted, included */
+    assert_int_equal(frees, 0);
+    assert_int_equal(r->heard, 2);               /* dropped + the retry's included */
+    run_until(v, 11 * SLOT);
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 3);            /* dropped, included, final */
+
+    /* taken back inside dropped: the L1 does not free it */
+    frees = 0;
+    struct owned *k = owned_new(v->l1);
+    k->take = true;
+    t = tx_of(5, 0, 0, 40000000);
+    cb = owned_cbs(k);
+    l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+    run_until(v, sim_now(v->w->sim));
+    assert_int_equal(frees, 0);
+    assert_ptr_equal(k->taken, k);
+    owned_free(k);                               /* the test's now */
+    assert_int_equal(frees, 1);
+
+    /* at the run's end: one pending and cancelled, one pending, one included and not
+     * final: each freed once, by l1_free, none by l1_finish */
+    frees = 0;
+    o = owned_new(v->l1);
+    t = tx_of(6, 0, 0, 0);
+    cb = owned_cbs(o);
+    id = l1_submit_owned(v->l1, &t, &low, &cb, owned_free);
+    assert_int_equal(l1_cancel(v->l1, id), 0);
+    o = owned_new(v->l1);
+    t = tx_of(7, 0, 0, 0);
+    cb = owned_cbs(o);
+    l1_submit_owned(v->l1, &t, &low, &cb, owned_free);
+    o = owned_new(v->l1);
+    t = tx_of(8, 0, 0, 0);
+    cb = owned_cbs(o);
+    l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+    run_until(v, 12 * SLOT);
+    assert_int_equal(o->heard, 1);               /* included, final 2 slots later */
+    l1_finish(v->l1);
+    assert_int_equal(frees, 0);
+    world_free(v->w);
+    v->w = NULL;
+    assert_int_equal(frees, 3);
+    env_free(v);
+}
+
+/* An owned ctx belongs to one transaction at a time: submitting it again while its
+ * transaction is in flight (here: pending) is a panic, not a double free later. */
+static void test_owned_ctx_twice_panics(void **state)
+{
+    (void)state;
+    char errf[64];
+    snprintf(errf, sizeof errf, "/tmp/l2sim-l1api-twice-%ld.err", (long)getpid());
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(errf, "w", stderr))
+            _exit(3);
+        struct env *v = env_new("prague", false);
+        struct owned *o = owned_new(v->l1);
+        struct l1_tx t = tx_of(1, 0, 0, 0);
+        struct l1_fee_policy fp = fixed(5);
+        struct l1_callbacks cb = owned_cbs(o);
+        l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+        t = tx_of(2, 0, 0, 0);
+        l1_submit_owned(v->l1, &t, &fp, &cb, owned_free);
+        _exit(0);                                /* not reached */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    FILE *f = fopen(errf, "r");
+    assert_non_null(f);
+    char buf[512] = "";
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(errf);
+    assert_non_null(strstr(buf, "owned by transaction 1"));
+}
+
 /* ---- fee bumps under a cap ------------------------------------------------------------ */
 
 static bool exclude_first_blocks(void *ctx, const struct mp_tx *tx)
@@ -588,6 +809,8 @@ int main(void)
         cmocka_unit_test_teardown(test_deadline_by_slot_time, teardown),
         cmocka_unit_test_teardown(test_l1_txs_sum_to_paid_by, teardown),
         cmocka_unit_test_teardown(test_capped_bump_keeps_tip_under_max_fee, teardown),
+        cmocka_unit_test_teardown(test_owned_ctx_freed_once, teardown),
+        cmocka_unit_test(test_owned_ctx_twice_panics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

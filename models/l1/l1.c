@@ -132,6 +132,10 @@ struct l1 {
     struct store_rows *tx_rows;   /* l1_txs */
     bool      finished;           /* l1_finish ran: l1_txs holds every row */
     unsigned  in_call;            /* inside l1_submit (replace and cancel drop nothing) */
+    /* callback contexts the L1 owns (l1_submit_owned) */
+    struct idmap owned;           /* ctx pointer -> handle of the transaction owning it */
+    struct mp_tx *last;           /* the transaction whose last callback is running */
+    bool      last_taken;         /* ... and its ctx was taken back or handed on */
 
     /* block time for contracts */
     sim_time  head_time;          /* slot time of the latest slot (built or missed) */
@@ -342,6 +346,20 @@ static void write_tx_row(struct l1 *l1, const struct mp_tx *p, const char *statu
     store_rows_end(s);
 }
 
+/* Transactions done with are kept for reuse (a day of full blocks allocates millions
+ * otherwise), except under AddressSanitizer: a reused transaction would hide a
+ * use-after-free of one from it, so there each is freed for real. */
+#if defined(__SANITIZE_ADDRESS__)
+#define L1_REUSE_TXS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define L1_REUSE_TXS 0
+#endif
+#endif
+#ifndef L1_REUSE_TXS
+#define L1_REUSE_TXS 1
+#endif
+
 /* A zeroed transaction: a spare one if any. O(1). */
 static struct mp_tx *tx_new(struct l1 *l1)
 {
@@ -353,13 +371,77 @@ static struct mp_tx *tx_new(struct l1 *l1)
     return p;
 }
 
-/* p is done with (its l1_txs row written, its sender told): kept for reuse. */
+/* p is done with (its l1_txs row written, its sender told). */
 static void free_tx(struct l1 *l1, struct mp_tx *p)
 {
     free(p->sent);
     p->sent = NULL;
+    if (!L1_REUSE_TXS) {
+        free(p);
+        return;
+    }
     p->fnext = l1->spare;
     l1->spare = p;
+}
+
+/* ---- callback contexts the L1 owns (l1.h, l1_submit_owned) ---- */
+
+static bool owns_ctx(const struct mp_tx *p) { return p->ctx_free && p->cb.ctx; }
+static uint64_t ctx_key(const void *ctx) { return (uint64_t)(uintptr_t)ctx; }
+
+/* Transaction id takes ownership of ctx: a ctx no transaction owns, or the one whose
+ * last callback is running now and has not given it away (a retry: handed on). */
+static void claim_ctx(struct l1 *l1, void *ctx, l1_tx_id id)
+{
+    bool added;
+    uint64_t *owner = idmap_put(&l1->owned, ctx_key(ctx), &added);
+    if (!added) {
+        const struct mp_tx *last = l1->last;
+        if (!last || last->cb.ctx != ctx || !owns_ctx(last) || l1->last_taken)
+            sim_panic("l1_submit_owned: callback ctx %p is owned by transaction %llu, still in "
+                      "flight (an owned ctx belongs to one transaction at a time)", ctx,
+                      (unsigned long long)*owner);
+        l1->last_taken = true;      /* handed on: the last callback's end keeps it */
+    }
+    *owner = id;
+}
+
+/* Around p's last callback (final or dropped; l1_take_ctx works inside): afterwards
+ * p's owned ctx is freed unless the callback took it back or handed it on. Saved and
+ * restored, should a last callback ever run inside another. */
+struct last_call {
+    struct mp_tx *p;
+    bool taken;
+};
+
+static struct last_call last_begin(struct l1 *l1, struct mp_tx *p)
+{
+    struct last_call saved = { l1->last, l1->last_taken };
+    l1->last = p;
+    l1->last_taken = false;
+    return saved;
+}
+
+static void last_end(struct l1 *l1, struct mp_tx *p, struct last_call saved)
+{
+    if (owns_ctx(p) && !l1->last_taken) {
+        idmap_del(&l1->owned, ctx_key(p->cb.ctx));
+        p->ctx_free(p->cb.ctx);
+    }
+    p->cb.ctx = NULL;
+    l1->last = saved.p;
+    l1->last_taken = saved.taken;
+}
+
+void *l1_take_ctx(struct l1 *l1)
+{
+    struct mp_tx *p = l1->last;
+    if (!p || !owns_ctx(p) || l1->last_taken)
+        sim_panic("l1_take_ctx outside the final or dropped callback of a transaction "
+                  "whose ctx the L1 owns");
+    idmap_del(&l1->owned, ctx_key(p->cb.ctx));
+    l1->last_taken = true;
+    return p->cb.ctx;
 }
 
 static void out_link(struct l1 *l1, struct mp_tx *p)
@@ -384,8 +466,10 @@ static void out_unlink(struct l1 *l1, struct mp_tx *p)
 static void deliver_drop(struct l1 *l1, struct mp_tx *p)
 {
     write_tx_row(l1, p, "dropped");
+    struct last_call saved = last_begin(l1, p);
     if (p->cb.dropped)
         p->cb.dropped(p->cb.ctx, l1_drop_reason_str(p->sent->reason));
+    last_end(l1, p, saved);
     free_tx(l1, p);
 }
 
@@ -453,6 +537,12 @@ uint64_t l1_gas_of(const struct l1 *l1, const struct l1_tx *tx)
 l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                    const struct l1_callbacks *cb)
 {
+    return l1_submit_owned(l1, tx, fee, cb, NULL);
+}
+
+l1_tx_id l1_submit_owned(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
+                         const struct l1_callbacks *cb, void (*ctx_free)(void *ctx))
+{
     l1->in_call++;
     struct mp_tx *p = tx_new(l1);
     struct l1_sent *t = xcalloc(1, sizeof *t);
@@ -465,6 +555,7 @@ l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_po
     p->deadline = tx->deadline ? tx->deadline : INT64_MAX;
     p->policy = *fee;
     p->cb = *cb;
+    p->ctx_free = ctx_free;
     t->kind = tx->kind ? tx->kind : "tx";
     t->calldata_bytes = tx->calldata ? tx->calldata_len
                                      : tx->calldata_zero_bytes + tx->calldata_nonzero_bytes;
@@ -477,6 +568,8 @@ l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_po
     l1->fates[l1->nfates++] = (struct fate){ .state = L1_FATE_PENDING };
     t->id = l1->nfates;
     l1_tx_id id = t->id;            /* p may be gone when pool_add returns */
+    if (owns_ctx(p))
+        claim_ctx(l1, p->cb.ctx, id);
     l1->bumpers += fee->bump_after > 0;
     apply_policy(l1, fee, p);
     if (l1->eip7825 && p->gas > FM_MAX_TX_GAS) {
@@ -770,8 +863,10 @@ static void on_final(struct sim *sim, void *ctx, const void *payload)
         fate_of(l1, p->sent->id)->state = L1_FATE_FINAL;
         write_tx_row(l1, p, "final");
     }
+    struct last_call saved = last_begin(l1, p);
     if (p->cb.final)
         p->cb.final(p->cb.ctx, &p->receipt);
+    last_end(l1, p, saved);
     free_tx(l1, p);
 }
 
@@ -1095,11 +1190,19 @@ fail:
     return L2_EINPUT;
 }
 
+/* p's last callback never ran: the run ended first. */
+static void free_unfinished(struct mp_tx *p)
+{
+    if (owns_ctx(p))
+        p->ctx_free(p->cb.ctx);
+    free(p->sent);
+    p->sent = NULL;
+}
+
 static void free_sent(void *ctx, struct mp_tx *p)
 {
     (void)ctx;
-    free(p->sent);
-    p->sent = NULL;
+    free_unfinished(p);
 }
 
 void l1_free(struct l1 *l1)
@@ -1111,7 +1214,7 @@ void l1_free(struct l1 *l1)
     mp_free(l1->pool);
     while (l1->out_of_pool) {
         struct mp_tx *n = l1->out_of_pool->fnext;
-        free(l1->out_of_pool->sent);
+        free_unfinished(l1->out_of_pool);
         free(l1->out_of_pool);
         l1->out_of_pool = n;
     }
@@ -1122,6 +1225,7 @@ void l1_free(struct l1 *l1)
     }
     free(l1->fates);
     idmap_free(&l1->live);
+    idmap_free(&l1->owned);
     free(l1->scheme_names);
     free(l1->adversary_names);
     free(l1->block_hooks);

@@ -95,7 +95,8 @@ const char *l1_drop_reason_str(enum l1_drop_reason r);   /* one sentence, static
  * l1_replace or l1_cancel, so a scheme's state is never re-entered mid-call. A
  * block's `included` calls run as the block is built, before its l1_on_block hooks;
  * `final` runs `finality_depth` slots later; `dropped` runs as its own event at the
- * time of the drop. Any of the three may be NULL. */
+ * time of the drop. Any of the three may be NULL.
+ */
 struct l1_callbacks {
     void (*included)(void *ctx, const struct l1_receipt *r);
     void (*final)(void *ctx, const struct l1_receipt *r);
@@ -131,11 +132,39 @@ uint64_t l1_gas_of(const struct l1 *l1, const struct l1_tx *tx);
 /* Queue a transaction and return its handle. The L1 computes its gas (see struct
  * l1_tx); one over the EIP-7825 cap or over a block's limits is refused, and the
  * refusal reaches `dropped` as an event like any other drop (its fate reads dropped
- * at once). The callbacks' ctx is borrowed until final or dropped: exactly one of
- * them eventually runs, unless the run ends first. Every transaction of a scheme or
+ * at once). Exactly one of `final` and `dropped` eventually runs, unless the run
+ * ends first; the callbacks' ctx is borrowed until then (l1_submit_owned: owned by the
+ * L1). Every transaction of a scheme or
  * adversary becomes a row of l1_txs. O(log n) in the pool. */
 l1_tx_id l1_submit(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
                    const struct l1_callbacks *cb);
+
+/* l1_submit, the L1 owning cb->ctx (non-NULL), so a scheme keeps no list of its own to
+ * free what is in flight when the run ends (as sim_at_owned does for event payloads).
+ * The L1 calls ctx_free(cb->ctx) exactly once:
+ *  - after the transaction's last callback returns. The last callback is `final` for
+ *    an included transaction (finality_depth slots after its block: when `final` runs,
+ *    or would run if it is NULL) and `dropped` for one that left unincluded (a refusal
+ *    at submission included); `included` is never the last;
+ *  - or, for a transaction whose last callback has not run when the run ends (pending,
+ *    or included and not yet final), in l1_free: after every scheme's destroy, so
+ *    ctx_free must touch nothing but ctx (free it and what it alone points to).
+ *    l1_finish frees nothing (schemes may still read their contexts).
+ * l1_replace and l1_cancel keep the transaction and so its ctx. Inside the last
+ * callback the sender may keep ctx: l1_take_ctx() takes it back (the L1 frees nothing),
+ * and l1_submit_owned of the same ctx (a retry from `dropped`) hands it to the new
+ * transaction, whose own last callback or the run's end then frees it. An owned ctx
+ * belongs to one transaction at a time: submitting it while another transaction owns
+ * it (from anywhere but that one's last callback) panics. Cost as l1_submit, plus O(1)
+ * for the ownership. */
+l1_tx_id l1_submit_owned(struct l1 *l1, const struct l1_tx *tx, const struct l1_fee_policy *fee,
+                         const struct l1_callbacks *cb, void (*ctx_free)(void *ctx));
+
+/* Inside the `final` or `dropped` callback of a transaction submitted with
+ * l1_submit_owned: its ctx is the caller's from now on (the L1 will not free it).
+ * Returns it. Panics anywhere else (in `included`, outside a callback, for a borrowed
+ * ctx, a second time). O(1). */
+void *l1_take_ctx(struct l1 *l1);
 
 /* Replace pending transaction `id` by the same one under new fees (a fee bump): the
  * policy is evaluated now, and the pool accepts it only if the max fee and the tip

@@ -32,6 +32,7 @@ struct mp_tx {
     uint32_t  waited;           /* blocks built while pending (fee bumping) */
     struct l1_fee_policy policy;
     struct l1_callbacks  cb;
+    void (*ctx_free)(void *ctx); /* l1_submit_owned: the L1 owns cb.ctx */
     struct l1_receipt    receipt;
     /* pool bookkeeping */
     struct mp_sender *sender;
