@@ -241,7 +241,7 @@ static void run_validium(uint32_t withholders, bool *frozen, u128 *value, u128 *
         fail_msg("%s", fx.w->failure);
     sim_time since;
     *frozen = committee_frozen(sc, &since, value);
-    *supply = ((struct rollup *)sc->state)->supply;
+    *supply = state_supply(((struct rollup *)sc->state)->state);
     if (*frozen)
         assert_true(since >= 10 * 60 * SECOND);
     assert_true(q_int("SELECT count(*) FROM batches WHERE da = 'committee' AND"

@@ -61,7 +61,7 @@ size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *da
                               out + 32 + (size_t)k * SIG_BYTES));
     if (served_by == 0 && ru->frozen_at < 0) {
         ru->frozen_at = sim_now(ru->sc->world->sim);
-        ru->frozen_value = ru->supply;
+        ru->frozen_value = state_supply(ru->state);
         ru->frozen_batch = b->index;
     }
     return 32 + (size_t)ru->threshold * SIG_BYTES;

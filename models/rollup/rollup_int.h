@@ -245,9 +245,8 @@ struct rollup {
     size_t   ndeps_live, cap_deps_live;
 
     /* ---- books (wei) ---- */
-    u128 escrow;                   /* what the L1 bridge holds */
-    u128 deposits_in_flight;       /* on L1, not yet credited on L2 */
-    u128 supply;                   /* sum of L2 balances (every account) */
+    u128 escrow;                   /* what the L1 bridge holds, from L1 receipts */
+    u128 burned;                   /* withdrawals burned on L2 (their records) */
     u128 paid_out;                 /* withdrawals paid by the bridge on L1 */
     u128 stolen;                   /* paid out by a fraudulent root that stood */
     u128 l1_paid;                  /* receipts of every L1 tx of this scheme */

@@ -261,6 +261,7 @@ struct deposit_tx {
     uint32_t user;
     u128     amount, reserved;
     int      open;          /* 2 until both final and the credit ran */
+    bool     in_flight;     /* in an L1 block, not yet credited on L2 */
     size_t   slot;          /* in the rollup's list of deposits in flight */
 };
 
@@ -296,7 +297,7 @@ static void deposit_credit(void *ctx)
     struct rollup *ru = d->sc->state;
     struct ru_user *u = ru_user(ru, d->user);
     seq_credit(ru, ROLLUP_USER_ACCOUNT(d->user), u->kp.pk, d->amount);
-    ru->deposits_in_flight -= d->amount;
+    d->in_flight = false;
     u->opened = true;
     u->deposits_pending--;
     wallet_release(ru, d->user);
@@ -310,7 +311,7 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     user_settle(d->sc, d->user, d->reserved, r->total + d->amount);
     d->reserved = 0;
     ru->escrow += d->amount + fault_fire("rollup.escrow");   /* a test's wrong book */
-    ru->deposits_in_flight += d->amount;
+    d->in_flight = true;
     ru->l1_paid += r->total;
     struct l1 *l1 = d->sc->world->l1;
     l1_at(l1, r->time + (sim_time)ru->deposit_depth * l1_slot(l1), deposit_credit, d);
@@ -422,6 +423,7 @@ void ru_withdrawal_burned(struct rollup *ru, uint64_t wd, const struct ru_block 
 {
     struct ru_withdrawal *w = ru->wds[wd];
     w->burned = b->time, w->block = b->number, w->status = "burned";
+    ru->burned += w->amount;
 }
 
 void ru_withdrawal_failed(struct rollup *ru, uint64_t wd, const char *reason)
@@ -714,36 +716,58 @@ static void finish(struct scheme *sc)
 
 /* ---- invariants ---- */
 
-/* The bridge holds what the L2 owes: escrow + paid out + stolen = every L2 balance
- * (users', the fee recipient's fees owed to the operator, the bridge account's burned
- * withdrawals) + deposits on their way; i.e. escrow = users' balances + fees owed +
- * pending withdrawals + deposits in flight - stolen, to the wei. After every event
- * from running totals (O(1)); at the world's end, against the state's own sum of
- * balances (O(accounts)). And what the scheme's receipts say it paid is what the L1
- * charged it. */
+/* Deposits in an L1 block and not yet credited on L2, from their own records (the
+ * derivation's queue). O(deposits in flight). */
+static u128 deposits_in_flight(const struct rollup *ru)
+{
+    u128 sum = 0;
+    for (size_t k = 0; k < ru->ndeps_live; k++)
+        if (ru->deps_live[k]->in_flight)
+            sum += ru->deps_live[k]->amount;
+    return sum;
+}
+
+/* The bridge holds what the L2 owes, to the wei, each side from its own books:
+ *   L1 side: escrow, moved only by L1 receipts (a deposit's inclusion adds its value,
+ *     a payout's inclusion takes its amount, a false root that stood takes its claim:
+ *     stolen), plus stolen;
+ *   L2 side: the state's own running total of balances (state_supply: users'
+ *     balances + fees owed + the bridge account's burned withdrawals, kept by
+ *     state.c from each balance change), less what the bridge already paid out of
+ *     the burned, plus the deposits in flight (their records).
+ * The bridge account's balance must also equal the withdrawals burned by their
+ * records. O(deposits in flight) after every event; at the world's end the running
+ * total is checked against the sum over every account (O(accounts)). And what the
+ * scheme's receipts say it paid is what the L1 charged it. */
 static int check(struct scheme *sc, struct inv_fail *f)
 {
     struct rollup *ru = sc->state;
     char a[41], b[41], c[41], d[41], g[41], h[41], k[41];
-    u128 held = ru->escrow + ru->paid_out + ru->stolen;
-    u128 owed = ru->supply + ru->deposits_in_flight;
+    u128 supply = state_supply(ru->state);
+    u128 in_flight = deposits_in_flight(ru);
+    const struct account *br = state_account(ru->state, ROLLUP_BRIDGE_ACCOUNT);
+    u128 bridge = br ? br->balance : 0;
+    if (bridge != ru->burned)
+        return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': the L2 "
+                        "bridge account holds %s wei, the withdrawals burned %s", sc->name,
+                        u128_str(bridge, a), u128_str(ru->burned, b));
+    u128 held = ru->escrow + ru->stolen;
+    u128 owed = supply - ru->paid_out + in_flight;
     if (held != owed) {
         const struct account *fee = state_account(ru->state, ROLLUP_FEE_ACCOUNT);
-        const struct account *br = state_account(ru->state, ROLLUP_BRIDGE_ACCOUNT);
-        return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': escrow %s "
-                        "wei + paid out %s + stolen %s != L2 balances %s (fees owed %s, "
-                        "burned withdrawals %s) + deposits in flight %s", sc->name,
-                        u128_str(ru->escrow, a), u128_str(ru->paid_out, b),
-                        u128_str(ru->stolen, c), u128_str(ru->supply, d),
-                        u128_str(fee ? fee->balance : 0, g), u128_str(br ? br->balance : 0, h),
-                        u128_str(ru->deposits_in_flight, k));
+        return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': L1 escrow "
+                        "%s wei + stolen %s != L2 balances %s (fees owed %s, burned "
+                        "withdrawals %s) - paid out %s + deposits in flight %s", sc->name,
+                        u128_str(ru->escrow, a), u128_str(ru->stolen, c), u128_str(supply, d),
+                        u128_str(fee ? fee->balance : 0, g), u128_str(bridge, h),
+                        u128_str(ru->paid_out, b), u128_str(in_flight, k));
     }
     if (sc->world->at_end) {
         u128 sum = state_total_balance(ru->state);
-        if (sum != ru->supply)
+        if (sum != supply)
             return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': the L2 "
-                            "accounts hold %s wei, the books say %s", sc->name,
-                            u128_str(sum, a), u128_str(ru->supply, b));
+                            "accounts hold %s wei, the state's running total says %s",
+                            sc->name, u128_str(sum, a), u128_str(supply, b));
     }
     if (challengers_check(ru->ch, f))
         return 1;

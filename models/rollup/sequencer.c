@@ -163,7 +163,6 @@ void seq_credit(struct rollup *ru, uint64_t index, const uint8_t pk[SIG_PUBLICKE
         world_fail(ru->sc->world, "scheme '%s': %s", ru->sc->name, e.msg);
         return;
     }
-    ru->supply += amount;
     if (ru->nopen_deps == ru->cap_open_deps) {
         ru->cap_open_deps = ru->cap_open_deps ? 2 * ru->cap_open_deps : 16;
         ru->open_deps = xrealloc(ru->open_deps, ru->cap_open_deps * sizeof *ru->open_deps);

@@ -135,6 +135,8 @@ struct l2_state {
     struct account     *acct;     /* by index, 0 .. n-1 */
     bool               *open;     /* acct[i] holds an account */
     uint64_t            n, cap;
+    u128                total;    /* sum of balances, kept from each balance's change
+                                     (the bridge invariant's L2 side, state_supply) */
 };
 
 struct l2_state *state_new(uint64_t chain_id, unsigned depth, const struct sig_ctx *c,
@@ -227,6 +229,7 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
         s->open[index] = true;
     }
     a->balance += amount;
+    s->total += amount;
     commit(s, index);
     return 0;
 }
@@ -242,6 +245,10 @@ enum transfer_verdict state_apply(struct l2_state *s, const struct l2_transfer *
      * ones before it (saved first), so a refused transfer changes nothing */
     struct account saved[TRANSFER_STEPS];
     int steps = t->fee ? TRANSFER_STEPS : TRANSFER_STEP_FEE;
+    /* the running total follows what each step did to its account's balance
+     * (wrapping arithmetic: a debit adds its two's complement), so a step that
+     * created or lost wei would show in state_supply */
+    u128 delta = 0;
     for (int k = 0; k < steps; k++) {
         uint64_t i = transfer_step_index(t, k, s->fee_recipient);
         saved[k] = s->acct[i];
@@ -250,7 +257,9 @@ enum transfer_verdict state_apply(struct l2_state *s, const struct l2_transfer *
                 s->acct[transfer_step_index(t, k, s->fee_recipient)] = saved[k];
             return TRANSFER_OVERFLOW;
         }
+        delta += s->acct[i].balance - saved[k].balance;
     }
+    s->total += delta;
     for (int k = 0; k < steps; k++)
         commit(s, transfer_step_index(t, k, s->fee_recipient));
     return TRANSFER_OK;
@@ -267,6 +276,8 @@ void state_execute(struct l2_state *s, const struct l2_transfer *txs, size_t n,
         state_root(s, roots[i + 1]);
     }
 }
+
+u128 state_supply(const struct l2_state *s) { return s->total; }
 
 u128 state_total_balance(const struct l2_state *s)
 {
@@ -289,6 +300,7 @@ struct l2_state *state_clone(const struct l2_state *s)
                                    s->fee_recipient);
     if (s->n) {
         c->cap = c->n = s->n;
+        c->total = s->total;
         c->acct = xmalloc((size_t)s->n * sizeof *c->acct);
         c->open = xmalloc((size_t)s->n * sizeof *c->open);
         memcpy(c->acct, s->acct, (size_t)s->n * sizeof *c->acct);

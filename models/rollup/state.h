@@ -136,6 +136,10 @@ void state_execute(struct l2_state *s, const struct l2_transfer *txs, size_t n,
 
 /* Sum of every balance, for the conservation invariant. O(accounts). */
 u128 state_total_balance(const struct l2_state *s);
+/* The same sum kept as a running total: deposits add, and each transfer step adds
+ * what it changed its account's balance by. Equal to state_total_balance unless a
+ * step creates or destroys wei. O(1). */
+u128 state_supply(const struct l2_state *s);
 
 /* True when index is a slot of a depth-d account tree (index < 2^d). A transfer
  * naming any other index names no account. */
