@@ -13,11 +13,42 @@
 #include "sim/money.h"
 
 static void claim_included(void *ctx, const struct l1_receipt *r);
+static void claim_dropped(void *ctx, const char *why);
+
+/* Send claim c to L1: the root and the L2 block number it is the state after. */
+static void claim_send(void *ctx)
+{
+    struct ru_claim *c = ctx;
+    struct scheme *sc = c->sc;
+    struct rollup *ru = sc->state;
+    uint8_t data[MERKLE_HASH_BYTES + 8];
+    memcpy(data, c->c.root, MERKLE_HASH_BYTES);
+    for (int i = 0; i < 8; i++)
+        data[MERKLE_HASH_BYTES + i] = (uint8_t)(c->c.last_block >> (8 * i));
+    struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | 1),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "state_root",
+                        .calldata = data, .calldata_len = sizeof data,
+                        .exec_gas = ru->claim_gas };
+    struct l1_fee_policy fee = ru_operator_bid(ru, c->resends);
+    struct l1_callbacks cb = { claim_included, NULL, claim_dropped, c };
+    c->l1 = c->c.l1_tx = l1_submit(sc->world->l1, &tx, &fee, &cb);
+}
+
+/* Evicted or refused by a full pool (block stuffing): the claim is sent again next
+ * slot with a higher bid, or its blocks would never be claimed again (the proposer
+ * has moved past them). */
+static void claim_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct ru_claim *c = ctx;
+    struct l1 *l1 = c->sc->world->l1;
+    c->resends++;
+    l1_at(l1, sim_now(c->sc->world->sim) + l1_slot(l1), claim_send, c);
+}
 
 static void post_claim(struct rollup *ru, uint64_t last_block)
 {
     struct scheme *sc = ru->sc;
-    struct l1 *l1 = sc->world->l1;
     if (ru->nclaims == ru->cap_claims) {
         ru->cap_claims = ru->cap_claims ? 2 * ru->cap_claims : 64;
         ru->claims = xrealloc(ru->claims, ru->cap_claims * sizeof *ru->claims);
@@ -43,20 +74,7 @@ static void post_claim(struct rollup *ru, uint64_t last_block)
     c->status = "pending";
     ru->claims[ru->nclaims++] = c;
     ru->bonds_posted += ru->bond;
-    /* calldata: the root and the L2 block number it is the state after */
-    uint8_t data[MERKLE_HASH_BYTES + 8];
-    memcpy(data, c->c.root, MERKLE_HASH_BYTES);
-    for (int i = 0; i < 8; i++)
-        data[MERKLE_HASH_BYTES + i] = (uint8_t)(last_block >> (8 * i));
-    struct l1_tx tx = { .sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | 1),
-                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "state_root",
-                        .calldata = data, .calldata_len = sizeof data,
-                        .exec_gas = ru->claim_gas };
-    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = ru->batcher_tip,
-                                 .mult_pct = 200, .bump_after = ru->stuck_after,
-                                 .bump_pct = 15 };
-    struct l1_callbacks cb = { claim_included, NULL, NULL, c };
-    c->l1 = c->c.l1_tx = l1_submit(l1, &tx, &fee, &cb);
+    claim_send(c);
     if (last_block > ru->last_claimed_block)
         ru->last_claimed_block = last_block;
 }

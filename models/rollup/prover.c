@@ -20,6 +20,8 @@ enum { PROVER_RNG_TIME = 1 };
  * BN254 (EIP-196/197 encodings), 256 bytes; with the new root and the batch index. */
 #define PROOF_BYTES 256u
 
+static void proof_dropped(void *ctx, const char *why);
+
 static void proof_included(void *ctx, const struct l1_receipt *r)
 {
     struct ru_proof *p = ctx;
@@ -36,6 +38,7 @@ static void proof_included(void *ctx, const struct l1_receipt *r)
 static void submit(struct rollup *ru, struct ru_proof *p)
 {
     struct scheme *sc = p->sc;
+    SIM_ASSERT(ru == sc->state);
     const struct ru_batch *b = ru->batches[p->batch - 1];
     p->status = "submitted";
     /* the proof bytes stand for themselves: hashes of the batch (non-zero bytes, as a
@@ -54,11 +57,51 @@ static void submit(struct rollup *ru, struct ru_proof *p)
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "proof",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->verifier_gas };
-    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = ru->batcher_tip,
-                                 .mult_pct = 200, .bump_after = ru->stuck_after,
-                                 .bump_pct = 15 };
-    struct l1_callbacks cb = { proof_included, NULL, NULL, p };
+    struct l1_fee_policy fee = ru_operator_bid(ru, p->resends);
+    struct l1_callbacks cb = { proof_included, NULL, proof_dropped, p };
     p->l1 = l1_submit(sc->world->l1, &tx, &fee, &cb);
+}
+
+/* Send what is ready, in batch order: first the proofs that left the pool (a
+ * proof's predecessors must be verified before it, and one sender's transactions
+ * execute in nonce order, so they go again before any newer one), then every newly
+ * proven one whose predecessors are all sent. */
+static void send_ready(struct rollup *ru)
+{
+    if (ru->proofs_resend_pending)
+        return;   /* the resend next slot goes first */
+    for (uint64_t k = 0; k < ru->proofs_submitted; k++) {
+        struct ru_proof *p = ru->proofs[k];
+        if (strcmp(p->status, "dropped") == 0) {
+            p->resends++;
+            submit(ru, p);
+        }
+    }
+    while (ru->proofs_submitted < ru->nproofs && ru->proofs[ru->proofs_submitted]->proven >= 0)
+        submit(ru, ru->proofs[ru->proofs_submitted++]);
+}
+
+static void proof_resend(void *ctx)
+{
+    struct rollup *ru = ctx;
+    ru->proofs_resend_pending = false;
+    send_ready(ru);
+}
+
+/* Evicted or refused by a full pool (block stuffing; the pool drops a sender's later
+ * nonces with it): sent again next slot with a higher bid, or the batch and every
+ * later one would never be final. */
+static void proof_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct ru_proof *p = ctx;
+    struct rollup *ru = p->sc->state;
+    struct l1 *l1 = p->sc->world->l1;
+    p->status = "dropped";
+    if (!ru->proofs_resend_pending) {
+        ru->proofs_resend_pending = true;
+        l1_at(l1, sim_now(p->sc->world->sim) + l1_slot(l1), proof_resend, ru);
+    }
 }
 
 /* A proof is ready. Proofs go to L1 in batch order, each proving the state after the
@@ -67,10 +110,8 @@ static void proven(struct sim *sim, void *ctx, const void *payload)
 {
     (void)payload;
     struct ru_proof *p = ctx;
-    struct rollup *ru = p->sc->state;
     p->proven = sim_now(sim);
-    while (ru->proofs_submitted < ru->nproofs && ru->proofs[ru->proofs_submitted]->proven >= 0)
-        submit(ru, ru->proofs[ru->proofs_submitted++]);
+    send_ready(p->sc->state);
 }
 
 void prover_on_batch(struct rollup *ru, struct ru_batch *b)

@@ -99,6 +99,7 @@ struct ru_claim {
     l1_tx_id l1;
     const char *status;            /* pending | posted | final | deleted */
     u128     fee;
+    uint32_t resends;              /* sent again after leaving the L1 pool unincluded */
 };
 
 /* A withdrawal: burned on L2 by a transfer to the bridge account, paid on L1 when the
@@ -113,6 +114,7 @@ struct ru_withdrawal {
     uint64_t block;
     l1_tx_id l1;
     u128     reserved, fee;
+    uint32_t resends;              /* payout sent again after leaving the L1 pool */
     const char *status;            /* requested | burned | finalizing | paid | failed */
     const char *reason;
 };
@@ -127,7 +129,8 @@ struct ru_proof {
     l1_tx_id l1;
     u128     fee;
     uint64_t gas;
-    const char *status;            /* proving | submitted | verified */
+    uint32_t resends;              /* sent again after leaving the L1 pool unincluded */
+    const char *status;            /* proving | submitted | dropped (to be resent) | verified */
 };
 
 struct deposit_tx;   /* scheme.c */
@@ -214,6 +217,7 @@ struct rollup {
     struct ru_proof **proofs;
     uint64_t nproofs, cap_proofs;
     uint64_t proofs_submitted;     /* proofs sent to L1 so far (in batch order) */
+    bool     proofs_resend_pending; /* dropped proofs go again next slot */
 
     /* ---- validium: the data availability committee ---- */
     uint32_t committee, threshold;     /* n members, k signatures make an attestation */
@@ -264,6 +268,14 @@ void rollup_estimate(const struct scn *s, size_t index, const struct run_estimat
 
 /* scheme.c */
 struct ru_user *ru_user(struct rollup *ru, uint32_t u);
+/* The L1 bid of the operator's claims and proofs: twice the base fee plus batcher_tip,
+ * re-bid 15% higher after stuck_after slots in the pool. A transaction that left the
+ * pool unincluded (evicted by higher bids, as under block stuffing) is resent one slot
+ * later bidding half as much again per resend, tip and base-fee multiple both, until
+ * it is included: a protocol's own transactions have no deadline to give up at. */
+struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends);
+/* b^n/2^n of x, i.e. x x 1.5^n, saturating at UINT64_MAX. */
+uint64_t ru_bump(uint64_t x, uint32_t n);
 void ru_notify_block(struct rollup *ru, const struct ru_block *b);
 void ru_notify_batch(struct rollup *ru, const struct ru_batch *b);
 void ru_notify_claim(struct rollup *ru, const struct ru_claim *c);

@@ -334,12 +334,33 @@ static void deposit_dropped(void *ctx, const char *why)
     deposit_untrack(ru, d);
 }
 
-/* The fee bid of users' own L1 transactions (deposits, withdrawals): as a wallet's,
- * twice the base fee plus a 1 gwei tip. */
-static struct l1_fee_policy user_bid(void)
+uint64_t ru_bump(uint64_t x, uint32_t n)
 {
-    return (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = 1000000000u,
-                                   .mult_pct = 200 };
+    for (uint32_t k = 0; k < n; k++) {
+        if (x > UINT64_MAX / 3)
+            return UINT64_MAX;
+        x = x * 3 / 2;
+    }
+    return x;
+}
+
+struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends)
+{
+    uint32_t mult = resends > 1000 ? UINT32_MAX : 200 + 100 * resends;
+    return (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT,
+                                   .tip = ru_bump(ru->batcher_tip ? ru->batcher_tip : 1, resends),
+                                   .mult_pct = mult, .bump_after = ru->stuck_after,
+                                   .bump_pct = 15 };
+}
+
+/* The fee bid of users' own L1 transactions (deposits, withdrawals): as a wallet's,
+ * twice the base fee plus a 1 gwei tip; a payout resent after it left the pool
+ * unincluded bids half as much again per resend. */
+static struct l1_fee_policy user_bid(uint32_t resends)
+{
+    return (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT,
+                                   .tip = ru_bump(1000000000u, resends),
+                                   .mult_pct = resends > 1000 ? UINT32_MAX : 200 + 100 * resends };
 }
 
 static uint64_t user_l1_account(const struct scheme *sc, uint32_t user)
@@ -354,7 +375,7 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
     struct l1_tx tx = { .sender = user_l1_account(sc, dep->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "deposit",
                         .exec_gas = ru->deposit_gas };
-    struct l1_fee_policy fee = user_bid();
+    struct l1_fee_policy fee = user_bid(0);
     u128 reserved = (u128)l1_gas_of(l1, &tx) * (2 * (u128)l1_base_fee(l1) + fee.tip) + dep->amount;
     if (!user_reserve(sc, dep->user, reserved))
         return;   /* the user cannot afford it: its transfers find no L2 balance */
@@ -445,32 +466,33 @@ static void payout_included(void *ctx, const struct l1_receipt *r)
     w->paid = r->time, w->status = "paid";
 }
 
+static void payout_send(void *ctx);
+
+/* Left the pool unincluded: the user sends it again next slot, bidding more. */
 static void payout_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct ru_withdrawal *w = ctx;
     user_settle(w->sc, w->user, w->reserved, 0);
     w->reserved = 0;
-    w->status = "failed", w->reason = "the payout transaction left the L1 pool unincluded";
+    w->resends++;
+    struct l1 *l1 = w->sc->world->l1;
+    l1_at(l1, sim_now(w->sc->world->sim) + l1_slot(l1), payout_send, w);
 }
 
-/* The block that burned it is final: the user claims the payout on L1. */
-static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, sim_time t)
+/* The user claims the payout on L1, reserving what its bid can cost. */
+static void payout_send(void *ctx)
 {
-    struct scheme *sc = ru->sc;
+    struct ru_withdrawal *w = ctx;
+    struct scheme *sc = w->sc;
+    struct rollup *ru = sc->state;
     struct l1 *l1 = sc->world->l1;
-    w->finalizable = t;
-    if (ru->frozen_at >= 0) {
-        /* validium: a batch's data is served by nobody, so no exit proof can be built */
-        w->status = "failed";
-        w->reason = "frozen: the committee withholds a batch's data, no exit proof can be built";
-        return;
-    }
     struct l1_tx tx = { .sender = user_l1_account(sc, w->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "withdrawal",
                         .exec_gas = ru->withdraw_gas };
-    struct l1_fee_policy fee = user_bid();
-    u128 reserved = (u128)l1_gas_of(l1, &tx) * (2 * (u128)l1_base_fee(l1) + fee.tip);
+    struct l1_fee_policy fee = user_bid(w->resends);
+    u128 reserved = (u128)l1_gas_of(l1, &tx) *
+                    ((u128)l1_base_fee(l1) * fee.mult_pct / 100 + fee.tip);
     if (!user_reserve(sc, w->user, reserved)) {
         w->status = "failed";
         w->reason = "the user cannot pay the L1 gas of the payout";
@@ -480,6 +502,19 @@ static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, s
     w->status = "finalizing";
     struct l1_callbacks cb = { payout_included, NULL, payout_dropped, w };
     w->l1 = l1_submit(l1, &tx, &fee, &cb);
+}
+
+/* The block that burned it is final: the user claims the payout on L1. */
+static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, sim_time t)
+{
+    w->finalizable = t;
+    if (ru->frozen_at >= 0) {
+        /* validium: a batch's data is served by nobody, so no exit proof can be built */
+        w->status = "failed";
+        w->reason = "frozen: the committee withholds a batch's data, no exit proof can be built";
+        return;
+    }
+    payout_send(w);
 }
 
 /* ---- finality ---- */

@@ -52,6 +52,50 @@ wrong=$(batch_fee_wrong "$tmp/bvc.db")
 [ "$wrong" = 1 ] || note "a batch fee one wei short was not found ($wrong wrong)"
 finish rollup/batch-fee-exact-in-blob-spike
 
+# Claims, proofs and payouts under block stuffing: fillers bidding 5000 gwei fill the
+# blocks for 15 min and a small pool (150) evicts the operator's and users' own L1
+# transactions; each is sent again next slot, bidding more, until included, so every
+# proof is verified, every claim posted and every payout paid or refused by the user's
+# funds, and transfers from before the attack all end final (5 min window).
+cat >"$tmp/stuffed.yaml" <<'YAML'
+name: rollup_stuffed
+seed: 3
+duration: 50m
+crypto: fast
+l1: {fork: prague, base_fee: {initial: 5gwei}, demand: {rate: 150/block},
+     mempool: {max_txs: 150}}
+workload: {users: 200, transfers: {rate: 1/s}, willingness: {median: 0.01eth},
+           withdrawals: {share: 30%, after: 5m}}
+schemes:
+  - {type: zk_rollup, name: zk, compression: zstd, max_channel_duration: 2m, prove_fixed: 30s}
+  - {type: optimistic_rollup, name: oru, compression: zstd, max_channel_duration: 2m,
+     claim_every: 60, challenge_window: 5m}
+adversaries:
+  - {type: block_stuffing, from: 10m, for: 15m, budget: 5000eth, tip: 100gwei,
+     max_fee: 5000gwei, chunk_gas: 150000}
+YAML
+rm -f "$tmp"/stuffed.db*
+l2sim run "$tmp/stuffed.yaml" --db "$tmp/stuffed.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+got=$(q "$tmp/stuffed.db" "SELECT group_concat(kind || ':' || (n > 0), ' ') FROM (SELECT kind,
+    count(*) AS n FROM l1_txs WHERE status = 'dropped' AND kind IN ('proof', 'state_root',
+    'withdrawal') GROUP BY kind ORDER BY kind)")
+[ "$got" = "proof:1 state_root:1 withdrawal:1" ] || note "evicted: '$got', expected proofs, claims and payouts"
+n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM proofs WHERE status <> 'verified'")
+[ "$n" = 0 ] || note "$n proofs never verified"
+n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM claims c JOIN schemes s ON s.run_id = c.run_id
+    AND s.scheme = c.scheme JOIN l1_txs t ON t.run_id = c.run_id AND t.world = s.world AND
+    t.tx_id = c.l1_tx_id WHERE t.status = 'dropped'")
+[ "$n" = 0 ] || note "$n claims left evicted"
+n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM withdrawals WHERE status = 'finalizing'
+    AND finalizable_us < 40 * 60000000")
+[ "$n" = 0 ] || note "$n payouts still unpaid 10 min after they became payable"
+n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM txs WHERE submit_us < 20 * 60000000 AND
+    status NOT IN ('final', 'failed', 'dropped')")
+[ "$n" = 0 ] || note "$n transfers from before the attack's end not final"
+finish rollup/claims-proofs-payouts-resent-under-stuffing
+
 rm -f "$tmp"/vw.db*
 l2sim run scenarios/validium_withholding.yaml --set duration=80m --db "$tmp/vw.db" --quiet
 check_crash
