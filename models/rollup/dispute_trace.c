@@ -191,6 +191,8 @@ void dispute_transfer_vm_init(struct dispute_transfer_vm *v, const struct rollup
                               const struct dispute_entry *steps, size_t n)
 {
     v->rules = *r;
+    v->sig = *r->sig;
+    v->rules.sig = &v->sig;
     dispute_input_commit(steps, n, &v->input);
 }
 

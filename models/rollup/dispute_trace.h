@@ -58,10 +58,14 @@ void dispute_input_commit(const struct dispute_entry *steps, size_t n,
                           struct batch_commitment *c /* OUT */);
 
 /* The L1's VM for a game over these steps: the rules (chain id, tree depth, fee
- * recipient, signature context: borrowed) and the commitment to the n steps, which
- * the contract derives from the posted batches and its own deposits. */
+ * recipient, and a copy of the signature context that rules.sig points to: the VM
+ * outlives the state it was made from, as a challenger's anchor moves on while a game
+ * runs) and the commitment to the n steps, which the contract derives from the posted
+ * batches and its own deposits. Not to be copied once initialized (rules.sig points
+ * into it). */
 struct dispute_transfer_vm {
     struct rollup_rules     rules;
+    struct sig_ctx          sig;
     struct batch_commitment input;
 };
 void dispute_transfer_vm_init(struct dispute_transfer_vm *v /* OUT */,

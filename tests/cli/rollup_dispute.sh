@@ -44,14 +44,16 @@ case $got in 0\|*) note "no withdrawal in the false claim's blocks" ;;
     *) n=${got%%|*}; [ "$got" = "$n|$n|$n" ] || note "withdrawals of the false claim's blocks (n|paid|after its window): $got" ;; esac
 finish dispute/fraud-proof-rejects-the-false-root
 
-for budget in 4000eth 8000eth; do
+# 5000 ETH: the anchor moves on (a later true claim) while the game still runs, the
+# case where the VM once read a freed signature context (ASan in make check)
+for budget in 4000eth 5000eth 8000eth; do
     rm -f "$tmp"/fs.db*
     l2sim run "$FS" --set "adversaries[block_stuffing].budget=$budget" --db "$tmp/fs.db" --quiet
     check_crash
     [ "$rc" -eq 0 ] || note "exited $rc: $first"
     got=$(q "$tmp/fs.db" "SELECT outcome || ' ' || decided_by FROM disputes")
     lost=$(q "$tmp/fs.db" "SELECT value_lost_eth FROM attacks WHERE type = 'invalid_state_root'")
-    if [ "$budget" = 4000eth ]; then
+    if [ "$budget" != 8000eth ]; then
         [ "$got" = "root_rejected clock" ] || note "budget $budget: dispute '$got'"
         [ "$lost" = "0.0" ] || note "budget $budget: value lost $lost"
     else
