@@ -5,7 +5,8 @@
  * transaction whose execution gas is the verifier's; when it is included the batch's
  * blocks are final and their withdrawals payable. Proofs land in batch order (one
  * sender, nonce order), so finality advances block by block. Soundness is the model's
- * stated assumption: only the true post-state root gets a proof. */
+ * stated assumption: only the true post-state root gets a proof. The hybrid proves
+ * only some batches (hybrid_proves), each proof covering the unproven ones before it. */
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
@@ -114,24 +115,50 @@ static void proven(struct sim *sim, void *ctx, const void *payload)
     send_ready(p->sc->state);
 }
 
+/* Whether batch b burns a withdrawal (a transfer to the bridge account). */
+static bool batch_withdraws(const struct rollup *ru, const struct ru_batch *b)
+{
+    for (uint64_t n = b->first_block; n <= b->last_block; n++) {
+        const struct ru_block *k = ru->blocks[n - 1];
+        for (size_t i = 0; k->wd && i < k->ntxs; i++)
+            if (k->wd[i])
+                return true;
+    }
+    return false;
+}
+
+/* The hybrid proves only some batches, each proof covering every batch since the last
+ * proven one (an aggregated proof from the last proven root): every prove_every-th,
+ * and, with prove_withdrawals, any batch that burns a withdrawal, so withdrawals are
+ * final at the proof while plain transfers may wait for the claim's window. */
+static bool hybrid_proves(const struct rollup *ru, const struct ru_batch *b)
+{
+    return b->index % ru->prove_every == 0 || (ru->prove_withdrawals && batch_withdraws(ru, b));
+}
+
 void prover_on_batch(struct rollup *ru, struct ru_batch *b)
 {
+    ru->unproven_txs += b->ntxs;
+    if (ru->kind == ROLLUP_HYBRID && !hybrid_proves(ru, b))
+        return;
     if (ru->nproofs == ru->cap_proofs) {
         ru->cap_proofs = ru->cap_proofs ? 2 * ru->cap_proofs : 256;
         ru->proofs = xrealloc(ru->proofs, ru->cap_proofs * sizeof *ru->proofs);
     }
     struct ru_proof *p = xcalloc(1, sizeof *p);
     struct sim *sim = ru->sc->world->sim;
+    uint64_t ntxs = ru->unproven_txs;   /* this batch's, and unproven ones' before it */
+    ru->unproven_txs = 0;
     p->sc = ru->sc;
     p->batch = b->index;
-    p->ntxs = b->ntxs;
+    p->ntxs = ntxs;
     p->started = sim_now(sim);
     p->proven = p->verified = -1;
     p->status = "proving";
-    p->prover_cost = ru->prove_cost_fixed + ru->prove_cost_per_tx * b->ntxs;
+    p->prover_cost = ru->prove_cost_fixed + ru->prove_cost_per_tx * ntxs;
     ru->prover_cost += p->prover_cost;
     gsl_rng *r = scheme_stream(ru->sc, SCHEME_ENTITY(1, b->index), PROVER_RNG_TIME);
-    double median = ru->prove_fixed_s + ru->prove_per_tx_s * (double)b->ntxs;
+    double median = ru->prove_fixed_s + ru->prove_per_tx_s * (double)ntxs;
     double secs = median > 0 ? gsl_ran_lognormal(r, log(median), ru->prove_sigma) : 0;
     gsl_rng_free(r);
     ru->proofs[ru->nproofs++] = p;

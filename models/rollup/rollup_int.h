@@ -15,8 +15,8 @@
 enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM, ROLLUP_HYBRID };
 enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO, DA_COMMITTEE };
 /* Whether a rollup of this kind claims state roots with bonds (optimistic, and the
- * hybrid), and whether it proves its batches (zk, validium, and the hybrid, whose
- * proofs finalize its blocks before the challenge window ends). */
+ * hybrid), and whether it proves its batches (zk, validium: every batch; the hybrid:
+ * some, whose proofs finalize their blocks before the challenge window ends). */
 #define ROLLUP_CLAIMS(ru) ((ru)->kind == ROLLUP_OPTIMISTIC || (ru)->kind == ROLLUP_HYBRID)
 #define ROLLUP_PROVES(ru) ((ru)->kind != ROLLUP_OPTIMISTIC)
 /* Gas of a plain L2 transfer: the intrinsic gas, as on L1 (Yellow Paper G_transaction). */
@@ -171,6 +171,8 @@ struct rollup {
     double   prove_fixed_s, prove_per_tx_s, prove_sigma;
     u128     prove_cost_fixed, prove_cost_per_tx;
     uint64_t verifier_gas;
+    uint64_t prove_every;          /* hybrid: every k-th batch is proven */
+    bool     prove_withdrawals;    /* hybrid: and any batch burning a withdrawal */
 
     /* ---- users ---- */
     struct ru_user **users;
@@ -218,6 +220,7 @@ struct rollup {
     uint64_t nproofs, cap_proofs;
     uint64_t proofs_submitted;     /* proofs sent to L1 so far (in batch order) */
     bool     proofs_resend_pending; /* dropped proofs go again next slot */
+    uint64_t unproven_txs;         /* transfers in batches since the last proven one */
 
     /* ---- validium: the data availability committee ---- */
     uint32_t committee, threshold;     /* n members, k signatures make an attestation */

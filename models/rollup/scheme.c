@@ -117,6 +117,11 @@ static const struct scn_param hybrid_params[] = {
     COMMON_PARAMS("hybrid_rollup"),
     ORU_PARAMS("hybrid_rollup"),
     ZK_PARAMS("hybrid_rollup"),
+    { "schemes[hybrid_rollup].prove_every", SCN_UINT, "4", "1", "1000000", NULL, 0,
+      "every k-th batch is proven, the proof covering every batch since the last proven "
+      "one; blocks of unproven batches are final when their claim stands (1: every batch)" },
+    { "schemes[hybrid_rollup].prove_withdrawals", SCN_BOOL, "false", NULL, NULL, NULL, 0,
+      "also prove any batch that burns a withdrawal, so withdrawals are final at the proof" },
 };
 
 static const struct scn_param validium_params[] = {
@@ -667,6 +672,11 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
         ru->prove_cost_fixed = scn_amount(s, "schemes[%zu].prove_cost_fixed", i);
         ru->prove_cost_per_tx = scn_amount(s, "schemes[%zu].prove_cost_per_tx", i);
         ru->verifier_gas = (uint64_t)scn_int(s, "schemes[%zu].verifier_gas", i);
+        ru->prove_every = 1;
+        if (kind == ROLLUP_HYBRID) {
+            ru->prove_every = scn_uint(s, "schemes[%zu].prove_every", i);
+            ru->prove_withdrawals = scn_bool(s, "schemes[%zu].prove_withdrawals", i);
+        }
     }
     batcher_start(ru);
     seq_start(ru);
@@ -911,8 +921,9 @@ static const struct scheme_hook hybrid_hooks[] = {
 
 const struct scheme_ops hybrid_rollup_ops = {
     .type = "hybrid_rollup",
-    .doc = "an optimistic rollup whose batches are also proven: final when the proof is "
-           "verified, without waiting for the challenge window",
+    .doc = "an optimistic rollup that also proves some batches (every prove_every-th, and "
+           "those burning withdrawals): their blocks are final at the proof, the others' "
+           "when their claim stands",
     .params = hybrid_params, .nparams = ARRAY_LEN(hybrid_params),
     .init = hybrid_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
