@@ -254,7 +254,7 @@ struct rollup {
     /* ---- books (wei) ---- */
     u128 escrow;                   /* what the L1 bridge holds, from L1 receipts */
     u128 burned;                   /* withdrawals burned on L2 (their records) */
-    u128 paid_out;                 /* withdrawals paid by the bridge on L1 */
+    u128 paid_out;                 /* withdrawals whose records are marked paid */
     u128 stolen;                   /* paid out by a fraudulent root that stood */
     u128 l1_paid;                  /* receipts of every L1 tx of this scheme */
     u128 batch_cost, claim_cost, proof_cost, prover_cost;

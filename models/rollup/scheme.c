@@ -464,11 +464,16 @@ static void payout_included(void *ctx, const struct l1_receipt *r)
     struct rollup *ru = w->sc->state;
     user_settle(w->sc, w->user, w->reserved, r->total);
     w->reserved = 0;
-    user_credit(w->sc, w->user, w->amount);
-    ru->escrow -= w->amount;
-    ru->paid_out += w->amount;
+    /* the L1 side: what the bridge contract transfers to the user (a test's fault pays
+     * one wei more than the withdrawal burned) */
+    u128 value = w->amount + fault_fire("rollup.payout");
+    user_credit(w->sc, w->user, value);
+    ru->escrow -= value;
     ru->l1_paid += r->total;
+    /* the L2 side: the withdrawal's record, marked paid once */
+    SIM_ASSERT(strcmp(w->status, "finalizing") == 0);
     w->paid = r->time, w->status = "paid";
+    ru->paid_out += w->amount;
 }
 
 static void payout_send(void *ctx);
@@ -778,8 +783,10 @@ static u128 deposits_in_flight(const struct rollup *ru)
  *     stolen), plus stolen;
  *   L2 side: the state's own running total of balances (state_supply: users'
  *     balances + fees owed + the bridge account's burned withdrawals, kept by
- *     state.c from each balance change), less what the bridge already paid out of
- *     the burned, plus the deposits in flight (their records).
+ *     state.c from each balance change), less the withdrawals whose records are
+ *     marked paid (never more than were burned), plus the deposits in flight (their
+ *     records). A payout moves both sides, each by its own number: the escrow by
+ *     what the bridge transfers, the records by what was burned.
  * The bridge account's balance must also equal the withdrawals burned by their
  * records. O(deposits in flight) after every event; at the world's end the running
  * total is checked against the sum over every account (O(accounts)). And what the
@@ -796,6 +803,10 @@ static int check(struct scheme *sc, struct inv_fail *f)
         return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': the L2 "
                         "bridge account holds %s wei, the withdrawals burned %s", sc->name,
                         u128_str(bridge, a), u128_str(ru->burned, b));
+    if (ru->paid_out > ru->burned)
+        return INV_FAIL(f, "money conserved in the rollup bridge", "scheme '%s': withdrawals "
+                        "paid %s wei, more than the %s burned", sc->name,
+                        u128_str(ru->paid_out, a), u128_str(ru->burned, b));
     u128 held = ru->escrow + ru->stolen;
     u128 owed = supply - ru->paid_out + in_flight;
     if (held != owed) {

@@ -116,6 +116,18 @@ SCN=$tmp/rollup.yaml
 fault_run rollup-escrow rollup.escrow@2 \
     "invariant violated: money conserved in the rollup bridge|models/rollup/scheme.c:|escrow|L2 balances|deposits in flight" \
     --check-invariants
+# a payout that transfers one wei more than its withdrawal burned (zk: withdrawals are
+# payable at the proof, within the 10 minutes)
+cat >"$tmp/rollup.yaml" <<'YAML'
+name: rollup-payout
+duration: 20m
+crypto: fast
+workload: {users: 50, transfers: {rate: 0.5/s}, withdrawals: {share: 50%, after: 3m}}
+schemes: [{type: zk_rollup, max_channel_duration: 2m, prove_fixed: 30s}]
+YAML
+fault_run rollup-payout rollup.payout \
+    "invariant violated: money conserved in the rollup bridge|models/rollup/scheme.c:|escrow|paid out" \
+    --check-invariants
 SCN=$scn_saved
 
 # The sidechain's books (models/sidechain/scheme_sidechain.c): a mint that credits one
