@@ -302,10 +302,12 @@ static void test_forced_inclusion(void **state)
     run_until(fx.w->duration);
     if (world_finish(fx.w) != 0)
         fail_msg("%s", fx.w->failure);
-    uint64_t censored, forced;
-    sim_time wait;
-    inbox_stats(sc, &censored, &forced, &wait);
+    struct sequencer_censorship st;
+    inbox_stats(sc, &st);
+    uint64_t censored = st.censored, forced = st.forced;
+    sim_time wait = st.wait_sum;
     assert_true(censored > 0);
+    assert_true(st.blocks > 0 && st.blocks <= censored);   /* L2 blocks it dropped from */
     /* censored until 25 min: each forced 2 min + L1 + 3 min later, all by 40 min */
     assert_int_equal(forced, censored);
     assert_true(wait >= (sim_time)forced * 2 * 60 * SECOND);     /* force_after each */

@@ -3,10 +3,10 @@
  * confirmation within force_after, sends the signed transfer to the rollup's L1 inbox
  * itself (kind `forced_tx`, paid from its L1 account). An honest sequencer includes
  * what the inbox holds like a deposit, deposit_depth L1 blocks later; a censoring one
- * ignores it, until the sequencing window forces it into the next L2 block:
- * `forced_window`, by default 12 h, the OP Stack's sequencing window of 3600 L1 blocks
- * (OP Stack specs, derivation: "sequencing window"; Arbitrum's delayed inbox forces
- * inclusion after 24 h, maxTimeVariation.delayBlocks 5760). */
+ * ignores it until the protocol forces it into the next L2 block, `forced_window`
+ * after its L1 inclusion: with the op preset 30 min (a live OP Stack sequencer must
+ * take an L1 block's deposits within max_sequencer_drift, 1800 s since Fjord), with
+ * the arbitrum preset 24 h (the delayed inbox's maxTimeVariation.delaySeconds). */
 #include <stdlib.h>
 
 #include "models/rollup/rollup_int.h"
@@ -100,6 +100,10 @@ static void force(struct sim *sim, void *ctx, const void *payload)
 void inbox_hold(struct rollup *ru, struct ru_tx *t)
 {
     ru->censored++;
+    if (ru->censored_last_block != ru->nblocks + 1) {   /* the block being filled */
+        ru->censored_last_block = ru->nblocks + 1;
+        ru->censored_blocks++;
+    }
     t->owner = ru;
     t->held = ru->nheld;
     ru->held = xrealloc(ru->held, (ru->nheld + 1) * sizeof *ru->held);
@@ -137,8 +141,10 @@ void inbox_censor(struct scheme *sc, sim_time until, double share)
     ru->censor_ppm = (uint32_t)(share * 1e6 + 0.5);
 }
 
-void inbox_stats(struct scheme *sc, uint64_t *censored, uint64_t *forced, sim_time *wait_sum)
+void inbox_stats(struct scheme *sc, struct sequencer_censorship *out)
 {
     struct rollup *ru = sc->state;
-    *censored = ru->censored, *forced = ru->forced_done, *wait_sum = ru->forced_wait_sum;
+    *out = (struct sequencer_censorship){ .censored = ru->censored, .blocks = ru->censored_blocks,
+                                          .forced = ru->forced_done,
+                                          .wait_sum = ru->forced_wait_sum };
 }

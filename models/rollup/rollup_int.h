@@ -236,8 +236,10 @@ struct rollup {
     uint32_t censor_ppm;                 /* share of users who are victims, per million */
     sim_time force_after;                /* a wallet forces a transfer through L1 after */
     sim_time forced_window;              /* a censoring sequencer must include an L1-queued
-                                            transfer within this (sequencing window) */
+                                            transfer within this (op: max_sequencer_drift;
+                                            arbitrum: the delayed inbox's 24 h) */
     uint64_t censored, forced_sent, forced_done;
+    uint64_t censored_blocks, censored_last_block;   /* L2 blocks it dropped transfers from */
     struct ru_tx **held;                 /* censored transfers not yet in the pool; NULL
                                             slots for those that went on */
     size_t   nheld;
@@ -321,8 +323,14 @@ bool inbox_censored(const struct rollup *ru, uint32_t user);
 /* The sequencer dropped t: the wallet keeps it and forces it through L1 later. */
 void inbox_hold(struct rollup *ru, struct ru_tx *t);
 typedef void sequencer_censor_fn(struct scheme *sc, sim_time until, double share);
-typedef void sequencer_censored_fn(struct scheme *sc, uint64_t *censored, uint64_t *forced,
-                                   sim_time *wait_sum);
+/* What the censoring sequencer did: transfers dropped, the L2 blocks it dropped them
+ * from (while they were being filled), those forced in through L1, and the forced
+ * ones' waits from submission to soft confirmation, summed. */
+struct sequencer_censorship {
+    uint64_t censored, blocks, forced;
+    sim_time wait_sum;
+};
+typedef void sequencer_censored_fn(struct scheme *sc, struct sequencer_censorship *out /* OUT */);
 sequencer_censor_fn inbox_censor;
 sequencer_censored_fn inbox_stats;
 void seq_push_forced(struct rollup *ru, struct ru_tx *t);

@@ -70,9 +70,13 @@
       "depth of the account Merkle tree (2^depth accounts)" }, \
     { "schemes[" T "].force_after", SCN_DURATION, "10m", "1s", "30d", NULL, 0, \
       "a user whose transfer got no soft confirmation this long sends it to the L1 inbox" }, \
-    { "schemes[" T "].forced_window", SCN_DURATION, "12h", "1s", "365d", NULL, 0, \
+    { "schemes[" T "].forced_inclusion", SCN_ENUM, "op", NULL, NULL, "op|arbitrum", 0, \
+      "whose rule bounds a live sequencer that ignores the L1 inbox: op (a deposit is in " \
+      "L2 within max_sequencer_drift, 1800 s since Fjord) or arbitrum (the delayed inbox " \
+      "can be forced after 24 h)" }, \
+    { "schemes[" T "].forced_window", SCN_DURATION, NULL, "1s", "365d", NULL, SCN_OPTIONAL, \
       "a transfer in the L1 inbox is forced into L2 this long after its inclusion if the " \
-      "sequencer ignores it (OP Stack sequencing window: 3600 L1 blocks = 12 h)" }
+      "sequencer ignores it (default: the forced_inclusion preset's 30 min or 24 h)" }
 
 /* State root claims (optimistic_rollup and hybrid_rollup). */
 #define ORU_PARAMS(T) \
@@ -652,7 +656,17 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
     ru->deposit_depth = (uint32_t)scn_uint(s, "schemes[%zu].deposit_depth", i);
     ru->withdraw_gas = (uint64_t)scn_int(s, "schemes[%zu].withdraw_gas", i);
     ru->force_after = scn_int(s, "schemes[%zu].force_after", i);
-    ru->forced_window = scn_int(s, "schemes[%zu].forced_window", i);
+    /* OP Stack: a live sequencer must adopt a new L1 origin, and with it that block's
+     * deposits, before its L2 time runs max_sequencer_drift past the origin's (specs,
+     * derivation; Fjord: "Constant Maximum Sequencer Drift", 1800 s); the 12 h
+     * sequencing window binds only a sequencer that posts nothing. Arbitrum: a message
+     * in the delayed inbox can be force-included once maxTimeVariation.delaySeconds
+     * (86400 s, delayBlocks 5760) have passed (Nitro docs, "Sequencer and censorship
+     * resistance"). */
+    bool arbitrum = strcmp(scn_str(s, "schemes[%zu].forced_inclusion", i), "arbitrum") == 0;
+    ru->forced_window = scn_has(s, "schemes[%zu].forced_window", i)
+                      ? scn_int(s, "schemes[%zu].forced_window", i)
+                      : arbitrum ? INT64_C(86400) * 1000000 : INT64_C(1800) * 1000000;
     ru->censor_from = ru->censor_until = -1;
     ru->withhold_from = ru->frozen_at = -1;   /* a validium's committee: nothing withheld */
     if (ROLLUP_CLAIMS(ru)) {
