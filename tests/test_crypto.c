@@ -190,7 +190,7 @@ static void test_mode_names(void **state)
 
 /* ---- SHA-256: FIPS 180-4 examples (NIST CSRC "Examples with Intermediate Values",
  * SHA256.pdf, and SHA256ShortMsg/LongMsg of NIST CAVP) ---- */
-static void test_sha256_vectors(void **state)
+static void sha256_vectors(void)
 {
     uint8_t h[32];
     hash_sha256(h, "abc", 3);   /* one block */
@@ -212,6 +212,42 @@ static void test_sha256_vectors(void **state)
     hash_sha256_pair(pair, a, b);
     hash_sha256(h, cat, 64);
     assert_memory_equal(pair, h, 32);
+    hash_sha256_cat(h, "ab", 2, "c", 1);   /* the concatenation helper is SHA-256(a || b) */
+    assert_hex(h, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* The vectors on both implementations: the CPU's SHA extensions (where it has them)
+ * and libsodium's portable code. */
+static void test_sha256_vectors(void **state)
+{
+    bool accelerated = hash_sha256_set_accelerated(true);
+    sha256_vectors();
+    assert_false(hash_sha256_set_accelerated(false));
+    sha256_vectors();
+    hash_sha256_set_accelerated(accelerated);
+}
+
+/* The two implementations agree on every length around the block and padding
+ * boundaries (55/56/64 bytes), and on every split of the input for the concatenating
+ * form: a hash of a message never depends on which code computed it. */
+static void test_sha256_implementations_agree(void **state)
+{
+    if (!hash_sha256_set_accelerated(true))
+        skip();   /* no SHA extensions on this CPU: libsodium's code alone is used */
+    uint8_t msg[300], ref[32], got[32];
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)(i * 131 + 7);
+    for (size_t len = 0; len <= sizeof msg; len++) {
+        hash_sha256_set_accelerated(false);
+        hash_sha256(ref, msg, len);
+        hash_sha256_set_accelerated(true);
+        hash_sha256(got, msg, len);
+        assert_memory_equal(ref, got, 32);
+        for (size_t cut = 0; cut <= len; cut += len < 140 ? 1 : 37) {
+            hash_sha256_cat(got, msg, cut, msg + cut, len - cut);
+            assert_memory_equal(ref, got, 32);
+        }
+    }
 }
 
 /* ---- BLAKE2b-512("abc"): RFC 7693 Appendix A ---- */
@@ -634,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_fast_mac),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_sha256_vectors),
+        cmocka_unit_test(test_sha256_implementations_agree),
         cmocka_unit_test(test_blake2b_vector),
         cmocka_unit_test(test_merkle_empty),
         cmocka_unit_test(test_merkle_by_hand),

@@ -2,7 +2,6 @@
  * empty-subtree hashes) and the RFC 6962 list root; see merkle.h. */
 #include "models/crypto/merkle.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sim/util.h"
@@ -223,11 +222,7 @@ bool merkle_verify(const uint8_t root[MERKLE_HASH_BYTES], unsigned depth, uint64
 void merkle_list_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH_BYTES])
 {
     static const uint8_t prefix = 0x00;
-    crypto_hash_sha256_state s;
-    crypto_hash_sha256_init(&s);
-    crypto_hash_sha256_update(&s, &prefix, 1);
-    crypto_hash_sha256_update(&s, data, len);
-    crypto_hash_sha256_final(&s, out);
+    hash_sha256_cat(out, &prefix, 1, data, len);
 }
 
 static void list_node(uint8_t out[MERKLE_HASH_BYTES], const uint8_t left[MERKLE_HASH_BYTES],
@@ -237,7 +232,7 @@ static void list_node(uint8_t out[MERKLE_HASH_BYTES], const uint8_t left[MERKLE_
     buf[0] = 0x01;
     memcpy(buf + 1, left, MERKLE_HASH_BYTES);
     memcpy(buf + 1 + MERKLE_HASH_BYTES, right, MERKLE_HASH_BYTES);
-    hash_sha256(out, buf, sizeof buf);
+    hash_sha256(out, buf, sizeof buf);   /* left or right may be out: copied first */
 }
 
 /* MTH(D[n]) for n >= 1: split at k, the largest power of two below n. */
