@@ -138,6 +138,27 @@ static void test_inclusion(void **state)
     }
 }
 
+/* The commitment from the encoded batch (what a batcher holds: each transfer's wire
+ * bytes after the header) is the commitment of the transfers: the leaves are the
+ * RFC 6962 leaf hashes of exactly the bytes posted. */
+static void test_commit_from_encoding(void **state)
+{
+    uint8_t *raw = malloc(batch_encoded_size(N)), leaves[N][32];
+    batch_encode(txs, N, CHAIN, raw);
+    for (size_t i = 0; i < N; i++)
+        batch_tx_leaf(raw + BATCH_HEADER_BYTES + i * TRANSFER_WIRE_BYTES, leaves[i]);
+    struct batch_commitment want, got;
+    batch_commit(txs, N, &want);
+    batch_commit_leaves((const uint8_t (*)[32])leaves, N, &got);
+    assert_int_equal(got.count, want.count);
+    assert_memory_equal(got.tx_root, want.tx_root, 32);
+    raw[BATCH_HEADER_BYTES + 5 * TRANSFER_WIRE_BYTES + 40] ^= 1;   /* a byte of transfer 5 */
+    batch_tx_leaf(raw + BATCH_HEADER_BYTES + 5 * TRANSFER_WIRE_BYTES, leaves[5]);
+    batch_commit_leaves((const uint8_t (*)[32])leaves, N, &got);
+    assert_memory_not_equal(got.tx_root, want.tx_root, 32);
+    free(raw);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -157,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_through_codecs),
         cmocka_unit_test(test_malformed_refused),
         cmocka_unit_test(test_inclusion),
+        cmocka_unit_test(test_commit_from_encoding),
     };
     return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
 }

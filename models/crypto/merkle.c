@@ -113,14 +113,41 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void merkle_tree_commit(struct merkle_tree *t)
+/* Sort the staged leaf indices and drop repeats. Staged leaves lie in level 0's
+ * populated prefix; when they are many against it (a block touching a good share of
+ * the accounts), one bit per leaf of that prefix orders them in O(prefix / 64 + n),
+ * else a comparison sort. Returns how many distinct indices remain. */
+static size_t staged_sorted(struct merkle_tree *t)
 {
     size_t n = t->nstaged;
-    if (n == 0)
+    uint64_t *v = t->staged, len = t->len[0];
+    if (n > 64 && len / 64 <= 4 * (uint64_t)n) {
+        size_t words = (size_t)(len / 64 + 1);
+        uint64_t *bits = xcalloc(words, sizeof *bits);
+        for (size_t k = 0; k < n; k++)
+            bits[v[k] / 64] |= UINT64_C(1) << (v[k] % 64);
+        size_t m = 0;
+        for (size_t w = 0; w < words; w++)
+            for (uint64_t b = bits[w]; b; b &= b - 1)
+                v[m++] = (uint64_t)w * 64 + (uint64_t)__builtin_ctzll(b);
+        free(bits);
+        return m;
+    }
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_u64);
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (m == 0 || v[m - 1] != v[k])
+            v[m++] = v[k];
+    return m;
+}
+
+void merkle_tree_commit(struct merkle_tree *t)
+{
+    if (t->nstaged == 0)
         return;
     uint64_t *cur = t->staged;   /* node indices of level l whose parents need rehashing */
-    if (n > 1)
-        qsort(cur, n, sizeof *cur, cmp_u64);
+    size_t n = staged_sorted(t);
     for (unsigned l = 0; l < t->depth; l++) {
         /* the distinct parents, in order; written in place (parent k sits at or
          * before child k) */

@@ -80,11 +80,16 @@ int batch_decode(const uint8_t *in, size_t len, uint64_t chain_id, size_t max_tx
     return 0;
 }
 
+void batch_tx_leaf(const uint8_t wire[TRANSFER_WIRE_BYTES], uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    merkle_list_leaf_hash(wire, TRANSFER_WIRE_BYTES, leaf);
+}
+
 static void tx_leaf(const struct l2_transfer *t, uint8_t leaf[MERKLE_HASH_BYTES])
 {
     uint8_t wire[TRANSFER_WIRE_BYTES];
     transfer_wire(t, wire);
-    merkle_list_leaf_hash(wire, sizeof wire, leaf);
+    batch_tx_leaf(wire, leaf);
 }
 
 static uint8_t (*leaves_of(const struct l2_transfer *txs, size_t n))[MERKLE_HASH_BYTES]
@@ -95,11 +100,17 @@ static uint8_t (*leaves_of(const struct l2_transfer *txs, size_t n))[MERKLE_HASH
     return l;
 }
 
+void batch_commit_leaves(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n,
+                         struct batch_commitment *c)
+{
+    merkle_list_root(leaves, n, c->tx_root);
+    c->count = n;
+}
+
 void batch_commit(const struct l2_transfer *txs, size_t n, struct batch_commitment *c)
 {
     uint8_t (*l)[MERKLE_HASH_BYTES] = leaves_of(txs, n);
-    merkle_list_root((const uint8_t (*)[MERKLE_HASH_BYTES])l, n, c->tx_root);
-    c->count = n;
+    batch_commit_leaves((const uint8_t (*)[MERKLE_HASH_BYTES])l, n, c);
     free(l);
 }
 

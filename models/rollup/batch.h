@@ -39,6 +39,14 @@ bool transfer_from_wire(const uint8_t in[TRANSFER_WIRE_BYTES], struct l2_transfe
 /* The commitment of n transfers. O(n) hashes. */
 void batch_commit(const struct l2_transfer *txs, size_t n, struct batch_commitment *c /* OUT */);
 
+/* The same from parts, for a batcher that holds the transfers encoded already: the
+ * leaf of one transfer from its wire bytes (RFC 6962 leaf hash), and the commitment
+ * of n such leaves in batch order. batch_commit = the leaves of every transfer, then
+ * batch_commit_leaves. */
+void batch_tx_leaf(const uint8_t wire[TRANSFER_WIRE_BYTES], uint8_t leaf[MERKLE_HASH_BYTES] /* OUT */);
+void batch_commit_leaves(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n,
+                         struct batch_commitment *c /* OUT */);
+
 /* The audit path of transfer index (< n): at most 64 hashes; returns how many. O(n). */
 size_t batch_prove_inclusion(const struct l2_transfer *txs, size_t n, size_t index,
                              uint8_t (*path)[MERKLE_HASH_BYTES] /* OUT: <= 64 */);

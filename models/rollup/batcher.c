@@ -276,21 +276,26 @@ static uint64_t post(struct rollup *ru, uint64_t first, uint64_t last, size_t ra
         b->data = xmalloc(clen ? clen : 1);
         memcpy(b->data, ru->cbuf, clen);
     }
-    /* the commitment the L1 keeps for disputes: over the batch's transfers */
+    /* the commitment the L1 keeps for disputes: over the batch's transfers, hashed
+     * from their wire bytes in the channel as posted (each block: its header, the
+     * batch header, the transfers: batcher_add_block) */
     size_t ntx = 0;
     for (uint64_t n = first; n <= last; n++)
         ntx += ru->blocks[n - 1]->ntxs;
-    struct l2_transfer *all = xmalloc((ntx ? ntx : 1) * sizeof *all);
+    uint8_t (*leaves)[MERKLE_HASH_BYTES] = xmalloc((ntx ? ntx : 1) * sizeof *leaves);
+    const uint8_t *p = ru->buf;
     ntx = 0;
     for (uint64_t n = first; n <= last; n++) {
         struct ru_block *blk = ru->blocks[n - 1];
-        memcpy(all + ntx, blk->txs, blk->ntxs * sizeof *all);
-        ntx += blk->ntxs;
+        p += BLOCK_HEADER_BYTES + BATCH_HEADER_BYTES;
+        for (size_t i = 0; i < blk->ntxs; i++, p += TRANSFER_WIRE_BYTES)
+            batch_tx_leaf(p, leaves[ntx++]);
         blk->batch = b->index;
         b->revenue_l1 += blk->l1_fees, b->revenue_l2 += blk->l2_fees;
     }
-    batch_commit(all, ntx, &b->commit);
-    free(all);
+    SIM_ASSERT((size_t)(p - ru->buf) == raw);
+    batch_commit_leaves((const uint8_t (*)[MERKLE_HASH_BYTES])leaves, ntx, &b->commit);
+    free(leaves);
     b->ntxs = ntx;
     ru->raw_total += raw, ru->compressed_total += clen;
     ru->batches[ru->nbatches++] = b;

@@ -12,15 +12,20 @@
 #include "models/rollup/rollup_int.h"
 #include "models/workload/users.h"
 
-/* ---- the pool: a binary heap by (tip, admission order) or admission order alone ---- */
+/* ---- the pool: a binary heap by (key, admission order) ---- */
 
-static bool before(const struct rollup *ru, const struct ru_tx *a, const struct ru_tx *b)
+/* The order key: L1-forced transfers first (derivation puts them first), then, in
+ * priority order, the highest tip; ties by admission order (seq). */
+static uint64_t pool_key(const struct rollup *ru, const struct ru_tx *t)
 {
-    if (a->forced != b->forced)
-        return a->forced;      /* derivation puts L1-forced transfers first */
-    if (ru->priority && a->tip != b->tip)
-        return a->tip > b->tip;
-    return a->seq < b->seq;
+    const uint64_t top = UINT64_C(1) << 63;
+    SIM_ASSERT(t->tip < top);   /* a tip per gas of 2^63 wei: no parameter allows it */
+    return (t->forced ? 0 : top) | (ru->priority ? top - 1 - t->tip : 0);
+}
+
+static bool before(const struct ru_pool_entry *a, const struct ru_pool_entry *b)
+{
+    return a->key != b->key ? a->key < b->key : a->seq < b->seq;
 }
 
 static void pool_push(struct rollup *ru, struct ru_tx *t)
@@ -29,29 +34,30 @@ static void pool_push(struct rollup *ru, struct ru_tx *t)
         ru->cap_pool = ru->cap_pool ? 2 * ru->cap_pool : 256;
         ru->pool = xrealloc(ru->pool, ru->cap_pool * sizeof *ru->pool);
     }
+    struct ru_pool_entry e = { pool_key(ru, t), t->seq, t };
     size_t i = ru->npool++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (!before(ru, t, ru->pool[p]))
+        if (!before(&e, &ru->pool[p]))
             break;
         ru->pool[i] = ru->pool[p];
         i = p;
     }
-    ru->pool[i] = t;
+    ru->pool[i] = e;
 }
 
 static struct ru_tx *pool_pop(struct rollup *ru)
 {
-    struct ru_tx *top = ru->pool[0];
-    struct ru_tx *last = ru->pool[--ru->npool];
+    struct ru_tx *top = ru->pool[0].t;
+    struct ru_pool_entry last = ru->pool[--ru->npool];
     size_t i = 0, n = ru->npool;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && before(ru, ru->pool[c + 1], ru->pool[c]))
+        if (c + 1 < n && before(&ru->pool[c + 1], &ru->pool[c]))
             c++;
-        if (!before(ru, ru->pool[c], last))
+        if (!before(&ru->pool[c], &last))
             break;
         ru->pool[i] = ru->pool[c];
         i = c;
@@ -274,10 +280,8 @@ void seq_finish(struct rollup *ru)
     /* in admission order, so the table's insertion order is deterministic */
     struct ru_tx **v = xmalloc((ru->npool ? ru->npool : 1) * sizeof *v);
     size_t n = 0;
-    while (ru->npool) {
-        struct ru_tx *t = ru->pool[--ru->npool];
-        v[n++] = t;
-    }
+    while (ru->npool)
+        v[n++] = ru->pool[--ru->npool].t;
     qsort(v, n, sizeof *v, by_seq);
     for (size_t i = 0; i < n; i++)
         ru_tx_failed(ru, v[i], NULL, NULL);
@@ -287,7 +291,7 @@ void seq_finish(struct rollup *ru)
 void seq_free(struct rollup *ru)
 {
     for (size_t i = 0; i < ru->npool; i++)
-        free(ru->pool[i]);
+        free(ru->pool[i].t);
     free(ru->pool);
     for (uint64_t i = 0; i < ru->nblocks; i++) {
         struct ru_block *b = ru->blocks[i];
