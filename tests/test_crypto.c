@@ -176,6 +176,35 @@ static void test_fast_mac(void **state)
     assert_false(sig_verify(&c, e.pk, msg, sizeof msg, esig));
 }
 
+/* A prepared key verifies exactly what its public key verifies, in both modes: the
+ * signer's signature, and no forgery, changed message or other run's tag. */
+static void test_prepared_verify(void **state)
+{
+    for (int m = 0; m < 2; m++) {
+        enum sig_mode mode = m ? SIG_FAST : SIG_ED25519;
+        struct sig_ctx c, other;
+        sig_ctx_init(&c, mode, 9);
+        sig_ctx_init(&other, mode, 10);
+        struct sig_keypair alice, mallory;
+        sig_keypair_derive(&c, 1, 1, &alice);
+        sig_keypair_derive(&c, 1, 2, &mallory);
+        struct sig_verify_key vk, vk_other;
+        sig_verify_key_init(&c, alice.pk, &vk);
+        sig_verify_key_init(&other, alice.pk, &vk_other);
+        uint8_t msg[77] = { 3, 1, 4 }, tag[SIG_BYTES], forged[SIG_BYTES];
+        sig_sign(&c, &alice, msg, sizeof msg, tag);
+        sig_sign(&c, &mallory, msg, sizeof msg, forged);
+        assert_true(sig_verify_prepared(&c, &vk, msg, sizeof msg, tag));
+        assert_false(sig_verify_prepared(&c, &vk, msg, sizeof msg, forged));
+        assert_false(sig_verify_prepared(&c, &vk, msg, sizeof msg - 1, tag));
+        if (mode == SIG_FAST)   /* a MAC key belongs to its run; Ed25519 keys do not */
+            assert_false(sig_verify_prepared(&other, &vk_other, msg, sizeof msg, tag));
+        msg[40] ^= 1;
+        assert_false(sig_verify_prepared(&c, &vk, msg, sizeof msg, tag));
+        assert_false(sig_verify(&c, alice.pk, msg, sizeof msg, tag));
+    }
+}
+
 static void test_mode_names(void **state)
 {
     enum sig_mode m;
@@ -671,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_ed25519_rfc8032),
         cmocka_unit_test(test_keys_deterministic),
         cmocka_unit_test(test_fast_mac),
+        cmocka_unit_test(test_prepared_verify),
         cmocka_unit_test(test_mode_names),
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_sha256_implementations_agree),

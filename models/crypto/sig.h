@@ -79,4 +79,18 @@ void sig_sign(const struct sig_ctx *c, const struct sig_keypair *kp, const void 
 bool sig_verify(const struct sig_ctx *c, const uint8_t pk[SIG_PUBLICKEY_BYTES],
                 const void *msg, size_t len, const uint8_t sig[SIG_BYTES]);
 
+/* A public key made ready for many verifications, as a verifier keeps the keys of
+ * the accounts it judges: for fast, the MAC key that sig_verify derives from the
+ * public key on every call (one BLAKE2b) is derived once; for ed25519 it is the key
+ * itself (libsodium exposes no prepared form). sig_verify_prepared(c, vk, ...) is
+ * sig_verify(c, pk, ...) for the pk vk was made from, in both modes. */
+struct sig_verify_key {
+    uint8_t pk[SIG_PUBLICKEY_BYTES];
+    uint8_t mac_key[32];   /* fast: BLAKE2b(key = the context's root, pk) */
+};
+void sig_verify_key_init(const struct sig_ctx *c, const uint8_t pk[SIG_PUBLICKEY_BYTES],
+                         struct sig_verify_key *vk /* OUT */);
+bool sig_verify_prepared(const struct sig_ctx *c, const struct sig_verify_key *vk,
+                         const void *msg, size_t len, const uint8_t sig[SIG_BYTES]);
+
 #endif

@@ -78,9 +78,12 @@ void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES])
     hash_sha256(leaf, buf, sizeof buf);
 }
 
-enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain_id,
-                                     const struct sig_ctx *c, const struct account *from,
-                                     const struct account *to, const struct account *fee_to)
+/* transfer_check, with the sender's key prepared (vk, made from from->pubkey) when the
+ * caller keeps one, else NULL. */
+static enum transfer_verdict judge(const struct l2_transfer *t, uint64_t chain_id,
+                                   const struct sig_ctx *c, const struct sig_verify_key *vk,
+                                   const struct account *from, const struct account *to,
+                                   const struct account *fee_to)
 {
     if (!from)
         return TRANSFER_NO_SENDER;
@@ -92,7 +95,8 @@ enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain
         return TRANSFER_WRONG_CHAIN;
     uint8_t msg[TRANSFER_SIGNED_BYTES];
     transfer_encode(t, msg);
-    if (!sig_verify(c, from->pubkey, msg, sizeof msg, t->sig))
+    if (vk ? !sig_verify_prepared(c, vk, msg, sizeof msg, t->sig)
+           : !sig_verify(c, from->pubkey, msg, sizeof msg, t->sig))
         return TRANSFER_BAD_SIGNATURE;
     if (t->nonce < from->nonce)
         return TRANSFER_NONCE_REUSED;
@@ -106,6 +110,13 @@ enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain
     if (from->nonce == UINT64_MAX)
         return TRANSFER_OVERFLOW;
     return TRANSFER_OK;
+}
+
+enum transfer_verdict transfer_check(const struct l2_transfer *t, uint64_t chain_id,
+                                     const struct sig_ctx *c, const struct account *from,
+                                     const struct account *to, const struct account *fee_to)
+{
+    return judge(t, chain_id, c, NULL, from, to, fee_to);
 }
 
 bool transfer_step(const struct l2_transfer *t, int step, struct account *a)
@@ -143,6 +154,7 @@ struct l2_state {
     struct sig_ctx      sig;
     struct merkle_tree *tree;
     struct account     *acct;     /* by index, 0 .. n-1 */
+    struct sig_verify_key *vk;    /* acct[i].pubkey prepared, for judging its transfers */
     uint8_t            *flags;    /* ACCT_* of acct[i] */
     uint64_t            n, cap;
     u128                total;    /* sum of balances, kept from each balance's change
@@ -166,7 +178,7 @@ void state_free(struct l2_state *s)
     if (!s)
         return;
     merkle_tree_free(s->tree);
-    free(s->acct), free(s->flags), free(s->dirty);
+    free(s->acct), free(s->vk), free(s->flags), free(s->dirty);
     free(s);
 }
 
@@ -219,6 +231,7 @@ static struct account *slot(struct l2_state *s, uint64_t index)
         while (cap <= index)
             cap *= 2;
         s->acct = xrealloc(s->acct, (size_t)cap * sizeof *s->acct);
+        s->vk = xrealloc(s->vk, (size_t)cap * sizeof *s->vk);
         s->flags = xrealloc(s->flags, (size_t)cap * sizeof *s->flags);
         memset(s->flags + s->cap, 0, (size_t)(cap - s->cap) * sizeof *s->flags);
         s->cap = cap;
@@ -261,6 +274,7 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
     struct account *a = slot(s, index);
     if (!(s->flags[index] & ACCT_OPEN)) {
         memcpy(a->pubkey, pubkey, SIG_PUBLICKEY_BYTES);
+        sig_verify_key_init(&s->sig, pubkey, &s->vk[index]);
         a->balance = 0, a->nonce = 0;
         s->flags[index] |= ACCT_OPEN;
     }
@@ -272,9 +286,10 @@ int state_deposit(struct l2_state *s, uint64_t index, const uint8_t pubkey[SIG_P
 
 enum transfer_verdict state_apply(struct l2_state *s, const struct l2_transfer *t)
 {
-    enum transfer_verdict v = transfer_check(t, s->chain_id, &s->sig, state_account(s, t->from),
-                                             state_account(s, t->to),
-                                             state_account(s, s->fee_recipient));
+    const struct account *from = state_account(s, t->from);
+    enum transfer_verdict v = judge(t, s->chain_id, &s->sig, from ? &s->vk[t->from] : NULL,
+                                    from, state_account(s, t->to),
+                                    state_account(s, s->fee_recipient));
     if (v != TRANSFER_OK)
         return v;
     /* the steps run on the accounts in place; a step that would overflow undoes the
@@ -338,8 +353,10 @@ struct l2_state *state_clone(const struct l2_state *s)
         c->cap = c->n = s->n;
         c->total = s->total;
         c->acct = xmalloc((size_t)s->n * sizeof *c->acct);
+        c->vk = xmalloc((size_t)s->n * sizeof *c->vk);
         c->flags = xmalloc((size_t)s->n * sizeof *c->flags);
         memcpy(c->acct, s->acct, (size_t)s->n * sizeof *c->acct);
+        memcpy(c->vk, s->vk, (size_t)s->n * sizeof *c->vk);   /* the same context's */
         uint8_t (*leaves)[MERKLE_HASH_BYTES] = xcalloc((size_t)s->n, sizeof *leaves);
         for (uint64_t i = 0; i < s->n; i++) {
             c->flags[i] = s->flags[i] & ACCT_OPEN;   /* every leaf is in c's tree */
