@@ -276,6 +276,11 @@ static void test_sha256_implementations_agree(void **state)
             hash_sha256_cat(got, msg, cut, msg + cut, len - cut);
             assert_memory_equal(ref, got, 32);
         }
+        uint8_t other[32], ref2[32];   /* two at once: each its own digest */
+        hash_sha256(ref2, msg + (sizeof msg - len), len);
+        hash_sha256_x2(got, msg, other, msg + (sizeof msg - len), len);
+        assert_memory_equal(ref, got, 32);
+        assert_memory_equal(ref2, other, 32);
     }
 }
 
@@ -499,6 +504,50 @@ static void test_merkle_list_rfc6962(void **state)
     }
 }
 
+/* RFC 6962 §2.1's MTH as written (split at the largest power of two below n), for
+ * comparing merkle_list_root's level-by-level computation against. */
+static void mth(const uint8_t (*d)[32], size_t n, uint8_t out[32])
+{
+    if (n == 1) {
+        memcpy(out, d[0], 32);
+        return;
+    }
+    size_t k = 1;
+    while (2 * k < n)
+        k *= 2;
+    uint8_t buf[65];
+    buf[0] = 0x01;
+    mth(d, k, buf + 1);
+    mth(d + k, n - k, buf + 33);
+    hash_sha256(out, buf, sizeof buf);
+}
+
+/* Every list length up to 300, on both SHA-256 implementations: the root is MTH; the
+ * leaf hashes of items laid side by side are each item's leaf hash. */
+static void test_merkle_list_root_is_mth(void **state)
+{
+    enum { N = 300, LEN = 23 };
+    uint8_t items[N][LEN], leaves[N][32], one[32], want[32], got[32];
+    for (size_t i = 0; i < N; i++)
+        for (size_t b = 0; b < LEN; b++)
+            items[i][b] = (uint8_t)(i * 31 + b);
+    bool accelerated = hash_sha256_set_accelerated(true);
+    for (int pass = 0; pass < 2; pass++) {
+        hash_sha256_set_accelerated(pass == 0);
+        merkle_list_leaf_hashes(items, LEN, N, leaves);
+        for (size_t i = 0; i < N; i++) {
+            merkle_list_leaf_hash(items[i], LEN, one);
+            assert_memory_equal(one, leaves[i], 32);
+        }
+        for (size_t n = 1; n <= N; n++) {
+            mth((const uint8_t (*)[32])leaves, n, want);
+            merkle_list_root((const uint8_t (*)[32])leaves, n, got);
+            assert_memory_equal(want, got, 32);
+        }
+    }
+    hash_sha256_set_accelerated(accelerated);
+}
+
 /* RFC 6962 audit paths: the Certificate Transparency reference proofs for leaf 0 and
  * leaf 5 of 8, leaf 2 of 3 and leaf 1 of 5 (same reference data as above), exactly;
  * then every leaf of every list up to 40 proves, and a wrong leaf, index, size,
@@ -712,6 +761,7 @@ int main(void)
         cmocka_unit_test(test_merkle_load),
         cmocka_unit_test(test_merkle_stage_commit),
         cmocka_unit_test(test_merkle_list_rfc6962),
+        cmocka_unit_test(test_merkle_list_root_is_mth),
         cmocka_unit_test(test_merkle_list_proofs),
         cmocka_unit_test(test_codec_round_trips),
         cmocka_unit_test(test_codec_errors),

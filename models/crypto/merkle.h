@@ -85,8 +85,13 @@ bool merkle_verify(const uint8_t root[MERKLE_HASH_BYTES], unsigned depth, uint64
  * length needs (the account tree's fixed depth makes them unnecessary there). */
 void merkle_list_leaf_hash(const void *data, size_t len, uint8_t out[MERKLE_HASH_BYTES] /* OUT */);
 
-/* The root over n leaf hashes (from merkle_list_leaf_hash). O(n) hashes, O(log n)
- * stack. */
+/* The leaf hashes of n items of len bytes each, laid one after the other at data:
+ * out[i] = merkle_list_leaf_hash of item i. O(n len). */
+void merkle_list_leaf_hashes(const void *data, size_t len, size_t n,
+                             uint8_t (*out)[MERKLE_HASH_BYTES] /* OUT: n */);
+
+/* The root over n leaf hashes (from merkle_list_leaf_hash). O(n) hashes, O(n)
+ * memory. */
 void merkle_list_root(const uint8_t (*leaf_hashes)[MERKLE_HASH_BYTES], size_t n,
                       uint8_t root[MERKLE_HASH_BYTES] /* OUT */);
 

@@ -85,6 +85,11 @@ void batch_tx_leaf(const uint8_t wire[TRANSFER_WIRE_BYTES], uint8_t leaf[MERKLE_
     merkle_list_leaf_hash(wire, TRANSFER_WIRE_BYTES, leaf);
 }
 
+void batch_tx_leaves(const uint8_t *wire, size_t n, uint8_t (*leaves)[MERKLE_HASH_BYTES])
+{
+    merkle_list_leaf_hashes(wire, TRANSFER_WIRE_BYTES, n, leaves);
+}
+
 static void tx_leaf(const struct l2_transfer *t, uint8_t leaf[MERKLE_HASH_BYTES])
 {
     uint8_t wire[TRANSFER_WIRE_BYTES];
@@ -95,7 +100,14 @@ static void tx_leaf(const struct l2_transfer *t, uint8_t leaf[MERKLE_HASH_BYTES]
 static uint8_t (*leaves_of(const struct l2_transfer *txs, size_t n))[MERKLE_HASH_BYTES]
 {
     uint8_t (*l)[MERKLE_HASH_BYTES] = xmalloc((n ? n : 1) * sizeof *l);
-    for (size_t i = 0; i < n; i++)
+    uint8_t wire[2][TRANSFER_WIRE_BYTES];
+    size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        transfer_wire(&txs[i], wire[0]);
+        transfer_wire(&txs[i + 1], wire[1]);
+        batch_tx_leaves(wire[0], 2, l + i);
+    }
+    if (i < n)
         tx_leaf(&txs[i], l[i]);
     return l;
 }

@@ -44,6 +44,8 @@ void batch_commit(const struct l2_transfer *txs, size_t n, struct batch_commitme
  * of n such leaves in batch order. batch_commit = the leaves of every transfer, then
  * batch_commit_leaves. */
 void batch_tx_leaf(const uint8_t wire[TRANSFER_WIRE_BYTES], uint8_t leaf[MERKLE_HASH_BYTES] /* OUT */);
+/* The leaves of n transfers whose wire bytes lie one after the other at wire. */
+void batch_tx_leaves(const uint8_t *wire, size_t n, uint8_t (*leaves)[MERKLE_HASH_BYTES] /* OUT: n */);
 void batch_commit_leaves(const uint8_t (*leaves)[MERKLE_HASH_BYTES], size_t n,
                          struct batch_commitment *c /* OUT */);
 

@@ -288,8 +288,9 @@ static uint64_t post(struct rollup *ru, uint64_t first, uint64_t last, size_t ra
     for (uint64_t n = first; n <= last; n++) {
         struct ru_block *blk = ru->blocks[n - 1];
         p += BLOCK_HEADER_BYTES + BATCH_HEADER_BYTES;
-        for (size_t i = 0; i < blk->ntxs; i++, p += TRANSFER_WIRE_BYTES)
-            batch_tx_leaf(p, leaves[ntx++]);
+        batch_tx_leaves(p, blk->ntxs, leaves + ntx);
+        p += blk->ntxs * TRANSFER_WIRE_BYTES;
+        ntx += blk->ntxs;
         blk->batch = b->index;
         b->revenue_l1 += blk->l1_fees, b->revenue_l2 += blk->l2_fees;
     }

@@ -66,15 +66,23 @@ void transfer_sign(struct l2_transfer *t, const struct sig_ctx *c, const struct 
     sig_sign(c, kp, msg, sizeof msg, t->sig);
 }
 
-void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES])
+#define ACCOUNT_ENCODED_BYTES (sizeof account_tag + SIG_PUBLICKEY_BYTES + 16 + 8)
+
+static void account_encode(const struct account *a, uint8_t out[ACCOUNT_ENCODED_BYTES])
 {
-    uint8_t buf[sizeof account_tag + SIG_PUBLICKEY_BYTES + 16 + 8], *p = buf;
+    uint8_t *p = out;
     memcpy(p, account_tag, sizeof account_tag);
     p += sizeof account_tag;
     memcpy(p, a->pubkey, SIG_PUBLICKEY_BYTES);
     p += SIG_PUBLICKEY_BYTES;
     p = put_le(p, a->balance, 16);
     put_le(p, a->nonce, 8);
+}
+
+void account_leaf(const struct account *a, uint8_t leaf[MERKLE_HASH_BYTES])
+{
+    uint8_t buf[ACCOUNT_ENCODED_BYTES];
+    account_encode(a, buf);
     hash_sha256(leaf, buf, sizeof buf);
 }
 
@@ -202,13 +210,23 @@ void state_rules(const struct l2_state *s, struct rollup_rules *out)
 static void flush(const struct l2_state *cs)
 {
     struct l2_state *s = (struct l2_state *)cs;
-    for (size_t k = 0; k < s->ndirty; k++) {
-        uint64_t i = s->dirty[k];
-        uint8_t leaf[MERKLE_HASH_BYTES];
-        account_leaf(&s->acct[i], leaf);
-        merkle_tree_stage(s->tree, i, leaf);
-        s->flags[i] &= (uint8_t)~ACCT_DIRTY;
+    size_t k = 0;
+    for (; k + 1 < s->ndirty; k += 2) {   /* two leaves hashed side by side */
+        uint64_t i = s->dirty[k], j = s->dirty[k + 1];
+        uint8_t enc[2][ACCOUNT_ENCODED_BYTES], leaf[2][MERKLE_HASH_BYTES];
+        account_encode(&s->acct[i], enc[0]);
+        account_encode(&s->acct[j], enc[1]);
+        hash_sha256_x2(leaf[0], enc[0], leaf[1], enc[1], ACCOUNT_ENCODED_BYTES);
+        merkle_tree_stage(s->tree, i, leaf[0]);
+        merkle_tree_stage(s->tree, j, leaf[1]);
     }
+    if (k < s->ndirty) {
+        uint8_t leaf[MERKLE_HASH_BYTES];
+        account_leaf(&s->acct[s->dirty[k]], leaf);
+        merkle_tree_stage(s->tree, s->dirty[k], leaf);
+    }
+    for (k = 0; k < s->ndirty; k++)
+        s->flags[s->dirty[k]] &= (uint8_t)~ACCT_DIRTY;
     s->ndirty = 0;
     merkle_tree_commit(s->tree);
 }
