@@ -53,6 +53,7 @@ static double crypto_bound(enum sig_mode mode, int n)
 
 struct result {
     double tps, cpu_s;
+    double end_s;              /* of cpu_s: the run's end (world_finish: the txs rows) */
     uint64_t executed, batches;
     size_t compressed;
 };
@@ -104,6 +105,7 @@ static struct result run_one(const char *crypto, const char *codec, long transfe
         exit(1);
     }
     sim_run(w->sim, w->duration, 0);
+    double t_end = cpu_now();
     if (world_finish(w) != 0) {
         fprintf(stderr, "bench_rollup_scheme: %s\n", w->failure);
         exit(1);
@@ -111,7 +113,8 @@ static struct result run_one(const char *crypto, const char *codec, long transfe
     store_commit(st, &e);
     double dt = cpu_now() - t0;
     struct rollup *ru = w->schemes[0]->state;
-    struct result r = { .cpu_s = dt, .batches = ru->nbatches, .compressed = ru->compressed_total };
+    struct result r = { .cpu_s = dt, .end_s = cpu_now() - t_end, .batches = ru->nbatches,
+                        .compressed = ru->compressed_total };
     for (uint64_t b = 0; b < ru->nblocks; b++)
         r.executed += ru->blocks[b]->ntxs;
     r.tps = (double)r.executed / dt;
@@ -147,10 +150,10 @@ int main(void)
         struct result r = run_one(runs[i].crypto, runs[i].codec, m);
         double bound = strcmp(runs[i].crypto, "fast") == 0 ? b_fast : b_ed;
         printf("  %-7s + %-6s %8llu transfers in %6.1f s CPU: %8.0f transfers/s = %5.1f%% of the"
-               " bound; %llu batches, %.1f bytes posted per transfer", runs[i].crypto,
-               runs[i].codec, (unsigned long long)r.executed, r.cpu_s, r.tps,
-               100 * r.tps / bound, (unsigned long long)r.batches,
-               (double)r.compressed / (double)r.executed);
+               " bound; %llu batches, %.1f bytes posted per transfer; the run's end (txs rows)"
+               " %.1f s", runs[i].crypto, runs[i].codec, (unsigned long long)r.executed,
+               r.cpu_s, r.tps, 100 * r.tps / bound, (unsigned long long)r.batches,
+               (double)r.compressed / (double)r.executed, r.end_s);
         double per_tx = r.cpu_s / (double)r.executed;
         if (strcmp(runs[i].codec, "none") == 0)
             per_tx_none = per_tx;
