@@ -54,8 +54,9 @@ static const struct scn_param params[] = {
       "csv topology: file names PREFIXnodes.csv, PREFIXchannels.csv, PREFIXedges.csv instead "
       "(\"example-\" for scenarios/channels/; empty: the snapshot's *_ln.csv)" },
     { "schemes[channels].min_depth", SCN_UINT, "3", "1", "10000", NULL, 0,
-      "blocks a funding transaction must be buried before the channel is used (BOLT-2 "
-      "minimum_depth)" },
+      "L1 blocks a funding transaction must be buried before the channel is used (BOLT-2 "
+      "minimum_depth, counted in this L1's blocks: 3 = 36 s at 12 s slots, where LND's 3 "
+      "Bitcoin blocks are ~30 min)" },
     { "schemes[channels].max_attempts", SCN_UINT, "10", "1", "64", NULL, 0,
       "routes a sender tries for one payment, excluding each failed channel" },
     { "schemes[channels].fee_base_msat", SCN_UINT, "1000", "0", "4294967295", NULL, 0,
@@ -83,9 +84,11 @@ static const struct scn_param params[] = {
       "max priority fee per gas of the channel's L1 transactions" },
     { "schemes[channels].max_fee_multiplier", SCN_REAL, "2", "1", "100", NULL, 0,
       "their max fee per gas = base fee at submission x this + tip" },
-    { "schemes[channels].to_self_delay", SCN_UINT, "144", "1", "65535", NULL, 0,
-      "blocks a unilateral close waits before it pays out: the dispute period in which a "
-      "revoked state can be answered with the penalty (BOLT-2 to_self_delay; LND's 144)" },
+    { "schemes[channels].to_self_delay", SCN_DURATION, "1d", "1s", "365d", NULL, 0,
+      "the dispute period: how long a unilateral close waits after the post's block before "
+      "it pays out, in which a revoked state can be answered with the penalty (BOLT-2 "
+      "to_self_delay, there in Bitcoin blocks: LND's default 144 blocks is ~1 day); rounded "
+      "up to whole L1 slots" },
     { "schemes[channels].watchtower", SCN_BOOL, "false", NULL, NULL, NULL, 0,
       "users have a watchtower: a revoked state is answered at once even while the user "
       "is offline (BOLT-13 draft)" },
@@ -99,9 +102,14 @@ static const struct scn_param params[] = {
       "execution gas of claiming a unilateral close after the dispute period" },
     { "schemes[channels].penalty_tip", SCN_AMOUNT, "2gwei", "0wei", "100000gwei", NULL, 0,
       "max priority fee per gas of the penalty transaction" },
-    { "schemes[channels].penalty_max_fee", SCN_AMOUNT, "1000gwei", "1wei", "10000000gwei",
-      NULL, 0, "ceiling on the penalty's max fee per gas; it is bumped 25% every block it "
-      "waits, up to this" },
+    { "schemes[channels].penalty_fee_share", SCN_FRACTION, "50%", "0.1%", "100%", NULL, 0,
+      "the penalty's bid: its max fee per gas rises (25% every block it waits) up to this "
+      "share of what the penalty recovers (the channel's capacity less what the posted "
+      "state pays the victim) divided by its gas: a rational victim or watchtower pays up "
+      "to a share of the money at stake" },
+    { "schemes[channels].penalty_max_fee", SCN_AMOUNT, NULL, "1wei", "10000000gwei", NULL,
+      SCN_OPTIONAL, "a wallet ceiling on the penalty's max fee per gas below the "
+      "value-at-risk rule (default: none)" },
     { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
       "hub topology: every user channel closes cooperatively at this time (default: only "
       "a user's withdrawal closes its channel)" },
@@ -151,6 +159,8 @@ struct dispute {
     l1_tx_id               post_tx, penalty_tx, claim_tx;
     u128                   reserved_hub, reserved_user;
     sim_time               deadline;
+    uint64_t               penalty_cap;  /* the penalty's ceiling per gas, wei */
+    uint8_t                penalty_secret[32];   /* the penalty's calldata: the secret */
     bool                   penalized;
 };
 
@@ -179,9 +189,12 @@ struct chs {
     uint8_t  *have_key;
     u128     *hub_l1, *hub_reserved;   /* hubs' L1 capital */
     /* parameters */
-    uint32_t min_depth, max_attempts, to_self_delay;
+    uint32_t min_depth, max_attempts;
+    sim_time to_self_delay;
     bool     watchtower;
-    uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip, penalty_max_fee;
+    uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip;
+    uint64_t penalty_max_fee;       /* a wallet ceiling; UINT64_MAX: none */
+    double   penalty_fee_share;
     uint64_t inbound_ppm, open_gas, close_gas, tip;
     uint32_t mult_pct;
     sim_time hop_latency;
@@ -529,7 +542,7 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
 
 /* ---- unilateral close and disputes on L1 (BOLT-5) ----
  * The poster (the hub, side 0) posts a signed state; the contract checks both
- * signatures and starts the dispute period: to_self_delay blocks of L1 time. The
+ * signatures and starts the dispute period: to_self_delay of L1 time. The
  * counterparty (the user, or its watchtower) reads the posted state; if it holds the
  * poster's per-commitment secret of that number (channel_judge: the state was
  * revoked), it sends the penalty, which the contract accepts if it is included by the
@@ -596,9 +609,15 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
      * of the poster (BOLT-3 revocation), within the period (the tx's deadline) */
     const struct channel *ch = &st->net.ch[c->k];
     uint8_t h[32];
-    hash_sha256(h, ch->side[1].their_secret[d->posted.commitment_number], 32);
-    if (memcmp(h, d->posted.revocation_hash[0], 32) != 0 || r->time > d->deadline)
-        sim_panic("channels: a penalty the contract must refuse was sent");
+    hash_sha256(h, d->penalty_secret, 32);
+    if (memcmp(h, d->posted.revocation_hash[0], 32) != 0 || r->time > d->deadline) {
+        /* the contract refuses it (the victim paid the gas for nothing): a wrong secret
+         * is the victim's bug, never sent by dispute_answer */
+        if (d->cheat)
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the contract refused the "
+                     "penalty: its secret does not hash to the posted revocation hash");
+        return;
+    }
     d->penalized = true;
     u128 to[2] = { 0, (u128)ch->capacity_msat * WEI_PER_MSAT };
     c->penalty = d->latest[0];
@@ -608,10 +627,11 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
         d->cheat->resolved_at = r->time;
         d->cheat->forfeited = d->latest[0];
         snprintf(d->cheat->detail, sizeof d->cheat->detail, "revoked state %llu of channel "
-                 "%u (latest %llu) posted; the penalty was included %.0f s before the "
-                 "dispute period ended: the cheater forfeited its balance",
-                 (unsigned long long)d->posted.commitment_number, c->k,
-                 (unsigned long long)d->latest_number, (double)(d->deadline - r->time) / SIM_SEC);
+                 "%u (latest %llu) posted; the penalty (bidding up to %.0f gwei per gas) was "
+                 "included %.0f s before the dispute period ended: the cheater forfeited its "
+                 "balance", (unsigned long long)d->posted.commitment_number, c->k,
+                 (unsigned long long)d->latest_number, (double)d->penalty_cap / 1e9,
+                 (double)(d->deadline - r->time) / SIM_SEC);
     }
 }
 
@@ -625,7 +645,8 @@ static void penalty_dropped(void *ctx, const char *why)
 
 /* The user (or its watchtower) answers a posted state: if it was revoked, the
  * penalty, paid from the user's L1 account, bid to get in before the period ends
- * (bumped every block it waits, up to penalty_max_fee; dropped at the deadline). */
+ * (bumped every block it waits, up to penalty_fee_share of what it recovers per gas;
+ * dropped at the deadline). */
 static void dispute_answer(struct dispute *d)
 {
     struct chan *c = d->c;
@@ -643,14 +664,26 @@ static void dispute_answer(struct dispute *d)
     uint8_t data[64];
     memcpy(data, ch->current.channel_id, 32);
     memcpy(data + 32, ch->side[1].their_secret[d->posted.commitment_number], 32);
+    memcpy(d->penalty_secret, data + 32, 32);     /* what the contract will read */
     struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_penalty",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = st->penalty_gas, .deadline = d->deadline };
+    /* the bid by value at risk: at most penalty_fee_share of what the penalty
+     * recovers (the whole capacity, less what the posted state pays the victim anyway)
+     * spread over its gas */
+    u128 gas = l1_gas_of(l1, &tx);
+    u128 recovers = ((u128)ch->capacity_msat - d->posted.to_side_msat[1]) * WEI_PER_MSAT;
+    u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
+    if (cap > st->penalty_max_fee)
+        cap = st->penalty_max_fee;
+    if (cap < 1)
+        cap = 1;
     struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
-                                 .mult_pct = st->mult_pct, .cap = st->penalty_max_fee,
+                                 .mult_pct = st->mult_pct, .cap = (uint64_t)cap,
                                  .bump_after = 1, .bump_pct = 25 };
-    u128 reserve = (u128)l1_gas_of(l1, &tx) * st->penalty_max_fee;
+    u128 reserve = gas * cap;
+    d->penalty_cap = (uint64_t)cap;
     if (d->cheat)
         d->cheat->answered_at = now;
     if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
@@ -681,8 +714,25 @@ static void post_included(void *ctx, const struct l1_receipt *r)
     d->reserved_hub = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
+    /* the contract checks the posted state's two signatures against the keys the
+     * funding recorded (channel_open's calldata): an unsigned state reverts */
+    const struct channel *ch = &st->net.ch[c->k];
+    for (int side = 0; side < 2; side++)
+        if (!channel_state_verify(ch, &d->posted, side, d->posted_sig[side])) {
+            c->state = CH_OPEN;
+            chan_set_routable(st, c, true);
+            if (d->cheat) {
+                d->cheat->cost += r->total;
+                d->cheat->stage = CHEAT_NOTHING;
+                snprintf(d->cheat->detail, sizeof d->cheat->detail, "the contract refused "
+                         "the posted state: side %d's signature does not verify", side);
+            }
+            return;
+        }
     d->posted_at = r->time;
-    d->deadline = r->time + (sim_time)st->to_self_delay * l1_slot(l1);
+    /* to_self_delay of L1 time, rounded up to whole slots: the period's last block */
+    sim_time slot = l1_slot(l1);
+    d->deadline = r->time + (st->to_self_delay + slot - 1) / slot * slot;
     if (d->cheat) {
         d->cheat->cost += r->total;
         d->cheat->stage = CHEAT_POSTED;
@@ -717,14 +767,19 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
         x->stage = d->posted.commitment_number < d->latest_number ? CHEAT_SUCCEEDED
                                                                    : CHEAT_CLOSED;
         x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
+        char why[96];
+        if (x->stage == CHEAT_CLOSED)
+            snprintf(why, sizeof why, "nothing to answer");
+        else if (d->penalty_tx)
+            snprintf(why, sizeof why, "the penalty (bidding up to %.0f gwei per gas) did not "
+                     "get in before the period ended", (double)d->penalty_cap / 1e9);
+        else
+            snprintf(why, sizeof why, "the victim did not answer in time");
         snprintf(x->detail, sizeof x->detail, "%s state %llu of channel %u (latest %llu) "
                  "posted; %s; paid out after the dispute period",
                  x->stage == CHEAT_SUCCEEDED ? "revoked" : "latest",
                  (unsigned long long)d->posted.commitment_number, c->k,
-                 (unsigned long long)d->latest_number,
-                 x->stage == CHEAT_CLOSED ? "nothing to answer"
-                 : d->penalty_tx ? "the penalty did not get in before the period ended"
-                 : "the victim did not answer in time");
+                 (unsigned long long)d->latest_number, why);
     }
 }
 
@@ -1425,13 +1480,15 @@ static int init(struct scheme *sc, struct err *e)
     st->tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i);
     st->mult_pct = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", i) * 100 + 0.5);
     st->hop_latency = scn_int(s, "schemes[%zu].hop_latency", i);
-    st->to_self_delay = (uint32_t)scn_uint(s, "schemes[%zu].to_self_delay", i);
+    st->to_self_delay = scn_int(s, "schemes[%zu].to_self_delay", i);
     st->watchtower = scn_bool(s, "schemes[%zu].watchtower", i);
     st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);
     st->penalty_gas = (uint64_t)scn_int(s, "schemes[%zu].penalty_gas", i);
     st->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
     st->penalty_tip = (uint64_t)scn_amount(s, "schemes[%zu].penalty_tip", i);
-    st->penalty_max_fee = (uint64_t)scn_amount(s, "schemes[%zu].penalty_max_fee", i);
+    st->penalty_max_fee = scn_has(s, "schemes[%zu].penalty_max_fee", i)
+                        ? (uint64_t)scn_amount(s, "schemes[%zu].penalty_max_fee", i) : UINT64_MAX;
+    st->penalty_fee_share = scn_real(s, "schemes[%zu].penalty_fee_share", i);
     st->deposit_share = scn_real(s, "workload.deposits.share");
     st->ropts = (struct route_opts){
         .final_cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].final_cltv_expiry_delta", i),

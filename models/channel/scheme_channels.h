@@ -17,7 +17,7 @@ void scheme_channels_estimate(const struct scn *s, size_t index, const struct ru
  * user `victim` posts on L1 the revoked state of their channel best for the hub (or,
  * with latest, the latest state: an honest unilateral close); the victim (online, back
  * online after victim_offline, or its watchtower) answers with the penalty
- * transaction while the dispute period (to_self_delay blocks) runs. The scheme fills
+ * transaction while the dispute period (to_self_delay) runs. The scheme fills
  * the outcome; the adversary (revoked_state.c) owns the struct and writes the attacks
  * row from it at the end. Amounts in wei, times in us (-1: never). */
 enum channels_cheat_stage {
@@ -40,7 +40,7 @@ struct channels_cheat {
     u128     at_risk;          /* the victim's latest balance - its balance in the post */
     u128     lost;             /* what the victim lost */
     u128     forfeited;        /* what the cheater forfeited (its latest balance) */
-    char     detail[200];
+    char     detail[256];
 };
 typedef void channels_cheat_fn(struct scheme *sc, struct channels_cheat *c);
 

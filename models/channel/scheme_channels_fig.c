@@ -254,7 +254,7 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
 static const struct figure fig_channel_disputes = {
     "channel_disputes", "Payment channels: disputes against their deadline",
     "Each row is a channel whose state was posted on L1 to close it unilaterally. The "
-    "grey bar is the dispute period (to_self_delay blocks) from the post's block: a "
+    "grey bar is the dispute period (to_self_delay) from the post's block: a "
     "revoked state answered with the penalty inside it (green) costs the cheater its "
     "balance; a state that stands until the period ends (orange) is paid as posted: "
     "a revoked one that got through is a successful cheat (see the attacks table).",
