@@ -134,6 +134,7 @@ struct chan {
                                        fee (the first that waited for it); 0: none */
     bool            close_wanted;   /* closing was asked while it was opening */
     bool            dirty;          /* touched since the last check */
+    u128            counted_msat;   /* its balances + HTLCs in chs.offchain_msat */
     const char     *close_kind;
     u128            paid_out[2];
     u128            penalty;        /* what a cheater forfeited */
@@ -202,8 +203,12 @@ struct chs {
     struct route_opts ropts;
     /* books */
     u128     l1_paid;               /* receipts of its L1 transactions */
-    u128     escrow_in, escrow_out; /* funded into / paid out of the channel contract */
-    u128     live_msat;             /* capacities of channels funded and not closed */
+    /* the money invariant's two sides, kept apart: the channel contract's escrow as
+     * its L1 calls moved it (funding amounts the open's calldata carried, payouts it
+     * made), and the off-chain side, each live channel's balances + HTLCs summed from
+     * its signed state as of the last check */
+    u128     escrow_in, escrow_out;
+    u128     offchain_msat;
     uint32_t *dirty;
     size_t   ndirty;
     struct pay *inflight;
@@ -346,7 +351,7 @@ static void open_included(void *ctx, const struct l1_receipt *r)
     st->hub_reserved[hub] -= c->fund_wei[0];
     st->hub_l1[hub] -= c->fund_wei[0];
     st->escrow_in += c->fund_wei[0] + c->fund_wei[1];
-    st->live_msat += st->net.ch[c->k].capacity_msat;
+    mark_dirty(st, c->k);                 /* now live: counted off-chain */
     st->l1_paid += r->total;
     c->open_fee = r->total;
     c->funded_at = r->time;
@@ -458,7 +463,7 @@ static void close_included(void *ctx, const struct l1_receipt *r)
     user_credit(sc, user, c->paid_out[1]);
     st->hub_l1[hub] += c->paid_out[0];
     st->escrow_out += c->paid_out[0] + c->paid_out[1];
-    st->live_msat -= ch->capacity_msat;
+    mark_dirty(st, c->k);                 /* closed: no longer counted off-chain */
     st->l1_paid += r->total;
     c->close_fee = r->total;
     c->closed_at = r->time;
@@ -580,7 +585,7 @@ static void dispute_payout(struct chan *c, const u128 to[2], const char *kind, s
     user_credit(sc, user, to[1]);
     st->hub_l1[user % st->nhubs] += to[0];
     st->escrow_out += to[0] + to[1];
-    st->live_msat -= st->net.ch[c->k].capacity_msat;
+    mark_dirty(st, c->k);
     c->state = CH_CLOSED;
     c->close_kind = kind;
     c->closed_at = t;
@@ -1111,7 +1116,10 @@ static void pay_execute(struct pay *p)
         if (src == dst || route_find(st->rf, src, dst, p->amount_msat, &o, &r) != 0) {
             pm.status = PAYMENT_FAILED;
             pm.failure = PAYMENT_NO_ROUTE;
-            reason = attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
+            /* one route tried and none left (the hub topology's usual case: the
+             * recipient's channel is its only way in) is not "every route tried" */
+            reason = attempts == 1 ? "insufficient balance at a hop of the only route"
+                   : attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
                    : own_balance < p->amount_msat ? "the sender's channel balance is too low"
                    : "no route";
             break;
@@ -1334,11 +1342,19 @@ static void finish(struct scheme *sc)
     free(v);
 }
 
+/* Money in a channel as the L1 sees it: funded and not yet paid out. */
+static bool chan_live(const struct chan *c)
+{
+    return c->state == CH_OPEN || c->state == CH_CLOSING ||
+           (c->state == CH_OPENING && c->funded_at >= 0);
+}
+
 /* The scheme's invariants: its receipts are what the L1 charged it; every channel
  * touched since the last check (every channel at the end) holds balances + HTLCs =
- * capacity; the contract's escrow (funded - paid out) is the live channels'
- * capacities; no hub has reserved more than it holds. O(channels touched), O(channels)
- * at the end. */
+ * capacity; the channel contract's escrow (funded - paid out, as its L1 calls moved
+ * it) equals the off-chain side (the sum over live channels of their signed
+ * balances + pending HTLCs, recounted for each channel touched); no hub has reserved
+ * more than it holds. O(channels touched), O(channels) at the end. */
 static int check(struct scheme *sc, struct inv_fail *f)
 {
     struct chs *st = S(sc);
@@ -1351,19 +1367,25 @@ static int check(struct scheme *sc, struct inv_fail *f)
                         u128_str(st->l1_paid, a), u128_str(charged, b));
     for (size_t i = 0; i < st->ndirty; i++) {
         uint32_t k = st->dirty[i];
-        st->chan[k].dirty = false;
-        if (chan_conserved(st, k, f)) {
+        struct chan *c = &st->chan[k];
+        c->dirty = false;
+        u128 now = chan_live(c) ? channel_state_total(&st->net.ch[k].current) : 0;
+        st->offchain_msat = st->offchain_msat - c->counted_msat + now;
+        c->counted_msat = now;
+        if (chan_live(c) && chan_conserved(st, k, f)) {
+            for (size_t j = i + 1; j < st->ndirty; j++)
+                st->chan[st->dirty[j]].dirty = false;
             st->ndirty = 0;
             return 1;
         }
     }
     st->ndirty = 0;
     u128 escrow = st->escrow_in - st->escrow_out;
-    if (st->escrow_out > st->escrow_in || escrow != st->live_msat * WEI_PER_MSAT)
+    if (st->escrow_out > st->escrow_in || escrow != st->offchain_msat * WEI_PER_MSAT)
         return INV_FAIL(f, "money conserved across the channels and the L1", "scheme '%s': "
                         "the channel contract holds %s wei (funded - paid out), the live "
-                        "channels' capacities are %s msat", sc->name, u128_str(escrow, a),
-                        u128_str(st->live_msat, b));
+                        "channels' balances + HTLCs are %s msat", sc->name, u128_str(escrow, a),
+                        u128_str(st->offchain_msat, b));
     if (st->topo == TOPO_HUB)
         for (uint32_t h = 0; h < st->nhubs; h++)
             if (st->hub_reserved[h] > st->hub_l1[h])
@@ -1374,17 +1396,16 @@ static int check(struct scheme *sc, struct inv_fail *f)
         u128 live = 0;
         for (uint32_t k = 0; k < st->g->nchannels; k++) {
             const struct chan *c = &st->chan[k];
-            if (c->state != CH_OPEN && c->state != CH_CLOSING &&
-                !(c->state == CH_OPENING && c->funded_at >= 0))
+            if (!chan_live(c))
                 continue;
             if (chan_conserved(st, k, f))
                 return 1;
-            live += st->net.ch[k].capacity_msat;
+            live += channel_state_total(&st->net.ch[k].current);
         }
-        if (live != st->live_msat)
+        if (live != st->offchain_msat)
             return INV_FAIL(f, "money conserved across the channels and the L1", "scheme '%s':"
-                            " the live channels hold %s msat, the books say %s msat", sc->name,
-                            u128_str(live, a), u128_str(st->live_msat, b));
+                            " the live channels hold %s msat, the running count says %s msat",
+                            sc->name, u128_str(live, a), u128_str(st->offchain_msat, b));
     }
     return 0;
 }
@@ -1558,7 +1579,7 @@ static int init(struct scheme *sc, struct err *e)
         chan_sign_first(st, c, b0, b1);
         chan_set_routable(st, c, true);
         st->escrow_in += c->fund_wei[0] + c->fund_wei[1];
-        st->live_msat += st->net.ch[k].capacity_msat;
+        mark_dirty(st, k);
     }
     if (st->topo == TOPO_HUB) {
         st->hub_l1 = xcalloc(st->nhubs, sizeof *st->hub_l1);

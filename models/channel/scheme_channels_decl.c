@@ -101,7 +101,7 @@ static double one_value(const struct metrics_scope *m, const char *sql)
 /* Payments by submission time: success (mean = success rate), hops and attempts of
  * the successful, routing fees; channel opens and closes by their L1 time with their
  * fees; and the fee per transfer with every opening and closing cost amortized:
- * (routing fees + L1 fees of all opens and closes) / transfers. */
+ * (routing fees + L1 fees of all opens and closes) / transfers delivered. */
 void scheme_channels_metrics(const struct metrics_scope *m)
 {
     struct metrics_samples s = { 0 };
@@ -132,7 +132,10 @@ void scheme_channels_metrics(const struct metrics_scope *m)
     metrics_total(m, &s, "channel_close_fees_eth");
     metrics_samples_free(&s);
     /* the whole run: everything the users' channels cost them, per transfer */
-    double n = one_value(m, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=?");
+    /* per transfer delivered: the failed and dropped ones paid nothing off-chain, so
+     * they would make the channels look cheaper than they are */
+    double n = one_value(m, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=? AND"
+                            " status = 'final'");
     double fees = one_value(m, "SELECT (SELECT coalesce(sum(routing_fee_eth), 0) FROM"
                                " channel_payments WHERE run_id=?1 AND scheme=?2) + (SELECT"
                                " coalesce(sum(open_fee_eth + close_fee_eth), 0) FROM channels"
