@@ -42,9 +42,9 @@ static void test_example_network(void **state)
     /* adjacency: every edge listed once leaving its from, once arriving at its to */
     size_t outs = 0, ins = 0;
     for (size_t v = 0; v < g->nnodes; v++) {
-        for (uint32_t k = g->out_start[v]; k < g->out_start[v + 1]; k++, outs++)
+        for (uint32_t k = g->out_start[v]; k < g->out_end[v]; k++, outs++)
             assert_int_equal(g->edges[g->out_edge[k]].from, v);
-        for (uint32_t k = g->in_start[v]; k < g->in_start[v + 1]; k++, ins++)
+        for (uint32_t k = g->in_start[v]; k < g->in_end[v]; k++, ins++)
             assert_int_equal(g->edges[g->in_edge[k]].to, v);
     }
     assert_int_equal(outs, 36);
@@ -112,6 +112,53 @@ struct bad {
                "fee_proportional,min_htlc,timelock\n"
 #define CH1 CH_HDR "0,0,1,0,1,100\n"
 #define ED1 ED_HDR "0,0,1,0,1,40,1,1,1,40\n1,0,0,1,0,60,1,1,1,40\n"
+
+/* A graph that grows (members joining during a run): a star around 3 hubs gains
+ * 2,000 leaves, one channel each; every node's lists hold exactly its edges, in
+ * edge-id order, whatever moved when a list ran out of room. */
+static void test_growth(void **state)
+{
+    (void)state;
+    struct graph *g = xcalloc(1, sizeof *g);
+    g->nnodes = 3;
+    g->nchannels = 1;
+    g->nedges = 2;
+    g->channels = xcalloc(1, sizeof *g->channels);
+    g->edges = xcalloc(2, sizeof *g->edges);
+    g->channels[0] = (struct graph_channel){ .node = { 0, 1 }, .edge = { 0, 1 } };
+    g->edges[0] = (struct graph_edge){ .channel = 0, .counter_edge = 1, .from = 0, .to = 1 };
+    g->edges[1] = (struct graph_edge){ .channel = 0, .counter_edge = 0, .from = 1, .to = 0 };
+    graph_index(g);
+    struct graph_policy pol = { .fee_base_msat = 1000 };
+    for (uint32_t i = 0; i < 2000; i++) {
+        uint32_t v = graph_add_node(g);
+        assert_int_equal(v, 3 + i);
+        uint32_t k = graph_add_channel(g, i % 3, v, &pol);
+        assert_int_equal(k, 1 + i);
+        assert_int_equal(g->channels[k].edge[0], 2 * k);
+        assert_int_equal(g->edges[2 * k].from, i % 3);
+        assert_int_equal(g->edges[2 * k + 1].from, v);
+        assert_int_equal(g->edges[2 * k + 1].counter_edge, 2 * k);
+        assert_int_equal(g->edges[2 * k].policy.fee_base_msat, 1000);
+    }
+    size_t outs = 0, ins = 0;
+    for (uint32_t v = 0; v < g->nnodes; v++) {
+        uint32_t last = 0;
+        for (uint32_t k = g->out_start[v]; k < g->out_end[v]; k++, outs++) {
+            assert_int_equal(g->edges[g->out_edge[k]].from, v);
+            assert_true(k == g->out_start[v] || g->out_edge[k] > last);
+            last = g->out_edge[k];
+        }
+        for (uint32_t k = g->in_start[v]; k < g->in_end[v]; k++, ins++)
+            assert_int_equal(g->edges[g->in_edge[k]].to, v);
+    }
+    assert_int_equal(outs, g->nedges);
+    assert_int_equal(ins, g->nedges);
+    /* hub 0: the first channel and one leaf in three */
+    assert_int_equal(g->out_end[0] - g->out_start[0], 1 + 667);
+    assert_int_equal(g->in_end[3 + 1999] - g->in_start[3 + 1999], 1);
+    graph_free(g);
+}
 
 static void test_bad_inputs(void **state)
 {
@@ -195,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_network),
         cmocka_unit_test(test_lightning_snapshot),
+        cmocka_unit_test(test_growth),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_paths_refused),
     };

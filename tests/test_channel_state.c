@@ -207,6 +207,37 @@ static void test_limits(void **state)
     channel_free(&f.ch);
 }
 
+/* The secrets a channel reveals are BOLT-3's generate_from_seed of index 2^48-1-n
+ * (channel_per_commitment_secret, checked against the Appendix C vectors above),
+ * though the channel resumes the walk from a cached prefix: 600 updates cross the
+ * prefix's 256-commitment boundaries twice. */
+static void test_secrets_follow_bolt3(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup(&f, SIG_FAST);
+    struct channel_update u = add(&f, 1, 500);
+    struct channel_update fail = { .kind = CHANNEL_FAIL_HTLC, .offerer = 0 };
+    uint8_t want[32];
+    for (uint64_t n = 1; n <= 600; n++) {
+        if (n % 2) {
+            assert_int_equal(channel_update(&f.ch, 0, &u, 400, &fail.htlc_id), CHANNEL_OK);
+        } else {
+            assert_int_equal(channel_update(&f.ch, 1, &fail, 401, NULL), CHANNEL_OK);
+        }
+        for (int s = 0; s < 2; s++) {
+            channel_per_commitment_secret(f.ch.side[s].shachain_seed,
+                                          CHANNEL_SECRET_INDEX_MAX - n, want);
+            assert_memory_equal(f.ch.side[s].secret_current, want, 32);
+            /* the other side received the secret of n - 1 */
+            channel_per_commitment_secret(f.ch.side[s].shachain_seed,
+                                          CHANNEL_SECRET_INDEX_MAX - (n - 1), want);
+            assert_memory_equal(f.ch.side[1 - s].their_secret[n - 1], want, 32);
+        }
+    }
+    channel_free(&f.ch);
+}
+
 /* update_fail_htlc: the receiver may give an HTLC back at any time; the offerer takes
  * it back only at cltv_expiry or later (BOLT-2/5 timeout). */
 static void test_fail_and_timeout(void **state)
@@ -293,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_fail_and_timeout),
+        cmocka_unit_test(test_secrets_follow_bolt3),
         cmocka_unit_test(test_revoked_state_penalty),
     };
     return cmocka_run_group_tests_name("channel_state", tests, NULL, NULL);

@@ -96,10 +96,32 @@ u128 channel_state_total(const struct channel_state *st)
     return t;
 }
 
-/* Side s's per-commitment secret for commitment number n (BOLT-3: index 2^48-1-n). */
-static void commitment_secret(const struct channel_side *s, uint64_t n, uint8_t out[32])
+/* Side s's per-commitment secret for commitment number n (BOLT-3: index 2^48-1-n),
+ * by the same walk as channel_per_commitment_secret, resumed from the value P has
+ * after bits 47..8, which every index with the same bits above 8 shares: the side
+ * keeps it, so a secret costs the hashes of its low 8 bits (~6) instead of ~47. */
+static void commitment_secret(struct channel_side *s, uint64_t n, uint8_t out[32])
 {
-    channel_per_commitment_secret(s->shachain_seed, CHANNEL_SECRET_INDEX_MAX - n, out);
+    uint64_t index = CHANNEL_SECRET_INDEX_MAX - n;
+    uint64_t high = index >> 8;
+    if (!s->prefix_valid || s->prefix_index != high) {
+        memcpy(s->prefix_p, s->shachain_seed, 32);
+        for (int b = 47; b >= 8; b--)
+            if (index >> b & 1) {
+                s->prefix_p[b / 8] ^= (uint8_t)(1u << (b % 8));
+                hash_sha256(s->prefix_p, s->prefix_p, 32);
+            }
+        s->prefix_index = high;
+        s->prefix_valid = true;
+    }
+    uint8_t p[32];
+    memcpy(p, s->prefix_p, 32);
+    for (int b = 7; b >= 0; b--)
+        if (index >> b & 1) {
+            p[0] ^= (uint8_t)(1u << b);
+            hash_sha256(p, p, 32);
+        }
+    memcpy(out, p, 32);
 }
 
 void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t channel_id[32],

@@ -100,6 +100,11 @@ struct channel_side {
     /* its own per-commitment secrets for numbers current and current + 1, kept so an
      * update hashes 48 times (the next-but-one secret), not ~240 */
     uint8_t  secret_current[32], secret_next[32];
+    /* the BOLT-3 walk's value after bits 47..8 of index prefix_index << 8 (see
+     * commitment_secret): a cache, never sent */
+    uint8_t  prefix_p[32];
+    uint64_t prefix_index;
+    bool     prefix_valid;
     uint8_t (*their_secret)[32];           /* counterparty's revealed secrets, by number */
     size_t   ntheir, captheir;
 };

@@ -3,6 +3,7 @@
  * tie channels, edges and nodes together, then the adjacency arrays routing uses. */
 #include "models/channel/graph.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,27 +259,107 @@ static int parse_edges(struct csv *c, struct graph *g, struct err *e)
 void graph_index(struct graph *g)
 {
     size_t n = g->nnodes, m = g->nedges;
-    g->out_start = xcalloc(n + 1, sizeof *g->out_start);
-    g->in_start = xcalloc(n + 1, sizeof *g->in_start);
-    g->out_edge = xmalloc((m ? m : 1) * sizeof *g->out_edge);
-    g->in_edge = xmalloc((m ? m : 1) * sizeof *g->in_edge);
+    size_t nc = n ? n : 1, mc = m ? m : 1;
+    g->out_start = xcalloc(nc, sizeof *g->out_start);
+    g->in_start = xcalloc(nc, sizeof *g->in_start);
+    g->out_end = xcalloc(nc, sizeof *g->out_end);
+    g->in_end = xcalloc(nc, sizeof *g->in_end);
+    g->out_room = xcalloc(nc, sizeof *g->out_room);
+    g->in_room = xcalloc(nc, sizeof *g->in_room);
+    g->out_edge = xmalloc(mc * sizeof *g->out_edge);
+    g->in_edge = xmalloc(mc * sizeof *g->in_edge);
     for (size_t k = 0; k < m; k++) {
-        g->out_start[g->edges[k].from + 1]++;
-        g->in_start[g->edges[k].to + 1]++;
+        g->out_room[g->edges[k].from]++;
+        g->in_room[g->edges[k].to]++;
     }
+    uint32_t o = 0, i = 0;
     for (size_t v = 0; v < n; v++) {
-        g->out_start[v + 1] += g->out_start[v];
-        g->in_start[v + 1] += g->in_start[v];
+        g->out_start[v] = g->out_end[v] = o;
+        g->in_start[v] = g->in_end[v] = i;
+        o += g->out_room[v];
+        i += g->in_room[v];
     }
-    uint32_t *o = xmalloc((n ? n : 1) * sizeof *o), *i = xmalloc((n ? n : 1) * sizeof *i);
-    memcpy(o, g->out_start, n * sizeof *o);
-    memcpy(i, g->in_start, n * sizeof *i);
     for (size_t k = 0; k < m; k++) {
-        g->out_edge[o[g->edges[k].from]++] = (uint32_t)k;
-        g->in_edge[i[g->edges[k].to]++] = (uint32_t)k;
+        g->out_edge[g->out_end[g->edges[k].from]++] = (uint32_t)k;
+        g->in_edge[g->in_end[g->edges[k].to]++] = (uint32_t)k;
     }
-    free(o);
-    free(i);
+    g->cap_nodes = nc;
+    g->cap_channels = g->nchannels ? g->nchannels : 1;
+    g->cap_edges = mc;
+    g->cap_adj[0] = g->cap_adj[1] = mc;
+    g->used_adj[0] = g->used_adj[1] = m;
+}
+
+uint32_t graph_add_node(struct graph *g)
+{
+    if (g->nnodes == g->cap_nodes) {
+        size_t c = 2 * g->cap_nodes;
+        g->out_start = xrealloc(g->out_start, c * sizeof *g->out_start);
+        g->out_end = xrealloc(g->out_end, c * sizeof *g->out_end);
+        g->out_room = xrealloc(g->out_room, c * sizeof *g->out_room);
+        g->in_start = xrealloc(g->in_start, c * sizeof *g->in_start);
+        g->in_end = xrealloc(g->in_end, c * sizeof *g->in_end);
+        g->in_room = xrealloc(g->in_room, c * sizeof *g->in_room);
+        g->cap_nodes = c;
+    }
+    uint32_t v = (uint32_t)g->nnodes++;
+    g->out_start[v] = g->out_end[v] = g->out_room[v] = 0;
+    g->in_start[v] = g->in_end[v] = g->in_room[v] = 0;
+    return v;
+}
+
+/* Append edge e to node v's list in one direction (dir 0: out, 1: in). */
+static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
+{
+    uint32_t **arr = dir ? &g->in_edge : &g->out_edge;
+    uint32_t *start = dir ? g->in_start : g->out_start, *end = dir ? g->in_end : g->out_end;
+    uint32_t *room = dir ? g->in_room : g->out_room;
+    uint32_t len = end[v] - start[v];
+    if (len == room[v]) {
+        uint32_t want = room[v] ? 2 * room[v] : 2;
+        bool tail = start[v] + room[v] == g->used_adj[dir];   /* grows in place */
+        size_t need = (tail ? start[v] : g->used_adj[dir]) + want;
+        if (need > g->cap_adj[dir]) {
+            size_t c = g->cap_adj[dir];
+            while (c < need)
+                c *= 2;
+            *arr = xrealloc(*arr, c * sizeof **arr);
+            g->cap_adj[dir] = c;
+        }
+        if (!tail) {
+            memmove(*arr + g->used_adj[dir], *arr + start[v], len * sizeof **arr);
+            start[v] = (uint32_t)g->used_adj[dir];
+            end[v] = start[v] + len;
+        }
+        g->used_adj[dir] = start[v] + want;
+        room[v] = want;
+    }
+    (*arr)[end[v]++] = e;
+}
+
+uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
+                           const struct graph_policy *pol)
+{
+    if (g->nchannels == g->cap_channels) {
+        g->cap_channels *= 2;
+        g->channels = xrealloc(g->channels, g->cap_channels * sizeof *g->channels);
+    }
+    while (g->nedges + 2 > g->cap_edges) {
+        g->cap_edges *= 2;
+        g->edges = xrealloc(g->edges, g->cap_edges * sizeof *g->edges);
+    }
+    uint32_t k = (uint32_t)g->nchannels++, e0 = (uint32_t)g->nedges;
+    g->nedges += 2;
+    g->channels[k] = (struct graph_channel){ .node = { a, b }, .edge = { e0, e0 + 1 } };
+    g->edges[e0] = (struct graph_edge){ .channel = k, .counter_edge = e0 + 1, .from = a,
+                                        .to = b, .policy = *pol };
+    g->edges[e0 + 1] = (struct graph_edge){ .channel = k, .counter_edge = e0, .from = b,
+                                            .to = a, .policy = *pol };
+    adj_append(g, 0, a, e0);
+    adj_append(g, 1, b, e0);
+    adj_append(g, 0, b, e0 + 1);
+    adj_append(g, 1, a, e0 + 1);
+    return k;
 }
 
 int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
@@ -385,8 +466,12 @@ void graph_free(struct graph *g)
     free(g->channels);
     free(g->edges);
     free(g->out_start);
+    free(g->out_end);
+    free(g->out_room);
     free(g->out_edge);
     free(g->in_start);
+    free(g->in_end);
+    free(g->in_room);
     free(g->in_edge);
     free(g);
 }

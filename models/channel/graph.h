@@ -50,15 +50,21 @@ struct graph_channel {
 };
 
 /* The graph. Ids in the files are dense (row k has id k), so an id is an index.
- * out_start/out_edge: the edges leaving node v are out_edge[out_start[v] ..
- * out_start[v+1]), in_start/in_edge likewise for the edges arriving at v, each in
- * edge-id order (routing walks them backwards from the destination). */
+ * out_start/out_end/out_edge: the edges leaving node v are out_edge[out_start[v] ..
+ * out_end[v]), in_start/in_end/in_edge likewise for the edges arriving at v, each in
+ * edge-id order (routing walks them backwards from the destination). A graph can
+ * grow (graph_add_node, graph_add_channel: a network whose members join during the
+ * run): each node's list has room for out_room[v] (in_room[v]) edges; a full list
+ * moves to the end of its array with twice the room, so an append is amortized O(1)
+ * and the arrays hold at most twice the edges. */
 struct graph {
     size_t nnodes, nchannels, nedges;
     struct graph_channel *channels;
     struct graph_edge    *edges;
-    uint32_t *out_start, *out_edge;
-    uint32_t *in_start, *in_edge;
+    uint32_t *out_start, *out_end, *out_room, *out_edge;
+    uint32_t *in_start, *in_end, *in_room, *in_edge;
+    /* allocated sizes: node arrays, channels, edges, out_edge/in_edge and their use */
+    size_t cap_nodes, cap_channels, cap_edges, cap_adj[2], used_adj[2];
 };
 
 /* Load nodes_path, channels_path, edges_path (CLoTH format: header lines
@@ -91,6 +97,15 @@ int graph_load_dir(const char *dir, const char *prefix, struct graph **out /* OU
  * with dense ids, both arrays from xmalloc: graph_free frees them): compute the
  * adjacency lists (out_*, in_*), each node's in edge-id order. O(V + E). */
 void graph_index(struct graph *g);
+
+/* Grow an indexed graph: a new node with no channel (its id), or a new channel
+ * between nodes a and b (its id k; its edges are nedges, nedges + 1 before the call,
+ * edge[0] leaving a, each with policy pol and balance 0, capacity 0: the caller sets
+ * them). Other ids stay; pointers into channels[] and edges[] may move. Amortized
+ * O(1). */
+uint32_t graph_add_node(struct graph *g);
+uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
+                           const struct graph_policy *pol);
 
 void graph_free(struct graph *g);
 

@@ -16,6 +16,7 @@ struct heap_item {
  * nothing: O(nodes reached), not O(V)). */
 struct route_finder {
     const struct graph *g;
+    size_t n;               /* nodes the arrays hold (the graph may grow) */
     uint32_t epoch;
     uint32_t *stamp;
     uint8_t  *done;         /* valid with stamp: 1 once popped (label final) */
@@ -30,6 +31,7 @@ struct route_finder *route_finder_new(const struct graph *g)
     struct route_finder *f = xcalloc(1, sizeof *f);
     size_t n = g->nnodes ? g->nnodes : 1;
     f->g = g;
+    f->n = n;
     f->stamp = xcalloc(n, sizeof *f->stamp);
     f->done = xcalloc(n, sizeof *f->done);
     f->cost = xcalloc(n, sizeof *f->cost);
@@ -114,6 +116,23 @@ static struct heap_item heap_pop(struct route_finder *f)
     return top;
 }
 
+/* The graph grew (graph_add_node): room for its nodes, new stamps 0 (unreached). */
+static void finder_grow(struct route_finder *f, size_t n)
+{
+    size_t c = f->n;
+    while (c < n)
+        c *= 2;
+    f->stamp = xrealloc(f->stamp, c * sizeof *f->stamp);
+    memset(f->stamp + f->n, 0, (c - f->n) * sizeof *f->stamp);
+    f->done = xrealloc(f->done, c * sizeof *f->done);
+    f->cost = xrealloc(f->cost, c * sizeof *f->cost);
+    f->amt = xrealloc(f->amt, c * sizeof *f->amt);
+    f->cltv = xrealloc(f->cltv, c * sizeof *f->cltv);
+    f->hops = xrealloc(f->hops, c * sizeof *f->hops);
+    f->next_edge = xrealloc(f->next_edge, c * sizeof *f->next_edge);
+    f->n = c;
+}
+
 static bool reached(const struct route_finder *f, uint32_t v)
 {
     return f->stamp[v] == f->epoch;
@@ -126,8 +145,10 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     memset(r, 0, sizeof *r);
     if (source >= g->nnodes || dest >= g->nnodes || source == dest || amount_msat == 0)
         return -1;
+    if (g->nnodes > f->n)
+        finder_grow(f, g->nnodes);
     if (++f->epoch == 0) {          /* wrapped: stale stamps could alias */
-        memset(f->stamp, 0, g->nnodes * sizeof *f->stamp);
+        memset(f->stamp, 0, f->n * sizeof *f->stamp);
         f->epoch = 1;
     }
     uint64_t final_cltv = (uint64_t)o->height + o->final_cltv_expiry_delta;
@@ -157,7 +178,7 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
         if (f->hops[v] == ROUTE_MAX_HOPS)
             continue;
         uint64_t amt = f->amt[v];
-        for (uint32_t k = g->in_start[v]; k < g->in_start[v + 1]; k++) {
+        for (uint32_t k = g->in_start[v]; k < g->in_end[v]; k++) {
             uint32_t ei = g->in_edge[k];
             const struct graph_edge *e = &g->edges[ei];
             uint32_t u = e->from;
@@ -166,7 +187,7 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
             /* a node with one channel forwards nothing: only the source may be one (a
              * leaf never lies on a route, so skipping it changes no label: a hub's
              * thousands of users, the snapshot's many single-channel nodes) */
-            if (u != source && g->out_start[u + 1] - g->out_start[u] <= 1)
+            if (u != source && g->out_end[u] - g->out_start[u] <= 1)
                 continue;
             if (o->excluded_edge && o->excluded_edge[ei])
                 continue;

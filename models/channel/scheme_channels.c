@@ -181,13 +181,26 @@ struct chs {
     enum topo topo;
     uint32_t  nhubs;
     size_t    nusers, nmesh;
-    struct graph *g;                /* owned */
+    struct graph *g;                /* owned; grows as users join (hub topology) */
     struct payment_net net;         /* net.ch owned; opened channel by channel */
-    struct chan *chan;
+    struct chan **chan;             /* per channel, each its own block: callbacks hold
+                                       them while the arrays grow */
+    size_t   cap_chan;              /* of chan, net.ch, dirty */
     struct route_finder *rf;
     uint8_t  *excluded;             /* scratch, g->nedges zero bytes */
+    size_t   cap_excluded;
     struct sig_keypair *key;        /* per node, derived on first use */
     uint8_t  *have_key;
+    size_t   cap_key;
+    /* hub topology, per-user state made when a user first needs a channel (a
+     * transfer, a deposit, a cheat planned on it): node nhubs + j and channel
+     * nmesh + j belong to the j-th user to join, joined[j]; slot_of maps a user to
+     * j + 1 (open addressing, 0 = empty), so memory follows the users who take part
+     * in the run, not the user count */
+    uint32_t *joined;
+    size_t   njoined;
+    uint32_t *slot_key, *slot_val;
+    size_t   slot_cap;
     u128     *hub_l1, *hub_reserved;   /* hubs' L1 capital */
     /* parameters */
     uint32_t min_depth, max_attempts;
@@ -201,6 +214,7 @@ struct chs {
     sim_time hop_latency;
     double   deposit_share;
     struct route_opts ropts;
+    struct graph_policy policy;     /* hub topology: every channel advertises it */
     /* books */
     u128     l1_paid;               /* receipts of its L1 transactions */
     /* the money invariant's two sides, kept apart: the channel contract's escrow as
@@ -219,26 +233,143 @@ static struct chs *S(const struct scheme *sc) { return sc->state; }
 
 /* ---- nodes, keys, channels ---- */
 
+static size_t slot_hash(uint32_t user, size_t cap)
+{
+    return (size_t)(((uint64_t)user * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
+}
+
+/* The join order + 1 of a user (hub topology), 0: not joined. */
+static uint32_t slot_find(const struct chs *st, uint32_t user)
+{
+    if (!st->slot_cap)
+        return 0;
+    for (size_t i = slot_hash(user, st->slot_cap);; i = (i + 1) & (st->slot_cap - 1)) {
+        if (st->slot_val[i] == 0)
+            return 0;
+        if (st->slot_key[i] == user)
+            return st->slot_val[i];
+    }
+}
+
+static void slot_put(struct chs *st, uint32_t user, uint32_t val)
+{
+    if (2 * (st->njoined + 1) > st->slot_cap) {      /* load <= 1/2 */
+        size_t oc = st->slot_cap, nc = oc ? 2 * oc : 64;
+        uint32_t *ok = st->slot_key, *ov = st->slot_val;
+        st->slot_key = xcalloc(nc, sizeof *st->slot_key);
+        st->slot_val = xcalloc(nc, sizeof *st->slot_val);
+        st->slot_cap = nc;
+        for (size_t i = 0; i < oc; i++)
+            if (ov[i]) {
+                size_t j = slot_hash(ok[i], nc);
+                while (st->slot_val[j])
+                    j = (j + 1) & (nc - 1);
+                st->slot_key[j] = ok[i];
+                st->slot_val[j] = ov[i];
+            }
+        free(ok);
+        free(ov);
+    }
+    size_t j = slot_hash(user, st->slot_cap);
+    while (st->slot_val[j])
+        j = (j + 1) & (st->slot_cap - 1);
+    st->slot_key[j] = user;
+    st->slot_val[j] = val;
+}
+
+/* The node of a user: hub topology, its own node (it has joined); csv, u mod nodes. */
 static uint32_t user_node(const struct chs *st, uint32_t user)
 {
-    if (st->topo == TOPO_HUB)
-        return st->nhubs + user;
+    if (st->topo == TOPO_HUB) {
+        uint32_t j = slot_find(st, user);
+        SIM_ASSERT(j > 0);
+        return st->nhubs + j - 1;
+    }
     return (uint32_t)(user % st->g->nnodes);
 }
 
+/* The user's channel (hub topology), NULL if it has not joined. */
 static struct chan *user_chan(struct chs *st, uint32_t user)
 {
     SIM_ASSERT(st->topo == TOPO_HUB);     /* a user has a channel of its own only there */
-    return &st->chan[st->nmesh + user];
+    uint32_t j = slot_find(st, user);
+    return j ? st->chan[st->nmesh + j - 1] : NULL;
 }
 
+/* Keys by a stable identity (hub v, or nhubs + user id), not by join order. */
 static const struct sig_keypair *node_key(struct chs *st, uint32_t v)
 {
     if (!st->have_key[v]) {
-        sig_keypair_derive(&st->sig, PAYMENT_NODE_KEY_KIND, v, &st->key[v]);
+        uint64_t id = st->topo == TOPO_HUB && v >= st->nhubs
+                    ? (uint64_t)st->nhubs + st->joined[v - st->nhubs] : v;
+        sig_keypair_derive(&st->sig, PAYMENT_NODE_KEY_KIND, id, &st->key[v]);
         st->have_key[v] = 1;
     }
     return &st->key[v];
+}
+
+/* Room in the per-channel and per-node arrays for the graph as it is now. */
+static void chs_grow(struct chs *st)
+{
+    const struct graph *g = st->g;
+    if (g->nchannels > st->cap_chan) {
+        size_t c = st->cap_chan ? st->cap_chan : 1;
+        while (c < g->nchannels)
+            c *= 2;
+        st->chan = xrealloc(st->chan, c * sizeof *st->chan);
+        memset(st->chan + st->cap_chan, 0, (c - st->cap_chan) * sizeof *st->chan);
+        st->net.ch = xrealloc(st->net.ch, c * sizeof *st->net.ch);
+        memset(st->net.ch + st->cap_chan, 0, (c - st->cap_chan) * sizeof *st->net.ch);
+        st->dirty = xrealloc(st->dirty, c * sizeof *st->dirty);
+        st->cap_chan = c;
+    }
+    st->net.nchannels = g->nchannels;
+    if (g->nedges > st->cap_excluded) {
+        size_t c = st->cap_excluded ? st->cap_excluded : 1;
+        while (c < g->nedges)
+            c *= 2;
+        st->excluded = xrealloc(st->excluded, c);
+        memset(st->excluded + st->cap_excluded, 0, c - st->cap_excluded);
+        st->cap_excluded = c;
+    }
+    if (g->nnodes > st->cap_key) {
+        size_t c = st->cap_key ? st->cap_key : 1;
+        while (c < g->nnodes)
+            c *= 2;
+        st->key = xrealloc(st->key, c * sizeof *st->key);
+        st->have_key = xrealloc(st->have_key, c);
+        memset(st->have_key + st->cap_key, 0, c - st->cap_key);
+        st->cap_key = c;
+    }
+}
+
+static struct chan *chan_new(struct scheme *sc, uint32_t k)
+{
+    struct chan *c = xcalloc(1, sizeof *c);
+    *c = (struct chan){ .sc = sc, .k = k, .user = -1, .funded_at = -1, .usable_at = -1,
+                        .closed_at = -1 };
+    return c;
+}
+
+/* Hub topology: the user's node and its channel to hub user % hubs (no money yet:
+ * chan_open_user funds it), made the first time the user needs one. */
+static struct chan *user_join(struct scheme *sc, uint32_t user)
+{
+    struct chs *st = S(sc);
+    struct chan *c = user_chan(st, user);
+    if (c)
+        return c;
+    if (st->njoined % 1024 == 0)
+        st->joined = xrealloc(st->joined, (st->njoined + 1024) * sizeof *st->joined);
+    st->joined[st->njoined] = user;
+    slot_put(st, user, (uint32_t)st->njoined + 1);
+    st->njoined++;
+    uint32_t v = graph_add_node(st->g);
+    uint32_t k = graph_add_channel(st->g, user % st->nhubs, v, &st->policy);
+    chs_grow(st);
+    c = st->chan[k] = chan_new(sc, k);
+    c->user = user;
+    return c;
 }
 
 /* Both parties sign commitment 0 (BOLT-2 funding_created / funding_signed) before the
@@ -264,8 +395,8 @@ static void chan_sign_first(struct chs *st, struct chan *c, uint64_t msat0, uint
 
 static void mark_dirty(struct chs *st, uint32_t k)
 {
-    if (!st->chan[k].dirty) {
-        st->chan[k].dirty = true;
+    if (!st->chan[k]->dirty) {
+        st->chan[k]->dirty = true;
         st->dirty[st->ndirty++] = k;
     }
 }
@@ -396,7 +527,7 @@ static void open_dropped(void *ctx, const char *why)
 static const char *chan_open_user(struct scheme *sc, uint32_t user, u128 funding)
 {
     struct chs *st = S(sc);
-    struct chan *c = user_chan(st, user);
+    struct chan *c = user_join(sc, user);
     struct l1 *l1 = sc->world->l1;
     uint32_t hub = user % st->nhubs;
     u128 msat = funding / WEI_PER_MSAT;
@@ -541,8 +672,8 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
     (void)sim, (void)payload;
     struct scheme *sc = ctx;
     struct chs *st = S(sc);
-    for (size_t u = 0; u < st->nusers; u++)
-        channels_close(&st->chan[st->nmesh + u]);
+    for (size_t j = 0; j < st->njoined; j++)
+        channels_close(st->chan[st->nmesh + j]);
 }
 
 /* ---- unilateral close and disputes on L1 (BOLT-5) ----
@@ -927,7 +1058,7 @@ static void hook_revoked_state(struct scheme *sc, struct channels_cheat *x)
         snprintf(x->detail, sizeof x->detail, "no such user channel (hub topology only)");
         return;
     }
-    struct chan *c = user_chan(st, x->victim);
+    struct chan *c = user_join(sc, x->victim);
     if (!c->d) {
         c->d = xcalloc(1, sizeof *c->d);
         c->d->c = c;
@@ -989,7 +1120,7 @@ static void pay_open_fees(struct pay *p)
         return;
     for (int i = 0; i < 2; i++) {
         const struct chan *c = user_chan(st, i ? p->t.to : p->t.from);
-        if (c->fee_tx == p->t.id + 1 && c->open_fee) {
+        if (c && c->fee_tx == p->t.id + 1 && c->open_fee) {
             p->rec.charged = true;
             p->rec.l1_fee += c->open_fee;
         }
@@ -1085,7 +1216,7 @@ static void pay_execute(struct pay *p)
     /* the sender knows its own balances */
     const struct graph *g = st->g;
     uint64_t own_balance = 0;
-    for (uint32_t k = g->out_start[src]; k < g->out_start[src + 1]; k++) {
+    for (uint32_t k = g->out_start[src]; k < g->out_end[src]; k++) {
         struct graph_edge *e = &st->g->edges[g->out_edge[k]];
         const struct channel *ch = &st->net.ch[e->channel];
         e->balance_msat = g->channels[e->channel].capacity_msat
@@ -1134,7 +1265,7 @@ static void pay_execute(struct pay *p)
         if (!route_sane(sc, &r))
             return;
         for (size_t i = 0; i < r.nhops; i++)
-            dispute_keep(st, &st->chan[st->g->edges[r.hop[i].edge].channel]);
+            dispute_keep(st, st->chan[st->g->edges[r.hop[i].edge].channel]);
         payment_send(&st->net, &r, hash, o.height, &pm);
         for (size_t i = 0; i < r.nhops; i++)
             mark_dirty(st, st->g->edges[r.hop[i].edge].channel);
@@ -1185,7 +1316,7 @@ static void pay_execute(struct pay *p)
 static const char *need_channel(struct scheme *sc, struct pay *p, uint32_t user)
 {
     struct chs *st = S(sc);
-    struct chan *c = user_chan(st, user);
+    struct chan *c = user_join(sc, user);
     switch (c->state) {
     case CH_OPEN:
         return NULL;
@@ -1250,7 +1381,7 @@ static void on_deposit(struct scheme *sc, const struct deposit *d)
     struct chs *st = S(sc);
     if (st->topo != TOPO_HUB)
         return;                   /* channels of a loaded graph are funded already */
-    struct chan *c = user_chan(st, d->user);
+    struct chan *c = user_join(sc, d->user);
     if (c->state == CH_NONE)
         (void)chan_open_user(sc, d->user, d->amount);   /* refused: it waits for a transfer */
 }
@@ -1260,8 +1391,9 @@ static void on_deposit(struct scheme *sc, const struct deposit *d)
 static void on_withdrawal(struct scheme *sc, const struct withdrawal *wd)
 {
     struct chs *st = S(sc);
-    if (st->topo == TOPO_HUB)
-        channels_close(user_chan(st, wd->user));
+    struct chan *c = st->topo == TOPO_HUB ? user_chan(st, wd->user) : NULL;
+    if (c)
+        channels_close(c);
 }
 
 /* ---- the run's end ---- */
@@ -1325,8 +1457,8 @@ static void finish(struct scheme *sc)
 {
     struct chs *st = S(sc);
     for (size_t k = 0; k < st->g->nchannels; k++)
-        if (st->chan[k].state != CH_NONE)
-            chan_row(sc, &st->chan[k]);
+        if (st->chan[k]->state != CH_NONE)
+            chan_row(sc, st->chan[k]);
     size_t n = 0;
     for (struct pay *p = st->inflight; p; p = p->next)
         n++;
@@ -1367,14 +1499,14 @@ static int check(struct scheme *sc, struct inv_fail *f)
                         u128_str(st->l1_paid, a), u128_str(charged, b));
     for (size_t i = 0; i < st->ndirty; i++) {
         uint32_t k = st->dirty[i];
-        struct chan *c = &st->chan[k];
+        struct chan *c = st->chan[k];
         c->dirty = false;
         u128 now = chan_live(c) ? channel_state_total(&st->net.ch[k].current) : 0;
         st->offchain_msat = st->offchain_msat - c->counted_msat + now;
         c->counted_msat = now;
         if (chan_live(c) && chan_conserved(st, k, f)) {
             for (size_t j = i + 1; j < st->ndirty; j++)
-                st->chan[st->dirty[j]].dirty = false;
+                st->chan[st->dirty[j]]->dirty = false;
             st->ndirty = 0;
             return 1;
         }
@@ -1395,7 +1527,7 @@ static int check(struct scheme *sc, struct inv_fail *f)
     if (w->at_end) {
         u128 live = 0;
         for (uint32_t k = 0; k < st->g->nchannels; k++) {
-            const struct chan *c = &st->chan[k];
+            const struct chan *c = st->chan[k];
             if (!chan_live(c))
                 continue;
             if (chan_conserved(st, k, f))
@@ -1417,12 +1549,13 @@ static void destroy(struct scheme *sc)
         return;
     if (st->chan)
         for (size_t k = 0; k < st->g->nchannels; k++) {
-            struct chan *c = &st->chan[k];
+            struct chan *c = st->chan[k];
             for (size_t i = 0; i < c->nwait; i++)
                 if (--c->waiter[i]->waiting == 0 && c->waiter[i]->done)
                     free(c->waiter[i]);
             free(c->waiter);
             free(c->d);
+            free(c);
             channel_free(&st->net.ch[k]);
         }
     while (st->inflight) {
@@ -1439,35 +1572,33 @@ static void destroy(struct scheme *sc)
     free(st->hub_l1);
     free(st->hub_reserved);
     free(st->dirty);
+    free(st->joined);
+    free(st->slot_key);
+    free(st->slot_val);
     graph_free(st->g);
     free(st);
 }
 
 /* ---- set-up ---- */
 
-/* The hub topology's graph: hubs 0..H-1, then one node per user; the hubs' full mesh
- * (channels 0..mesh-1), then channel mesh + u between user u and hub u % H. Every edge
+/* The hub topology's graph before anyone joins: hubs 0..H-1 and their full mesh
+ * (channels 0..mesh-1); user_join adds each user's node and channel. Every edge
  * advertises the scenario's policy (BOLT-7 channel_update). */
-static struct graph *hub_graph(uint32_t nhubs, size_t nusers, const struct graph_policy *pol,
-                               size_t *nmesh)
+static struct graph *hub_graph(uint32_t nhubs, const struct graph_policy *pol, size_t *nmesh)
 {
     struct graph *g = xcalloc(1, sizeof *g);
     *nmesh = (size_t)nhubs * (nhubs - 1) / 2;
-    g->nnodes = nhubs + nusers;
-    g->nchannels = *nmesh + nusers;
+    g->nnodes = nhubs;
+    g->nchannels = *nmesh;
     g->nedges = 2 * g->nchannels;
-    g->channels = xcalloc(g->nchannels, sizeof *g->channels);
-    g->edges = xcalloc(g->nedges, sizeof *g->edges);
+    g->channels = xcalloc(g->nchannels ? g->nchannels : 1, sizeof *g->channels);
+    g->edges = xcalloc(g->nedges ? g->nedges : 1, sizeof *g->edges);
     size_t k = 0;
     for (uint32_t a = 0; a < nhubs; a++)
         for (uint32_t b = a + 1; b < nhubs; b++, k++) {
             g->channels[k].node[0] = a;
             g->channels[k].node[1] = b;
         }
-    for (size_t u = 0; u < nusers; u++, k++) {
-        g->channels[k].node[0] = (uint32_t)(u % nhubs);
-        g->channels[k].node[1] = nhubs + (uint32_t)u;
-    }
     for (k = 0; k < g->nchannels; k++)
         for (int s = 0; s < 2; s++) {
             uint32_t ei = (uint32_t)(2 * k + (size_t)s);
@@ -1525,7 +1656,8 @@ static int init(struct scheme *sc, struct err *e)
             .htlc_minimum_msat = scn_uint(s, "schemes[%zu].htlc_minimum_msat", i),
             .cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].cltv_expiry_delta", i),
         };
-        st->g = hub_graph(st->nhubs, st->nusers, &pol, &st->nmesh);
+        st->policy = pol;
+        st->g = hub_graph(st->nhubs, &pol, &st->nmesh);
     } else {
         if (!scn_has(s, "schemes[%zu].graph", i))
             return scn_error_at(s, e, "schemes[%zu].topology", "topology csv needs "
@@ -1541,26 +1673,16 @@ static int init(struct scheme *sc, struct err *e)
             return scn_error_at(s, e, "schemes[%zu].graph", "the graph has fewer than 2 nodes");
     }
     struct graph *g = st->g;
-    st->net = (struct payment_net){ .g = g, .sig = &st->sig, .nchannels = g->nchannels };
-    st->net.ch = xcalloc(g->nchannels ? g->nchannels : 1, sizeof *st->net.ch);
-    st->chan = xcalloc(g->nchannels ? g->nchannels : 1, sizeof *st->chan);
-    st->dirty = xmalloc((g->nchannels ? g->nchannels : 1) * sizeof *st->dirty);
-    st->key = xmalloc((g->nnodes ? g->nnodes : 1) * sizeof *st->key);
-    st->have_key = xcalloc(g->nnodes ? g->nnodes : 1, 1);
-    st->excluded = xcalloc(g->nedges ? g->nedges : 1, 1);
+    st->net = (struct payment_net){ .g = g, .sig = &st->sig };
+    chs_grow(st);
     st->rf = route_finder_new(g);
-    for (uint32_t k = 0; k < g->nchannels; k++) {
-        struct chan *c = &st->chan[k];
-        *c = (struct chan){ .sc = sc, .k = k, .user = -1, .funded_at = -1, .usable_at = -1,
-                            .closed_at = -1 };
-        if (st->topo == TOPO_HUB && k >= st->nmesh)
-            c->user = (int64_t)(k - st->nmesh);
-    }
+    for (uint32_t k = 0; k < g->nchannels; k++)
+        st->chan[k] = chan_new(sc, k);
     /* channels that exist before the run: the hubs' mesh, or the whole loaded graph */
     size_t npre = st->topo == TOPO_HUB ? st->nmesh : g->nchannels;
     u128 hub_cap = st->topo == TOPO_HUB ? scn_amount(s, "schemes[%zu].hub_capacity", i) : 0;
     for (uint32_t k = 0; k < npre; k++) {
-        struct chan *c = &st->chan[k];
+        struct chan *c = st->chan[k];
         const struct graph_channel *gc = &g->channels[k];
         uint64_t b0, b1;
         if (st->topo == TOPO_HUB) {

@@ -3,6 +3,7 @@
  * report, its share of a run's size. */
 #include "models/channel/scheme_channels.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "analysis/figure.h"
@@ -146,22 +147,25 @@ void scheme_channels_metrics(const struct metrics_scope *m)
 
 
 /* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
- * channel's two-party state is ~2.3 KB and each signed update keeps one 32-byte
- * revealed secret per side; a payment of ~3 hops makes 6 updates (each 2 signatures
- * and 3 verifications: ~1 ms per payment with Ed25519, ~0.1 ms with fast). */
+ * user's node, channel and keys are made when it first takes part (hub topology):
+ * ~2.9 KB each, the two-party state (~2.3 KB) most of it; each signed update keeps
+ * one 32-byte revealed secret per side; a payment of ~3 hops makes 6 updates (each 2
+ * signatures and 3 verifications: ~1 ms per payment with Ed25519, ~0.1 ms with fast).
+ * The users who take part: those who send or receive a transfer (2 per transfer,
+ * drawn among all users). */
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                               struct scheme_estimate *out)
 {
     (void)index;
     bool fast = strcmp(scn_str(s, "crypto"), "fast") == 0;
     double users = (double)scn_uint(s, "workload.users");
-    double opens = run->senders < users ? users : run->senders;
-    out->l1_txs = opens * 1.2;
+    double joined = users > 0 ? users * -expm1(-2 * run->transfers / users) : 0;
+    out->l1_txs = joined * 1.2;
     out->l1_gas = 140000;
     out->mem_per_l1_tx = 600;
-    out->mem_state = users * 2400 + run->transfers * 6 * 64 + run->transfers * 16;
-    out->events = opens;
-    out->db_bytes = run->transfers * 120 + users * 200;
+    out->mem_state = joined * 2900 + run->transfers * 6 * 64 + run->transfers * 16;
+    out->events = joined;
+    out->db_bytes = run->transfers * 120 + joined * 200;
     out->wall_s = run->transfers * (fast ? 1e-4 : 1e-3);
     out->wall_note = fast ? "0.1 ms per payment (fast signatures)"
                           : "1 ms per payment (Ed25519: 6 signed updates)";

@@ -444,7 +444,8 @@ int fuzz_channel_graph(const uint8_t *data, size_t size)
                 g->edges[c->edge[0]].from != c->node[0] || c->node[0] == c->node[1])
                 broken("channel_graph: channel %zu breaks the loader's own rules", k);
         }
-        if (g->out_start[g->nnodes] != g->nedges || g->in_start[g->nnodes] != g->nedges)
+        if (g->nnodes && (g->out_end[g->nnodes - 1] != g->nedges ||
+                           g->in_end[g->nnodes - 1] != g->nedges))
             broken("channel_graph: adjacency does not hold every edge");
     } else if (g) {
         broken("channel_graph: rejected, yet *out was set");
