@@ -154,6 +154,23 @@ static void test_growth(void **state)
     }
     assert_int_equal(outs, g->nedges);
     assert_int_equal(ins, g->nedges);
+    /* fin: exactly the in-edges from nodes with two or more channels (the hubs 0 and
+     * 1 have theirs; the leaves never) */
+    for (uint32_t v = 0; v < g->nnodes; v++) {
+        size_t want = 0;
+        for (uint32_t k = g->in_start[v]; k < g->in_end[v]; k++) {
+            uint32_t u = g->edges[g->in_edge[k]].from;
+            want += g->out_end[u] - g->out_start[u] >= 2;
+        }
+        assert_int_equal(g->fin_end[v] - g->fin_start[v], want);
+        for (uint32_t k = g->fin_start[v]; k < g->fin_end[v]; k++) {
+            uint32_t u = g->edges[g->fin_edge[k]].from;
+            assert_int_equal(g->edges[g->fin_edge[k]].to, v);
+            assert_true(g->out_end[u] - g->out_start[u] >= 2);
+        }
+    }
+    assert_int_equal(g->fin_end[3] - g->fin_start[3], 1);     /* from hub 0 */
+    assert_int_equal(g->fin_end[0] - g->fin_start[0], 1);     /* hub 1, not leaves */
     /* hub 0: the first channel and one leaf in three */
     assert_int_equal(g->out_end[0] - g->out_start[0], 1 + 667);
     assert_int_equal(g->in_end[3 + 1999] - g->in_start[3 + 1999], 1);

@@ -256,64 +256,90 @@ static int parse_edges(struct csv *c, struct graph *g, struct err *e)
 
 /* Counting sort of the edges by from (out_*) and by to (in_*): stable, so each node's
  * list is in edge-id order. O(V + E). */
+/* The three adjacency lists: 0 out, 1 in, 2 fin (in, from forwarders). */
+struct adj {
+    uint32_t **edge, **start, **end, **room;
+};
+
+static struct adj adj_of(struct graph *g, int dir)
+{
+    if (dir == 0)
+        return (struct adj){ &g->out_edge, &g->out_start, &g->out_end, &g->out_room };
+    if (dir == 1)
+        return (struct adj){ &g->in_edge, &g->in_start, &g->in_end, &g->in_room };
+    return (struct adj){ &g->fin_edge, &g->fin_start, &g->fin_end, &g->fin_room };
+}
+
+static uint32_t out_degree(const struct graph *g, uint32_t v)
+{
+    return g->out_end[v] - g->out_start[v];
+}
+
 void graph_index(struct graph *g)
 {
     size_t n = g->nnodes, m = g->nedges;
     size_t nc = n ? n : 1, mc = m ? m : 1;
-    g->out_start = xcalloc(nc, sizeof *g->out_start);
-    g->in_start = xcalloc(nc, sizeof *g->in_start);
-    g->out_end = xcalloc(nc, sizeof *g->out_end);
-    g->in_end = xcalloc(nc, sizeof *g->in_end);
-    g->out_room = xcalloc(nc, sizeof *g->out_room);
-    g->in_room = xcalloc(nc, sizeof *g->in_room);
-    g->out_edge = xmalloc(mc * sizeof *g->out_edge);
-    g->in_edge = xmalloc(mc * sizeof *g->in_edge);
+    for (int d = 0; d < 3; d++) {
+        struct adj a = adj_of(g, d);
+        *a.start = xcalloc(nc, sizeof **a.start);
+        *a.end = xcalloc(nc, sizeof **a.end);
+        *a.room = xcalloc(nc, sizeof **a.room);
+        *a.edge = xmalloc(mc * sizeof **a.edge);
+    }
     for (size_t k = 0; k < m; k++) {
         g->out_room[g->edges[k].from]++;
         g->in_room[g->edges[k].to]++;
     }
-    uint32_t o = 0, i = 0;
-    for (size_t v = 0; v < n; v++) {
-        g->out_start[v] = g->out_end[v] = o;
-        g->in_start[v] = g->in_end[v] = i;
-        o += g->out_room[v];
-        i += g->in_room[v];
+    for (size_t k = 0; k < m; k++)      /* out_room is the out-degree by now */
+        if (g->out_room[g->edges[k].from] >= 2)
+            g->fin_room[g->edges[k].to]++;
+    for (int d = 0; d < 3; d++) {
+        struct adj a = adj_of(g, d);
+        uint32_t at = 0;
+        for (size_t v = 0; v < n; v++) {
+            (*a.start)[v] = (*a.end)[v] = at;
+            at += (*a.room)[v];
+        }
+        g->used_adj[d] = at;
+        g->cap_adj[d] = mc;
     }
     for (size_t k = 0; k < m; k++) {
-        g->out_edge[g->out_end[g->edges[k].from]++] = (uint32_t)k;
-        g->in_edge[g->in_end[g->edges[k].to]++] = (uint32_t)k;
+        const struct graph_edge *e = &g->edges[k];
+        g->out_edge[g->out_end[e->from]++] = (uint32_t)k;
+        g->in_edge[g->in_end[e->to]++] = (uint32_t)k;
+        if (g->out_room[e->from] >= 2)
+            g->fin_edge[g->fin_end[e->to]++] = (uint32_t)k;
     }
     g->cap_nodes = nc;
     g->cap_channels = g->nchannels ? g->nchannels : 1;
     g->cap_edges = mc;
-    g->cap_adj[0] = g->cap_adj[1] = mc;
-    g->used_adj[0] = g->used_adj[1] = m;
 }
 
 uint32_t graph_add_node(struct graph *g)
 {
     if (g->nnodes == g->cap_nodes) {
         size_t c = 2 * g->cap_nodes;
-        g->out_start = xrealloc(g->out_start, c * sizeof *g->out_start);
-        g->out_end = xrealloc(g->out_end, c * sizeof *g->out_end);
-        g->out_room = xrealloc(g->out_room, c * sizeof *g->out_room);
-        g->in_start = xrealloc(g->in_start, c * sizeof *g->in_start);
-        g->in_end = xrealloc(g->in_end, c * sizeof *g->in_end);
-        g->in_room = xrealloc(g->in_room, c * sizeof *g->in_room);
+        for (int d = 0; d < 3; d++) {
+            struct adj a = adj_of(g, d);
+            *a.start = xrealloc(*a.start, c * sizeof **a.start);
+            *a.end = xrealloc(*a.end, c * sizeof **a.end);
+            *a.room = xrealloc(*a.room, c * sizeof **a.room);
+        }
         g->cap_nodes = c;
     }
     uint32_t v = (uint32_t)g->nnodes++;
-    g->out_start[v] = g->out_end[v] = g->out_room[v] = 0;
-    g->in_start[v] = g->in_end[v] = g->in_room[v] = 0;
+    for (int d = 0; d < 3; d++) {
+        struct adj a = adj_of(g, d);
+        (*a.start)[v] = (*a.end)[v] = (*a.room)[v] = 0;
+    }
     return v;
 }
 
-/* Append edge e to node v's list in one direction (dir 0: out, 1: in). */
+/* Append edge e to node v's list dir. */
 static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
 {
-    uint32_t **arr = dir ? &g->in_edge : &g->out_edge;
-    uint32_t *start = dir ? g->in_start : g->out_start, *end = dir ? g->in_end : g->out_end;
-    uint32_t *room = dir ? g->in_room : g->out_room;
+    struct adj a = adj_of(g, dir);
+    uint32_t *start = *a.start, *end = *a.end, *room = *a.room;
     uint32_t len = end[v] - start[v];
     if (len == room[v]) {
         uint32_t want = room[v] ? 2 * room[v] : 2;
@@ -323,18 +349,30 @@ static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
             size_t c = g->cap_adj[dir];
             while (c < need)
                 c *= 2;
-            *arr = xrealloc(*arr, c * sizeof **arr);
+            *a.edge = xrealloc(*a.edge, c * sizeof **a.edge);
             g->cap_adj[dir] = c;
         }
         if (!tail) {
-            memmove(*arr + g->used_adj[dir], *arr + start[v], len * sizeof **arr);
+            memmove(*a.edge + g->used_adj[dir], *a.edge + start[v], len * sizeof **a.edge);
             start[v] = (uint32_t)g->used_adj[dir];
             end[v] = start[v] + len;
         }
         g->used_adj[dir] = start[v] + want;
         room[v] = want;
     }
-    (*arr)[end[v]++] = e;
+    (*a.edge)[end[v]++] = e;
+}
+
+/* Node x has a new out-edge: a node with two or more channels forwards, so its
+ * out-edges are listed in their far ends' fin lists (all of them when it just got
+ * its second). */
+static void fin_note(struct graph *g, uint32_t x)
+{
+    uint32_t d = out_degree(g, x);
+    if (d < 2)
+        return;
+    for (uint32_t k = d == 2 ? g->out_start[x] : g->out_end[x] - 1; k < g->out_end[x]; k++)
+        adj_append(g, 2, g->edges[g->out_edge[k]].to, g->out_edge[k]);
 }
 
 uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
@@ -359,6 +397,8 @@ uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
     adj_append(g, 1, b, e0);
     adj_append(g, 0, b, e0 + 1);
     adj_append(g, 1, a, e0 + 1);
+    fin_note(g, a);
+    fin_note(g, b);
     return k;
 }
 
@@ -473,5 +513,9 @@ void graph_free(struct graph *g)
     free(g->in_end);
     free(g->in_room);
     free(g->in_edge);
+    free(g->fin_start);
+    free(g->fin_end);
+    free(g->fin_room);
+    free(g->fin_edge);
     free(g);
 }

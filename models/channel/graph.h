@@ -52,7 +52,10 @@ struct graph_channel {
 /* The graph. Ids in the files are dense (row k has id k), so an id is an index.
  * out_start/out_end/out_edge: the edges leaving node v are out_edge[out_start[v] ..
  * out_end[v]), in_start/in_end/in_edge likewise for the edges arriving at v, each in
- * edge-id order (routing walks them backwards from the destination). A graph can
+ * edge-id order (routing walks them backwards from the destination); fin_* the same
+ * for the edges arriving at v from nodes with at least two channels, the only ones
+ * that can forward (a leaf never lies inside a route: routing reads these, and the
+ * source's own edge, instead of a hub's thousands of users). A graph can
  * grow (graph_add_node, graph_add_channel: a network whose members join during the
  * run): each node's list has room for out_room[v] (in_room[v]) edges; a full list
  * moves to the end of its array with twice the room, so an append is amortized O(1)
@@ -63,8 +66,9 @@ struct graph {
     struct graph_edge    *edges;
     uint32_t *out_start, *out_end, *out_room, *out_edge;
     uint32_t *in_start, *in_end, *in_room, *in_edge;
-    /* allocated sizes: node arrays, channels, edges, out_edge/in_edge and their use */
-    size_t cap_nodes, cap_channels, cap_edges, cap_adj[2], used_adj[2];
+    uint32_t *fin_start, *fin_end, *fin_room, *fin_edge;
+    /* allocated sizes: node arrays, channels, edges, out/in/fin_edge and their use */
+    size_t cap_nodes, cap_channels, cap_edges, cap_adj[3], used_adj[3];
 };
 
 /* Load nodes_path, channels_path, edges_path (CLoTH format: header lines

@@ -138,6 +138,52 @@ static bool reached(const struct route_finder *f, uint32_t v)
     return f->stamp[v] == f->epoch;
 }
 
+/* Label u (the edge ei's from) through ei from v, if that beats its label. */
+static inline void relax(struct route_finder *f, const struct route_opts *o, uint32_t v,
+                         uint32_t ei, uint32_t source, uint64_t max_cltv)
+{
+    const struct graph *g = f->g;
+    const struct graph_edge *e = &g->edges[ei];
+    uint32_t u = e->from;
+    uint64_t amt = f->amt[v];
+    if (reached(f, u) && f->done[u])
+        return;
+    if (o->excluded_edge && o->excluded_edge[ei])
+        return;
+    if (amt > g->channels[e->channel].capacity_msat || amt < e->policy.htlc_minimum_msat)
+        return;
+    uint64_t amt_u = amt, cost_u = f->cost[v], cltv_u = f->cltv[v];
+    if (u == source) {
+        /* the sender's own channel: no fee, and it knows its balance */
+        if (amt > e->balance_msat)
+            return;
+    } else {
+        uint64_t fee;
+        if (!route_fee(&e->policy, amt, &fee) || fee > GRAPH_MSAT_MAX - amt)
+            return;
+        amt_u = amt + fee;
+        cltv_u += e->policy.cltv_expiry_delta;
+        if (cltv_u > max_cltv)
+            return;
+        /* risk: the value locked (amt_u) times how long (the delta) */
+        u128 c = (u128)cost_u + fee +
+                 (u128)amt_u * e->policy.cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
+        if (c > UINT64_MAX)
+            return;
+        cost_u = (uint64_t)c;
+    }
+    if (reached(f, u) && f->cost[u] <= cost_u)
+        return;                     /* ties keep the first label found */
+    f->stamp[u] = f->epoch;
+    f->done[u] = 0;
+    f->cost[u] = cost_u;
+    f->amt[u] = amt_u;
+    f->cltv[u] = (uint32_t)cltv_u;
+    f->hops[u] = f->hops[v] + 1;
+    f->next_edge[u] = ei;
+    heap_push(f, cost_u, u);
+}
+
 int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t amount_msat,
                const struct route_opts *o, struct route *r)
 {
@@ -151,6 +197,9 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
         memset(f->stamp, 0, f->n * sizeof *f->stamp);
         f->epoch = 1;
     }
+    /* a source with one channel is in no fin list: its edge is tried by hand */
+    uint32_t src_leaf_edge = g->out_end[source] - g->out_start[source] == 1
+                           ? g->out_edge[g->out_start[source]] : UINT32_MAX;
     uint64_t final_cltv = (uint64_t)o->height + o->final_cltv_expiry_delta;
     uint64_t max_cltv = (uint64_t)o->height + o->max_total_cltv;
     if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
@@ -177,54 +226,13 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
         }
         if (f->hops[v] == ROUTE_MAX_HOPS)
             continue;
-        uint64_t amt = f->amt[v];
-        for (uint32_t k = g->in_start[v]; k < g->in_end[v]; k++) {
-            uint32_t ei = g->in_edge[k];
-            const struct graph_edge *e = &g->edges[ei];
-            uint32_t u = e->from;
-            if (reached(f, u) && f->done[u])
-                continue;
-            /* a node with one channel forwards nothing: only the source may be one (a
-             * leaf never lies on a route, so skipping it changes no label: a hub's
-             * thousands of users, the snapshot's many single-channel nodes) */
-            if (u != source && g->out_end[u] - g->out_start[u] <= 1)
-                continue;
-            if (o->excluded_edge && o->excluded_edge[ei])
-                continue;
-            if (amt > g->channels[e->channel].capacity_msat ||
-                amt < e->policy.htlc_minimum_msat)
-                continue;
-            uint64_t amt_u = amt, cost_u = f->cost[v], cltv_u = f->cltv[v];
-            if (u == source) {
-                /* the sender's own channel: no fee, and it knows its balance */
-                if (amt > e->balance_msat)
-                    continue;
-            } else {
-                uint64_t fee;
-                if (!route_fee(&e->policy, amt, &fee) || fee > GRAPH_MSAT_MAX - amt)
-                    continue;
-                amt_u = amt + fee;
-                cltv_u += e->policy.cltv_expiry_delta;
-                if (cltv_u > max_cltv)
-                    continue;
-                /* risk: the value locked (amt_u) times how long (the delta) */
-                u128 c = (u128)cost_u + fee +
-                         (u128)amt_u * e->policy.cltv_expiry_delta * o->risk_factor_ppb /
-                             1000000000u;
-                if (c > UINT64_MAX)
-                    continue;
-                cost_u = (uint64_t)c;
-            }
-            if (reached(f, u) && f->cost[u] <= cost_u)
-                continue;           /* ties keep the first label found */
-            f->stamp[u] = f->epoch;
-            f->done[u] = 0;
-            f->cost[u] = cost_u;
-            f->amt[u] = amt_u;
-            f->cltv[u] = (uint32_t)cltv_u;
-            f->hops[u] = f->hops[v] + 1;
-            f->next_edge[u] = ei;
-            heap_push(f, cost_u, u);
+        /* the edges into v that can carry the payment: from forwarders (fin), and
+         * the source's own when it is a leaf (one channel, so in no fin list) */
+        uint32_t kend = g->fin_end[v] + (src_leaf_edge != UINT32_MAX &&
+                                         g->edges[src_leaf_edge].to == v);
+        for (uint32_t k = g->fin_start[v]; k < kend; k++) {
+            uint32_t ei = k < g->fin_end[v] ? g->fin_edge[k] : src_leaf_edge;
+            relax(f, o, v, ei, source, max_cltv);
         }
     }
     if (!found)
