@@ -136,6 +136,102 @@ int payment_fulfill(struct payment_net *n, struct payment *p, const uint8_t prei
     return 0;
 }
 
+void payment_begin(struct payment *p, const struct route *r,
+                   const uint8_t payment_hash[HASH_SHA256_BYTES])
+{
+    memset(p, 0, sizeof *p);
+    p->route = *r;
+    memcpy(p->payment_hash, payment_hash, 32);
+    p->failed_edge = UINT32_MAX;
+    p->status = PAYMENT_IN_FLIGHT;
+}
+
+int payment_add_next(struct payment_net *n, struct payment *p, uint32_t height)
+{
+    const struct route *r = &p->route;
+    size_t i = p->nadded;
+    SIM_ASSERT(p->status == PAYMENT_IN_FLIGHT && i < r->nhops);
+    const struct graph_edge *e = &n->g->edges[r->hop[i].edge];
+    int offerer = payment_side(n, e->channel, e->from);
+    struct channel_update u = { .kind = CHANNEL_ADD_HTLC, .amount_msat = r->hop[i].amount_msat,
+                                .cltv_expiry = r->hop[i].cltv_expiry };
+    memcpy(u.payment_hash, p->payment_hash, 32);
+    enum channel_result cr = channel_update(&n->ch[e->channel], offerer, &u, height,
+                                            &p->htlc_id[i]);
+    if (cr != CHANNEL_OK) {
+        p->failure = PAYMENT_INSUFFICIENT_BALANCE;
+        p->refused = cr;
+        p->failed_edge = r->hop[i].edge;
+        return -1;
+    }
+    p->nadded = i + 1;
+    if (p->nadded < r->nhops)
+        return 0;
+    /* BOLT-4 final node: at least the amount and the expiry the onion says */
+    const struct route_hop *last = &r->hop[i];
+    const struct channel_state *st = &n->ch[e->channel].current;
+    for (size_t k = 0; k < st->nhtlcs; k++) {
+        const struct channel_htlc *h = &st->htlc[k];
+        if (h->offerer == offerer && h->id == p->htlc_id[i]) {
+            if (h->amount_msat < r->amount_msat || h->cltv_expiry != last->cltv_expiry) {
+                p->failure = PAYMENT_FINAL_INCORRECT;
+                p->failed_edge = last->edge;
+                return -1;
+            }
+            return 0;
+        }
+    }
+    sim_panic("payment: the last hop's HTLC is not in its channel");
+}
+
+/* Hop i settled one way or the other: the last one back (hop 0) ends the payment. */
+static void hop_done(struct payment *p, size_t i, enum payment_status end)
+{
+    p->nadded = i;
+    if (i == 0)
+        p->status = end;
+}
+
+int payment_fulfill_hop(struct payment_net *n, struct payment *p, size_t i,
+                        const uint8_t preimage[32], uint32_t height)
+{
+    SIM_ASSERT(i + 1 == p->nadded);
+    const struct graph_edge *e = &n->g->edges[p->route.hop[i].edge];
+    int offerer = payment_side(n, e->channel, e->from);
+    struct channel_update u = { .kind = CHANNEL_FULFILL_HTLC, .htlc_id = p->htlc_id[i] };
+    memcpy(u.payment_preimage, preimage, 32);
+    if (channel_update(&n->ch[e->channel], 1 - offerer, &u, height, NULL) != CHANNEL_OK)
+        return -1;
+    hop_done(p, i, PAYMENT_SUCCEEDED);
+    return 0;
+}
+
+int payment_fail_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height)
+{
+    SIM_ASSERT(i + 1 == p->nadded);
+    const struct graph_edge *e = &n->g->edges[p->route.hop[i].edge];
+    int offerer = payment_side(n, e->channel, e->from);
+    struct channel_update u = { .kind = CHANNEL_FAIL_HTLC, .htlc_id = p->htlc_id[i],
+                                .offerer = (uint8_t)offerer };
+    if (channel_update(&n->ch[e->channel], 1 - offerer, &u, height, NULL) != CHANNEL_OK)
+        return -1;
+    hop_done(p, i, PAYMENT_FAILED);
+    return 0;
+}
+
+int payment_expire_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height)
+{
+    SIM_ASSERT(i + 1 == p->nadded);
+    const struct graph_edge *e = &n->g->edges[p->route.hop[i].edge];
+    int offerer = payment_side(n, e->channel, e->from);
+    struct channel_update u = { .kind = CHANNEL_FAIL_HTLC, .htlc_id = p->htlc_id[i],
+                                .offerer = (uint8_t)offerer };
+    if (channel_update(&n->ch[e->channel], offerer, &u, height, NULL) != CHANNEL_OK)
+        return -1;
+    hop_done(p, i, PAYMENT_FAILED);
+    return 0;
+}
+
 int payment_timeout(struct payment_net *n, struct payment *p, uint32_t height)
 {
     if (p->status != PAYMENT_IN_FLIGHT || p->nadded == 0)

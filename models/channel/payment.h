@@ -71,6 +71,28 @@ int payment_fulfill(struct payment_net *n, struct payment *p, const uint8_t prei
  * route unwinds (FAILED, PAYMENT_TIMEOUT). 1 when it unwound, 0 when not yet. */
 int payment_timeout(struct payment_net *n, struct payment *p, uint32_t height);
 
+/* The same protocol one message at a time, for a payment whose HTLCs stay pending
+ * while time passes (each step after the network's latency):
+ *   payment_begin     p in flight along r, nothing added yet;
+ *   payment_add_next  the node at hop p->nadded adds its HTLC (update_add_htlc): 0,
+ *                     or -1 when its channel refuses (failure, failed_edge, refused
+ *                     set; the hops before it still hold theirs: fail them back);
+ *                     after the last hop, the recipient's BOLT-4 check (-1 with
+ *                     PAYMENT_FINAL_INCORRECT, every hop still held);
+ *   payment_fulfill_hop  hop i's receiver reveals the preimage (update_fulfill_htlc);
+ *   payment_fail_hop  hop i's receiver gives its HTLC back (update_fail_htlc);
+ *   payment_expire_hop  hop i's offerer takes its HTLC back once the height reached
+ *                     its cltv_expiry (BOLT-2 timeout; the receiver held it).
+ * The caller settles or fails hops from the last added back to the first; the last
+ * step sets status SUCCEEDED / FAILED. 0 or -1 (refused: a bug for fulfil/fail). */
+void payment_begin(struct payment *p /* OUT */, const struct route *r,
+                   const uint8_t payment_hash[HASH_SHA256_BYTES]);
+int payment_add_next(struct payment_net *n, struct payment *p, uint32_t height);
+int payment_fulfill_hop(struct payment_net *n, struct payment *p, size_t i,
+                        const uint8_t preimage[32], uint32_t height);
+int payment_fail_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height);
+int payment_expire_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height);
+
 /* Pay as a sender does (the recipient holds preimage): route, send, and when a hop
  * fails, exclude that edge (what the failure taught) and route again, up to
  * max_attempts; the recipient fulfills once every HTLC is in place. `excluded` is the

@@ -19,6 +19,8 @@
  * what was funded minus what was paid out, equals the sum of the live channels'
  * capacities, and every channel touched since the last check holds balances + HTLCs
  * = capacity; the scheme's receipts are what the L1 charged it. */
+#include <gsl/gsl_randist.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +74,9 @@ static const struct scn_param params[] = {
     { "schemes[channels].max_total_cltv", SCN_UINT, "2016", "1", "65535", NULL, 0,
       "routes locking funds for more blocks are refused (LND's default 2016)" },
     { "schemes[channels].hop_latency", SCN_DURATION, "50ms", "0s", "1h", NULL, 0,
-      "time to add, or settle, an HTLC on one hop (a payment of n hops settles 2n of them "
-      "after it is sent); the network, not the protocol" },
+      "median time for one HTLC message (add, fulfill or fail on one hop) to be sent and "
+      "both parties to sign the new state, drawn per message (lognormal, sigma 0.5): the "
+      "network, the only random part; a payment of n hops takes 2n of them" },
     { "schemes[channels].open_gas", SCN_GAS, "93400", "0", "16000000", NULL, 0,
       "execution gas of the channel contract's open: 4 new storage slots (EIP-2929 cold "
       "SSTORE 22100 each) and a log" },
@@ -174,6 +177,15 @@ struct pay {
     int              waiting;       /* channels' waiter lists holding it */
     bool             done;          /* its txs row is written */
     struct pay      *prev, *next;   /* unfinished: written at finish */
+    /* the attempt in flight: its HTLCs, the next message, what failures taught */
+    struct payment   pm;
+    int              step;          /* enum pay_step: what its pending event does */
+    uint8_t          preimage[32], hash[32];
+    unsigned         attempts, hops;
+    uint32_t         taught[64];    /* channels' edges this payment excludes */
+    size_t           ntaught;
+    bool             held;          /* a forwarding node held its HTLC */
+    const char      *reason;        /* why the last attempt failed */
 };
 
 struct chs {
@@ -227,6 +239,9 @@ struct chs {
     size_t   ndirty;
     struct pay *inflight;
     uint64_t payments, succeeded;
+    gsl_rng  *net_rng;              /* the network's latencies (scheme_stream) */
+    struct channels_griefer **griefer;   /* nodes holding HTLCs (htlc_griefing) */
+    size_t   ngriefers;
 };
 
 static struct chs *S(const struct scheme *sc) { return sc->state; }
@@ -620,20 +635,23 @@ static void close_dropped(void *ctx, const char *why)
 
 /* Both parties sign the final balances; the contract checks both signatures and pays
  * each side. Sent from the user's account; a user who cannot pay the gas leaves it to
- * the hub. No HTLC is pending here: a payment completes within its event. */
+ * the hub. A channel with HTLCs pending closes once they are settled (BOLT-2: no new
+ * HTLC after shutdown; the routing no longer offers it meanwhile). */
 static void channels_close(struct chan *c)
 {
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
-    if (c->state == CH_OPENING) {
+    const struct channel *ch = &st->net.ch[c->k];
+    if (c->state == CH_OPENING || (c->state == CH_OPEN && ch->current.nhtlcs > 0)) {
         c->close_wanted = true;
+        if (c->state == CH_OPEN)
+            chan_set_routable(st, c, false);
         return;
     }
     if (c->state != CH_OPEN)
         return;
-    const struct channel *ch = &st->net.ch[c->k];
-    SIM_ASSERT(ch->current.nhtlcs == 0);
+    c->close_wanted = false;
     uint8_t msg[22 + 32 + 32], sig[2][SIG_BYTES];
     memcpy(msg, "l2sim/channel/close/v1", 22);
     memcpy(msg + 22, ch->current.channel_id, 32);
@@ -698,6 +716,8 @@ static void dispute_keep(struct chs *st, struct chan *c)
     if (!d || !d->cheat || d->cheat->stage != CHEAT_PLANNED)
         return;
     const struct channel *ch = &st->net.ch[c->k];
+    if (ch->current.nhtlcs > 0)
+        return;                           /* kept states pay out balances only */
     if (!d->have_kept || ch->current.to_side_msat[0] > d->kept.to_side_msat[0]) {
         d->kept = ch->current;
         memcpy(d->kept_sig, ch->current_sig, sizeof d->kept_sig);
@@ -1022,7 +1042,7 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
  * for it, or the latest (cheat->latest: an honest unilateral close). */
 static void cheat_act(struct sim *sim, void *ctx, const void *payload)
 {
-    (void)sim, (void)payload;
+    (void)payload;
     struct dispute *d = ctx;
     struct chan *c = d->c;
     struct chs *st = S(c->sc);
@@ -1032,6 +1052,10 @@ static void cheat_act(struct sim *sim, void *ctx, const void *payload)
         x->stage = CHEAT_NOTHING;
         snprintf(x->detail, sizeof x->detail, "the victim's channel is not open (%s)",
                  chan_state_name[c->state]);
+        return;
+    }
+    if (ch->current.nhtlcs > 0) {         /* posts once the HTLCs in flight settle */
+        sim_after(sim, SIM_SEC, cheat_act, d, NULL, 0);
         return;
     }
     if (x->latest) {
@@ -1067,7 +1091,20 @@ static void hook_revoked_state(struct scheme *sc, struct channels_cheat *x)
     sim_at(sc->world->sim, x->at, cheat_act, c->d, NULL, 0);
 }
 
+/* Hook "channel.hold_htlcs" (channels_griefer_fn): node g->node holds HTLCs. */
+static void hook_hold_htlcs(struct scheme *sc, struct channels_griefer *g)
+{
+    struct chs *st = S(sc);
+    g->node_id = st->topo == TOPO_HUB ? g->node % st->nhubs
+                                      : (uint32_t)(g->node % st->g->nnodes);
+    st->griefer = xrealloc(st->griefer, (st->ngriefers + 1) * sizeof *st->griefer);
+    st->griefer[st->ngriefers++] = g;
+}
+
 static const struct scheme_hook hooks[] = {
+    SCHEME_HOOK("channel.hold_htlcs", channels_griefer_fn, hook_hold_htlcs,
+                "node `node` holds every HTLC it should forward from `from` to `until` "
+                "for `hold` (or until it expires); the counts fill the struct"),
     SCHEME_HOOK("channel.revoked_state", channels_cheat_fn, hook_revoked_state,
                 "the victim's hub posts its best revoked state of their channel at `at` "
                 "(or the latest: a unilateral close); the outcome fills the struct"),
@@ -1166,22 +1203,6 @@ static int chan_conserved(const struct chs *st, uint32_t k, struct inv_fail *f)
     return 0;
 }
 
-/* The route's channels as the protocol requires before and after the HTLCs move: a
- * bent channel would refuse its next update, which the payment code treats as a bug. */
-static bool route_sane(struct scheme *sc, const struct route *r)
-{
-    struct chs *st = S(sc);
-    struct inv_fail f;
-    for (size_t i = 0; i < r->nhops; i++) {
-        uint32_t k = st->g->edges[r->hop[i].edge].channel;
-        if (chan_conserved(st, k, &f)) {
-            world_violated(sc->world, &f);
-            return false;
-        }
-    }
-    return true;
-}
-
 static const char *failure_reason(enum payment_failure f)
 {
     switch (f) {
@@ -1194,25 +1215,243 @@ static const char *failure_reason(enum payment_failure f)
     return "no route";
 }
 
-/* The sender pays as a node does (payment_pay's loop, with the sender's fee limit):
- * route with what it knows (capacities, policies, its own balances), offer the HTLCs
- * hop by hop, and on a failure exclude the failing channel and route again. The
- * recipient's preimage: SHA-256 of the run and the transfer, so reruns match. */
-static void pay_execute(struct pay *p)
+/* ---- a payment's HTLCs across time ----
+ * The sender pays as a node does (payment_pay's loop, with the sender's fee limit):
+ * route with what it knows (capacities, policies, its own balances), then the HTLCs
+ * move one message at a time, each after a network latency drawn for it (lognormal,
+ * median hop_latency: the only random part): added hop by hop; at the recipient the
+ * preimage settles them back hop by hop; a hop that cannot add (balance, the
+ * channel's max_accepted_htlcs) fails the HTLCs before it back, and the sender routes
+ * again without that channel. Meanwhile the HTLCs hold their amounts and slots in
+ * their channels, so other payments see less liquidity. A forwarding node that holds
+ * an HTLC (adversary htlc_griefing) fails it back when it lets go, or its offerer
+ * takes it back at its cltv_expiry (BOLT-2 timeout) and the route unwinds from there.
+ * The recipient's preimage: SHA-256 of the run and the transfer, so reruns match. */
+
+enum pay_step { STEP_ADD, STEP_FULFILL, STEP_FAIL, STEP_EXPIRE };
+
+static void pay_attempt(struct pay *p);
+
+static sim_time hop_delay(struct chs *st)
+{
+    if (st->hop_latency <= 0)
+        return 0;
+    double z = gsl_ran_gaussian_ziggurat(st->net_rng, 0.5);
+    double d = (double)st->hop_latency * exp(z);
+    return d > 1e12 ? (sim_time)1e12 : (sim_time)d;
+}
+
+static void pay_event(struct sim *sim, void *ctx, const void *payload);
+
+static void pay_next(struct pay *p, enum pay_step step, sim_time at)
+{
+    p->step = step;
+    sim_at(p->sc->world->sim, at, pay_event, p, NULL, 0);
+}
+
+static uint32_t pay_height(const struct pay *p)
+{
+    uint64_t h = l1_height(p->sc->world->l1);
+    return h > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)h;
+}
+
+static uint32_t hop_channel(const struct chs *st, const struct pay *p, size_t i)
+{
+    return st->g->edges[p->pm.route.hop[i].edge].channel;
+}
+
+/* The payment is over: its rows, and its channels may close now. */
+static void pay_end(struct pay *p, bool ok, const char *reason)
 {
     struct scheme *sc = p->sc;
     struct chs *st = S(sc);
     struct world *w = sc->world;
     sim_time now = sim_now(w->sim);
-    p->rec.l1_fee = 0;
-    p->rec.charged = false;
-    if (p->t.deadline != INT64_MAX && now > p->t.deadline) {
-        pay_row(sc, p, 0, 0, 0, "failed", "gave up waiting for a channel to open");
-        pay_fail(p, "dropped", "gave up waiting for a channel to open");
-        free(p);
+    st->payments++;
+    for (size_t j = 0; j < st->ngriefers; j++) {      /* what the griefing did */
+        struct channels_griefer *gr = st->griefer[j];
+        sim_time len = gr->until - gr->from;
+        if (p->t.at >= gr->from && p->t.at < gr->until) {
+            gr->tried_during++;
+            gr->failed_during += !ok;
+        } else if (p->t.at >= gr->from - len && p->t.at < gr->from) {
+            gr->tried_before++;
+            gr->failed_before += !ok;
+        }
+    }
+    if (ok) {
+        st->succeeded++;
+        p->rec.soft = p->rec.include = p->rec.final = now;
+        pay_open_fees(p);
+        p->rec.charged = true;
+        p->rec.l2_fee = (u128)p->pm.route.fee_msat * WEI_PER_MSAT;
+        pay_row(sc, p, p->hops, p->attempts, p->pm.route.fee_msat, "succeeded", NULL);
+        p->rec.status = "final";
+        txlog_write(w, sc, &p->rec);
+        pay_unlink(st, p);
+    } else {
+        pay_row(sc, p, p->hops, p->attempts, 0, "failed", reason);
+        pay_fail(p, "failed", reason);
+    }
+    free(p);
+}
+
+/* The attempt unwound to the sender: what it taught, then route again. */
+static void attempt_failed(struct pay *p)
+{
+    p->reason = p->pm.failure == PAYMENT_TIMEOUT ? "an HTLC timed out"
+              : p->pm.failure == PAYMENT_FINAL_INCORRECT ? failure_reason(PAYMENT_FINAL_INCORRECT)
+              : p->held ? "a forwarding node held the HTLC and failed it back"
+              : p->pm.refused == CHANNEL_TOO_MANY_HTLCS
+              ? "a hop's HTLC slots were full (max_accepted_htlcs)"
+              : failure_reason(p->pm.failure);
+    if (p->pm.failed_edge == UINT32_MAX || p->ntaught == ARRAY_LEN(p->taught) ||
+        p->pm.failure == PAYMENT_TIMEOUT || p->held) {
+        pay_end(p, false, p->reason);
         return;
     }
+    p->taught[p->ntaught++] = p->pm.failed_edge;
+    pay_attempt(p);
+}
+
+/* Hop i's channel after it moved: checked, and a close it was waiting for. */
+static bool hop_moved(struct pay *p, size_t i)
+{
+    struct chs *st = S(p->sc);
+    uint32_t k = hop_channel(st, p, i);
+    struct inv_fail f;
+    mark_dirty(st, k);
+    if (chan_conserved(st, k, &f)) {
+        world_violated(p->sc->world, &f);
+        return false;
+    }
+    struct chan *c = st->chan[k];
+    if (c->close_wanted && c->state == CH_OPEN && st->net.ch[k].current.nhtlcs == 0)
+        channels_close(c);
+    return true;
+}
+
+static void pay_expire_timer(void *ctx)
+{
+    struct pay *p = ctx;
+    pay_event(p->sc->world->sim, p, NULL);
+}
+
+/* Is the node that must act on hop i's HTLC (its receiver, forwarding it on) holding
+ * HTLCs now? Then it keeps it until `hold` has passed, or its expiry. */
+static bool pay_held(struct pay *p, size_t i, sim_time now)
+{
+    struct chs *st = S(p->sc);
+    uint32_t v = st->g->edges[p->pm.route.hop[i].edge].to;
+    for (size_t j = 0; j < st->ngriefers; j++) {
+        struct channels_griefer *gr = st->griefer[j];
+        if (gr->node_id != v || now < gr->from || now >= gr->until)
+            continue;
+        gr->held++;
+        p->held = true;
+        /* the incoming HTLC expires at block cltv_expiry: its offerer takes it back
+         * then (heights are slot numbers) */
+        sim_time slot = l1_slot(p->sc->world->l1);
+        sim_time expiry = (sim_time)p->pm.route.hop[i].cltv_expiry * slot;
+        sim_time release = now + gr->hold;
+        u128 locked = 0;
+        for (size_t h = 0; h <= i; h++)
+            locked += p->pm.route.hop[h].amount_msat;
+        if (release >= expiry) {
+            gr->timed_out++;
+            release = expiry > now ? expiry : now;
+        }
+        gr->locked_msat_us += locked * (u128)(release - now);
+        gr->held_us += release - now;
+        if (release == expiry || expiry <= now) {
+            /* after the block of height cltv_expiry: the offerer may take it back */
+            p->step = STEP_EXPIRE;
+            l1_at(p->sc->world->l1, release, pay_expire_timer, p);
+        } else {
+            pay_next(p, STEP_FAIL, release);
+        }
+        return true;
+    }
+    return false;
+}
+
+static void pay_event(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)payload;
+    struct pay *p = ctx;
+    struct chs *st = S(p->sc);
+    sim_time now = sim_now(sim);
+    uint32_t height = pay_height(p);
+    size_t i = p->pm.nadded;
+    switch (p->step) {
+    case STEP_ADD: {
+        struct chan *c = st->chan[hop_channel(st, p, i)];
+        dispute_keep(st, c);
+        if (c->state != CH_OPEN) {        /* closing since the route was found */
+            p->pm.failure = PAYMENT_INSUFFICIENT_BALANCE;
+            p->pm.failed_edge = p->pm.route.hop[i].edge;
+        } else if (payment_add_next(&st->net, &p->pm, height) == 0) {
+            if (!hop_moved(p, i))
+                return;
+            if (p->pm.nadded == p->pm.route.nhops)
+                pay_next(p, STEP_FULFILL, now + hop_delay(st));
+            else if (!pay_held(p, i, now))
+                pay_next(p, STEP_ADD, now + hop_delay(st));
+            return;
+        } else if (p->pm.nadded == p->pm.route.nhops) {
+            hop_moved(p, i);              /* added, then refused by the recipient */
+        }
+        if (p->pm.nadded == 0) {
+            attempt_failed(p);
+            return;
+        }
+        pay_next(p, STEP_FAIL, now + hop_delay(st));
+        return;
+    }
+    case STEP_FULFILL:
+        dispute_keep(st, st->chan[hop_channel(st, p, i - 1)]);
+        if (payment_fulfill_hop(&st->net, &p->pm, i - 1, p->preimage, height) != 0)
+            sim_panic("channels: fulfilling hop %zu refused", i - 1);
+        if (!hop_moved(p, i - 1))
+            return;
+        if (p->pm.nadded == 0)
+            pay_end(p, true, NULL);
+        else
+            pay_next(p, STEP_FULFILL, now + hop_delay(st));
+        return;
+    case STEP_FAIL:
+    case STEP_EXPIRE:
+        dispute_keep(st, st->chan[hop_channel(st, p, i - 1)]);
+        if (p->step == STEP_EXPIRE) {
+            p->pm.failure = PAYMENT_TIMEOUT;
+            p->pm.failed_edge = p->pm.route.hop[i - 1].edge;
+            if (payment_expire_hop(&st->net, &p->pm, i - 1, height) != 0)
+                sim_panic("channels: the timeout of hop %zu refused at height %u", i - 1,
+                          height);
+        } else if (payment_fail_hop(&st->net, &p->pm, i - 1, height) != 0) {
+            sim_panic("channels: failing back hop %zu refused", i - 1);
+        }
+        if (!hop_moved(p, i - 1))
+            return;
+        if (p->pm.nadded == 0)
+            attempt_failed(p);
+        else
+            pay_next(p, STEP_FAIL, now + hop_delay(st));
+        return;
+    }
+}
+
+/* Route (again) and send the first HTLC; or the payment fails. */
+static void pay_attempt(struct pay *p)
+{
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    sim_time now = sim_now(sc->world->sim);
     uint32_t src = user_node(st, p->t.from), dst = user_node(st, p->t.to);
+    if (p->attempts >= st->max_attempts) {
+        pay_end(p, false, p->reason ? p->reason : "no route");
+        return;
+    }
     /* the sender knows its own balances */
     const struct graph *g = st->g;
     uint64_t own_balance = 0;
@@ -1224,89 +1463,57 @@ static void pay_execute(struct pay *p)
         if (e->balance_msat > own_balance)
             own_balance = e->balance_msat;
     }
-    uint8_t pre_in[16], preimage[32], hash[32];
+    struct route_opts o = st->ropts;
+    o.height = pay_height(p);
+    o.excluded_edge = st->excluded;
+    for (size_t i = 0; i < p->ntaught; i++)
+        st->excluded[p->taught[i]] = 1;
+    struct route r;
+    int found = src == dst ? -1 : route_find(st->rf, src, dst, p->amount_msat, &o, &r);
+    for (size_t i = 0; i < p->ntaught; i++)
+        st->excluded[p->taught[i]] = 0;
+    if (found != 0) {
+        /* one route tried and none left (the hub topology's usual case: the
+         * recipient's channel is its only way in) is not "every route tried" */
+        bool slots = p->pm.refused == CHANNEL_TOO_MANY_HTLCS;
+        pay_end(p, false, slots ? "a hop's HTLC slots were full (max_accepted_htlcs)"
+                        : p->attempts == 1 ? "insufficient balance at a hop of the only route"
+                        : p->attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
+                        : own_balance < p->amount_msat ? "the sender's channel balance is too low"
+                        : "no route");
+        return;
+    }
+    if (r.fee_msat > p->t.max_fee / WEI_PER_MSAT) {
+        pay_end(p, false, "no route within the sender's willingness to pay");
+        return;
+    }
+    p->attempts++;
+    p->hops = (unsigned)r.nhops;
+    payment_begin(&p->pm, &r, p->hash);
+    pay_next(p, STEP_ADD, now + hop_delay(st));
+}
+
+static void pay_execute(struct pay *p)
+{
+    struct scheme *sc = p->sc;
+    struct world *w = sc->world;
+    sim_time now = sim_now(w->sim);
+    p->rec.l1_fee = 0;
+    p->rec.charged = false;
+    if (p->t.deadline != INT64_MAX && now > p->t.deadline) {
+        pay_row(sc, p, 0, 0, 0, "failed", "gave up waiting for a channel to open");
+        pay_fail(p, "dropped", "gave up waiting for a channel to open");
+        free(p);
+        return;
+    }
+    uint8_t pre_in[16];
     for (int i = 0; i < 8; i++) {
         pre_in[i] = (uint8_t)(w->seed >> (8 * i));
         pre_in[8 + i] = (uint8_t)(p->t.id >> (8 * i));
     }
-    hash_sha256(preimage, pre_in, sizeof pre_in);
-    hash_sha256(hash, preimage, 32);
-    u128 max_fee_msat = p->t.max_fee / WEI_PER_MSAT;
-    struct route_opts o = st->ropts;
-    uint64_t h = l1_height(w->l1);
-    o.height = h > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)h;
-    o.excluded_edge = st->excluded;
-    uint32_t taught[64];
-    size_t ntaught = 0;
-    unsigned attempts = 0, hops = 0;
-    struct payment pm = { .status = PAYMENT_FAILED, .failure = PAYMENT_NO_ROUTE };
-    const char *reason = NULL;
-    sim_time latency = 0;
-    while (attempts < st->max_attempts) {
-        struct route r;
-        if (src == dst || route_find(st->rf, src, dst, p->amount_msat, &o, &r) != 0) {
-            pm.status = PAYMENT_FAILED;
-            pm.failure = PAYMENT_NO_ROUTE;
-            /* one route tried and none left (the hub topology's usual case: the
-             * recipient's channel is its only way in) is not "every route tried" */
-            reason = attempts == 1 ? "insufficient balance at a hop of the only route"
-                   : attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
-                   : own_balance < p->amount_msat ? "the sender's channel balance is too low"
-                   : "no route";
-            break;
-        }
-        if (r.fee_msat > max_fee_msat) {
-            reason = "no route within the sender's willingness to pay";
-            pm.status = PAYMENT_FAILED;
-            break;
-        }
-        attempts++;
-        hops = (unsigned)r.nhops;
-        if (!route_sane(sc, &r))
-            return;
-        for (size_t i = 0; i < r.nhops; i++)
-            dispute_keep(st, st->chan[st->g->edges[r.hop[i].edge].channel]);
-        payment_send(&st->net, &r, hash, o.height, &pm);
-        for (size_t i = 0; i < r.nhops; i++)
-            mark_dirty(st, st->g->edges[r.hop[i].edge].channel);
-        /* each hop an update out and (fulfilled or failed) one back */
-        latency += 2 * (sim_time)(pm.status == PAYMENT_IN_FLIGHT ? r.nhops : pm.nadded + 1) *
-                   st->hop_latency;
-        if (pm.status == PAYMENT_IN_FLIGHT) {
-            if (!route_sane(sc, &r))
-                return;
-            if (payment_fulfill(&st->net, &pm, preimage, o.height) != 0)
-                sim_panic("channels: the recipient's own preimage refused");
-            break;
-        }
-        reason = failure_reason(pm.failure);
-        if (pm.failed_edge == UINT32_MAX || ntaught == ARRAY_LEN(taught))
-            break;
-        st->excluded[pm.failed_edge] = 1;
-        taught[ntaught++] = pm.failed_edge;
-    }
-    for (size_t i = 0; i < ntaught; i++)
-        st->excluded[taught[i]] = 0;
-    st->payments++;
-    if (pm.status == PAYMENT_SUCCEEDED) {
-        st->succeeded++;
-        sim_time done = now + latency;
-        p->rec.soft = p->rec.include = p->rec.final = done;
-        pay_open_fees(p);
-        p->rec.charged = true;
-        p->rec.l2_fee = (u128)pm.route.fee_msat * WEI_PER_MSAT;
-        pay_row(sc, p, hops, attempts, pm.route.fee_msat, "succeeded", NULL);
-        p->rec.status = "final";
-        txlog_write(w, sc, &p->rec);
-        pay_unlink(st, p);
-        free(p);
-        return;
-    }
-    if (!reason)
-        reason = attempts ? failure_reason(pm.failure) : "no route";
-    pay_row(sc, p, hops, attempts, 0, "failed", reason);
-    pay_fail(p, "failed", reason);
-    free(p);
+    hash_sha256(p->preimage, pre_in, sizeof pre_in);
+    hash_sha256(p->hash, p->preimage, 32);
+    pay_attempt(p);
 }
 
 /* The transfer's two channels (hub topology): usable, opening (wait), or to be opened
@@ -1572,6 +1779,9 @@ static void destroy(struct scheme *sc)
     free(st->hub_l1);
     free(st->hub_reserved);
     free(st->dirty);
+    free(st->griefer);
+    if (st->net_rng)
+        gsl_rng_free(st->net_rng);
     free(st->joined);
     free(st->slot_key);
     free(st->slot_val);
@@ -1632,6 +1842,7 @@ static int init(struct scheme *sc, struct err *e)
     st->tip = (uint64_t)scn_amount(s, "schemes[%zu].tip", i);
     st->mult_pct = (uint32_t)(scn_real(s, "schemes[%zu].max_fee_multiplier", i) * 100 + 0.5);
     st->hop_latency = scn_int(s, "schemes[%zu].hop_latency", i);
+    st->net_rng = scheme_stream(sc, SCHEME_ENTITY(1, 0), 1);
     st->to_self_delay = scn_int(s, "schemes[%zu].to_self_delay", i);
     st->watchtower = scn_bool(s, "schemes[%zu].watchtower", i);
     st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);

@@ -44,8 +44,26 @@ struct channels_cheat {
 };
 typedef void channels_cheat_fn(struct scheme *sc, struct channels_cheat *c);
 
-/* The adversary that uses it (revoked_state.c; registry.c). */
+/* A forwarding node that holds the HTLCs it should forward (griefing, jamming),
+ * through the scheme's hook "channel.hold_htlcs": from `from` until `until`, every
+ * HTLC that reaches node `node` (hub topology: hub `node`; csv: node `node`) to be
+ * forwarded is held for `hold`, then failed back, or taken back by its offerer at its
+ * cltv_expiry if that comes first. The scheme fills the counts. */
+struct channels_griefer {
+    uint32_t node;
+    sim_time from, until, hold;
+    /* filled by the scheme */
+    uint32_t node_id;          /* the graph node */
+    uint64_t held, timed_out;  /* HTLCs held; of them, kept until their expiry */
+    u128     locked_msat_us;   /* msat locked along the routes x us held */
+    sim_time held_us;          /* the holds summed: the delay imposed on payments */
+    uint64_t failed_before, failed_during, tried_before, tried_during;  /* payments */
+};
+typedef void channels_griefer_fn(struct scheme *sc, struct channels_griefer *g);
+
+/* The adversaries that use them (revoked_state.c, htlc_griefing.c; registry.c). */
 extern const struct adversary_ops revoked_state_ops;
+extern const struct adversary_ops htlc_griefing_ops;
 
 /* The scheme itself (registry.c). */
 extern const struct scheme_ops scheme_channels_ops;

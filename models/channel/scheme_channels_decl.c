@@ -164,7 +164,7 @@ void scheme_channels_estimate(const struct scn *s, size_t index, const struct ru
     out->l1_gas = 140000;
     out->mem_per_l1_tx = 600;
     out->mem_state = joined * 2900 + run->transfers * 6 * 64 + run->transfers * 16;
-    out->events = joined;
+    out->events = joined + run->transfers * 8;     /* an HTLC message per event: 2 x ~4 */
     out->db_bytes = run->transfers * 120 + joined * 200;
     out->wall_s = run->transfers * (fast ? 1e-4 : 1e-3);
     out->wall_note = fast ? "0.1 ms per payment (fast signatures)"

@@ -38,6 +38,7 @@ static const struct adversary_ops *const adversaries[] = {
     &dac_withholding_ops,
     &censoring_sequencer_ops,
     &revoked_state_ops,
+    &htlc_griefing_ops,
     &invalid_state_root_ops,
     &validator_outage_ops,
     &equivocation_ops,

@@ -124,6 +124,36 @@ more=$(q "$tmp/cong.db" "SELECT (SELECT cost_eth FROM attacks WHERE adversary = 
 [ "$more" = 1 ] || note "the stuffing cost less than the value stolen"
 finish channels/penalty-under-congestion
 
+# scenarios/channel_htlc_griefing.yaml: HTLCs pending across time. Hub 1 of scheme
+# `griefed` holds every HTLC it should forward for 1 h, longer than their timelocks:
+# each is taken back at its cltv_expiry and the route unwinds (payments 'an HTLC
+# timed out', as many as it held), the slots it kept full refuse other payments,
+# money is conserved at every event (--check-invariants), the griefing cost nothing
+# and failures jump during the window; the same payments without it: no timeout.
+G=scenarios/channel_htlc_griefing.yaml
+rm -f "$tmp"/grief.db*
+l2sim run "$G" --db "$tmp/grief.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+held=$(q "$tmp/grief.db" "SELECT txs_affected FROM attacks WHERE type = 'htlc_griefing'")
+to=$(q "$tmp/grief.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'griefed' AND
+                        failure = 'an HTLC timed out'")
+[ "${held:-0}" -ge 100 ] && [ "$to" = "$held" ] || note "$held HTLCs held, $to payments timed out"
+n=$(q "$tmp/grief.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'channels' AND
+                       failure IN ('an HTLC timed out',
+                                   'a hop''s HTLC slots were full (max_accepted_htlcs)')")
+[ "$n" = 0 ] || note "$n timeouts or full slots without the griefer"
+n=$(q "$tmp/grief.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'griefed' AND
+                       failure = 'a hop''s HTLC slots were full (max_accepted_htlcs)'")
+[ "$n" -gt 0 ] || note "no payment refused for full HTLC slots"
+got=$(q "$tmp/grief.db" "SELECT cost_wei = '0' AND value_lost_wei = '0' AND delay_imposed_us > 0
+                         FROM attacks WHERE type = 'htlc_griefing'")
+[ "$got" = 1 ] || note "attacks row: $(q "$tmp/grief.db" "SELECT * FROM attacks")"
+d=$(q "$tmp/grief.db" "SELECT detail FROM attacks WHERE type = 'htlc_griefing'")
+case $d in *"payments failed "[3-9][0-9]*"% of "*"during the window, "[0-9].*"% of"*) ;;
+    *) note "failure rates: $d" ;; esac
+finish channels/htlc-griefing
+
 # scenarios/channel_network.yaml on the Lightning snapshot (never copied into the
 # repository: $L2SIM_LN_SNAPSHOT, else ../shared/data/ln-snapshot or
 # ../../shared/data/ln-snapshot from the checkout; skipped when absent), 20 minutes of
