@@ -166,6 +166,7 @@ static void test_growth(void **state)
         for (uint32_t k = g->fin_start[v]; k < g->fin_end[v]; k++) {
             uint32_t u = g->edges[g->fin_edge[k]].from;
             assert_int_equal(g->edges[g->fin_edge[k]].to, v);
+            assert_int_equal(g->fin_from[k], u);
             assert_true(g->out_end[u] - g->out_start[u] >= 2);
         }
     }

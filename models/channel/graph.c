@@ -286,6 +286,9 @@ void graph_index(struct graph *g)
         *a.room = xcalloc(nc, sizeof **a.room);
         *a.edge = xmalloc(mc * sizeof **a.edge);
     }
+    g->fin_from = xmalloc(mc * sizeof *g->fin_from);
+    for (size_t k = 0; k < m; k++)
+        g->edges[k].capacity_msat = g->channels[g->edges[k].channel].capacity_msat;
     for (size_t k = 0; k < m; k++) {
         g->out_room[g->edges[k].from]++;
         g->in_room[g->edges[k].to]++;
@@ -307,12 +310,22 @@ void graph_index(struct graph *g)
         const struct graph_edge *e = &g->edges[k];
         g->out_edge[g->out_end[e->from]++] = (uint32_t)k;
         g->in_edge[g->in_end[e->to]++] = (uint32_t)k;
-        if (g->out_room[e->from] >= 2)
+        if (g->out_room[e->from] >= 2) {
+            g->fin_from[g->fin_end[e->to]] = e->from;
             g->fin_edge[g->fin_end[e->to]++] = (uint32_t)k;
+        }
     }
     g->cap_nodes = nc;
     g->cap_channels = g->nchannels ? g->nchannels : 1;
     g->cap_edges = mc;
+}
+
+void graph_set_capacity(struct graph *g, uint32_t k, uint64_t capacity_msat)
+{
+    struct graph_channel *c = &g->channels[k];
+    c->capacity_msat = capacity_msat;
+    g->edges[c->edge[0]].capacity_msat = capacity_msat;
+    g->edges[c->edge[1]].capacity_msat = capacity_msat;
 }
 
 uint32_t graph_add_node(struct graph *g)
@@ -350,16 +363,23 @@ static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
             while (c < need)
                 c *= 2;
             *a.edge = xrealloc(*a.edge, c * sizeof **a.edge);
+            if (dir == 2)
+                g->fin_from = xrealloc(g->fin_from, c * sizeof *g->fin_from);
             g->cap_adj[dir] = c;
         }
         if (!tail) {
             memmove(*a.edge + g->used_adj[dir], *a.edge + start[v], len * sizeof **a.edge);
+            if (dir == 2)
+                memmove(g->fin_from + g->used_adj[dir], g->fin_from + start[v],
+                        len * sizeof *g->fin_from);
             start[v] = (uint32_t)g->used_adj[dir];
             end[v] = start[v] + len;
         }
         g->used_adj[dir] = start[v] + want;
         room[v] = want;
     }
+    if (dir == 2)
+        g->fin_from[end[v]] = g->edges[e].from;
     (*a.edge)[end[v]++] = e;
 }
 
@@ -517,5 +537,6 @@ void graph_free(struct graph *g)
     free(g->fin_end);
     free(g->fin_room);
     free(g->fin_edge);
+    free(g->fin_from);
     free(g);
 }

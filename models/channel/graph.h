@@ -40,6 +40,8 @@ struct graph_edge {
     uint32_t counter_edge;          /* the same channel, to -> from */
     uint32_t from, to;              /* node indices */
     uint64_t balance_msat;
+    uint64_t capacity_msat;         /* its channel's, beside the policy routing reads
+                                       (graph_index, graph_set_capacity keep it) */
     struct graph_policy policy;
 };
 
@@ -67,6 +69,7 @@ struct graph {
     uint32_t *out_start, *out_end, *out_room, *out_edge;
     uint32_t *in_start, *in_end, *in_room, *in_edge;
     uint32_t *fin_start, *fin_end, *fin_room, *fin_edge;
+    uint32_t *fin_from;             /* beside fin_edge: each edge's from node */
     /* allocated sizes: node arrays, channels, edges, out/in/fin_edge and their use */
     size_t cap_nodes, cap_channels, cap_edges, cap_adj[3], used_adj[3];
 };
@@ -108,6 +111,9 @@ void graph_index(struct graph *g);
  * them). Other ids stay; pointers into channels[] and edges[] may move. Amortized
  * O(1). */
 uint32_t graph_add_node(struct graph *g);
+
+/* Channel k's capacity (0: not routable) in the channel and both its edges. */
+void graph_set_capacity(struct graph *g, uint32_t k, uint64_t capacity_msat);
 uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
                            const struct graph_policy *pol);
 

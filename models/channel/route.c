@@ -12,16 +12,20 @@ struct heap_item {
     uint32_t node;
 };
 
-/* Scratch labels, valid for a node when stamp[v] == epoch (so a search clears
- * nothing: O(nodes reached), not O(V)). */
+/* A node's scratch label, valid when stamp == epoch (so a search clears nothing:
+ * O(nodes reached), not O(V)); one record, so a look at a node is one cache line. */
+struct label {
+    uint32_t stamp;
+    uint32_t done;          /* valid with stamp: 1 once popped (label final) */
+    uint64_t cost, amt;
+    uint32_t cltv, hops, next_edge;
+};
+
 struct route_finder {
     const struct graph *g;
-    size_t n;               /* nodes the arrays hold (the graph may grow) */
+    size_t n;               /* nodes the array holds (the graph may grow) */
     uint32_t epoch;
-    uint32_t *stamp;
-    uint8_t  *done;         /* valid with stamp: 1 once popped (label final) */
-    uint64_t *cost, *amt;
-    uint32_t *cltv, *hops, *next_edge;
+    struct label *lab;
     struct heap_item *heap;
     size_t nheap, capheap;
 };
@@ -32,13 +36,7 @@ struct route_finder *route_finder_new(const struct graph *g)
     size_t n = g->nnodes ? g->nnodes : 1;
     f->g = g;
     f->n = n;
-    f->stamp = xcalloc(n, sizeof *f->stamp);
-    f->done = xcalloc(n, sizeof *f->done);
-    f->cost = xcalloc(n, sizeof *f->cost);
-    f->amt = xcalloc(n, sizeof *f->amt);
-    f->cltv = xcalloc(n, sizeof *f->cltv);
-    f->hops = xcalloc(n, sizeof *f->hops);
-    f->next_edge = xcalloc(n, sizeof *f->next_edge);
+    f->lab = xcalloc(n, sizeof *f->lab);
     f->capheap = 64;
     f->heap = xmalloc(f->capheap * sizeof *f->heap);
     return f;
@@ -48,13 +46,7 @@ void route_finder_free(struct route_finder *f)
 {
     if (!f)
         return;
-    free(f->stamp);
-    free(f->done);
-    free(f->cost);
-    free(f->amt);
-    free(f->cltv);
-    free(f->hops);
-    free(f->next_edge);
+    free(f->lab);
     free(f->heap);
     free(f);
 }
@@ -122,20 +114,14 @@ static void finder_grow(struct route_finder *f, size_t n)
     size_t c = f->n;
     while (c < n)
         c *= 2;
-    f->stamp = xrealloc(f->stamp, c * sizeof *f->stamp);
-    memset(f->stamp + f->n, 0, (c - f->n) * sizeof *f->stamp);
-    f->done = xrealloc(f->done, c * sizeof *f->done);
-    f->cost = xrealloc(f->cost, c * sizeof *f->cost);
-    f->amt = xrealloc(f->amt, c * sizeof *f->amt);
-    f->cltv = xrealloc(f->cltv, c * sizeof *f->cltv);
-    f->hops = xrealloc(f->hops, c * sizeof *f->hops);
-    f->next_edge = xrealloc(f->next_edge, c * sizeof *f->next_edge);
+    f->lab = xrealloc(f->lab, c * sizeof *f->lab);
+    memset(f->lab + f->n, 0, (c - f->n) * sizeof *f->lab);
     f->n = c;
 }
 
 static bool reached(const struct route_finder *f, uint32_t v)
 {
-    return f->stamp[v] == f->epoch;
+    return f->lab[v].stamp == f->epoch;
 }
 
 /* Label u (the edge ei's from) through ei from v, if that beats its label. */
@@ -145,14 +131,14 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
     const struct graph *g = f->g;
     const struct graph_edge *e = &g->edges[ei];
     uint32_t u = e->from;
-    uint64_t amt = f->amt[v];
-    if (reached(f, u) && f->done[u])
+    uint64_t amt = f->lab[v].amt;
+    if (reached(f, u) && f->lab[u].done)
         return;
     if (o->excluded_edge && o->excluded_edge[ei])
         return;
-    if (amt > g->channels[e->channel].capacity_msat || amt < e->policy.htlc_minimum_msat)
+    if (amt > e->capacity_msat || amt < e->policy.htlc_minimum_msat)
         return;
-    uint64_t amt_u = amt, cost_u = f->cost[v], cltv_u = f->cltv[v];
+    uint64_t amt_u = amt, cost_u = f->lab[v].cost, cltv_u = f->lab[v].cltv;
     if (u == source) {
         /* the sender's own channel: no fee, and it knows its balance */
         if (amt > e->balance_msat)
@@ -172,15 +158,15 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
             return;
         cost_u = (uint64_t)c;
     }
-    if (reached(f, u) && f->cost[u] <= cost_u)
+    if (reached(f, u) && f->lab[u].cost <= cost_u)
         return;                     /* ties keep the first label found */
-    f->stamp[u] = f->epoch;
-    f->done[u] = 0;
-    f->cost[u] = cost_u;
-    f->amt[u] = amt_u;
-    f->cltv[u] = (uint32_t)cltv_u;
-    f->hops[u] = f->hops[v] + 1;
-    f->next_edge[u] = ei;
+    f->lab[u].stamp = f->epoch;
+    f->lab[u].done = 0;
+    f->lab[u].cost = cost_u;
+    f->lab[u].amt = amt_u;
+    f->lab[u].cltv = (uint32_t)cltv_u;
+    f->lab[u].hops = f->lab[v].hops + 1;
+    f->lab[u].next_edge = ei;
     heap_push(f, cost_u, u);
 }
 
@@ -194,7 +180,8 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     if (g->nnodes > f->n)
         finder_grow(f, g->nnodes);
     if (++f->epoch == 0) {          /* wrapped: stale stamps could alias */
-        memset(f->stamp, 0, f->n * sizeof *f->stamp);
+        for (size_t v = 0; v < f->n; v++)
+            f->lab[v].stamp = 0;
         f->epoch = 1;
     }
     /* a source with one channel is in no fin list: its edge is tried by hand */
@@ -205,34 +192,39 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
         return -1;
     f->nheap = 0;
-    f->stamp[dest] = f->epoch;
-    f->done[dest] = 0;
-    f->cost[dest] = 0;
-    f->amt[dest] = amount_msat;
-    f->cltv[dest] = (uint32_t)final_cltv;
-    f->hops[dest] = 0;
-    f->next_edge[dest] = UINT32_MAX;
+    f->lab[dest].stamp = f->epoch;
+    f->lab[dest].done = 0;
+    f->lab[dest].cost = 0;
+    f->lab[dest].amt = amount_msat;
+    f->lab[dest].cltv = (uint32_t)final_cltv;
+    f->lab[dest].hops = 0;
+    f->lab[dest].next_edge = UINT32_MAX;
     heap_push(f, 0, dest);
     bool found = false;
     while (f->nheap) {
         struct heap_item it = heap_pop(f);
         uint32_t v = it.node;
-        if (f->done[v] || it.cost != f->cost[v])
+        if (f->lab[v].done || it.cost != f->lab[v].cost)
             continue;               /* a stale heap entry */
-        f->done[v] = 1;
+        f->lab[v].done = 1;
         if (v == source) {
             found = true;
             break;
         }
-        if (f->hops[v] == ROUTE_MAX_HOPS)
+        if (f->lab[v].hops == ROUTE_MAX_HOPS)
             continue;
         /* the edges into v that can carry the payment: from forwarders (fin), and
          * the source's own when it is a leaf (one channel, so in no fin list) */
         uint32_t kend = g->fin_end[v] + (src_leaf_edge != UINT32_MAX &&
                                          g->edges[src_leaf_edge].to == v);
         for (uint32_t k = g->fin_start[v]; k < kend; k++) {
-            uint32_t ei = k < g->fin_end[v] ? g->fin_edge[k] : src_leaf_edge;
-            relax(f, o, v, ei, source, max_cltv);
+            bool listed = k < g->fin_end[v];
+            /* fin_from beside fin_edge: a node already final is passed over without
+             * touching its edge (the search's costliest reads) */
+            uint32_t u = listed ? g->fin_from[k] : source;
+            if (reached(f, u) && f->lab[u].done)
+                continue;
+            relax(f, o, v, listed ? g->fin_edge[k] : src_leaf_edge, source, max_cltv);
         }
     }
     if (!found)
@@ -240,13 +232,14 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     /* walk from the source: hop i's HTLC carries what its far end was labeled with */
     uint32_t v = source;
     while (v != dest) {
-        uint32_t ei = f->next_edge[v];
+        uint32_t ei = f->lab[v].next_edge;
         uint32_t w = g->edges[ei].to;
         struct route_hop *h = &r->hop[r->nhops++];
         h->edge = ei;
-        h->amount_msat = f->amt[w];
-        h->cltv_expiry = f->cltv[w];
-        h->fee_msat = w == dest ? 0 : f->amt[w] - f->amt[g->edges[f->next_edge[w]].to];
+        h->amount_msat = f->lab[w].amt;
+        h->cltv_expiry = f->lab[w].cltv;
+        h->fee_msat = w == dest ? 0
+                    : f->lab[w].amt - f->lab[g->edges[f->lab[w].next_edge].to].amt;
         v = w;
     }
     r->amount_msat = amount_msat;

@@ -419,8 +419,7 @@ static void mark_dirty(struct chs *st, uint32_t k)
 /* The channel is usable: routing sees its capacity. */
 static void chan_set_routable(struct chs *st, struct chan *c, bool on)
 {
-    struct graph_channel *gc = &st->g->channels[c->k];
-    gc->capacity_msat = on ? st->net.ch[c->k].capacity_msat : 0;
+    graph_set_capacity(st->g, c->k, on ? st->net.ch[c->k].capacity_msat : 0);
 }
 
 /* ---- L1 transactions ---- */
