@@ -2,8 +2,10 @@
  * hand-built blocks: the exit game of Buterin's "Minimal Viable Plasma"
  * (ethresear.ch/t/426): an exit proves its UTXO's transaction under a committed root
  * and posts a bond; a spend signed by the owner cancels it and takes the bond; exits
- * are paid oldest UTXO first, and a younger exit waits behind an older one that has
- * not matured. Plus our invalid-input challenge, and the transaction encoding. */
+ * are paid in plasma-mvp's priority order (RootChain.sol addExitToQueue: exitable at
+ * max(UTXO block time + 2 periods, start + 1 period), then position), so a late exit
+ * of an old coin does not jump a forged coin's exit. Plus our invalid-input
+ * challenge, and the transaction encoding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -205,37 +207,52 @@ static void test_exit_checks(void **state)
     pc_free(w.c);
 }
 
-/* Priority: the older UTXO is paid first, and a matured younger exit waits while an
- * older one has not matured (MVP: exits are processed in priority order). */
+/* Priority (plasma-mvp RootChain.sol): an exit is exitable at max(its UTXO's block
+ * time + 2 periods, its start + 1 period); the queue is ordered by exitable time, then
+ * by position; a head that has not matured holds back the rest. */
 static void test_priority_order(void **state)
 {
     (void)state;
     struct world1 w;
-    world1(&w);
-    struct pc_exit *younger, *older;
+    world1(&w);                               /* block 100000 reached L1 at t = 60 us */
+    struct pc_exit *xb, *xa, *xc;
     uint64_t gas;
-    /* Bob's output (block 100000) exits at t = 0; Carol's (same block, index 0: older)
-     * at t = 30 min */
-    assert_int_equal(start_exit(w.c, ptx_pos(100000, 1, 0), w.blk, 2, 1, bob.pk, 0, &younger),
+    /* Bob's output exits at t = 0: the block's age rules, 2 periods after it */
+    assert_int_equal(start_exit(w.c, ptx_pos(100000, 1, 0), w.blk, 2, 1, bob.pk, 0, &xb),
                      PC_OK);
-    assert_int_equal(start_exit(w.c, ptx_pos(100000, 0, 0), w.blk, 2, 0, carol.pk, HOUR / 2,
-                                &older), PC_OK);
-    /* at 1 h the younger exit has matured but the older has not: nothing is paid */
-    assert_int_equal(pc_matured(w.c, HOUR, 10), 0);
-    assert_int_equal(pc_process(w.c, HOUR, 10, NULL, NULL, &gas), 0);
-    /* at 1.5 h both, older first */
-    assert_int_equal(pc_matured(w.c, HOUR + HOUR / 2, 10), 2);
-    assert_int_equal(pc_process(w.c, HOUR + HOUR / 2, 1, NULL, NULL, &gas), 1);
-    assert_int_equal(older->status, PC_EXIT_PROCESSED);
-    assert_int_equal(younger->status, PC_EXIT_STARTED);
-    assert_int_equal(pc_process(w.c, HOUR + HOUR / 2, 10, NULL, NULL, &gas), 1);
-    assert_true(younger->paid == 2 * ETH && older->paid == 1);
-    assert_true(pc_holdings(w.c) == 5 * ETH - 2 * ETH - 1);
+    assert_true(xb->exitable_at == 60 + 2 * HOUR);
+    /* Alice's change (same transaction, output 1) at 30 min: the same exitable time,
+     * behind Bob's by position */
+    assert_int_equal(start_exit(w.c, ptx_pos(100000, 1, 1), w.blk, 2, 1, alice.pk, HOUR / 2,
+                                &xa), PC_OK);
+    assert_true(xa->exitable_at == 60 + 2 * HOUR);
+    assert_true(pc_exit_precedes(xb, xa) && !pc_exit_precedes(xa, xb));
+    /* Carol's output (index 0: the oldest position) at 1.5 h: 1 period after its
+     * start, so it ranks behind both despite its position */
+    assert_int_equal(start_exit(w.c, ptx_pos(100000, 0, 0), w.blk, 2, 0, carol.pk,
+                                HOUR + HOUR / 2, &xc), PC_OK);
+    assert_true(xc->exitable_at == HOUR + HOUR / 2 + HOUR);
+    assert_true(pc_exit_precedes(xa, xc));
+    /* nothing before 2 h + 60 us; then Bob, then the change; Carol at 2.5 h */
+    assert_int_equal(pc_matured(w.c, 2 * HOUR + 59, 10), 0);
+    assert_int_equal(pc_process(w.c, 2 * HOUR + 59, 10, NULL, NULL, &gas), 0);
+    assert_int_equal(pc_matured(w.c, 2 * HOUR + 60, 10), 2);
+    assert_int_equal(pc_process(w.c, 2 * HOUR + 60, 1, NULL, NULL, &gas), 1);
+    assert_int_equal(xb->status, PC_EXIT_PROCESSED);
+    assert_int_equal(xa->status, PC_EXIT_STARTED);
+    assert_int_equal(pc_process(w.c, 2 * HOUR + 60, 10, NULL, NULL, &gas), 1);
+    assert_int_equal(xa->status, PC_EXIT_PROCESSED);
+    assert_int_equal(xc->status, PC_EXIT_STARTED);
+    assert_int_equal(pc_process(w.c, 2 * HOUR + HOUR / 2, 10, NULL, NULL, &gas), 1);
+    assert_true(xb->paid == 2 * ETH && xa->paid == 2999 * ETH / 1000 && xc->paid == 1);
     pc_free(w.c);
 }
 
-/* An output created out of nowhere (a transaction with no inputs in an operator
- * block) takes what is left once older exits are paid: the contract pays what it has. */
+/* An output created out of nowhere in a block committed at T (a transaction with no
+ * inputs in an operator block) is exitable at T + 2 periods: an older coin's exit
+ * started within a period of T is paid ahead of it in full; one started later ranks
+ * behind it (its position notwithstanding) and finds the contract drained: the
+ * contract pays what it has, in order. */
 static void test_contract_pays_what_it_holds(void **state)
 {
     (void)state;
@@ -246,15 +263,20 @@ static void test_contract_pays_what_it_holds(void **state)
     make(&mint, &carol);
     struct signed_tx *blk[1] = { &mint };
     commit(w.c, 200000, blk, 1, 120);
-    struct pc_exit *fraud, *x;
+    struct pc_exit *fraud, *x, *late;
     uint64_t gas;
-    assert_int_equal(start_exit(w.c, ptx_pos(200000, 0, 0), blk, 1, 0, carol.pk, 0, &fraud),
+    assert_int_equal(start_exit(w.c, ptx_pos(200000, 0, 0), blk, 1, 0, carol.pk, 120, &fraud),
                      PC_OK);
-    assert_int_equal(start_exit(w.c, ptx_pos(100000, 1, 0), w.blk, 2, 1, bob.pk, 10, &x),
-                     PC_OK);
-    assert_int_equal(pc_process(w.c, 2 * HOUR, 10, NULL, NULL, &gas), 2);
-    assert_true(x->paid == 2 * ETH);                 /* older: in full */
+    assert_true(fraud->exitable_at == 120 + 2 * HOUR);
+    assert_int_equal(start_exit(w.c, ptx_pos(100000, 1, 0), w.blk, 2, 1, bob.pk, HOUR + 120,
+                                &x), PC_OK);                 /* the last moment in time */
+    assert_int_equal(start_exit(w.c, ptx_pos(100000, 0, 0), w.blk, 2, 0, carol.pk, HOUR + 121,
+                                &late), PC_OK);              /* 1 us late */
+    assert_true(pc_exit_precedes(x, fraud) && pc_exit_precedes(fraud, late));
+    assert_int_equal(pc_process(w.c, 3 * HOUR, 10, NULL, NULL, &gas), 3);
+    assert_true(x->paid == 2 * ETH);                 /* ahead: in full */
     assert_true(fraud->paid == 3 * ETH);             /* the rest of the 5 deposited */
+    assert_true(late->paid == 0);                    /* behind: nothing left */
     assert_true(pc_holdings(w.c) == 0 && pc_bonds_held(w.c) == 0);
     pc_free(w.c);
 }

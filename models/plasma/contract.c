@@ -1,5 +1,6 @@
 /* contract.c — the Plasma MVP root-chain contract of contract.h: block roots, deposit
- * blocks, the exit queue (a binary heap by UTXO position), challenges and payouts. */
+ * blocks, the exit queue (a binary heap by exitable time, then UTXO position),
+ * challenges and payouts. */
 #include "models/plasma/contract.h"
 
 #include <stdlib.h>
@@ -24,7 +25,7 @@ struct plasma_contract {
     struct pc_exit **map;
     size_t   mapcap, nexits;
     uint64_t seq;
-    /* the queue: exits still STARTED, a min-heap on (pos, seq); each exit's index */
+    /* the queue: exits still STARTED, a min-heap on (exitable_at, pos, seq) */
     struct pc_exit **heap;
     size_t   nheap, capheap;
 };
@@ -293,10 +294,13 @@ static void map_put(struct plasma_contract *c, struct pc_exit *x)
     c->nexits++;
 }
 
-/* ---- the priority queue (MVP's PriorityQueue: lowest position first) ---- */
+/* ---- the priority queue (plasma-mvp's PriorityQueue of exitable_at << 128 | utxoPos:
+ * soonest exitable first, then lowest position) ---- */
 
-static bool before(const struct pc_exit *a, const struct pc_exit *b)
+bool pc_exit_precedes(const struct pc_exit *a, const struct pc_exit *b)
 {
+    if (a->exitable_at != b->exitable_at)
+        return a->exitable_at < b->exitable_at;
     return a->pos != b->pos ? a->pos < b->pos : a->seq < b->seq;
 }
 
@@ -309,7 +313,7 @@ static void heap_swap(struct plasma_contract *c, size_t i, size_t j)
 
 static void sift_up(struct plasma_contract *c, size_t i)
 {
-    while (i > 0 && before(c->heap[i], c->heap[(i - 1) / 2])) {
+    while (i > 0 && pc_exit_precedes(c->heap[i], c->heap[(i - 1) / 2])) {
         heap_swap(c, i, (i - 1) / 2);
         i = (i - 1) / 2;
     }
@@ -319,9 +323,9 @@ static void sift_down(struct plasma_contract *c, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
-        if (l < c->nheap && before(c->heap[l], c->heap[m]))
+        if (l < c->nheap && pc_exit_precedes(c->heap[l], c->heap[m]))
             m = l;
-        if (l + 1 < c->nheap && before(c->heap[l + 1], c->heap[m]))
+        if (l + 1 < c->nheap && pc_exit_precedes(c->heap[l + 1], c->heap[m]))
             m = l + 1;
         if (m == i)
             return;
@@ -404,7 +408,11 @@ enum pc_error pc_start_exit(struct plasma_contract *c, const uint8_t *calldata, 
     x->amount = p.v.value[o];
     x->bond = bond;
     x->started = now;
-    x->exitable_at = now + c->period;
+    /* plasma-mvp addExitToQueue: max(created_at + 2 weeks, block.timestamp + 1 week),
+     * created_at being the time the UTXO's block reached the root chain */
+    int64_t created = pc_block_at(c, ptx_pos_block(pos))->time;
+    x->exitable_at = created + 2 * c->period > now + c->period ? created + 2 * c->period
+                                                               : now + c->period;
     x->status = PC_EXIT_STARTED;
     map_put(c, x);
     heap_push(c, x);

@@ -6,9 +6,10 @@
  * that created it with a Merkle proof against a committed root; it waits a challenge
  * period; a challenge proving a later spend signed by the owner (or, our addition,
  * that the creating transaction's input was not signed by its owner) cancels it and
- * pays the bond to the challenger; matured exits are paid in priority order, the
- * oldest UTXO first, so exits of valid old coins come before those of coins created
- * "out of nowhere" in a later (withheld) block.
+ * pays the bond to the challenger; matured exits are paid in priority order: by
+ * exitable time, then by UTXO position (oldest first), so exits of valid old coins
+ * started in time come before those of coins created "out of nowhere" in a later
+ * (withheld) block.
  *
  * Everything here reads only the calldata bytes it is handed (the transaction, its
  * signature, its proof), as a contract does: the scheme (scheme_plasma.c) calls these
@@ -18,10 +19,19 @@
  *
  * Simplifications, said where they matter: no confirmation signatures (a sender's
  * transaction in a withheld block counts as unconfirmed and the sender exits its
- * inputs, as MVP's confirmations or MoreVP's in-flight exits allow); priority is the
- * UTXO position alone (plasma-mvp also treats UTXOs older than a week as a week old);
- * an exit matures at its start + the challenge period (plasma-mvp: 1 week after the
- * start and 2 weeks after the UTXO's block). */
+ * inputs, as MVP's confirmations or MoreVP's in-flight exits allow).
+ *
+ * Priority is plasma-mvp's (omisego/plasma-mvp, plasma/root_chain/contracts/
+ * RootChain.sol, addExitToQueue and finalizeExits): an exit's exitable time is
+ * max(its UTXO's block time + 2 periods, its start + 1 period) (there 2 weeks and 1
+ * week), the queue is ordered by (exitable time, position), and finalizeExits pays
+ * from the head while the head's exitable time has come. So a coin's exit can be paid
+ * no sooner than two periods after its block reached L1: a coin forged in a withheld
+ * block at time T is paid at T + 2 periods at the earliest, and an older coin's exit
+ * ranks ahead of it only if started by T + 1 period; a late exit of an old coin waits
+ * behind the forger (it does not jump the queue by its position alone). The one
+ * departure: plasma-mvp pays while exitable < block time, we while exitable <= block
+ * time (the block of slot time T meets deadline T: l1.h). */
 #ifndef L2SIM_PLASMA_CONTRACT_H
 #define L2SIM_PLASMA_CONTRACT_H
 
@@ -40,7 +50,8 @@
                                         Paper App. E) + a warm STATICCALL 100 (EIP-2929) */
 #define PC_GAS_ECRECOVER     3000u   /* Yellow Paper App. E, precompile 0x01 */
 #define PC_GAS_CALL_VALUE    9000u   /* Yellow Paper App. G G_callvalue: paying an address */
-#define PC_GAS_LOG           1500u   /* LOG2 with 64 bytes: 375 + 2 x 375 + 8 x 64 */
+#define PC_GAS_LOG           1637u   /* LOG2 with 64 bytes: 375 + 2 x 375 + 8 x 64
+                                        (Yellow Paper App. G: G_log, G_logtopic, G_logdata) */
 
 /* One block root as the contract records it (MVP's childChain mapping). */
 struct pc_block {
@@ -60,11 +71,13 @@ enum pc_exit_status {
 
 /* An exit in the contract (MVP's exits mapping + priority queue entry). */
 struct pc_exit {
-    uint64_t pos;            /* the UTXO's position: its priority (lower first) */
+    uint64_t pos;            /* the UTXO's position: second in priority (lower first) */
     uint64_t seq;            /* insertion order: breaks nothing (positions are unique) */
     uint8_t  owner[32];      /* the output's owner key: the exiter */
     u128     amount, bond, paid;
-    int64_t  started, exitable_at;
+    int64_t  started;
+    int64_t  exitable_at;    /* first in priority: max(UTXO's block time + 2 periods,
+                                started + 1 period) (plasma-mvp addExitToQueue) */
     enum pc_exit_status status;
     void    *ctx;            /* the scheme's record of it (borrowed) */
 };
@@ -90,7 +103,8 @@ struct plasma_contract;
 
 /* A contract whose operator's blocks are numbered interval, 2 interval, ... with
  * deposit blocks between (MVP: CHILD_BLOCK_INTERVAL), exit bonds of at least
- * min_bond wei and exits maturing challenge_period microseconds after they start.
+ * min_bond wei and challenge_period (microseconds) as plasma-mvp's one week: exits
+ * mature at max(block time + 2 x period, start + period).
  * sig is borrowed for the contract's life. Caller owns it. */
 struct plasma_contract *pc_new(const struct sig_ctx *sig, uint64_t interval, u128 min_bond,
                                int64_t challenge_period);
@@ -157,9 +171,9 @@ size_t pc_challenge_invalid_calldata(uint8_t *out, uint64_t exit_pos,
 #define PC_CALLDATA_MAX 8192
 uint64_t pc_challenge_gas_estimate(size_t nproof_total);
 
-/* finalizeExits: pay, in priority order, the queued exits whose exitable time has
- * come, at most max of them, stopping at the first that has not matured (MVP: a
- * younger exit never jumps an older one). Each gets amount + bond back, or, when the
+/* finalizeExits: pay, in priority order (exitable time, then position), the queued
+ * exits whose exitable time has come, at most max of them, stopping at the first that
+ * has not matured. Each gets amount + bond back, or, when the
  * contract holds less than the amount beyond the bonds, what is left (paid < amount).
  * paid(ctx, exit) is called for each as it is paid. Returns how many. */
 size_t pc_process(struct plasma_contract *c, int64_t now, size_t max,
@@ -176,6 +190,8 @@ size_t   pc_queued(const struct plasma_contract *c);
 u128     pc_holdings(const struct plasma_contract *c);    /* wei held: coins + bonds */
 u128     pc_bonds_held(const struct plasma_contract *c);
 struct pc_exit *pc_exit_at(const struct plasma_contract *c, uint64_t pos);   /* NULL */
+/* Whether the queue orders a before b: (exitable_at, pos) lexicographically. */
+bool pc_exit_precedes(const struct pc_exit *a, const struct pc_exit *b);
 
 /* A test's wrong book (L2SIM_FAULT plasma.contract_holdings): the next payout leaves
  * one wei more in the contract's holdings than it should. */

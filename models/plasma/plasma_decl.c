@@ -130,7 +130,7 @@ static const struct summary_row rows[] = {
     { "exits cancelled by a challenge", "plasma_exits_challenged", 1, 0, "" },
     { "withdrawal exit, request to payout, median", "plasma_withdrawal_latency_p50_s",
       1.0 / 3600, 1, "h" },
-    { "mass exit: share of value out before the deadline", "mass_exit_share_in_time", 100, 1,
+    { "mass exit: share of value paid ahead of the operator", "mass_exit_share_in_time", 100, 1,
       "%" },
     { "mass exit: value at risk", "mass_exit_value_at_risk_eth", 1, 3, "ETH" },
     { "mass exit: paid back to users", "mass_exit_paid_eth", 1, 3, "ETH" },
@@ -145,8 +145,9 @@ static bool mass_applies(const struct fig_ctx *c, char *why, size_t len)
 }
 
 /* Per scheme: the share of the value at risk whose exits had started, over minutes
- * since the withheld root reached L1, and the deadline (the operator's exit's
- * exitable time) as a dashed line. */
+ * since the withheld root reached L1, and the deadline (the last start that still
+ * ranks ahead of the operator's exit: its exitable time less one challenge period) as
+ * a dashed line, labelled on its right where the curves have flattened. */
 static void mass_render(const struct fig_ctx *c, struct plot *p)
 {
     sqlite3_stmt *q = fig_prepare(c, "SELECT started_min, amount_eth, value_at_risk_eth,"
@@ -185,10 +186,10 @@ static void mass_render(const struct fig_ctx *c, struct plot *p)
     if (deadline > 0) {
         plot_cmd(p, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 2 lc rgb '#c0392b'\n",
                  deadline, deadline);
-        plot_cmd(p, "set label 'deadline: the operator''s exit can be paid' at %g, graph 0.06"
-                    " right offset -0.5,0 tc rgb '#c0392b'\n", deadline);
-        if (xmax < deadline * 1.1)
-            xmax = deadline * 1.1;
+        plot_cmd(p, "set label 'deadline: exits started later rank behind the operator''s"
+                    "' at %g, graph 0.45 left offset 0.5,0 tc rgb '#c0392b'\n", deadline);
+        if (xmax < deadline * 3)
+            xmax = deadline * 3;          /* room for the label on the right */
     }
     plot_cmd(p, "set xrange [0:%g]\n", xmax > 0 ? xmax : 1);
     const char *sep = "plot ";
@@ -207,10 +208,13 @@ static const struct figure mass_figure = {
     "plasma_mass_exit", "Plasma mass exit against its deadline",
     "After the operator withheld a block, every user exits every coin it holds through "
     "the same L1. Each curve is the share of the users' value whose exit transaction "
-    "was included by then; exits started before the dashed deadline are paid before "
-    "the operator's fraudulent exit, those after it may find the contract empty. A "
-    "curve that flattens below 100% is value that did not get out in time: priced out "
-    "by the L1's fees, or its owner could not put up the bond.",
+    "was included by then. The contract orders exits by exitable time, max(the coin's "
+    "block time + 2 challenge periods, the exit's start + 1 period), then by position "
+    "(plasma-mvp), so exits started before the dashed deadline are paid before the "
+    "operator's fraudulent exit and those after it rank behind it and find the "
+    "contract drained. A curve that flattens below 100% by the deadline is value that "
+    "did not get out in time: priced out by the L1's fees, or its owner could not put "
+    "up the bond.",
     mass_applies, mass_render,
 };
 static const struct figure *const figures[] = { &mass_figure };

@@ -5,7 +5,8 @@
  * whose RFC 6962 Merkle root it commits to L1 at an interval; they keep the block
  * data and compute their own inclusion proofs from it; they withdraw by exiting a
  * UTXO on L1 with a proof and a bond, wait the challenge period, and are paid in
- * priority order (oldest UTXO first) by a finalizeExits call. Every user watches the
+ * plasma-mvp's priority order (exitable time, then oldest UTXO: contract.h) by a
+ * finalizeExits call. Every user watches the
  * exits started on L1 and challenges the exit of a coin it knows was spent (with the
  * spend) or forged (with the input's owner). An operator that withholds a block's
  * data sets off a mass exit.
@@ -167,6 +168,9 @@ struct xit {
     uint8_t     *calldata;
     size_t       calldata_len;
     struct plasma_attack *attack;
+    struct pc_exit *px;          /* the contract's record once started (the contract's) */
+    struct xit  *resent;         /* the attempt that replaced this dropped one */
+    bool         at_cap;         /* a resend: bid the owner's cap from the start */
     struct xit  *next_wait;      /* in a block's waiting or watch list */
     struct xit  *next;           /* all exits, in id order (reversed) */
 };
@@ -194,7 +198,10 @@ struct dep {
                                     ends before the L1 answers */
 };
 
-/* A mass exit after withheld data. */
+/* A mass exit after withheld data. deadline: the last start time at which an exit of
+ * a coin older than the withheld block still ranks ahead of the operator's exit in
+ * the contract's queue (its exitable time - 1 period: contract.h); -1 until the
+ * operator's exit has started. */
 struct mass {
     uint64_t block;
     sim_time detected, deadline;
@@ -776,14 +783,31 @@ static void exit_included(void *ctx, const struct l1_receipt *r)
         return;
     }
     px->ctx = x;
+    x->px = px;
     x->status = "started";
     x->started = r->time;
     x->exitable = px->exitable_at;
     if (x->attack && x->kind != X_VICTIM)
         x->attack->cost += spent;
     if (st->mass && x == st->mass->fraud)
-        st->mass->deadline = px->exitable_at;
+        st->mass->deadline = px->exitable_at - st->challenge_period;
     watch_exit(sc, x);
+}
+
+static void resend_exit(struct sim *sim, void *ctx, const void *payload);
+
+/* Whether a dropped exit is worth sending again: in a mass exit, the users' exits
+ * until the deadline (later ones rank behind the operator's) and the operator's own. */
+static bool worth_resending(const struct scheme *sc, const struct xit *x)
+{
+    const struct state *st = sc->state;
+    const struct coin *c = x->coin;
+    if (!st->mass || c->exit || c->exited || c->spent_by)
+        return false;
+    if (x->kind == X_FRAUD)
+        return true;
+    return x->kind == X_MASS_EXIT &&
+           (st->mass->deadline < 0 || sim_now(sc->world->sim) <= st->mass->deadline);
 }
 
 static void exit_dropped(void *ctx, const char *why)
@@ -801,6 +825,28 @@ static void exit_dropped(void *ctx, const char *why)
     x->coin->exit = NULL;
     if (!st->halted && x->coin->owner != OPERATOR && !x->coin->spent_by)
         wallet_add(st, x->coin);
+    else if (worth_resending(x->sc, x))   /* as a wallet rebroadcasts, two slots on */
+        sim_after(x->sc->world->sim, 2 * l1_slot(x->sc->world->l1), resend_exit, x->sc,
+                  &x, sizeof x);
+}
+
+/* A mass exit's attempt evicted from the L1 pool goes out again at the most its owner
+ * bids (the cap its fee bumps were climbing to), while it can still rank ahead of the
+ * operator's exit: a new attempt (its own plasma_exits row); the dropped row stays. */
+static void resend_exit(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim;
+    struct scheme *sc = ctx;
+    struct xit *x = *(struct xit *const *)payload;
+    if (!worth_resending(sc, x))
+        return;
+    struct xit *y = exit_new(sc, x->coin, x->kind);
+    y->attack = x->attack;
+    y->at_cap = true;
+    x->resent = y;
+    if (S(sc)->mass->fraud == x)
+        S(sc)->mass->fraud = y;
+    start_exit(sc, y);
 }
 
 /* The owner's startExit: the proof computed from the block data it holds. */
@@ -832,10 +878,16 @@ static void start_exit(struct scheme *sc, struct xit *x)
         u128 cap = budget / gas;
         uint64_t cap64 = cap > UINT64_MAX ? UINT64_MAX : cap == 0 ? 1 : (uint64_t)cap;
         fee = fee_now(sc, st->urgent_tip, cap64);
+        if (x->at_cap)
+            fee.max_fee = cap64;
         fee.cap = cap64;
         fee.bump_after = 2;
         fee.bump_pct = 13;
         x->cap = cap64;
+    } else if (x->at_cap) {          /* the operator's resent exit */
+        fee = fee_now(sc, st->urgent_tip, 0);
+        fee.max_fee = fee.max_fee / 100 * (100 + 13);
+        x->cap = fee.max_fee;
     } else {
         fee = fee_now(sc, op ? st->urgent_tip : st->tip, 0);
         x->cap = fee.max_fee;
@@ -1412,14 +1464,16 @@ static void hook_include_invalid(struct scheme *sc, struct plasma_attack *a)
     snprintf(a->detail, sizeof a->detail, "user %u's coin of %s wei spent to the operator "
              "without the owner's signature in block %llu", victim->owner,
              u128_str(victim->value, v), (unsigned long long)t->block->num);
-    /* both exit once the block is committed: the victim its coin (it sees the invalid
-     * spend in the published block), the operator the forged output */
-    struct xit *vx = exit_new(sc, victim, X_VICTIM);
-    vx->attack = a;
-    exit_when_committed(sc, vx);
+    /* both exit once the block with the forged spend is committed: the operator the
+     * forged output, the victim its own coin (it learns of the spend from that block's
+     * published data, not before: its exit waits on that block, not on its coin's) */
     struct xit *fx = exit_new(sc, &t->out[0], X_FRAUD);
     fx->attack = a;
     exit_when_committed(sc, fx);
+    struct xit *vx = exit_new(sc, victim, X_VICTIM);
+    vx->attack = a;
+    vx->next_wait = t->block->waiting;
+    t->block->waiting = vx;
 }
 
 static void hook_exit_spent(struct scheme *sc, struct plasma_attack *a)
@@ -1552,6 +1606,7 @@ static void write_exits(struct scheme *sc)
     for (struct xit *x = st->exits; x; x = x->next)
         v[x->id - 1] = x;
     sim_time deadline = st->mass ? st->mass->deadline : -1;
+    const struct pc_exit *fraud = st->mass && st->mass->fraud ? st->mass->fraud->px : NULL;
     for (size_t i = 0; i < n; i++) {
         struct xit *x = v[i];
         sqlite3_reset(q);
@@ -1575,9 +1630,9 @@ static void write_exits(struct scheme *sc)
             sqlite3_bind_text(q, 15, x->reason, -1, SQLITE_STATIC);
         money_bind(q, 16, x->paid);
         money_bind(q, 17, x->l1_fee);
-        if (x->kind == X_MASS_EXIT && deadline >= 0) {
+        if (x->kind == X_MASS_EXIT && fraud) {
             sqlite3_bind_int64(q, 18, deadline);
-            sqlite3_bind_int(q, 19, x->started >= 0 && x->started <= deadline);
+            sqlite3_bind_int(q, 19, x->px && pc_exit_precedes(x->px, fraud));
         }
         store_step(w->store, q);
     }
@@ -1624,15 +1679,21 @@ static void write_mass_exit(struct scheme *sc)
     if (!m || m->detected == 0)
         return;
     struct world *w = sc->world;
+    /* per coin, its last attempt: in time = what the contract paid to exits it ranks
+     * ahead of the operator's (paid before it, from a contract not yet drained);
+     * late = the rest of the value (ranked behind, never started, or not yet paid) */
+    const struct pc_exit *fraud = m->fraud ? m->fraud->px : NULL;
     u128 in_time = 0, late = 0, paid = 0;
     for (struct xit *x = st->exits; x; x = x->next) {
-        if (x->kind != X_MASS_EXIT)
+        if (x->kind != X_MASS_EXIT || x->resent)
             continue;
         paid += x->paid;
-        if (x->started >= 0 && m->deadline >= 0 && x->started <= m->deadline)
-            in_time += x->amount;
-        else
+        if (fraud && x->px && pc_exit_precedes(x->px, fraud)) {
+            in_time += x->paid;
+            late += x->amount - x->paid;
+        } else {
             late += x->amount;
+        }
     }
     sqlite3_stmt *q = store_prepare(w->store,
         "INSERT INTO plasma_mass_exits(run_id, scheme, withheld_block, detected_us, deadline_us,"
@@ -1650,7 +1711,7 @@ static void write_mass_exit(struct scheme *sc)
     money_bind(q, 9, in_time);
     money_bind(q, 10, late);
     money_bind(q, 11, paid);
-    if (m->at_risk > 0 && m->deadline >= 0)
+    if (m->at_risk > 0 && fraud)
         sqlite3_bind_double(q, 12, (double)in_time / (double)m->at_risk);
     store_step(w->store, q);
 }

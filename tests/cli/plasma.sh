@@ -25,8 +25,8 @@ l2sim run scenarios/plasma_invalid_tx.yaml --db "$tmp/pl.db" --quiet --check-inv
 check_crash
 [ "$rc" -eq 0 ] || note "exited $rc ($first)"
 got=$(q "$tmp/pl.db" "SELECT group_concat(kind || ':' || status, ' ') FROM (SELECT * FROM
-                      plasma_exits WHERE kind IN ('fraud', 'victim') ORDER BY exit_id)")
-[ "$got" = "victim:processed fraud:challenged" ] || note "exits: '$got'"
+                      plasma_exits WHERE kind IN ('fraud', 'victim') ORDER BY kind)")
+[ "$got" = "fraud:challenged victim:processed" ] || note "exits: '$got'"
 got=$(q "$tmp/pl.db" "SELECT count(*) FROM plasma_challenges WHERE kind = 'invalid_input'
                       AND result = 'cancelled'")
 [ "$got" = 1 ] || note "invalid-input challenges that cancelled: '$got'"
@@ -64,6 +64,31 @@ else
         || note "share in time not falling with the gas limit: $got"
 fi
 finish plasma/mass-exit-share-by-gas-limit
+
+# The same sweep, against the contract's order (plasma-mvp: exitable at max(block time
+# + 2 periods, start + 1 period), then position): every mass exit counted in time was
+# paid in full no later than the operator's forged exit, none ranked behind it was paid
+# before it; deposits landing after the withheld block rank behind it; an exit evicted
+# from the L1 pool before the deadline is sent again.
+got=$(q "$tmp/pl.db" "SELECT count(*) FROM plasma_exits e JOIN plasma_exits f
+                      ON f.run_id = e.run_id AND f.kind = 'fraud' AND f.status = 'processed'
+                      WHERE e.kind = 'mass_exit' AND ((e.in_time = 1 AND (e.processed_us IS NULL
+                      OR e.processed_us > f.processed_us OR e.paid_wei != e.amount_wei))
+                      OR (e.in_time = 0 AND e.processed_us < f.processed_us))")
+[ "$got" = 0 ] || note "mass exits paid out of the contract's order: $got"
+got=$(q "$tmp/pl.db" "SELECT count(*) > 0 AND total(in_time) = 0 FROM plasma_exits
+                      WHERE kind = 'mass_exit' AND utxo_pos / 1000000000 % 100000 != 0
+                      AND utxo_pos / 1000000000 > (SELECT withheld_block FROM plasma_mass_exits
+                      LIMIT 1)")
+[ "$got" = 1 ] || note "deposits after the withheld block counted in time, or none: '$got'"
+got=$(q "$tmp/pl.db" "SELECT abs(m.exited_in_time_eth - (SELECT total(paid_eth) FROM plasma_exits e
+                      WHERE e.run_id = m.run_id AND e.in_time = 1)) < 1e-9 FROM plasma_mass_exits m")
+[ "$(echo $got)" = "1 1 1" ] || note "exited_in_time is not what in-time exits were paid: '$got'"
+got=$(q "$tmp/pl.db" "SELECT count(*) FROM (SELECT run_id, utxo_pos FROM plasma_exits
+                      WHERE kind = 'mass_exit' GROUP BY 1, 2 HAVING count(*) > 1
+                      AND sum(status = 'dropped') > 0)")
+[ "${got:-0}" -gt 0 ] || note "no evicted mass exit was sent again"
+finish plasma/mass-exit-in-contract-order
 
 # Same scenario, same seed: the same Plasma chain, exits and challenges, row for row
 # (signatures are deterministic in both modes, wallets break ties by UTXO position).
