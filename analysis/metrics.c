@@ -303,42 +303,50 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
     return store_commit(st, e);
 }
 
-/* Who an attack delayed and by how much, written into its attacks row. The victims are
- * the transfers of every scheme the attack could reach (its world's; the target's
- * alone when it names one) that were submitted before its window closed and were still
- * waiting when it opened: included after the start, or never included though
- * submitted inside the window; an attack that touched no block (a censor who never
- * proposed) held up none. Each waited until its inclusion (or the end of the
- * run). The counterfactual is the pre-attack baseline: the mean wait of the same
- * scheme's transfers submitted in the equally long stretch just before the window
- * (all its other transfers when the window opens at the start). delay_imposed_us is
- * the victims' waits minus that baseline, summed (at least 0). One statement per
- * run. */
+/* Who an attack delayed and by how much, written into its attacks row: one rule for
+ * every adversary. An attack is measured when it touched a block (blocks_affected > 0:
+ * every adversary counts the blocks it touched: L1 blocks it stuffed or censored, a
+ * sidechain's heights its offline validators missed, ...); one that touched none (a
+ * censor who never proposed) held up nothing here, and its row keeps what the
+ * adversary wrote. A transfer's wait is until its first confirmation: soft (the
+ * scheme's acceptance: a sequencer's receipt, a sidechain's commit, the L1's
+ * inclusion), else its inclusion on L1: what a user waits for, so a halted sidechain
+ * shows its halt, not the 30-minute cadence of its checkpoints. The victims are the
+ * transfers of every scheme the attack could reach (its world's; the target's alone
+ * when it names one) that were submitted before its window closed and were still
+ * unconfirmed when it opened: confirmed after the start, or never confirmed though
+ * submitted inside the window (waiting until the end of the run). The counterfactual
+ * is the pre-attack baseline: the mean wait of the same scheme's transfers submitted
+ * in the equally long stretch just before the window (all its other transfers when
+ * the window opens at the start). delay_imposed_us is the victims' waits minus that
+ * baseline, summed (at least 0). One statement per run. */
+#define CONFIRMED "coalesce(t.soft_us, t.include_us)"
 static const char attack_victims_sql[] =
     "WITH a AS (SELECT rowid AS rid, * FROM attacks WHERE run_id = ?1 AND blocks_affected > 0),"
     " v AS (SELECT a.rid, t.scheme, t.submit_us,"
-    "         coalesce(t.include_us, r.sim_end_us, r.duration_us) - t.submit_us AS wait_us"
+    "         coalesce(" CONFIRMED ", r.sim_end_us, r.duration_us) - t.submit_us AS wait_us"
     "       FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
     "                             AND (a.target = 'all' OR s.scheme = a.target)"
     "       JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
     "       JOIN runs r ON r.run_id = a.run_id"
     "       WHERE t.submit_us < a.end_us"
-    "         AND (t.include_us > a.start_us"
-    "              OR (t.include_us IS NULL AND t.submit_us >= a.start_us))),"
-    " pre AS (SELECT a.rid, t.scheme, avg(t.include_us - t.submit_us) AS base_us, count(*) AS n"
+    "         AND (" CONFIRMED " > a.start_us"
+    "              OR (" CONFIRMED " IS NULL AND t.submit_us >= a.start_us))),"
+    " pre AS (SELECT a.rid, t.scheme, avg(" CONFIRMED " - t.submit_us) AS base_us,"
+    "                count(*) AS n"
     "         FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
     "                               AND (a.target = 'all' OR s.scheme = a.target)"
     "         JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
-    "         WHERE t.include_us IS NOT NULL AND t.include_us <= a.start_us"
+    "         WHERE " CONFIRMED " IS NOT NULL AND " CONFIRMED " <= a.start_us"
     "           AND t.submit_us >= a.start_us - (a.end_us - a.start_us)"
     "           AND t.submit_us < a.start_us"
     "         GROUP BY a.rid, t.scheme),"
-    " other AS (SELECT a.rid, t.scheme, avg(t.include_us - t.submit_us) AS base_us"
+    " other AS (SELECT a.rid, t.scheme, avg(" CONFIRMED " - t.submit_us) AS base_us"
     "           FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
     "                                 AND (a.target = 'all' OR s.scheme = a.target)"
     "           JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
-    "           WHERE t.include_us IS NOT NULL"
-    "             AND NOT (t.submit_us < a.end_us AND t.include_us > a.start_us)"
+    "           WHERE " CONFIRMED " IS NOT NULL"
+    "             AND NOT (t.submit_us < a.end_us AND " CONFIRMED " > a.start_us)"
     "           GROUP BY a.rid, t.scheme),"
     " base AS (SELECT v.rid, v.scheme, coalesce(pre.base_us, other.base_us, 0) AS base_us,"
     "                 pre.n IS NOT NULL AS before"
@@ -351,7 +359,8 @@ static const char attack_victims_sql[] =
     " UPDATE attacks SET txs_affected = tot.n,"
     "   delay_imposed_us = CAST(max(0, round(tot.extra_us)) AS INTEGER),"
     "   detail = attacks.detail || printf('; %d transfers waiting during the window waited"
-    " %.1f s on average, %.1f s more than the pre-attack baseline (%s)', tot.n,"
+    " %.1f s on average for their first confirmation, %.1f s more than the pre-attack"
+    " baseline (%s)', tot.n,"
     "   tot.wait_us / 1e6 / tot.n, max(0, tot.extra_us) / 1e6 / tot.n,"
     "   CASE WHEN tot.before THEN 'the mean wait of transfers submitted in the equally long"
     " stretch before the window' ELSE 'the mean wait of every other transfer: the window"

@@ -82,9 +82,11 @@ void metrics_summary(const struct metrics_scope *m, const struct metrics_samples
 /* One value for window w (-1: the whole run) under NAME (PHASE. is prefixed). */
 void metrics_put(const struct metrics_scope *m, long window, const char *name, double value);
 
-/* Fill in each attack row of run_id with the transfers it delayed (txs_affected) and
- * the delay it imposed (delay_imposed_us), measured against the pre-attack baseline;
- * the detail says how (see metrics.c). O(transfers of the attacked worlds). */
+/* Fill in each attack row of run_id that touched a block (blocks_affected > 0) with
+ * the transfers it delayed (txs_affected) and the delay it imposed on their first
+ * confirmation (soft, else inclusion: delay_imposed_us), measured against the
+ * pre-attack baseline; the detail says how (see metrics.c). O(transfers of the
+ * attacked worlds). */
 int metrics_attacks(struct store *st, int64_t run_id, struct err *e);
 
 #endif

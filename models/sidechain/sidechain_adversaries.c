@@ -125,12 +125,15 @@ static void outage_finish(struct adversary *a)
              !bft_quorum(x->total - x->power, x->total)
                  ? "1/3 or more: the rest hold no quorum, the chain halts"
                  : "less than 1/3: the others go on");
+    /* the heights the offline validators touched: every one committed without their
+     * votes while they were away, and the next (committed on their return, or the one
+     * the chain stalls at); analysis/metrics.c measures the transfers it delayed */
     struct attack_row row = {
         .attack_id = 1, .type = "validator_outage",
         .target = x->sc->name, .start = x->at,
         .end = x->until == INT64_MAX ? a->world->duration : x->until,
         .detected = true, .detect = x->at, .resolved = st.resumed,
-        .blocks_affected = st.blocks_in_window, .delay_us = st.longest_gap_in_window,
+        .blocks_affected = st.blocks_in_window + 1, .delay_us = st.longest_gap_in_window,
         .detail = detail };
     adversary_record(a, &row);
 }
