@@ -181,6 +181,7 @@ struct burn {
     u128     reserved;      /* of the user's L1 balance for the release's gas */
     l1_tx_id handle;
     bool     submitted;
+    bool     unpaid_noted;  /* its release_unpaid event is written (once) */
     struct burn *next;
 };
 
@@ -865,7 +866,11 @@ static void commit_decision(struct state *st, struct validator *v, const struct 
 {
     (void)v;
     if (d->height <= st->height) {
-        if (memcmp(st->hash[d->height - 1], d->hash, BFT_HASH_BYTES) != 0)
+        bool differs = memcmp(st->hash[d->height - 1], d->hash, BFT_HASH_BYTES) != 0;
+        if (fault_fire("sidechain.conflict"))   /* a test's validator that decided another
+                                                   block of a committed height */
+            differs = true;
+        if (differs)
             st->conflicts++;
         return;
     }
@@ -1236,19 +1241,38 @@ static void release_final(void *ctx, const struct l1_receipt *r)
     release_done(ctx);
 }
 
+static void release_burns(struct state *st);
+
+static void retry_releases(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim;
+    (void)payload;
+    release_burns(ctx);
+}
+
+/* A release that left the L1 pool unincluded is the user's to send again, as a wallet
+ * rebroadcasts: back at the head of the burns (the oldest), re-signed and sent two
+ * slots on. The burned value waits in escrow meanwhile. */
 static void release_dropped(void *ctx, const char *why)
 {
     struct burn *bu = ctx;
     struct state *st = bu->sc->state;
     user_settle(bu->sc, bu->user, bu->reserved, 0);
+    bu->reserved = 0;
     bridge_event(st, "release_dropped", bu->number, bu->user, bu->amount, 0, bu->height,
                  bu->nsigs, 0, why);
-    release_done(bu);
+    inflight_del(st, &bu->link);
+    bu->next = st->burns;
+    st->burns = bu;
+    if (!st->burns_tail)
+        st->burns_tail = bu;
+    sim_after(st->w->sim, 2 * l1_slot(st->w->l1), retry_releases, st, NULL, 0);
 }
 
 /* The burns covered by an included checkpoint: validators sign each, and its user
  * sends it to the bridge. One the validators cannot sign now (too much stake offline)
- * waits for the next checkpoint; one whose user cannot pay the gas stays in escrow. */
+ * or whose user cannot pay the gas now waits for the next checkpoint (or the next
+ * retry): none is given up, the burned value stays in escrow until released. */
 static void release_burns(struct state *st)
 {
     struct burn **pp = &st->burns;
@@ -1271,8 +1295,6 @@ static void release_burns(struct state *st)
             bu = next;
             continue;
         }
-        *pp = next;
-        bu->next = NULL;
         struct scheme *sc = st->sc;
         struct l1_tx tx = { .sender = l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | bu->user),
                             .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "withdrawal",
@@ -1283,10 +1305,17 @@ static void release_burns(struct state *st)
         u128 max_fee = (u128)l1_base_fee(st->w->l1) * wallet_fee.mult_pct / 100 + wallet_fee.tip;
         bu->reserved = (u128)gas * max_fee;
         if (!user_reserve(sc, bu->user, bu->reserved)) {
-            bridge_event(st, "release_unpaid", bu->number, bu->user, bu->amount, 0, bu->height,
-                         bu->nsigs, 0, "the user's L1 balance does not cover the release's gas");
-            release_done(bu);
+            if (!bu->unpaid_noted)
+                bridge_event(st, "release_unpaid", bu->number, bu->user, bu->amount, 0,
+                             bu->height, bu->nsigs, 0,
+                             "the user's L1 balance does not cover the release's gas (yet)");
+            bu->unpaid_noted = true;
+            bu->reserved = 0;
+            st->burns_tail = bu;
+            pp = &bu->next;
         } else {
+            *pp = next;
+            bu->next = NULL;
             struct l1_fee_policy fee = wallet_fee;
             fee.cap = max_fee > UINT64_MAX ? UINT64_MAX : (uint64_t)max_fee;
             struct l1_callbacks cb = { release_included, release_final, release_dropped, bu };

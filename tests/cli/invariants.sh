@@ -146,6 +146,14 @@ fault_run sidechain-supply sidechain.mint@3 \
 fault_run sidechain-escrow sidechain.bridge_escrow@2 \
     "invariant violated: bridge escrow holds what was locked and not released|models/sidechain/scheme_sidechain.c:|escrow|released" \
     $sc_small
+# Safety (Tendermint: no two conflicting blocks commit while less than 1/3 of the stake
+# is Byzantine, here none): one validator's decision of a committed height arrives with
+# another block's hash, as a broken lock or quorum rule would make it; the check names
+# the safety invariant.
+# shellcheck disable=SC2086
+fault_run sidechain-safety sidechain.conflict@3 \
+    "invariant violated: no two conflicting blocks commit|models/sidechain/scheme_sidechain.c:|1 decisions differ|with 0 of" \
+    $sc_small --check-invariants
 SCN=$scn_saved
 
 # A misspelt fault or a bad count is refused, never silently unarmed.
