@@ -54,8 +54,8 @@ if [ "${free_kib:-0}" -lt 5000000000 ]; then
 fi
 finish estimate/1000-years-counts
 
-# (the default's channels send an event per HTLC message: the scheduler's 38-bit
-# sequence may be what it outgrows first, also a size the message states)
+# (the default's channels and sidechain send an event per message: the scheduler's
+# 38-bit sequence may be what it outgrows first, also a size the message states)
 l2sim run scenarios/default.yaml --set duration=365000d --db "$E/set.db" --quiet
 est_refused estimate/1000-years-set "--set duration=365000d: 365000d" \
     '[0-9.]+ (TiB|PiB)|[0-9.]+e[0-9]+ events in one world'
