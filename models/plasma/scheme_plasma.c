@@ -189,13 +189,12 @@ struct challenge {
     struct challenge *next;
 };
 
-/* A deposit on its way to L1. */
+/* A deposit on its way to L1: the L1's (l1_submit_owned), freed after its last
+ * callback or at the run's end. */
 struct dep {
     struct scheme *sc;
     uint32_t user;
     u128     amount, reserved;
-    struct dep *prev, *next;     /* the deposits in flight: freed at destroy if the run
-                                    ends before the L1 answers */
 };
 
 /* A mass exit after withheld data. deadline: the last start time at which an exit of
@@ -240,7 +239,6 @@ struct state {
     struct challenge *challenges;
     uint64_t     nchallenges;
     struct mass *mass;
-    struct dep  *deps;           /* deposits sent, not yet included or dropped */
 
     /* the books (check): the contract's holdings = unspent + open_fees + bonds held -
      * stolen + shortfall */
@@ -629,17 +627,6 @@ static void drain_queue(struct scheme *sc, uint32_t u)
 static struct xit *exit_new(struct scheme *sc, struct coin *c, enum exit_kind kind);
 static void start_exit(struct scheme *sc, struct xit *x);
 
-static void dep_unlink(struct dep *d)
-{
-    struct state *st = S(d->sc);
-    if (d->prev)
-        d->prev->next = d->next;
-    else
-        st->deps = d->next;
-    if (d->next)
-        d->next->prev = d->prev;
-}
-
 static void deposit_included(void *ctx, const struct l1_receipt *r)
 {
     struct dep *d = ctx;
@@ -675,8 +662,6 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     }
     st->wallet[d->user].deposit_pending = false;
     drain_queue(sc, d->user);
-    dep_unlink(d);
-    free(d);
 }
 
 static void deposit_dropped(void *ctx, const char *why)
@@ -686,8 +671,6 @@ static void deposit_dropped(void *ctx, const char *why)
     user_settle(d->sc, d->user, d->reserved, 0);
     S(d->sc)->wallet[d->user].deposit_pending = false;
     drain_queue(d->sc, d->user);
-    dep_unlink(d);
-    free(d);
 }
 
 static void on_deposit(struct scheme *sc, const struct deposit *dp)
@@ -712,12 +695,8 @@ static void on_deposit(struct scheme *sc, const struct deposit *dp)
         return;
     }
     st->wallet[dp->user].deposit_pending = true;
-    d->next = st->deps;
-    if (st->deps)
-        st->deps->prev = d;
-    st->deps = d;
     struct l1_callbacks cb = { deposit_included, NULL, deposit_dropped, d };
-    l1_submit(sc->world->l1, &tx, &fee, &cb);
+    l1_submit_owned(sc->world->l1, &tx, &fee, &cb, free);
 }
 
 /* ---- exits ---- */
@@ -1105,7 +1084,6 @@ static void process_included(void *ctx, const struct l1_receipt *r)
     uint64_t gas;
     pc_process(st->contract, r->time, p->max, exit_paid, p->sc, &gas);
     st->process_pending = false;
-    free(p);
 }
 
 static void process_dropped(void *ctx, const char *why)
@@ -1113,7 +1091,6 @@ static void process_dropped(void *ctx, const char *why)
     (void)why;
     struct process_call *p = ctx;
     S(p->sc)->process_pending = false;
-    free(p);
 }
 
 static void on_l1_block(void *ctx, const struct l1_block_info *bi)
@@ -1142,7 +1119,7 @@ static void on_l1_block(void *ctx, const struct l1_block_info *bi)
     fee.bump_pct = 13;
     st->process_pending = true;
     struct l1_callbacks cb = { process_included, NULL, process_dropped, p };
-    l1_submit(sc->world->l1, &tx, &fee, &cb);
+    l1_submit_owned(sc->world->l1, &tx, &fee, &cb, free);     /* the L1 frees p */
 }
 
 /* ---- blocks ---- */
@@ -1795,11 +1772,6 @@ static void destroy(struct scheme *sc)
         free(b);
     }
     free(st->blocks);
-    while (st->deps) {
-        struct dep *d = st->deps;
-        st->deps = d->next;
-        free(d);
-    }
     while (st->inflight) {
         struct xfer *x = st->inflight;
         st->inflight = x->next;

@@ -158,17 +158,13 @@ struct done {
     uint64_t height;
 };
 
-/* A withdrawal burned on the sidechain, waiting for its release on L1. */
-/* An object handed to the L1 as a callback context is listed here until its last
- * callback frees it, so one still in flight when the run ends is freed by destroy.
- * First member of its container (the container's address is the link's). */
-struct inflight {
-    struct inflight *prev, *next;
-    void (*release)(struct inflight *);   /* NULL: not listed */
-};
+/* The objects handed to the L1 as callback contexts (burn during its release,
+ * deposit_tx, checkpoint, forge) are submitted with l1_submit_owned: the L1 frees each
+ * after its last callback, or at the run's end if it is still in flight. */
 
+/* A withdrawal burned on the sidechain, waiting for its release on L1: on the burns
+ * list (the scheme's) until released, then the L1's. */
 struct burn {
-    struct inflight link;
     struct scheme *sc;
     uint64_t number;        /* the bridge nonce */
     uint32_t user;
@@ -186,7 +182,6 @@ struct burn {
 };
 
 struct deposit_tx {
-    struct inflight link;
     struct scheme *sc;
     uint64_t number;
     uint32_t user;
@@ -195,7 +190,6 @@ struct deposit_tx {
 };
 
 struct checkpoint {
-    struct inflight link;
     struct scheme *sc;
     uint64_t number, start, end;      /* heights start..end */
     uint8_t  root[MERKLE_HASH_BYTES];
@@ -208,7 +202,6 @@ struct checkpoint {
 };
 
 struct forge {
-    struct inflight link;
     struct scheme *sc;
     struct bridge_withdrawal w;
     struct bridge_sig *sigs;
@@ -295,7 +288,6 @@ struct state {
     uint64_t checkpointed;     /* last height covered by an included checkpoint */
     uint64_t final_checkpointed;
     struct checkpoint *cp_inflight;
-    struct inflight  *inflight;     /* L1 callback contexts not yet freed */
 
     sqlite3_stmt *ins_block, *ins_checkpoint, *ins_bridge;
 };
@@ -1053,46 +1045,17 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     bridge_event(st, "deposit", d->number, d->user, d->amount, r->id, 0, 0, 0, NULL);
 }
 
-static void inflight_add(struct state *st, struct inflight *l, void (*release)(struct inflight *))
+/* The L1's ctx_free for each kind of context (touching only the context). */
+static void free_burn(void *ctx)
 {
-    l->release = release;
-    l->prev = NULL;
-    l->next = st->inflight;
-    if (st->inflight)
-        st->inflight->prev = l;
-    st->inflight = l;
-}
-
-static void inflight_del(struct state *st, struct inflight *l)
-{
-    if (!l->release)
-        return;
-    if (l->prev)
-        l->prev->next = l->next;
-    else
-        st->inflight = l->next;
-    if (l->next)
-        l->next->prev = l->prev;
-    l->release = NULL;
-}
-
-static void free_deposit_tx(struct inflight *l)
-{
-    free(l);
-}
-
-static void free_burn(struct inflight *l)
-{
-    struct burn *bu = (struct burn *)l;
+    struct burn *bu = ctx;
     free(bu->sigs);
     free(bu);
 }
 
-static void free_forge(struct inflight *l);
-
-static void free_checkpoint(struct inflight *l)
+static void free_checkpoint(void *ctx)
 {
-    struct checkpoint *c = (struct checkpoint *)l;
+    struct checkpoint *c = ctx;
     free(c->sigs);
     free(c);
 }
@@ -1116,8 +1079,6 @@ static void deposit_final(void *ctx, const struct l1_receipt *r)
         }
     }
     st->mints[st->nmints++] = (struct mint){ d->number, d->user, d->amount };
-    inflight_del(st, &d->link);
-    free(d);
 }
 
 static void deposit_dropped(void *ctx, const char *why)
@@ -1126,8 +1087,6 @@ static void deposit_dropped(void *ctx, const char *why)
     struct state *st = d->sc->state;
     user_settle(d->sc, d->user, d->reserved, 0);
     bridge_event(st, "deposit_dropped", d->number, d->user, d->amount, 0, 0, 0, 0, why);
-    inflight_del(st, &d->link);
-    free(d);
 }
 
 static void on_deposit(struct scheme *sc, const struct deposit *dep)
@@ -1155,8 +1114,7 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
     struct l1_fee_policy fee = wallet_fee;
     fee.cap = max_fee > UINT64_MAX ? UINT64_MAX : (uint64_t)max_fee;
     struct l1_callbacks cb = { deposit_included, deposit_final, deposit_dropped, d };
-    inflight_add(st, &d->link, free_deposit_tx);
-    l1_submit(st->w->l1, &tx, &fee, &cb);
+    l1_submit_owned(st->w->l1, &tx, &fee, &cb, free);
 }
 
 static void on_withdrawal(struct scheme *sc, const struct withdrawal *wd)
@@ -1228,18 +1186,6 @@ static void release_included(void *ctx, const struct l1_receipt *r)
                  v == BRIDGE_RELEASED ? NULL : bridge_verdict_name(v));
 }
 
-static void release_done(struct burn *bu)
-{
-    inflight_del(bu->sc->state, &bu->link);
-    free(bu->sigs);
-    free(bu);
-}
-
-static void release_final(void *ctx, const struct l1_receipt *r)
-{
-    (void)r;
-    release_done(ctx);
-}
 
 static void release_burns(struct state *st);
 
@@ -1261,7 +1207,7 @@ static void release_dropped(void *ctx, const char *why)
     bu->reserved = 0;
     bridge_event(st, "release_dropped", bu->number, bu->user, bu->amount, 0, bu->height,
                  bu->nsigs, 0, why);
-    inflight_del(st, &bu->link);
+    l1_take_ctx(st->w->l1);             /* the scheme's again, on its burns list */
     bu->next = st->burns;
     st->burns = bu;
     if (!st->burns_tail)
@@ -1318,9 +1264,8 @@ static void release_burns(struct state *st)
             bu->next = NULL;
             struct l1_fee_policy fee = wallet_fee;
             fee.cap = max_fee > UINT64_MAX ? UINT64_MAX : (uint64_t)max_fee;
-            struct l1_callbacks cb = { release_included, release_final, release_dropped, bu };
-            inflight_add(st, &bu->link, free_burn);
-            bu->handle = l1_submit(st->w->l1, &tx, &fee, &cb);
+            struct l1_callbacks cb = { release_included, NULL, release_dropped, bu };
+            bu->handle = l1_submit_owned(st->w->l1, &tx, &fee, &cb, free_burn);
         }
         bu = next;
     }
@@ -1437,9 +1382,6 @@ static void checkpoint_final(void *ctx, const struct l1_receipt *r)
             st->done_head = 0;
         }
     }
-    inflight_del(st, &c->link);
-    free(c->sigs);
-    free(c);
 }
 
 static void checkpoint_dropped(void *ctx, const char *why)
@@ -1448,9 +1390,6 @@ static void checkpoint_dropped(void *ctx, const char *why)
     struct checkpoint *c = ctx;
     struct state *st = c->sc->state;
     checkpoint_row(st, c, "dropped", -1, -1, NULL);
-    inflight_del(st, &c->link);
-    free(c->sigs);
-    free(c);
     st->cp_inflight = NULL;
 }
 
@@ -1494,8 +1433,7 @@ static void on_checkpoint_timer(struct sim *sim, void *ctx, const void *payload)
                         .calldata_nonzero_bytes = 4 + MERKLE_HASH_BYTES + 16 + c->nsigs * (4 + SIG_BYTES),
                         .exec_gas = c->nsigs * (uint64_t)BRIDGE_GAS_ECRECOVER + BRIDGE_GAS_NONCE_SSET };
     struct l1_callbacks cb = { checkpoint_included, checkpoint_final, checkpoint_dropped, c };
-    inflight_add(st, &c->link, free_checkpoint);
-    c->handle = l1_submit(st->w->l1, &tx, &wallet_fee, &cb);
+    c->handle = l1_submit_owned(st->w->l1, &tx, &wallet_fee, &cb, free_checkpoint);
     st->cp_inflight = c;
 }
 
@@ -1632,18 +1570,9 @@ static void forge_included(void *ctx, const struct l1_receipt *r)
     f->done(f->ctx, v, released, r->total, rc.signed_power, r->time);
 }
 
-static void forge_over(void *ctx, const struct l1_receipt *r)
+static void free_forge(void *ctx)
 {
-    (void)r;
     struct forge *f = ctx;
-    inflight_del(f->sc->state, &f->link);
-    free(f->sigs);
-    free(f);
-}
-
-static void free_forge(struct inflight *l)
-{
-    struct forge *f = (struct forge *)l;
     free(f->sigs);
     free(f);
 }
@@ -1653,9 +1582,6 @@ static void forge_dropped(void *ctx, const char *why)
     struct forge *f = ctx;
     (void)why;
     f->done(f->ctx, BRIDGE_BELOW_QUORUM, 0, 0, 0, -1);
-    inflight_del(f->sc->state, &f->link);
-    free(f->sigs);
-    free(f);
 }
 
 static void forge(struct scheme *sc, size_t adv_index, const uint32_t *signers, size_t n,
@@ -1678,9 +1604,8 @@ static void forge(struct scheme *sc, size_t adv_index, const uint32_t *signers, 
                         .origin = L1_ORIGIN_ADVERSARY(adv_index), .kind = "withdrawal",
                         .calldata_nonzero_bytes = bridge_calldata_bytes(f->nsigs),
                         .exec_gas = f->nsigs * (uint64_t)BRIDGE_GAS_ECRECOVER + BRIDGE_GAS_NONCE_SSET };
-    struct l1_callbacks cb = { forge_included, forge_over, forge_dropped, f };
-    inflight_add(st, &f->link, free_forge);
-    l1_submit(st->w->l1, &tx, &wallet_fee, &cb);
+    struct l1_callbacks cb = { forge_included, NULL, forge_dropped, f };
+    l1_submit_owned(st->w->l1, &tx, &wallet_fee, &cb, free_forge);
 }
 
 /* ---- the scheme ---- */
@@ -1940,11 +1865,6 @@ static void destroy(struct scheme *sc)
         st->burns = b->next;
         free(b->sigs);
         free(b);
-    }
-    while (st->inflight) {
-        struct inflight *l = st->inflight;
-        st->inflight = l->next;
-        l->release(l);
     }
     bridge_free(st->bridge);
     free(st->v);
