@@ -85,9 +85,18 @@ void plasma_metrics(const struct metrics_scope *m)
     samples_of(m, "SELECT sealed_us, l1_fee_eth FROM plasma_blocks WHERE run_id = ?1 AND"
                   " scheme = ?2 ORDER BY num", &s);
     metrics_total(m, &s, "plasma_root_l1_fees_eth");
-    samples_of(m, "SELECT requested_us, 1 FROM plasma_exits WHERE run_id = ?1 AND scheme = ?2"
+    /* an exit is a coin's last attempt: a resent one (a mass exit evicted from the L1
+     * pool) leaves its dropped rows, counted apart */
+    samples_of(m, "SELECT requested_us, 1 FROM plasma_exits e WHERE run_id = ?1 AND scheme = ?2"
+                  " AND NOT EXISTS (SELECT 1 FROM plasma_exits f WHERE f.run_id = e.run_id AND"
+                  " f.scheme = e.scheme AND f.utxo_pos = e.utxo_pos AND f.exit_id > e.exit_id)"
                   " ORDER BY exit_id", &s);
     metrics_count(m, &s, "plasma_exits");
+    samples_of(m, "SELECT requested_us, 1 FROM plasma_exits e WHERE run_id = ?1 AND scheme = ?2"
+                  " AND EXISTS (SELECT 1 FROM plasma_exits f WHERE f.run_id = e.run_id AND"
+                  " f.scheme = e.scheme AND f.utxo_pos = e.utxo_pos AND f.exit_id > e.exit_id)"
+                  " ORDER BY exit_id", &s);
+    metrics_count(m, &s, "plasma_exit_resends");
     samples_of(m, "SELECT requested_us, 1 FROM plasma_exits WHERE run_id = ?1 AND scheme = ?2"
                   " AND status = 'challenged' ORDER BY exit_id", &s);
     metrics_count(m, &s, "plasma_exits_challenged");
@@ -126,7 +135,8 @@ static const struct summary_row rows[] = {
     { "operator blocks", "plasma_blocks", 1, 0, "" },
     { "transactions per block, mean", "plasma_block_txs_mean", 1, 1, "" },
     { "L1 fees of the block roots", "plasma_root_l1_fees_eth", 1, 4, "ETH" },
-    { "exits started", "plasma_exits", 1, 0, "" },
+    { "exits (one per coin exited)", "plasma_exits", 1, 0, "" },
+    { "exit attempts evicted from the L1 pool and resent", "plasma_exit_resends", 1, 0, "" },
     { "exits cancelled by a challenge", "plasma_exits_challenged", 1, 0, "" },
     { "withdrawal exit, request to payout, median", "plasma_withdrawal_latency_p50_s",
       1.0 / 3600, 1, "h" },
