@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <gsl/gsl_cdf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,32 @@
 extern const unsigned char store_schema_sql[];
 
 struct store_rows;
+struct rows_buf;
+
+/* The writer thread (store_rows): full groups of rows are bound and inserted, and the
+ * commits of a run's batches made, by a thread of the store's own, while the model
+ * goes on. Jobs run in the order they were queued. `mu` guards everything here and
+ * each buffer's `queued`; the SQLite connection is in serialized mode, so the model's
+ * own statements may run meanwhile (SQLite orders them). */
+#define WRITER_QUEUE 256
+#define WRITER_WAKE  4            /* jobs queued before a sleeping writer is woken (fewer
+                                   * wake-ups); a commit or a wait wakes it at once */
+struct writer_job {
+    struct store_rows *r;         /* NULL: commit the transaction and begin the next */
+    struct rows_buf   *b;
+};
+struct writer {
+    pthread_t        thread;
+    pthread_mutex_t  mu;
+    pthread_cond_t   work;        /* a job queued, or stop */
+    pthread_cond_t   done;        /* a job done */
+    struct writer_job q[WRITER_QUEUE];
+    size_t           head, n;     /* queued jobs, the running one included */
+    bool             started, stop;
+    bool             failed;      /* a job failed: the writer runs no more (sticky) */
+    char            *error;       /* its message, until the model's thread takes it */
+    bool             constraint;  /* ... a broken constraint: a bug, panic */
+};
 
 struct store {
     sqlite3       *db;
@@ -33,6 +61,7 @@ struct store {
     char          *failure;     /* first error, sticky */
     void         (*on_error)(void *);
     void          *on_error_ctx;
+    struct writer  w;
 };
 
 static int exec(struct store *st, const char *sql, struct err *e)
@@ -192,10 +221,10 @@ int store_open(const char *path, struct store **out, struct err *e)
     st->path = xstrdup(path);
     /* as a URI, so that merge may ATTACH its sources read-only ("file:...?mode=ro") */
     char *uri = strcmp(path, ":memory:") == 0 ? xstrdup(path) : dbfile_uri(path, "");
-    /* NOMUTEX: one thread uses a store's connection (l2sim has no threads; a study
-     * runs points in processes), so SQLite need not lock it on every bind and step */
+    /* FULLMUTEX: the store's writer thread (store_rows) and the model's thread share
+     * the connection, SQLite serializing their calls */
     int rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+                             SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, NULL);
     free(uri);
     if (rc != SQLITE_OK) {
         err_set(e, L2_EIO, "%s: cannot open database: %s", path,
@@ -253,12 +282,14 @@ err:
 
 static void rows_flush_all(struct store *st);
 static void rows_free(struct store_rows *r);
+static void writer_stop(struct store *st);
 
 void store_close(struct store *st)
 {
     if (!st)
         return;
     rows_flush_all(st);
+    writer_stop(st);
     if (st->in_tx && !st->failure)
         sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     for (size_t i = 0; i < st->nrows; i++)
@@ -308,7 +339,7 @@ static bool begin(struct store *st)
 
 static bool commit(struct store *st)
 {
-    rows_flush_all(st);
+    rows_flush_all(st);           /* and the writer idle */
     if (!st->in_tx)
         return true;
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -343,40 +374,60 @@ static bool step_in_tx(struct store *st, sqlite3_stmt *stmt)
     return true;
 }
 
+static void writer_commit(struct store *st);
+
 void store_step(struct store *st, sqlite3_stmt *stmt)
 {
     if (step_in_tx(st, stmt) && ++st->pending >= STORE_BATCH)
-        commit(st);
+        writer_commit(st);
 }
 
 /* ---- batched rows (store_rows) ---- */
 
-enum { RV_NULL, RV_INT, RV_TEXT };   /* a buffered value's type (rows_type) */
+/* A buffered value's type. RV_U128 is formatted as decimal text by whoever writes
+ * the rows (the writer thread, mostly), not by the model. */
+enum { RV_NULL, RV_INT, RV_TEXT, RV_U128 };
 
-struct rows_val {
+union rows_val {
     int64_t  i;                   /* RV_INT */
-    uint32_t off, len;            /* RV_TEXT: in the batch's text arena */
+    struct {
+        uint32_t off, len;        /* RV_TEXT: in the buffer's text arena */
+    } t;
+    uint64_t w[2];                /* RV_U128: low and high words */
 };
+
+/* A group of rows being built, or queued for the writer, or being written. */
+struct rows_buf {
+    union rows_val *v;           /* STORE_ROWS_GROUP x ncols */
+    uint8_t      *type;           /* beside v: RV_*, zero (NULL) until set */
+    char         *text;           /* the arena: the rows' text */
+    size_t        ntext, captext;
+    bool          queued;         /* the writer's until its job is done (writer.mu) */
+};
+
+/* Buffers per batch: one the model fills while the others wait for or are in the
+ * writer's hands (enough that the model seldom waits for one when the writer is
+ * behind: a busy machine may leave it unscheduled for a while). */
+#define ROWS_BUFS 16
 
 struct store_rows {
     struct store *st;
     char         *key;            /* table and columns, to find it again */
     int           ncols;
-    sqlite3_stmt *group;          /* STORE_ROWS_GROUP rows a statement */
+    sqlite3_stmt *group;          /* STORE_ROWS_GROUP rows a statement (the writer's) */
     sqlite3_stmt *one;            /* one row: what is left at a flush */
-    struct rows_val *v;           /* STORE_ROWS_GROUP x ncols */
-    uint8_t      *type;           /* beside v: RV_*, zero (NULL) until set */
-    size_t        n;              /* complete rows buffered */
+    struct rows_buf bufs[ROWS_BUFS];
+    struct rows_buf *cur;         /* the one being filled */
+    size_t        ncur;           /* bufs index of cur */
+    size_t        n;              /* complete rows in cur */
     bool          building;       /* a column of row n is set: no flush until it ends */
-    char         *text;           /* the arena: the buffered rows' text */
-    size_t        ntext, captext;
 };
 
 /* INSERT OR FAIL: a row that breaks a constraint stops the statement with
- * SQLITE_CONSTRAINT (a bug: step_in_tx panics) as the default ABORT does, but without
- * undoing the group's earlier rows, so SQLite keeps no statement journal for a
- * multi-row INSERT (with ABORT it copies every page the group touches, and spills the
- * copies to a temporary file past 64 KiB). */
+ * SQLITE_CONSTRAINT (a bug: a panic) as the default ABORT does, but without undoing
+ * the group's earlier rows, so SQLite keeps no statement journal for a multi-row
+ * INSERT (with ABORT it copies every page the group touches, and spills the copies to
+ * a temporary file past 64 KiB). */
 static sqlite3_stmt *rows_insert(struct store *st, const char *table, const char *columns,
                                  int ncols, int nrows)
 {
@@ -410,14 +461,18 @@ struct store_rows *store_rows(struct store *st, const char *table, const char *c
             free(key);
             return st->rows[i];
         }
+    rows_flush_all(st);           /* the writer idle: the connection prepares */
     struct store_rows *r = xcalloc(1, sizeof *r);
     r->st = st;
     r->key = key;
     r->ncols = ncols;
     r->group = rows_insert(st, table, columns, ncols, STORE_ROWS_GROUP);
     r->one = rows_insert(st, table, columns, ncols, 1);
-    r->v = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->v);
-    r->type = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->type);
+    for (size_t k = 0; k < ROWS_BUFS; k++) {
+        r->bufs[k].v = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, sizeof *r->bufs[k].v);
+        r->bufs[k].type = xcalloc((size_t)STORE_ROWS_GROUP * (size_t)ncols, 1);
+    }
+    r->cur = &r->bufs[0];
     st->rows = xrealloc(st->rows, (st->nrows + 1) * sizeof *st->rows);
     st->rows[st->nrows++] = r;
     return r;
@@ -427,21 +482,23 @@ static void rows_free(struct store_rows *r)
 {
     sqlite3_finalize(r->group);
     sqlite3_finalize(r->one);
-    free(r->v);
-    free(r->type);
-    free(r->text);
+    for (size_t k = 0; k < ROWS_BUFS; k++) {
+        free(r->bufs[k].v);
+        free(r->bufs[k].type);
+        free(r->bufs[k].text);
+    }
     free(r->key);
     free(r);
 }
 
 /* Cell col of the row being built, typed `type`. */
-static struct rows_val *rows_cell(struct store_rows *r, int col, uint8_t type)
+static union rows_val *rows_cell(struct store_rows *r, int col, uint8_t type)
 {
     SIM_ASSERT(col >= 1 && col <= r->ncols);
     r->building = true;
     size_t k = r->n * (size_t)r->ncols + (size_t)(col - 1);
-    r->type[k] = type;
-    return &r->v[k];
+    r->cur->type[k] = type;
+    return &r->cur->v[k];
 }
 
 void store_rows_int(struct store_rows *r, int col, int64_t v)
@@ -451,17 +508,18 @@ void store_rows_int(struct store_rows *r, int col, int64_t v)
 
 static void rows_text_n(struct store_rows *r, int col, const char *text, size_t len)
 {
-    if (len > INT32_MAX - r->ntext)
+    struct rows_buf *b = r->cur;
+    if (len > INT32_MAX - b->ntext)
         sim_panic("store_rows: more than 2 GiB of text in one group of %s", r->key);
-    if (r->ntext + len > r->captext) {
-        r->captext = 2 * (r->ntext + len) + 256;
-        r->text = xrealloc(r->text, r->captext);
+    if (b->ntext + len > b->captext) {
+        b->captext = 2 * (b->ntext + len) + 256;
+        b->text = xrealloc(b->text, b->captext);
     }
-    memcpy(r->text + r->ntext, text, len);
-    struct rows_val *v = rows_cell(r, col, RV_TEXT);
-    v->off = (uint32_t)r->ntext;
-    v->len = (uint32_t)len;
-    r->ntext += len;
+    memcpy(b->text + b->ntext, text, len);
+    union rows_val *v = rows_cell(r, col, RV_TEXT);
+    v->t.off = (uint32_t)b->ntext;
+    v->t.len = (uint32_t)len;
+    b->ntext += len;
 }
 
 void store_rows_text(struct store_rows *r, int col, const char *text)
@@ -471,49 +529,276 @@ void store_rows_text(struct store_rows *r, int col, const char *text)
 
 void store_rows_u128(struct store_rows *r, int col, u128 v)
 {
-    char buf[41];
-    rows_text_n(r, col, buf, u128_fmt(v, buf));
+    union rows_val *c = rows_cell(r, col, RV_U128);
+    c->w[0] = (uint64_t)v;
+    c->w[1] = (uint64_t)(v >> 64);
 }
 
-/* Bind buffered row `row` to stmt's parameters from `base` + 1 on. */
-static void rows_bind(struct store_rows *r, sqlite3_stmt *s, size_t row, int base)
+/* Rows 0..n-1 of b: each RV_U128 cell becomes its decimal text in b's arena. */
+static void rows_format(const struct store_rows *r, struct rows_buf *b, size_t n)
 {
-    const struct rows_val *v = &r->v[row * (size_t)r->ncols];
-    const uint8_t *type = &r->type[row * (size_t)r->ncols];
+    size_t cells = n * (size_t)r->ncols;
+    for (size_t k = 0; k < cells; k++) {
+        if (b->type[k] != RV_U128)
+            continue;
+        if (b->ntext + 40 > b->captext) {
+            b->captext = 2 * (b->ntext + 40) + 256;
+            b->text = xrealloc(b->text, b->captext);
+        }
+        union rows_val *v = &b->v[k];
+        size_t len = u128_fmt((u128)v->w[1] << 64 | v->w[0], b->text + b->ntext);
+        v->t.off = (uint32_t)b->ntext;
+        v->t.len = (uint32_t)len;
+        b->ntext += len;
+        b->type[k] = RV_TEXT;
+    }
+}
+
+/* Bind row `row` of b to stmt's parameters from `base` + 1 on. */
+static void rows_bind(const struct store_rows *r, const struct rows_buf *b, sqlite3_stmt *s,
+                      size_t row, int base)
+{
+    const union rows_val *v = &b->v[row * (size_t)r->ncols];
+    const uint8_t *type = &b->type[row * (size_t)r->ncols];
     for (int c = 0; c < r->ncols; c++)
         if (type[c] == RV_INT)
             sqlite3_bind_int64(s, base + c + 1, v[c].i);
         else if (type[c] == RV_TEXT)
-            sqlite3_bind_text(s, base + c + 1, r->text + v[c].off, (int)v[c].len,
+            sqlite3_bind_text(s, base + c + 1, b->text + v[c].t.off, (int)v[c].t.len,
                               SQLITE_STATIC);
 }
 
-/* Write the buffered rows (a full group in one statement, else one by one) and empty
- * the buffer. Counts them toward the commit batch; commits nothing. */
+/* b empty again: every cell NULL. */
+static void rows_clear(const struct store_rows *r, struct rows_buf *b, size_t n)
+{
+    memset(b->type, 0, n * (size_t)r->ncols);
+    b->ntext = 0;
+}
+
+/* ---- the writer thread ---- */
+
+/* Step stmt (bound) in the writer; a failure is kept for the model's thread, and the
+ * writer does nothing more. */
+static void writer_step(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+        char *msg = xasprintf("%s (%s): %s", what, sqlite3_errmsg(st->db), sqlite3_sql(stmt));
+        pthread_mutex_lock(&st->w.mu);
+        if (!st->w.failed) {
+            st->w.failed = true;
+            st->w.constraint = (rc & 0xff) == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH;
+            st->w.error = msg;
+            msg = NULL;
+        }
+        pthread_mutex_unlock(&st->w.mu);
+        free(msg);
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+static void writer_run(struct store *st, const struct writer_job *j)
+{
+    if (j->r) {
+        rows_format(j->r, j->b, STORE_ROWS_GROUP);
+        for (size_t i = 0; i < STORE_ROWS_GROUP; i++)
+            rows_bind(j->r, j->b, j->r->group, i, (int)i * j->r->ncols);
+        writer_step(st, j->r->group, "write failed");
+        rows_clear(j->r, j->b, STORE_ROWS_GROUP);
+        return;
+    }
+    /* a batch's commit; the next transaction begins in the same call, so the model's
+     * statements always find one open (SQLite holds the connection for the whole exec) */
+    if (sqlite3_exec(st->db, "COMMIT; BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        char *msg = xasprintf("cannot commit: %s", sqlite3_errmsg(st->db));
+        pthread_mutex_lock(&st->w.mu);
+        if (!st->w.failed) {
+            st->w.failed = true;
+            st->w.error = msg;
+            msg = NULL;
+        }
+        pthread_mutex_unlock(&st->w.mu);
+        free(msg);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct store *st = arg;
+    struct writer *w = &st->w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->n == 0 && !w->stop)
+            pthread_cond_wait(&w->work, &w->mu);
+        if (w->n == 0)
+            break;                          /* stop, and nothing left */
+        struct writer_job j = w->q[w->head];
+        bool skip = w->failed;              /* sticky: nothing more after a failure */
+        pthread_mutex_unlock(&w->mu);
+        if (!skip)
+            writer_run(st, &j);
+        else if (j.r)
+            rows_clear(j.r, j.b, STORE_ROWS_GROUP);
+        pthread_mutex_lock(&w->mu);
+        if (j.b)
+            j.b->queued = false;
+        w->head = (w->head + 1) % WRITER_QUEUE;
+        w->n--;
+        pthread_cond_broadcast(&w->done);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* A failure the writer kept becomes the store's (model's thread; w.mu not held). */
+static void writer_take_error(struct store *st)
+{
+    pthread_mutex_lock(&st->w.mu);
+    char *error = st->w.error;
+    bool constraint = st->w.constraint;
+    st->w.error = NULL;
+    pthread_mutex_unlock(&st->w.mu);
+    if (!error)
+        return;
+    if (constraint)
+        sim_panic("database constraint violated: %s", error);
+    if (!st->failure) {
+        st->failure = xasprintf("%s: %s", st->path, error);
+        if (st->on_error)
+            st->on_error(st->on_error_ctx);
+    }
+    free(error);
+}
+
+/* Queue job j (a transaction is open); starts the thread the first time. Waits while
+ * the queue is full. */
+static void writer_push(struct store *st, struct writer_job j)
+{
+    struct writer *w = &st->w;
+    if (!w->started) {
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->work, NULL);
+        pthread_cond_init(&w->done, NULL);
+        /* signals go to the model's thread (interrupts), never to the writer */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int rc = pthread_create(&w->thread, NULL, writer_main, st);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (rc != 0)
+            sim_panic("cannot start the store's writer thread: %s", strerror(rc));
+        w->started = true;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (w->n == WRITER_QUEUE) {
+        pthread_cond_signal(&w->work);
+        pthread_cond_wait(&w->done, &w->mu);
+    }
+    if (j.b)
+        j.b->queued = true;
+    w->q[(w->head + w->n) % WRITER_QUEUE] = j;
+    w->n++;
+    if (w->n >= WRITER_WAKE || !j.r)
+        pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait until every queued job is done; then take over a failure. */
+static void writer_wait(struct store *st)
+{
+    struct writer *w = &st->w;
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    if (w->n > 0)
+        pthread_cond_signal(&w->work);
+    while (w->n > 0)
+        pthread_cond_wait(&w->done, &w->mu);
+    pthread_mutex_unlock(&w->mu);
+    writer_take_error(st);
+}
+
+static void writer_stop(struct store *st)
+{
+    struct writer *w = &st->w;
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->stop = true;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    writer_take_error(st);
+    free(w->error);
+    pthread_cond_destroy(&w->done);
+    pthread_cond_destroy(&w->work);
+    pthread_mutex_destroy(&w->mu);
+    w->started = false;
+}
+
+/* A batch of STORE_BATCH rows is pending: commit it, in the writer's turn when it
+ * runs (its queued rows first), else now. */
+static void writer_commit(struct store *st)
+{
+    if (!st->w.started || !st->in_tx) {
+        commit(st);
+        return;
+    }
+    writer_take_error(st);
+    if (st->failure)
+        return;
+    writer_push(st, (struct writer_job){ NULL, NULL });
+    st->pending = 0;
+}
+
+/* Hand the full buffer of r to the writer and move to the next buffer, once the
+ * writer is done with it. */
+static void rows_queue(struct store_rows *r)
+{
+    struct store *st = r->st;
+    writer_take_error(st);
+    if (st->failure || !begin(st)) {  /* failed: rows go nowhere, as store_step's */
+        rows_clear(r, r->cur, r->n);
+        r->n = 0;
+        return;
+    }
+    writer_push(st, (struct writer_job){ r, r->cur });
+    st->pending += r->n;
+    r->n = 0;
+    r->ncur = (r->ncur + 1) % ROWS_BUFS;
+    r->cur = &r->bufs[r->ncur];
+    pthread_mutex_lock(&st->w.mu);
+    if (r->cur->queued)
+        pthread_cond_signal(&st->w.work);
+    while (r->cur->queued)
+        pthread_cond_wait(&st->w.done, &st->w.mu);
+    pthread_mutex_unlock(&st->w.mu);
+}
+
+/* Write the rows of r's buffer that do not fill a group, one statement each, on this
+ * thread (the writer idle). Counts them toward the commit batch; commits nothing. */
 static void rows_flush(struct store_rows *r)
 {
     struct store *st = r->st;
     if (r->building)
         sim_panic("store_rows: a row of %s was written half built (the store was used "
                   "between its columns and store_rows_end)", r->key);
-    if (r->n == STORE_ROWS_GROUP) {
-        for (size_t i = 0; i < r->n; i++)
-            rows_bind(r, r->group, i, (int)i * r->ncols);
-        step_in_tx(st, r->group);
-    } else {
-        for (size_t i = 0; i < r->n && !st->failure; i++) {
-            rows_bind(r, r->one, i, 0);
-            step_in_tx(st, r->one);
-        }
+    rows_format(r, r->cur, r->n);
+    for (size_t i = 0; i < r->n && !st->failure; i++) {
+        rows_bind(r, r->cur, r->one, i, 0);
+        step_in_tx(st, r->one);
     }
     st->pending += r->n;
-    memset(r->type, 0, r->n * (size_t)r->ncols);     /* every cell NULL again */
+    rows_clear(r, r->cur, r->n);
     r->n = 0;
-    r->ntext = 0;
 }
 
+/* Every row ended so far in its table: the writer's queue done, then what is left
+ * of each buffer. The writer is idle afterwards. */
 static void rows_flush_all(struct store *st)
 {
+    writer_wait(st);
     for (size_t i = 0; i < st->nrows; i++)
         if (st->rows[i]->n)
             rows_flush(st->rows[i]);
@@ -524,9 +809,9 @@ void store_rows_end(struct store_rows *r)
     r->building = false;
     if (++r->n < STORE_ROWS_GROUP)
         return;
-    rows_flush(r);
+    rows_queue(r);
     if (r->st->pending >= STORE_BATCH)
-        commit(r->st);
+        writer_commit(r->st);
 }
 
 int store_commit(struct store *st, struct err *e)
@@ -538,8 +823,9 @@ int store_commit(struct store *st, struct err *e)
     return 0;
 }
 
-bool store_failed(const struct store *st, const char **why)
+bool store_failed(struct store *st, const char **why)
 {
+    writer_wait(st);              /* a failure of the writer's is the store's */
     if (why)
         *why = st->failure;
     return st->failure != NULL;

@@ -60,7 +60,7 @@ sqlite3_stmt *store_prepare(struct store *st, const char *sql);
 void store_step(struct store *st, sqlite3_stmt *stmt);
 /* Commit what is pending now. Returns 0 or L2_EIO. */
 int  store_commit(struct store *st, struct err *e);
-bool store_failed(const struct store *st, const char **why);
+bool store_failed(struct store *st, const char **why);
 void store_on_error(struct store *st, void (*fn)(void *ctx), void *ctx);
 
 /* Rows of one INSERT, written STORE_ROWS_GROUP at a time by a multi-row statement:

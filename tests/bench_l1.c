@@ -3,9 +3,12 @@
  * above capacity, users sending 5 transfers/s through scheme l1, results written to
  * a database on disk. Reports slots/s and included transactions/s of wall time.
  * Target (issue 10): the day in 3 s or less on the 2-core development machine. */
+#define _GNU_SOURCE                 /* RUSAGE_THREAD */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "models/l1/l1.h"
@@ -13,6 +16,48 @@
 #include "sim/progress.h"
 
 #define TARGET_S 3.0
+
+/* CPU seconds (user + system) of every thread of this process but the calling one,
+ * from /proc (Linux): the store's writer thread. -1 when unknown. */
+static double other_threads_cpu(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    long self = (long)gettid();
+    double ticks = (double)sysconf(_SC_CLK_TCK), total = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        long tid = atol(de->d_name);
+        if (tid <= 0 || tid == self)
+            continue;
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        /* fields after the command's closing parenthesis: 14th and 15th are utime, stime */
+        char *p = strrchr(buf, ')');
+        unsigned long ut = 0, st = 0;
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+                        &st) == 2)
+            total += (double)(ut + st) / ticks;
+    }
+    closedir(d);
+    return total;
+}
+
+static double thread_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return -1;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static const char scenario[] =
     "name: bench-l1-day\n"
@@ -57,9 +102,10 @@ int main(void)
             strcpy(load, "unknown");
         fclose(la);
     }
-    double t0 = progress_wall_now();
+    double t0 = progress_wall_now(), c0 = thread_cpu();
     int rc = run_execute(s, st, run_id, &o, &res, &e);
-    double wall = progress_wall_now() - t0;
+    double wall = progress_wall_now() - t0, cpu_model = thread_cpu() - c0;
+    double cpu_writer = other_threads_cpu();
     if (rc != 0 || res.status != RUN_COMPLETE) {
         fprintf(stderr, "bench run failed: %s %s\n", e.msg, res.detail);
         return 1;
@@ -79,6 +125,12 @@ int main(void)
     /* the target is wall time on an idle machine: other work on it only adds */
     printf("  target (issue 10): the day in <= %.0f s: %s (1-minute load average %s at "
            "the start)\n", TARGET_S, wall <= TARGET_S ? "met" : "NOT met", load);
+    /* On a busy machine the wall time says little; the two threads' CPU times say what
+     * the day costs: on two idle cores they overlap, and the wall is about the larger */
+    if (cpu_model >= 0 && cpu_writer >= 0)
+        printf("  CPU: %.2f s the model's thread, %.2f s the store's writer thread (idle "
+               "2-core estimate of the wall: %.2f s)\n", cpu_model, cpu_writer,
+               cpu_model > cpu_writer ? cpu_model : cpu_writer);
     sqlite3_finalize(q);
     store_close(st);
     scn_free(s);

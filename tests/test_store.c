@@ -221,6 +221,51 @@ static void test_rows_in_order_and_visible(void **state)
     store_remove(path);
 }
 
+/* The writer thread (store_rows): many groups, a batch commit (STORE_BATCH rows) in
+ * the writer's turn between them, and the model's own statements into another table
+ * meanwhile: every row arrives, in order, once; a query through the store sees them
+ * all; after a close and reopen they are all there (committed). */
+static void test_rows_writer_many_groups(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-many-%ld.db", (long)getpid());
+    store_remove(path);
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    assert_int_equal(store_open(path, &st, &e), 0);
+    sqlite3_exec(store_db(st), "CREATE TABLE t(k INTEGER, s TEXT);"
+                 "CREATE TABLE u(k INTEGER PRIMARY KEY)", NULL, NULL, NULL);
+    struct store_rows *r = store_rows(st, "t", "k, s", 2);
+    sqlite3_stmt *ins = store_prepare(st, "INSERT INTO u VALUES(?)");
+    int total = 2 * STORE_BATCH + 7 * STORE_ROWS_GROUP + 3;
+    for (int i = 0; i < total; i++) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "v%d", i);
+        store_rows_int(r, 1, i);
+        store_rows_text(r, 2, buf);
+        store_rows_end(r);
+        if (i % 100 == 0) {
+            sqlite3_bind_int(ins, 1, i);
+            store_step(st, ins);
+        }
+    }
+    sqlite3 *db = store_db(st);
+    char want[32];
+    snprintf(want, sizeof want, "%d", total);
+    expect(db, "SELECT COUNT(*) FROM t", want);
+    expect(db, "SELECT COUNT(*) FROM t WHERE k != rowid - 1 OR s != 'v' || k", "0");
+    snprintf(want, sizeof want, "%d", (total + 99) / 100);
+    expect(db, "SELECT COUNT(*) FROM u", want);
+    store_close(st);
+    assert_int_equal(store_open(path, &st, &e), 0);
+    snprintf(want, sizeof want, "%d", total);
+    expect(store_db(st), "SELECT COUNT(*) FROM t", want);
+    store_close(st);
+    store_remove(path);
+}
+
 /* A row that breaks a constraint is a bug the run stops on, in a group as alone: a
  * duplicate key in the middle of a group of STORE_ROWS_GROUP rows panics with SQLite's
  * message and the statement (exit 1, in a child process). */
@@ -247,8 +292,11 @@ static void test_rows_constraint_panics(void **state)
         for (int i = 0; i < STORE_ROWS_GROUP; i++) {
             store_rows_int(r, 1, i == STORE_ROWS_GROUP / 2 ? 0 : i);   /* 0 twice */
             store_rows_text(r, 2, "x");
-            store_rows_end(r);              /* the last one writes the group */
+            store_rows_end(r);              /* the last one queues the group */
         }
+        /* the writer thread wrote it; its failure reaches this thread at the store's
+         * next synchronizing call (a commit, a query, the run's end) */
+        store_commit(st, &e);
         _exit(0);                           /* not reached: the group panics */
     }
     int status;
@@ -271,6 +319,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_constraint_panics),
+        cmocka_unit_test(test_rows_writer_many_groups),
         cmocka_unit_test(test_rows_in_order_and_visible),
         cmocka_unit_test(test_v1_upgraded_in_place),
         cmocka_unit_test(test_failed_upgrade_changes_nothing),

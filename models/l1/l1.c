@@ -121,7 +121,7 @@ struct l1 {
      * in nonce order, each once; background senders are fresh accounts, one
      * transaction each, whose nonce is always 0: not stored */
     struct idmap accounts;
-    sqlite3_stmt *ins_block;
+    struct store_rows *block_rows; /* l1_blocks */
 
     /* handles (l1_submit) */
     bool      eip7825;
@@ -873,22 +873,22 @@ static void on_final(struct sim *sim, void *ctx, const void *payload)
 static void record_block(struct l1 *l1, sim_time now, uint64_t gas_limit, uint64_t gas_used,
                          uint64_t blob_gas, uint64_t ntx, bool missed, u128 burned, u128 tips)
 {
-    sqlite3_stmt *s = l1->ins_block;
-    sqlite3_bind_int64(s, 1, l1->w->run_id);
-    sqlite3_bind_text(s, 2, l1->w->name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, (sqlite3_int64)l1->height);
-    sqlite3_bind_int64(s, 4, now);
-    sqlite3_bind_int64(s, 5, (sqlite3_int64)gas_limit);
-    sqlite3_bind_int64(s, 6, (sqlite3_int64)gas_used);
-    sqlite3_bind_int64(s, 7, (sqlite3_int64)l1->base_fee);
-    sqlite3_bind_int64(s, 8, (sqlite3_int64)blob_gas);
-    sqlite3_bind_int64(s, 9, (sqlite3_int64)l1->excess_blob_gas);
-    store_bind_u128(s, 10, l1->blob_base_fee);
-    sqlite3_bind_int64(s, 11, (sqlite3_int64)ntx);
-    sqlite3_bind_int(s, 12, missed);
-    money_bind(s, 13, burned);
-    money_bind(s, 14, tips);
-    store_step(l1->w->store, s);
+    struct store_rows *s = l1->block_rows;
+    store_rows_int(s, 1, l1->w->run_id);
+    store_rows_text(s, 2, l1->w->name);
+    store_rows_int(s, 3, (int64_t)l1->height);
+    store_rows_int(s, 4, now);
+    store_rows_int(s, 5, (int64_t)gas_limit);
+    store_rows_int(s, 6, (int64_t)gas_used);
+    store_rows_int(s, 7, (int64_t)l1->base_fee);
+    store_rows_int(s, 8, (int64_t)blob_gas);
+    store_rows_int(s, 9, (int64_t)l1->excess_blob_gas);
+    store_rows_u128(s, 10, l1->blob_base_fee);    /* decimal text, as store_bind_u128 */
+    store_rows_int(s, 11, (int64_t)ntx);
+    store_rows_int(s, 12, missed);
+    store_rows_u128(s, 13, burned);               /* amounts: decimal text, as money_bind */
+    store_rows_u128(s, 14, tips);
+    store_rows_end(s);
 }
 
 /* Produce this slot's block. O(m log m) in the pool's senders. */
@@ -1173,10 +1173,10 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->r_demand = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_ARRIVALS);
     l1->r_blobs = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_BLOBS);
 
-    l1->ins_block = store_prepare(w->store,
-        "INSERT INTO l1_blocks(run_id, world, height, time_us, gas_limit, gas_used,"
-        " base_fee_per_gas, blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed,"
-        " burned_wei, tips_wei) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    l1->block_rows = store_rows(w->store, "l1_blocks",
+        "run_id, world, height, time_us, gas_limit, gas_used, base_fee_per_gas,"
+        " blob_gas_used, excess_blob_gas, blob_base_fee, tx_count, missed, burned_wei,"
+        " tips_wei", 14);
     l1->tx_rows = store_rows(w->store, "l1_txs",
         "run_id, world, tx_id, origin, kind, status, cancelled,"
         " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
