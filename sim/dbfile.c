@@ -141,8 +141,10 @@ int dbfile_open_reader(const char *path, sqlite3 **db, const char **file, struct
         return L2_EINPUT;
     int version = store_schema_version(*db, "main");
     char *copy = NULL;
-    if (version > 0 && version < STORE_SCHEMA_VERSION) {
-        /* written by an older l2sim: read through an upgraded copy, never upgraded here */
+    if ((version > 0 && version < STORE_SCHEMA_VERSION) ||
+        (version == STORE_SCHEMA_VERSION && store_modules_older(*db))) {
+        /* written by an older l2sim (or older schemes' SQL): read through an upgraded
+         * copy, never upgraded here */
         dbfile_close(*db);
         *db = NULL;
         int rc = store_upgraded_copy(path, &copy, e);

@@ -71,8 +71,9 @@ const char *dbfile_ro_query(const char *path);
 int dbfile_check_source_file(const char *path, struct err *e);
 
 /* dbfile_open_ro for a reader (report, compare, merge's sources): a database written
- * by an older l2sim (schema version below this one's) is read through a scratch copy
- * upgraded as store_open would (store_upgraded_copy), removed at dbfile_close; the
+ * by an older l2sim (schema version below this one's, or a scheme's SQL below this
+ * binary's: store_modules_older) is read through a scratch copy upgraded as
+ * store_open and store_apply_sql would (store_upgraded_copy), removed at dbfile_close; the
  * original is never written. *file (may be NULL): the file opened, valid until then. */
 int dbfile_open_reader(const char *path, sqlite3 **db /* OUT */, const char **file /* OUT */,
                        struct err *e);

@@ -1006,6 +1006,18 @@ int store_mark_unfinished(struct store *st, int64_t run_id, const char *status,
     return 0;
 }
 
+static bool (*modules_older)(sqlite3 *db);
+static int (*modules_apply)(struct store *st, struct err *e);
+
+void store_set_module_upgrade(bool (*older)(sqlite3 *db),
+                              int (*apply)(struct store *st, struct err *e))
+{
+    modules_older = older;
+    modules_apply = apply;
+}
+
+bool store_modules_older(sqlite3 *db) { return modules_older && modules_older(db); }
+
 int store_upgraded_copy(const char *path, char **copy, struct err *e)
 {
     *copy = NULL;
@@ -1040,6 +1052,8 @@ int store_upgraded_copy(const char *path, char **copy, struct err *e)
     sqlite3_close(dst);
     struct store *st = NULL;
     if (rc == SQLITE_OK && store_open(tmp, &st, e) != 0)
+        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK && modules_apply && modules_apply(st, e) != 0)
         rc = SQLITE_ERROR;
     store_close(st);
     if (rc != SQLITE_OK) {

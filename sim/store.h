@@ -104,10 +104,23 @@ int store_schema_version(sqlite3 *db, const char *schema);
  * l2sim's (W); ..." appended to e. */
 int store_check_version(int version, const char *path, int code, struct err *e);
 
-/* For a reader of a database of an older schema version: a scratch copy of it (in
- * $TMPDIR), upgraded as store_open upgrades, so the original is never written.
+/* For a reader of a database of an older schema version (or older module SQL,
+ * store_modules_older): a scratch copy of it (in $TMPDIR), upgraded as store_open
+ * upgrades and then its modules' SQL, so the original is never written.
  * *copy: its path, for the caller to read and store_remove. 0, L2_EINPUT or L2_EIO. */
 int store_upgraded_copy(const char *path, char **copy /* OUT */, struct err *e);
+
+/* Module SQL (store_apply_sql) in a reader's database: a database whose modules' SQL
+ * is older than this binary's is read, like one of an older schema, through an
+ * upgraded scratch copy. sim knows no modules: the models say (models/run/registry.c,
+ * before main) how to tell, `older(db)` (some owner's recorded version is below this
+ * binary's), and how to upgrade, `apply(st, e)` (every owner in st brought to this
+ * binary's version: store_apply_sql). */
+void store_set_module_upgrade(bool (*older)(sqlite3 *db),
+                              int (*apply)(struct store *st, struct err *e));
+/* Whether db (a reader's) holds module SQL older than this binary's: false without the
+ * models' hook. */
+bool store_modules_older(sqlite3 *db);
 
 /* SQL a module owns beside l2sim's own schema (a scheme's tables and views), with its
  * own version, recorded in meta under "sql_version:OWNER". */

@@ -133,11 +133,41 @@ static const char *schemes_sql_now(void)
     return schemes_sql[0] ? schemes_sql : NULL;
 }
 
+/* Whether db records some scheme's SQL at a version below this binary's (readers then
+ * read an upgraded copy: store_modules_older). */
+static bool schemes_sql_older(sqlite3 *db)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'sql_version:scheme ' || ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return false;                 /* no meta: not for this check to say */
+    bool older = false;
+    for (size_t i = 0; !older && model_scheme_at(i); i++) {
+        const struct scheme_ops *ops = model_scheme_at(i);
+        if (!ops->sql)
+            continue;
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, ops->type, -1, SQLITE_STATIC);
+        older = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL &&
+                sqlite3_column_int64(q, 0) < ops->sql->version;
+    }
+    sqlite3_finalize(q);
+    return older;
+}
+
+/* A reader's scratch copy: every scheme whose SQL it records brought to this binary's. */
+static int schemes_sql_upgrade(struct store *st, struct err *e)
+{
+    return model_scheme_sql_refresh(st, false, e);
+}
+
 /* Every binary that links the registry tells dbfile where the schemes' SQL is, before
- * main: readers, merge and the tests all judge files against the same schema. */
+ * main: readers, merge and the tests all judge files against the same schema, and read
+ * a file of older schemes' SQL through an upgraded copy. */
 __attribute__((constructor)) static void publish_schemes_sql(void)
 {
     dbfile_set_scheme_sql_provider(schemes_sql_now);
+    store_set_module_upgrade(schemes_sql_older, schemes_sql_upgrade);
 }
 
 void model_register_scheme(const struct scheme_ops *ops)
