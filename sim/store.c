@@ -29,9 +29,11 @@ struct rows_buf;
  * goes on. Jobs run in the order they were queued. `mu` guards everything here and
  * each buffer's `queued`; the SQLite connection is in serialized mode, so the model's
  * own statements may run meanwhile (SQLite orders them). */
-#define WRITER_QUEUE 256
-#define WRITER_WAKE  4            /* jobs queued before a sleeping writer is woken (fewer
-                                   * wake-ups); a commit or a wait wakes it at once */
+#define WRITER_QUEUE 1024
+#define WRITER_WAKE  64           /* jobs queued before a sleeping writer is woken: few
+                                   * wake-ups, each a long run of work (a woken thread
+                                   * tends to be put on its waker's core, which it then
+                                   * shares); a commit or a wait wakes it at once */
 struct writer_job {
     struct store_rows *r;         /* NULL: commit the transaction and begin the next */
     struct rows_buf   *b;
@@ -408,7 +410,7 @@ struct rows_buf {
 /* Buffers per batch: one the model fills while the others wait for or are in the
  * writer's hands (enough that the model seldom waits for one when the writer is
  * behind: a busy machine may leave it unscheduled for a while). */
-#define ROWS_BUFS 16
+#define ROWS_BUFS 256
 
 struct store_rows {
     struct store *st;
@@ -633,18 +635,26 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&w->work, &w->mu);
         if (w->n == 0)
             break;                          /* stop, and nothing left */
-        struct writer_job j = w->q[w->head];
-        bool skip = w->failed;              /* sticky: nothing more after a failure */
+        /* every job queued now, in one go: the model queues behind them meanwhile
+         * (slots past head + k), and the lock is taken twice a round, not a job */
+        size_t k = w->n, head = w->head;
         pthread_mutex_unlock(&w->mu);
-        if (!skip)
-            writer_run(st, &j);
-        else if (j.r)
-            rows_clear(j.r, j.b, STORE_ROWS_GROUP);
+        for (size_t i = 0; i < k; i++) {
+            const struct writer_job *j = &w->q[(head + i) % WRITER_QUEUE];
+            if (!w->failed)                 /* sticky: nothing more after a failure
+                                             * (set by this thread only) */
+                writer_run(st, j);
+            else if (j->r)
+                rows_clear(j->r, j->b, STORE_ROWS_GROUP);
+        }
         pthread_mutex_lock(&w->mu);
-        if (j.b)
-            j.b->queued = false;
-        w->head = (w->head + 1) % WRITER_QUEUE;
-        w->n--;
+        for (size_t i = 0; i < k; i++) {
+            struct writer_job *j = &w->q[(head + i) % WRITER_QUEUE];
+            if (j->b)
+                j->b->queued = false;
+        }
+        w->head = (head + k) % WRITER_QUEUE;
+        w->n -= k;
         pthread_cond_broadcast(&w->done);
     }
     pthread_mutex_unlock(&w->mu);
@@ -672,8 +682,8 @@ static void writer_take_error(struct store *st)
 }
 
 /* Queue job j (a transaction is open); starts the thread the first time. Waits while
- * the queue is full. */
-static void writer_push(struct store *st, struct writer_job j)
+ * the queue is full. True when the writer has a failure for the model to take. */
+static bool writer_push(struct store *st, struct writer_job j)
 {
     struct writer *w = &st->w;
     if (!w->started) {
@@ -701,7 +711,9 @@ static void writer_push(struct store *st, struct writer_job j)
     w->n++;
     if (w->n >= WRITER_WAKE || !j.r)
         pthread_cond_signal(&w->work);
+    bool error = w->error != NULL;
     pthread_mutex_unlock(&w->mu);
+    return error;
 }
 
 /* Wait until every queued job is done; then take over a failure. */
@@ -721,6 +733,7 @@ static void writer_wait(struct store *st)
 
 static void writer_stop(struct store *st)
 {
+
     struct writer *w = &st->w;
     if (!w->started)
         return;
@@ -745,10 +758,10 @@ static void writer_commit(struct store *st)
         commit(st);
         return;
     }
-    writer_take_error(st);
     if (st->failure)
         return;
-    writer_push(st, (struct writer_job){ NULL, NULL });
+    if (writer_push(st, (struct writer_job){ NULL, NULL }))
+        writer_take_error(st);
     st->pending = 0;
 }
 
@@ -757,13 +770,12 @@ static void writer_commit(struct store *st)
 static void rows_queue(struct store_rows *r)
 {
     struct store *st = r->st;
-    writer_take_error(st);
     if (st->failure || !begin(st)) {  /* failed: rows go nowhere, as store_step's */
         rows_clear(r, r->cur, r->n);
         r->n = 0;
         return;
     }
-    writer_push(st, (struct writer_job){ r, r->cur });
+    bool error = writer_push(st, (struct writer_job){ r, r->cur });
     st->pending += r->n;
     r->n = 0;
     r->ncur = (r->ncur + 1) % ROWS_BUFS;
@@ -774,6 +786,8 @@ static void rows_queue(struct store_rows *r)
     while (r->cur->queued)
         pthread_cond_wait(&st->w.done, &st->w.mu);
     pthread_mutex_unlock(&st->w.mu);
+    if (error)
+        writer_take_error(st);
 }
 
 /* Write the rows of r's buffer that do not fill a group, one statement each, on this
