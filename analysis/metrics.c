@@ -149,7 +149,7 @@ enum fate { FATE_CARRIED = 0, FATE_DROPPED = 1, FATE_FAILED = 2 };
 
 /* One transfer as the statistics need it (times in us; -1: never). */
 struct row {
-    sim_time submit, include, final;
+    sim_time submit, soft, include, final;
     double   fee;          /* ETH; only meaningful when included */
     enum fate fate;        /* dropped (left unincluded), failed (refused), else carried */
 };
@@ -180,6 +180,7 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
         r->final = sqlite3_column_type(qt, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 2);
         r->fee = sqlite3_column_double(qt, 3);
         r->fate = (enum fate)sqlite3_column_int(qt, 4);
+        r->soft = sqlite3_column_type(qt, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(qt, 5);
     }
 
     metrics_samples_clear(s);
@@ -197,6 +198,14 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
         if (rows[i].include >= 0)
             s->v[k++] = (double)(rows[i].include - rows[i].submit) / SIM_SEC;
     metrics_summary(m, s, "inclusion", "_s", true);
+    /* soft confirmation: when the user saw it accepted (a sequencer's receipt, a channel
+     * update). Only from rows that have one: a scheme without soft confirmations gets no
+     * soft_* statistics, and the report shows "-" rather than its L1 inclusion. */
+    metrics_samples_clear(s);
+    for (size_t i = 0; i < nr; i++)
+        if (rows[i].soft >= 0)
+            metrics_samples_add(s, rows[i].submit, (double)(rows[i].soft - rows[i].submit) / SIM_SEC);
+    metrics_summary(m, s, "soft", "_s", true);
     metrics_samples_clear(s);
     for (size_t i = 0; i < nr; i++)
         if (rows[i].final >= 0)
@@ -237,8 +246,8 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
     sqlite3_prepare_v2(db, "SELECT count(*) FROM txs WHERE run_id=? AND scheme=?", -1, &qn,
                        NULL);
     sqlite3_prepare_v2(db, "SELECT submit_us, include_us, final_us, fee_eth,"
-                       " CASE status WHEN 'dropped' THEN 1 WHEN 'failed' THEN 2 ELSE 0 END"
-                       " FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
+                       " CASE status WHEN 'dropped' THEN 1 WHEN 'failed' THEN 2 ELSE 0 END,"
+                       " soft_us FROM txs WHERE run_id=? AND scheme=?", -1, &qt, NULL);
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
                        " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);
     sqlite3_bind_int64(q, 1, run_id);

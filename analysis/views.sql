@@ -138,8 +138,8 @@ FROM metrics m JOIN schemes s ON s.run_id = m.run_id AND s.scheme = m.scheme;
 -- Fees and latencies per scheme: one row for the whole run (phase 'all') and, when the
 -- scenario has event windows (spikes, drops, attacks), one per phase, with where it
 -- lies (phase_start_s, phase_end_s; order phases by them); transfers by submission
--- time. Percentiles are nearest-rank. The soft-confirmation columns fall back to
--- inclusion for schemes that record no soft_* statistics.
+-- time. Percentiles are nearest-rank. The soft-confirmation columns are NULL for a
+-- scheme whose transfers record no soft_us (no receipt before L1 inclusion).
 DROP VIEW IF EXISTS scheme_summary;
 CREATE VIEW scheme_summary AS
 WITH m AS (SELECT * FROM scheme_metrics)
@@ -158,12 +158,9 @@ SELECT m.run_id, m.scheme, s.type, s.world, m.phase,
        max(CASE stat WHEN 'fee_p50_eth' THEN value END) AS fee_p50_eth,
        max(CASE stat WHEN 'fee_p95_eth' THEN value END) AS fee_p95_eth,
        max(CASE stat WHEN 'fee_p99_eth' THEN value END) AS fee_p99_eth,
-       coalesce(max(CASE stat WHEN 'soft_p50_s' THEN value END),
-                max(CASE stat WHEN 'inclusion_p50_s' THEN value END)) AS soft_p50_s,
-       coalesce(max(CASE stat WHEN 'soft_p95_s' THEN value END),
-                max(CASE stat WHEN 'inclusion_p95_s' THEN value END)) AS soft_p95_s,
-       coalesce(max(CASE stat WHEN 'soft_p99_s' THEN value END),
-                max(CASE stat WHEN 'inclusion_p99_s' THEN value END)) AS soft_p99_s,
+       max(CASE stat WHEN 'soft_p50_s' THEN value END) AS soft_p50_s,
+       max(CASE stat WHEN 'soft_p95_s' THEN value END) AS soft_p95_s,
+       max(CASE stat WHEN 'soft_p99_s' THEN value END) AS soft_p99_s,
        max(CASE stat WHEN 'inclusion_mean_s' THEN value END) AS inclusion_mean_s,
        max(CASE stat WHEN 'inclusion_p50_s' THEN value END) AS inclusion_p50_s,
        max(CASE stat WHEN 'inclusion_p95_s' THEN value END) AS inclusion_p95_s,
