@@ -51,7 +51,9 @@ struct challengers {
     uint32_t                count;
     double                  online;
     sim_time                response;
-    struct l1_fee_policy    fee;
+    struct l1_fee_policy    fee;              /* .cap 0: derived per game (game_cap) */
+    double                  fee_share;        /* of the value at stake, for fees */
+    uint64_t                move_gas, step_gas;
     gsl_rng               **online_rng;       /* one per challenger */
     /* the replica */
     struct l2_state        *anchor;
@@ -177,6 +179,29 @@ static void game_over(void *ctx, const struct dispute_result *r)
         f->who.resolved(f->who.ctx, f->claim, r);
 }
 
+/* Allowance per move for what the L1 adds to its execution gas: 21000 intrinsic, and
+ * the calldata (a claim's ~100 bytes; a step's proof is larger, ~2 KB at 16 gas). */
+#define MOVE_L1_GAS_ALLOWANCE 50000u
+
+/* A rational challenger's fee cap for the game over claim f: it will spend up to
+ * fee_share of what it defends (the value the false root would pay out, plus the root
+ * bond it wins) on the game's fees, as if it had to make every move itself
+ * (ceil(log2 n) bisection moves and the step) and each paid its cap. Never below the
+ * tip. */
+static uint64_t game_cap(const struct challengers *ch, const struct forged *f)
+{
+    unsigned moves = 0;
+    while (((size_t)1 << moves) < f->n)
+        moves++;
+    u128 gas = (u128)moves * (ch->move_gas + MOVE_L1_GAS_ALLOWANCE) + ch->step_gas +
+               MOVE_L1_GAS_ALLOWANCE;
+    u128 spend = (u128)((double)(f->value + f->bond) * ch->fee_share);
+    u128 cap = spend / gas;
+    if (cap < ch->fee.tip)
+        cap = ch->fee.tip;
+    return cap > UINT64_MAX ? UINT64_MAX : (uint64_t)cap;
+}
+
 static void open_game(struct sim *sim, void *ctx, const void *payload)
 {
     (void)sim, (void)payload;
@@ -196,6 +221,8 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
     c->sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | (uint64_t)(16 + k));
     c->origin = L1_ORIGIN_SCHEME(sc->index);
     c->fee = ch->fee;
+    if (!c->fee.cap)
+        c->fee.cap = game_cap(ch, f);
     c->response = ch->response;
     dispute_trace_player(f->view[DISPUTE_CHALLENGER], c);
     /* the contract's anchor: the last root that stands, where both views start */
@@ -358,14 +385,15 @@ struct challengers *challengers_new(struct scheme *sc, const struct challengers_
     r.move_exec_gas = (uint64_t)scn_int(s, "schemes[%zu].dispute_move_gas", i);
     r.step_exec_gas = (uint64_t)scn_int(s, "schemes[%zu].dispute_step_gas", i);
     u128 tip = scn_amount(s, "schemes[%zu].challenger_tip", i);
-    u128 cap = scn_amount(s, "schemes[%zu].challenger_max_fee", i);
+    bool fixed = scn_has(s, "schemes[%zu].challenger_max_fee", i);
+    u128 cap = fixed ? scn_amount(s, "schemes[%zu].challenger_max_fee", i) : 0;
     char path[96];
     if (r.clock_extension >= r.max_clock_duration) {
         snprintf(path, sizeof path, "schemes[%zu].dispute_clock_extension", i);
         scn_error_at(s, e, path, "the clock extension must be below dispute_max_clock");
         goto err;
     }
-    if (price > UINT64_MAX || tip > cap || cap > UINT64_MAX) {
+    if (price > UINT64_MAX || tip > UINT64_MAX || (fixed && tip > cap) || cap > UINT64_MAX) {
         snprintf(path, sizeof path, "schemes[%zu].challenger_tip", i);
         scn_error_at(s, e, path, "challenger_tip must not exceed challenger_max_fee, and gas "
                      "prices must stay below 2^64 wei");
@@ -378,8 +406,12 @@ struct challengers *challengers_new(struct scheme *sc, const struct challengers_
     ch->response = scn_int(s, "schemes[%zu].challenger_response", i);
     ch->recheck = scn_int(s, "schemes[%zu].challenger_recheck", i);
     ch->max_clock = r.max_clock_duration;
-    /* twice the base fee + tip when sent, then 12.5% a block while it waits (a
-     * block's base fee rises at most 12.5%, EIP-1559), up to the cap */
+    /* twice the base fee + tip when sent, then 13% a block while it waits (a block's
+     * base fee rises at most 12.5%, EIP-1559), up to the cap: fixed, or derived from
+     * each game's value at stake (game_cap) */
+    ch->fee_share = scn_real(s, "schemes[%zu].challenger_fee_share", i);
+    ch->move_gas = r.move_exec_gas;
+    ch->step_gas = r.step_exec_gas;
     ch->fee = (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = (uint64_t)tip,
                                       .mult_pct = 200, .cap = (uint64_t)cap, .bump_after = 1,
                                       .bump_pct = 13 };

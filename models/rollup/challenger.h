@@ -38,8 +38,13 @@ struct challengers_deps {
       "from seeing a claim or the claimant's move on L1 to sending the answer" }, \
     { "schemes[" T "].challenger_tip", SCN_AMOUNT, "2gwei", "0wei", NULL, NULL, 0, \
       "priority fee per gas of a challenger's moves (max fee: twice the base fee + tip)" }, \
-    { "schemes[" T "].challenger_max_fee", SCN_AMOUNT, "1000gwei", "1wei", NULL, NULL, 0, \
-      "the most a challenger's move pays per gas; bumped 12.5% a block up to it while it waits" }, \
+    { "schemes[" T "].challenger_fee_share", SCN_FRACTION, "10%", "0", "1", NULL, 0, \
+      "share of the value at stake (what the false root would let its claimant take, plus " \
+      "the root bond) a challenger will spend on a game's fees: its max fee per gas is " \
+      "that over the gas of every move of the game" }, \
+    { "schemes[" T "].challenger_max_fee", SCN_AMOUNT, NULL, "1wei", NULL, NULL, SCN_OPTIONAL, \
+      "a fixed cap on what a challenger's move pays per gas instead (bumped 13% a block up " \
+      "to the cap while it waits)" }, \
     { "schemes[" T "].dispute_max_clock", SCN_DURATION, "84h", "1s", NULL, NULL, 0, \
       "MAX_CLOCK_DURATION of each side's chess clock (OP Stack: 302400 s = 3.5 d)" }, \
     { "schemes[" T "].dispute_clock_extension", SCN_DURATION, "3h", "0s", NULL, NULL, 0, \

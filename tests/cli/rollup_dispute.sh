@@ -6,8 +6,8 @@
 #    attacker's bonds (the claim's 0.08 ETH among them) are slashed to the challenger;
 #    the proposer claims the true root again and every withdrawal of the false claim's
 #    blocks is paid, after a true claim's window;
-#  - fraud_under_block_stuffing.yaml below and above its threshold: 4000 ETH of
-#    stuffing does not stop the challenger, 8000 ETH does and 100 ETH is stolen;
+#  - fraud_under_block_stuffing.yaml below and above its threshold: 10,000 and 16,000 ETH of
+#    stuffing do not stop the challenger, 20,000 ETH does and 100 ETH is stolen;
 #  - each book's fault (dispute.bond, invalid_root.paid) stops the run, named.
 
 FP=scenarios/fraud_proof.yaml
@@ -44,27 +44,43 @@ case $got in 0\|*) note "no withdrawal in the false claim's blocks" ;;
     *) n=${got%%|*}; [ "$got" = "$n|$n|$n" ] || note "withdrawals of the false claim's blocks (n|paid|after its window): $got" ;; esac
 finish dispute/fraud-proof-rejects-the-false-root
 
-# 5000 ETH: the anchor moves on (a later true claim) while the game still runs, the
-# case where the VM once read a freed signature context (ASan in make check)
-for budget in 4000eth 5000eth 8000eth; do
+# 16000 ETH: just below the threshold, the game runs long and the anchor moves on (a
+# later true claim) while it runs: where the VM once read a freed signature context
+# (ASan in make check)
+for budget in 10000eth 16000eth 20000eth; do
     rm -f "$tmp"/fs.db*
     l2sim run "$FS" --set "adversaries[block_stuffing].budget=$budget" --db "$tmp/fs.db" --quiet
     check_crash
     [ "$rc" -eq 0 ] || note "exited $rc: $first"
     got=$(q "$tmp/fs.db" "SELECT outcome || ' ' || decided_by FROM disputes")
     lost=$(q "$tmp/fs.db" "SELECT value_lost_eth FROM attacks WHERE type = 'invalid_state_root'")
-    if [ "$budget" != 8000eth ]; then
+    if [ "$budget" != 20000eth ]; then
         [ "$got" = "root_rejected clock" ] || note "budget $budget: dispute '$got'"
         [ "$lost" = "0.0" ] || note "budget $budget: value lost $lost"
     else
         [ "$got" = "root_stands clock" ] || note "budget $budget: dispute '$got'"
         [ "$lost" = "100.0" ] || note "budget $budget: value lost $lost"
-        got=$(q "$tmp/fs.db" "SELECT count(*) FROM dispute_moves WHERE who = 'challenger'
-                              AND status = 'included'")
-        [ "$got" = 0 ] || note "budget $budget: $got challenger moves landed"
+        # the challenger's last move never got into a block before its clock ran out
+        got=$(q "$tmp/fs.db" "SELECT status FROM dispute_moves WHERE who = 'challenger'
+                              ORDER BY move DESC LIMIT 1")
+        [ "$got" = dropped ] || [ "$got" = pending ] ||
+            note "budget $budget: the challenger's last move was '$got'"
     fi
     finish "dispute/stuffing-$budget"
 done
+
+# D6: the threshold is what it takes to outbid the challenger, who bids up to a tenth
+# of the value at stake spread over the game's gas (~4,450 gwei a gas here): fillers
+# capped at 4000 gwei lose with any budget
+rm -f "$tmp"/fs.db*
+l2sim run "$FS" --set "adversaries[block_stuffing].budget=60000eth" \
+    --set "adversaries[block_stuffing].max_fee=4000gwei" \
+    --set "adversaries[block_stuffing].tip=1500gwei" --db "$tmp/fs.db" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/fs.db" "SELECT outcome FROM disputes")
+[ "$got" = root_rejected ] || note "fillers below the challenger's cap: dispute '$got'"
+finish dispute/stuffing-below-the-challengers-cap
 
 scn_was=$SCN
 SCN=$FP
