@@ -1,6 +1,7 @@
 /* scheme_decl.c — what the rollup schemes (scheme.c) declare beside their protocol
  * code: their tables and views, their metrics, their rows and section in the report,
  * and their share of a run's size. */
+#include <math.h>
 #include <string.h>
 
 #include "analysis/figure.h"
@@ -70,7 +71,14 @@ const struct store_sql rollup_sql = {
         "DROP VIEW IF EXISTS batch_costs; CREATE VIEW batch_costs AS"
         " SELECT run_id, scheme, batch, created_us, included_us, da, blobs, txs, raw_bytes,"
         " compressed_bytes, l1_fee_eth, revenue_l1_eth, revenue_l2_eth,"
-        " revenue_l1_eth + revenue_l2_eth - l1_fee_eth AS margin_eth FROM batches",
+        " revenue_l1_eth + revenue_l2_eth - l1_fee_eth AS margin_eth FROM batches;"
+        /* the dispute timeline figure: each move against its game's start */
+        "DROP VIEW IF EXISTS dispute_timeline; CREATE VIEW dispute_timeline AS"
+        " SELECT m.run_id, m.scheme, m.dispute_id, m.move, m.who, m.kind, m.depth,"
+        " m.sent_us - d.opened_us AS sent_rel_us, m.included_us - d.opened_us AS included_rel_us,"
+        " m.clock_left_us, m.status, d.resolved_us - d.opened_us AS resolved_rel_us, d.outcome,"
+        " d.winner, d.decided_by FROM dispute_moves m JOIN disputes d"
+        " ON d.run_id = m.run_id AND d.scheme = m.scheme AND d.dispute_id = m.dispute_id",
 };
 const struct store_sql rollup_zk_sql = { .version = 1, .tables = rollup_tables };
 
@@ -257,7 +265,193 @@ static const struct figure fig_timeline = {
     "prices cross.", timeline_applies, timeline_render,
 };
 
-static const struct figure *const figures[] = { &fig_timeline };
+/* ---- the dispute timeline ---- */
+
+/* The games' moves over time: per dispute (the first of each optimistic rollup, up
+ * to three), when each side's moves were sent and when a block included them, by
+ * depth, with each side's chess clock and the resolution. */
+static bool disputes_applies(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM dispute_timeline WHERE run_id = ?") > 0)
+        return true;
+    snprintf(why, len, "No dispute game was played in the runs.");
+    return false;
+}
+
+enum { GAMES_MAX = 3 };
+
+struct game_ref {
+    size_t  series;
+    int64_t dispute;
+    double  resolved_min;      /* NaN: still open at the end */
+    char    title[256];
+};
+
+/* Each side's clock as a polyline (minutes since the root claim, minutes left): it
+ * runs while that side is to move, i.e. from the opponent's included move to its own,
+ * and stands still otherwise; at the resolution the side to move has what is left. */
+static void clock_blocks(const struct fig_ctx *c, struct plot *p, size_t g,
+                         const struct game_ref *r)
+{
+    sqlite3_stmt *q = fig_prepare(c,
+        "SELECT who = 'challenger', included_rel_us / 60e6, clock_left_us / 60e6"
+        " FROM dispute_timeline WHERE run_id = ?1 AND scheme = ?2 AND dispute_id = ?3"
+        " AND included_rel_us IS NOT NULL ORDER BY included_rel_us, move");
+    fig_bind_series(q, &c->series[r->series]);
+    sqlite3_bind_int64(q, 3, r->dispute);
+    /* pts[side]: at most 2 points per move + the end */
+    size_t cap = 64, n[2] = { 0, 0 };
+    double *pts[2] = { xmalloc(2 * cap * sizeof(double)), xmalloc(2 * cap * sizeof(double)) };
+    double last[2] = { 0, 0 }, t = 0;
+    int to_move = 1;   /* after the root claim: the challenger */
+#define PUSH(s, x, y) do { if (n[s] == cap) { cap *= 2; \
+        pts[0] = xrealloc(pts[0], 2 * cap * sizeof(double)); \
+        pts[1] = xrealloc(pts[1], 2 * cap * sizeof(double)); } \
+        pts[s][2 * n[s]] = (x), pts[s][2 * n[s] + 1] = (y); n[s]++; } while (0)
+    bool first = true;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int who = sqlite3_column_int(q, 0);
+        t = sqlite3_column_double(q, 1);
+        double left = sqlite3_column_double(q, 2);
+        if (first) {            /* the root claim: both clocks full */
+            last[0] = last[1] = left;
+            PUSH(0, t, left);
+            PUSH(1, t, left);
+            first = false;
+            continue;
+        }
+        PUSH(who, t, left);              /* its clock ran down to this */
+        last[who] = left;
+        PUSH(!who, t, last[!who]);       /* the other's starts running */
+        to_move = !who;
+    }
+    sqlite3_finalize(q);
+    if (!first) {
+        double end = isnan(r->resolved_min) ? c->duration_h * 60 : r->resolved_min;
+        double left = last[to_move] - (end - t);
+        PUSH(to_move, end, left > 0 ? left : 0);
+        PUSH(!to_move, end, last[!to_move]);
+    }
+#undef PUSH
+    for (int s = 0; s < 2; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "c%zu_%d", g, s);
+        plot_data_begin(p, name);
+        for (size_t k = 0; k < n[s]; k++)
+            plot_row(p, 2, &pts[s][2 * k]);
+        plot_data_end(p);
+        free(pts[s]);
+    }
+}
+
+static void disputes_render(const struct fig_ctx *c, struct plot *p)
+{
+    static const char *const side[2] = { "defender", "challenger" };
+    struct game_ref games[GAMES_MAX];
+    size_t ng = 0;
+    sqlite3_stmt *q = fig_prepare(c,
+        "SELECT dispute_id, resolved_rel_us / 60e6, outcome, coalesce(winner, ''),"
+        " coalesce(decided_by, '') FROM dispute_timeline WHERE run_id = ?1 AND scheme = ?2"
+        " ORDER BY dispute_id, move LIMIT 1");
+    for (size_t i = 0; i < c->nseries && ng < GAMES_MAX; i++) {
+        fig_bind_series(q, &c->series[i]);
+        if (sqlite3_step(q) != SQLITE_ROW)
+            continue;
+        struct game_ref *r = &games[ng++];
+        r->series = i;
+        r->dispute = sqlite3_column_int64(q, 0);
+        r->resolved_min = sqlite3_column_type(q, 1) == SQLITE_NULL ? (double)NAN
+                        : sqlite3_column_double(q, 1);
+        const char *outcome = (const char *)sqlite3_column_text(q, 2);
+        const char *winner = (const char *)sqlite3_column_text(q, 3);
+        const char *by = (const char *)sqlite3_column_text(q, 4);
+        const char *what = strcmp(outcome, "root_rejected") == 0 ? "root rejected"
+                         : strcmp(outcome, "root_stands") == 0 ? "root stands" : "still open";
+        const char *loser = strcmp(winner, "defender") == 0 ? "challenger" : "defender";
+        char how[96] = "";
+        if (strcmp(by, "clock") == 0)
+            snprintf(how, sizeof how, ": the %s's clock ran out", loser);
+        else if (strcmp(by, "step") == 0)
+            snprintf(how, sizeof how, ": the one-step proof decided for the %s", winner);
+        snprintf(r->title, sizeof r->title, "%s, dispute %lld: %s%s", c->series[i].label,
+                 (long long)r->dispute, what, how);
+    }
+    sqlite3_finalize(q);
+    /* moves: sent (x), waited (to x + dx), depth (y); never included: dx NaN */
+    q = fig_prepare(c,
+        "SELECT sent_rel_us / 60e6, (coalesce(included_rel_us, sent_rel_us) - sent_rel_us)"
+        " / 60e6, depth, included_rel_us IS NOT NULL FROM dispute_timeline WHERE run_id = ?1"
+        " AND scheme = ?2 AND dispute_id = ?3 AND who = ?4 ORDER BY move");
+    for (size_t g = 0; g < ng; g++) {
+        for (int s = 0; s < 2; s++) {
+            fig_bind_series(q, &c->series[games[g].series]);
+            sqlite3_bind_int64(q, 3, games[g].dispute);
+            sqlite3_bind_text(q, 4, side[s], -1, SQLITE_STATIC);
+            char name[32];
+            snprintf(name, sizeof name, "m%zu_%d", g, s);
+            plot_data_begin(p, name);
+            while (sqlite3_step(q) == SQLITE_ROW) {
+                bool in = sqlite3_column_int(q, 3) != 0;
+                double x = sqlite3_column_double(q, 0), dx = sqlite3_column_double(q, 1);
+                double row[5] = { x, sqlite3_column_double(q, 2), dx,
+                                  in ? x + dx : (double)NAN, in ? (double)NAN : x };
+                plot_row(p, 5, row);
+            }
+            plot_data_end(p);
+        }
+        clock_blocks(c, p, g, &games[g]);
+    }
+    sqlite3_finalize(q);
+    plot_cmd(p, "set multiplot layout %zu,2 title ", ng ? ng : 1);
+    plot_text2(p, "Dispute games: each side's moves and chess clock", c->subtitle);
+    plot_cmd(p, " font ',16'\n");
+    for (size_t g = 0; g < ng; g++) {
+        for (int panel = 0; panel < 2; panel++) {
+            plot_cmd(p, "unset arrow\nset title ");
+            /* one time axis for both panels, the resolution on it (an arrow outside
+             * the range would be drawn over the next panel) */
+            plot_text(p, panel == 0 ? games[g].title : "chess clocks (left to each side)");
+            plot_cmd(p, " font ',12'\nset key top right\n");
+            if (!isnan(games[g].resolved_min))
+                plot_cmd(p, "set xrange [0:%.6f]\nset arrow from %.6f, graph 0 to %.6f, graph 1"
+                            " nohead dt 2 lc rgb 'gray40'\n", games[g].resolved_min * 1.03,
+                         games[g].resolved_min, games[g].resolved_min);
+            else
+                plot_cmd(p, "set xrange [0:*]\n");
+            plot_cmd(p, panel == 0 ? "set ytics 1\n" : "set ytics autofreq\n");
+            fig_label(p, "x", "minutes since the root claim's block (dashed: resolved)");
+            fig_label(p, "y", panel == 0 ? "game depth of the move" : "minutes left");
+            if (panel == 0)
+                plot_cmd(p, "plot $m%zu_0 using 1:2:3:(0) with vectors nohead lw 2 lt 1 notitle,"
+                            " $m%zu_0 using 4:2 with points pt 7 lt 1 title 'defender (included)',"
+                            " $m%zu_0 using 5:2 with points pt 6 lt 1 title 'defender (never included)',"
+                            " $m%zu_1 using 1:2:3:(0) with vectors nohead lw 2 lt 2 notitle,"
+                            " $m%zu_1 using 4:2 with points pt 7 lt 2 title 'challenger (included)',"
+                            " $m%zu_1 using 5:2 with points pt 6 lt 2 title 'challenger (never included)'\n",
+                         g, g, g, g, g, g);
+            else
+                plot_cmd(p, "set yrange [0:*]\nplot $c%zu_0 using 1:2 with lines lw 2 lt 1 "
+                            "title 'defender', $c%zu_1 using 1:2 with lines lw 2 lt 2 "
+                            "title 'challenger'\nset yrange [*:*]\n", g, g);
+        }
+    }
+    if (!ng)
+        plot_cmd(p, "plot NaN notitle\n");
+    plot_cmd(p, "unset multiplot\n");
+}
+
+static const struct figure fig_disputes = {
+    "rollup_disputes", "Dispute games over time",
+    "One game per optimistic rollup (its first; at most three). Left: each move of the "
+    "game at its depth, a line from when it was sent to when a block included it (the "
+    "time it waited in the L1 pool, under congestion or stuffing), a filled dot when "
+    "included, an open one when it never was. Right: each side's chess clock, running "
+    "while that side is to move. The dashed line is the resolution: a side whose clock "
+    "reaches zero loses; otherwise the one-step proof decides.",
+    disputes_applies, disputes_render,
+};
+
+static const struct figure *const figures[] = { &fig_timeline, &fig_disputes };
 
 /* Per rollup: what its users paid the operator against what the L1 charged it. */
 static void section(FILE *f, const struct fig_ctx *c, const char *type)

@@ -44,6 +44,20 @@ case $got in 0\|*) note "no withdrawal in the false claim's blocks" ;;
     *) n=${got%%|*}; [ "$got" = "$n|$n|$n" ] || note "withdrawals of the false claim's blocks (n|paid|after its window): $got" ;; esac
 finish dispute/fraud-proof-rejects-the-false-root
 
+# the report draws the game: its moves by depth and both clocks (figure rollup_disputes,
+# from the view dispute_timeline, which holds every move against the game's start)
+got=$(q "$tmp/fp.db" "SELECT count(*) || ' ' || min(sent_rel_us) || ' ' || (max(resolved_rel_us)
+                      > max(included_rel_us)) FROM dispute_timeline")
+[ "$got" = "10 0 1" ] || note "dispute_timeline: '$got'"
+rm -rf "$tmp/fprep"
+l2sim report "$tmp/fp.db" --out "$tmp/fprep" --quiet
+check_crash
+[ "$rc" -eq 0 ] || note "report exited $rc: $first"
+[ -s "$tmp/fprep/rollup_disputes.png" ] || note "no rollup_disputes.png"
+grep -q 'id="fig-rollup_disputes"' "$tmp/fprep/report.html" 2>/dev/null ||
+    note "report.html has no dispute games section"
+finish dispute/timeline-figure
+
 # 16000 ETH: just below the threshold, the game runs long and the anchor moves on (a
 # later true claim) while it runs: where the VM once read a freed signature context
 # (ASan in make check)
