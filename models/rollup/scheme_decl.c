@@ -284,7 +284,7 @@ struct game_ref {
     size_t  series;
     int64_t dispute;
     double  resolved_min;      /* NaN: still open at the end */
-    char    title[256];
+    char    title[512];
 };
 
 /* Each side's clock as a polyline (minutes since the root claim, minutes left): it
@@ -334,7 +334,7 @@ static void clock_blocks(const struct fig_ctx *c, struct plot *p, size_t g,
     }
 #undef PUSH
     for (int s = 0; s < 2; s++) {
-        char name[32];
+        char name[48];
         snprintf(name, sizeof name, "c%zu_%d", g, s);
         plot_data_begin(p, name);
         for (size_t k = 0; k < n[s]; k++)
@@ -387,7 +387,7 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
             fig_bind_series(q, &c->series[games[g].series]);
             sqlite3_bind_int64(q, 3, games[g].dispute);
             sqlite3_bind_text(q, 4, side[s], -1, SQLITE_STATIC);
-            char name[32];
+            char name[48];
             snprintf(name, sizeof name, "m%zu_%d", g, s);
             plot_data_begin(p, name);
             while (sqlite3_step(q) == SQLITE_ROW) {
