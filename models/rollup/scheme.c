@@ -893,32 +893,45 @@ static struct challengers *hook_challengers(struct scheme *sc)
     return ((struct rollup *)sc->state)->ch;
 }
 
+/* The hooks every rollup type offers: hearing its L2 blocks and batches (the
+ * optimistic types: and claims), a state equal to its genesis, and its sequencer's
+ * censorship; each type adds its own. */
+#define ROLLUP_COMMON_HOOKS(hears) \
+    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe, hears), \
+    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis, \
+                "a new L2 state equal to the rollup's genesis (caller frees)"), \
+    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor, \
+                "from now until the given time the sequencer drops that share of users' " \
+                "transfers"), \
+    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats, \
+                "transfers censored, forced through L1 and executed, and their waits")
+#define HEARS_CLAIMS "hear each L2 block at seal, each batch and claim at L1 inclusion"
+#define HEARS_BATCHES "hear each L2 block at seal and each batch at L1 inclusion"
+
 static const struct scheme_hook oru_hooks[] = {
-    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
-                "hear each L2 block at seal, each batch and claim at L1 inclusion"),
-    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
-                "a new L2 state equal to the rollup's genesis (caller frees)"),
+    ROLLUP_COMMON_HOOKS(HEARS_CLAIMS),
     SCHEME_HOOK("proposer.falsify", oru_falsify_fn, proposer_falsify,
                 "the next state root claim posts the given root instead of the true one"),
     SCHEME_HOOK("proposer.resolve", oru_resolve_fn, proposer_resolve,
                 "a dispute's verdict on a claim: deleted (bond slashed) or standing"),
     SCHEME_HOOK("dispute.challengers", oru_challengers_fn, hook_challengers,
                 "the challengers and their dispute games (an adversary forges a claim here)"),
-    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
-                "from now until the given time the sequencer drops that share of users' transfers"),
-    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
-                "transfers censored, forced through L1 and executed, and their waits"),
 };
 
 static const struct scheme_hook zk_hooks[] = {
-    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
-                "hear each L2 block at seal and each batch at L1 inclusion"),
-    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
-                "a new L2 state equal to the rollup's genesis (caller frees)"),
-    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
-                "from now until the given time the sequencer drops that share of users' transfers"),
-    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
-                "transfers censored, forced through L1 and executed, and their waits"),
+    ROLLUP_COMMON_HOOKS(HEARS_BATCHES),
+};
+
+static const struct scheme_hook hybrid_hooks[] = {
+    ROLLUP_COMMON_HOOKS(HEARS_CLAIMS),
+};
+
+static const struct scheme_hook validium_hooks[] = {
+    ROLLUP_COMMON_HOOKS(HEARS_BATCHES),
+    SCHEME_HOOK("committee.withhold", validium_withhold_fn, committee_withhold,
+                "from now on that many committee members sign but do not serve the data"),
+    SCHEME_HOOK("committee.frozen", validium_frozen_fn, committee_frozen,
+                "whether users' funds are frozen, since when, and how much"),
 };
 
 const struct scheme_ops optimistic_rollup_ops = {
@@ -933,17 +946,6 @@ const struct scheme_ops optimistic_rollup_ops = {
     .hooks = oru_hooks, .nhooks = ARRAY_LEN(oru_hooks),
 };
 
-static const struct scheme_hook hybrid_hooks[] = {
-    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
-                "hear each L2 block at seal, each batch and claim at L1 inclusion"),
-    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
-                "a new L2 state equal to the rollup's genesis (caller frees)"),
-    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
-                "from now until the given time the sequencer drops that share of users' transfers"),
-    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
-                "transfers censored, forced through L1 and executed, and their waits"),
-};
-
 const struct scheme_ops hybrid_rollup_ops = {
     .type = "hybrid_rollup",
     .doc = "an optimistic rollup that also proves some batches (every prove_every-th, and "
@@ -955,21 +957,6 @@ const struct scheme_ops hybrid_rollup_ops = {
     .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
     .estimate = rollup_estimate,
     .hooks = hybrid_hooks, .nhooks = ARRAY_LEN(hybrid_hooks),
-};
-
-static const struct scheme_hook validium_hooks[] = {
-    SCHEME_HOOK("rollup.subscribe", rollup_subscribe_fn, hook_subscribe,
-                "hear each L2 block at seal and each batch at L1 inclusion"),
-    SCHEME_HOOK("rollup.genesis", rollup_genesis_fn, hook_genesis,
-                "a new L2 state equal to the rollup's genesis (caller frees)"),
-    SCHEME_HOOK("committee.withhold", validium_withhold_fn, committee_withhold,
-                "from now on that many committee members sign but do not serve the data"),
-    SCHEME_HOOK("committee.frozen", validium_frozen_fn, committee_frozen,
-                "whether users' funds are frozen, since when, and how much"),
-    SCHEME_HOOK("sequencer.censor", sequencer_censor_fn, inbox_censor,
-                "from now until the given time the sequencer drops that share of users' transfers"),
-    SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats,
-                "transfers censored, forced through L1 and executed, and their waits"),
 };
 
 const struct scheme_ops validium_ops = {
