@@ -209,6 +209,34 @@ static void test_run_books(void **state)
  * attestation also carries an honest member's signature and nothing is frozen; with
  * two, the operator attests with theirs alone and every L2 balance is frozen at that
  * batch, the value at risk being the L2 balances then (the books still hold). */
+/* The contract's check of an attestation, from its calldata alone (committee.c):
+ * threshold distinct members' valid signatures over this chain, this batch and this
+ * data hash. A flipped signature bit, a signer counted twice, a non-member, another
+ * batch's index, a cut entry: refused. */
+static void check_attestation(struct rollup *ru)
+{
+    static const uint8_t data[] = "the compressed bytes of some batch";
+    struct ru_batch b = { .sc = ru->sc, .index = 77 };
+    uint8_t att[COMMITTEE_ATTESTATION_BYTES(2)], bad[sizeof att];
+    size_t len = committee_attest(ru, &b, data, sizeof data, att, sizeof att);
+    assert_int_equal(len, sizeof att);
+    assert_true(committee_verify(ru, 77, att, len));
+    assert_false(committee_verify(ru, 78, att, len));           /* another batch */
+    memcpy(bad, att, len);
+    bad[32 + COMMITTEE_ENTRY_BYTES + 2 + 5] ^= 0x10;             /* a signature bit */
+    assert_false(committee_verify(ru, 77, bad, len));
+    memcpy(bad, att, len);
+    memcpy(bad + 32 + COMMITTEE_ENTRY_BYTES, att + 32, COMMITTEE_ENTRY_BYTES);  /* twice */
+    assert_false(committee_verify(ru, 77, bad, len));
+    memcpy(bad, att, len);
+    bad[32 + COMMITTEE_ENTRY_BYTES] = 9;                         /* not a member (of 3) */
+    assert_false(committee_verify(ru, 77, bad, len));
+    memcpy(bad, att, len);
+    bad[0] ^= 1;                                                 /* another data hash */
+    assert_false(committee_verify(ru, 77, bad, len));
+    assert_false(committee_verify(ru, 77, att, len - 1));        /* cut short */
+}
+
 static void run_validium(uint32_t withholders, bool *frozen, u128 *value, u128 *supply)
 {
     static const char vy[] =
@@ -246,9 +274,13 @@ static void run_validium(uint32_t withholders, bool *frozen, u128 *value, u128 *
         assert_true(since >= 10 * 60 * SECOND);
     assert_true(q_int("SELECT count(*) FROM batches WHERE da = 'committee' AND"
                       " included_us IS NOT NULL") > 0);
-    /* every attestation on L1: the hash and two signatures */
+    /* every attestation on L1: the hash and two (member index, signature) entries, each
+     * accepted by the contract */
     assert_int_equal(q_int("SELECT count(*) FROM l1_txs WHERE kind = 'dac_attestation' AND"
-                           " calldata_bytes <> 32 + 2 * 64"), 0);
+                           " calldata_bytes <> 32 + 2 * (2 + 64)"), 0);
+    assert_int_equal(q_int("SELECT count(*) FROM batches WHERE status = 'refused'"), 0);
+    if (withholders == 1)
+        check_attestation(sc->state);
     teardown(NULL);
 }
 

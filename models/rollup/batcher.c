@@ -184,8 +184,15 @@ static void batch_included(void *ctx, const struct l1_receipt *r)
     b->status = "included";
     ru->l1_paid += r->total;
     ru->batch_cost += r->total;
+    /* a validium's contract accepts the batch only on a valid attestation: paid for
+     * either way, a refused one leaves its blocks unfinalizable */
+    bool refused = b->da == DA_COMMITTEE && !committee_verify(ru, b->index, b->data, b->att_len);
     free(b->data);
     b->data = NULL;
+    if (refused) {
+        b->status = "refused";
+        return;
+    }
     for (uint64_t n = b->first_block; n <= b->last_block; n++) {
         struct ru_block *blk = ru->blocks[n - 1];
         for (size_t i = 0; i < blk->ntxs; i++)
@@ -269,7 +276,7 @@ static uint64_t post(struct rollup *ru, uint64_t first, uint64_t last, size_t ra
     b->included = b->final = -1;
     if (da == DA_COMMITTEE) {
         /* the data goes to the committee; the L1 gets its attestation */
-        size_t cap = 32 + (size_t)ru->threshold * SIG_BYTES;
+        size_t cap = COMMITTEE_ATTESTATION_BYTES(ru->threshold);
         b->data = xmalloc(cap);
         b->att_len = committee_attest(ru, b, ru->cbuf, clen, b->data, cap);
     } else {

@@ -1,9 +1,10 @@
 /* committee.c — a validium's data availability committee: n members, each with its own
  * key, receive every batch's data and sign its hash; an attestation of k signatures
- * goes to L1 instead of the data (calldata: the hash and the k signatures; the
- * contract recovers each signer, 3000 gas of ecrecover apiece, Yellow Paper App. E,
- * and stores the hash, 20000 gas, EIP-2200 SSTORE). The signatures are made and checked
- * for real. The model of dishonesty: members who withhold still sign but serve the
+ * goes to L1 instead of the data (calldata: the hash, then per signature the signer's
+ * index and the signature; the contract recovers each signer, 3000 gas of ecrecover
+ * apiece, Yellow Paper App. E, and stores the hash, 20000 gas, EIP-2200 SSTORE). The
+ * signatures are made by the members and checked by the contract when the
+ * attestation is included (committee_verify, from the calldata alone). The model of dishonesty: members who withhold still sign but serve the
  * data to nobody. A batch whose k signers are all withholders has data no user can
  * get: from then on no user can build the Merkle proof an exit needs against the
  * state root, so every L2 balance is frozen (value at risk). The dac_withholding
@@ -38,7 +39,7 @@ static void attest_msg(const struct rollup *ru, uint64_t index, const uint8_t h[
 size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *data,
                         size_t len, uint8_t *out, size_t cap)
 {
-    SIM_ASSERT(cap >= 32 + (size_t)ru->threshold * SIG_BYTES);
+    SIM_ASSERT(cap >= COMMITTEE_ATTESTATION_BYTES(ru->threshold));
     uint8_t h[32], msg[60];
     hash_sha256(h, data, len);
     attest_msg(ru, b->index, h, msg);
@@ -51,20 +52,42 @@ size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *da
     uint32_t served_by = 0;   /* signers who serve the data */
     for (uint32_t k = 0; k < ru->threshold; k++) {
         uint32_t i = k;       /* members 0.. in order: withholders first */
-        sig_sign(&ru->sig, &ru->members[i], msg, sizeof msg, out + 32 + (size_t)k * SIG_BYTES);
+        uint8_t *e = out + 32 + (size_t)k * COMMITTEE_ENTRY_BYTES;
+        e[0] = (uint8_t)i, e[1] = (uint8_t)(i >> 8);
+        sig_sign(&ru->sig, &ru->members[i], msg, sizeof msg, e + 2);
         if (i >= w)
             served_by++;
     }
-    /* the L1 contract's check: k distinct members' valid signatures over this hash */
-    for (uint32_t k = 0; k < ru->threshold; k++)
-        SIM_ASSERT(sig_verify(&ru->sig, ru->members[k].pk, msg, sizeof msg,
-                              out + 32 + (size_t)k * SIG_BYTES));
     if (served_by == 0 && ru->frozen_at < 0) {
         ru->frozen_at = sim_now(ru->sc->world->sim);
         ru->frozen_value = state_supply(ru->state);
         ru->frozen_batch = b->index;
     }
-    return 32 + (size_t)ru->threshold * SIG_BYTES;
+    return COMMITTEE_ATTESTATION_BYTES(ru->threshold);
+}
+
+bool committee_verify(const struct rollup *ru, uint64_t index, const uint8_t *calldata,
+                      size_t len)
+{
+    if (len < 32 || (len - 32) % COMMITTEE_ENTRY_BYTES != 0)
+        return false;
+    uint8_t msg[60];
+    attest_msg(ru, index, calldata, msg);
+    size_t n = (len - 32) / COMMITTEE_ENTRY_BYTES;
+    uint32_t valid = 0;
+    bool *seen = xcalloc(ru->committee ? ru->committee : 1, sizeof *seen);
+    for (size_t k = 0; k < n; k++) {
+        const uint8_t *e = calldata + 32 + k * COMMITTEE_ENTRY_BYTES;
+        uint32_t i = (uint32_t)e[0] | (uint32_t)e[1] << 8;
+        if (i >= ru->committee || seen[i])
+            continue;   /* not a member, or counted already */
+        if (sig_verify(&ru->sig, ru->members[i].pk, msg, sizeof msg, e + 2)) {
+            seen[i] = true;
+            valid++;
+        }
+    }
+    free(seen);
+    return valid >= ru->threshold;
 }
 
 void committee_free(struct rollup *ru) { free(ru->members); }

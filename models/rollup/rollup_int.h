@@ -347,6 +347,10 @@ void inbox_finish(struct rollup *ru);
 void inbox_free(struct rollup *ru);
 
 /* committee.c (validium) */
+/* An attestation's calldata: the data hash, then per signature the signer's member
+ * index (LE16) and the signature. */
+#define COMMITTEE_ENTRY_BYTES (2 + SIG_BYTES)
+#define COMMITTEE_ATTESTATION_BYTES(k) (32 + (size_t)(k) * COMMITTEE_ENTRY_BYTES)
 void committee_start(struct rollup *ru);
 /* The committee's attestation of batch b: k members' real signatures over the hash of
  * its data, checked as the L1 contract checks them; fills the L1 transaction's calldata
@@ -354,6 +358,11 @@ void committee_start(struct rollup *ru);
  * rollup frozen when only withholding members signed. */
 size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *data,
                         size_t len, uint8_t *out, size_t cap);
+/* The L1 contract's check of an attestation of batch `index` from its calldata alone:
+ * at least threshold distinct members' valid signatures over (chain id, index, hash).
+ * O(signatures) verifications. */
+bool committee_verify(const struct rollup *ru, uint64_t index, const uint8_t *calldata,
+                      size_t len);
 void committee_free(struct rollup *ru);
 validium_withhold_fn committee_withhold;
 validium_frozen_fn committee_frozen;

@@ -523,9 +523,12 @@ static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, s
 {
     w->finalizable = t;
     if (ru->frozen_at >= 0) {
-        /* validium: a batch's data is served by nobody, so no exit proof can be built */
+        /* validium: a batch's data is served by nobody; the colluding operator stops
+         * paying out, and without the data no user can build the exit proof that would
+         * force a withdrawal past it */
         w->status = "failed";
-        w->reason = "frozen: the committee withholds a batch's data, no exit proof can be built";
+        w->reason = "frozen: the committee withholds a batch's data; the operator refuses the "
+                    "payout and no user can build the exit proof to force it";
         return;
     }
     payout_send(w);
