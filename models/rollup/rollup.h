@@ -107,8 +107,23 @@ typedef void validium_withhold_fn(struct scheme *sc, uint32_t members);
 typedef bool validium_frozen_fn(struct scheme *sc, sim_time *since /* OUT */,
                                 u128 *value /* OUT */);
 
+/* zk_rollup, validium, hybrid_rollup: "prover.falsify": the next proof sent to the L1
+ * verifier claims a post-state root its batches do not lead to (the operator's own
+ * mint). "prover.rejected": the verifier's rejections so far: how many proofs it
+ * rejected (a forged one, and those sent behind it, which then follow a root the
+ * contract does not hold), their L1 fees, and when it first rejected a forged one
+ * (-1: never). */
+typedef void prover_falsify_fn(struct scheme *sc);
+struct prover_rejections {
+    uint64_t proofs;
+    u128     fees;
+    sim_time first;
+};
+typedef void prover_rejected_fn(struct scheme *sc, struct prover_rejections *out /* OUT */);
+
 extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops,
     hybrid_rollup_ops;
-extern const struct adversary_ops dac_withholding_ops, censoring_sequencer_ops;
+extern const struct adversary_ops dac_withholding_ops, censoring_sequencer_ops,
+    invalid_proof_ops;
 
 #endif

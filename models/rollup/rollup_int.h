@@ -135,10 +135,16 @@ struct ru_proof {
     sim_time started, proven, verified;
     u128     prover_cost;          /* off-chain, wei */
     l1_tx_id l1;
-    u128     fee;
+    uint64_t first_batch;          /* it proves batches first_batch .. batch */
+    u128     fee;                  /* L1 fees of every attempt */
     uint64_t gas;
-    uint32_t resends;              /* sent again after leaving the L1 pool unincluded */
-    const char *status;            /* proving | submitted | dropped (to be resent) | verified */
+    uint32_t resends;              /* sent again: after leaving the L1 pool unincluded, or
+                                      after the verifier rejected it */
+    uint32_t rejected;             /* attempts the verifier rejected */
+    bool     forged;               /* claims a post-state root its batches do not give */
+    uint8_t  calldata[256 + 2 * MERKLE_HASH_BYTES + 16];  /* the last attempt's */
+    const char *status;            /* proving | submitted | dropped | rejected (both to be
+                                      resent) | verified */
 };
 
 struct deposit_tx;   /* scheme.c */
@@ -229,6 +235,14 @@ struct rollup {
     uint64_t proofs_submitted;     /* proofs sent to L1 so far (in batch order) */
     bool     proofs_resend_pending; /* dropped proofs go again next slot */
     uint64_t unproven_txs;         /* transfers in batches since the last proven one */
+    uint64_t proved_batch;         /* the last batch a proof was started for */
+    /* the L1 verifier contract: the last verified root and batch */
+    uint8_t  genesis_root[MERKLE_HASH_BYTES], verified_root[MERKLE_HASH_BYTES];
+    uint64_t verified_batch;
+    bool     falsify_proof;        /* the next proof sent claims a false root */
+    uint64_t proofs_rejected;
+    u128     rejected_fees;        /* L1 fees of rejected proofs */
+    sim_time rejected_first;       /* when the verifier first rejected a forged proof */
 
     /* ---- validium: the data availability committee ---- */
     uint32_t committee, threshold;     /* n members, k signatures make an attestation */
@@ -370,6 +384,8 @@ validium_frozen_fn committee_frozen;
 /* prover.c */
 void prover_on_batch(struct rollup *ru, struct ru_batch *b);
 void prover_finish(struct rollup *ru);
+prover_falsify_fn prover_falsify;
+prover_rejected_fn prover_rejected;
 void prover_free(struct rollup *ru);
 
 #endif

@@ -622,6 +622,9 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
                             ru->depth, ru->depth, ru->nusers);
     ru->users = xcalloc(ru->nusers ? ru->nusers : 1, sizeof *ru->users);
     ru->state = genesis(ru);
+    state_root(ru->state, ru->genesis_root);
+    memcpy(ru->verified_root, ru->genesis_root, sizeof ru->verified_root);
+    ru->rejected_first = -1;
     ru->block_time = scn_int(s, "schemes[%zu].block_time", i);
     ru->priority = strcmp(scn_str(s, "schemes[%zu].order", i), "priority") == 0;
     ru->fees = (struct l2_fee_params){
@@ -908,6 +911,12 @@ static struct challengers *hook_challengers(struct scheme *sc)
                 "transfers"), \
     SCHEME_HOOK("sequencer.censored", sequencer_censored_fn, inbox_stats, \
                 "transfers censored, forced through L1 and executed, and their waits")
+/* The hooks of the types that prove their batches. */
+#define ROLLUP_PROVER_HOOKS \
+    SCHEME_HOOK("prover.falsify", prover_falsify_fn, prover_falsify, \
+                "the next proof sent to the L1 verifier claims a false post-state root"), \
+    SCHEME_HOOK("prover.rejected", prover_rejected_fn, prover_rejected, \
+                "proofs the L1 verifier rejected, their fees, and when it first did")
 #define HEARS_CLAIMS "hear each L2 block at seal, each batch and claim at L1 inclusion"
 #define HEARS_BATCHES "hear each L2 block at seal and each batch at L1 inclusion"
 
@@ -923,14 +932,17 @@ static const struct scheme_hook oru_hooks[] = {
 
 static const struct scheme_hook zk_hooks[] = {
     ROLLUP_COMMON_HOOKS(HEARS_BATCHES),
+    ROLLUP_PROVER_HOOKS,
 };
 
 static const struct scheme_hook hybrid_hooks[] = {
     ROLLUP_COMMON_HOOKS(HEARS_CLAIMS),
+    ROLLUP_PROVER_HOOKS,
 };
 
 static const struct scheme_hook validium_hooks[] = {
     ROLLUP_COMMON_HOOKS(HEARS_BATCHES),
+    ROLLUP_PROVER_HOOKS,
     SCHEME_HOOK("committee.withhold", validium_withhold_fn, committee_withhold,
                 "from now on that many committee members sign but do not serve the data"),
     SCHEME_HOOK("committee.frozen", validium_frozen_fn, committee_frozen,

@@ -37,6 +37,7 @@ static const struct adversary_ops *const adversaries[] = {
     &plasma_spent_exit_ops,
     &dac_withholding_ops,
     &censoring_sequencer_ops,
+    &invalid_proof_ops,
     &revoked_state_ops,
     &htlc_griefing_ops,
     &invalid_state_root_ops,

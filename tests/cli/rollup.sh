@@ -124,6 +124,36 @@ for who in op arbitrum; do
 done
 finish rollup/forced-inclusion-op-vs-arbitrum
 
+# A zk operator proving a false state root is stopped at the verifier, at a cost: the
+# L1 contract checks each proof against its own root, the posted batches' commitments
+# and (the soundness assumption) the true transition; the forged proof reverts, its fee
+# is the attack's cost, and the honest proof lands after it.
+cat >"$tmp/ip.yaml" <<'YAML'
+name: invalid_proof
+seed: 5
+duration: 40m
+crypto: fast
+workload: {users: 200, transfers: {rate: 1/s}}
+schemes:
+  - {type: zk_rollup, name: zk, compression: zstd, max_channel_duration: 3m, prove_fixed: 30s}
+adversaries:
+  - {type: invalid_proof, target: zk, at: 15m, claim: 100eth}
+YAML
+rm -f "$tmp"/ip.db*
+l2sim run "$tmp/ip.yaml" --db "$tmp/ip.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+got=$(q "$tmp/ip.db" "SELECT detected || ' ' || value_lost_wei || ' ' || value_at_risk_eth || ' ' ||
+    (cost_eth > 0) || ' ' || (detect_us > 15 * 60000000) FROM attacks")
+[ "$got" = "1 0 100.0 1 1" ] || note "attacks row: '$got'"
+n=$(q "$tmp/ip.db" "SELECT count(*) FROM proofs WHERE status <> 'verified' AND started_us < 35 * 60000000")
+[ "$n" = 0 ] || note "$n proofs not verified after the rejection"
+# the batch whose proof was forged paid for two proof transactions
+n=$(q "$tmp/ip.db" "SELECT count(*) FROM l1_txs WHERE kind = 'proof'")
+m=$(q "$tmp/ip.db" "SELECT count(*) FROM proofs WHERE status <> 'proving'")
+[ "$n" -gt "$m" ] 2>/dev/null || note "$n proof transactions for $m proofs: no rejected one"
+finish rollup/invalid-proof-stopped-at-the-verifier
+
 rm -f "$tmp"/vw.db*
 l2sim run scenarios/validium_withholding.yaml --set duration=80m --db "$tmp/vw.db" --quiet
 check_crash
