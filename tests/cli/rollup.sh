@@ -154,6 +154,60 @@ m=$(q "$tmp/ip.db" "SELECT count(*) FROM proofs WHERE status <> 'proving'")
 [ "$n" -gt "$m" ] 2>/dev/null || note "$n proof transactions for $m proofs: no rejected one"
 finish rollup/invalid-proof-stopped-at-the-verifier
 
+# R11: the hybrid proves only some batches. every3 proves exactly every 3rd batch, each
+# proof covering the batches since the last (its txs = theirs), and every transfer is
+# final exactly when the first proof covering its batch is verified (the 15 min window
+# comes later), those of unproven batches included; withdrawals (prove_withdrawals,
+# prove_every 1000) proves exactly the batches that burn a withdrawal, and a transfer
+# final before any proof covers it was finalized by its claim's 5 min window.
+cat >"$tmp/hy.yaml" <<'YAML'
+name: hybrid_proofs
+seed: 9
+duration: 50m
+crypto: fast
+workload: {users: 200, transfers: {rate: 1/s}, withdrawals: {share: 20%, after: 15m}}
+schemes:
+  - {type: hybrid_rollup, name: every3, compression: zstd, max_channel_duration: 2m,
+     prove_every: 3, prove_fixed: 30s, claim_every: 60, challenge_window: 15m}
+  - {type: hybrid_rollup, name: withdrawals, compression: zstd, max_channel_duration: 2m,
+     prove_every: 1000, prove_withdrawals: true, prove_fixed: 30s, claim_every: 60,
+     challenge_window: 5m}
+YAML
+rm -f "$tmp"/hy.db*
+l2sim run "$tmp/hy.yaml" --db "$tmp/hy.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+got=$(q "$tmp/hy.db" "SELECT (SELECT count(*) FROM proofs WHERE scheme = 'every3' AND batch % 3 <> 0)
+    || ' ' || (SELECT count(*) FROM proofs WHERE scheme = 'every3') || ' ' || (SELECT count(*)
+    FROM batches WHERE scheme = 'every3' AND batch % 3 = 0 AND included_us IS NOT NULL)")
+case $got in "0 "[1-9]*) n=${got#0 }; [ "${n% *}" = "${n#* }" ] || note "every3 proofs: '$got'" ;;
+    *) note "every3 proofs: '$got' (other than every 3rd batch, how many, how many 3rd batches)" ;; esac
+n=$(q "$tmp/hy.db" "SELECT count(*) FROM proofs p WHERE p.txs <> (SELECT sum(b.txs) FROM batches b
+    WHERE b.scheme = p.scheme AND b.batch <= p.batch AND b.batch > coalesce((SELECT max(q.batch)
+    FROM proofs q WHERE q.scheme = p.scheme AND q.batch < p.batch), 0))")
+[ "$n" = 0 ] || note "$n proofs whose txs are not those of the batches since the last proof"
+cov="WITH tb AS (SELECT t.scheme, t.final_us, t.include_us, b.batch FROM txs t JOIN batches b
+    ON b.run_id = t.run_id AND b.scheme = t.scheme AND b.included_us = t.include_us
+    WHERE t.final_us IS NOT NULL), cov AS (SELECT tb.*, (SELECT min(p.verified_us) FROM proofs p
+    WHERE p.scheme = tb.scheme AND p.batch >= tb.batch AND p.verified_us IS NOT NULL) AS proof_us
+    FROM tb)"
+got=$(q "$tmp/hy.db" "$cov SELECT (count(*) > 100) || ' ' || sum(final_us IS NOT proof_us) || ' ' ||
+    (sum(batch % 3 <> 0) > 0) FROM cov WHERE scheme = 'every3'")
+[ "$got" = "1 0 1" ] || note "every3 finality (many, not at the covering proof, from unproven batches): '$got'"
+got=$(q "$tmp/hy.db" "SELECT (SELECT count(*) FROM withdrawals w JOIN batches b ON b.scheme = w.scheme
+    AND w.l2_block BETWEEN b.first_block AND b.last_block WHERE w.scheme = 'withdrawals' AND b.batch
+    NOT IN (SELECT batch FROM proofs WHERE scheme = 'withdrawals')) || ' ' || (SELECT count(*) FROM
+    proofs p WHERE scheme = 'withdrawals' AND NOT EXISTS (SELECT 1 FROM withdrawals w JOIN batches b
+    ON b.scheme = w.scheme AND w.l2_block BETWEEN b.first_block AND b.last_block WHERE
+    w.scheme = p.scheme AND b.batch = p.batch)) || ' ' || (SELECT count(*) > 3 FROM proofs
+    WHERE scheme = 'withdrawals')")
+[ "$got" = "0 0 1" ] || note "withdrawals: batches burning one unproven, proofs of others, some: '$got'"
+got=$(q "$tmp/hy.db" "$cov SELECT (sum(final_us < coalesce(proof_us, 1e18)) > 0) || ' ' ||
+    sum(final_us < coalesce(proof_us, 1e18) AND final_us < include_us + 5 * 60000000) FROM cov
+    WHERE scheme = 'withdrawals'")
+[ "$got" = "1 0" ] || note "withdrawals: finalized by claims, before the window: '$got'"
+finish rollup/hybrid-proves-some-batches
+
 rm -f "$tmp"/vw.db*
 l2sim run scenarios/validium_withholding.yaml --set duration=80m --db "$tmp/vw.db" --quiet
 check_crash
