@@ -60,7 +60,12 @@ size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *da
     }
     if (served_by == 0 && ru->frozen_at < 0) {
         ru->frozen_at = sim_now(ru->sc->world->sim);
-        ru->frozen_value = state_supply(ru->state);
+        /* users' balances: not the fees owed to the operator nor the burned
+         * withdrawals the bridge account holds */
+        const struct account *fee = state_account(ru->state, ROLLUP_FEE_ACCOUNT);
+        const struct account *br = state_account(ru->state, ROLLUP_BRIDGE_ACCOUNT);
+        ru->frozen_value = state_supply(ru->state) - (fee ? fee->balance : 0) -
+                           (br ? br->balance : 0);
         ru->frozen_batch = b->index;
     }
     return COMMITTEE_ATTESTATION_BYTES(ru->threshold);

@@ -140,6 +140,13 @@ static const struct scn_param validium_params[] = {
 
 /* ---- users ---- */
 
+/* v as `bytes` little-endian bytes at p. */
+static void le_put(uint8_t *p, u128 v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
 struct ru_user *ru_user(struct rollup *ru, uint32_t u)
 {
     SIM_ASSERT(u < ru->nusers);
@@ -381,8 +388,15 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
 {
     struct rollup *ru = sc->state;
     struct l1 *l1 = sc->world->l1;
+    /* calldata: the L2 account it credits, the key that owns it, the amount (the value
+     * itself rides in the transaction) */
+    uint8_t data[8 + SIG_PUBLICKEY_BYTES + 16];
+    le_put(data, ROLLUP_USER_ACCOUNT(dep->user), 8);
+    memcpy(data + 8, ru_user(ru, dep->user)->kp.pk, SIG_PUBLICKEY_BYTES);
+    le_put(data + 8 + SIG_PUBLICKEY_BYTES, dep->amount, 16);
     struct l1_tx tx = { .sender = user_l1_account(sc, dep->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "deposit",
+                        .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->deposit_gas };
     struct l1_fee_policy fee = user_bid(0);
     u128 reserved = (u128)l1_gas_of(l1, &tx) * (2 * (u128)l1_base_fee(l1) + fee.tip) + dep->amount;
@@ -501,8 +515,15 @@ static void payout_send(void *ctx)
     struct scheme *sc = w->sc;
     struct rollup *ru = sc->state;
     struct l1 *l1 = sc->world->l1;
+    /* calldata: which withdrawal, of whom, how much, burned in which L2 block */
+    uint8_t data[8 + 8 + 16 + 8];
+    le_put(data, w->index + 1, 8);
+    le_put(data + 8, ROLLUP_USER_ACCOUNT(w->user), 8);
+    le_put(data + 16, w->amount, 16);
+    le_put(data + 32, w->block, 8);
     struct l1_tx tx = { .sender = user_l1_account(sc, w->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "withdrawal",
+                        .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->withdraw_gas };
     struct l1_fee_policy fee = user_bid(w->resends);
     u128 reserved = (u128)l1_gas_of(l1, &tx) *
