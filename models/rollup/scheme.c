@@ -277,6 +277,7 @@ struct deposit_tx {
     uint32_t user;
     u128     amount, reserved;
     int      open;          /* 2 until both final and the credit ran */
+    uint32_t resends;       /* sent again after leaving the L1 pool unincluded */
     bool     in_flight;     /* in an L1 block, not yet credited on L2 */
     size_t   slot;          /* in the rollup's list of deposits in flight */
 };
@@ -339,15 +340,30 @@ static void deposit_final(void *ctx, const struct l1_receipt *r)
     deposit_done(ctx);
 }
 
+static bool deposit_send(struct deposit_tx *d);
+
+/* Sent again one slot after it left the pool unincluded, bidding more; a user who
+ * cannot cover the higher bid gives up (its transfers find no L2 balance). */
+static void deposit_resend(void *ctx)
+{
+    struct deposit_tx *d = ctx;
+    struct rollup *ru = d->sc->state;
+    d->resends++;
+    if (deposit_send(d))
+        return;
+    ru_user(ru, d->user)->deposits_pending--;
+    wallet_release(ru, d->user);
+    deposit_untrack(ru, d);
+}
+
 static void deposit_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct deposit_tx *d = ctx;
-    struct rollup *ru = d->sc->state;
+    struct l1 *l1 = d->sc->world->l1;
     user_settle(d->sc, d->user, d->reserved, 0);
-    ru_user(ru, d->user)->deposits_pending--;
-    wallet_release(ru, d->user);
-    deposit_untrack(ru, d);
+    d->reserved = 0;
+    l1_at(l1, sim_now(d->sc->world->sim) + l1_slot(l1), deposit_resend, d);
 }
 
 uint64_t ru_bump(uint64_t x, uint32_t n)
@@ -384,31 +400,45 @@ static uint64_t user_l1_account(const struct scheme *sc, uint32_t user)
     return l1_account(L1_ACCT_USER, (uint64_t)sc->index << 32 | user);
 }
 
-static void on_deposit(struct scheme *sc, const struct deposit *dep)
+/* Send deposit d to the bridge from the user's L1 account, reserving what its bid can
+ * cost plus the value; false (nothing sent) when the user cannot cover it. */
+static bool deposit_send(struct deposit_tx *d)
 {
+    struct scheme *sc = d->sc;
     struct rollup *ru = sc->state;
     struct l1 *l1 = sc->world->l1;
     /* calldata: the L2 account it credits, the key that owns it, the amount (the value
      * itself rides in the transaction) */
     uint8_t data[8 + SIG_PUBLICKEY_BYTES + 16];
-    le_put(data, ROLLUP_USER_ACCOUNT(dep->user), 8);
-    memcpy(data + 8, ru_user(ru, dep->user)->kp.pk, SIG_PUBLICKEY_BYTES);
-    le_put(data + 8 + SIG_PUBLICKEY_BYTES, dep->amount, 16);
-    struct l1_tx tx = { .sender = user_l1_account(sc, dep->user),
+    le_put(data, ROLLUP_USER_ACCOUNT(d->user), 8);
+    memcpy(data + 8, ru_user(ru, d->user)->kp.pk, SIG_PUBLICKEY_BYTES);
+    le_put(data + 8 + SIG_PUBLICKEY_BYTES, d->amount, 16);
+    struct l1_tx tx = { .sender = user_l1_account(sc, d->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "deposit",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->deposit_gas };
-    struct l1_fee_policy fee = user_bid(0);
-    u128 reserved = (u128)l1_gas_of(l1, &tx) * (2 * (u128)l1_base_fee(l1) + fee.tip) + dep->amount;
-    if (!user_reserve(sc, dep->user, reserved))
-        return;   /* the user cannot afford it: its transfers find no L2 balance */
-    struct deposit_tx *d = xcalloc(1, sizeof *d);
-    *d = (struct deposit_tx){ .sc = sc, .user = dep->user, .amount = dep->amount,
-                              .reserved = reserved, .open = 2 };
-    deposit_track(ru, d);
-    ru_user(ru, dep->user)->deposits_pending++;
+    struct l1_fee_policy fee = user_bid(d->resends);
+    u128 reserved = (u128)l1_gas_of(l1, &tx) *
+                    ((u128)l1_base_fee(l1) * fee.mult_pct / 100 + fee.tip) + d->amount;
+    if (!user_reserve(sc, d->user, reserved))
+        return false;
+    d->reserved = reserved;
     struct l1_callbacks cb = { deposit_included, deposit_final, deposit_dropped, d };
     l1_submit(l1, &tx, &fee, &cb);
+    return true;
+}
+
+static void on_deposit(struct scheme *sc, const struct deposit *dep)
+{
+    struct rollup *ru = sc->state;
+    struct deposit_tx *d = xcalloc(1, sizeof *d);
+    *d = (struct deposit_tx){ .sc = sc, .user = dep->user, .amount = dep->amount, .open = 2 };
+    if (!deposit_send(d)) {
+        free(d);
+        return;   /* the user cannot afford it: its transfers find no L2 balance */
+    }
+    deposit_track(ru, d);
+    ru_user(ru, dep->user)->deposits_pending++;
 }
 
 /* ---- withdrawals ---- */

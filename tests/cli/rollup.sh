@@ -52,9 +52,9 @@ wrong=$(batch_fee_wrong "$tmp/bvc.db")
 [ "$wrong" = 1 ] || note "a batch fee one wei short was not found ($wrong wrong)"
 finish rollup/batch-fee-exact-in-blob-spike
 
-# Claims, proofs and payouts under block stuffing: fillers bidding 5000 gwei fill the
-# blocks for 15 min and a small pool (150) evicts the operator's and users' own L1
-# transactions; each is sent again next slot, bidding more, until included, so every
+# Claims, proofs, deposits and payouts under block stuffing: fillers bidding 5000 gwei
+# fill the blocks for 15 min and a small pool (150) evicts the operator's and users' own
+# L1 transactions; each is sent again next slot, bidding more, until included, so every
 # proof is verified, every claim posted and every payout paid or refused by the user's
 # funds, and transfers from before the attack all end final (5 min window).
 cat >"$tmp/stuffed.yaml" <<'YAML'
@@ -79,9 +79,14 @@ l2sim run "$tmp/stuffed.yaml" --db "$tmp/stuffed.db" --quiet --check-invariants
 check_crash
 [ "$rc" -eq 0 ] || note "exited $rc ($first)"
 got=$(q "$tmp/stuffed.db" "SELECT group_concat(kind || ':' || (n > 0), ' ') FROM (SELECT kind,
-    count(*) AS n FROM l1_txs WHERE status = 'dropped' AND kind IN ('proof', 'state_root',
-    'withdrawal') GROUP BY kind ORDER BY kind)")
-[ "$got" = "proof:1 state_root:1 withdrawal:1" ] || note "evicted: '$got', expected proofs, claims and payouts"
+    count(*) AS n FROM l1_txs WHERE status = 'dropped' AND kind IN ('deposit', 'proof',
+    'state_root', 'withdrawal') GROUP BY kind ORDER BY kind)")
+[ "$got" = "deposit:1 proof:1 state_root:1 withdrawal:1" ] ||
+    note "evicted: '$got', expected deposits, proofs, claims and payouts"
+# users' deposits too: each user's deposit lands (or the user could not pay the higher bid)
+n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM l1_txs WHERE kind = 'deposit' AND status IN
+    ('included', 'final') AND world = 'zk'")
+[ "$n" -ge 190 ] 2>/dev/null || note "only '$n' of ~200 users' deposits landed"
 n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM proofs WHERE status <> 'verified'")
 [ "$n" = 0 ] || note "$n proofs never verified"
 n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM claims c JOIN schemes s ON s.run_id = c.run_id
