@@ -73,7 +73,6 @@ static void post_claim(struct rollup *ru, uint64_t last_block)
     c->c.posted = c->c.window_end = -1;
     c->status = "pending";
     ru->claims[ru->nclaims++] = c;
-    ru->bonds_posted += ru->bond;
     claim_send(c);
     if (last_block > ru->last_claimed_block)
         ru->last_claimed_block = last_block;
@@ -88,7 +87,6 @@ static void window_end(void *ctx)
     if (ru->ch && challengers_disputing(ru->ch, c->c.index))
         return;   /* in a game: final when the game says it stands (proposer_resolve) */
     c->status = "final";
-    ru->bonds_returned += c->c.bond;
     if (!c->c.honest) {
         /* a false root stood: its claimant withdraws what it claimed from the bridge */
         u128 take = c->c.claim < ru->escrow ? c->c.claim : ru->escrow;
@@ -148,7 +146,6 @@ void proposer_resolve(struct scheme *sc, uint64_t index, bool claim_stands)
         return;
     }
     c->status = "deleted";
-    ru->bonds_slashed += c->c.bond;
     post_claim(ru, c->c.last_block);   /* the true root again */
 }
 

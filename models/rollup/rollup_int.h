@@ -283,7 +283,6 @@ struct rollup {
     u128 l1_paid;                  /* receipts of every L1 tx of this scheme */
     u128 batch_cost, claim_cost, proof_cost, prover_cost;
     u128 revenue_l1, revenue_l2;   /* fees charged to users */
-    u128 bonds_posted, bonds_returned, bonds_slashed;
 };
 
 /* scheme_decl.c: what the schemes declare */
