@@ -1,19 +1,12 @@
 # rollup.sh — sourced by tests/scenario_tests.sh. The rollup scenarios say what they
 # claim: the summary prints the fee per transfer against the L1 baseline and metrics
 # store it; every batch paid exactly what EIP-1559 and EIP-4844 charge in its block
-# (checked where the blob base fee is high); a validium committee withholding at its
+# (in rollup_fee_savings, and where the blob base fee is high; a doctored row is
+# caught); claims, proofs, deposits and payouts evicted under block stuffing are sent
+# again until they land; forced inclusion under the OP Stack rule (30 min) and
+# Arbitrum's (24 h); a zk operator's proof of a false root is stopped at the verifier;
+# the hybrid proves only some batches; a validium committee withholding at its
 # threshold freezes the L2 balances (value at risk), below it nothing.
-
-rm -f "$tmp"/rfs.db*
-l2sim run scenarios/rollup_fee_savings.yaml --set duration=30m --db "$tmp/rfs.db"
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
-grep -q "^fee per transfer, L1 : optimistic_rollup : zk_rollup : hybrid_rollup = 1 : 1/[0-9]* : 1/[0-9]* : 1/[0-9]*$" "$tmp/out" ||
-    note "no ratio line: $(tail -n 2 "$tmp/out")"
-n=$(q "$tmp/rfs.db" "SELECT count(*) FROM metrics WHERE name = 'fee_ratio_to_l1' AND
-    value > 0 AND value < 0.01 AND scheme IN ('optimistic_rollup', 'zk_rollup', 'hybrid_rollup')")
-[ "$n" = 3 ] || note "fee_ratio_to_l1 below 1% for $n of 3 rollups"
-finish rollup/fee-ratio
 
 # batch_fee_wrong DB: how many included batches did not pay, to the wei, what their
 # block charged: gas x (base fee of the block + the tip the L1 row says it paid) +
@@ -27,6 +20,25 @@ batch_fee_wrong() {
         JOIN l1_txs t ON t.run_id = b.run_id AND t.world = s.world AND t.tx_id = b.l1_tx_id
         WHERE b.included_us IS NOT NULL" | bc | grep -cv '^0$'
 }
+
+rm -f "$tmp"/rfs.db*
+l2sim run scenarios/rollup_fee_savings.yaml --set duration=30m --db "$tmp/rfs.db"
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+grep -q "^fee per transfer, L1 : optimistic_rollup : zk_rollup : hybrid_rollup = 1 : 1/[0-9]* : 1/[0-9]* : 1/[0-9]*$" "$tmp/out" ||
+    note "no ratio line: $(tail -n 2 "$tmp/out")"
+n=$(q "$tmp/rfs.db" "SELECT count(*) FROM metrics WHERE name = 'fee_ratio_to_l1' AND
+    value > 0 AND value < 0.01 AND scheme IN ('optimistic_rollup', 'zk_rollup', 'hybrid_rollup')")
+[ "$n" = 3 ] || note "fee_ratio_to_l1 below 1% for $n of 3 rollups"
+# issue 11: every blob batch of rollup_fee_savings paid its blob gas at its block's blob
+# base fee (exactly, with the rest of its fee; the blob base fee is at its floor here,
+# so the spike below is where this bites)
+n=$(q "$tmp/rfs.db" "SELECT count(*) FROM batches WHERE blobs > 0 AND included_us IS NOT NULL")
+[ "$n" -gt 0 ] 2>/dev/null || note "no blob batch included ($n)"
+wrong=$(batch_fee_wrong "$tmp/rfs.db")
+[ "$wrong" = 0 ] || note "$wrong batches of rollup_fee_savings paid other than their block charged"
+finish rollup/fee-ratio
+
 
 # blob_vs_calldata's spike, cut at 100 min: the blob base fee of the last blob batches
 # is ~2e10 wei per blob gas, so their blob fee is ten times their execution gas and a
