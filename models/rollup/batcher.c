@@ -114,7 +114,7 @@ static struct l1_tx batch_tx(const struct ru_batch *b)
     } else {
         /* the attestation: the data hash and k signatures, each recovered by the
          * contract (ecrecover 3000 gas), the hash stored (SSTORE 20000 gas) */
-        tx.calldata = b->data, tx.calldata_len = b->att_len;
+        tx.calldata = b->data, tx.calldata_len = b->att_len + b->onchain_len;
         tx.exec_gas = 3000u * ru->threshold + 20000u;
     }
     return tx;
@@ -231,6 +231,35 @@ static void batch_dropped(void *ctx, const char *why)
     submit(b->sc->state, b);
 }
 
+/* A volition's batch: its rollup-mode accounts' transfers (wire bytes, compressed
+ * with the batch codec) go to L1 after the attestation, in the same transaction, so
+ * those users can rebuild their part of the state without the committee. */
+static void volition_onchain(struct rollup *ru, struct ru_batch *b)
+{
+    size_t n = 0;
+    for (uint64_t k = b->first_block; k <= b->last_block; k++)
+        n += ru->blocks[k - 1]->ntxs;
+    uint8_t *raw = xmalloc(n ? n * TRANSFER_WIRE_BYTES : 1), *p = raw;
+    for (uint64_t k = b->first_block; k <= b->last_block; k++) {
+        const struct ru_block *blk = ru->blocks[k - 1];
+        for (size_t i = 0; i < blk->ntxs; i++)
+            if (ru_rollup_mode(ru, (uint32_t)(blk->txs[i].from - ROLLUP_USER_ACCOUNT(0)))) {
+                transfer_wire(&blk->txs[i], p);
+                p += TRANSFER_WIRE_BYTES;
+            }
+    }
+    size_t len = (size_t)(p - raw), cap = codec_bound(ru->codec, len), out = 0;
+    b->data = xrealloc(b->data, b->att_len + cap);
+    if (len) {
+        struct err e;
+        err_init(&e);
+        if (codec_compress(ru->codec, raw, len, b->data + b->att_len, cap, &out, &e) != 0)
+            sim_panic("volition batch %llu: %s", (unsigned long long)b->index, e.msg);
+    }
+    b->onchain_len = out;
+    free(raw);
+}
+
 static size_t blocks_bytes(const struct rollup *ru, uint64_t first, uint64_t last)
 {
     size_t n = 0;
@@ -279,6 +308,8 @@ static uint64_t post(struct rollup *ru, uint64_t first, uint64_t last, size_t ra
         size_t cap = COMMITTEE_ATTESTATION_BYTES(ru->threshold);
         b->data = xmalloc(cap);
         b->att_len = committee_attest(ru, b, ru->cbuf, clen, b->data, cap);
+        if (ru->kind == ROLLUP_VOLITION)
+            volition_onchain(ru, b);
     } else {
         b->data = xmalloc(clen ? clen : 1);
         memcpy(b->data, ru->cbuf, clen);

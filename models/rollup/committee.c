@@ -61,11 +61,18 @@ size_t committee_attest(struct rollup *ru, struct ru_batch *b, const uint8_t *da
     if (served_by == 0 && ru->frozen_at < 0) {
         ru->frozen_at = sim_now(ru->sc->world->sim);
         /* users' balances: not the fees owed to the operator nor the burned
-         * withdrawals the bridge account holds */
+         * withdrawals the bridge account holds; in a volition only the validium-mode
+         * accounts' (the rollup-mode ones' data is on L1) */
         const struct account *fee = state_account(ru->state, ROLLUP_FEE_ACCOUNT);
         const struct account *br = state_account(ru->state, ROLLUP_BRIDGE_ACCOUNT);
         ru->frozen_value = state_supply(ru->state) - (fee ? fee->balance : 0) -
                            (br ? br->balance : 0);
+        if (ru->kind == ROLLUP_VOLITION)
+            for (uint32_t u = 0; u < ru->nusers; u++) {
+                const struct account *a = state_account(ru->state, ROLLUP_USER_ACCOUNT(u));
+                if (a && ru_rollup_mode(ru, u))
+                    ru->frozen_value -= a->balance;
+            }
         ru->frozen_batch = b->index;
     }
     return COMMITTEE_ATTESTATION_BYTES(ru->threshold);
@@ -93,6 +100,14 @@ bool committee_verify(const struct rollup *ru, uint64_t index, const uint8_t *ca
     }
     free(seen);
     return valid >= ru->threshold;
+}
+
+bool ru_rollup_mode(const struct rollup *ru, uint32_t u)
+{
+    if (ru->kind != ROLLUP_VOLITION)
+        return ru->kind != ROLLUP_VALIDIUM;
+    /* the same hash censoring uses for its victims, with another multiplier */
+    return (uint32_t)(((uint64_t)u * UINT64_C(2246822519)) % 1000000u) < ru->rollup_ppm;
 }
 
 void committee_free(struct rollup *ru) { free(ru->members); }

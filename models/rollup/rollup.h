@@ -122,7 +122,7 @@ struct prover_rejections {
 typedef void prover_rejected_fn(struct scheme *sc, struct prover_rejections *out /* OUT */);
 
 extern const struct scheme_ops optimistic_rollup_ops, zk_rollup_ops, validium_ops,
-    hybrid_rollup_ops;
+    hybrid_rollup_ops, volition_ops;
 extern const struct adversary_ops dac_withholding_ops, censoring_sequencer_ops,
     invalid_proof_ops;
 

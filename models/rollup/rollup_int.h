@@ -12,7 +12,7 @@
 #include "models/rollup/fees.h"
 #include "models/rollup/rollup.h"
 
-enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM, ROLLUP_HYBRID };
+enum rollup_kind { ROLLUP_OPTIMISTIC, ROLLUP_ZK, ROLLUP_VALIDIUM, ROLLUP_HYBRID, ROLLUP_VOLITION };
 enum rollup_da { DA_CALLDATA, DA_BLOB, DA_AUTO, DA_COMMITTEE };
 /* Whether a rollup of this kind claims state roots with bonds (optimistic, and the
  * hybrid), and whether it proves its batches (zk, validium: every batch; the hybrid:
@@ -89,6 +89,8 @@ struct ru_batch {
     uint8_t *data;                 /* compressed bytes (calldata) or the committee's
                                       attestation (validium); freed at inclusion */
     size_t   att_len;              /* validium: the attestation's bytes */
+    size_t   onchain_len;          /* volition: the rollup-mode transfers' compressed
+                                      bytes, after the attestation in the calldata */
     l1_tx_id l1;
     sim_time created, included, final;
     uint64_t max_fee, tip, max_blob_fee;   /* the bid in force (replacements raise it) */
@@ -246,6 +248,7 @@ struct rollup {
 
     /* ---- validium: the data availability committee ---- */
     uint32_t committee, threshold;     /* n members, k signatures make an attestation */
+    uint32_t rollup_ppm;               /* volition: share of accounts in rollup mode, ppm */
     struct sig_keypair *members;       /* their keys (ROLLUP_KEY_COMMITTEE, i) */
     uint32_t withholding;              /* members who sign but do not serve the data */
     sim_time withhold_from;            /* since when (-1: never) */
@@ -359,7 +362,11 @@ void seq_push_forced(struct rollup *ru, struct ru_tx *t);
 void inbox_finish(struct rollup *ru);
 void inbox_free(struct rollup *ru);
 
-/* committee.c (validium) */
+/* committee.c (validium, volition) */
+/* Volition: whether user u's account keeps its data on L1 (rollup mode; a fixed share
+ * of users, chosen by a hash of the user id); every other kind: whether it posts data
+ * to L1 at all. */
+bool ru_rollup_mode(const struct rollup *ru, uint32_t u);
 /* An attestation's calldata: the data hash, then per signature the signer's member
  * index (LE16) and the signature. */
 #define COMMITTEE_ENTRY_BYTES (2 + SIG_BYTES)

@@ -128,13 +128,27 @@ static const struct scn_param hybrid_params[] = {
       "also prove any batch that burns a withdrawal, so withdrawals are final at the proof" },
 };
 
+#define COMMITTEE_PARAMS(T) \
+    { "schemes[" T "].committee", SCN_UINT, "7", "1", "1000", NULL, 0, \
+      "members of the data availability committee (each signs every batch's data hash)" }, \
+    { "schemes[" T "].threshold", SCN_UINT, "5", "1", "1000", NULL, 0, \
+      "signatures an attestation needs on L1 (StarkEx's committees: a threshold of n)" }
+
 static const struct scn_param validium_params[] = {
     COMMON_PARAMS("validium"),
     ZK_PARAMS("validium"),
-    { "schemes[validium].committee", SCN_UINT, "7", "1", "1000", NULL, 0,
-      "members of the data availability committee (each signs every batch's data hash)" },
-    { "schemes[validium].threshold", SCN_UINT, "5", "1", "1000", NULL, 0,
-      "signatures an attestation needs on L1 (StarkEx's committees: a threshold of n)" },
+    COMMITTEE_PARAMS("validium"),
+};
+
+static const struct scn_param volition_params[] = {
+    COMMON_PARAMS("volition"),
+    ZK_PARAMS("volition"),
+    COMMITTEE_PARAMS("volition"),
+    { "schemes[volition].rollup_share", SCN_FRACTION, "50%", "0", "1", NULL, 0,
+      "share of accounts that keep their data on L1 (rollup mode: their transfers' bytes "
+      "ride as calldata with the batch's attestation, and they pay the L1 data fee); the "
+      "rest are in validium mode (data to the committee only, no L1 data fee), chosen by "
+      "a hash of the user id" },
 };
 
 
@@ -200,6 +214,8 @@ static void wallet_send(struct rollup *ru, struct ru_tx *t, bool urgent, u128 ma
     t->tip = urgent ? ru->urgent_tip : ru->tip;
     u128 l2_fee, l1_fee;
     seq_quote(ru, t->tip, &l2_fee, &l1_fee);
+    if (!ru_rollup_mode(ru, (uint32_t)(t->tx.from - ROLLUP_USER_ACCOUNT(0))))
+        l1_fee = 0;   /* a volition's validium-mode account: its data stays off L1 */
     if (l2_fee + l1_fee > max_fee) {
         ru_tx_failed(ru, t, "dropped", "too expensive: the sequencer's fee was above the "
                      "user's willingness to pay");
@@ -467,6 +483,8 @@ static void on_withdrawal(struct scheme *sc, const struct withdrawal *req)
     const struct account *a = state_account(ru->state, ROLLUP_USER_ACCOUNT(req->user));
     u128 l2_fee, l1_fee;
     seq_quote(ru, ru->tip, &l2_fee, &l1_fee);
+    if (!ru_rollup_mode(ru, req->user))
+        l1_fee = 0;
     u128 fee = l2_fee + l1_fee;
     u128 have = a && a->balance > u->pending_debit ? a->balance - u->pending_debit : 0;
     u128 amount = have > fee ? have - fee : 0;
@@ -573,10 +591,11 @@ static void payout_send(void *ctx)
 static void withdrawal_finalizable(struct rollup *ru, struct ru_withdrawal *w, sim_time t)
 {
     w->finalizable = t;
-    if (ru->frozen_at >= 0) {
+    if (ru->frozen_at >= 0 && !ru_rollup_mode(ru, w->user)) {
         /* validium: a batch's data is served by nobody; the colluding operator stops
          * paying out, and without the data no user can build the exit proof that would
-         * force a withdrawal past it */
+         * force a withdrawal past it (a volition's rollup-mode accounts have their data
+         * on L1: they exit) */
         w->status = "failed";
         w->reason = "frozen: the committee withholds a batch's data; the operator refuses the "
                     "payout and no user can build the exit proof to force it";
@@ -733,8 +752,10 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
         ru->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
     }
     if (ROLLUP_PROVES(ru)) {
-        if (kind == ROLLUP_VALIDIUM) {
+        if (kind == ROLLUP_VALIDIUM || kind == ROLLUP_VOLITION) {
             ru->da = DA_COMMITTEE;
+            if (kind == ROLLUP_VOLITION)
+                ru->rollup_ppm = (uint32_t)(scn_real(s, "schemes[%zu].rollup_share", i) * 1e6 + 0.5);
             ru->committee = (uint32_t)scn_uint(s, "schemes[%zu].committee", i);
             ru->threshold = (uint32_t)scn_uint(s, "schemes[%zu].threshold", i);
             if (ru->threshold > ru->committee)
@@ -768,6 +789,7 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
 static int oru_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_OPTIMISTIC, e); }
 static int zk_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_ZK, e); }
 static int validium_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_VALIDIUM, e); }
+static int volition_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_VOLITION, e); }
 static int hybrid_init(struct scheme *sc, struct err *e) { return init(sc, ROLLUP_HYBRID, e); }
 
 /* ---- the run's end ---- */
@@ -1031,6 +1053,18 @@ const struct scheme_ops validium_ops = {
            "instead of to L1",
     .params = validium_params, .nparams = ARRAY_LEN(validium_params),
     .init = validium_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
+    .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
+    .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .estimate = rollup_estimate,
+    .hooks = validium_hooks, .nhooks = ARRAY_LEN(validium_hooks),
+};
+
+const struct scheme_ops volition_ops = {
+    .type = "volition",
+    .doc = "a validium in which each account chooses where its data goes: on L1 with the "
+           "batch (rollup mode, paying the L1 data fee) or to the committee only",
+    .params = volition_params, .nparams = ARRAY_LEN(volition_params),
+    .init = volition_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
     .estimate = rollup_estimate,

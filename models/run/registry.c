@@ -26,6 +26,7 @@ static const struct scheme_ops *const schemes[] = {
     &zk_rollup_ops,
     &validium_ops,
     &hybrid_rollup_ops,
+    &volition_ops,
     &scheme_sidechain_ops,
 };
 

@@ -225,6 +225,54 @@ got=$(q "$tmp/hy.db" "$cov SELECT (sum(final_us < coalesce(proof_us, 1e18)) > 0)
 [ "$got" = "1 0" ] || note "withdrawals: finalized by claims, before the window: '$got'"
 finish rollup/hybrid-proves-some-batches
 
+# Volition: each account chooses where its data goes. Half the accounts (by a hash of
+# the user id) keep it on L1: their transfers pay an L1 data fee and ride as calldata
+# with the batch's attestation; the others pay none. When the committee withholds
+# (5 of 7, its threshold), only the validium-mode accounts are frozen: their
+# withdrawals fail, the rollup-mode accounts' are paid, and the value at risk is theirs
+# alone (below a plain validium's, whose every account freezes).
+cat >"$tmp/vol.yaml" <<'YAML'
+name: volition
+seed: 8
+duration: 90m
+crypto: fast
+l1: {fork: prague, base_fee: {initial: 10gwei}, demand: {rate: 200/block}}
+workload: {users: 400, transfers: {rate: 1/s}, withdrawals: {share: 40%, after: 30m}}
+schemes:
+  - {type: validium, name: validium, compression: zstd, max_channel_duration: 3m}
+  - {type: volition, name: volition, compression: zstd, max_channel_duration: 3m,
+     rollup_share: 50%}
+adversaries:
+  - {type: dac_withholding, name: wv, target: validium, at: 30m, members: 5}
+  - {type: dac_withholding, name: wvol, target: volition, at: 30m, members: 5}
+YAML
+rm -f "$tmp"/vol.db*
+l2sim run "$tmp/vol.yaml" --db "$tmp/vol.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+# the users whose fee carried an L1 data fee are exactly those with a rollup-mode share
+got=$(q "$tmp/vol.db" "SELECT (sum(l1_fee_wei <> '0') > 100) || ' ' || (sum(l1_fee_wei = '0') > 100)
+    FROM txs WHERE scheme = 'volition' AND status IN ('final', 'included')")
+[ "$got" = "1 1" ] || note "volition: transfers with and without an L1 data fee: '$got'"
+n=$(q "$tmp/vol.db" "SELECT count(*) FROM txs WHERE scheme = 'validium' AND l1_fee_wei <> '0'")
+[ "$n" = 0 ] || note "$n validium transfers paid an L1 data fee"
+n=$(q "$tmp/vol.db" "SELECT count(*) FROM l1_txs WHERE world = 'volition' AND kind = 'dac_attestation'
+    AND calldata_bytes <= 32 + 5 * 66")
+[ "$n" = 0 ] || note "$n volition attestations carried no rollup-mode data"
+got=$(q "$tmp/vol.db" "SELECT (SELECT value_at_risk_eth FROM attacks WHERE adversary = 'wvol') <
+    (SELECT value_at_risk_eth FROM attacks WHERE adversary = 'wv') AND
+    (SELECT value_at_risk_eth FROM attacks WHERE adversary = 'wvol') > 0")
+[ "$got" = 1 ] || note "volition's frozen value not between 0 and the validium's"
+# after the freeze: in the volition, payouts of some users still go through, others frozen;
+# the same user is never both
+got=$(q "$tmp/vol.db" "SELECT (sum(status = 'paid' AND finalizable_us > 40 * 60000000) > 10) || ' ' ||
+    (sum(reason LIKE 'frozen%') > 10) FROM withdrawals WHERE scheme = 'volition'")
+[ "$got" = "1 1" ] || note "volition withdrawals after the freeze (paid, frozen): '$got'"
+n=$(q "$tmp/vol.db" "SELECT count(*) FROM withdrawals f JOIN txs t ON t.scheme = f.scheme AND
+    t.user_id = f.user WHERE f.scheme = 'volition' AND f.reason LIKE 'frozen%' AND t.l1_fee_wei <> '0'")
+[ "$n" = 0 ] || note "$n frozen withdrawals of users who paid L1 data fees (rollup mode)"
+finish rollup/volition-per-account-data-availability
+
 rm -f "$tmp"/vw.db*
 l2sim run scenarios/validium_withholding.yaml --set duration=80m --db "$tmp/vw.db" --quiet
 check_crash
