@@ -112,32 +112,36 @@ static bool savings_applies(const struct fig_ctx *c, char *why, size_t len)
 static void savings_render(const struct fig_ctx *c, struct plot *p)
 {
     sqlite3_stmt *q = fig_prepare(c,
-        "SELECT v.fee_done_ratio, v.fee_p50_ratio, r.is_baseline, v.dropped_share"
+        "SELECT v.fee_done_ratio, v.fee_p50_ratio, c.all_in_cost_ratio_to_l1, r.is_baseline,"
+        " v.dropped_share"
         " FROM run_schemes r LEFT JOIN savings_vs_l1 v"
         "   ON v.run_id = r.run_id AND v.scheme = r.scheme"
+        " LEFT JOIN transfer_costs c"
+        "   ON c.run_id = r.run_id AND c.scheme = r.scheme AND c.phase = 'all'"
         " WHERE r.run_id = ? AND r.scheme = ?");
     double lo = 1, hi = 1;
     size_t n = c->nseries < 64 ? c->nseries : 64;
-    double ratio[64][2], dropped[64];
+    enum { NB = 3 };           /* fees on the same transfers, median fee, all-in cost */
+    double ratio[64][NB], dropped[64];
     bool base[64];
-    /* bars grow from the baseline's 1 down (cheaper) or up (dearer): x, then for the
-     * mean and the median bar: the ratio, and the bar's low and high ends */
+    /* bars grow from the baseline's 1 down (cheaper) or up (dearer): x, then for each
+     * bar: the ratio, and the bar's low and high ends */
     plot_data_begin(p, "bars");
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(q);
         sqlite3_bind_int64(q, 1, c->series[i].run_id);
         sqlite3_bind_text(q, 2, c->series[i].scheme, -1, SQLITE_STATIC);
-        ratio[i][0] = ratio[i][1] = (double)NAN;
+        ratio[i][0] = ratio[i][1] = ratio[i][2] = (double)NAN;
         base[i] = false;
         if (sqlite3_step(q) == SQLITE_ROW) {
-            for (int k = 0; k < 2; k++)
+            for (int k = 0; k < NB; k++)
                 if (sqlite3_column_type(q, k) != SQLITE_NULL && sqlite3_column_double(q, k) > 0)
                     ratio[i][k] = sqlite3_column_double(q, k);
-            base[i] = sqlite3_column_int(q, 2) != 0;
+            base[i] = sqlite3_column_int(q, 3) != 0;
         }
-        dropped[i] = sqlite3_column_type(q, 3) == SQLITE_NULL ? 0 : sqlite3_column_double(q, 3);
-        double row[7] = { (double)i };
-        for (int k = 0; k < 2; k++) {
+        dropped[i] = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_double(q, 4);
+        double row[1 + 3 * NB] = { (double)i };
+        for (int k = 0; k < NB; k++) {
             double r = ratio[i][k];
             if (isfinite(r))
                 lo = fmin(lo, r), hi = fmax(hi, r);
@@ -145,16 +149,17 @@ static void savings_render(const struct fig_ctx *c, struct plot *p)
             row[2 + 3 * k] = isfinite(r) ? fmin(r, 1) : r;
             row[3 + 3 * k] = isfinite(r) ? fmax(r, 1) : r;
         }
-        plot_row(p, 7, row);
+        plot_row(p, 1 + 3 * NB, row);
     }
     plot_data_end(p);
     sqlite3_finalize(q);
 
-    fig_title(c, p, "What a transfer costs compared with doing it on the L1");
-    fig_label(p, "y", "fee / the L1 baseline's fee (log scale)");
-    plot_cmd(p, "set logscale y\nset yrange [%g:%g]\n", lo / 4, hi * 4);
-    plot_cmd(p, "set bmargin 5\n");        /* room for the two-line tic labels */
-    fig_ticks_125(p, 'y', lo / 4, hi * 4);
+    fig_title(c, p, "Users' fees per transfer against the L1's, and the all-in cost");
+    fig_label(p, "y", "against the L1 baseline (log scale)");
+    plot_cmd(p, "set logscale y\nset yrange [%g:%g]\n", lo / 6, hi * 4);
+    fig_ticks_125(p, 'y', lo / 6, hi * 4);
+    /* the two-line tic labels and, under them, the key's three lines */
+    plot_cmd(p, "set bmargin 8\n");
     double pad = n < 4 ? (4.0 - (double)n) / 2 : 0;
     plot_cmd(p, "set xrange [%f:%f]\nset xtics noenhanced (", -0.6 - pad, (double)n - 0.4 + pad);
     for (size_t i = 0; i < n; i++) {       /* what each dropped, under its name */
@@ -174,34 +179,43 @@ static void savings_render(const struct fig_ctx *c, struct plot *p)
                         " font ',11'\n", lab++, i);
             continue;
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < NB; k++) {
             char words[48];
             fig_ratio_words(ratio[i][k], words, sizeof words);
             if (!isfinite(ratio[i][k]))
                 continue;
             plot_cmd(p, "set label %d ", lab++);
             plot_text(p, words);
-            plot_cmd(p, " at first %f, first %g center offset 0,%s font ',10'\n",
-                     (double)i + (k ? 0.19 : -0.19), ratio[i][k],
-                     ratio[i][k] < 1 ? "-0.8" : "0.8");
+            /* the middle bar's words a line further out: neighbours' would overlap */
+            plot_cmd(p, " at first %f, first %g center offset 0,%s font ',9'\n",
+                     (double)i + 0.26 * (k - 1), ratio[i][k],
+                     ratio[i][k] < 1 ? (k == 1 ? "-1.8" : "-0.8") : (k == 1 ? "1.8" : "0.8"));
         }
     }
-    plot_cmd(p, "set key top right\nset style fill solid 0.85 noborder\n"
-                "plot $bars using ($1-0.19):2:($1-0.37):($1-0.01):3:4 with boxxyerror lt 1"
+    plot_cmd(p, "set key outside below center vertical\nset style fill solid 0.85 noborder\n"
+                "plot $bars using ($1-0.26):2:($1-0.38):($1-0.14):3:4 with boxxyerror lt 1"
                 " title 'fees / baseline fees, on the transfers both got done',"
-                " $bars using ($1+0.19):5:($1+0.01):($1+0.37):6:7 with boxxyerror lt 6"
-                " title 'median fee / baseline median fee (included transfers)'\n");
+                " $bars using ($1):5:($1-0.12):($1+0.12):6:7 with boxxyerror lt 6"
+                " title 'median fee / baseline median fee (included transfers)',"
+                " $bars using ($1+0.26):8:($1+0.14):($1+0.38):9:10 with boxxyerror lt 7"
+                " title 'all-in cost per transfer / the baseline (every L1 transaction"
+                " for the scheme + off-chain)'\n");
 }
 
 const struct figure fig_savings = {
     "savings", "Savings against the L1 baseline",
-    "Each scheme's fees divided by the L1 baseline's. The left bar compares like with "
-    "like: the total fee of the transfers both the scheme and the baseline got done "
-    "(every scheme sees the same transfers), so dropping expensive transfers does not "
-    "read as a saving; the share each scheme dropped is under its name. The right bar "
-    "is the median fee of each one's included transfers. Bars start at the dashed line (1, the baseline) and reach down when the "
-    "scheme is cheaper, up when it is dearer; a bar down to 0.01 means a transfer costs "
-    "a hundredth of an L1 transfer (100x cheaper). The baseline is the first scheme of "
+    "Each scheme's fees divided by the L1 baseline's, and its all-in cost. The left bar "
+    "compares the fees users paid the scheme, like with like: the total fee of the "
+    "transfers both the scheme and the baseline got done (every scheme sees the same "
+    "transfers), so dropping expensive transfers does not read as a saving; the share "
+    "each scheme dropped is under its name. The middle bar is the median fee of each "
+    "one's included transfers. Fees alone leave out the users' own L1 transactions "
+    "(deposits, withdrawals, exits, channel opens and closes) and what the operator "
+    "spends beyond its fees; the right bar is the all-in cost per transfer, everything "
+    "spent on the L1 for the scheme plus modeled off-chain costs (see \"What a transfer "
+    "costs\" below). Bars start at the dashed line (1, the baseline) and reach down "
+    "when the scheme is cheaper, up when it is dearer; a bar down to 0.01 means a "
+    "hundredth of an L1 transfer (100x cheaper). The baseline is the first scheme of "
     "type l1 in the scenario.",
     savings_applies, savings_render,
 };
@@ -312,4 +326,136 @@ const struct figure fig_cost_breakdown = {
     "data it posts to the L1 and, depending on the scheme, proofs, disputes or opening "
     "and closing channels.",
     cost_applies, cost_render,
+};
+
+/* ---- what a transfer costs, all in (view transfer_costs, analysis/costs.c) ---- */
+
+static bool transfer_costs_applies(const struct fig_ctx *c, char *why, size_t len)
+{
+    if (fig_count_runs(c, "SELECT count(*) FROM transfer_costs WHERE run_id = ?"
+                          " AND phase = 'all' AND all_in_cost_per_transfer_eth > 0") > 0)
+        return true;
+    snprintf(why, len, "No scheme got a transfer included, so nothing has a cost per "
+             "transfer.");
+    return false;
+}
+
+static void transfer_costs_render(const struct fig_ctx *c, struct plot *p)
+{
+    enum { NB = 4 };
+    static const char *const titles[NB] = {
+        "users' fees to the scheme", "users' own L1 transactions (deposits, withdrawals,"
+        " exits, channel opens/closes)", "operator's cost (its L1 transactions +"
+        " off-chain)", "all-in cost (every L1 transaction for the scheme + off-chain)",
+    };
+    sqlite3_stmt *q = fig_prepare(c,
+        "SELECT users_fees_per_transfer_eth, users_l1_per_transfer_eth,"
+        " operator_cost_per_transfer_eth, all_in_cost_per_transfer_eth"
+        " FROM transfer_costs WHERE run_id = ? AND scheme = ? AND phase = 'all'");
+    size_t n = c->nseries < 64 ? c->nseries : 64;
+    double v[64][NB];
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        fig_bind_series(q, &c->series[i]);
+        bool row = sqlite3_step(q) == SQLITE_ROW;
+        for (int k = 0; k < NB; k++) {
+            v[i][k] = row && sqlite3_column_type(q, k) != SQLITE_NULL
+                    ? sqlite3_column_double(q, k) : (double)NAN;
+            if (v[i][k] > 0)
+                lo = fmin(lo, v[i][k]), hi = fmax(hi, v[i][k]);
+        }
+    }
+    sqlite3_finalize(q);
+    if (!(lo > 0))
+        lo = hi = 1e-6;
+    double bottom = pow(10, floor(log10(lo / 2)));
+    /* one datablock per bar kind: x, the value, the box's left and right edges (a
+     * nothing is drawn as no box: log axes have no zero) */
+    static const double dx[NB] = { -0.3, -0.1, 0.1, 0.3 };
+    for (int k = 0; k < NB; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "b%d", k);
+        plot_data_begin(p, name);
+        for (size_t i = 0; i < n; i++) {
+            double val = v[i][k] > 0 ? v[i][k] : (double)NAN;
+            double row[4] = { (double)i + dx[k], val, (double)i + dx[k] - 0.09,
+                              (double)i + dx[k] + 0.09 };
+            plot_row(p, 4, row);
+        }
+        plot_data_end(p);
+    }
+
+    fig_title(c, p, "What a transfer costs: what users pay and what it costs all in");
+    fig_label(p, "y", "ETH per included transfer (log scale)");
+    plot_cmd(p, "set logscale y\nset yrange [%g:%g]\n", bottom, hi * 12);
+    plot_cmd(p, "set format y '10^{%%L}'\nset grid noxtics\n");
+    double pad = n < 4 ? (4.0 - (double)n) / 2 : 0;
+    plot_cmd(p, "set xrange [%f:%f]\nset xtics noenhanced (", -0.6 - pad, (double)n - 0.4 + pad);
+    for (size_t i = 0; i < n; i++) {
+        plot_quoted(p, c->series[i].label);
+        plot_cmd(p, " %zu%s", i, i + 1 < n ? ", " : ")\n");
+    }
+    /* the L1 baseline's all-in cost, the level every bar is read against (one run) */
+    int lab = 1;
+    double base_cost = 0;
+    for (size_t i = 0; i < n && c->nruns == 1; i++) {
+        if (strcmp(c->series[i].type, "l1") != 0 || !(v[i][3] > 0))
+            continue;
+        base_cost = v[i][3];
+        char eth[48], text[96];
+        fig_fmt_eth(v[i][3], eth, sizeof eth);
+        snprintf(text, sizeof text, "an L1 transfer: %s", eth);
+        plot_cmd(p, "set arrow 1 from graph 0, first %g to graph 1, first %g nohead dt 2"
+                    " lw 1.5 lc rgb '#444444' back\nset label %d ", v[i][3], v[i][3], lab++);
+        plot_text(p, text);
+        plot_cmd(p, " at graph 0.99, first %g right offset 0,0.7 font ',11' tc rgb '#444444'\n",
+                 v[i][3]);
+        break;
+    }
+    /* above the operator's and the all-in bar: against an L1 transfer, in words */
+    for (size_t i = 0; i < n && base_cost > 0; i++) {
+        for (int k = 2; k < NB; k++) {
+            if (!(v[i][k] > 0) || strcmp(c->series[i].type, "l1") == 0)
+                continue;
+            /* "453x cheaper" in two lines: the bar is narrower than the words */
+            char words[48];
+            fig_ratio_words(v[i][k] / base_cost, words, sizeof words);
+            char *space = strchr(words, ' ');
+            plot_cmd(p, "set label %d ", lab++);
+            if (space) {
+                *space = '\0';
+                plot_text2(p, words, space + 1);
+            } else {
+                plot_text(p, words);
+            }
+            plot_cmd(p, " at first %f, first %g center offset 0,1.2 font ',9'\n",
+                     (double)i + dx[k], v[i][k]);
+        }
+    }
+    plot_cmd(p, "set key outside below center vertical\nset style fill solid 0.85 noborder\n");
+    static const int lt[NB] = { 1, 6, 3, 7 };
+    const char *sep = "plot ";
+    for (int k = 0; k < NB; k++) {
+        plot_cmd(p, "%s$b%d using 1:2:3:4:(%g):2 with boxxyerror lt %d title ", sep, k,
+                 bottom, lt[k]);
+        plot_text(p, titles[k]);
+        sep = ", \\\n     ";
+    }
+    plot_cmd(p, "\n");
+}
+
+const struct figure fig_transfer_costs = {
+    "transfer_costs", "What a transfer costs, all in",
+    "For each scheme, per included transfer, in ETH on a logarithmic scale (each step "
+    "up is ten times dearer): the fees users paid the scheme; the users' own L1 "
+    "transactions (on the L1 baseline its transfers; in a Layer 2 the deposit that "
+    "brings funds in, the withdrawal or exit that takes them out, a channel's opening "
+    "and closing: paid once per user, so shared over that user's transfers in this "
+    "run); what the operator spends (its L1 transactions: batches, state roots, proofs, "
+    "block roots, checkpoints, plus a prover's modeled cost); and the all-in cost, "
+    "everything spent on the L1 for the scheme plus off-chain costs, against an L1 "
+    "transfer (dashed). What users pay is the first two together; when it is below the "
+    "operator's cost plus their own L1 transactions, the operator runs at a loss. A "
+    "missing bar is nothing spent.",
+    transfer_costs_applies, transfer_costs_render,
 };

@@ -14,6 +14,7 @@ static const struct figure *const figures[] = {
     &fig_study_ci,
     &fig_fee_cdf,
     &fig_savings,
+    &fig_transfer_costs,
     &fig_cost_breakdown,
     &fig_latency_cdf,
     &fig_l1_prices,

@@ -118,7 +118,7 @@ void fig_ratio_words(double ratio, char *buf, size_t len);
 void fig_fmt_eth(double eth, char *buf, size_t len);
 
 /* The figures (fig_*.c). */
-extern const struct figure fig_fee_cdf, fig_savings, fig_cost_breakdown;
+extern const struct figure fig_fee_cdf, fig_savings, fig_cost_breakdown, fig_transfer_costs;
 extern const struct figure fig_latency_cdf;
 extern const struct figure fig_l1_prices, fig_l1_usage, fig_attacks;
 extern const struct figure fig_batches;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/costs.h"
 #include "models/model.h"
 
 /* ---- samples and the splitter ---- */
@@ -259,6 +260,7 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
             duration, phases, nphases, sink, ctx,
         };
         transfer_stats(&m, qn, qt, qb, &s);
+        costs_metrics(&m);
         for (size_t i = 0; i < nphases; i++)
             if (phases[i].name) {       /* a named phase says where it lies */
                 metrics_put(&m, (long)i, "phase_start_s", (double)phases[i].from / SIM_SEC);

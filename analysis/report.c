@@ -519,6 +519,87 @@ static void td_run(const struct html *h, int64_t run)
     sqlite3_finalize(q);
 }
 
+/* A cost per transfer (ETH) and, below it, its ratio to the L1 baseline's all-in cost
+ * in words ("2.5x cheaper than the L1"); "-" for nothing spent. */
+static void cell_cost(FILE *f, double eth, double ratio)
+{
+    if (!isfinite(eth) || eth <= 0) {
+        fputs("<td>-</td>", f);
+        return;
+    }
+    fprintf(f, "<td>%.3g", eth);
+    if (isfinite(ratio) && ratio > 0) {
+        char words[48];
+        fig_ratio_words(ratio, words, sizeof words);
+        if (strcmp(words, "same") == 0)
+            fputs("<br><small>as the L1</small>", f);
+        else
+            fprintf(f, "<br><small>%s than the L1</small>", words);
+    }
+    fputs("</td>", f);
+}
+
+/* What a transfer costs, the same definition for every scheme (view transfer_costs,
+ * analysis/costs.c): users' fees, their own L1 transactions, what users pay, what the
+ * operator spends and the all-in cost, per included transfer, with each one's ratio
+ * to the L1 baseline's all-in cost. */
+static void html_costs(const struct html *h)
+{
+    FILE *f = h->f;
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(h->db,
+        "SELECT included, users_fees_per_transfer_eth, users_l1_per_transfer_eth,"
+        " user_cost_per_transfer_eth, user_cost_ratio_to_l1, operator_cost_per_transfer_eth,"
+        " operator_cost_ratio_to_l1, all_in_cost_per_transfer_eth, all_in_cost_ratio_to_l1,"
+        " users_fees_ratio_to_l1"
+        " FROM transfer_costs WHERE run_id = ? AND scheme = ? AND phase = 'all'", -1, &q, NULL);
+    bool any = false;
+    for (size_t i = 0; i < h->c->nseries; i++) {
+        const struct fig_series *s = &h->c->series[i];
+        fig_bind_series(q, s);
+        if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 7) == SQLITE_NULL)
+            continue;
+        if (!any) {
+            fputs("<h3 id=\"costs-h\">What a transfer costs, all in</h3>\n"
+                  "<table id=\"transfer-costs\"><thead><tr>", f);
+            th_run(h);
+            fputs("<th>scheme</th><th>included transfers</th>"
+                  "<th>users' fees to the scheme</th><th>users' own L1 transactions</th>"
+                  "<th>users pay (the two together)</th><th>operator's cost</th>"
+                  "<th>all-in cost</th></tr></thead>\n<tbody>\n", f);
+            any = true;
+        }
+        fputs("<tr data-scheme=\"", f);
+        esc(f, s->scheme);
+        fputs("\">", f);
+        td_run(h, s->run_id);
+        cell_text(f, s->scheme);
+        cell_num(f, col_or_nan(q, 0), 0, "");
+        cell_cost(f, col_or_nan(q, 1), col_or_nan(q, 9));
+        cell_cost(f, col_or_nan(q, 2), NAN);
+        cell_cost(f, col_or_nan(q, 3), col_or_nan(q, 4));
+        cell_cost(f, col_or_nan(q, 5), col_or_nan(q, 6));
+        cell_cost(f, col_or_nan(q, 7), col_or_nan(q, 8));
+        fputs("</tr>\n", f);
+    }
+    sqlite3_finalize(q);
+    if (!any)
+        return;
+    fputs("</tbody></table>\n<p class=\"note\">ETH per included transfer; below each, "
+          "against the L1 baseline's all-in cost per transfer. <b>Users pay</b> their fees "
+          "to the scheme and their own L1 transactions: the L1 baseline's transfers, and in "
+          "a Layer 2 the deposit that brings funds in, the withdrawal or exit that takes "
+          "them out, a channel's opening and closing. Those are paid once per user, so "
+          "their share per transfer shrinks the more transfers a user makes (this run's "
+          "transfers share them here). <b>Operator's cost</b>: what the operator spends on "
+          "the L1 (batches, state roots, proofs, Plasma block roots, sidechain "
+          "checkpoints) and its modeled off-chain cost (a prover). <b>All-in</b>: "
+          "everything spent on the L1 for the scheme, by anyone, plus off-chain costs; "
+          "users' fees are not in it a second time, they pay the operator who pays the L1. "
+          "Users pay more than the all-in cost when the operator earns a margin, less when "
+          "it runs at a loss. The fee comparisons above count users' fees only.</p>\n", f);
+}
+
 static void html_summary(const struct html *h)
 {
     FILE *f = h->f;
@@ -601,6 +682,7 @@ static void html_summary(const struct html *h)
     if (eth_usd > 0)
         fprintf(f, "<p class=\"note\">Dollars in brackets at $%.2f per ETH (the scenario's "
                 "<code>report.eth_usd</code>).</p>\n", eth_usd);
+    html_costs(h);
     fputs("<h3>Latency</h3>\n<table id=\"latency\"><thead><tr>", f);
     th_run(h);
     fputs("<th>scheme</th><th>soft conf. p50</th><th>p95</th><th>p99</th>"

@@ -109,6 +109,27 @@ SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status, t.re
        (t.final_us - t.submit_us) / 1e6 AS finality_s
 FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme;
 
+-- Every L1 transaction sent for a scheme (l1_txs rows whose origin is the scheme: not
+-- an adversary's, not the background) and who paid it: 'user' (the L1 baseline's
+-- transfers, deposits, withdrawals, forced transactions, exits, challenges of a coin,
+-- channel opens, closes and penalties), 'operator' (batches, DA attestations, state
+-- roots, proofs, Plasma block roots and exit processing, sidechain checkpoints, a
+-- hub's force-close and claim) or 'challenger' (a rollup's dispute moves). l1_txs
+-- has the sender's kind but not yet the payer, so the payer is read from the kind;
+-- where a kind is sent by either side (a hub's cooperative close, an operator's own
+-- exit or challenge) this counts it as the user's. fee_eth is 0 for a transaction
+-- never included; submit_us is when it was sent, include_us when it was paid.
+DROP VIEW IF EXISTS l1_spend;
+CREATE VIEW l1_spend AS
+SELECT x.run_id, x.world, x.origin AS scheme, x.tx_id, x.kind,
+       CASE WHEN x.kind IN ('batch', 'blob_batch', 'dac_attestation', 'state_root', 'proof',
+                            'block_root', 'exit_process', 'checkpoint',
+                            'channel_force_close', 'channel_claim') THEN 'operator'
+            WHEN x.kind IN ('dispute_move') THEN 'challenger'
+            ELSE 'user' END AS payer,
+       x.status, x.submit_us, x.include_us, x.fee_wei, x.fee_eth
+FROM l1_txs x JOIN schemes s ON s.run_id = x.run_id AND s.scheme = x.origin;
+
 -- The schemes of each run in the scenario's order (ord from 1), and whether each is the
 -- run's L1 baseline: the first scheme of type 'l1' in that order. Savings are measured
 -- against it.
@@ -212,6 +233,60 @@ JOIN l1_baseline b ON b.run_id = s.run_id
 JOIN scheme_summary bs ON bs.run_id = s.run_id AND bs.scheme = b.scheme AND bs.phase = 'all'
 LEFT JOIN both d ON d.run_id = s.run_id AND d.scheme = s.scheme
 WHERE s.phase = 'all';
+
+-- What a transfer costs, the same definition for every scheme (analysis/costs.c), per
+-- scheme and phase ('all' or a phase as in scheme_summary): the money in ETH, then per
+-- included transfer (included: transfers that reached the L1, themselves or in a
+-- batch, root or checkpoint; channels: settled), then against the L1 baseline's
+-- all-in cost per transfer (NULL without a baseline).
+--   users_fees_eth      the users' fees to the scheme (txs fees; not the part that is
+--                       an L1 transaction they sent themselves)
+--   users_l1_eth        the users' own L1 transactions (view l1_spend, payer 'user'):
+--                       the L1 baseline's transfers, deposits, withdrawals, exits,
+--                       channel opens and closes
+--   operator_l1_eth     the operator's L1 transactions (payer 'operator')
+--   challengers_l1_eth  challengers' and other third parties' L1 transactions
+--   offchain_eth        the operator's modeled off-chain costs (a prover's)
+--   user_cost           (users_fees + users_l1) / included: what users pay
+--   operator_cost       (operator_l1 + offchain) / included: what the operator spends
+--   all_in_cost         (users_l1 + operator_l1 + challengers_l1 + offchain) /
+--                       included: everything spent for the scheme; users' fees are
+--                       not in it (they pay the operator, who pays the L1)
+-- user_cost - all_in_cost = (users' fees - operator_cost - challengers) per transfer:
+-- the operator's margin less the challengers' spend.
+DROP VIEW IF EXISTS transfer_costs;
+CREATE VIEW transfer_costs AS
+SELECT run_id, scheme, type, phase,
+       CAST(max(CASE stat WHEN 'included' THEN value END) AS INTEGER) AS included,
+       max(CASE stat WHEN 'users_fees_eth' THEN value END) AS users_fees_eth,
+       max(CASE stat WHEN 'users_l1_eth' THEN value END) AS users_l1_eth,
+       max(CASE stat WHEN 'operator_l1_eth' THEN value END) AS operator_l1_eth,
+       max(CASE stat WHEN 'challengers_l1_eth' THEN value END) AS challengers_l1_eth,
+       max(CASE stat WHEN 'offchain_eth' THEN value END) AS offchain_eth,
+       max(CASE stat WHEN 'users_fees_eth' THEN value END)
+           / nullif(max(CASE stat WHEN 'included' THEN value END), 0)
+           AS users_fees_per_transfer_eth,
+       max(CASE stat WHEN 'users_l1_eth' THEN value END)
+           / nullif(max(CASE stat WHEN 'included' THEN value END), 0)
+           AS users_l1_per_transfer_eth,
+       max(CASE stat WHEN 'user_cost_per_transfer_eth' THEN value END)
+           AS user_cost_per_transfer_eth,
+       max(CASE stat WHEN 'operator_cost_per_transfer_eth' THEN value END)
+           AS operator_cost_per_transfer_eth,
+       max(CASE stat WHEN 'all_in_cost_per_transfer_eth' THEN value END)
+           AS all_in_cost_per_transfer_eth,
+       max(CASE stat WHEN 'users_fees_ratio_to_l1' THEN value END) AS users_fees_ratio_to_l1,
+       max(CASE stat WHEN 'user_cost_ratio_to_l1' THEN value END) AS user_cost_ratio_to_l1,
+       max(CASE stat WHEN 'operator_cost_ratio_to_l1' THEN value END)
+           AS operator_cost_ratio_to_l1,
+       max(CASE stat WHEN 'all_in_cost_ratio_to_l1' THEN value END) AS all_in_cost_ratio_to_l1
+FROM scheme_metrics
+WHERE stat IN ('included', 'users_fees_eth', 'users_l1_eth', 'operator_l1_eth',
+               'challengers_l1_eth', 'offchain_eth', 'user_cost_per_transfer_eth',
+               'operator_cost_per_transfer_eth', 'all_in_cost_per_transfer_eth',
+               'users_fees_ratio_to_l1', 'user_cost_ratio_to_l1',
+               'operator_cost_ratio_to_l1', 'all_in_cost_ratio_to_l1')
+GROUP BY run_id, scheme, phase;
 
 -- What the users of each scheme paid, by component: total over the run and per
 -- included transfer (ETH). ord orders the components in a stacked bar. An L1 transfer's

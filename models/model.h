@@ -18,6 +18,7 @@ struct txlog;
 struct store_sql;          /* sim/store.h: versioned SQL a scheme owns */
 struct metrics_scope;      /* analysis/metrics.h: one scheme of one run, its phases */
 struct scheme_report;      /* analysis/figure.h: figures, detail rows, HTML section */
+struct scheme_costs;       /* analysis/costs.h: how its money counts in the cost per transfer */
 struct run_estimate;       /* models/run/estimate.h */
 
 /* Stream kinds: the first component of every random stream's identity (rng.h).
@@ -149,6 +150,11 @@ struct scheme_ops {
     /* Its part of `l2sim report`, shown when a scheme of this type is in the runs:
      * figures, rows of the per-type details table, an HTML section of its own. */
     const struct scheme_report *report;
+    /* How its money counts in the cost per transfer every scheme gets (analysis/
+     * costs.h): whether a txs row's l1_fee is the user's own L1 transaction, and the
+     * modeled off-chain costs its operator bears. NULL: every txs fee is paid to the
+     * scheme, and nothing is spent off-chain. */
+    const struct scheme_costs *costs;
     /* Its share of a run's size: scheme `index` of s, in a run whose workload and L1
      * the caller has already estimated (run: transfers, slots, senders). */
     void (*estimate)(const struct scn *s, size_t index, const struct run_estimate *run,

@@ -649,6 +649,94 @@ static void print_attacks(sqlite3 *db, int64_t run_id)
     sqlite3_finalize(q);
 }
 
+/* An amount per transfer and its ratio to the L1 baseline's all-in cost per transfer,
+ * in one cell: "1.42e-04 ETH (1/2.5)", "3.57e-04 ETH (= L1)"; "-" for nothing. */
+static void fmt_cost(double eth, double ratio, char *buf, size_t len)
+{
+    if (isnan(eth) || eth <= 0)
+        snprintf(buf, len, "-");
+    else if (isnan(ratio) || ratio <= 0)
+        snprintf(buf, len, "%.3g ETH", eth);
+    else if (fabs(ratio - 1) < 0.005)
+        snprintf(buf, len, "%.3g ETH (= L1)", eth);
+    else if (ratio < 1)
+        snprintf(buf, len, "%.3g ETH (1/%.*f)", eth, 1 / ratio < 10 ? 1 : 0, 1 / ratio);
+    else
+        snprintf(buf, len, "%.3g ETH (%.*fx)", eth, ratio < 10 ? 1 : 0, ratio);
+}
+
+/* A ratio to the L1 baseline as "1/2.5", "1/1821" or "3.2x". */
+static void fmt_ratio(double r, char *buf, size_t len)
+{
+    if (isnan(r) || r <= 0)
+        snprintf(buf, len, "-");
+    else if (r < 1)
+        snprintf(buf, len, "1/%.*f", 1 / r < 10 ? 1 : 0, 1 / r);
+    else
+        snprintf(buf, len, "%.*fx", r < 10 ? 1 : 0, r);
+}
+
+/* What a transfer costs in each scheme (analysis/costs.c: the same definition for
+ * every scheme): what its users pay (their fees to the scheme and their own L1
+ * transactions), what its operator spends, and the all-in cost, per included
+ * transfer, each with its ratio to the L1 baseline's all-in cost per transfer; then
+ * the all-in cost and the users' fees alone as one line each, L1 : each scheme. */
+static void print_costs(sqlite3_stmt *names, sqlite3_stmt *q, int64_t run_id)
+{
+    char fees_line[1024] = "", all_line[1024] = "", names_l[512] = "";
+    bool header = false;
+    sqlite3_reset(names);
+    sqlite3_bind_int64(names, 1, run_id);
+    while (sqlite3_step(names) == SQLITE_ROW) {
+        const char *raw = (const char *)sqlite3_column_text(names, 0);
+        double all = raw ? metric(q, run_id, raw, "", "all_in_cost_per_transfer_eth") : 0.0 / 0.0;
+        if (isnan(all))
+            continue;
+        if (!header) {
+            printf("\nwhat a transfer costs, per included transfer (in brackets: against the"
+                   " L1 baseline's all-in cost)\n%-17s %12s %13s %21s %21s %21s\n", "scheme",
+                   "users' fees", "users' L1 txs", "users pay", "operator's cost",
+                   "all-in cost");
+            header = true;
+        }
+        double n = metric(q, run_id, raw, "", "included");
+        char f[32], o[32], u[48], op[48], a[48];
+        fmt_cost(metric(q, run_id, raw, "", "users_fees_eth") / n, 0.0 / 0.0, f, sizeof f);
+        fmt_cost(metric(q, run_id, raw, "", "users_l1_eth") / n, 0.0 / 0.0, o, sizeof o);
+        double ar = metric(q, run_id, raw, "", "all_in_cost_ratio_to_l1");
+        fmt_cost(metric(q, run_id, raw, "", "user_cost_per_transfer_eth"),
+                 metric(q, run_id, raw, "", "user_cost_ratio_to_l1"), u, sizeof u);
+        fmt_cost(metric(q, run_id, raw, "", "operator_cost_per_transfer_eth"),
+                 metric(q, run_id, raw, "", "operator_cost_ratio_to_l1"), op, sizeof op);
+        fmt_cost(all, ar, a, sizeof a);
+        char *shown = text_escape(raw, 40);
+        printf("%-17s %12s %13s %21s %21s %21s\n", shown, f, o, u, op, a);
+        /* the one-line comparisons: every scheme but the baseline against it */
+        if (!isnan(ar) && !(fabs(ar - 1) < 1e-12 && metric(q, run_id, raw, "",
+                                                            "users_fees_eth") == 0)) {
+            char r1[24], r2[24];
+            fmt_ratio(ar, r1, sizeof r1);
+            fmt_ratio(metric(q, run_id, raw, "", "users_fees_ratio_to_l1"), r2, sizeof r2);
+            size_t k = strlen(all_line), m = strlen(names_l), j = strlen(fees_line);
+            snprintf(all_line + k, sizeof all_line - k, " : %s", r1);
+            snprintf(fees_line + j, sizeof fees_line - j, " : %s", r2);
+            snprintf(names_l + m, sizeof names_l - m, " : %s", shown);
+        }
+        free(shown);
+    }
+    if (!header)
+        return;
+    printf("users pay = their fees to the scheme + their own L1 transactions (deposits,"
+           " withdrawals, exits,\n  channel opens and closes: once per user, here shared over"
+           " the transfers of this run);\noperator's cost = its L1 transactions (batches,"
+           " state roots, proofs, block roots, checkpoints)\n  + modeled off-chain cost (a"
+           " prover); all-in = every L1 transaction for the scheme + off-chain costs\n");
+    if (all_line[0]) {
+        printf("all-in cost per transfer,  L1%s = 1%s\n", names_l, all_line);
+        printf("users' fees alone (no L1), L1%s = 1%s\n", names_l, fees_line);
+    }
+}
+
 /* The summary tables, read back from the metrics table like every other reader:
  * one row per scheme, then per phase when the scenario has event windows (spikes,
  * drops, attacks: run_phases), in time order. */
@@ -737,24 +825,7 @@ static void print_summary(struct store *st, int64_t run_id)
             }
         }
     }
-    /* the schemes' fee per transfer against the L1 baseline (metric fee_ratio_to_l1,
-     * which schemes with an L1 baseline beside them store), as L1 : each other */
-    char line[1024] = "", names_l[512] = "";
-    sqlite3_reset(names);
-    sqlite3_bind_int64(names, 1, run_id);
-    while (sqlite3_step(names) == SQLITE_ROW) {
-        const char *raw = (const char *)sqlite3_column_text(names, 0);
-        double r = raw ? metric(q, run_id, raw, "", "fee_ratio_to_l1") : 0.0 / 0.0;
-        if (isnan(r) || r <= 0)
-            continue;
-        char *shown = text_escape(raw, 40);
-        size_t n = strlen(line), m = strlen(names_l);
-        snprintf(line + n, sizeof line - n, " : 1/%.0f", 1 / r);
-        snprintf(names_l + m, sizeof names_l - m, " : %s", shown);
-        free(shown);
-    }
-    if (line[0])
-        printf("\nfee per transfer, L1%s = 1%s\n", names_l, line);
+    print_costs(names, q, run_id);
     print_attacks(db, run_id);
     sqlite3_finalize(names);
     sqlite3_finalize(q);

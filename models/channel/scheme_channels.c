@@ -1933,6 +1933,7 @@ const struct scheme_ops scheme_channels_ops = {
     .init = init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &scheme_channels_sql, .metrics = scheme_channels_metrics,
-    .report = &scheme_channels_report, .estimate = scheme_channels_estimate,
+    .report = &scheme_channels_report, .costs = &scheme_channels_costs,
+    .estimate = scheme_channels_estimate,
     .hooks = hooks, .nhooks = ARRAY_LEN(hooks),
 };

@@ -8,6 +8,7 @@
 
 extern const struct store_sql scheme_channels_sql;
 extern const struct scheme_report scheme_channels_report;   /* scheme_channels_fig.c */
+extern const struct scheme_costs scheme_channels_costs;     /* scheme_channels_decl.c */
 
 void scheme_channels_metrics(const struct metrics_scope *m);
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,

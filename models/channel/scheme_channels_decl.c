@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/costs.h"
 #include "analysis/figure.h"
 #include "analysis/metrics.h"
 #include "models/run/estimate.h"
@@ -145,6 +146,11 @@ void scheme_channels_metrics(const struct metrics_scope *m)
         metrics_put(m, -1, "fee_per_transfer_amortized_eth", fees / n);
 }
 
+
+/* A transfer's l1_fee is the fee of the channel open it waited for, which the user
+ * sent and paid on L1 itself (pay_open_fees): in the cost per transfer it counts once,
+ * as the user's L1 transaction; the routing fee (l2_fee) is what the hubs were paid. */
+const struct scheme_costs scheme_channels_costs = { .txs_l1_fee_is_own_tx = true };
 
 /* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
  * user's node, channel and keys are made when it first takes part (hub topology):

@@ -232,5 +232,5 @@ const struct scheme_ops scheme_l1_ops = {
     .init = init, .on_transfer = on_transfer, .finish = finish, .destroy = destroy,
     .on_deposit = on_deposit, .on_withdrawal = on_withdrawal,
     .check = check,
-    .report = &scheme_l1_report, .estimate = scheme_l1_estimate,
+    .report = &scheme_l1_report, .costs = &scheme_l1_costs, .estimate = scheme_l1_estimate,
 };

@@ -6,6 +6,7 @@
 #include "models/model.h"
 
 extern const struct scheme_report scheme_l1_report;
+extern const struct scheme_costs scheme_l1_costs;   /* scheme_l1_decl.c */
 void scheme_l1_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                         struct scheme_estimate *out);
 

@@ -3,6 +3,7 @@
  * its transfers are txs rows and its transactions the L1's own. */
 #include "models/l1/scheme_l1.h"
 
+#include "analysis/costs.h"
 #include "analysis/figure.h"
 #include "models/l1/fee_market.h"
 #include "models/run/estimate.h"
@@ -22,6 +23,10 @@ static const struct summary_row rows[] = {
 const struct scheme_report scheme_l1_report = {
     .rows = rows, .nrows = ARRAY_LEN(rows),
 };
+
+/* Each transfer is the user's own L1 transaction: its txs fee is that transaction's,
+ * counted once among the users' L1 spend (analysis/costs.h). */
+const struct scheme_costs scheme_l1_costs = { .txs_l1_fee_is_own_tx = true };
 
 /* Measured with `./l2sim run` on the reference machine (x86-64, 2 cores; see
  * models/run/estimate.c for the method):

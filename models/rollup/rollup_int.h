@@ -291,6 +291,7 @@ struct rollup {
 /* scheme_decl.c: what the schemes declare */
 extern const struct store_sql rollup_sql, rollup_zk_sql;
 extern const struct scheme_report rollup_report;
+extern const struct scheme_costs rollup_costs;      /* scheme_decl.c */
 void rollup_metrics(const struct metrics_scope *m);
 void rollup_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                      struct scheme_estimate *out /* OUT */);

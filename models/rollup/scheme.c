@@ -1030,6 +1030,7 @@ const struct scheme_ops optimistic_rollup_ops = {
     .init = oru_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &rollup_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .costs = &rollup_costs,
     .estimate = rollup_estimate,
     .hooks = oru_hooks, .nhooks = ARRAY_LEN(oru_hooks),
 };
@@ -1043,6 +1044,7 @@ const struct scheme_ops hybrid_rollup_ops = {
     .init = hybrid_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .costs = &rollup_costs,
     .estimate = rollup_estimate,
     .hooks = hybrid_hooks, .nhooks = ARRAY_LEN(hybrid_hooks),
 };
@@ -1055,6 +1057,7 @@ const struct scheme_ops validium_ops = {
     .init = validium_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .costs = &rollup_costs,
     .estimate = rollup_estimate,
     .hooks = validium_hooks, .nhooks = ARRAY_LEN(validium_hooks),
 };
@@ -1078,6 +1081,7 @@ const struct scheme_ops zk_rollup_ops = {
     .init = zk_init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &rollup_zk_sql, .metrics = rollup_metrics, .report = &rollup_report,
+    .costs = &rollup_costs,
     .estimate = rollup_estimate,
     .hooks = zk_hooks, .nhooks = ARRAY_LEN(zk_hooks),
 };

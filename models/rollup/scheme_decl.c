@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "analysis/costs.h"
 #include "analysis/figure.h"
 #include "analysis/report.h"
 #include "analysis/metrics.h"
@@ -81,6 +82,16 @@ const struct store_sql rollup_sql = {
         " ON d.run_id = m.run_id AND d.scheme = m.scheme AND d.dispute_id = m.dispute_id",
 };
 const struct store_sql rollup_zk_sql = { .version = 1, .tables = rollup_tables };
+
+/* ---- cost per transfer (analysis/costs.h) ---- */
+
+/* The operator's off-chain cost: each proof's modeled prover cost (proofs table), at
+ * the time the prover started. A transfer's l1_fee is the data fee the sequencer
+ * charged, paid to the operator, not an L1 transaction of the user's. */
+const struct scheme_costs rollup_costs = {
+    .offchain_sql = "SELECT started_us, prover_cost_eth FROM proofs"
+                    " WHERE run_id = ?1 AND scheme = ?2",
+};
 
 /* ---- metrics ---- */
 

@@ -1,5 +1,6 @@
 # rollup.sh — sourced by tests/scenario_tests.sh. The rollup scenarios say what they
-# claim: the summary prints the fee per transfer against the L1 baseline and metrics
+# claim: the summary prints the users' fee per transfer against the L1 baseline (beside
+# the all-in cost, tests/cli/costs.sh) and metrics
 # store it; every batch paid exactly what EIP-1559 and EIP-4844 charge in its block
 # (in rollup_fee_savings, and where the blob base fee is high; a doctored row is
 # caught); claims, proofs, deposits and payouts evicted under block stuffing are sent
@@ -25,7 +26,7 @@ rm -f "$tmp"/rfs.db*
 l2sim run scenarios/rollup_fee_savings.yaml --set duration=30m --db "$tmp/rfs.db"
 check_crash
 [ "$rc" -eq 0 ] || note "exited $rc ($first)"
-grep -q "^fee per transfer, L1 : optimistic_rollup : zk_rollup : hybrid_rollup = 1 : 1/[0-9]* : 1/[0-9]* : 1/[0-9]*$" "$tmp/out" ||
+grep -q "^users' fees alone (no L1), L1 : optimistic_rollup : zk_rollup : hybrid_rollup = 1 : 1/[0-9]* : 1/[0-9]* : 1/[0-9]*$" "$tmp/out" ||
     note "no ratio line: $(tail -n 2 "$tmp/out")"
 n=$(q "$tmp/rfs.db" "SELECT count(*) FROM metrics WHERE name = 'fee_ratio_to_l1' AND
     value > 0 AND value < 0.01 AND scheme IN ('optimistic_rollup', 'zk_rollup', 'hybrid_rollup')")
