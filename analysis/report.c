@@ -677,7 +677,10 @@ static void html_summary(const struct html *h)
         cell_eth(f, sqlite3_column_double(lost, 1));
         fputs("</tr>\n", f);
     }
-    fputs("</tbody></table>\n", f);
+    fputs("</tbody></table>\n<p class=\"note\">Fees only: what users paid the scheme per "
+          "transfer. Their own L1 transactions (deposits, withdrawals, exits, channel opens "
+          "and closes) and what the operator spends beyond its fees are in "
+          "<a href=\"#costs-h\">what a transfer costs, all in</a>.</p>\n", f);
 
     if (eth_usd > 0)
         fprintf(f, "<p class=\"note\">Dollars in brackets at $%.2f per ETH (the scenario's "

@@ -83,7 +83,11 @@ CREATE TABLE IF NOT EXISTS l1_blocks (
 -- status: 'final', 'included' (not yet final at the end), 'pending' (in the pool at
 -- the end), 'dropped' (drop_reason says why). cancelled = 1: the sender's cancellation
 -- (an empty self-transfer at the same nonce) took the nonce, and fee_wei is its cost.
--- Per origin, sum(fee_wei) is what the L1 charged it (checked at the end of a run).
+-- Per origin, sum(fee_wei) is what the L1 charged it, and so per origin and payer
+-- (checked at the end of a run). payer: who paid it, as the sender stated or, by
+-- default, from its origin and account (models/l1/l1.h enum l1_payer): 'user',
+-- 'operator', 'challenger', 'adversary'; 'unknown' in rows written before schema
+-- version 3.
 CREATE TABLE IF NOT EXISTS l1_txs (
     run_id                   INTEGER NOT NULL REFERENCES runs(run_id),
     world                    TEXT    NOT NULL,
@@ -109,6 +113,8 @@ CREATE TABLE IF NOT EXISTS l1_txs (
     final_us                 INTEGER,
     drop_us                  INTEGER,
     drop_reason              TEXT,
+    -- last, where version 3's upgrade (ALTER TABLE ... ADD COLUMN) puts it
+    payer                    TEXT    NOT NULL DEFAULT 'unknown',
     PRIMARY KEY (run_id, world, tx_id)
 ) WITHOUT ROWID;
 

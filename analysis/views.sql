@@ -110,19 +110,20 @@ SELECT t.run_id, t.scheme, s.type, s.world, t.tx_id, t.submit_us, t.status, t.re
 FROM txs t JOIN schemes s ON s.run_id = t.run_id AND s.scheme = t.scheme;
 
 -- Every L1 transaction sent for a scheme (l1_txs rows whose origin is the scheme: not
--- an adversary's, not the background) and who paid it: 'user' (the L1 baseline's
--- transfers, deposits, withdrawals, forced transactions, exits, challenges of a coin,
--- channel opens, closes and penalties), 'operator' (batches, DA attestations, state
--- roots, proofs, Plasma block roots and exit processing, sidechain checkpoints, a
--- hub's force-close and claim) or 'challenger' (a rollup's dispute moves). l1_txs
--- has the sender's kind but not yet the payer, so the payer is read from the kind;
--- where a kind is sent by either side (a hub's cooperative close, an operator's own
--- exit or challenge) this counts it as the user's. fee_eth is 0 for a transaction
--- never included; submit_us is when it was sent, include_us when it was paid.
+-- an adversary's, not the background) and who paid it: l1_txs.payer, as the L1 wrote
+-- it from what the sender stated ('user': the L1 baseline's transfers, deposits,
+-- withdrawals, forced transactions, exits, channel opens and closes; 'operator':
+-- batches, DA attestations, state roots, proofs, Plasma block roots, sidechain
+-- checkpoints, a hub's transactions; 'challenger': a rollup challenger's dispute
+-- moves). Rows written before schema version 3 say 'unknown': their payer is read from
+-- the kind (a kind either side sends, such as a hub's cooperative close, counts as the
+-- user's). fee_eth is 0 for a transaction never included; submit_us is when it was
+-- sent, include_us when it was paid.
 DROP VIEW IF EXISTS l1_spend;
 CREATE VIEW l1_spend AS
 SELECT x.run_id, x.world, x.origin AS scheme, x.tx_id, x.kind,
-       CASE WHEN x.kind IN ('batch', 'blob_batch', 'dac_attestation', 'state_root', 'proof',
+       CASE WHEN x.payer <> 'unknown' THEN x.payer
+            WHEN x.kind IN ('batch', 'blob_batch', 'dac_attestation', 'state_root', 'proof',
                             'block_root', 'exit_process', 'checkpoint',
                             'channel_force_close', 'channel_claim') THEN 'operator'
             WHEN x.kind IN ('dispute_move') THEN 'challenger'

@@ -172,9 +172,17 @@ static const char v1_copy[] =
     " 'latency_final_', 'finality_'), 'latency_soft_', 'soft_') WHERE name LIKE '%latency\\_%'"
     " ESCAPE '\\';";
 
+/* Version 2 -> 3: l1_txs gained payer (who paid each transaction, for the cost per
+ * transfer); the rows written before say 'unknown' (view l1_spend reads those from
+ * their kind). Version 1 had no l1_txs: the current schema creates it. */
+static const char v2_alter[] =
+    "ALTER TABLE l1_txs ADD COLUMN payer TEXT NOT NULL DEFAULT 'unknown'";
+
+/* Steps from version to STORE_SCHEMA_VERSION, before the current schema is applied:
+ * the views dropped (they may name what changes), version 1's changed tables renamed,
+ * version 2's l1_txs altered in place. */
 static int migrate_begin(struct store *st, int version, struct err *e)
 {
-    (void)version;   /* one step so far: 1 -> 2 */
     /* views name the old columns: drop them all before renaming under them */
     sqlite3_stmt *q = NULL;
     sqlite3_prepare_v2(st->db, "SELECT name FROM sqlite_master WHERE type = 'view'", -1, &q,
@@ -196,18 +204,20 @@ static int migrate_begin(struct store *st, int version, struct err *e)
         free(views[i]);
     }
     free(views);
-    for (size_t i = 0; rc == 0 && i < ARRAY_LEN(v1_changed); i++) {
+    for (size_t i = 0; rc == 0 && version == 1 && i < ARRAY_LEN(v1_changed); i++) {
         char *sql = xasprintf("ALTER TABLE %s RENAME TO %s_old", v1_changed[i], v1_changed[i]);
         rc = exec(st, sql, e);
         free(sql);
     }
+    if (rc == 0 && version == 2)
+        rc = exec(st, v2_alter, e);
     return rc;
 }
 
+/* After the current schema is applied: version 1's rows copied into the new tables. */
 static int migrate_end(struct store *st, int version, struct err *e)
 {
-    (void)version;
-    if (exec(st, v1_copy, e) != 0)
+    if (version == 1 && exec(st, v1_copy, e) != 0)
         return err_set(e, L2_EIO, "%s: cannot upgrade the database from schema version %d "
                        "to %d (nothing was changed); rerun its scenarios into a new file",
                        st->path, version, STORE_SCHEMA_VERSION);

@@ -9,7 +9,7 @@
 
 /* The schema analysis/schema.sql describes. 2: amounts as X_wei/X_eth pairs, txs.soft_us
  * and reason, attacks one row per attempt (issue 10). store_open upgrades older files. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 

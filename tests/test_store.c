@@ -138,6 +138,51 @@ static void test_v1_upgraded_in_place(void **state)
 
 /* A row version 2 cannot hold (a status outside its CHECK) stops the upgrade: the
  * file is left exactly as version 1, with a message. */
+/* A version-2 database (tests/fixtures/schema_v2.sql) with an L1 transaction of each
+ * side: opened by this l2sim, l1_txs gains payer, 'unknown' in the old rows, and view
+ * l1_spend reads their payer from the kind; nothing else changes. */
+static void test_v2_upgraded_in_place(void **state)
+{
+    (void)state;
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/l2sim-store-v2-%ld.db", (long)getpid());
+    store_remove(path);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    char *schema = slurp("tests/fixtures/schema_v2.sql");
+    exec(raw, schema);
+    free(schema);
+    exec(raw, "INSERT INTO meta VALUES('schema_version', '2');"
+              "INSERT INTO runs(run_id, scenario_name, scenario_file, scenario_text,"
+              " scenario_sha256, overrides, config, seed, master_seed, replication,"
+              " l2sim_version, git_rev, crypto_mode, duration_us, started_at, status)"
+              " VALUES(1, 's', 's.yaml', 'name: s', 'x', '', '', 1, 1, 0, '0.2', 'r',"
+              " 'fast', 3600000000, '2026-01-01T00:00:00Z', 'complete');"
+              "INSERT INTO schemes VALUES(1, 'ru', 'optimistic_rollup', 'ru');"
+              "INSERT INTO l1_txs(run_id, world, tx_id, origin, kind, status, cancelled,"
+              " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
+              " replacements, height, base_fee_per_gas, priority_fee_per_gas, fee_wei, submit_us,"
+              " include_us) VALUES"
+              " (1, 'ru', 1, 'ru', 'deposit', 'final', 0, 32, 60000, 81000, 0, 9, 1, 0, 3, 8, 1,"
+              "  '729000', 10, 36000000),"
+              " (1, 'ru', 2, 'ru', 'blob_batch', 'final', 0, 32, 30000, 51000, 1, 9, 1, 0, 4, 8, 1,"
+              "  '590072', 20, 48000000)");
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    struct store *st;
+    struct err e;
+    err_init(&e);
+    if (store_open(path, &st, &e) != 0)
+        fail_msg("%s", e.msg);
+    sqlite3 *db = store_db(st);
+    expect(db, "SELECT value FROM meta WHERE key = 'schema_version'", "3");
+    expect(db, "SELECT group_concat(tx_id || ':' || payer || ':' || fee_wei, ' ') FROM"
+               " (SELECT * FROM l1_txs ORDER BY tx_id)", "1:unknown:729000 2:unknown:590072");
+    expect(db, "SELECT group_concat(kind || ':' || payer, ' ') FROM"
+               " (SELECT * FROM l1_spend ORDER BY tx_id)", "deposit:user blob_batch:operator");
+    store_close(st);
+    store_remove(path);
+}
+
 static void test_failed_upgrade_changes_nothing(void **state)
 {
     char path[64];
@@ -322,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_rows_writer_many_groups),
         cmocka_unit_test(test_rows_in_order_and_visible),
         cmocka_unit_test(test_v1_upgraded_in_place),
+        cmocka_unit_test(test_v2_upgraded_in_place),
         cmocka_unit_test(test_failed_upgrade_changes_nothing),
         cmocka_unit_test(test_newer_refused),
     };

@@ -33,6 +33,7 @@ enum { PURPOSE_MISSED = 1, PURPOSE_ARRIVALS = 1, PURPOSE_BLOBS = 2, PURPOSE_REGI
 struct l1_sent {
     l1_tx_id id;
     const char *kind;
+    enum l1_payer payer;          /* resolved: never AUTO */
     uint64_t calldata_bytes, exec_gas;
     sim_time submit, dropped_at;
     uint32_t replacements;
@@ -115,6 +116,8 @@ struct l1 {
     size_t    max_txs;            /* the pool's capacity */
     u128     *paid_scheme;        /* what each scheme's transactions paid (by index) */
     u128     *paid_adversary;     /* and each adversary's */
+    u128    (*paid_scheme_by)[L1_NPAYERS];     /* the same split by payer */
+    u128    (*paid_adversary_by)[L1_NPAYERS];
     size_t    nschemes, nadversaries;
     /* the next nonce on chain of each sender that sends more than once (users,
      * schemes, adversaries), for the check that a sender's transactions are included
@@ -293,6 +296,28 @@ static struct mp_tx *live_tx(struct l1 *l1, l1_tx_id id)
     return v ? (struct mp_tx *)(uintptr_t)*v : NULL;
 }
 
+const char *l1_payer_str(enum l1_payer p)
+{
+    switch (p) {
+    case L1_PAYER_AUTO:       return "auto";
+    case L1_PAYER_USER:       return "user";
+    case L1_PAYER_OPERATOR:   return "operator";
+    case L1_PAYER_CHALLENGER: return "challenger";
+    case L1_PAYER_ADVERSARY:  return "adversary";
+    }
+    return "unknown";
+}
+
+/* Who pays tx: what the sender said, or, for AUTO, its origin and account. */
+static enum l1_payer payer_of(const struct l1_tx *tx)
+{
+    if (tx->payer != L1_PAYER_AUTO)
+        return tx->payer;
+    if (tx->origin >= L1_ORIGIN_ADVERSARY(0))
+        return L1_PAYER_ADVERSARY;
+    return tx->sender >> 56 == L1_ACCT_USER ? L1_PAYER_USER : L1_PAYER_OPERATOR;
+}
+
 static const char *origin_name(const struct l1 *l1, uint32_t origin)
 {
     if (origin >= L1_ORIGIN_ADVERSARY(0))
@@ -317,6 +342,11 @@ static void write_tx_row(struct l1 *l1, const struct mp_tx *p, const char *statu
     store_rows_int(s, 3, (int64_t)t->id);
     store_rows_text(s, 4, origin_name(l1, p->origin));
     store_rows_text(s, 5, t->kind);
+    /* a row that names the wrong payer: the by-payer check must see it */
+    enum l1_payer payer = t->payer;
+    if (included && fault_fire("l1.txs_payer"))
+        payer = payer == L1_PAYER_USER ? L1_PAYER_OPERATOR : L1_PAYER_USER;
+    store_rows_text(s, 24, l1_payer_str(payer));
     store_rows_text(s, 6, status);
     store_rows_int(s, 7, t->cancelled);
     store_rows_int(s, 8, (int64_t)t->calldata_bytes);
@@ -557,6 +587,8 @@ l1_tx_id l1_submit_owned(struct l1 *l1, const struct l1_tx *tx, const struct l1_
     p->cb = *cb;
     p->ctx_free = ctx_free;
     t->kind = tx->kind ? tx->kind : "tx";
+    t->payer = payer_of(tx);
+    SIM_ASSERT(t->payer > L1_PAYER_AUTO && t->payer < L1_NPAYERS);
     t->calldata_bytes = tx->calldata ? tx->calldata_len
                                      : tx->calldata_zero_bytes + tx->calldata_nonzero_bytes;
     t->exec_gas = tx->exec_gas;
@@ -791,6 +823,18 @@ static u128 *paid_slot(const struct l1 *l1, uint32_t origin)
     return NULL;
 }
 
+/* The same split by payer: origin's row of L1_NPAYERS sums, or NULL. */
+static u128 *paid_by_payer_slot(const struct l1 *l1, uint32_t origin)
+{
+    if (origin >= L1_ORIGIN_ADVERSARY(0))
+        return origin - L1_ORIGIN_ADVERSARY(0) < l1->nadversaries
+             ? l1->paid_adversary_by[origin - L1_ORIGIN_ADVERSARY(0)] : NULL;
+    if (origin >= L1_ORIGIN_SCHEME(0))
+        return origin - L1_ORIGIN_SCHEME(0) < l1->nschemes
+             ? l1->paid_scheme_by[origin - L1_ORIGIN_SCHEME(0)] : NULL;
+    return NULL;
+}
+
 static bool hooks_exclude(void *ctx, const struct mp_tx *tx)
 {
     struct l1 *l1 = ctx;
@@ -846,6 +890,9 @@ static void pay(struct l1 *l1, struct mp_tx *p, sim_time now)
     u128 *by_origin = paid_slot(l1, p->origin);
     if (by_origin)
         *by_origin += paid;
+    u128 *by_payer = p->sent ? paid_by_payer_slot(l1, p->origin) : NULL;
+    if (by_payer)
+        by_payer[p->sent->payer] += paid;
     if (fault_fire("l1.burn"))
         split.base_fee_burned--;    /* a wei lost: the conservation check must catch it */
     l1->totals.base_fee_burned += split.base_fee_burned;
@@ -1149,6 +1196,8 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->nadversaries = scn_count(s, "adversaries");
     l1->paid_scheme = xcalloc(l1->nschemes + 1, sizeof *l1->paid_scheme);
     l1->paid_adversary = xcalloc(l1->nadversaries + 1, sizeof *l1->paid_adversary);
+    l1->paid_scheme_by = xcalloc(l1->nschemes + 1, sizeof *l1->paid_scheme_by);
+    l1->paid_adversary_by = xcalloc(l1->nadversaries + 1, sizeof *l1->paid_adversary_by);
     l1->scheme_names = xcalloc(l1->nschemes + 1, sizeof *l1->scheme_names);
     for (size_t i = 0; i < l1->nschemes; i++)
         l1->scheme_names[i] = scn_str(s, "schemes[%zu].name", i);
@@ -1181,7 +1230,7 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
         "run_id, world, tx_id, origin, kind, status, cancelled,"
         " calldata_bytes, exec_gas, gas, blobs, max_fee_per_gas, max_priority_fee_per_gas,"
         " replacements, height, base_fee_per_gas, priority_fee_per_gas, fee_wei,"
-        " submit_us, include_us, final_us, drop_us, drop_reason", 23);
+        " submit_us, include_us, final_us, drop_us, drop_reason, payer", 24);
     sim_at(w->sim, l1->slot, on_slot, l1, NULL, 0);
     *out = l1;
     return 0;
@@ -1242,6 +1291,8 @@ void l1_free(struct l1 *l1)
         gsl_rng_free(l1->r_blobs);
     free(l1->paid_scheme);
     free(l1->paid_adversary);
+    free(l1->paid_scheme_by);
+    free(l1->paid_adversary_by);
     idmap_free(&l1->accounts);
     free(l1);
 }
@@ -1255,6 +1306,12 @@ u128 l1_paid_by(const struct l1 *l1, uint32_t origin)
 {
     const u128 *by_origin = paid_slot(l1, origin);
     return by_origin ? *by_origin : 0;
+}
+
+u128 l1_paid_by_payer(const struct l1 *l1, uint32_t origin, enum l1_payer payer)
+{
+    const u128 *by_payer = paid_by_payer_slot(l1, origin);
+    return by_payer && payer < L1_NPAYERS ? by_payer[payer] : 0;
 }
 
 /* ---- run end ---- */
@@ -1315,19 +1372,21 @@ static bool parse_wei(const unsigned char *t, u128 *out)
     return true;
 }
 
-/* The l1_txs rows of this world, summed by origin, against what the L1 charged each
- * scheme and adversary (l1_paid_by). O(rows x origins). */
+/* The l1_txs rows of this world, summed by origin and payer, against what the L1
+ * charged each scheme and adversary (l1_paid_by) and each payer within it
+ * (l1_paid_by_payer). O(rows x origins). */
 static int check_txs_table(const struct l1 *l1, struct inv_fail *f)
 {
     size_t n = l1->nschemes + l1->nadversaries;
-    u128 *sum = xcalloc(n + 1, sizeof *sum);
+    u128 (*sum)[L1_NPAYERS] = xcalloc(n + 1, sizeof *sum);
     sqlite3_stmt *q = store_prepare(l1->w->store,
-        "SELECT origin, fee_wei FROM l1_txs WHERE run_id = ? AND world = ? ORDER BY tx_id");
+        "SELECT origin, fee_wei, payer FROM l1_txs WHERE run_id = ? AND world = ? ORDER BY tx_id");
     sqlite3_bind_int64(q, 1, l1->w->run_id);
     sqlite3_bind_text(q, 2, l1->w->name, -1, SQLITE_STATIC);
     int bad = 0;
     while (!bad && sqlite3_step(q) == SQLITE_ROW) {
         const char *origin = (const char *)sqlite3_column_text(q, 0);
+        const char *payer = (const char *)sqlite3_column_text(q, 2);
         u128 fee;
         if (!parse_wei(sqlite3_column_text(q, 1), &fee)) {
             bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "a row of origin "
@@ -1335,24 +1394,46 @@ static int check_txs_table(const struct l1 *l1, struct inv_fail *f)
                            (const char *)sqlite3_column_text(q, 1));
             break;
         }
+        unsigned j = L1_PAYER_USER;
+        while (j < L1_NPAYERS && strcmp(payer ? payer : "", l1_payer_str(j)) != 0)
+            j++;
+        if (j == L1_NPAYERS) {
+            bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "a row of origin "
+                           "'%s' has payer '%s', none of user, operator, challenger, "
+                           "adversary", origin, payer ? payer : "NULL");
+            break;
+        }
         size_t k = 0;
         while (k < n && strcmp(origin, k < l1->nschemes ? l1->scheme_names[k]
                                        : l1->adversary_names[k - l1->nschemes]) != 0)
             k++;
-        sum[k] += fee;              /* k == n: an origin of no scheme or adversary */
+        sum[k][j] += fee;           /* k == n: an origin of no scheme or adversary */
     }
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     for (size_t k = 0; !bad && k <= n; k++) {
+        const char *name = k == n ? "(unknown)" : k < l1->nschemes ? l1->scheme_names[k]
+                         : l1->adversary_names[k - l1->nschemes];
+        u128 total = 0;
+        for (unsigned j = 0; j < L1_NPAYERS; j++)
+            total += sum[k][j];
         u128 charged = k == n ? 0 : k < l1->nschemes ? l1->paid_scheme[k]
                                                      : l1->paid_adversary[k - l1->nschemes];
-        if (sum[k] != charged) {
-            char a[41], b[41];
+        char a[41], b[41];
+        if (total != charged) {
             bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "origin '%s': its "
-                           "l1_txs rows sum to %s wei, the L1 charged it %s wei",
-                           k == n ? "(unknown)" : k < l1->nschemes ? l1->scheme_names[k]
-                                  : l1->adversary_names[k - l1->nschemes],
-                           u128_str(sum[k], a), u128_str(charged, b));
+                           "l1_txs rows sum to %s wei, the L1 charged it %s wei", name,
+                           u128_str(total, a), u128_str(charged, b));
+            break;
+        }
+        for (unsigned j = 0; !bad && j < L1_NPAYERS && k < n; j++) {
+            u128 by = k < l1->nschemes ? l1->paid_scheme_by[k][j]
+                                       : l1->paid_adversary_by[k - l1->nschemes][j];
+            if (sum[k][j] != by)
+                bad = INV_FAIL(f, "l1_txs rows sum to what the L1 charged", "origin '%s', "
+                               "payer %s: its l1_txs rows sum to %s wei, the L1 charged it "
+                               "%s wei", name, l1_payer_str(j), u128_str(sum[k][j], a),
+                               u128_str(by, b));
         }
     }
     free(sum);

@@ -13,6 +13,21 @@
 #define L1_ORIGIN_SCHEME(i)    (1u + (uint32_t)(i))
 #define L1_ORIGIN_ADVERSARY(i) (0x10000u + (uint32_t)(i))
 
+/* Who pays a transaction (l1_txs.payer), for the cost per transfer (analysis/costs.c):
+ * a user its own (a transfer, a deposit, a withdrawal, an exit, a channel open), the
+ * scheme's operator (a batch, a state root, a proof, a block root, a checkpoint), a
+ * challenger (a dispute move against a wrong claim), an adversary. L1_PAYER_AUTO: what
+ * the sender states decides it: an adversary's origin -> adversary, a user's account
+ * (L1_ACCT_USER) -> user, any other account -> operator. */
+enum l1_payer {
+    L1_PAYER_AUTO = 0, L1_PAYER_USER, L1_PAYER_OPERATOR, L1_PAYER_CHALLENGER,
+    L1_PAYER_ADVERSARY,
+};
+#define L1_NPAYERS 5
+/* The payer's word in l1_txs ("user", "operator", "challenger", "adversary"; "auto"
+ * for L1_PAYER_AUTO, which is never written). */
+const char *l1_payer_str(enum l1_payer p);
+
 /* What the sender asks for: what the transaction carries and does, never its gas.
  * The L1 computes the gas (l1_submit): intrinsic 21000 + calldata 4 per zero byte and
  * 16 per non-zero byte (EIP-2028) + exec_gas, raised to the EIP-7623 floor (21000 +
@@ -27,6 +42,8 @@ struct l1_tx {
     const char *kind;           /* a short word for l1_txs.kind ("batch", "state_root",
                                    "dispute_move", "transfer", ...); borrowed for the
                                    run (a string literal); NULL = "tx" */
+    enum l1_payer payer;        /* who pays it (l1_txs.payer); AUTO: from origin and
+                                   sender, see enum l1_payer */
     /* calldata: the bytes themselves (counted), or, when calldata is NULL, the
      * numbers of zero and non-zero bytes */
     const uint8_t *calldata;    /* borrowed during the call only */
@@ -271,6 +288,9 @@ void l1_totals(const struct l1 *l1, struct l1_totals *out);
  * L1_ORIGIN_ADVERSARY(i)) paid so far, as the L1 charged it: schemes and adversaries
  * check their own books against it. 0 for the background and unknown origins. */
 u128 l1_paid_by(const struct l1 *l1, uint32_t origin);
+/* The same, of one payer's transactions within the origin (the payers' sums add up to
+ * l1_paid_by): what a scheme's users, operator or challengers paid. */
+u128 l1_paid_by_payer(const struct l1 *l1, uint32_t origin, enum l1_payer payer);
 
 /* The run reached its end: write the l1_txs rows of the transactions still pending
  * or awaiting finality (status 'pending' / 'included'). Call once, before the final
@@ -280,7 +300,8 @@ void l1_finish(struct l1 *l1);
 /* The L1's invariants (money conserved to the wei, pool within capacity): 0, or
  * INV_FAIL into f. O(1). Nonce order is checked as each transaction is included.
  * After l1_finish, also that the l1_txs rows of each scheme and adversary sum to
- * what l1_paid_by says it paid (one query, O(rows)). */
+ * what l1_paid_by says it paid, payer by payer (l1_paid_by_payer; one query,
+ * O(rows)). */
 int l1_check(const struct l1 *l1, struct inv_fail *f);
 
 /* The baseline scheme "l1" (scheme_l1.c). */

@@ -220,6 +220,7 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
     c->party = ch->party[k];
     c->sender = l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 8 | (uint64_t)(16 + k));
     c->origin = L1_ORIGIN_SCHEME(sc->index);
+    c->payer = L1_PAYER_CHALLENGER;       /* a watcher, not the operator (cost per transfer) */
     c->fee = ch->fee;
     if (!c->fee.cap)
         c->fee.cap = game_cap(ch, f);

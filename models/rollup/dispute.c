@@ -470,7 +470,7 @@ static void play(struct dispute *g, enum dispute_side s)
     uint8_t *cd;
     size_t len = move_calldata(m, g->nclaims - 1, &cd);
     const struct dispute_rules *r = &g->b->rules;
-    struct l1_tx tx = { .sender = p->sender, .origin = p->origin,
+    struct l1_tx tx = { .sender = p->sender, .origin = p->origin, .payer = p->payer,
                         .kind = m->kind == MOVE_STEP ? "proof" : "dispute_move",
                         .calldata = cd, .calldata_len = len,
                         .exec_gas = m->kind == MOVE_STEP ? r->step_exec_gas : r->move_exec_gas,

@@ -69,6 +69,8 @@ struct dispute_player {
     const char *party;            /* its name in dispute_moves.party ("challenger 1") */
     uint64_t    sender;           /* L1 account (l1_account()) */
     uint32_t    origin;           /* L1_ORIGIN_SCHEME(i) or L1_ORIGIN_ADVERSARY(i) */
+    enum l1_payer payer;          /* l1_txs.payer of its moves (AUTO: the proposer is the
+                                     operator, an adversary's origin the adversary) */
     struct l1_fee_policy fee;     /* how its moves bid */
     sim_time    response;         /* from the opponent's inclusion to sending its move */
     /* The root after step i, 0 <= i <= n, as this side sees it. */

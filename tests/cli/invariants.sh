@@ -74,6 +74,12 @@ fault_run l1-txs-rows l1.txs_fee@3 \
     "invariant violated: l1_txs rows sum to what the L1 charged|models/l1/l1.c:|origin 'l1': its l1_txs rows sum to|the L1 charged it" \
     --set duration=1h
 
+# One l1_txs row names the operator as the payer of a user's transfer: the rows of the
+# origin still sum to l1_paid_by, but not payer by payer (l1_paid_by_payer).
+fault_run l1-txs-payer l1.txs_payer@3 \
+    "invariant violated: l1_txs rows sum to what the L1 charged|models/l1/l1.c:|origin 'l1', payer user: its l1_txs rows sum to|the L1 charged it" \
+    --set duration=1h
+
 # The mempool takes one transaction over its capacity (a small pool, so it is full).
 fault_run mempool-capacity mempool.cap \
     "invariant violated: the mempool within its capacity|models/l1/l1.c:|transactions pending, capacity 20" \
