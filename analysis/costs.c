@@ -125,6 +125,29 @@ static bool baseline_of(sqlite3 *db, int64_t run_id, char *out, size_t len)
     return found;
 }
 
+long costs_owed(sqlite3 *db, int64_t run_id, const char *scheme, const char *type,
+                char *what, size_t len)
+{
+    const struct scheme_ops *ops = model_scheme_by_type(type);
+    what[0] = '\0';
+    if (!ops || !ops->costs || !ops->costs->owed_sql)
+        return 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, ops->costs->owed_sql, -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);          /* a database of another build: say nothing */
+        return 0;
+    }
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, scheme, -1, SQLITE_STATIC);
+    long n = 0;
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        n = (long)sqlite3_column_int64(q, 0);
+        snprintf(what, len, "%s", sqlite3_column_text(q, 1) ? (const char *)sqlite3_column_text(q, 1) : "");
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
 void costs_metrics(const struct metrics_scope *m)
 {
     struct money own, base;
@@ -156,6 +179,10 @@ void costs_metrics(const struct metrics_scope *m)
         metrics_put(m, w, "operator_cost_ratio_to_l1", p.operator / b.all_in);
         metrics_put(m, w, "all_in_cost_ratio_to_l1", p.all_in / b.all_in);
     }
+    char what[128];
+    long owed = costs_owed(m->db, m->run_id, m->scheme, m->type, what, sizeof what);
+    if (owed > 0)
+        metrics_put(m, -1, "owed_l1_txs", (double)owed);
     money_free(&own);
     if (has_base)
         money_free(&base);

@@ -9,6 +9,8 @@
 #define L2SIM_COSTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct metrics_scope;
 
@@ -23,7 +25,19 @@ struct scheme_costs {
      * off-chain cost the operator bears (a prover's), ?1 = run_id, ?2 = scheme.
      * NULL: none. */
     const char *offchain_sql;
+    /* SQL: one row (n, what): the L1 transactions the scheme still owes its users when
+     * the run ends (withdrawals waiting out a challenge window, exits not processed,
+     * channels not closed), which the costs above cannot count yet; `what` names them
+     * in plain words ("withdrawal payouts (challenge window)"). ?1 = run_id, ?2 = scheme.
+     * NULL: none. */
+    const char *owed_sql;
 };
+
+/* What scheme (of type) still owes on the L1 at the end of run_id (its owed_sql): the
+ * count, and its words into what. 0 when nothing or undeclared. Reads only. */
+struct sqlite3;
+long costs_owed(struct sqlite3 *db, int64_t run_id, const char *scheme, const char *type,
+                char *what, size_t len);
 
 /* The cost statistics of one scheme (m), for the whole run and each phase, into
  * metrics (names in README "What a transfer costs"): totals users_fees_eth,

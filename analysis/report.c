@@ -1,6 +1,7 @@
 /* report.c — `l2sim report` (see report.h): pick and check the runs, draw every figure
  * of the registry that applies, and write report.html around them: summary tables
  * per scheme, attacks, and the scenario with its provenance. */
+#include "analysis/costs.h"
 #include "analysis/report.h"
 
 #include <errno.h>
@@ -598,6 +599,26 @@ static void html_costs(const struct html *h)
           "users' fees are not in it a second time, they pay the operator who pays the L1. "
           "Users pay more than the all-in cost when the operator earns a margin, less when "
           "it runs at a loss. The fee comparisons above count users' fees only.</p>\n", f);
+    /* what the run ended owing on the L1: a longer run pays it, this one cannot count it */
+    bool head = false;
+    for (size_t i = 0; i < h->c->nseries; i++) {
+        const struct fig_series *s = &h->c->series[i];
+        char what[128];
+        long n = costs_owed(h->db, s->run_id, s->scheme, s->type, what, sizeof what);
+        if (n <= 0)
+            continue;
+        fputs(head ? "; " : "<p class=\"note\">Not counted above: what the run ended still "
+                            "owing on the L1, paid after it ends: ", f);
+        head = true;
+        if (h->multi)
+            fprintf(f, "run %lld ", (long long)s->run_id);
+        esc(f, s->scheme);
+        fprintf(f, " %ld ", n);
+        esc(f, what);
+    }
+    if (head)
+        fputs(". A scheme whose users' withdrawals or exits wait out a window looks cheaper "
+              "in a run that ends before they are paid.</p>\n", f);
 }
 
 static void html_summary(const struct html *h)

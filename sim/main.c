@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/costs.h"
 #include "analysis/compare.h"
 #include "analysis/report.h"
 #include "models/run/estimate.h"
@@ -681,9 +682,9 @@ static void fmt_ratio(double r, char *buf, size_t len)
  * transactions), what its operator spends, and the all-in cost, per included
  * transfer, each with its ratio to the L1 baseline's all-in cost per transfer; then
  * the all-in cost and the users' fees alone as one line each, L1 : each scheme. */
-static void print_costs(sqlite3_stmt *names, sqlite3_stmt *q, int64_t run_id)
+static void print_costs(sqlite3 *db, sqlite3_stmt *names, sqlite3_stmt *q, int64_t run_id)
 {
-    char fees_line[1024] = "", all_line[1024] = "", names_l[512] = "";
+    char fees_line[1024] = "", all_line[1024] = "", names_l[512] = "", owed[1024] = "";
     bool header = false;
     sqlite3_reset(names);
     sqlite3_bind_int64(names, 1, run_id);
@@ -711,6 +712,21 @@ static void print_costs(sqlite3_stmt *names, sqlite3_stmt *q, int64_t run_id)
         fmt_cost(all, ar, a, sizeof a);
         char *shown = text_escape(raw, 40);
         printf("%-17s %12s %13s %21s %21s %21s\n", shown, f, o, u, op, a);
+        /* what the run ended owing: the table cannot count it yet */
+        char what[128];
+        sqlite3_stmt *ty;
+        sqlite3_prepare_v2(db, "SELECT type FROM schemes WHERE run_id = ? AND scheme = ?", -1,
+                           &ty, NULL);
+        sqlite3_bind_int64(ty, 1, run_id);
+        sqlite3_bind_text(ty, 2, raw, -1, SQLITE_STATIC);
+        long n_owed = sqlite3_step(ty) == SQLITE_ROW
+                    ? costs_owed(db, run_id, raw, (const char *)sqlite3_column_text(ty, 0), what,
+                                 sizeof what) : 0;
+        sqlite3_finalize(ty);
+        if (n_owed > 0) {
+            size_t k = strlen(owed);
+            snprintf(owed + k, sizeof owed - k, "%s%s: %ld %s", k ? "\n  " : "", shown, n_owed, what);
+        }
         /* the one-line comparisons: every scheme but the baseline against it */
         if (!isnan(ar) && !(fabs(ar - 1) < 1e-12 && metric(q, run_id, raw, "",
                                                             "users_fees_eth") == 0)) {
@@ -731,6 +747,9 @@ static void print_costs(sqlite3_stmt *names, sqlite3_stmt *q, int64_t run_id)
            " the transfers of this run);\noperator's cost = its L1 transactions (batches,"
            " state roots, proofs, block roots, checkpoints)\n  + modeled off-chain cost (a"
            " prover); all-in = every L1 transaction for the scheme + off-chain costs\n");
+    if (owed[0])
+        printf("not counted, still owed on the L1 when the run ended (a longer run pays them):"
+               "\n  %s\n", owed);
     if (all_line[0]) {
         printf("all-in cost per transfer,  L1%s = 1%s\n", names_l, all_line);
         printf("users' fees alone (no L1), L1%s = 1%s\n", names_l, fees_line);
@@ -825,7 +844,7 @@ static void print_summary(struct store *st, int64_t run_id)
             }
         }
     }
-    print_costs(names, q, run_id);
+    print_costs(db, names, q, run_id);
     print_attacks(db, run_id);
     sqlite3_finalize(names);
     sqlite3_finalize(q);

@@ -150,7 +150,13 @@ void scheme_channels_metrics(const struct metrics_scope *m)
 /* A transfer's l1_fee is the fee of the channel open it waited for, which the user
  * sent and paid on L1 itself (pay_open_fees): in the cost per transfer it counts once,
  * as the user's L1 transaction; the routing fee (l2_fee) is what the hubs were paid. */
-const struct scheme_costs scheme_channels_costs = { .txs_l1_fee_is_own_tx = true };
+const struct scheme_costs scheme_channels_costs = {
+    .txs_l1_fee_is_own_tx = true,
+    /* every channel funded and still open will need a closing transaction */
+    .owed_sql = "SELECT count(*), 'channel closes (channels still open)' FROM channels"
+                " WHERE run_id = ?1 AND scheme = ?2 AND funded_us IS NOT NULL"
+                " AND closed_us IS NULL",
+};
 
 /* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
  * user's node, channel and keys are made when it first takes part (hub topology):

@@ -42,6 +42,7 @@ typedef void plasma_exit_spent_fn(struct scheme *sc, struct plasma_attack *a);
 struct run_estimate;
 extern const struct store_sql plasma_sql;
 extern const struct scheme_report plasma_report;
+extern const struct scheme_costs plasma_costs;      /* plasma_decl.c */
 void plasma_metrics(const struct metrics_scope *m);
 void plasma_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                      struct scheme_estimate *out);

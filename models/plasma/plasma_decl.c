@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/costs.h"
 #include "analysis/figure.h"
 #include "analysis/metrics.h"
 #include "analysis/report.h"
@@ -14,6 +15,13 @@
 
 #define ETH(x) " " x "_wei TEXT NOT NULL, " x "_eth REAL GENERATED ALWAYS AS (CAST(" x \
                "_wei AS REAL) / 1e18) VIRTUAL,"
+
+/* The cost per transfer (analysis/costs.h): a started exit still owes its processing
+ * on L1 once the challenge period is over. */
+const struct scheme_costs plasma_costs = {
+    .owed_sql = "SELECT count(*), 'exit processings (challenge period)' FROM plasma_exits"
+                " WHERE run_id = ?1 AND scheme = ?2 AND status = 'started'",
+};
 
 const struct store_sql plasma_sql = {
     .version = 1,

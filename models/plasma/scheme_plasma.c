@@ -1812,6 +1812,7 @@ const struct scheme_ops scheme_plasma_ops = {
     .init = init, .on_transfer = on_transfer, .on_deposit = on_deposit,
     .on_withdrawal = on_withdrawal, .finish = finish, .destroy = destroy, .check = check,
     .sql = &plasma_sql, .metrics = plasma_metrics, .report = &plasma_report,
+    .costs = &plasma_costs,
     .estimate = plasma_estimate,
     .hooks = hooks, .nhooks = ARRAY_LEN(hooks),
 };

@@ -91,6 +91,10 @@ const struct store_sql rollup_zk_sql = { .version = 1, .tables = rollup_tables }
 const struct scheme_costs rollup_costs = {
     .offchain_sql = "SELECT started_us, prover_cost_eth FROM proofs"
                     " WHERE run_id = ?1 AND scheme = ?2",
+    /* burned on L2, not yet paid on L1: an optimistic rollup's wait out the window */
+    .owed_sql = "SELECT count(*), 'withdrawal payouts not yet made (challenge window or"
+                " proof)' FROM withdrawals WHERE run_id = ?1 AND scheme = ?2"
+                " AND status = 'burned'",
 };
 
 /* ---- metrics ---- */

@@ -23,6 +23,14 @@ grep -q "^users' fees alone (no L1), L1 : optimistic_rollup : zk_rollup : plasma
 grep -q "^optimistic_rollup .* ETH ($r) .* ETH ($r) .* ETH ($r)$" "$tmp/out" ||
     note "no cost row for the optimistic rollup"
 m() { echo "(SELECT value FROM metrics WHERE run_id = 1 AND scheme = '$1' AND name = '$2')"; }
+# what the run still owes is named, not counted: the optimistic rollup's withdrawals wait
+# out their 7-day window, every channel still open will close
+w=$(q "$tmp/co.db" "SELECT count(*) FROM withdrawals WHERE run_id = 1 AND scheme = 'optimistic_rollup'
+    AND status = 'burned'")
+grep -q "^  optimistic_rollup: $w withdrawal payouts not yet made" "$tmp/out" && [ "$w" -gt 0 ] ||
+    note "owed withdrawals ($w) not named"
+[ "$(q "$tmp/co.db" "SELECT $(m optimistic_rollup owed_l1_txs) = $w")" = 1 ] || note "owed_l1_txs metric"
+grep -q "^  channels: [0-9]* channel closes" "$tmp/out" || note "owed channel closes not named"
 # every scheme: its payers' shares are its l1_txs rows, all of them
 for s in l1 optimistic_rollup zk_rollup plasma channels; do
     [ "$(eq "$tmp/co.db" "$(m $s users_l1_eth) + $(m $s operator_l1_eth) + $(m $s challengers_l1_eth)" \
