@@ -166,12 +166,18 @@ static void test_growth(void **state)
         for (uint32_t k = g->fin_start[v]; k < g->fin_end[v]; k++) {
             uint32_t u = g->edges[g->fin_edge[k]].from;
             assert_int_equal(g->edges[g->fin_edge[k]].to, v);
-            assert_int_equal(g->fin_from[k], u);
+            assert_int_equal(g->fin_rec[k].from, u);
+            assert_int_equal(g->fin_pos[g->fin_edge[k]], k);
+            assert_int_equal(g->fin_rec[k].capacity_msat, g->edges[g->fin_edge[k]].capacity_msat);
             assert_true(g->out_end[u] - g->out_start[u] >= 2);
         }
     }
     assert_int_equal(g->fin_end[3] - g->fin_start[3], 1);     /* from hub 0 */
     assert_int_equal(g->fin_end[0] - g->fin_start[0], 1);     /* hub 1, not leaves */
+    /* a capacity set reaches the records routing reads (hub 0 -> leaf 3 is listed) */
+    graph_set_capacity(g, 1, 12345);
+    assert_int_equal(g->fin_rec[g->fin_pos[g->channels[1].edge[0]]].capacity_msat, 12345);
+    assert_int_equal(g->edges[g->channels[1].edge[1]].capacity_msat, 12345);
     /* hub 0: the first channel and one leaf in three */
     assert_int_equal(g->out_end[0] - g->out_start[0], 1 + 667);
     assert_int_equal(g->in_end[3 + 1999] - g->in_start[3 + 1999], 1);

@@ -256,6 +256,19 @@ static int parse_edges(struct csv *c, struct graph *g, struct err *e)
 
 /* Counting sort of the edges by from (out_*) and by to (in_*): stable, so each node's
  * list is in edge-id order. O(V + E). */
+/* Fin list slot j holds edge e: its record and its position. */
+static void fin_put(struct graph *g, uint32_t j, uint32_t e)
+{
+    const struct graph_edge *x = &g->edges[e];
+    g->fin_edge[j] = e;
+    g->fin_rec[j] = (struct graph_fin){
+        .capacity_msat = x->capacity_msat, .htlc_minimum_msat = x->policy.htlc_minimum_msat,
+        .fee_base_msat = x->policy.fee_base_msat,
+        .fee_proportional_millionths = x->policy.fee_proportional_millionths,
+        .cltv_expiry_delta = x->policy.cltv_expiry_delta, .from = x->from };
+    g->fin_pos[e] = j;
+}
+
 /* The three adjacency lists: 0 out, 1 in, 2 fin (in, from forwarders). */
 struct adj {
     uint32_t **edge, **start, **end, **room;
@@ -286,7 +299,10 @@ void graph_index(struct graph *g)
         *a.room = xcalloc(nc, sizeof **a.room);
         *a.edge = xmalloc(mc * sizeof **a.edge);
     }
-    g->fin_from = xmalloc(mc * sizeof *g->fin_from);
+    g->fin_rec = xmalloc(mc * sizeof *g->fin_rec);
+    g->fin_pos = xmalloc(mc * sizeof *g->fin_pos);
+    for (size_t k = 0; k < mc; k++)
+        g->fin_pos[k] = UINT32_MAX;
     for (size_t k = 0; k < m; k++)
         g->edges[k].capacity_msat = g->channels[g->edges[k].channel].capacity_msat;
     for (size_t k = 0; k < m; k++) {
@@ -311,8 +327,7 @@ void graph_index(struct graph *g)
         g->out_edge[g->out_end[e->from]++] = (uint32_t)k;
         g->in_edge[g->in_end[e->to]++] = (uint32_t)k;
         if (g->out_room[e->from] >= 2) {
-            g->fin_from[g->fin_end[e->to]] = e->from;
-            g->fin_edge[g->fin_end[e->to]++] = (uint32_t)k;
+            fin_put(g, g->fin_end[e->to]++, (uint32_t)k);
         }
     }
     g->cap_nodes = nc;
@@ -324,8 +339,11 @@ void graph_set_capacity(struct graph *g, uint32_t k, uint64_t capacity_msat)
 {
     struct graph_channel *c = &g->channels[k];
     c->capacity_msat = capacity_msat;
-    g->edges[c->edge[0]].capacity_msat = capacity_msat;
-    g->edges[c->edge[1]].capacity_msat = capacity_msat;
+    for (int i = 0; i < 2; i++) {
+        g->edges[c->edge[i]].capacity_msat = capacity_msat;
+        if (g->fin_pos[c->edge[i]] != UINT32_MAX)
+            g->fin_rec[g->fin_pos[c->edge[i]]].capacity_msat = capacity_msat;
+    }
 }
 
 uint32_t graph_add_node(struct graph *g)
@@ -364,14 +382,17 @@ static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
                 c *= 2;
             *a.edge = xrealloc(*a.edge, c * sizeof **a.edge);
             if (dir == 2)
-                g->fin_from = xrealloc(g->fin_from, c * sizeof *g->fin_from);
+                g->fin_rec = xrealloc(g->fin_rec, c * sizeof *g->fin_rec);
             g->cap_adj[dir] = c;
         }
         if (!tail) {
             memmove(*a.edge + g->used_adj[dir], *a.edge + start[v], len * sizeof **a.edge);
-            if (dir == 2)
-                memmove(g->fin_from + g->used_adj[dir], g->fin_from + start[v],
-                        len * sizeof *g->fin_from);
+            if (dir == 2) {
+                memmove(g->fin_rec + g->used_adj[dir], g->fin_rec + start[v],
+                        len * sizeof *g->fin_rec);
+                for (uint32_t j = 0; j < len; j++)
+                    g->fin_pos[(*a.edge)[g->used_adj[dir] + j]] = (uint32_t)g->used_adj[dir] + j;
+            }
             start[v] = (uint32_t)g->used_adj[dir];
             end[v] = start[v] + len;
         }
@@ -379,8 +400,10 @@ static void adj_append(struct graph *g, int dir, uint32_t v, uint32_t e)
         room[v] = want;
     }
     if (dir == 2)
-        g->fin_from[end[v]] = g->edges[e].from;
-    (*a.edge)[end[v]++] = e;
+        fin_put(g, end[v], e);
+    else
+        (*a.edge)[end[v]] = e;
+    end[v]++;
 }
 
 /* Node x has a new out-edge: a node with two or more channels forwards, so its
@@ -403,8 +426,12 @@ uint32_t graph_add_channel(struct graph *g, uint32_t a, uint32_t b,
         g->channels = xrealloc(g->channels, g->cap_channels * sizeof *g->channels);
     }
     while (g->nedges + 2 > g->cap_edges) {
+        size_t old = g->cap_edges;
         g->cap_edges *= 2;
         g->edges = xrealloc(g->edges, g->cap_edges * sizeof *g->edges);
+        g->fin_pos = xrealloc(g->fin_pos, g->cap_edges * sizeof *g->fin_pos);
+        for (size_t j = old; j < g->cap_edges; j++)
+            g->fin_pos[j] = UINT32_MAX;
     }
     uint32_t k = (uint32_t)g->nchannels++, e0 = (uint32_t)g->nedges;
     g->nedges += 2;
@@ -537,6 +564,7 @@ void graph_free(struct graph *g)
     free(g->fin_end);
     free(g->fin_room);
     free(g->fin_edge);
-    free(g->fin_from);
+    free(g->fin_rec);
+    free(g->fin_pos);
     free(g);
 }

@@ -45,6 +45,14 @@ struct graph_edge {
     struct graph_policy policy;
 };
 
+/* What routing reads of an edge in a fin list, kept beside it in list order so a
+ * node's candidates are read in one sweep (graph_set_capacity keeps capacity). */
+struct graph_fin {
+    uint64_t capacity_msat, htlc_minimum_msat;
+    uint32_t fee_base_msat, fee_proportional_millionths, cltv_expiry_delta;
+    uint32_t from;
+};
+
 struct graph_channel {
     uint32_t node[2];
     uint32_t edge[2];               /* edge[i] leaves node[i] */
@@ -69,7 +77,8 @@ struct graph {
     uint32_t *out_start, *out_end, *out_room, *out_edge;
     uint32_t *in_start, *in_end, *in_room, *in_edge;
     uint32_t *fin_start, *fin_end, *fin_room, *fin_edge;
-    uint32_t *fin_from;             /* beside fin_edge: each edge's from node */
+    struct graph_fin *fin_rec;      /* beside fin_edge: what routing reads of it */
+    uint32_t *fin_pos;              /* per edge: its index in fin_edge, or UINT32_MAX */
     /* allocated sizes: node arrays, channels, edges, out/in/fin_edge and their use */
     size_t cap_nodes, cap_channels, cap_edges, cap_adj[3], used_adj[3];
 };

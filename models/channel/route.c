@@ -124,36 +124,37 @@ static bool reached(const struct route_finder *f, uint32_t v)
     return f->lab[v].stamp == f->epoch;
 }
 
-/* Label u (the edge ei's from) through ei from v, if that beats its label. */
+/* Label u = x->from through edge ei (whose routing record is x) from v, if that
+ * beats u's label. */
 static inline void relax(struct route_finder *f, const struct route_opts *o, uint32_t v,
-                         uint32_t ei, uint32_t source, uint64_t max_cltv)
+                         uint32_t ei, const struct graph_fin *x, uint32_t source,
+                         uint64_t max_cltv)
 {
-    const struct graph *g = f->g;
-    const struct graph_edge *e = &g->edges[ei];
-    uint32_t u = e->from;
+    uint32_t u = x->from;
     uint64_t amt = f->lab[v].amt;
-    if (reached(f, u) && f->lab[u].done)
-        return;
     if (o->excluded_edge && o->excluded_edge[ei])
         return;
-    if (amt > e->capacity_msat || amt < e->policy.htlc_minimum_msat)
+    if (amt > x->capacity_msat || amt < x->htlc_minimum_msat)
         return;
     uint64_t amt_u = amt, cost_u = f->lab[v].cost, cltv_u = f->lab[v].cltv;
     if (u == source) {
         /* the sender's own channel: no fee, and it knows its balance */
-        if (amt > e->balance_msat)
+        if (amt > f->g->edges[ei].balance_msat)
             return;
     } else {
-        uint64_t fee;
-        if (!route_fee(&e->policy, amt, &fee) || fee > GRAPH_MSAT_MAX - amt)
+        /* BOLT-7 "fee_base_msat + (amount_to_forward * fee_proportional_millionths /
+         * 1000000)", rounded down (route_fee, inlined on the record) */
+        u128 fw = (u128)x->fee_base_msat + (u128)amt * x->fee_proportional_millionths / 1000000u;
+        if (fw > GRAPH_MSAT_MAX - amt)
             return;
+        uint64_t fee = (uint64_t)fw;
         amt_u = amt + fee;
-        cltv_u += e->policy.cltv_expiry_delta;
+        cltv_u += x->cltv_expiry_delta;
         if (cltv_u > max_cltv)
             return;
         /* risk: the value locked (amt_u) times how long (the delta) */
         u128 c = (u128)cost_u + fee +
-                 (u128)amt_u * e->policy.cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
+                 (u128)amt_u * x->cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
         if (c > UINT64_MAX)
             return;
         cost_u = (uint64_t)c;
@@ -187,6 +188,13 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     /* a source with one channel is in no fin list: its edge is tried by hand */
     uint32_t src_leaf_edge = g->out_end[source] - g->out_start[source] == 1
                            ? g->out_edge[g->out_start[source]] : UINT32_MAX;
+    struct graph_fin src_rec = { 0 };
+    if (src_leaf_edge != UINT32_MAX) {
+        const struct graph_edge *e = &g->edges[src_leaf_edge];
+        src_rec = (struct graph_fin){ .capacity_msat = e->capacity_msat,
+                                      .htlc_minimum_msat = e->policy.htlc_minimum_msat,
+                                      .from = source };
+    }
     uint64_t final_cltv = (uint64_t)o->height + o->final_cltv_expiry_delta;
     uint64_t max_cltv = (uint64_t)o->height + o->max_total_cltv;
     if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
@@ -217,15 +225,16 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
          * the source's own when it is a leaf (one channel, so in no fin list) */
         uint32_t kend = g->fin_end[v] + (src_leaf_edge != UINT32_MAX &&
                                          g->edges[src_leaf_edge].to == v);
-        for (uint32_t k = g->fin_start[v]; k < kend; k++) {
-            bool listed = k < g->fin_end[v];
-            /* fin_from beside fin_edge: a node already final is passed over without
-             * touching its edge (the search's costliest reads) */
-            uint32_t u = listed ? g->fin_from[k] : source;
-            if (reached(f, u) && f->lab[u].done)
+        for (uint32_t k = g->fin_start[v]; k < g->fin_end[v]; k++) {
+            /* the records beside fin_edge: a node already final is passed over, and a
+             * candidate is read in list order, without touching its edge */
+            const struct graph_fin *x = &g->fin_rec[k];
+            if (reached(f, x->from) && f->lab[x->from].done)
                 continue;
-            relax(f, o, v, listed ? g->fin_edge[k] : src_leaf_edge, source, max_cltv);
+            relax(f, o, v, g->fin_edge[k], x, source, max_cltv);
         }
+        if (kend > g->fin_end[v] && !(reached(f, source) && f->lab[source].done))
+            relax(f, o, v, src_leaf_edge, &src_rec, source, max_cltv);
     }
     if (!found)
         return -1;
