@@ -582,6 +582,9 @@ static const char *chan_open_user(struct scheme *sc, uint32_t user, u128 funding
     c->fund_wei[0] = hub_msat * WEI_PER_MSAT;
     c->fund_wei[1] = msat * WEI_PER_MSAT;
     st->hub_reserved[hub] += c->fund_wei[0];
+    /* the fault: a hub's reservation booked without the money behind it */
+    if (fault_fire("channel.hub_reserve"))
+        st->hub_reserved[hub] = st->hub_l1[hub] + 1;
     struct l1_callbacks cb = { open_included, NULL, open_dropped, c };
     c->open_tx = l1_submit(l1, &tx, &fee, &cb);
     return NULL;
@@ -605,6 +608,8 @@ static void close_included(void *ctx, const struct l1_receipt *r)
     const struct channel *ch = &st->net.ch[c->k];
     c->paid_out[0] = (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT;
     c->paid_out[1] = (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT;
+    /* the fault: the contract pays the user one wei more than the signed state says */
+    c->paid_out[1] += fault_fire("channel.payout");
     user_credit(sc, user, c->paid_out[1]);
     st->hub_l1[hub] += c->paid_out[0];
     st->escrow_out += c->paid_out[0] + c->paid_out[1];
@@ -832,6 +837,10 @@ static void dispute_answer(struct dispute *d)
     u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
     if (cap > st->penalty_max_fee)
         cap = st->penalty_max_fee;
+    /* a wallet bids at most what its balance can reserve */
+    u128 can = user_available(sc, (uint32_t)c->user) / (gas ? gas : 1);
+    if (cap > can)
+        cap = can;
     if (cap < 1)
         cap = 1;
     struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
@@ -1007,6 +1016,10 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
     const struct channel *ch = &st->net.ch[c->k];
     d->posted = *state;
     memcpy(d->posted_sig, sig, sizeof d->posted_sig);
+    /* the fault: the poster sends a state whose signature does not verify (the
+     * contract must revert it) */
+    if (fault_fire("channel.post_sig"))
+        d->posted_sig[1][0] ^= 1;
     d->latest_number = ch->current.commitment_number;
     d->latest[0] = (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT;
     d->latest[1] = (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT;

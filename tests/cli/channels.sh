@@ -102,6 +102,22 @@ nu=$(q "$tmp/pen.db" "SELECT count(*) FROM channels WHERE close_kind = 'unilater
 [ "$nu" = 2 ] && [ "$bad" = 0 ] || note "$nu unilateral closes, $bad of them wrong"
 finish channels/penalty
 
+# The contract checks a posted state's signatures (C3): with fault channel.post_sig
+# the first post carries a signature that does not verify; the contract reverts it
+# (the hub paid the gas, nothing is paid out, the channel stays open) and the rest
+# of the scenario runs as before.
+rm -f "$tmp"/pensig.db*
+L2SIM_FAULT=channel.post_sig l2sim run "$P" --db "$tmp/pensig.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/pensig.db" "SELECT count(*) FROM attacks WHERE value_lost_wei = '0' AND
+                          cost_wei != '0' AND detail LIKE '%the contract refused the posted state%'")
+[ "$got" = 1 ] || note "$got reverted posts: $(q "$tmp/pensig.db" "SELECT detail FROM attacks")"
+n=$(q "$tmp/pensig.db" "SELECT count(*) FROM channels WHERE close_kind IS NOT NULL AND
+                        user_id = 1 AND scheme = 'channels'")
+[ "$n" = 0 ] || note "the reverted post's channel closed anyway"
+finish channels/post-signature-reverted
+
 # scenarios/channel_penalty_under_congestion.yaml: the same cheat, answered at once
 # each time with a penalty that bids by value at risk; on a quiet L1 the penalty wins,
 # under block stuffing that outlasts the period (tips above the victim's ceiling) it

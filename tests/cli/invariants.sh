@@ -201,4 +201,12 @@ SCN=scenarios/channel_fee_savings.yaml
 fault_run channels-conserved channel.commit@5 \
     "invariant violated: money conserved in every channel|models/channel/scheme_channels.c:|balances + HTLCs = |capacity" \
     --set duration=1h --check-invariants
+# The channel contract pays a close one wei more than the signed state: its escrow
+# (as its L1 calls moved it) no longer equals the channels' signed money.
+fault_run channels-escrow channel.payout \
+    "invariant violated: money conserved across the channels and the L1|the channel contract holds|balances + HTLCs are" \
+    --check-invariants
+# A hub's reservation booked beyond its capital.
+fault_run channels-hub-reserve channel.hub_reserve \
+    "invariant violated: a hub reserves no more than it holds|hub " --set duration=1h --check-invariants
 SCN=$SCN_KEEP
