@@ -210,6 +210,8 @@ struct chs {
      * j + 1 (open addressing, 0 = empty), so memory follows the users who take part
      * in the run, not the user count */
     uint32_t *joined;
+    uint32_t *slot_chan;            /* per joined user: its current channel (a closed
+                                       one is replaced when the user pays again) */
     size_t   njoined;
     uint32_t *slot_key, *slot_val;
     size_t   slot_cap;
@@ -308,7 +310,7 @@ static struct chan *user_chan(struct chs *st, uint32_t user)
 {
     SIM_ASSERT(st->topo == TOPO_HUB);     /* a user has a channel of its own only there */
     uint32_t j = slot_find(st, user);
-    return j ? st->chan[st->nmesh + j - 1] : NULL;
+    return j ? st->chan[st->slot_chan[j - 1]] : NULL;
 }
 
 /* Keys by a stable identity (hub v, or nhubs + user id), not by join order. */
@@ -374,8 +376,10 @@ static struct chan *user_join(struct scheme *sc, uint32_t user)
     struct chan *c = user_chan(st, user);
     if (c)
         return c;
-    if (st->njoined % 1024 == 0)
+    if (st->njoined % 1024 == 0) {
         st->joined = xrealloc(st->joined, (st->njoined + 1024) * sizeof *st->joined);
+        st->slot_chan = xrealloc(st->slot_chan, (st->njoined + 1024) * sizeof *st->slot_chan);
+    }
     st->joined[st->njoined] = user;
     slot_put(st, user, (uint32_t)st->njoined + 1);
     st->njoined++;
@@ -384,6 +388,22 @@ static struct chan *user_join(struct scheme *sc, uint32_t user)
     chs_grow(st);
     c = st->chan[k] = chan_new(sc, k);
     c->user = user;
+    st->slot_chan[st->njoined - 1] = k;
+    return c;
+}
+
+/* The user's channel closed (a withdrawal) and it pays again: a new channel from its
+ * node to its hub, to be funded like the first (the closed one keeps its row). */
+static struct chan *user_reopen(struct scheme *sc, uint32_t user)
+{
+    struct chs *st = S(sc);
+    uint32_t j = slot_find(st, user);
+    SIM_ASSERT(j > 0);
+    uint32_t k = graph_add_channel(st->g, user % st->nhubs, st->nhubs + j - 1, &st->policy);
+    chs_grow(st);
+    struct chan *c = st->chan[k] = chan_new(sc, k);
+    c->user = user;
+    st->slot_chan[j - 1] = k;
     return c;
 }
 
@@ -695,7 +715,7 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
     struct scheme *sc = ctx;
     struct chs *st = S(sc);
     for (size_t j = 0; j < st->njoined; j++)
-        channels_close(st->chan[st->nmesh + j]);
+        channels_close(st->chan[st->slot_chan[j]]);
 }
 
 /* ---- unilateral close and disputes on L1 (BOLT-5) ----
@@ -1540,8 +1560,10 @@ static const char *need_channel(struct scheme *sc, struct pay *p, uint32_t user)
     case CH_OPEN:
         return NULL;
     case CH_CLOSING:
+        return "the user's channel is closing";
     case CH_CLOSED:
-        return "the user's channel is closed";
+        c = user_reopen(sc, user);
+        /* fall through */
     case CH_NONE: {
         u128 funding = (u128)((double)user_available(sc, user) * st->deposit_share);
         const char *why = chan_open_user(sc, user, funding);
@@ -1795,6 +1817,7 @@ static void destroy(struct scheme *sc)
     if (st->net_rng)
         gsl_rng_free(st->net_rng);
     free(st->joined);
+    free(st->slot_chan);
     free(st->slot_key);
     free(st->slot_val);
     graph_free(st->g);
