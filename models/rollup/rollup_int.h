@@ -195,8 +195,13 @@ struct rollup {
     uint32_t nusers;
 
     /* ---- sequencer ---- */
-    struct ru_pool_entry *pool;    /* binary heap by (key, seq): sequencer.c */
+    /* the pool (sequencer.c): entries that arrived in order (each not before the one
+     * pushed last) wait in a ring, the rest in a binary heap by (key, seq); the next
+     * transfer is the earlier of the two fronts */
+    struct ru_pool_entry *pool;    /* the heap */
     size_t   npool, cap_pool;
+    struct ru_pool_entry *fifo;    /* the ring: fifo[(fifo_head + i) % cap_fifo] */
+    size_t   fifo_head, nfifo, cap_fifo;
     uint64_t seq;
     uint64_t base_fee;             /* L2 base fee per gas of the next block */
     struct ru_block **blocks;      /* by number - 1; NULL once freed */

@@ -12,7 +12,8 @@
 #include "models/rollup/rollup_int.h"
 #include "models/workload/users.h"
 
-/* ---- the pool: a binary heap by (key, admission order) ---- */
+/* ---- the pool: by (key, admission order), a ring for what arrives in order and a
+ * binary heap for the rest ---- */
 
 /* The order key: L1-forced transfers first (derivation puts them first), then, in
  * priority order, the highest tip; ties by admission order (seq). */
@@ -28,13 +29,42 @@ static bool before(const struct ru_pool_entry *a, const struct ru_pool_entry *b)
     return a->key != b->key ? a->key < b->key : a->seq < b->seq;
 }
 
+static struct ru_pool_entry *fifo_at(const struct rollup *ru, size_t i)
+{
+    return &ru->fifo[(ru->fifo_head + i) % ru->cap_fifo];
+}
+
+static size_t pool_count(const struct rollup *ru) { return ru->npool + ru->nfifo; }
+
+/* The ring, when e is not before its last entry (arrival order, as FIFO order always
+ * is, and a priority pool's equal tips): O(1). Returns false when e must go to the
+ * heap. */
+static bool fifo_push(struct rollup *ru, const struct ru_pool_entry *e)
+{
+    if (ru->nfifo && before(e, fifo_at(ru, ru->nfifo - 1)))
+        return false;
+    if (ru->nfifo == ru->cap_fifo) {   /* grow: unroll the ring into the new array */
+        size_t cap = ru->cap_fifo ? 2 * ru->cap_fifo : 256;
+        struct ru_pool_entry *v = xmalloc(cap * sizeof *v);
+        for (size_t i = 0; i < ru->nfifo; i++)
+            v[i] = *fifo_at(ru, i);
+        free(ru->fifo);
+        ru->fifo = v, ru->cap_fifo = cap, ru->fifo_head = 0;
+    }
+    ru->nfifo++;
+    *fifo_at(ru, ru->nfifo - 1) = *e;
+    return true;
+}
+
 static void pool_push(struct rollup *ru, struct ru_tx *t)
 {
+    struct ru_pool_entry e = { pool_key(ru, t), t->seq, t };
+    if (fifo_push(ru, &e))
+        return;
     if (ru->npool == ru->cap_pool) {
         ru->cap_pool = ru->cap_pool ? 2 * ru->cap_pool : 256;
         ru->pool = xrealloc(ru->pool, ru->cap_pool * sizeof *ru->pool);
     }
-    struct ru_pool_entry e = { pool_key(ru, t), t->seq, t };
     size_t i = ru->npool++;
     while (i > 0) {
         size_t p = (i - 1) / 2;
@@ -48,6 +78,12 @@ static void pool_push(struct rollup *ru, struct ru_tx *t)
 
 static struct ru_tx *pool_pop(struct rollup *ru)
 {
+    if (ru->nfifo && (!ru->npool || before(fifo_at(ru, 0), &ru->pool[0]))) {
+        struct ru_tx *t = fifo_at(ru, 0)->t;
+        ru->fifo_head = (ru->fifo_head + 1) % ru->cap_fifo;
+        ru->nfifo--;
+        return t;
+    }
     struct ru_tx *top = ru->pool[0].t;
     struct ru_pool_entry last = ru->pool[--ru->npool];
     size_t i = 0, n = ru->npool;
@@ -202,13 +238,13 @@ static void on_seal(struct sim *sim, void *ctx, const void *payload)
      * the deposits are in the trace as the block's first steps (rollup.h) */
     state_root(ru->state, b->pre_root);
 
-    size_t want = ru->npool < ru->max_block_txs ? ru->npool : (size_t)ru->max_block_txs;
+    size_t want = pool_count(ru) < ru->max_block_txs ? pool_count(ru) : (size_t)ru->max_block_txs;
     b->txs = xmalloc((want ? want : 1) * sizeof *b->txs);
     b->recs = xmalloc((want ? want : 1) * sizeof *b->recs);
     b->wd = xcalloc(want ? want : 1, sizeof *b->wd);
     struct ru_tx **later = NULL;
     size_t nlater = 0;
-    while (b->ntxs < want && ru->npool) {
+    while (b->ntxs < want && pool_count(ru)) {
         struct ru_tx *t = pool_pop(ru);
         enum transfer_verdict v = state_apply(ru->state, &t->tx);
         if (v == TRANSFER_NONCE_GAP) {
@@ -278,10 +314,12 @@ static int by_seq(const void *a, const void *b)
 void seq_finish(struct rollup *ru)
 {
     /* in admission order, so the table's insertion order is deterministic */
-    struct ru_tx **v = xmalloc((ru->npool ? ru->npool : 1) * sizeof *v);
-    size_t n = 0;
+    size_t n = 0, total = pool_count(ru);
+    struct ru_tx **v = xmalloc((total ? total : 1) * sizeof *v);
     while (ru->npool)
         v[n++] = ru->pool[--ru->npool].t;
+    for (; ru->nfifo; ru->nfifo--)
+        v[n++] = fifo_at(ru, ru->nfifo - 1)->t;
     qsort(v, n, sizeof *v, by_seq);
     for (size_t i = 0; i < n; i++)
         ru_tx_failed(ru, v[i], NULL, NULL);
@@ -292,7 +330,9 @@ void seq_free(struct rollup *ru)
 {
     for (size_t i = 0; i < ru->npool; i++)
         free(ru->pool[i].t);
-    free(ru->pool);
+    for (size_t i = 0; i < ru->nfifo; i++)
+        free(fifo_at(ru, i)->t);
+    free(ru->pool), free(ru->fifo);
     for (uint64_t i = 0; i < ru->nblocks; i++) {
         struct ru_block *b = ru->blocks[i];
         if (!b)
