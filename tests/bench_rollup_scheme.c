@@ -6,8 +6,8 @@
  * transfer, nothing else). Runs: Ed25519 + zstd-3, fast + zstd-3, Ed25519 + brotli-10
  * (the OP Stack batcher's codec) and its share of the time, against the same
  * run posting uncompressed (codec none). Set
- * BENCH_ROLLUP_TRANSFERS to run fewer, BENCH_ROLLUP_ONLY=fast+zstd (crypto+codec) to run
- * one (for a profiler). */
+ * BENCH_ROLLUP_TRANSFERS to run fewer, BENCH_ROLLUP_ONLY=fast+zstd-3 (crypto+codec-level) to
+ * run one (for a profiler). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +63,7 @@ struct result {
  * in the pool is executed too. The L1 block gas limit and pool are raised so that
  * every user's deposit lands in the first blocks; values are small, so that no
  * transfer is an overdraft: every transfer is executed. */
-static struct result run_one(const char *crypto, const char *codec, long transfers)
+static struct result run_one(const char *crypto, const char *codec, int level, long transfers)
 {
     long users = 20000;
     double secs = (double)transfers / 2500.0;
@@ -76,9 +76,9 @@ static struct result run_one(const char *crypto, const char *codec, long transfe
              "workload: {users: %ld, transfers: {rate: 2500/s, value: {median: 0.0001eth}, spikes: [{at: %.0fs, for: 2m,"
              " multiplier: 0}]}, withdrawals: {share: 0},"
              " willingness: {median: 1eth}}\n"
-             "schemes: [{type: optimistic_rollup, compression: %s, gas_limit: 1000000000,"
-             " max_channel_duration: 1m, deposit_depth: 1}]\n",
-             secs + 120, crypto, users, secs, codec);
+             "schemes: [{type: optimistic_rollup, compression: %s, compression_level: %d,"
+             " gas_limit: 1000000000, max_channel_duration: 1m, deposit_depth: 1}]\n",
+             secs + 120, crypto, users, secs, codec, level);
     struct err e;
     err_init(&e);
     struct scn *s;
@@ -134,24 +134,29 @@ int main(void)
     double b_ed = crypto_bound(SIG_ED25519, 20000), b_fast = crypto_bound(SIG_FAST, 500000);
     printf("optimistic rollup, end to end, %ld transfers at 2500/s (per CPU second):\n", n);
     printf("  crypto-only bound (sign + verify): ed25519 %.0f /s, fast %.0f /s\n", b_ed, b_fast);
-    static const struct { const char *crypto, *codec; } runs[] = {
-        { "ed25519", "zstd" }, { "fast", "zstd" }, { "ed25519", "none" }, { "ed25519", "brotli" },
+    /* zstd at its default level 3 (the scheme's default), and at 1 */
+    static const struct { const char *crypto, *codec; int level; } runs[] = {
+        { "ed25519", "zstd", 3 }, { "fast", "zstd", 3 }, { "fast", "zstd", 1 },
+        { "ed25519", "none", 0 }, { "ed25519", "brotli", 10 },
     };
     double per_tx_none = 0;
-    const char *only = getenv("BENCH_ROLLUP_ONLY");   /* "fast+zstd": one run, to profile */
+    const char *only = getenv("BENCH_ROLLUP_ONLY");   /* "fast+zstd-3": one run, to profile */
     for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "%s+%s", runs[i].crypto, runs[i].codec);
+        char name[32], codec[16];
+        snprintf(codec, sizeof codec, "%s-%d", runs[i].codec, runs[i].level);
+        if (runs[i].level == 0)
+            snprintf(codec, sizeof codec, "%s", runs[i].codec);
+        snprintf(name, sizeof name, "%s+%s", runs[i].crypto, codec);
         if (only && strcmp(only, name) != 0)
             continue;
         /* brotli-10 compresses ~1 MB/s: its pair of runs is cut to 200,000 transfers */
         bool pair = strcmp(runs[i].codec, "zstd") != 0;
         long m = pair && n > 200000 ? 200000 : n;
-        struct result r = run_one(runs[i].crypto, runs[i].codec, m);
+        struct result r = run_one(runs[i].crypto, runs[i].codec, runs[i].level, m);
         double bound = strcmp(runs[i].crypto, "fast") == 0 ? b_fast : b_ed;
-        printf("  %-7s + %-6s %8llu transfers in %6.1f s CPU: %8.0f transfers/s = %5.1f%% of the"
+        printf("  %-7s + %-9s %8llu transfers in %6.1f s CPU: %8.0f transfers/s = %5.1f%% of the"
                " bound; %llu batches, %.1f bytes posted per transfer; the run's end (txs rows)"
-               " %.1f s", runs[i].crypto, runs[i].codec, (unsigned long long)r.executed,
+               " %.1f s", runs[i].crypto, codec, (unsigned long long)r.executed,
                r.cpu_s, r.tps, 100 * r.tps / bound, (unsigned long long)r.batches,
                (double)r.compressed / (double)r.executed, r.end_s);
         double per_tx = r.cpu_s / (double)r.executed;
