@@ -202,6 +202,8 @@ struct rollup {
     size_t   npool, cap_pool;
     struct ru_pool_entry *fifo;    /* the ring: fifo[(fifo_head + i) % cap_fifo] */
     size_t   fifo_head, nfifo, cap_fifo;
+    struct ru_tx *spare;           /* sealed transfers' memory, for the next ones */
+    size_t   nspare, tx_size;
     uint64_t seq;
     uint64_t base_fee;             /* L2 base fee per gas of the next block */
     struct ru_block **blocks;      /* by number - 1; NULL once freed */
@@ -331,6 +333,12 @@ void seq_quote(const struct rollup *ru, uint64_t tip, u128 *l2_fee, u128 *l1_fee
 void seq_credit(struct rollup *ru, uint64_t index, const uint8_t pk[SIG_PUBLICKEY_BYTES],
                 u128 amount);
 void seq_finish(struct rollup *ru);
+/* A zeroed ru_tx of size bytes (ru_tx and what its creator keeps after it: every call
+ * asks the same size), from the transfers the sequencer sealed before when it has
+ * some; seq_tx_recycle takes one back (free() is fine too). Sparing malloc and free
+ * a few thousand transfers a block. */
+struct ru_tx *seq_tx_new(struct rollup *ru, size_t size);
+void seq_tx_recycle(struct rollup *ru, struct ru_tx *t);
 void seq_free(struct rollup *ru);
 
 /* batcher.c */

@@ -261,16 +261,16 @@ static void wallet_release(struct rollup *ru, uint32_t user)
     }
 }
 
-static struct ru_tx *new_tx(void)
+static struct ru_tx *new_tx(struct rollup *ru)
 {
     /* a held transfer keeps its wallet data right after it */
-    return xcalloc(1, sizeof(struct ru_tx) + sizeof(struct held));
+    return seq_tx_new(ru, sizeof(struct ru_tx) + sizeof(struct held));
 }
 
 static void on_transfer(struct scheme *sc, const struct transfer *tr)
 {
     struct rollup *ru = sc->state;
-    struct ru_tx *t = new_tx();
+    struct ru_tx *t = new_tx(ru);
     t->rec = (struct tx_record){ .tx_id = tr->id, .from = tr->from, .to = tr->to,
                                  .value = tr->value, .submit = tr->at, .soft = -1,
                                  .include = -1, .final = -1, .status = "pending" };
@@ -497,7 +497,7 @@ static void on_withdrawal(struct scheme *sc, const struct withdrawal *req)
                                         : "nothing to withdraw: the L2 balance does not cover the fee";
         return;
     }
-    struct ru_tx *t = new_tx();
+    struct ru_tx *t = new_tx(ru);
     t->withdrawal = true, t->wd = w->index;
     t->rec.tx_id = UINT64_MAX;
     t->tx = (struct l2_transfer){ .chain_id = ru->chain_id,

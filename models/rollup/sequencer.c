@@ -103,6 +103,32 @@ static struct ru_tx *pool_pop(struct rollup *ru)
     return top;
 }
 
+/* ---- transfers' memory ---- */
+
+enum { SPARE_MAX = 1 << 16 };   /* at most this many kept (26 MB) */
+
+struct ru_tx *seq_tx_new(struct rollup *ru, size_t size)
+{
+    SIM_ASSERT(ru->tx_size == 0 || ru->tx_size == size);
+    ru->tx_size = size;
+    struct ru_tx *t = ru->spare;
+    if (!t)
+        return xcalloc(1, size);
+    ru->spare = t->next, ru->nspare--;
+    memset(t, 0, size);
+    return t;
+}
+
+void seq_tx_recycle(struct rollup *ru, struct ru_tx *t)
+{
+    if (ru->nspare >= SPARE_MAX) {
+        free(t);
+        return;
+    }
+    t->next = ru->spare;
+    ru->spare = t, ru->nspare++;
+}
+
 /* ---- fees ---- */
 
 void seq_quote(const struct rollup *ru, uint64_t tip, u128 *l2_fee, u128 *l1_fee)
@@ -278,7 +304,7 @@ static void on_seal(struct sim *sim, void *ctx, const void *payload)
             t->rec.status = "soft";
             b->recs[k] = t->rec;
         }
-        free(t);
+        seq_tx_recycle(ru, t);
     }
     for (size_t i = 0; i < nlater; i++)
         pool_push(ru, later[i]);
@@ -333,6 +359,10 @@ void seq_free(struct rollup *ru)
     for (size_t i = 0; i < ru->nfifo; i++)
         free(fifo_at(ru, i)->t);
     free(ru->pool), free(ru->fifo);
+    for (struct ru_tx *t = ru->spare, *next; t; t = next) {
+        next = t->next;
+        free(t);
+    }
     for (uint64_t i = 0; i < ru->nblocks; i++) {
         struct ru_block *b = ru->blocks[i];
         if (!b)
