@@ -17,7 +17,7 @@ DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
 PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
 # Only the tests need a browser (they open report.html in headless Chromium) and
 # valgrind (make check runs the default scenario under it).
-DEB_TEST_PKGS := chromium valgrind
+DEB_TEST_PKGS := chromium valgrind bc
 PC_TEST  := cmocka
 
 CC       ?= cc
@@ -137,7 +137,7 @@ run: all
 	@echo "open out/report.html in a browser; query results.db with sqlite3 (see README.md)"
 
 ensure-test-deps:
-	@{ command -v chromium && command -v valgrind; } >/dev/null 2>&1 || \
+	@{ command -v chromium && command -v valgrind && command -v bc; } >/dev/null 2>&1 || \
 	  $(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_TEST_PKGS)"
 
 # Every part runs (-k) and the output ends with one line, `N passed, N failed`, over
