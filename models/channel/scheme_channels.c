@@ -11,7 +11,9 @@
  * Topologies: `hub` (each user has one channel to hub user % hubs; the hubs are
  * connected in a full mesh of channels opened before the run, as a Lightning service
  * provider's wallets are), or `csv` (a CLoTH-format graph such as the Lightning
- * snapshot, every channel opened before the run; user u is node u % nodes).
+ * snapshot, every channel opened before the run; user u is node u % nodes), or
+ * generated (scale_free, small_world, contacts: scheme_channels_topo.c; the same as
+ * csv once built).
  *
  * Money: channel amounts are msat (graph.h: 1 msat = 1e7 wei); a transfer delivers
  * its value rounded down to the msat (the sub-msat rest never leaves the sender's L1
@@ -26,6 +28,7 @@
 
 #include "models/channel/payment.h"
 #include "models/channel/scheme_channels.h"
+#include "models/channel/topology.h"
 #include "models/l1/l1.h"
 #include "models/workload/users.h"
 #include "sim/fault.h"
@@ -33,14 +36,41 @@
 
 #define WEI_PER_MSAT GRAPH_WEI_PER_MSAT
 
-enum topo { TOPO_HUB, TOPO_CSV };
+/* hub: users' channels funded in the run; the others: a graph whose channels all
+ * exist before the run (loaded, generated, or along the payment graph) */
+enum topo { TOPO_HUB, TOPO_CSV, TOPO_SCALE_FREE, TOPO_SMALL_WORLD, TOPO_CONTACTS };
 enum chan_state { CH_NONE, CH_OPENING, CH_OPEN, CH_CLOSING, CH_CLOSED };
 static const char *const chan_state_name[] = { "none", "opening", "open", "closing", "closed" };
 
 static const struct scn_param params[] = {
-    { "schemes[channels].topology", SCN_ENUM, "hub", NULL, NULL, "hub|csv", 0,
+    { "schemes[channels].topology", SCN_ENUM, "hub", NULL, NULL,
+      "hub|csv|scale_free|small_world|contacts", 0,
       "hub: each user's one channel to hub (user mod hubs), hubs in a full mesh; csv: the "
-      "CLoTH-format graph in `graph`, user u at node u mod nodes" },
+      "CLoTH-format graph in `graph`; scale_free: `generate.nodes` nodes wired by "
+      "preferential attachment (Barabasi-Albert); small_world: a rewired ring lattice "
+      "(Watts-Strogatz); contacts: a channel along each link of the workload's payment "
+      "graph (workload.recipients: graph), one node per user. Except hub, every channel "
+      "exists before the run and user u is node u mod nodes" },
+    { "schemes[channels].generate.nodes", SCN_UINT, "1000", "3", "10000000", NULL, 0,
+      "scale_free and small_world: nodes of the generated graph" },
+    { "schemes[channels].generate.attach", SCN_UINT, "2", "1", "1000", NULL, 0,
+      "scale_free: m, the channels each joining node opens to existing nodes picked by "
+      "degree (after a clique of m + 1 nodes)" },
+    { "schemes[channels].generate.neighbors", SCN_UINT, "4", "2", "1000", NULL, 0,
+      "small_world: k, each node's channels in the ring lattice before rewiring (even, "
+      "below nodes)" },
+    { "schemes[channels].generate.rewire", SCN_FRACTION, "10%", "0", "100", NULL, 0,
+      "small_world: p, the chance each lattice channel's far end moves to a uniform node" },
+    { "schemes[channels].generate.capacity.median", SCN_AMOUNT, "0.1eth", "1wei",
+      "10000eth", NULL, 0, "scale_free, small_world, contacts: each channel's capacity is "
+      "lognormal with this median (rounded down to the msat), split evenly between its "
+      "two sides" },
+    { "schemes[channels].generate.capacity.sigma", SCN_REAL, "1", "0", "5", NULL, 0,
+      "the capacity's lognormal sigma" },
+    { "schemes[channels].generate.fee_sigma", SCN_REAL, "0", "0", "5", NULL, 0,
+      "scale_free, small_world, contacts: each direction's fee_base_msat and "
+      "fee_proportional_millionths are the keys' values times lognormal(0, this), drawn "
+      "per channel (0: every edge advertises the same policy)" },
     { "schemes[channels].hubs", SCN_UINT, "4", "1", "1000", NULL, 0,
       "hub topology: number of hubs (a Lightning service provider's nodes)" },
     { "schemes[channels].hub_capacity", SCN_AMOUNT, "1000eth", "0wei", "10000000eth", NULL, 0,
@@ -62,13 +92,13 @@ static const struct scn_param params[] = {
     { "schemes[channels].max_attempts", SCN_UINT, "10", "1", "64", NULL, 0,
       "routes a sender tries for one payment, excluding each failed channel" },
     { "schemes[channels].fee_base_msat", SCN_UINT, "1000", "0", "4294967295", NULL, 0,
-      "hub topology: every channel's advertised base fee (BOLT-7; LND's default 1000 msat)" },
+      "hub and generated topologies: every channel's advertised base fee (BOLT-7; LND's default 1000 msat)" },
     { "schemes[channels].fee_proportional_millionths", SCN_UINT, "1", "0", "4294967295", NULL, 0,
-      "hub topology: advertised proportional fee in millionths (BOLT-7; LND's default 1)" },
+      "hub and generated topologies: advertised proportional fee in millionths (BOLT-7; LND's default 1)" },
     { "schemes[channels].htlc_minimum_msat", SCN_UINT, "1", "0", "2100000000000000000", NULL, 0,
-      "hub topology: smallest HTLC a channel forwards (BOLT-7 htlc_minimum_msat)" },
+      "hub and generated topologies: smallest HTLC a channel forwards (BOLT-7 htlc_minimum_msat)" },
     { "schemes[channels].cltv_expiry_delta", SCN_UINT, "80", "0", "65535", NULL, 0,
-      "hub topology: blocks of timelock each forwarding hop adds (BOLT-7; LND's default 80)" },
+      "hub and generated topologies: blocks of timelock each forwarding hop adds (BOLT-7; LND's default 80)" },
     { "schemes[channels].final_cltv_expiry_delta", SCN_UINT, "18", "0", "65535", NULL, 0,
       "the recipient's min_final_cltv_expiry_delta (BOLT-11 default 18)" },
     { "schemes[channels].max_total_cltv", SCN_UINT, "2016", "1", "65535", NULL, 0,
@@ -1868,7 +1898,13 @@ static int init(struct scheme *sc, struct err *e)
     if (sig_mode_parse(scn_str(s, "crypto"), &mode) != 0)
         mode = SIG_ED25519;
     sig_ctx_init(&st->sig, mode, w->seed);
-    st->topo = strcmp(scn_str(s, "schemes[%zu].topology", i), "csv") == 0 ? TOPO_CSV : TOPO_HUB;
+    static const char *const topo_name[] = { "hub", "csv", "scale_free", "small_world",
+                                             "contacts" };
+    const char *topo = scn_str(s, "schemes[%zu].topology", i);
+    st->topo = TOPO_HUB;
+    for (int t = 0; t < (int)ARRAY_LEN(topo_name); t++)
+        if (strcmp(topo, topo_name[t]) == 0)
+            st->topo = (enum topo)t;
     st->min_depth = (uint32_t)scn_uint(s, "schemes[%zu].min_depth", i);
     st->max_attempts = (uint32_t)scn_uint(s, "schemes[%zu].max_attempts", i);
     st->inbound_ppm = (uint64_t)(scn_real(s, "schemes[%zu].inbound", i) * 1e6 + 0.5);
@@ -1904,6 +1940,10 @@ static int init(struct scheme *sc, struct err *e)
         };
         st->policy = pol;
         st->g = hub_graph(st->nhubs, &pol, &st->nmesh);
+    } else if (st->topo != TOPO_CSV) {
+        int rc = channels_topology_generate(sc, topo, &st->g, e);
+        if (rc)
+            return rc;
     } else {
         if (!scn_has(s, "schemes[%zu].graph", i))
             return scn_error_at(s, e, "schemes[%zu].topology", "topology csv needs "

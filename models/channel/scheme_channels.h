@@ -14,6 +14,14 @@ void scheme_channels_metrics(const struct metrics_scope *m);
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
                               struct scheme_estimate *out);
 
+/* Topologies scale_free, small_world, contacts (kind: the topology key's value): the
+ * graph from the scenario's generate.* keys, wired and funded from the scheme's
+ * streams, every channel open before the run (scheme_channels_topo.c). 0, or
+ * L2_EINPUT with where the scenario is wrong. */
+struct graph;
+int channels_topology_generate(struct scheme *sc, const char *kind, struct graph **out,
+                               struct err *e);
+
 /* A cheat through the scheme's hook "channel.revoked_state": at `at`, the hub of
  * user `victim` posts on L1 the revoked state of their channel best for the hub (or,
  * with latest, the latest state: an honest unilateral close); the victim (online, back

@@ -196,3 +196,45 @@ if [ -n "$snap" ] && [ -f "$snap/channels_ln.csv" ]; then
 else
     echo "skip channels/lightning-snapshot: no snapshot (\$L2SIM_LN_SNAPSHOT or ../shared/data/ln-snapshot)"
 fi
+
+# scenarios/channel_topologies.yaml: generated networks of 1,000 nodes. Their facts
+# (Barabasi-Albert 1999, Watts-Strogatz 1998): preferential attachment with m = 2
+# opens m(m+1)/2 + (n-m-1)m = 1,997 channels and grows hubs; the rewired ring lattice
+# of degree 4 has exactly nk/2 = 2,000 and no node far from degree 4, so its routes
+# are longer; contacts has a channel per payment-graph link, so a payment to a contact
+# crosses one channel. Same scenario, same seed: identical payments and channels.
+T=scenarios/channel_topologies.yaml
+rm -f "$tmp"/topo.db* "$tmp"/topo2.db*
+l2sim run "$T" --db "$tmp/topo.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/topo.db" "SELECT group_concat(scheme || ':' || n, ' ') FROM (SELECT scheme,
+                        count(*) AS n FROM channels WHERE open_kind = 'preexisting'
+                        AND scheme IN ('scale_free', 'small_world') GROUP BY scheme
+                        ORDER BY scheme)")
+[ "$got" = "scale_free:1997 small_world:2000" ] || note "channels: $got"
+deg() { echo "(SELECT max(d) FROM (SELECT count(*) AS d FROM (SELECT node_a AS v FROM
+              channels WHERE scheme = '$1' UNION ALL SELECT node_b FROM channels WHERE
+              scheme = '$1') GROUP BY v))"; }
+got=$(q "$tmp/topo.db" "SELECT $(deg scale_free) >= 4 * $(deg small_world)
+                        AND $(deg small_world) <= 12")
+[ "$got" = 1 ] || note "max degrees: scale-free $(q "$tmp/topo.db" "SELECT $(deg scale_free)"), small-world $(q "$tmp/topo.db" "SELECT $(deg small_world)")"
+hops() { echo "(SELECT value FROM metrics WHERE scheme = '$1' AND name = 'route_hops_mean')"; }
+got=$(q "$tmp/topo.db" "SELECT $(hops scale_free) < $(hops small_world)")
+[ "$got" = 1 ] || note "scale-free routes not shorter than small-world ones"
+got=$(q "$tmp/topo.db" "SELECT 10 * sum(hops = 1) >= 9 * count(*) FROM channel_payments
+                        WHERE scheme = 'contacts' AND status = 'succeeded'")
+[ "$got" = 1 ] || note "contacts: fewer than 90% of payments in one hop"
+got=$(q "$tmp/topo.db" "SELECT count(*) FROM metrics WHERE name = 'payment_success_mean'
+                        AND value >= 0.8")
+[ "$got" = 3 ] || note "success rates: $(q "$tmp/topo.db" "SELECT group_concat(scheme || '=' || value) FROM metrics WHERE name = 'payment_success_mean'")"
+l2sim run "$T" --db "$tmp/topo2.db" --quiet
+for t in channels channel_payments; do
+    a=$(q "$tmp/topo.db" "SELECT * FROM $t ORDER BY scheme, 3" | cksum)
+    b=$(q "$tmp/topo2.db" "SELECT * FROM $t ORDER BY scheme, 3" | cksum)
+    [ "$a" = "$b" ] || note "$t differs between two runs of the same seed"
+done
+l2sim run "$T" --db "$tmp/topo3.db" --quiet --set 'schemes[1].generate.neighbors=5'
+[ "$rc" -eq 2 ] && case $first in *"generate.neighbors=5: the ring lattice's degree must be even"*) true ;; *) false ;; esac ||
+    note "odd lattice degree: exited $rc: $first"
+finish channels/topologies
