@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/channel/offline.h"
 #include "models/channel/payment.h"
 #include "models/channel/scheme_channels.h"
 #include "models/channel/topology.h"
@@ -143,12 +144,22 @@ static const struct scn_param params[] = {
     { "schemes[channels].penalty_max_fee", SCN_AMOUNT, NULL, "1wei", "10000000gwei", NULL,
       SCN_OPTIONAL, "a wallet ceiling on the penalty's max fee per gas below the "
       "value-at-risk rule (default: none)" },
+    { "schemes[channels].offline.share", SCN_FRACTION, "0%", "0", "100", NULL, 0,
+      "faulty nodes: the share of nodes (hub topology: of users' nodes; hubs stay up) that "
+      "go offline from time to time; an offline node neither adds, forwards nor settles "
+      "HTLCs, and does not watch the chain" },
+    { "schemes[channels].offline.up", SCN_DURATION, "4h", "1s", "3650d", NULL, 0,
+      "a faulty node's mean time online (exponential)" },
+    { "schemes[channels].offline.down", SCN_DURATION, "20m", "1s", "3650d", NULL, 0,
+      "a faulty node's mean time offline (exponential)" },
     { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
       "hub topology: every user channel closes cooperatively at this time (default: only "
       "a user's withdrawal closes its channel)" },
 };
 
 struct pay;
+struct chan;
+static void cheat_plans_join(struct scheme *sc, struct chan *c);
 
 /* One channel of the network, beside its two-party state machine net.ch[k]. */
 struct chan {
@@ -215,6 +226,8 @@ struct pay {
     uint32_t         taught[64];    /* channels' edges this payment excludes */
     size_t           ntaught;
     bool             held;          /* a forwarding node held its HTLC */
+    bool             offline;       /* the last attempt met an offline node */
+    bool             offline_dest;  /* ... and it was the recipient */
     const char      *reason;        /* why the last attempt failed */
 };
 
@@ -273,6 +286,9 @@ struct chs {
     uint64_t payments, succeeded;
     gsl_rng  *net_rng;              /* the network's latencies (scheme_stream) */
     struct channels_griefer **griefer;   /* nodes holding HTLCs (htlc_griefing) */
+    struct offline *offline;        /* faulty nodes' periods (offline.c); NULL: none */
+    struct channels_cheat_plan **plan;   /* cheats by probability (revoked_state) */
+    size_t   nplans;
     size_t   ngriefers;
 };
 
@@ -419,6 +435,7 @@ static struct chan *user_join(struct scheme *sc, uint32_t user)
     c = st->chan[k] = chan_new(sc, k);
     c->user = user;
     st->slot_chan[st->njoined - 1] = k;
+    cheat_plans_join(sc, c);
     return c;
 }
 
@@ -956,6 +973,12 @@ static void post_included(void *ctx, const struct l1_receipt *r)
     l1_at(l1, d->deadline, dispute_end, d);
     /* the user sees the post in this block, unless offline without a watchtower */
     sim_time back = d->cheat ? d->cheat->at + d->cheat->victim_offline : r->time;
+    if (back < r->time)
+        back = r->time;
+    if (st->offline)                      /* a faulty victim's own absence (offline.c) */
+        back = offline_next_up(st->offline, (uint64_t)c->user, back);
+    if (d->cheat)
+        d->cheat->victim_back = back;
     if (st->watchtower || back <= r->time)
         dispute_answer(d);
     else if (back <= d->deadline)
@@ -1116,6 +1139,19 @@ static void cheat_act(struct sim *sim, void *ctx, const void *payload)
                  chan_state_name[c->state]);
         return;
     }
+    if (x->when_offline) {                /* the cheater waits for the victim to go */
+        sim_time now = sim_now(sim);
+        sim_time off = st->offline ? offline_next_down(st->offline, x->victim, now) : INT64_MAX;
+        if (off == INT64_MAX) {
+            x->stage = CHEAT_NOTHING;
+            snprintf(x->detail, sizeof x->detail, "the victim's node never goes offline");
+            return;
+        }
+        if (off > now) {
+            sim_at(sim, off, cheat_act, d, NULL, 0);
+            return;
+        }
+    }
     if (ch->current.nhtlcs > 0) {         /* posts once the HTLCs in flight settle */
         sim_after(sim, SIM_SEC, cheat_act, d, NULL, 0);
         return;
@@ -1133,24 +1169,70 @@ static void cheat_act(struct sim *sim, void *ctx, const void *payload)
     dispute_post(c, &d->kept, (const uint8_t (*)[SIG_BYTES])d->kept_sig);
 }
 
-/* Hook "channel.revoked_state" (channels_cheat_fn): plan x on the victim's channel. */
-static void hook_revoked_state(struct scheme *sc, struct channels_cheat *x)
+/* Channel c's hub will cheat as x says: from now on it keeps the revoked state best
+ * for it (dispute_keep), and acts at x->at. */
+static void cheat_on(struct scheme *sc, struct chan *c, struct channels_cheat *x)
 {
-    struct chs *st = S(sc);
-    x->stage = CHEAT_PLANNED;
-    x->posted_at = x->deadline = x->answered_at = x->resolved_at = -1;
-    if (st->topo != TOPO_HUB || x->victim >= st->nusers) {
-        x->stage = CHEAT_NOTHING;
-        snprintf(x->detail, sizeof x->detail, "no such user channel (hub topology only)");
-        return;
-    }
-    struct chan *c = user_join(sc, x->victim);
     if (!c->d) {
         c->d = xcalloc(1, sizeof *c->d);
         c->d->c = c;
     }
     c->d->cheat = x;
     sim_at(sc->world->sim, x->at, cheat_act, c->d, NULL, 0);
+}
+
+/* Hook "channel.revoked_state" (channels_cheat_fn): plan x on the victim's channel. */
+static void hook_revoked_state(struct scheme *sc, struct channels_cheat *x)
+{
+    struct chs *st = S(sc);
+    x->stage = CHEAT_PLANNED;
+    x->posted_at = x->deadline = x->answered_at = x->resolved_at = x->victim_back = -1;
+    if (st->topo != TOPO_HUB || x->victim >= st->nusers) {
+        x->stage = CHEAT_NOTHING;
+        snprintf(x->detail, sizeof x->detail, "no such user channel (hub topology only)");
+        return;
+    }
+    cheat_on(sc, user_join(sc, x->victim), x);
+}
+
+/* Hook "channel.revoked_states" (channels_cheat_plan_fn): victims drawn as users
+ * join (cheat_plans_join). */
+static void hook_revoked_states(struct scheme *sc, struct channels_cheat_plan *plan)
+{
+    struct chs *st = S(sc);
+    if (st->topo != TOPO_HUB)
+        return;                           /* only hubs cheat (hub topology) */
+    st->plan = xrealloc(st->plan, (st->nplans + 1) * sizeof *st->plan);
+    st->plan[st->nplans++] = plan;
+}
+
+/* A user's channel was made: each plan draws whether its hub will cheat it (the
+ * user's own stream for the plan, so one user's draw never shifts another's), if the
+ * cheat's time is still ahead and nobody cheats this channel already. */
+static void cheat_plans_join(struct scheme *sc, struct chan *c)
+{
+    struct chs *st = S(sc);
+    sim_time now = sim_now(sc->world->sim);
+    for (size_t i = 0; i < st->nplans; i++) {
+        struct channels_cheat_plan *plan = st->plan[i];
+        if (now >= plan->at || (c->d && c->d->cheat))
+            continue;
+        gsl_rng *r = scheme_stream(sc, SCHEME_ENTITY(0x4348u /* "CH" */, c->user),
+                                   plan->stream);
+        bool pick = gsl_rng_uniform(r) < plan->probability;
+        gsl_rng_free(r);
+        if (!pick)
+            continue;
+        struct channels_cheat *x = xcalloc(1, sizeof *x);
+        *x = (struct channels_cheat){ .victim = (uint32_t)c->user, .at = plan->at,
+                                      .when_offline = plan->when_offline,
+                                      .stage = CHEAT_PLANNED, .posted_at = -1, .deadline = -1,
+                                      .answered_at = -1, .resolved_at = -1,
+                                      .victim_back = -1 };
+        plan->cheat = xrealloc(plan->cheat, (plan->ncheat + 1) * sizeof *plan->cheat);
+        plan->cheat[plan->ncheat++] = x;
+        cheat_on(sc, c, x);
+    }
 }
 
 /* Hook "channel.hold_htlcs" (channels_griefer_fn): node g->node holds HTLCs. */
@@ -1170,7 +1252,39 @@ static const struct scheme_hook hooks[] = {
     SCHEME_HOOK("channel.revoked_state", channels_cheat_fn, hook_revoked_state,
                 "the victim's hub posts its best revoked state of their channel at `at` "
                 "(or the latest: a unilateral close); the outcome fills the struct"),
+    SCHEME_HOOK("channel.revoked_states", channels_cheat_plan_fn, hook_revoked_states,
+                "each user whose channel is made before `at` is a victim with "
+                "`probability`, cheated at `at` as channel.revoked_state does"),
 };
+
+/* ---- faulty nodes (offline.c) ---- */
+
+static gsl_rng *node_stream(void *ctx, uint64_t id)
+{
+    return scheme_stream(ctx, SCHEME_ENTITY(0x4f46u /* "OF" */, id), 1);
+}
+
+/* A node's identity in the schedule: hub topology, the user (hubs never fail: -1);
+ * otherwise the graph node. */
+static int64_t node_identity(const struct chs *st, uint32_t v)
+{
+    if (st->topo != TOPO_HUB)
+        return v;
+    return v < st->nhubs ? -1 : (int64_t)st->joined[v - st->nhubs];
+}
+
+static bool node_down(const struct chs *st, uint32_t v, sim_time t)
+{
+    int64_t id = st->offline ? node_identity(st, v) : -1;
+    return id >= 0 && offline_down(st->offline, (uint64_t)id, t);
+}
+
+/* When node v is next online at or after t. */
+static sim_time node_up_at(const struct chs *st, uint32_t v, sim_time t)
+{
+    int64_t id = st->offline ? node_identity(st, v) : -1;
+    return id >= 0 ? offline_next_up(st->offline, (uint64_t)id, t) : t;
+}
 
 /* ---- payments ---- */
 
@@ -1361,14 +1475,15 @@ static void pay_end(struct pay *p, bool ok, const char *reason)
 /* The attempt unwound to the sender: what it taught, then route again. */
 static void attempt_failed(struct pay *p)
 {
-    p->reason = p->pm.failure == PAYMENT_TIMEOUT ? "an HTLC timed out"
+    p->reason = p->offline ? (p->offline_dest ? "offline node (the recipient)" : "offline node")
+              : p->pm.failure == PAYMENT_TIMEOUT ? "an HTLC timed out"
               : p->pm.failure == PAYMENT_FINAL_INCORRECT ? failure_reason(PAYMENT_FINAL_INCORRECT)
               : p->held ? "a forwarding node held the HTLC and failed it back"
               : p->pm.refused == CHANNEL_TOO_MANY_HTLCS
               ? "a hop's HTLC slots were full (max_accepted_htlcs)"
               : failure_reason(p->pm.failure);
     if (p->pm.failed_edge == UINT32_MAX || p->ntaught == ARRAY_LEN(p->taught) ||
-        p->pm.failure == PAYMENT_TIMEOUT || p->held) {
+        p->pm.failure == PAYMENT_TIMEOUT || p->held || p->offline_dest) {
         pay_end(p, false, p->reason);
         return;
     }
@@ -1437,6 +1552,28 @@ static bool pay_held(struct pay *p, size_t i, sim_time now)
     return false;
 }
 
+/* A step waits while a node it needs is offline (BOLT-2: updates flow between
+ * connected peers, retransmitted on reconnection): adding hop i needs its offerer
+ * online (the next peer's absence fails the hop instead, in pay_event); settling or
+ * failing hop i - 1 needs both its peers. True when the step was put off. */
+static bool pay_wait_online(struct pay *p, size_t i, sim_time now)
+{
+    struct chs *st = S(p->sc);
+    if (!st->offline || p->step == STEP_EXPIRE)
+        return false;
+    const struct graph_edge *e = p->step == STEP_ADD ? &st->g->edges[p->pm.route.hop[i].edge]
+                                                     : &st->g->edges[p->pm.route.hop[i - 1].edge];
+    sim_time up = node_up_at(st, e->from, now);
+    if (p->step != STEP_ADD) {
+        sim_time up2 = node_up_at(st, e->to, now);
+        up = up2 > up ? up2 : up;
+    }
+    if (up <= now)
+        return false;
+    pay_next(p, (enum pay_step)p->step, up);
+    return true;
+}
+
 static void pay_event(struct sim *sim, void *ctx, const void *payload)
 {
     (void)payload;
@@ -1445,13 +1582,23 @@ static void pay_event(struct sim *sim, void *ctx, const void *payload)
     sim_time now = sim_now(sim);
     uint32_t height = pay_height(p);
     size_t i = p->pm.nadded;
+    if (pay_wait_online(p, i, now))
+        return;
     switch (p->step) {
     case STEP_ADD: {
         struct chan *c = st->chan[hop_channel(st, p, i)];
+        uint32_t next = st->g->edges[p->pm.route.hop[i].edge].to;
         dispute_keep(st, c);
         if (c->state != CH_OPEN) {        /* closing since the route was found */
             p->pm.failure = PAYMENT_INSUFFICIENT_BALANCE;
             p->pm.failed_edge = p->pm.route.hop[i].edge;
+        } else if (node_down(st, next, now)) {
+            /* the next peer is disconnected: the HTLC cannot be offered to it (BOLT-4
+             * unknown_next_peer / temporary_channel_failure back to the sender) */
+            p->pm.failure = PAYMENT_INSUFFICIENT_BALANCE;
+            p->pm.failed_edge = p->pm.route.hop[i].edge;
+            p->offline = true;
+            p->offline_dest = i + 1 == p->pm.route.nhops;
         } else if (payment_add_next(&st->net, &p->pm, height) == 0) {
             if (!hop_moved(p, i))
                 return;
@@ -1514,6 +1661,10 @@ static void pay_attempt(struct pay *p)
         pay_end(p, false, p->reason ? p->reason : "no route");
         return;
     }
+    if (node_down(st, src, now)) {
+        pay_end(p, false, "offline node (the sender)");
+        return;
+    }
     /* the sender knows its own balances */
     const struct graph *g = st->g;
     uint64_t own_balance = 0;
@@ -1538,7 +1689,8 @@ static void pay_attempt(struct pay *p)
         /* one route tried and none left (the hub topology's usual case: the
          * recipient's channel is its only way in) is not "every route tried" */
         bool slots = p->pm.refused == CHANNEL_TOO_MANY_HTLCS;
-        pay_end(p, false, slots ? "a hop's HTLC slots were full (max_accepted_htlcs)"
+        pay_end(p, false, p->offline ? "offline node"
+                        : slots ? "a hop's HTLC slots were full (max_accepted_htlcs)"
                         : p->attempts == 1 ? "insufficient balance at a hop of the only route"
                         : p->attempts ? failure_reason(PAYMENT_INSUFFICIENT_BALANCE)
                         : own_balance < p->amount_msat ? "the sender's channel balance is too low"
@@ -1550,6 +1702,7 @@ static void pay_attempt(struct pay *p)
         return;
     }
     p->attempts++;
+    p->offline = p->offline_dest = false;
     p->hops = (unsigned)r.nhops;
     payment_begin(&p->pm, &r, p->hash);
     pay_next(p, STEP_ADD, now + hop_delay(st));
@@ -1844,6 +1997,8 @@ static void destroy(struct scheme *sc)
     free(st->hub_reserved);
     free(st->dirty);
     free(st->griefer);
+    offline_free(st->offline);
+    free(st->plan);
     if (st->net_rng)
         gsl_rng_free(st->net_rng);
     free(st->joined);
@@ -1924,6 +2079,13 @@ static int init(struct scheme *sc, struct err *e)
                         ? (uint64_t)scn_amount(s, "schemes[%zu].penalty_max_fee", i) : UINT64_MAX;
     st->penalty_fee_share = scn_real(s, "schemes[%zu].penalty_fee_share", i);
     st->deposit_share = scn_real(s, "workload.deposits.share");
+    struct offline_params op = {
+        .share = scn_real(s, "schemes[%zu].offline.share", i),
+        .up = scn_int(s, "schemes[%zu].offline.up", i),
+        .down = scn_int(s, "schemes[%zu].offline.down", i),
+    };
+    if (op.share > 0)
+        st->offline = offline_new(&op, node_stream, sc);
     st->ropts = (struct route_opts){
         .final_cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].final_cltv_expiry_delta", i),
         .max_total_cltv = (uint32_t)scn_uint(s, "schemes[%zu].max_total_cltv", i),

@@ -41,10 +41,13 @@ struct channels_cheat {
     uint32_t victim;
     sim_time at, victim_offline;
     bool     latest;
+    bool     when_offline;     /* wait from `at` until the victim's node is offline
+                                  (the scheme's faulty nodes, offline.share) */
     /* filled by the scheme */
     enum channels_cheat_stage stage;
     uint64_t posted_number, latest_number;   /* commitment numbers */
     sim_time posted_at, deadline, answered_at, resolved_at;
+    sim_time victim_back;      /* when the victim could first answer (-1: not posted) */
     u128     cost;             /* the cheater's L1 fees (post and claim) */
     u128     at_risk;          /* the victim's latest balance - its balance in the post */
     u128     lost;             /* what the victim lost */
@@ -52,6 +55,22 @@ struct channels_cheat {
     char     detail[256];
 };
 typedef void channels_cheat_fn(struct scheme *sc, struct channels_cheat *c);
+
+/* Cheats by probability, through the hook "channel.revoked_states": each user whose
+ * channel is made before `at` is picked as a victim with `probability` (a draw from
+ * the user's own stream when it joins), and its hub then cheats it at `at` as above
+ * (when_offline: once the victim is offline). The scheme allocates one channels_cheat
+ * per victim into cheat[] (the adversary frees them) in the order users joined. */
+struct channels_cheat_plan {
+    sim_time at;
+    double   probability;
+    bool     when_offline;
+    uint32_t stream;           /* the plan's purpose in the users' streams */
+    /* filled by the scheme */
+    struct channels_cheat **cheat;
+    size_t   ncheat;
+};
+typedef void channels_cheat_plan_fn(struct scheme *sc, struct channels_cheat_plan *p);
 
 /* A forwarding node that holds the HTLCs it should forward (griefing, jamming),
  * through the scheme's hook "channel.hold_htlcs": from `from` until `until`, every
