@@ -228,6 +228,7 @@ struct pay {
     bool             held;          /* a forwarding node held its HTLC */
     bool             offline;       /* the last attempt met an offline node */
     bool             offline_dest;  /* ... and it was the recipient */
+    struct channels_jammer *jam;    /* a jamming payment (no txs row), or NULL */
     const char      *reason;        /* why the last attempt failed */
 };
 
@@ -288,6 +289,9 @@ struct chs {
     struct channels_griefer **griefer;   /* nodes holding HTLCs (htlc_griefing) */
     struct offline *offline;        /* faulty nodes' periods (offline.c); NULL: none */
     struct channels_cheat_plan **plan;   /* cheats by probability (revoked_state) */
+    struct channels_jammer **jammer;     /* channel_jamming */
+    size_t   njammers;
+    struct pay *jam_inflight;       /* jamming payments under way */
     size_t   nplans;
     size_t   ngriefers;
 };
@@ -1245,6 +1249,8 @@ static void hook_hold_htlcs(struct scheme *sc, struct channels_griefer *g)
     st->griefer[st->ngriefers++] = g;
 }
 
+static void hook_jam(struct scheme *sc, struct channels_jammer *j);
+
 static const struct scheme_hook hooks[] = {
     SCHEME_HOOK("channel.hold_htlcs", channels_griefer_fn, hook_hold_htlcs,
                 "node `node` holds every HTLC it should forward from `from` to `until` "
@@ -1252,6 +1258,10 @@ static const struct scheme_hook hooks[] = {
     SCHEME_HOOK("channel.revoked_state", channels_cheat_fn, hook_revoked_state,
                 "the victim's hub posts its best revoked state of their channel at `at` "
                 "(or the latest: a unilateral close); the outcome fills the struct"),
+    SCHEME_HOOK("channel.jam", channels_jammer_fn, hook_jam,
+                "user `sender` keeps `payments` payments to `receiver` in flight from `from` "
+                "to `until`, each crossing the hub-to-hub channel `crossings` times, never "
+                "settled; the counts fill the struct"),
     SCHEME_HOOK("channel.revoked_states", channels_cheat_plan_fn, hook_revoked_states,
                 "each user whose channel is made before `at` is a victim with "
                 "`probability`, cheated at `at` as channel.revoked_state does"),
@@ -1444,6 +1454,18 @@ static void pay_end(struct pay *p, bool ok, const char *reason)
     struct world *w = sc->world;
     sim_time now = sim_now(w->sim);
     st->payments++;
+    for (size_t j = 0; j < st->njammers; j++) {       /* what the jamming did */
+        struct channels_jammer *jm = st->jammer[j];
+        sim_time len = jm->until - jm->from;
+        if (p->t.at >= jm->from && p->t.at < jm->until) {
+            jm->tried_during++;
+            jm->failed_during += !ok;
+            jm->slots_during += !ok && reason && strstr(reason, "max_accepted_htlcs");
+        } else if (p->t.at >= jm->from - len && p->t.at < jm->from) {
+            jm->tried_before++;
+            jm->failed_before += !ok;
+        }
+    }
     for (size_t j = 0; j < st->ngriefers; j++) {      /* what the griefing did */
         struct channels_griefer *gr = st->griefer[j];
         sim_time len = gr->until - gr->from;
@@ -1473,8 +1495,14 @@ static void pay_end(struct pay *p, bool ok, const char *reason)
 }
 
 /* The attempt unwound to the sender: what it taught, then route again. */
+static void jam_done(struct pay *p);
+
 static void attempt_failed(struct pay *p)
 {
+    if (p->jam) {
+        jam_done(p);
+        return;
+    }
     p->reason = p->offline ? (p->offline_dest ? "offline node (the recipient)" : "offline node")
               : p->pm.failure == PAYMENT_TIMEOUT ? "an HTLC timed out"
               : p->pm.failure == PAYMENT_FINAL_INCORRECT ? failure_reason(PAYMENT_FINAL_INCORRECT)
@@ -1602,7 +1630,15 @@ static void pay_event(struct sim *sim, void *ctx, const void *payload)
         } else if (payment_add_next(&st->net, &p->pm, height) == 0) {
             if (!hop_moved(p, i))
                 return;
-            if (p->pm.nadded == p->pm.route.nhops)
+            if (p->pm.nadded == p->pm.route.nhops && p->jam) {
+                /* the accomplice keeps the preimage and fails the HTLCs back one slot
+                 * before the last hop expires (heights are slot numbers) */
+                sim_time slot = l1_slot(p->sc->world->l1);
+                sim_time at = ((sim_time)p->pm.route.hop[i].cltv_expiry - 1) * slot;
+                if (at > p->jam->until)       /* the attack ends: it lets go */
+                    at = p->jam->until;
+                pay_next(p, STEP_FAIL, at > now ? at : now);
+            } else if (p->pm.nadded == p->pm.route.nhops)
                 pay_next(p, STEP_FULFILL, now + hop_delay(st));
             else if (!pay_held(p, i, now))
                 pay_next(p, STEP_ADD, now + hop_delay(st));
@@ -1729,6 +1765,139 @@ static void pay_execute(struct pay *p)
     hash_sha256(p->preimage, pre_in, sizeof pre_in);
     hash_sha256(p->hash, p->preimage, 32);
     pay_attempt(p);
+}
+
+/* ---- jamming with the attacker's own payments (channel_jamming, jamming.c) ---- */
+
+static void jam_send(struct sim *sim, void *ctx, const void *payload);
+
+/* The edge of channel k that leaves node v. */
+static uint32_t edge_from(const struct chs *st, uint32_t k, uint32_t v)
+{
+    const struct graph_channel *gc = &st->g->channels[k];
+    return gc->edge[gc->node[0] == v ? 0 : 1];
+}
+
+/* One more jamming payment (payload: the jammer): the sender's channel to its hub
+ * h1, `crossings` hops between h1 and the receiver's hub h2 over their channel (the
+ * target), the receiver's channel; while a channel is not usable, a slot later. */
+static void jam_send(struct sim *sim, void *ctx, const void *payload)
+{
+    struct scheme *sc = ctx;
+    struct chs *st = S(sc);
+    struct channels_jammer *j = *(struct channels_jammer *const *)payload;
+    sim_time now = sim_now(sim), slot = l1_slot(sc->world->l1);
+    if (now >= j->until)
+        return;
+    struct chan *cs = user_chan(st, j->sender), *cr = user_chan(st, j->receiver);
+    if (!cs || !cr || cs->state != CH_OPEN || cr->state != CH_OPEN) {
+        sim_at(sim, now + slot, jam_send, sc, &j, sizeof j);
+        return;
+    }
+    j->l1_cost = cs->open_fee + cr->open_fee;
+    uint32_t s_node = user_node(st, j->sender);
+    uint32_t h[2] = { j->sender % st->nhubs, j->receiver % st->nhubs };
+    uint32_t edges[ROUTE_MAX_HOPS];
+    size_t n = 0;
+    edges[n++] = edge_from(st, cs->k, s_node);
+    for (uint32_t x = 0; x < j->crossings; x++)
+        edges[n++] = edge_from(st, j->target, h[x % 2]);
+    edges[n++] = edge_from(st, cr->k, h[1]);
+    struct pay *p = xcalloc(1, sizeof *p);
+    p->sc = sc;
+    p->jam = j;
+    p->t = (struct transfer){ .id = j->sent, .from = j->sender, .to = j->receiver, .at = now };
+    uint32_t hold_blocks = (uint32_t)((j->hold + slot - 1) / slot);
+    struct route r;
+    if (!channels_route_along(st->g, edges, n, (uint64_t)(j->amount / WEI_PER_MSAT),
+                              pay_height(p), hold_blocks, &r)) {
+        free(p);
+        return;
+    }
+    uint8_t tag[24] = "l2sim/jam/";
+    for (int b = 0; b < 8; b++)
+        tag[16 + b] = (uint8_t)(j->sent >> (8 * b));
+    hash_sha256(p->preimage, tag, sizeof tag);
+    hash_sha256(p->hash, p->preimage, 32);
+    j->sent++;
+    p->attempts = 1;
+    p->hops = (unsigned)r.nhops;
+    p->next = st->jam_inflight;
+    if (p->next)
+        p->next->prev = p;
+    st->jam_inflight = p;
+    payment_begin(&p->pm, &r, p->hash);
+    pay_next(p, STEP_ADD, now + hop_delay(st));
+}
+
+/* A jamming payment unwound (failed back by the accomplice, refused at a hop, or
+ * timed out): what it locked, and the next one (after a slot when it was refused,
+ * so a full channel is not hammered). */
+static void jam_done(struct pay *p)
+{
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    struct channels_jammer *j = p->jam;
+    sim_time now = sim_now(sc->world->sim);
+    u128 locked = 0;
+    for (size_t h = 0; h < p->pm.route.nhops; h++)
+        locked += p->pm.route.hop[h].amount_msat;
+    j->locked_msat_us += locked * (u128)(now - p->t.at);
+    j->held_us += now - p->t.at;
+    bool refused = p->pm.failure != PAYMENT_NO_FAILURE && p->pm.failed_edge != UINT32_MAX &&
+                   p->pm.refused != CHANNEL_OK;
+    j->refused += refused;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        st->jam_inflight = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    free(p);
+    sim_at(sc->world->sim, refused ? now + l1_slot(sc->world->l1) : now, jam_send, sc, &j,
+           sizeof j);
+}
+
+/* At t = 0 the attacker and its accomplice fund their channels. */
+static void jam_fund(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)sim;
+    struct scheme *sc = ctx;
+    struct channels_jammer *j = *(struct channels_jammer *const *)payload;
+    uint32_t u[2] = { j->sender, j->receiver };
+    for (int k = 0; k < 2; k++) {
+        struct chan *c = user_join(sc, u[k]);
+        if (c->state == CH_NONE)
+            (void)chan_open_user(sc, u[k], j->funding);
+    }
+}
+
+/* At `from`, `payments` jamming payments leave. */
+static void jam_start(struct sim *sim, void *ctx, const void *payload)
+{
+    struct channels_jammer *j = *(struct channels_jammer *const *)payload;
+    for (uint32_t k = 0; k < j->payments; k++)
+        jam_send(sim, ctx, payload);
+}
+
+/* Hook "channel.jam" (channels_jammer_fn). Hub topology, two users on two hubs. */
+static void hook_jam(struct scheme *sc, struct channels_jammer *j)
+{
+    struct chs *st = S(sc);
+    j->target = UINT32_MAX;
+    if (st->topo != TOPO_HUB || j->sender >= st->nusers || j->receiver >= st->nusers ||
+        j->sender % st->nhubs == j->receiver % st->nhubs)
+        return;                           /* nothing to jam: the row says 0 sent */
+    uint32_t a = j->sender % st->nhubs, b = j->receiver % st->nhubs;
+    for (uint32_t k = 0; k < st->nmesh; k++) {
+        const struct graph_channel *gc = &st->g->channels[k];
+        if ((gc->node[0] == a && gc->node[1] == b) || (gc->node[0] == b && gc->node[1] == a))
+            j->target = k;
+    }
+    st->jammer = xrealloc(st->jammer, (st->njammers + 1) * sizeof *st->jammer);
+    st->jammer[st->njammers++] = j;
+    sim_at(sc->world->sim, 0, jam_fund, sc, &j, sizeof j);
+    sim_at(sc->world->sim, j->from, jam_start, sc, &j, sizeof j);
 }
 
 /* The transfer's two channels (hub topology): usable, opening (wait), or to be opened
@@ -1999,6 +2168,12 @@ static void destroy(struct scheme *sc)
     free(st->griefer);
     offline_free(st->offline);
     free(st->plan);
+    free(st->jammer);
+    while (st->jam_inflight) {
+        struct pay *p = st->jam_inflight;
+        st->jam_inflight = p->next;
+        free(p);
+    }
     if (st->net_rng)
         gsl_rng_free(st->net_rng);
     free(st->joined);

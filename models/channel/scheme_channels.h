@@ -89,9 +89,46 @@ struct channels_griefer {
 };
 typedef void channels_griefer_fn(struct scheme *sc, struct channels_griefer *g);
 
+/* Jamming with the attacker's own payments, through the hook "channel.jam" (hub
+ * topology): user `sender` pays user `receiver` (its accomplice) over a route it
+ * builds by hand: its hub, then `crossings` hops back and forth over the hub-to-hub
+ * channel between its hub and the receiver's (the target), then the receiver. Each
+ * crossing is one more HTLC in the target channel, so a route of 17 crossings takes
+ * 17 of its max_accepted_htlcs slots (Mizrahi and Zohar, "Congestion attacks in
+ * payment channel networks", FC 2021). The receiver never reveals the preimage: it
+ * fails the HTLCs back one slot before the last hop's cltv_expiry (the route gives
+ * the last hop `hold` of expiry, where an honest recipient asks final_cltv_expiry_delta)
+ * and the sender sends again, keeping `payments` in flight from `from` until
+ * `until`. The attacker's channels are funded at t = 0 with `funding` each. Failed
+ * payments pay no routing fee. The scheme fills the counts. */
+struct channels_jammer {
+    uint32_t sender, receiver, payments, crossings;
+    sim_time from, until, hold;
+    u128     amount, funding;          /* wei */
+    /* filled by the scheme */
+    uint32_t target;                   /* the target channel */
+    uint64_t sent, refused;            /* jamming payments sent; refused at a hop */
+    u128     fees_paid;                /* routing fees the jammer paid (settled only) */
+    u128     l1_cost;                  /* its two channels' open fees */
+    u128     locked_msat_us;           /* msat locked along its routes x us */
+    sim_time held_us;                  /* jamming payments' time in flight, summed */
+    uint64_t failed_before, failed_during, tried_before, tried_during;  /* honest */
+    uint64_t slots_during;             /* honest payments refused for full slots */
+};
+typedef void channels_jammer_fn(struct scheme *sc, struct channels_jammer *j);
+
+/* The route of edges[0..n) delivering amount_msat, as route_find would price it
+ * (BOLT-7 fees and cltv_expiry_delta hop by hop from the last back), the last hop
+ * expiring at height + final_delta. False when an amount overflows. O(n). */
+struct route;
+bool channels_route_along(const struct graph *g, const uint32_t *edges, size_t n,
+                          uint64_t amount_msat, uint32_t height, uint32_t final_delta,
+                          struct route *r /* OUT */);
+
 /* The adversaries that use them (revoked_state.c, htlc_griefing.c; registry.c). */
 extern const struct adversary_ops revoked_state_ops;
 extern const struct adversary_ops htlc_griefing_ops;
+extern const struct adversary_ops channel_jamming_ops;     /* jamming.c */
 
 /* The scheme itself (registry.c). */
 extern const struct scheme_ops scheme_channels_ops;

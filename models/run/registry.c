@@ -41,6 +41,7 @@ static const struct adversary_ops *const adversaries[] = {
     &invalid_proof_ops,
     &revoked_state_ops,
     &htlc_griefing_ops,
+    &channel_jamming_ops,
     &invalid_state_root_ops,
     &validator_outage_ops,
     &equivocation_ops,

@@ -288,3 +288,35 @@ got=$(q "$tmp/co.db" "SELECT sum(value_lost_wei != '0') || ' ' || sum(detail LIK
 set -- $got
 [ "$1" = 0 ] && [ "${2:-0}" -ge 3 ] || note "watched: lost/penalized $got"
 finish channels/cheat-when-offline
+
+# scenarios/channel_jamming.yaml: jamming with the attacker's own payments. Each of
+# its routes crosses the hub channel 15 times, 2 at a time: the channel's 30 HTLC
+# slots (max_accepted_htlcs, BOLT-2) stay full from 1:00 to 2:00, so honest payments
+# across it are refused for full slots, only in that hour and only in `jammed`; the
+# jamming payments are not user transfers (no txs or channel_payments rows: both
+# schemes have the same payments); the attacker paid no routing fee (its payments
+# failed back) and exactly the L1 fees of its two channels' opens.
+J=scenarios/channel_jamming.yaml
+rm -f "$tmp"/jam.db*
+l2sim run "$J" --db "$tmp/jam.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+slots="failure = 'a hop''s HTLC slots were full (max_accepted_htlcs)'"
+got=$(q "$tmp/jam.db" "SELECT count(*) || ' ' || sum(submit_us >= 3600000000 AND
+                       submit_us < 7200000000) FROM channel_payments
+                       WHERE scheme = 'jammed' AND $slots")
+set -- $got
+[ "${1:-0}" -ge 100 ] && [ "$1" = "${2:-}" ] || note "full-slot refusals (all, in the hour): $got"
+n=$(q "$tmp/jam.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'channels' AND $slots")
+[ "$n" = 0 ] || note "$n full-slot refusals without the jammer"
+got=$(q "$tmp/jam.db" "SELECT (SELECT count(*) FROM channel_payments WHERE scheme = 'jammed') =
+                       (SELECT count(*) FROM channel_payments WHERE scheme = 'channels') AND
+                       (SELECT count(*) FROM txs WHERE scheme = 'jammed') =
+                       (SELECT count(*) FROM txs WHERE scheme = 'channels')")
+[ "$got" = 1 ] || note "the jamming payments show among the users' transfers"
+got=$(q "$tmp/jam.db" "SELECT a.cost_wei = (SELECT CAST(sum(CAST(open_fee_wei AS INTEGER)) AS TEXT)
+                       FROM channels WHERE scheme = 'jammed' AND user_id IN (0, 1))
+                       AND a.detail LIKE '%paid 0.000000 ETH of routing fees%'
+                       AND a.txs_affected >= 100 FROM attacks a WHERE a.type = 'channel_jamming'")
+[ "$got" = 1 ] || note "attacks row: $(q "$tmp/jam.db" "SELECT cost_wei, txs_affected, detail FROM attacks")"
+finish channels/jamming
