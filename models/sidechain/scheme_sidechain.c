@@ -217,7 +217,7 @@ struct validator {
     struct sig_keypair kp;
     gsl_rng *latency;          /* its outgoing messages' delays */
     bool     offline;
-    sim_time offline_until;
+    uint32_t outages;          /* outage windows it is in now (they may overlap) */
     bool     equivocating;
     uint64_t seen_height;      /* (height, round) at the last gossip tick */
     uint32_t seen_round;
@@ -1451,10 +1451,13 @@ static void on_offline(struct sim *sim, void *ctx, const void *payload)
     const struct offline_ev *e = payload;
     struct validator *v = &st->v[e->v];
     if (e->off) {
+        v->outages++;
         v->offline = true;
         return;
     }
-    if (!v->offline || sim_now(sim) < v->offline_until)
+    /* one window ends; another that overlaps it keeps the validator offline */
+    SIM_ASSERT(v->outages > 0);
+    if (--v->outages > 0)
         return;
     v->offline = false;
     /* back: catch up with the chain, or restart the clocks of where it stopped */
@@ -1478,9 +1481,6 @@ static void set_offline(struct scheme *sc, uint32_t v, sim_time from, sim_time u
 {
     struct state *st = sc->state;
     SIM_ASSERT(v < st->nv);
-    struct validator *val = &st->v[v];
-    if (until > val->offline_until || val->offline_until == 0)
-        val->offline_until = until;
     struct offline_ev e = { v, true };
     sim_at(st->w->sim, from, on_offline, st, &e, sizeof e);
     if (until != INT64_MAX) {

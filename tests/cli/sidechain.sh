@@ -28,6 +28,12 @@ got=$(q "$tmp/sc.db" "SELECT (SELECT blocks_affected FROM attacks WHERE adversar
 [ "$got" = 1 ] || note "outage below 1/3: $(q "$tmp/sc.db" "SELECT blocks_affected || ' blocks, ' ||
     txs_affected || ' transfers, ' || delay_imposed_us / 1e6 || ' s' FROM attacks
     WHERE adversary = 'two_of_seven'")"
+# Each outage is its own window even when they overlap in validators: two_of_seven
+# (validators 0-1, 0:30-1:00) ends before three_of_seven (0-2, 1:30-2:00) begins, so
+# between 1:00 and 1:30 validators 0 and 1 propose again, with no round change.
+got=$(q "$tmp/sc.db" "SELECT count(DISTINCT proposer) || ' ' || sum(round > 0) FROM sidechain_blocks
+                      WHERE commit_us >= 3600e6 + 60e6 AND commit_us < 5400e6 AND proposer IN (0, 1)")
+[ "$got" = "2 0" ] || note "validators 0-1 between 1:00 and 1:30 (proposers, round changes): $got"
 finish sidechain/outage-delay-by-first-confirmation
 
 # Releases the L1 evicts (a small pool, then an eightfold demand spike) are sent again
