@@ -136,6 +136,41 @@ uint64_t rng_replication_seed(uint64_t master_seed, uint32_t replication)
     return s & RNG_SEED_MAX;
 }
 
+/* A uniform in (0, 1) as gsl_rng_uniform_pos draws it, reading xoshiro's state
+ * directly (no call through the generator type) when r is one of ours. */
+static inline double uniform_pos(gsl_rng *r)
+{
+    double u;
+    if (r->type == &xoshiro_type)
+        do
+            u = (double)(xoshiro_next(r->state) >> 11) * 0x1.0p-53;
+        while (u == 0);
+    else
+        u = gsl_rng_uniform_pos(r);
+    return u;
+}
+
+double rng_ugaussian(gsl_rng *r)
+{
+    /* GSL's gsl_ran_gaussian (Marsaglia's polar method), step for step: the same
+     * uniforms in the same order and the same operations, so the same doubles */
+    double x, y, r2;
+    do {
+        x = -1 + 2 * uniform_pos(r);
+        y = -1 + 2 * uniform_pos(r);
+        r2 = x * x + y * y;
+    } while (r2 > 1.0 || r2 == 0);
+    return y * sqrt(-2.0 * log(r2) / r2);
+}
+
+double rng_exponential(gsl_rng *r, double mu)
+{
+    /* GSL's gsl_ran_exponential: one gsl_rng_uniform, -mu log1p(-u) */
+    double u = r->type == &xoshiro_type ? (double)(xoshiro_next(r->state) >> 11) * 0x1.0p-53
+                                        : gsl_rng_uniform(r);
+    return -mu * log1p(-u);
+}
+
 uint64_t rng_poisson(gsl_rng *r, double mu)
 {
     if (!(mu > 0))

@@ -23,6 +23,13 @@
 #define RNG_POISSON_EXACT 1e7
 uint64_t rng_poisson(gsl_rng *r, double mu);
 
+/* gsl_ran_ugaussian(r) and gsl_ran_exponential(r, mu), bit for bit (the same
+ * algorithms, the same uniforms: tests/test_rng.c compares them over millions of
+ * draws), without GSL's call through the generator type for each uniform when r is
+ * an rng_stream: the L1's background draws three Gaussians per transaction. */
+double rng_ugaussian(gsl_rng *r);
+double rng_exponential(gsl_rng *r, double mu);
+
 gsl_rng *rng_stream(uint64_t master_seed, uint32_t kind, uint64_t id, uint32_t purpose);
 /* Make stream r (one rng_stream returned) the stream of (kind, id, purpose), as a new
  * rng_stream would be, without allocating: for code that draws a few numbers from
