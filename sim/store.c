@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -639,6 +642,9 @@ static void *writer_main(void *arg)
 {
     struct store *st = arg;
     struct writer *w = &st->w;
+#ifdef __linux__
+    prctl(PR_SET_NAME, "l2sim-writer");    /* by name in /proc (make bench's CPU per thread) */
+#endif
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (w->n == 0 && !w->stop)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/l1/fee_market.h"
+#include "models/l1/demand.h"
 #include "models/l1/mempool.h"
 #include "models/l1/trace.h"
 #include "models/workload/arrivals.h"
@@ -91,6 +92,7 @@ struct l1 {
     uint64_t  next_bg_sender;
 
     gsl_rng  *r_missed, *r_demand, *r_blobs;
+    struct demand *ahead;         /* the background's draws, on their thread (no trace) */
 
     /* the next block's prices */
     uint64_t  height;
@@ -734,29 +736,21 @@ uint32_t l1_tx_origin(const struct mp_tx *tx) { return tx->origin; }
 
 /* ---- background demand ---- */
 
-static uint64_t lognormal_int(gsl_rng *r, double median, double sigma, double lo, double hi)
-{
-    double v = median * exp(sigma * gsl_ran_ugaussian(r));
-    return (uint64_t)llround(v < lo ? lo : v > hi ? hi : v);
-}
-
-/* The transactions that arrived during the slot ending now, [now - slot, now). */
+/* The transactions that arrived during the slot ending now, [now - slot, now), as
+ * the demand thread drew them (demand.h). */
 static void background_arrivals(struct l1 *l1, sim_time now)
 {
-    uint64_t n = arrivals_count(l1->demand, l1->r_demand, now - l1->slot, now);
-    for (uint64_t i = 0; i < n; i++) {
+    size_t n;
+    const struct demand_tx *d = demand_slot(l1->ahead, now, &n);
+    for (size_t i = 0; i < n; i++) {
         struct mp_tx *p = tx_new(l1);
         p->seq = ++l1->seq;
         p->sender_id = l1_account(L1_ACCT_BACKGROUND, l1->next_bg_sender++);
         p->origin = L1_ORIGIN_BACKGROUND;
-        p->gas = lognormal_int(l1->r_demand, l1->gas_median, l1->gas_sigma, 21000,
-                               (double)l1->gas_limit / 2);
-        p->max_fee = lognormal_int(l1->r_demand, l1->fee_median, l1->fee_sigma, 1, 1e15);
-        p->max_prio = lognormal_int(l1->r_demand, l1->tip_median, l1->tip_sigma, 0, 1e15);
-        if (p->max_prio > p->max_fee)
-            p->max_prio = p->max_fee;
-        double pat = l1->patience > 0 ? gsl_ran_exponential(l1->r_demand, (double)l1->patience) : 0;
-        p->deadline = now + (sim_time)pat;
+        p->gas = d[i].gas;
+        p->max_fee = d[i].max_fee;
+        p->max_prio = d[i].max_prio;
+        p->deadline = now + d[i].patience;
         pool_add(l1, p);
     }
 }
@@ -1221,6 +1215,14 @@ int l1_new(struct world *w, struct l1 **out, struct err *e)
     l1->r_missed = rng_stream(w->seed, RNG_L1, 0, PURPOSE_MISSED);
     l1->r_demand = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_ARRIVALS);
     l1->r_blobs = rng_stream(w->seed, RNG_L1_DEMAND, 0, PURPOSE_BLOBS);
+    if (!l1->trace) {
+        /* from here l1->demand and l1->r_demand are the demand thread's */
+        struct demand_params dp = {
+            l1->gas_median, l1->gas_sigma, (double)l1->gas_limit / 2, l1->fee_median,
+            l1->fee_sigma, l1->tip_median, l1->tip_sigma, l1->patience,
+        };
+        l1->ahead = demand_new(l1->demand, l1->r_demand, &dp, l1->slot);
+    }
 
     l1->block_rows = store_rows(w->store, "l1_blocks",
         "run_id, world, height, time_us, gas_limit, gas_used, base_fee_per_gas,"
@@ -1281,6 +1283,7 @@ void l1_free(struct l1 *l1)
     free(l1->waiting);
     for (size_t i = 0; i < FEE_HISTORY; i++)
         free(l1->history[i].v);
+    demand_free(l1->ahead);             /* before the stream and arrivals it draws from */
     arrivals_free(l1->demand);
     l1_trace_free(l1->trace);
     if (l1->r_missed)
