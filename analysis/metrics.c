@@ -103,6 +103,54 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sort n doubles ascending: an LSD radix sort on their bits (four passes of 16 bits)
+ * for long arrays, qsort otherwise. The order is the same either way: ascending
+ * values have ascending keys (a negative's bits flipped, a positive's sign bit set),
+ * and the only values the two could place differently, -0 beside +0 and NaNs, send
+ * the array to qsort. The L1 day sorts three arrays of 430,000 transfers. */
+static void sort_doubles(double *v, size_t n)
+{
+    if (n < 4096) {
+        qsort(v, n, sizeof *v, cmp_double);
+        return;
+    }
+    uint64_t *k = xmalloc(2 * n * sizeof *k), *tmp = k + n;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &v[i], sizeof b);
+        if (isnan(v[i]) || b == UINT64_C(0x8000000000000000)) {
+            free(k);
+            qsort(v, n, sizeof *v, cmp_double);
+            return;
+        }
+        k[i] = b >> 63 ? ~b : b | UINT64_C(0x8000000000000000);
+    }
+    size_t *count = xmalloc(65536 * sizeof *count);
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(k[i] >> shift) & 0xffff]++;
+        if (count[(k[0] >> shift) & 0xffff] == n)
+            continue;                   /* these 16 bits are the same everywhere */
+        for (size_t d = 0, at = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = at;
+            at += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(k[i] >> shift) & 0xffff]++] = k[i];
+        uint64_t *x = k;
+        k = tmp;
+        tmp = x;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = k[i] >> 63 ? k[i] & ~UINT64_C(0x8000000000000000) : ~k[i];
+        memcpy(&v[i], &b, sizeof b);
+    }
+    free(count);
+    free(k < tmp ? k : tmp);
+}
+
 /* Nearest-rank percentile of n sorted values. */
 static double pct(const double *v, size_t n, double p)
 {
@@ -123,7 +171,7 @@ void metrics_summary(const struct metrics_scope *m, const struct metrics_samples
                 v[n++] = s->v[i];
         if (n == 0)
             continue;
-        qsort(v, n, sizeof *v, cmp_double);
+        sort_doubles(v, n);
         double sum = 0;
         for (size_t i = 0; i < n; i++)
             sum += v[i];
