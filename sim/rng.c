@@ -4,7 +4,9 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 
 struct xoshiro { uint64_t s[4]; };
@@ -70,23 +72,112 @@ static void put_le(unsigned char *p, uint64_t v, int bytes)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
+/* ---- BLAKE2b (RFC 7693) for the unnamed streams ----
+ * Every stream's hash starts with the same key block ("l2sim/rng/v1" padded to 128
+ * bytes), so its compression is done once and its chaining value kept: a stream then
+ * costs one compression (its 24-byte message, the final block) instead of two. The
+ * digest is libsodium's crypto_generichash with the same key and message, bit for bit
+ * (tests/test_rng.c compares them); named streams (rng_stream_ns) still go through
+ * libsodium. */
+
+static const uint64_t blake2b_iv[8] = {
+    UINT64_C(0x6a09e667f3bcc908), UINT64_C(0xbb67ae8584caa73b),
+    UINT64_C(0x3c6ef372fe94f82b), UINT64_C(0xa54ff53a5f1d36f1),
+    UINT64_C(0x510e527fade682d1), UINT64_C(0x9b05688c2b3e6c1f),
+    UINT64_C(0x1f83d9abfb41bd6b), UINT64_C(0x5be0cd19137e2179),
+};
+
+/* RFC 7693 section 2.7: the message word schedule of rounds 0-9 (10 and 11 repeat 0, 1) */
+static const uint8_t blake2b_sigma[10][16] = {
+    { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+    { 14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3 },
+    { 11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4 },
+    { 7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8 },
+    { 9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13 },
+    { 2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9 },
+    { 12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11 },
+    { 13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10 },
+    { 6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5 },
+    { 10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0 },
+};
+
+static inline uint64_t rotr64(uint64_t x, int k) { return (x >> k) | (x << (64 - k)); }
+
+/* RFC 7693 section 3.2, function F: compress one 128-byte block into h; t is the byte
+ * count so far (below 2^64 here), last marks the final block. */
+static void blake2b_compress(uint64_t h[8], const unsigned char block[128], uint64_t t,
+                             bool last)
+{
+    uint64_t m[16], v[16];
+    for (int i = 0; i < 16; i++)
+        m[i] = get_le64(block + 8 * i);
+    for (int i = 0; i < 8; i++)
+        v[i] = h[i], v[i + 8] = blake2b_iv[i];
+    v[12] ^= t;                         /* the counter's high word is 0 */
+    if (last)
+        v[14] = ~v[14];
+#define G(a, b, c, d, x, y)                                                   \
+    do {                                                                      \
+        v[a] = v[a] + v[b] + (x); v[d] = rotr64(v[d] ^ v[a], 32);             \
+        v[c] = v[c] + v[d];       v[b] = rotr64(v[b] ^ v[c], 24);             \
+        v[a] = v[a] + v[b] + (y); v[d] = rotr64(v[d] ^ v[a], 16);             \
+        v[c] = v[c] + v[d];       v[b] = rotr64(v[b] ^ v[c], 63);             \
+    } while (0)
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = blake2b_sigma[r % 10];
+        G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+#undef G
+    for (int i = 0; i < 8; i++)
+        h[i] ^= v[i] ^ v[i + 8];
+}
+
+static const unsigned char stream_key[] = "l2sim/rng/v1";
+static uint64_t keyed_h[8];            /* the chaining value after the key block */
+static pthread_once_t keyed_once = PTHREAD_ONCE_INIT;
+
+static void keyed_init(void)
+{
+    /* parameter block: digest 32 bytes, key 12 bytes, fanout and depth 1 */
+    for (int i = 0; i < 8; i++)
+        keyed_h[i] = blake2b_iv[i];
+    keyed_h[0] ^= UINT64_C(0x01010000) ^ ((uint64_t)(sizeof stream_key - 1) << 8) ^ 32;
+    unsigned char block[128] = { 0 };
+    memcpy(block, stream_key, sizeof stream_key - 1);
+    blake2b_compress(keyed_h, block, 128, false);
+}
+
 /* Seed xoshiro stream r from BLAKE2b(key, msg || ns) (ns may be empty: rng_stream). */
 static void seed_from(gsl_rng *r, uint64_t master_seed, uint32_t kind, uint64_t id,
                       uint32_t purpose, const char *ns, size_t nslen)
 {
-    static const unsigned char key[] = "l2sim/rng/v1";
     unsigned char out[32];
-    unsigned char msg[24];
+    unsigned char msg[128] = { 0 };     /* the message, zero-padded to a block */
     put_le(msg, master_seed, 8);
     put_le(msg + 8, kind, 4);
     put_le(msg + 12, id, 8);
     put_le(msg + 20, purpose, 4);
-    crypto_generichash_state h;
-    crypto_generichash_init(&h, key, sizeof key - 1, sizeof out);
-    crypto_generichash_update(&h, msg, sizeof msg);
-    if (nslen)
-        crypto_generichash_update(&h, (const unsigned char *)ns, nslen);
-    crypto_generichash_final(&h, out, sizeof out);
+    if (nslen == 0) {
+        pthread_once(&keyed_once, keyed_init);
+        uint64_t h[8];
+        memcpy(h, keyed_h, sizeof h);
+        blake2b_compress(h, msg, 128 + 24, true);
+        for (int w = 0; w < 4; w++)
+            put_le(out + 8 * w, h[w], 8);
+    } else {
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, stream_key, sizeof stream_key - 1, sizeof out);
+        crypto_generichash_update(&st, msg, 24);
+        crypto_generichash_update(&st, (const unsigned char *)ns, nslen);
+        crypto_generichash_final(&st, out, sizeof out);
+    }
 
     struct xoshiro *x = r->state;
     for (int w = 0; w < 4; w++)
