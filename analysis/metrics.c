@@ -4,6 +4,7 @@
 #include "analysis/metrics.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,9 +286,101 @@ static void transfer_stats(const struct metrics_scope *m, sqlite3_stmt *qn, sqli
     metrics_summary(m, s, "l1_base_fee", "_wei", true);
 }
 
-void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
-                  const struct metrics_phase *phases, size_t nphases, metrics_sink sink,
-                  void *ctx)
+/* ---- the costs beside the transfer statistics ----
+ * A scheme's costs (costs.c) read txs and l1_txs again, apart from the transfer
+ * statistics. With a database file whose writes are all committed, they are read on a
+ * second, read-only connection by a thread while the statistics read the first (in
+ * WAL mode readers see the last commit and do not wait for each other); what the
+ * costs put is buffered and handed to the sink after the statistics', in the order
+ * they put it: the sink sees the same calls as when the two run in turn. Only for a
+ * run's own database (metrics_compute), a file with its writes committed; otherwise
+ * (readers: compare; an in-memory database) they run in turn. */
+
+struct side_put {
+    long   window;
+    char  *name;
+    double value;
+};
+
+struct side {
+    struct metrics_scope m;             /* the scheme's, on the second connection */
+    char            *scheme, *type, *world;
+    struct side_put *puts;
+    size_t           n, cap;
+    pthread_t        thread;
+};
+
+static void side_sink(void *ctx, const char *scheme, long window, const char *name,
+                      double value)
+{
+    (void)scheme;
+    struct side *sd = ctx;
+    if (sd->n == sd->cap) {
+        sd->cap = sd->cap ? 2 * sd->cap : 64;
+        sd->puts = xrealloc(sd->puts, sd->cap * sizeof *sd->puts);
+    }
+    sd->puts[sd->n++] = (struct side_put){ window, xstrdup(name), value };
+}
+
+static void *side_main(void *arg)
+{
+    struct side *sd = arg;
+    costs_metrics(&sd->m);
+    return NULL;
+}
+
+/* A read-only connection to db's file, or NULL (no file, writes not committed, or it
+ * cannot be opened): then the costs are read in turn. */
+static sqlite3 *side_open(sqlite3 *db)
+{
+    const char *file = sqlite3_db_filename(db, "main");
+    if (!file || !*file || sqlite3_txn_state(db, "main") == SQLITE_TXN_WRITE)
+        return NULL;
+    sqlite3 *d2 = NULL;
+    if (sqlite3_open_v2(file, &d2, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(d2);
+        return NULL;
+    }
+    sqlite3_busy_timeout(d2, 10000);
+    return d2;
+}
+
+/* Start m's costs on d2 in a thread (false if none could be started). */
+static bool side_start(struct side *sd, const struct metrics_scope *m, sqlite3 *d2)
+{
+    *sd = (struct side){ .m = *m };
+    sd->scheme = xstrdup(m->scheme);
+    sd->type = xstrdup(m->type);
+    sd->world = xstrdup(m->world);
+    sd->m.db = d2;
+    sd->m.scheme = sd->scheme, sd->m.type = sd->type, sd->m.world = sd->world;
+    sd->m.sink = side_sink;
+    sd->m.ctx = sd;
+    if (pthread_create(&sd->thread, NULL, side_main, sd) == 0)
+        return true;
+    free(sd->scheme), free(sd->type), free(sd->world);
+    return false;
+}
+
+/* Wait for the costs and hand what they put to m's sink, in order. */
+static void side_finish(struct side *sd, const struct metrics_scope *m)
+{
+    pthread_join(sd->thread, NULL);
+    for (size_t i = 0; i < sd->n; i++) {
+        metrics_put(m, sd->puts[i].window, sd->puts[i].name, sd->puts[i].value);
+        free(sd->puts[i].name);
+    }
+    free(sd->puts);
+    free(sd->scheme), free(sd->type), free(sd->world);
+}
+
+/* metrics_scan; `beside`: the costs may be read on a second connection (the store's
+ * own database, which a run writes: never a reader's file, which may be read-only or
+ * must be left without a log beside it). */
+static void scan(sqlite3 *db, int64_t run_id, sim_time duration,
+                 const struct metrics_phase *phases, size_t nphases, metrics_sink sink,
+                 void *ctx, bool beside_ok)
 {
     sqlite3_stmt *q, *qn, *qt, *qb;
     sqlite3_prepare_v2(db, "SELECT scheme, type, world FROM schemes WHERE run_id=?"
@@ -300,6 +393,7 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
     sqlite3_prepare_v2(db, "SELECT time_us, base_fee_per_gas FROM l1_blocks"
                        " WHERE run_id=? AND world=? AND missed=0", -1, &qb, NULL);
     sqlite3_bind_int64(q, 1, run_id);
+    sqlite3 *d2 = beside_ok ? side_open(db) : NULL;
     struct metrics_samples s = { 0 };
     while (sqlite3_step(q) == SQLITE_ROW) {
         struct metrics_scope m = {
@@ -307,8 +401,13 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
             (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2),
             duration, phases, nphases, sink, ctx,
         };
+        struct side sd;
+        bool beside = d2 && side_start(&sd, &m, d2);
         transfer_stats(&m, qn, qt, qb, &s);
-        costs_metrics(&m);
+        if (beside)
+            side_finish(&sd, &m);
+        else
+            costs_metrics(&m);
         for (size_t i = 0; i < nphases; i++)
             if (phases[i].name) {       /* a named phase says where it lies */
                 metrics_put(&m, (long)i, "phase_start_s", (double)phases[i].from / SIM_SEC);
@@ -321,10 +420,18 @@ void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
             ops->metrics(&m);
     }
     metrics_samples_free(&s);
+    sqlite3_close(d2);
     sqlite3_finalize(q);
     sqlite3_finalize(qn);
     sqlite3_finalize(qt);
     sqlite3_finalize(qb);
+}
+
+void metrics_scan(sqlite3 *db, int64_t run_id, sim_time duration,
+                  const struct metrics_phase *phases, size_t nphases, metrics_sink sink,
+                  void *ctx)
+{
+    scan(db, run_id, duration, phases, nphases, sink, ctx, false);
 }
 
 /* metrics_compute's sink: a metrics row, named "PHASE.name" for a phase. */
@@ -358,7 +465,7 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
         return L2_EIO;
     struct store_sink k = { st, store_prepare(st, "INSERT INTO metrics(run_id, scheme, name,"
                                                   " value) VALUES(?,?,?,?)"), run_id, phases };
-    metrics_scan(store_db(st), run_id, duration, phases, nphases, store_metric, &k);
+    scan(store_db(st), run_id, duration, phases, nphases, store_metric, &k, true);
     return store_commit(st, e);
 }
 

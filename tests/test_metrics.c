@@ -14,8 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "analysis/metrics.h"
+#include "models/run/run.h"
 #include "sim/rng.h"
+#include "sim/store.h"
 
 struct got {
     char   name[8][64];
@@ -112,11 +116,111 @@ static void test_signed_zero(void **state)
     free(v);
 }
 
+/* metrics_scan's sink calls for the whole run, as "scheme name value" lines. */
+struct calls {
+    char  *text;
+    size_t len, n;
+};
+
+static void add_line(struct calls *c, const char *scheme, const char *name, double value)
+{
+    char line[256];
+    int k = snprintf(line, sizeof line, "%s %s %a\n", scheme, name, value);
+    c->text = realloc(c->text, c->len + (size_t)k + 1);
+    memcpy(c->text + c->len, line, (size_t)k + 1);
+    c->len += (size_t)k;
+    c->n++;
+}
+
+static void record(void *ctx, const char *scheme, long window, const char *name, double value)
+{
+    assert_int_equal(window, -1);
+    add_line(ctx, scheme, name, value);
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lines of c sorted (metrics rows come back in key order). */
+static void sort_lines(struct calls *c)
+{
+    char **v = malloc((c->n ? c->n : 1) * sizeof *v);
+    size_t n = 0;
+    for (char *p = strtok(c->text, "\n"); p; p = strtok(NULL, "\n"))
+        v[n++] = p;
+    qsort(v, n, sizeof *v, cmp_line);
+    char *out = malloc(c->len + 2);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++)
+        at += (size_t)sprintf(out + at, "%s\n", v[i]);
+    out[at] = '\0';
+    free(v);
+    free(c->text);
+    c->text = out;
+}
+
+/* A run's own metrics (metrics_compute: the costs read on a second connection by a
+ * thread beside the transfer statistics) are the statistics metrics_scan gives in
+ * turn, reading the same database afterwards as a reader does: the same rows, bit for
+ * bit, for an L1 baseline and a zk rollup (whose costs read its proofs too). */
+static void test_costs_beside_equal_in_turn(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "name: beside\nseed: 3\nduration: 20m\n"
+        "l1: {demand: {rate: 200/block}}\n"
+        "workload: {users: 2000, transfers: {rate: 3/s}}\n"
+        "schemes: [{type: l1}, {type: zk_rollup, name: zk}]\n";
+    struct err e;
+    err_init(&e);
+    struct scn *s;
+    if (scn_load_text(model_schema(), "beside.yaml", yaml, strlen(yaml), NULL, 0, &s, &e) != 0)
+        fail_msg("%s", e.msg);
+    char path[] = "/tmp/l2sim-test-metrics-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct store *st;
+    int64_t run_id;
+    if (store_open(path, &st, &e) != 0 || run_begin(st, s, 3, 3, 0, &run_id, &e) != 0)
+        fail_msg("%s", e.msg);
+    struct run_opts o = { .seed = 3 };
+    struct run_result res;
+    assert_int_equal(run_execute(s, st, run_id, &o, &res, &e), 0);
+    assert_int_equal(res.status, RUN_COMPLETE);
+    assert_int_equal(store_commit(st, &e), 0);
+    struct calls stored = { 0 }, scanned = { 0 };
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(store_db(st), "SELECT scheme, name, value FROM metrics"
+                                        " WHERE run_id = ?", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_int64(q, 1, run_id);
+    while (sqlite3_step(q) == SQLITE_ROW)
+        add_line(&stored, (const char *)sqlite3_column_text(q, 0),
+                 (const char *)sqlite3_column_text(q, 1), sqlite3_column_double(q, 2));
+    sqlite3_finalize(q);
+    metrics_scan(store_db(st), run_id, 20 * 60 * SIM_SEC, NULL, 0, record, &scanned);
+    assert_true(scanned.n > 40);
+    assert_int_equal(stored.n, scanned.n);
+    sort_lines(&stored);
+    sort_lines(&scanned);
+    assert_string_equal(stored.text, scanned.text);
+    assert_non_null(strstr(stored.text, "zk all_in_cost_ratio_to_l1"));
+    assert_non_null(strstr(stored.text, "l1 users_l1_eth"));
+    free(stored.text);
+    free(scanned.text);
+    store_close(st);
+    store_remove(path);
+    scn_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_and_short_arrays),
         cmocka_unit_test(test_signed_zero),
+        cmocka_unit_test(test_costs_beside_equal_in_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
