@@ -617,9 +617,16 @@ static void writer_run(struct store *st, const struct writer_job *j)
 {
     if (j->r) {
         rows_format(j->r, j->b, STORE_ROWS_GROUP);
+        /* the group's 768 binds and its step under one hold of the connection's mutex:
+         * each SQLite call below takes it again, which for a (recursive) mutex its
+         * thread already holds is a count, not an atomic operation; the model's own
+         * statements wait for this one group, as they would for its step */
+        sqlite3_mutex *m = sqlite3_db_mutex(st->db);
+        sqlite3_mutex_enter(m);
         for (size_t i = 0; i < STORE_ROWS_GROUP; i++)
             rows_bind(j->r, j->b, j->r->group, i, (int)i * j->r->ncols);
         writer_step(st, j->r->group, "write failed");
+        sqlite3_mutex_leave(m);
         rows_clear(j->r, j->b, STORE_ROWS_GROUP);
         return;
     }
