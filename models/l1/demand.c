@@ -40,11 +40,20 @@ struct demand {
     uint64_t        taken;         /* the model's: slots taken (the last still in use) */
 };
 
-/* A lognormal draw rounded to an integer in [lo, hi]. */
+/* x >= 0 and below 2^63 rounded to the nearest integer, halves away from zero:
+ * llround's result without its call. x - trunc(x) is exact (both below 2^53, or x
+ * is an integer already), so the comparison with 0.5 is too. */
+static uint64_t round_nonneg(double x)
+{
+    uint64_t t = (uint64_t)x;
+    return t + (x - (double)t >= 0.5);
+}
+
+/* A lognormal draw rounded to an integer in [lo, hi] (0 <= lo <= hi < 2^63). */
 static uint64_t lognormal_int(gsl_rng *r, double median, double sigma, double lo, double hi)
 {
     double v = median * exp(sigma * rng_ugaussian(r));
-    return (uint64_t)llround(v < lo ? lo : v > hi ? hi : v);
+    return round_nonneg(v < lo ? lo : v > hi ? hi : v);
 }
 
 /* Draw slot k (ending at k x slot, k >= 1) into s. */
