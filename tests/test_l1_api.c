@@ -726,6 +726,102 @@ static void test_owned_ctx_freed_once(void **state)
     env_free(v);
 }
 
+/* ---- timers that own their object (l1_at_owned) ----------------------------------------- */
+
+/* An l1_at_owned object: what its fn saw, and a log the test reads after the free. */
+struct owned_timer_obj {
+    struct l1 *l1;
+    int       *ran;              /* the test's counter of fn runs, outliving the object */
+    uint64_t   seen_height;      /* l1_height when fn ran */
+};
+
+static void owned_timer_fn(void *obj)
+{
+    struct owned_timer_obj *o = obj;
+    (*o->ran)++;
+    o->seen_height = l1_height(o->l1);
+}
+
+static void owned_timer_free(void *obj)
+{
+    struct owned_timer_obj *o = obj;
+    frees++;
+    freed_after = (int)o->seen_height;
+    free(o);
+}
+
+static struct owned_timer_obj *timer_obj(struct l1 *l1, int *ran)
+{
+    struct owned_timer_obj *o = calloc(1, sizeof *o);
+    *o = (struct owned_timer_obj){ .l1 = l1, .ran = ran };
+    return o;
+}
+
+static void stop_now(struct sim *sim, void *ctx, const void *payload)
+{
+    (void)ctx, (void)payload;
+    sim_stop(sim);
+}
+
+/* The L1 frees an l1_at_owned timer's object exactly once (l1.h):
+ *  - after fn runs, at a time between slots;
+ *  - after fn runs, for a timer at a slot time set before that slot's event: it waits
+ *    for the block (fn sees height 3), then is freed;
+ *  - with free() when no free_fn is given (ASan's leak check would report it);
+ *  - at the run's end, never run: one set after the run's end (freed by world_free,
+ *    not by l1_finish), and one stopped while it waited for its slot's block (the run
+ *    interrupted between the timer's event and the slot's: freed by l1_free). */
+static void test_owned_timer_freed_once(void **state)
+{
+    (void)state;
+    struct env *v = env_new("prague", false);
+    int ran = 0;
+
+    /* between slots */
+    frees = 0;
+    l1_at_owned(v->l1, SLOT + SLOT / 2, owned_timer_fn, timer_obj(v->l1, &ran),
+                owned_timer_free);
+    run_until(v, SLOT);
+    assert_int_equal(ran, 0);
+    assert_int_equal(frees, 0);
+    run_until(v, 2 * SLOT);
+    assert_int_equal(ran, 1);
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 1);            /* fn saw block 1, then the free */
+
+    /* at slot time 3 x slot, set now (before slot 3's event exists): after block 3 */
+    frees = 0;
+    l1_at_owned(v->l1, 3 * SLOT, owned_timer_fn, timer_obj(v->l1, &ran), owned_timer_free);
+    run_until(v, 3 * SLOT);
+    assert_int_equal(ran, 2);
+    assert_int_equal(frees, 1);
+    assert_int_equal(freed_after, 3);
+
+    /* free_fn NULL: free() (a leak otherwise, which ASan's leak check reports) */
+    l1_at_owned(v->l1, 4 * SLOT, owned_timer_fn, timer_obj(v->l1, &ran), NULL);
+    run_until(v, 4 * SLOT);
+    assert_int_equal(ran, 3);
+
+    /* the run's end: one waiting for its slot's block when the run is interrupted (set
+     * for 6 x slot now, so its event runs before slot 6's; a plain event after it
+     * stops the run), one set for after the end */
+    frees = 0;
+    l1_at_owned(v->l1, 6 * SLOT, owned_timer_fn, timer_obj(v->l1, &ran), owned_timer_free);
+    sim_at(v->w->sim, 6 * SLOT, stop_now, NULL, NULL, 0);
+    l1_at_owned(v->l1, 100 * SLOT, owned_timer_fn, timer_obj(v->l1, &ran), owned_timer_free);
+    assert_int_equal(sim_run(v->w->sim, 10 * SLOT, 0), SIM_STOP_REQUESTED);
+    assert_int_equal(sim_now(v->w->sim), 6 * SLOT);
+    assert_int_equal(l1_height(v->l1), 5);       /* slot 6 not built: the timer waits */
+    assert_int_equal(ran, 3);
+    l1_finish(v->l1);
+    assert_int_equal(frees, 0);
+    world_free(v->w);
+    v->w = NULL;
+    assert_int_equal(frees, 2);
+    assert_int_equal(ran, 3);                    /* freed, never run */
+    env_free(v);
+}
+
 /* An owned ctx belongs to one transaction at a time: submitting it again while its
  * transaction is in flight (here: pending) is a panic, not a double free later. */
 static void test_owned_ctx_twice_panics(void **state)
@@ -810,6 +906,7 @@ int main(void)
         cmocka_unit_test_teardown(test_l1_txs_sum_to_paid_by, teardown),
         cmocka_unit_test_teardown(test_capped_bump_keeps_tip_under_max_fee, teardown),
         cmocka_unit_test_teardown(test_owned_ctx_freed_once, teardown),
+        cmocka_unit_test_teardown(test_owned_timer_freed_once, teardown),
         cmocka_unit_test(test_owned_ctx_twice_panics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,9 +55,20 @@ struct block_hook {
     void  *ctx;
 };
 
+struct owned_timer;
+
 struct contract_timer {           /* an l1_at timer; also its event's payload */
     void (*fn)(void *ctx);
     void  *ctx;
+    struct owned_timer *own;      /* l1_at_owned: frees ctx after fn (NULL: borrowed) */
+};
+
+/* An l1_at_owned timer: the scheduler owns it (and so obj) while its event is queued,
+ * the L1 while it waits in `waiting` for its slot's block. */
+struct owned_timer {
+    void (*fn)(void *obj);
+    void  *obj;
+    void (*free_fn)(void *obj);
 };
 
 
@@ -720,8 +731,46 @@ static void on_contract_timer(struct sim *sim, void *ctx, const void *payload)
 
 void l1_at(struct l1 *l1, sim_time t, void (*fn)(void *ctx), void *ctx)
 {
-    struct contract_timer c = { fn, ctx };
+    struct contract_timer c = { fn, ctx, NULL };
     sim_at(l1->w->sim, t, on_contract_timer, l1, &c, sizeof c);
+}
+
+/* Free an owned timer's object and the timer: after its fn, or never run (the
+ * scheduler's sim_free, or l1_free for one waiting for its slot). Touches nothing else. */
+static void owned_timer_free(void *p)
+{
+    struct owned_timer *ot = p;
+    if (ot->free_fn)
+        ot->free_fn(ot->obj);
+    else
+        free(ot->obj);
+    free(ot);
+}
+
+static void on_owned_timer(struct sim *sim, void *ctx, const void *payload)
+{
+    struct l1 *l1 = ctx;
+    struct owned_timer *ot = (struct owned_timer *)payload;   /* sched.h: the object itself */
+    if (slot_pending_at(l1, sim_now(sim))) {      /* the L1 keeps it until the block */
+        sim_take_payload(sim);
+        if (l1->nwaiting == l1->capwaiting) {
+            l1->capwaiting = l1->capwaiting ? 2 * l1->capwaiting : 8;
+            l1->waiting = xrealloc(l1->waiting, l1->capwaiting * sizeof *l1->waiting);
+        }
+        l1->waiting[l1->nwaiting++] = (struct contract_timer){ ot->fn, ot->obj, ot };
+        return;
+    }
+    ot->fn(ot->obj);                              /* the scheduler frees ot after this */
+}
+
+void l1_at_owned(struct l1 *l1, sim_time t, void (*fn)(void *obj), void *obj,
+                 void (*free_fn)(void *obj))
+{
+    if (!obj)
+        sim_panic("l1_at_owned needs an object (NULL given)");
+    struct owned_timer *ot = xmalloc(sizeof *ot);
+    *ot = (struct owned_timer){ fn, obj, free_fn };
+    sim_at_owned(l1->w->sim, t, on_owned_timer, l1, ot, owned_timer_free);
 }
 
 void l1_add_builder_hook(struct l1 *l1, const struct l1_builder_hook *h)
@@ -1065,8 +1114,11 @@ static void on_slot(struct sim *sim, void *ctx, const void *payload)
         sim_after(sim, l1->slot, on_slot, l1, NULL, 0);
     /* the contract timers that waited for this slot, in the order they were set; one
      * may set another for this same time, which then runs at once (the slot is past) */
-    for (size_t i = 0; i < l1->nwaiting; i++)
+    for (size_t i = 0; i < l1->nwaiting; i++) {
         l1->waiting[i].fn(l1->waiting[i].ctx);
+        if (l1->waiting[i].own)
+            owned_timer_free(l1->waiting[i].own);
+    }
     l1->nwaiting = 0;
 }
 
@@ -1280,6 +1332,9 @@ void l1_free(struct l1 *l1)
     free(l1->scheme_names);
     free(l1->adversary_names);
     free(l1->block_hooks);
+    for (size_t i = 0; i < l1->nwaiting; i++)     /* a run stopped between timer and slot */
+        if (l1->waiting[i].own)
+            owned_timer_free(l1->waiting[i].own);
     free(l1->waiting);
     for (size_t i = 0; i < FEE_HISTORY; i++)
         free(l1->history[i].v);

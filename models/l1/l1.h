@@ -240,6 +240,16 @@ bool l1_included_by(const struct l1 *l1, l1_tx_id id, sim_time t);
  * same slot run in the order they were set. t >= now. ctx is borrowed until then. */
 void l1_at(struct l1 *l1, sim_time t, void (*fn)(void *ctx), void *ctx);
 
+/* l1_at, the L1 owning obj (non-NULL), so a scheme keeps no list of its own to free
+ * the timers still set when the run ends (as l1_submit_owned does for callbacks'
+ * contexts). obj is freed with free_fn (free() when NULL) exactly once: after fn(obj)
+ * returns, or, for a timer that has not run when the run ends, in world_free (l1_free
+ * or the scheduler's sim_free, both after every scheme's destroy: free_fn must touch
+ * nothing but obj). fn must not keep obj: a timer that hands its work on (a resend)
+ * gives the next owner a copy. Cost as l1_at, plus one allocation. */
+void l1_at_owned(struct l1 *l1, sim_time t, void (*fn)(void *obj), void *obj,
+                 void (*free_fn)(void *obj));
+
 /* A block just built: what contracts read of it. */
 struct l1_block_info {
     uint64_t height;

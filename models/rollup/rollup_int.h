@@ -149,8 +149,6 @@ struct ru_proof {
                                       resent) | verified */
 };
 
-struct deposit_tx;   /* scheme.c */
-
 struct ru_listener_list {
     struct rollup_listener *v;
     size_t n;
@@ -282,8 +280,9 @@ struct rollup {
     uint64_t nwds, cap_wds;
 
     struct ru_listener_list listeners;
-    struct deposit_tx **deps_live;     /* deposits not yet both credited and final */
-    size_t   ndeps_live, cap_deps_live;
+    u128     deps_in_flight;  /* deposits in an L1 block, not yet credited on L2: the
+                                 * derivation queue's own count (added at inclusion,
+                                 * taken at the credit), apart from the escrow book */
 
     /* ---- books (wei) ---- */
     u128 escrow;                   /* what the L1 bridge holds, from L1 receipts */

@@ -288,53 +288,34 @@ static void on_transfer(struct scheme *sc, const struct transfer *tr)
 
 /* ---- deposits: an L1 transaction into the bridge, credited after deposit_depth ---- */
 
+/* A deposit's L1 transaction: its callbacks' ctx, owned by the L1 (l1_submit_owned)
+ * until its last callback, then by the resend timer when it left the pool unincluded. */
 struct deposit_tx {
     struct scheme *sc;
     uint32_t user;
     u128     amount, reserved;
-    int      open;          /* 2 until both final and the credit ran */
     uint32_t resends;       /* sent again after leaving the L1 pool unincluded */
-    bool     in_flight;     /* in an L1 block, not yet credited on L2 */
-    size_t   slot;          /* in the rollup's list of deposits in flight */
 };
 
-/* The deposits in flight, so that those the run's end finds unfinished are freed. */
-static void deposit_track(struct rollup *ru, struct deposit_tx *d)
-{
-    if (ru->ndeps_live == ru->cap_deps_live) {
-        ru->cap_deps_live = ru->cap_deps_live ? 2 * ru->cap_deps_live : 64;
-        ru->deps_live = xrealloc(ru->deps_live, ru->cap_deps_live * sizeof *ru->deps_live);
-    }
-    d->slot = ru->ndeps_live;
-    ru->deps_live[ru->ndeps_live++] = d;
-}
+/* A deposit in an L1 block, credited on L2 deposit_depth blocks later: its timer's
+ * object, owned by the L1 (l1_at_owned), so one the run's end finds waiting is freed
+ * there. */
+struct deposit_credit {
+    struct scheme *sc;
+    uint32_t user;
+    u128     amount;
+};
 
-/* Free d and take it off the list (the last entry moves into its slot). O(1). */
-static void deposit_untrack(struct rollup *ru, struct deposit_tx *d)
+static void deposit_credit(void *obj)
 {
-    struct deposit_tx *last = ru->deps_live[--ru->ndeps_live];
-    ru->deps_live[d->slot] = last;
-    last->slot = d->slot;
-    free(d);
-}
-
-static void deposit_done(struct deposit_tx *d)
-{
-    if (--d->open == 0)
-        deposit_untrack(d->sc->state, d);
-}
-
-static void deposit_credit(void *ctx)
-{
-    struct deposit_tx *d = ctx;
-    struct rollup *ru = d->sc->state;
-    struct ru_user *u = ru_user(ru, d->user);
-    seq_credit(ru, ROLLUP_USER_ACCOUNT(d->user), u->kp.pk, d->amount);
-    d->in_flight = false;
+    struct deposit_credit *c = obj;
+    struct rollup *ru = c->sc->state;
+    struct ru_user *u = ru_user(ru, c->user);
+    seq_credit(ru, ROLLUP_USER_ACCOUNT(c->user), u->kp.pk, c->amount);
+    ru->deps_in_flight -= c->amount;
     u->opened = true;
     u->deposits_pending--;
-    wallet_release(ru, d->user);
-    deposit_done(d);
+    wallet_release(ru, c->user);
 }
 
 static void deposit_included(void *ctx, const struct l1_receipt *r)
@@ -344,32 +325,32 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     user_settle(d->sc, d->user, d->reserved, r->total + d->amount);
     d->reserved = 0;
     ru->escrow += d->amount + fault_fire("rollup.escrow");   /* a test's wrong book */
-    d->in_flight = true;
+    ru->deps_in_flight += d->amount;
     ru->l1_paid += r->total;
     struct l1 *l1 = d->sc->world->l1;
-    l1_at(l1, r->time + (sim_time)ru->deposit_depth * l1_slot(l1), deposit_credit, d);
-}
-
-static void deposit_final(void *ctx, const struct l1_receipt *r)
-{
-    (void)r;
-    deposit_done(ctx);
+    struct deposit_credit *c = xmalloc(sizeof *c);
+    *c = (struct deposit_credit){ d->sc, d->user, d->amount };
+    l1_at_owned(l1, r->time + (sim_time)ru->deposit_depth * l1_slot(l1), deposit_credit, c,
+                NULL);
 }
 
 static bool deposit_send(struct deposit_tx *d);
 
-/* Sent again one slot after it left the pool unincluded, bidding more; a user who
- * cannot cover the higher bid gives up (its transfers find no L2 balance). */
-static void deposit_resend(void *ctx)
+/* Sent again one slot after it left the pool unincluded, bidding more (the timer owns
+ * d; the new transaction gets a copy); a user who cannot cover the higher bid gives up
+ * (its transfers find no L2 balance). */
+static void deposit_resend(void *obj)
 {
-    struct deposit_tx *d = ctx;
+    struct deposit_tx *d = obj;
     struct rollup *ru = d->sc->state;
-    d->resends++;
-    if (deposit_send(d))
+    struct deposit_tx *again = xmalloc(sizeof *again);
+    *again = *d;
+    again->resends++;
+    if (deposit_send(again))
         return;
+    free(again);
     ru_user(ru, d->user)->deposits_pending--;
     wallet_release(ru, d->user);
-    deposit_untrack(ru, d);
 }
 
 static void deposit_dropped(void *ctx, const char *why)
@@ -379,7 +360,8 @@ static void deposit_dropped(void *ctx, const char *why)
     struct l1 *l1 = d->sc->world->l1;
     user_settle(d->sc, d->user, d->reserved, 0);
     d->reserved = 0;
-    l1_at(l1, sim_now(d->sc->world->sim) + l1_slot(l1), deposit_resend, d);
+    l1_at_owned(l1, sim_now(d->sc->world->sim) + l1_slot(l1), deposit_resend,
+                l1_take_ctx(l1), NULL);
 }
 
 uint64_t ru_bump(uint64_t x, uint32_t n)
@@ -439,8 +421,8 @@ static bool deposit_send(struct deposit_tx *d)
     if (!user_reserve(sc, d->user, reserved))
         return false;
     d->reserved = reserved;
-    struct l1_callbacks cb = { deposit_included, deposit_final, deposit_dropped, d };
-    l1_submit(l1, &tx, &fee, &cb);
+    struct l1_callbacks cb = { deposit_included, NULL, deposit_dropped, d };
+    l1_submit_owned(l1, &tx, &fee, &cb, free);
     return true;
 }
 
@@ -448,12 +430,11 @@ static void on_deposit(struct scheme *sc, const struct deposit *dep)
 {
     struct rollup *ru = sc->state;
     struct deposit_tx *d = xcalloc(1, sizeof *d);
-    *d = (struct deposit_tx){ .sc = sc, .user = dep->user, .amount = dep->amount, .open = 2 };
+    *d = (struct deposit_tx){ .sc = sc, .user = dep->user, .amount = dep->amount };
     if (!deposit_send(d)) {
         free(d);
         return;   /* the user cannot afford it: its transfers find no L2 balance */
     }
-    deposit_track(ru, d);
     ru_user(ru, dep->user)->deposits_pending++;
 }
 
@@ -859,17 +840,6 @@ static void finish(struct scheme *sc)
 
 /* ---- invariants ---- */
 
-/* Deposits in an L1 block and not yet credited on L2, from their own records (the
- * derivation's queue). O(deposits in flight). */
-static u128 deposits_in_flight(const struct rollup *ru)
-{
-    u128 sum = 0;
-    for (size_t k = 0; k < ru->ndeps_live; k++)
-        if (ru->deps_live[k]->in_flight)
-            sum += ru->deps_live[k]->amount;
-    return sum;
-}
-
 /* The bridge holds what the L2 owes, to the wei, each side from its own books:
  *   L1 side: escrow, moved only by L1 receipts (a deposit's inclusion adds its value,
  *     a payout's inclusion takes its amount, a false root that stood takes its claim:
@@ -877,11 +847,12 @@ static u128 deposits_in_flight(const struct rollup *ru)
  *   L2 side: the state's own running total of balances (state_supply: users'
  *     balances + fees owed + the bridge account's burned withdrawals, kept by
  *     state.c from each balance change), less the withdrawals whose records are
- *     marked paid (never more than were burned), plus the deposits in flight (their
- *     records). A payout moves both sides, each by its own number: the escrow by
+ *     marked paid (never more than were burned), plus the deposits in flight (the
+ *     derivation queue's count: added at a deposit's inclusion, taken at its L2
+ *     credit; the escrow keeps them from then on by the receipt). A payout moves both sides, each by its own number: the escrow by
  *     what the bridge transfers, the records by what was burned.
  * The bridge account's balance must also equal the withdrawals burned by their
- * records. O(deposits in flight) after every event; at the world's end the running
+ * records. O(1) after every event; at the world's end the running
  * total is checked against the sum over every account (O(accounts)). And what the
  * scheme's receipts say it paid is what the L1 charged it. */
 static int check(struct scheme *sc, struct inv_fail *f)
@@ -889,7 +860,7 @@ static int check(struct scheme *sc, struct inv_fail *f)
     struct rollup *ru = sc->state;
     char a[41], b[41], c[41], d[41], g[41], h[41], k[41];
     u128 supply = state_supply(ru->state);
-    u128 in_flight = deposits_in_flight(ru);
+    u128 in_flight = ru->deps_in_flight;
     const struct account *br = state_account(ru->state, ROLLUP_BRIDGE_ACCOUNT);
     u128 bridge = br ? br->balance : 0;
     if (bridge != ru->burned)
@@ -953,9 +924,6 @@ static void destroy(struct scheme *sc)
         free(w);
     }
     free(ru->users);
-    for (size_t k = 0; k < ru->ndeps_live; k++)
-        free(ru->deps_live[k]);
-    free(ru->deps_live);
     for (uint64_t k = 0; k < ru->nwds; k++)
         free(ru->wds[k]);
     free(ru->wds);
