@@ -476,62 +476,77 @@ int metrics_compute(struct store *st, int64_t run_id, sim_time duration,
  * censor who never proposed) held up nothing here, and its row keeps what the
  * adversary wrote. A transfer's wait is until its first confirmation: soft (the
  * scheme's acceptance: a sequencer's receipt, a sidechain's commit, the L1's
- * inclusion), else its inclusion on L1: what a user waits for, so a halted sidechain
- * shows its halt, not the 30-minute cadence of its checkpoints. The victims are the
- * transfers of every scheme the attack could reach (its world's; the target's alone
- * when it names one) that were submitted before its window closed and were still
- * unconfirmed when it opened: confirmed after the start, or never confirmed though
- * submitted inside the window (waiting until the end of the run). The counterfactual
- * is the pre-attack baseline: the mean wait of the same scheme's transfers submitted
- * in the equally long stretch just before the window (all its other transfers when
- * the window opens at the start). delay_imposed_us is the victims' waits minus that
- * baseline, summed (at least 0). One statement per run. */
+ * inclusion), else its inclusion on L1, else the end of the run: what a user waits
+ * for, so a halted sidechain shows its halt, not the 30-minute cadence of its
+ * checkpoints. A transfer refused for its sender's funds ('insufficient funds: ...')
+ * waited for no block and takes no part.
+ * The victims are the transfers of every scheme the attack could reach (its world's;
+ * the target's alone when it names one) picked by the window rule: submitted before
+ * the window closed and still unconfirmed when it opened (confirmed after the start,
+ * or never confirmed though submitted inside the window).
+ * The counterfactual is symmetric: the same window rule applied to a window of the
+ * same length just before the attack's and one just after it (clipped by the run; the
+ * attack's own victims left out) picks the baseline transfers, and the baseline is
+ * their mean wait. A trend in waits running through the attack (a warm-up of users
+ * waiting for their deposits, a rising load, transfers given up late in the run) then
+ * cancels to first order, where the stretch before alone would count it for or
+ * against the attack. When both are empty (a window as long as the run), every other
+ * transfer is the baseline. Victims and baseline are compared within groups: a scheme,
+ * and whether the sender had already joined it (a first confirmation there before the
+ * transfer was sent) or was still joining (its deposit not yet minted, its channel not
+ * yet open: waits of the user's joining, whose mix shifts through a run). Each group
+ * adds its victims' waits minus its baseline, summed, when positive: a group whose
+ * victims waited less than its baseline shows no delay the baseline can resolve and
+ * cancels nothing of another's. delay_imposed_us is the sum over groups. One
+ * statement per run; O(transfers x attacks). */
 #define CONFIRMED "coalesce(t.soft_us, t.include_us)"
+/* picked by the window [ws, we): submitted before it closed, unconfirmed when it opened */
+#define PICKED(ws, we) "(tt.submit_us < " we " AND ((tt.c IS NOT NULL AND tt.c > " ws ")" \
+                       " OR (tt.c IS NULL AND tt.submit_us >= " ws ")))"
 static const char attack_victims_sql[] =
     "WITH a AS (SELECT rowid AS rid, * FROM attacks WHERE run_id = ?1 AND blocks_affected > 0),"
-    " v AS (SELECT a.rid, t.scheme, t.submit_us,"
+    " t AS (SELECT t.scheme, t.user_id, t.submit_us, " CONFIRMED " AS c,"
     "         coalesce(" CONFIRMED ", r.sim_end_us, r.duration_us) - t.submit_us AS wait_us"
-    "       FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
-    "                             AND (a.target = 'all' OR s.scheme = a.target)"
-    "       JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
-    "       JOIN runs r ON r.run_id = a.run_id"
-    "       WHERE t.submit_us < a.end_us"
-    "         AND (" CONFIRMED " > a.start_us"
-    "              OR (" CONFIRMED " IS NULL AND t.submit_us >= a.start_us))),"
-    " pre AS (SELECT a.rid, t.scheme, avg(" CONFIRMED " - t.submit_us) AS base_us,"
-    "                count(*) AS n"
-    "         FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
-    "                               AND (a.target = 'all' OR s.scheme = a.target)"
-    "         JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
-    "         WHERE " CONFIRMED " IS NOT NULL AND " CONFIRMED " <= a.start_us"
-    "           AND t.submit_us >= a.start_us - (a.end_us - a.start_us)"
-    "           AND t.submit_us < a.start_us"
-    "         GROUP BY a.rid, t.scheme),"
-    " other AS (SELECT a.rid, t.scheme, avg(" CONFIRMED " - t.submit_us) AS base_us"
-    "           FROM a JOIN schemes s ON s.run_id = a.run_id AND s.world = a.world"
-    "                                 AND (a.target = 'all' OR s.scheme = a.target)"
-    "           JOIN txs t ON t.run_id = a.run_id AND t.scheme = s.scheme"
-    "           WHERE " CONFIRMED " IS NOT NULL"
-    "             AND NOT (t.submit_us < a.end_us AND " CONFIRMED " > a.start_us)"
-    "           GROUP BY a.rid, t.scheme),"
-    " base AS (SELECT v.rid, v.scheme, coalesce(pre.base_us, other.base_us, 0) AS base_us,"
-    "                 pre.n IS NOT NULL AS before"
-    "          FROM (SELECT DISTINCT rid, scheme FROM v) v"
-    "          LEFT JOIN pre ON pre.rid = v.rid AND pre.scheme = v.scheme"
-    "          LEFT JOIN other ON other.rid = v.rid AND other.scheme = v.scheme),"
-    " tot AS (SELECT v.rid, count(*) AS n, sum(v.wait_us) AS wait_us,"
-    "                sum(v.wait_us - b.base_us) AS extra_us, min(b.before) AS before"
-    "         FROM v JOIN base b ON b.rid = v.rid AND b.scheme = v.scheme GROUP BY v.rid)"
+    "       FROM txs t JOIN runs r ON r.run_id = t.run_id"
+    "       WHERE t.run_id = ?1 AND coalesce(t.reason, '') NOT LIKE 'insufficient funds%'"
+    "         AND EXISTS (SELECT 1 FROM a)),"
+    " joined AS (SELECT scheme, user_id, min(c) AS at FROM t GROUP BY scheme, user_id),"
+    " tt AS (SELECT t.*, (j.at IS NULL OR t.submit_us < j.at) AS joining"
+    "        FROM t JOIN joined j ON j.scheme = t.scheme AND j.user_id = t.user_id),"
+    /* side 0: the attack's window; -1 / 1: the same length before / after it; 2: every
+     * transfer (the fallback) */
+    " w AS (SELECT a.rid, a.world, a.target, k.side, a.start_us AS s, a.end_us AS e,"
+    "         CASE k.side WHEN 0 THEN a.start_us WHEN -1 THEN 2 * a.start_us - a.end_us"
+    "                     WHEN 1 THEN a.end_us ELSE -1 END AS ws,"
+    "         CASE k.side WHEN 0 THEN a.end_us WHEN -1 THEN a.start_us"
+    "                     WHEN 1 THEN 2 * a.end_us - a.start_us ELSE 9223372036854775807 END AS we"
+    "       FROM a, (SELECT 0 AS side UNION ALL SELECT -1 UNION ALL SELECT 1"
+    "                UNION ALL SELECT 2) k),"
+    " p AS (SELECT w.rid, w.side, tt.scheme, tt.joining, tt.wait_us"
+    "       FROM w JOIN schemes s ON s.run_id = ?1 AND s.world = w.world"
+    "                            AND (w.target = 'all' OR s.scheme = w.target)"
+    "       JOIN tt ON tt.scheme = s.scheme"
+    "       WHERE " PICKED("w.ws", "w.we")
+    "         AND (w.side = 0 OR NOT " PICKED("w.s", "w.e") ")),"
+    " g AS (SELECT rid, scheme, joining,"
+    "         sum(side = 0) AS n, sum(CASE WHEN side = 0 THEN wait_us END) AS wait_us,"
+    "         sum(side IN (-1, 1)) AS nb, avg(CASE WHEN side IN (-1, 1) THEN wait_us END) AS b,"
+    "         avg(CASE WHEN side = 2 THEN wait_us END) AS o"
+    "       FROM p GROUP BY rid, scheme, joining),"
+    " tot AS (SELECT rid, sum(n) AS n, sum(wait_us) AS wait_us,"
+    "           sum(max(0, wait_us - n * coalesce(b, o, 0))) AS extra_us,"
+    "           min(nb > 0) AS sides"
+    "         FROM g WHERE n > 0 GROUP BY rid)"
     " UPDATE attacks SET txs_affected = tot.n,"
-    "   delay_imposed_us = CAST(max(0, round(tot.extra_us)) AS INTEGER),"
+    "   delay_imposed_us = CAST(round(tot.extra_us) AS INTEGER),"
     "   detail = attacks.detail || printf('; %d transfers waiting during the window waited"
-    " %.1f s on average for their first confirmation, %.1f s more than the pre-attack"
-    " baseline (%s)', tot.n,"
-    "   tot.wait_us / 1e6 / tot.n, max(0, tot.extra_us) / 1e6 / tot.n,"
-    "   CASE WHEN tot.before THEN 'the mean wait of transfers submitted in the equally long"
-    " stretch before the window' ELSE 'the mean wait of every other transfer: the window"
-    " opens at the start' END)"
-    " FROM tot JOIN a ON a.rid = tot.rid WHERE attacks.rowid = tot.rid";
+    " %.1f s on average for their first confirmation, %.1f s more than the baseline (%s)',"
+    "   tot.n, tot.wait_us / 1e6 / tot.n, tot.extra_us / 1e6 / tot.n,"
+    "   CASE WHEN tot.sides THEN 'the mean wait of the transfers the same rule picks in"
+    " equally long windows before and after it, by scheme and by whether the sender had"
+    " joined it' ELSE 'the mean wait of every other transfer: no window before or after"
+    " it' END)"
+    " FROM tot WHERE attacks.rowid = tot.rid";
 
 int metrics_attacks(struct store *st, int64_t run_id, struct err *e)
 {

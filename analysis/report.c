@@ -990,9 +990,10 @@ static void html_attacks(const struct html *h)
     if (any) {
         fputs("</tbody></table>\n<p class=\"note\">Transfers held up: those submitted "
               "before the attack ended and still waiting when it began (of every scheme it "
-              "reached). Extra wait: how much longer they waited for inclusion than the "
-              "same scheme's transfers submitted in the equally long stretch just before "
-              "the attack (the pre-attack baseline).</p>\n", f);
+              "reached). Extra wait: how much longer they waited for a first confirmation "
+              "than the transfers the same rule picks in equally long windows just before "
+              "and just after the attack (by scheme, and by whether the sender had already "
+              "joined it): a baseline fair to both sides.</p>\n", f);
     } else {
         /* a run that stopped early may have had adversaries that never recorded */
         sqlite3_stmt *n;

@@ -344,7 +344,7 @@ FROM comp c JOIN schemes s ON s.run_id = c.run_id AND s.scheme = c.scheme;
 
 -- Attack attempts (one row each) and how they ended: cost to the attacker, value at
 -- risk and lost (ETH), detection and resolution times (hours since the start), the
--- transfers it held up and the delay it imposed on them against the pre-attack
+-- transfers it held up and the delay it imposed on them against the symmetric
 -- baseline (analysis/metrics.c, metrics_attacks), in total and per transfer.
 DROP VIEW IF EXISTS fraud_outcomes;
 CREATE VIEW fraud_outcomes AS
