@@ -11,7 +11,8 @@ static const char *const known[] = {
     "block_stuffing.commit", "censorship.blocks", "l1.txs_fee", "users.spend",
     "channel.commit", "channel.payout", "channel.hub_reserve", "channel.post_sig", "sidechain.bridge_escrow", "dispute.bond", "invalid_root.paid",
     "plasma.contract_holdings", "rollup.escrow", "sidechain.mint", "rollup.payout",
-    "sidechain.conflict", "sidechain.bridge_overpay", "l1.txs_payer",
+    "sidechain.conflict", "sidechain.bridge_overpay", "l1.txs_payer", "dispute.reward",
+    "users.reserve", "rollup.receipt", "plasma.receipt", "sidechain.receipt",
 };
 
 static _Noreturn void bad_spec(const char *v, const char *why)

@@ -27,6 +27,7 @@
 #include "models/plasma/plasma.h"
 #include "models/plasma/plasma_tx.h"
 #include "models/workload/users.h"
+#include "sim/fault.h"
 #include "sim/money.h"
 
 #define OPERATOR          UINT32_MAX    /* owner id of the operator's coins */
@@ -632,7 +633,7 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     struct dep *d = ctx;
     struct scheme *sc = d->sc;
     struct state *st = S(sc);
-    st->l1_paid += r->total;
+    st->l1_paid += r->total + fault_fire("plasma.receipt");   /* a test's wrong book */
     uint64_t num, gas;
     enum pc_error e = pc_deposit(st->contract, user_key(st, d->user)->pk, d->amount, r->time,
                                  &num, &gas);

@@ -90,7 +90,7 @@ static u128 bond_slash(struct dispute_book *b, u128 wei)
     u128 reward = wei * b->rules.winner_share_pct / 100;
     b->ledger.held -= wei;
     b->ledger.slashed += wei;
-    b->ledger.rewarded += reward;
+    b->ledger.rewarded += reward + fault_fire("dispute.reward");   /* a test's wrong book */
     b->ledger.burned += wei - reward;
     return reward;
 }

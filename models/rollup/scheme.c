@@ -326,7 +326,7 @@ static void deposit_included(void *ctx, const struct l1_receipt *r)
     d->reserved = 0;
     ru->escrow += d->amount + fault_fire("rollup.escrow");   /* a test's wrong book */
     ru->deps_in_flight += d->amount;
-    ru->l1_paid += r->total;
+    ru->l1_paid += r->total + fault_fire("rollup.receipt");   /* a test's wrong book */
     struct l1 *l1 = d->sc->world->l1;
     struct deposit_credit *c = xmalloc(sizeof *c);
     *c = (struct deposit_credit){ d->sc, d->user, d->amount };

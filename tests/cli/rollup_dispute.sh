@@ -8,7 +8,7 @@
 #    blocks is paid, after a true claim's window;
 #  - fraud_under_block_stuffing.yaml below and above its threshold: 10,000 and 16,000 ETH of
 #    stuffing do not stop the challenger, 20,000 ETH does and 100 ETH is stolen;
-#  - each book's fault (dispute.bond, invalid_root.paid) stops the run, named.
+#  - each book's fault (dispute.bond, dispute.reward, invalid_root.paid) stops the run, named.
 
 FP=scenarios/fraud_proof.yaml
 FS=scenarios/fraud_under_block_stuffing.yaml
@@ -100,6 +100,9 @@ scn_was=$SCN
 SCN=$FP
 fault_run dispute-bond dispute.bond \
     "invariant violated: bonds posted = held + returned + slashed|models/rollup/dispute.c:"
+# a slashed bond's winner share booked one wei high: slashed != to winners + burned
+fault_run dispute-reward dispute.reward \
+    "invariant violated: bonds slashed = paid to winners + burned|models/rollup/dispute.c:|to winners|burned"
 fault_run invalid-root-paid invalid_root.paid \
     "invariant violated: money conserved between the L1 and an attacker|models/rollup/invalid_root.c:"
 SCN=$scn_was
