@@ -621,31 +621,43 @@ static double metric(sqlite3_stmt *q, int64_t run_id, const char *scheme, const 
     return sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0.0 / 0.0;
 }
 
-/* The run's attacks (view fraud_outcomes): what each cost its attacker, what it put
- * at risk and what was lost. */
+/* The run's attacks (view fraud_outcomes), each in its world (one adversary in a
+ * scenario acts in every world it reaches: a row each): what it cost its attacker,
+ * what it put at risk and what was lost, the transfers it held up and their extra wait
+ * (analysis/metrics.c's rule). */
 static void print_attacks(sqlite3 *db, int64_t run_id)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT adversary, type, cost_eth, value_at_risk_eth,"
-                           " value_lost_eth, outcome FROM fraud_outcomes WHERE run_id = ?"
-                           " ORDER BY adversary, attack_id", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT adversary, world, type, cost_eth, value_at_risk_eth,"
+                           " value_lost_eth, txs_affected, delay_per_transfer_s, outcome"
+                           " FROM fraud_outcomes WHERE run_id = ?"
+                           " ORDER BY adversary, world, attack_id", -1, &q, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(q, 1, run_id);
     bool header = false;
     while (sqlite3_step(q) == SQLITE_ROW) {
         if (!header) {
-            printf("\nattacks:\n%-20s %-20s %14s %14s %14s  %s\n", "adversary", "type",
-                   "cost", "at risk", "lost", "outcome");
+            printf("\nattacks (held up: transfers waiting during the attack; extra: their mean "
+                   "wait beyond the baseline):\n%-20s %-18s %-18s %14s %14s %14s %8s %9s  %s\n",
+                   "adversary", "world", "type", "cost", "at risk", "lost", "held up", "extra",
+                   "outcome");
             header = true;
         }
-        char c[32], r[32], l[32];
-        fmt_eth(sqlite3_column_double(q, 2), c, sizeof c);
-        fmt_eth(sqlite3_column_double(q, 3), r, sizeof r);
-        fmt_eth(sqlite3_column_double(q, 4), l, sizeof l);
+        char c[32], r[32], l[32], x[32];
+        fmt_eth(sqlite3_column_double(q, 3), c, sizeof c);
+        fmt_eth(sqlite3_column_double(q, 4), r, sizeof r);
+        fmt_eth(sqlite3_column_double(q, 5), l, sizeof l);
+        if (sqlite3_column_type(q, 7) == SQLITE_NULL)
+            snprintf(x, sizeof x, "-");
+        else
+            snprintf(x, sizeof x, "%.1f s", sqlite3_column_double(q, 7));
         char *name = text_escape((const char *)sqlite3_column_text(q, 0), 20);
-        printf("%-20s %-20s %14s %14s %14s  %s\n", name, sqlite3_column_text(q, 1), c, r, l,
-               sqlite3_column_text(q, 5));
+        char *world = text_escape((const char *)sqlite3_column_text(q, 1), 18);
+        printf("%-20s %-18s %-18s %14s %14s %14s %8lld %9s  %s\n", name, world,
+               sqlite3_column_text(q, 2), c, r, l, (long long)sqlite3_column_int64(q, 6), x,
+               sqlite3_column_text(q, 8));
         free(name);
+        free(world);
     }
     sqlite3_finalize(q);
 }

@@ -174,6 +174,8 @@ struct rollup {
     sim_time max_channel_duration;
     uint64_t blob_fee_cap;         /* max fee per blob gas; 0: twice the blob base fee */
     uint64_t batcher_tip;
+    uint64_t resend_max_fee;  /* wei per gas: the most a resent claim, proof, deposit or
+                               * payout bids (users': also at most value / gas) */
     uint32_t stuck_after;          /* L1 slots before a pending batch is re-bid */
     double   auto_hysteresis;
     uint64_t deposit_gas, withdraw_gas, claim_gas;
@@ -308,7 +310,9 @@ struct ru_user *ru_user(struct rollup *ru, uint32_t u);
  * re-bid 15% higher after stuck_after slots in the pool. A transaction that left the
  * pool unincluded (evicted by higher bids, as under block stuffing) is resent one slot
  * later bidding half as much again per resend, tip and base-fee multiple both, until
- * it is included: a protocol's own transactions have no deadline to give up at. */
+ * it is included: a protocol's own transactions have no deadline to give up at. A
+ * resend's max fee per gas is at most resend_max_fee (the bid then stays there and
+ * waits for room). */
 struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends);
 /* b^n/2^n of x, i.e. x x 1.5^n, saturating at UINT64_MAX. */
 uint64_t ru_bump(uint64_t x, uint32_t n);

@@ -56,6 +56,11 @@
       "the most per blob gas the batcher bids (default: twice the blob base fee)" }, \
     { "schemes[" T "].batcher_tip", SCN_AMOUNT, "1gwei", "0wei", "100000gwei", NULL, 0, \
       "L1 priority fee per gas of the operator's transactions (batches, claims, proofs)" }, \
+    { "schemes[" T "].resend_max_fee", SCN_AMOUNT, "10000gwei", "1gwei", "100000000gwei", \
+      NULL, 0, \
+      "the most max fee per gas of a claim, proof, deposit or payout resent after it left " \
+      "the L1 pool unincluded (each resend bids 1.5x the tip and base-fee multiple); a " \
+      "user's deposit or payout resent also bids at most the value it moves / its gas" }, \
     { "schemes[" T "].stuck_after", SCN_UINT, "3", "1", "100000", NULL, 0, \
       "L1 slots a batch may wait before the batcher replaces it with a higher bid " \
       "(12.5% more; 100% for blob transactions)" }, \
@@ -379,18 +384,33 @@ struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends)
     uint32_t mult = resends > 1000 ? UINT32_MAX : 200 + 100 * resends;
     return (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT,
                                    .tip = ru_bump(ru->batcher_tip ? ru->batcher_tip : 1, resends),
-                                   .mult_pct = mult, .bump_after = ru->stuck_after,
-                                   .bump_pct = 15 };
+                                   .mult_pct = mult, .cap = resends ? ru->resend_max_fee : 0,
+                                   .bump_after = ru->stuck_after, .bump_pct = 15 };
 }
 
-/* The fee bid of users' own L1 transactions (deposits, withdrawals): as a wallet's,
- * twice the base fee plus a 1 gwei tip; a payout resent after it left the pool
- * unincluded bids half as much again per resend. */
-static struct l1_fee_policy user_bid(uint32_t resends)
+/* The fee bid of users' own L1 transactions (deposits, withdrawals) moving `value` in
+ * `gas`: as a wallet's, twice the base fee plus a 1 gwei tip; one resent after it left
+ * the pool unincluded bids half as much again per resend, its max fee per gas at most
+ * resend_max_fee and value / gas (a fee above the value moved buys nothing). */
+static struct l1_fee_policy user_bid(const struct rollup *ru, uint32_t resends, u128 value,
+                                     uint64_t gas)
 {
+    u128 by_value = gas ? value / gas : value;
+    uint64_t cap = !resends ? 0
+                   : by_value < ru->resend_max_fee ? (uint64_t)(by_value ? by_value : 1)
+                   : ru->resend_max_fee;
     return (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT,
                                    .tip = ru_bump(1000000000u, resends),
-                                   .mult_pct = resends > 1000 ? UINT32_MAX : 200 + 100 * resends };
+                                   .mult_pct = resends > 1000 ? UINT32_MAX : 200 + 100 * resends,
+                                   .cap = cap };
+}
+
+/* The most a bid of policy fee (L1_FEE_BASEFEE_MULT) can cost per gas now: what a
+ * wallet reserves. */
+static u128 bid_max_fee(const struct l1 *l1, const struct l1_fee_policy *fee)
+{
+    u128 m = (u128)l1_base_fee(l1) * fee->mult_pct / 100 + fee->tip;
+    return fee->cap && m > fee->cap ? fee->cap : m;
 }
 
 static uint64_t user_l1_account(const struct scheme *sc, uint32_t user)
@@ -415,9 +435,9 @@ static bool deposit_send(struct deposit_tx *d)
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "deposit",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->deposit_gas };
-    struct l1_fee_policy fee = user_bid(d->resends);
-    u128 reserved = (u128)l1_gas_of(l1, &tx) *
-                    ((u128)l1_base_fee(l1) * fee.mult_pct / 100 + fee.tip) + d->amount;
+    uint64_t gas = l1_gas_of(l1, &tx);
+    struct l1_fee_policy fee = user_bid(ru, d->resends, d->amount, gas);
+    u128 reserved = (u128)gas * bid_max_fee(l1, &fee) + d->amount;
     if (!user_reserve(sc, d->user, reserved))
         return false;
     d->reserved = reserved;
@@ -554,9 +574,9 @@ static void payout_send(void *ctx)
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "withdrawal",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->withdraw_gas };
-    struct l1_fee_policy fee = user_bid(w->resends);
-    u128 reserved = (u128)l1_gas_of(l1, &tx) *
-                    ((u128)l1_base_fee(l1) * fee.mult_pct / 100 + fee.tip);
+    uint64_t gas = l1_gas_of(l1, &tx);
+    struct l1_fee_policy fee = user_bid(ru, w->resends, w->amount, gas);
+    u128 reserved = (u128)gas * bid_max_fee(l1, &fee);
     if (!user_reserve(sc, w->user, reserved)) {
         w->status = "failed";
         w->reason = "the user cannot pay the L1 gas of the payout";
@@ -709,6 +729,7 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
                      ? (uint64_t)scn_amount(s, "schemes[%zu].blob_fee_cap", i) : 0;
     ru->batcher_tip = (uint64_t)scn_amount(s, "schemes[%zu].batcher_tip", i);
     ru->stuck_after = (uint32_t)scn_uint(s, "schemes[%zu].stuck_after", i);
+    ru->resend_max_fee = (uint64_t)scn_amount(s, "schemes[%zu].resend_max_fee", i);
     ru->deposit_gas = (uint64_t)scn_int(s, "schemes[%zu].deposit_gas", i);
     ru->deposit_depth = (uint32_t)scn_uint(s, "schemes[%zu].deposit_depth", i);
     ru->withdraw_gas = (uint64_t)scn_int(s, "schemes[%zu].withdraw_gas", i);

@@ -112,6 +112,33 @@ q "$tmp/stuff.db" "SELECT detail FROM attacks" | grep -q "equally long windows b
     note "the detail does not say what the delay is measured against"
 finish numbers/stuffing-victims-and-delay
 
+# One adversary in a scenario acts in every world it reaches, a row each: the run's
+# summary names the world of each row (it printed identical rows without it), with
+# the transfers held up and their extra wait, as the attacks table has them.
+cat >"$tmp/stuff2.yaml" <<'YAML'
+name: stuffing-two-worlds
+seed: 7
+duration: 30m
+l1: {fork: prague, missed_slot: 0, base_fee: {initial: 1gwei}, demand: {rate: 0/block},
+     blobs: {demand: 0/block}}
+workload: {users: 500, transfers: {rate: 0.5/s}}
+schemes: [{type: l1, name: first, max_fee_multiplier: 100},
+          {type: l1, name: second, max_fee_multiplier: 100}]
+adversaries:
+  - {type: block_stuffing, from: 10m, for: 5m, budget: 1000eth}
+YAML
+rm -f "$tmp"/stuff2.db*
+l2sim run "$tmp/stuff2.yaml" --db "$tmp/stuff2.db"
+check_crash
+[ "$rc" -eq 0 ] || note "run exited $rc: $first"
+for w in first second; do
+    want=$(q "$tmp/stuff2.db" "SELECT printf('%d +%.1f s', txs_affected, delay_per_transfer_s)
+        FROM fraud_outcomes WHERE world = '$w'")
+    grep -E "^block_stuffing +$w +block_stuffing .* $want  " "$tmp/out" >/dev/null ||
+        note "no summary row for world $w with '$want': $(grep '^block_stuffing' "$tmp/out")"
+done
+finish numbers/attack-rows-name-their-world
+
 # ---- phases: cut at every event window, named for what it is (issue 14 item 3) ----
 # A tripling of L1 demand 1:00-2:00, block stuffing 1:30-1:40 inside it, demand halved
 # 3:00-3:30: seven phases, and the stuffing is never inside a spike's after-effect.

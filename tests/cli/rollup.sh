@@ -69,7 +69,8 @@ finish rollup/batch-fee-exact-in-blob-spike
 # fill the blocks for 15 min and a small pool (150) evicts the operator's and users' own
 # L1 transactions; each is sent again next slot, bidding more, until included, so every
 # proof is verified, every claim posted and every payout paid or refused by the user's
-# funds, and transfers from before the attack all end final (5 min window).
+# funds, and transfers from before the attack all end final (5 min window); a resend
+# bids at most the scheme's resend_max_fee.
 cat >"$tmp/stuffed.yaml" <<'YAML'
 name: rollup_stuffed
 seed: 3
@@ -80,7 +81,8 @@ l1: {fork: prague, base_fee: {initial: 5gwei}, demand: {rate: 150/block},
 workload: {users: 200, transfers: {rate: 1/s}, willingness: {median: 0.01eth},
            withdrawals: {share: 30%, after: 5m}}
 schemes:
-  - {type: zk_rollup, name: zk, compression: zstd, max_channel_duration: 2m, prove_fixed: 30s}
+  - {type: zk_rollup, name: zk, compression: zstd, max_channel_duration: 2m, prove_fixed: 30s,
+     resend_max_fee: 1000gwei}
   - {type: optimistic_rollup, name: oru, compression: zstd, max_channel_duration: 2m,
      claim_every: 60, challenge_window: 5m}
 adversaries:
@@ -112,6 +114,14 @@ n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM withdrawals WHERE status = 'finali
 n=$(q "$tmp/stuffed.db" "SELECT count(*) FROM txs WHERE submit_us < 20 * 60000000 AND
     status NOT IN ('final', 'failed', 'dropped')")
 [ "$n" = 0 ] || note "$n transfers from before the attack's end not final"
+# the resends' bids are bounded: zk's at its resend_max_fee (1000 gwei, below the
+# fillers' 5000: its resends wait out the attack, and still all land, as above), oru's at
+# the default 10,000 gwei, which it needs no more than to outbid the fillers
+got=$(q "$tmp/stuffed.db" "SELECT group_concat(world || ':' || (m <= CASE world WHEN 'zk' THEN 1000
+    ELSE 10000 END) || ':' || (m > 5000), ' ') FROM (SELECT world, max(CAST(max_fee_per_gas AS
+    REAL)) / 1e9 AS m FROM l1_txs WHERE kind IN ('deposit', 'proof', 'state_root', 'withdrawal')
+    GROUP BY world ORDER BY world)")
+[ "$got" = "oru:1:1 zk:1:0" ] || note "resend bids (world:under its cap:above the fillers): $got"
 finish rollup/claims-proofs-payouts-resent-under-stuffing
 
 # Forced inclusion against a live censoring sequencer: the op rule (max_sequencer_drift,
