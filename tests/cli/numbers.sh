@@ -115,18 +115,9 @@ finish numbers/stuffing-victims-and-delay
 # One adversary in a scenario acts in every world it reaches, a row each: the run's
 # summary names the world of each row (it printed identical rows without it), with
 # the transfers held up and their extra wait, as the attacks table has them.
-cat >"$tmp/stuff2.yaml" <<'YAML'
-name: stuffing-two-worlds
-seed: 7
-duration: 30m
-l1: {fork: prague, missed_slot: 0, base_fee: {initial: 1gwei}, demand: {rate: 0/block},
-     blobs: {demand: 0/block}}
-workload: {users: 500, transfers: {rate: 0.5/s}}
-schemes: [{type: l1, name: first, max_fee_multiplier: 100},
-          {type: l1, name: second, max_fee_multiplier: 100}]
-adversaries:
-  - {type: block_stuffing, from: 10m, for: 5m, budget: 1000eth}
-YAML
+# (the stuffing scenario above with its L1 scheme twice, in two worlds)
+sed -e 's/^  - {type: l1, max_fee_multiplier: 100}$/  - {type: l1, name: first, max_fee_multiplier: 100}\
+  - {type: l1, name: second, max_fee_multiplier: 100}/' "$tmp/stuff.yaml" >"$tmp/stuff2.yaml"
 rm -f "$tmp"/stuff2.db*
 l2sim run "$tmp/stuff2.yaml" --db "$tmp/stuff2.db"
 check_crash
