@@ -19,6 +19,13 @@ struct mark {
     int   line, col;
 };
 
+/* Open addressing on a path: slot[j] holds 1 + the position of an entry in its owner's
+ * array (values, list items' marks), 0 when empty; at most half full. */
+struct path_index {
+    size_t *slot;
+    size_t  cap;              /* a power of two, or 0 before the first entry */
+};
+
 struct value {
     char                   *path;   /* instance path: "l1.slot", "schemes[1].da" */
     const struct scn_param *p;
@@ -45,13 +52,11 @@ struct scn {
     uint8_t       sha256[32];
     struct value *vals;
     size_t        n, cap;
-    size_t       *index;      /* open addressing on path -> 1 + position in vals */
-    size_t        indexcap;
+    struct path_index vindex; /* path -> vals */
     int           root_line, root_col;
     struct mark  *marks;      /* where each list item starts, for messages */
     size_t        nmarks;
-    size_t       *mindex;     /* open addressing on path -> 1 + position in marks */
-    size_t        mindexcap;
+    struct path_index mindex; /* path -> marks */
     char        **rejected;   /* paths given a value (file or --set) that was refused:
                                * defaults and "missing required" never speak for them */
     size_t        nrejected;
@@ -227,33 +232,63 @@ static uint64_t fnv1a(const char *p)
     return h;
 }
 
-/* Rebuild the path index over vals. O(n). */
-static void index_rebuild(struct scn *s)
+/* The path of entry i of the index's owner. */
+typedef const char *(*path_at_fn)(const struct scn *s, size_t i);
+
+static const char *value_path(const struct scn *s, size_t i) { return s->vals[i].path; }
+static const char *mark_path(const struct scn *s, size_t i) { return s->marks[i].path; }
+
+/* Put entry i at the first free slot of path's probe sequence (room is the caller's). */
+static void pi_put(struct path_index *x, const char *path, size_t i)
+{
+    size_t j = fnv1a(path) & (x->cap - 1);
+    while (x->slot[j])
+        j = (j + 1) & (x->cap - 1);
+    x->slot[j] = i + 1;
+}
+
+/* Index the n entries of s (named by at) afresh, in a table at most half full. O(n). */
+static void pi_rebuild(struct path_index *x, const struct scn *s, size_t n, path_at_fn at)
 {
     size_t cap = 64;
-    while (cap < 2 * s->n + 2)
+    while (cap < 2 * n + 2)
         cap *= 2;
-    free(s->index);
-    s->index = xcalloc(cap, sizeof *s->index);
-    s->indexcap = cap;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t j = fnv1a(s->vals[i].path) & (cap - 1);
-        while (s->index[j])
-            j = (j + 1) & (cap - 1);
-        s->index[j] = i + 1;
-    }
+    free(x->slot);
+    x->slot = xcalloc(cap, sizeof *x->slot);
+    x->cap = cap;
+    for (size_t i = 0; i < n; i++)
+        pi_put(x, at(s, i), i);
+}
+
+/* Index entry n - 1, just appended (the entries now number n): O(1) amortised (the
+ * table doubles when half full). */
+static void pi_add(struct path_index *x, const struct scn *s, size_t n, path_at_fn at)
+{
+    if (2 * n + 2 > x->cap)
+        pi_rebuild(x, s, n, at);
+    else
+        pi_put(x, at(s, n - 1), n - 1);
+}
+
+/* 1 + the position of the first entry (in the owner's order) at path, or 0. O(1)
+ * expected. */
+static size_t pi_find(const struct path_index *x, const struct scn *s, const char *path,
+                      path_at_fn at)
+{
+    size_t first = 0;
+    if (!x->cap)
+        return 0;
+    for (size_t j = fnv1a(path) & (x->cap - 1); x->slot[j]; j = (j + 1) & (x->cap - 1))
+        if ((!first || x->slot[j] < first) && strcmp(at(s, x->slot[j] - 1), path) == 0)
+            first = x->slot[j];
+    return first;
 }
 
 /* The value at instance path, or NULL. O(1) expected. */
 static struct value *value_find(const struct scn *s, const char *path)
 {
-    if (!s->indexcap)
-        return NULL;
-    for (size_t j = fnv1a(path) & (s->indexcap - 1); s->index[j];
-         j = (j + 1) & (s->indexcap - 1))
-        if (strcmp(s->vals[s->index[j] - 1].path, path) == 0)
-            return &s->vals[s->index[j] - 1];
-    return NULL;
+    size_t i = pi_find(&s->vindex, s, path, value_path);
+    return i ? &s->vals[i - 1] : NULL;
 }
 
 static int cmp_value_path(const void *a, const void *b)
@@ -261,47 +296,22 @@ static int cmp_value_path(const void *a, const void *b)
     return strcmp(((const struct value *)a)->path, ((const struct value *)b)->path);
 }
 
-/* Index mark i in mindex (room for it is the caller's). */
-static void mark_index(struct scn *s, size_t i)
-{
-    size_t j = fnv1a(s->marks[i].path) & (s->mindexcap - 1);
-    while (s->mindex[j])
-        j = (j + 1) & (s->mindexcap - 1);
-    s->mindex[j] = i + 1;
-}
-
+/* Where list item `path` starts. Hashed like the values: a list of n items asks for
+ * each item's mark once, and a linear search made loading a long list (24,000 spikes)
+ * quadratic. */
 static void mark_add(struct scn *s, const char *path, int line, int col)
 {
     if ((s->nmarks & (s->nmarks - 1)) == 0)
         s->marks = xrealloc(s->marks, (s->nmarks ? 2 * s->nmarks : 4) * sizeof *s->marks);
     s->marks[s->nmarks++] = (struct mark){ xstrdup(path), line, col };
-    /* hashed like the values: a list of n items asks for each item's mark once, and a
-     * linear search made loading a long list (24,000 spikes) quadratic */
-    if (2 * s->nmarks + 2 > s->mindexcap) {
-        free(s->mindex);
-        s->mindexcap = s->mindexcap ? 2 * s->mindexcap : 64;
-        while (s->mindexcap < 2 * s->nmarks + 2)
-            s->mindexcap *= 2;
-        s->mindex = xcalloc(s->mindexcap, sizeof *s->mindex);
-        for (size_t i = 0; i < s->nmarks; i++)
-            mark_index(s, i);
-    } else
-        mark_index(s, s->nmarks - 1);
+    pi_add(&s->mindex, s, s->nmarks, mark_path);
 }
 
 /* The first mark at path (marks are added in document order), or NULL. */
 static const struct mark *mark_find(const struct scn *s, const char *path)
 {
-    const struct mark *first = NULL;
-    if (!s->mindexcap)
-        return NULL;
-    for (size_t j = fnv1a(path) & (s->mindexcap - 1); s->mindex[j];
-         j = (j + 1) & (s->mindexcap - 1)) {
-        const struct mark *m = &s->marks[s->mindex[j] - 1];
-        if (strcmp(m->path, path) == 0 && (!first || m < first))
-            first = m;
-    }
-    return first;
+    size_t i = pi_find(&s->mindex, s, path, mark_path);
+    return i ? &s->marks[i - 1] : NULL;
 }
 
 /* Note that the value given for path was refused, unless one is in force (a --set
@@ -394,27 +404,34 @@ static int cmp_typed(enum scn_type t, const struct value *a, const struct value 
     }
 }
 
-/* Validate `text` for parameter p and record it at instance path `path`. */
-static int set_value(struct scn *s, const struct scn_param *p, const char *path,
-                     const char *text, int line, int col, enum origin origin)
+/* Validate `text` for parameter p and record it at instance path `path`: the value
+ * recorded (valid until the next set_value, which may move s->vals), or NULL when text
+ * was refused (reported). */
+static struct value *set_value(struct scn *s, const struct scn_param *p, const char *path,
+                               const char *text, int line, int col, enum origin origin)
 {
     struct value v = { .p = p, .line = line, .col = col, .origin = origin };
     char why[UNIT_WHY_MAX] = "";
-    if (text[0] == '\0')
-        return fail_at(s, line, col, "%s: missing value (expected %s)", path,
-                       type_example(p->type));
-    if (parse_typed(p, text, &v, why) != 0)
-        return fail_at(s, line, col, "%s: %s", path, why);
+    if (text[0] == '\0') {
+        fail_at(s, line, col, "%s: missing value (expected %s)", path, type_example(p->type));
+        return NULL;
+    }
+    if (parse_typed(p, text, &v, why) != 0) {
+        fail_at(s, line, col, "%s: %s", path, why);
+        return NULL;
+    }
     if (p->min || p->max) {
         struct value bound = { .p = p };
         char bwhy[UNIT_WHY_MAX];
         if (p->min && parse_typed(p, p->min, &bound, bwhy) == 0 &&
             cmp_typed(p->type, &v, &bound) < 0) {
-            return fail_at(s, line, col, "%s: %s is below the minimum %s", path, text, p->min);
+            fail_at(s, line, col, "%s: %s is below the minimum %s", path, text, p->min);
+            return NULL;
         }
         if (p->max && parse_typed(p, p->max, &bound, bwhy) == 0 &&
             cmp_typed(p->type, &v, &bound) > 0) {
-            return fail_at(s, line, col, "%s: %s is above the maximum %s", path, text, p->max);
+            fail_at(s, line, col, "%s: %s is above the maximum %s", path, text, p->max);
+            return NULL;
         }
     }
     struct value *old = value_find(s, path);
@@ -425,14 +442,7 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
         }
         old = &s->vals[s->n++];
         old->path = xstrdup(path);
-        if (2 * s->n + 2 > s->indexcap) {
-            index_rebuild(s);
-        } else {
-            size_t j = fnv1a(path) & (s->indexcap - 1);
-            while (s->index[j])
-                j = (j + 1) & (s->indexcap - 1);
-            s->index[j] = s->n;
-        }
+        pi_add(&s->vindex, s, s->n, value_path);
     } else {
         free(old->text);
         free(old->resolved);
@@ -444,7 +454,7 @@ static int set_value(struct scn *s, const struct scn_param *p, const char *path,
     old->resolved = NULL;
     if (p->type == SCN_PATH)
         old->resolved = text[0] == '/' ? xstrdup(text) : xasprintf("%s%s", s->dir, text);
-    return 0;
+    return old;
 }
 
 /* ---- walking the tree ---- */
@@ -515,10 +525,8 @@ static void walk_list(struct scn *s, const struct scn_param *p, const struct yno
     free(typekey);
     free(g1);
     struct value *cnt = value_find(s, inst);
-    if (!cnt) {
-        set_value(s, p, inst, "list", seq->line, seq->col, FROM_FILE);
-        cnt = value_find(s, inst);
-    }
+    if (!cnt)
+        cnt = set_value(s, p, inst, "list", seq->line, seq->col, FROM_FILE);
     if (cnt)
         cnt->v.u = seq->n;
 }
@@ -645,8 +653,9 @@ static void fill_defaults(struct scn *s, const char *g, const char *inst, int li
                 fail_at(s, line, col, "%s: missing required key '%s'",
                         inst[0] ? inst : "scenario", rest);
             else if (p->type == SCN_LIST) {
-                set_value(s, p, ip, "list", 0, 0, FROM_DEFAULT);
-                value_find(s, ip)->v.u = 0;
+                struct value *cnt = set_value(s, p, ip, "list", 0, 0, FROM_DEFAULT);
+                if (cnt)
+                    cnt->v.u = 0;
             } else if (!(p->flags & SCN_OPTIONAL) && p->def)
                 set_value(s, p, ip, p->def, 0, 0, FROM_DEFAULT);
         }
@@ -685,9 +694,9 @@ static void fill_list_defaults(struct scn *s)
             if (namep && type) {
                 char *npath = xasprintf("%s.name", inst);
                 if (!value_find(s, npath) && !rejected_has(s, npath)) {
-                    set_value(s, namep, npath, type, 0, 0, FROM_DEFAULT);
-                    struct value *nv = value_find(s, npath);
-                    nv->line = tline, nv->col = tcol;
+                    struct value *nv = set_value(s, namep, npath, type, 0, 0, FROM_DEFAULT);
+                    if (nv)
+                        nv->line = tline, nv->col = tcol;
                 }
                 free(npath);
             }
@@ -902,7 +911,7 @@ static void apply_sets(struct scn *s, const char *const *sets, size_t nset)
         char *canon = NULL;
         resolve_set_path(s, sa[i].path, &canon, &p);
         free(canon);
-        if (p && set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET) != 0)
+        if (p && !set_value(s, p, sa[i].path, sa[i].value, 0, 0, FROM_SET))
             rejected_add(s, sa[i].path);
         else if (p) {
             strcat(s->overrides, sa[i].path);
@@ -929,11 +938,11 @@ void scn_free(struct scn *s)
         free(s->vals[i].resolved);
     }
     free(s->vals);
-    free(s->index);
+    free(s->vindex.slot);
     for (size_t i = 0; i < s->nmarks; i++)
         free(s->marks[i].path);
     free(s->marks);
-    free(s->mindex);
+    free(s->mindex.slot);
     for (size_t i = 0; i < s->nrejected; i++)
         free(s->rejected[i]);
     free(s->rejected);
@@ -986,7 +995,7 @@ int scn_load_text(const struct scn_schema *schema, const char *name, const char 
     if (e->count != before)
         goto fail;
     qsort(s->vals, s->n, sizeof *s->vals, cmp_value_path);   /* for scn_dump */
-    index_rebuild(s);
+    pi_rebuild(&s->vindex, s, s->n, value_path);
     s->e = NULL;
     ytree_free(root);
     *out = s;
