@@ -32,6 +32,7 @@
 #include "models/run/run.h"
 #include "models/world.h"
 #include "sim/money.h"
+#include "tests/world_fixture.h"
 
 #define GWEI   UINT64_C(1000000000)
 #define ETH    ((u128)1000000000000000000ull)
@@ -275,23 +276,14 @@ static bool censor_excluded(void *ctx, const struct mp_tx *tx)
 
 /* ---- running a world ------------------------------------------------------------------ */
 
-struct fixture {
-    struct scn *s;
-    struct store *st;
-    struct world *w;
-    char path[64];
-    bool censoring;
-};
-static struct fixture fx;
+static struct world_fixture fx;
+static bool censoring;            /* the censoring builder's state (censor_begin) */
 
 static int teardown(void **state)
 {
     (void)state;
-    world_free(fx.w);
-    store_close(fx.st);
-    store_remove(fx.path);
-    scn_free(fx.s);
-    memset(&fx, 0, sizeof fx);
+    world_fixture_close(&fx);
+    censoring = false;
     return 0;
 }
 
@@ -325,26 +317,10 @@ static void register_harness(void)
 
 static void run_world(const char *yaml)
 {
-    struct err e;
-    err_init(&e);
     register_harness();
-    if (scn_load_text(model_schema(), "dispute.yaml", yaml, strlen(yaml), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-dispute-XXXXXX");
-    int fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    uint64_t seed = scn_uint(fx.s, "seed");
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
-                               .name = "dispute", .schemes = only, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "dispute.yaml", yaml, "dispute");
     if (cfg.censor_until > cfg.censor_from) {
-        struct l1_builder_hook hk = { censor_begin, censor_excluded, &fx.censoring };
+        struct l1_builder_hook hk = { censor_begin, censor_excluded, &censoring };
         l1_add_builder_hook(fx.w->l1, &hk);
     }
     sim_run(fx.w->sim, fx.w->duration, 0);

@@ -19,6 +19,7 @@
 #include "models/rollup/rollup_int.h"
 #include "models/run/run.h"
 #include "models/world.h"
+#include "tests/world_fixture.h"
 
 #define SECOND INT64_C(1000000)
 
@@ -30,58 +31,23 @@ static const char yaml[] =
     "schemes: [{type: optimistic_rollup, max_channel_duration: 2m, claim_every: 30,"
     " challenge_window: 5m}]\n";
 
-struct fixture {
-    struct scn *s;
-    struct store *st;
-    struct world *w;
-    char path[64];
-};
-static struct fixture fx;
+static struct world_fixture fx;
 
 static int setup(void **state)
 {
     (void)state;
-    struct err e;
-    err_init(&e);
-    if (scn_load_text(model_schema(), "rollup.yaml", yaml, strlen(yaml), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-rollup-XXXXXX");
-    int fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    uint64_t seed = scn_uint(fx.s, "seed");
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
-                               .name = "rollup", .schemes = only, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "rollup.yaml", yaml, "rollup");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    world_free(fx.w);
-    store_close(fx.st);
-    store_remove(fx.path);
-    scn_free(fx.s);
-    memset(&fx, 0, sizeof fx);
+    world_fixture_close(&fx);
     return 0;
 }
 
-static int64_t q_int(const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("bad SQL: %s", sql);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+static int64_t q_int(const char *sql) { return world_fixture_int(&fx, sql); }
 
 /* A user with an L2 balance and no transfer of its own pending. */
 static uint32_t funded_user(struct rollup *ru)
@@ -246,21 +212,7 @@ static void run_validium(uint32_t withholders, bool *frozen, u128 *value, u128 *
         "workload: {users: 60, transfers: {rate: 0.5/s}, willingness: {median: 0.002eth}}\n"
         "schemes: [{type: validium, committee: 3, threshold: 2, max_channel_duration: 3m,"
         " compression: zstd}]\n";
-    struct err e;
-    err_init(&e);
-    if (scn_load_text(model_schema(), "validium.yaml", vy, strlen(vy), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-validium-XXXXXX");
-    int fd = mkstemp(fx.path);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, 8, 8, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 8,
-                               .name = "validium", .schemes = only, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "validium.yaml", vy, "validium");
     struct scheme *sc = fx.w->schemes[0];
     run_until(10 * 60 * SECOND);
     committee_withhold(sc, withholders);
@@ -313,21 +265,7 @@ static void test_forced_inclusion(void **state)
         " withdrawals: {share: 0}}\n"
         "schemes: [{type: optimistic_rollup, force_after: 2m, forced_window: 3m,"
         " compression: zstd}]\n";
-    struct err e;
-    err_init(&e);
-    if (scn_load_text(model_schema(), "censor.yaml", cy, strlen(cy), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-censor-XXXXXX");
-    int fd = mkstemp(fx.path);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, 4, 4, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 4,
-                               .name = "censor", .schemes = only, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "censor.yaml", cy, "censor");
     struct scheme *sc = fx.w->schemes[0];
     run_until(5 * 60 * SECOND);
     inbox_censor(sc, 25 * 60 * SECOND, 1.0);
@@ -374,21 +312,7 @@ static void priority_case(const char *order, bool high_first)
              " demand: {rate: 50/block}}\n"
              "workload: {users: 30, transfers: {rate: 0.05/s}, willingness: {median: 0.01eth}}\n"
              "schemes: [{type: optimistic_rollup, gas_limit: 21000, order: %s}]\n", order);
-    struct err e;
-    err_init(&e);
-    if (scn_load_text(model_schema(), "order.yaml", y, strlen(y), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-order-XXXXXX");
-    int fd = mkstemp(fx.path);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, 6, 6, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = 6,
-                               .name = "order", .schemes = only, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "order.yaml", y, "order");
     struct rollup *ru = fx.w->schemes[0]->state;
     run_until(4 * 60 * SECOND);
     uint32_t a = funded_user(ru);

@@ -18,6 +18,7 @@
 
 #include "models/run/run.h"
 #include "models/world.h"
+#include "tests/world_fixture.h"
 #include "sim/money.h"
 
 /* 4 validators of stakes 4, 3, 2, 1 (x 1000 ETH): quorum needs more than 6.67 of 10,
@@ -31,59 +32,29 @@ static const char yaml[] =
     "schemes: [{type: sidechain, validators: 4, stakes: [4000eth, 3000eth, 2000eth, 1000eth],"
     " checkpoint_interval: 4m, block_time: 2s}]\n";
 
-struct fixture {
-    struct scn *s;
-    struct store *st;
-    char path[64];
-};
-static struct fixture fx;
+static struct world_fixture fx;
 
+/* The whole run of `text`'s sidechain world, finished (every invariant checked) and
+ * freed; its database stays for the test's queries. */
 static void run_world(const char *text)
 {
-    struct err e;
-    err_init(&e);
-    if (scn_load_text(model_schema(), "sc.yaml", text, strlen(text), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-sc-XXXXXX");
-    int fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-    uint64_t seed = scn_uint(fx.s, "seed");
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
-    static const size_t only[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
-                               .name = "sc", .schemes = only, .nschemes = 1 };
-    struct world *w;
-    if (world_new(&spec, &w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "sc.yaml", text, "sc");
+    struct world *w = fx.w;
     sim_run(w->sim, w->duration, 0);
     if (world_finish(w) != 0)                     /* every invariant, the scheme's too */
         fail_msg("%s", w->failure);
     world_free(w);
+    fx.w = NULL;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    store_close(fx.st);
-    store_remove(fx.path);
-    scn_free(fx.s);
-    memset(&fx, 0, sizeof fx);
+    world_fixture_close(&fx);
     return 0;
 }
 
-static int64_t q_int(const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("bad SQL: %s: %s", sql, sqlite3_errmsg(store_db(fx.st)));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+static int64_t q_int(const char *sql) { return world_fixture_int(&fx, sql); }
 
 static char *q_text(const char *sql)
 {

@@ -24,6 +24,7 @@
 #include "models/run/run.h"
 #include "models/world.h"
 #include "sim/money.h"
+#include "tests/world_fixture.h"
 
 #define GWEI   UINT64_C(1000000000)
 #define SECOND INT64_C(1000000)
@@ -231,35 +232,16 @@ static const char yaml[] =
     "workload: {users: 10, transfers: {rate: 0.1/s}}\n"
     "schemes: [{type: toy}]\n";
 
-struct fixture {
-    struct scn *s;
-    struct store *st;
-    struct world *w;
-    char path[64];
-};
-static struct fixture fx;
+static struct world_fixture fx;
 
 static int teardown(void **state)
 {
     (void)state;
-    world_free(fx.w);              /* the toy's destroy too */
-    store_close(fx.st);
-    store_remove(fx.path);
-    scn_free(fx.s);
-    memset(&fx, 0, sizeof fx);
+    world_fixture_close(&fx);      /* the toy's destroy too */
     return 0;
 }
 
-static int64_t q_int(const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("bad SQL: %s", sql);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+static int64_t q_int(const char *sql) { return world_fixture_int(&fx, sql); }
 
 static char *q_text(const char *sql)
 {
@@ -291,27 +273,10 @@ static char *q_text(const char *sql)
 static void test_toy_inbox(void **state)
 {
     (void)state;
-    struct err e;
-    err_init(&e);
     model_register_scheme(&toy_ops);             /* its one registry line */
-    if (scn_load_text(model_schema(), "toy.yaml", yaml, strlen(yaml), NULL, 0, &fx.s, &e) != 0)
-        fail_msg("scenario rejected: %s", e.msg);
-    snprintf(fx.path, sizeof fx.path, "/tmp/l2sim-test-toy-XXXXXX");
-    int fd = mkstemp(fx.path);
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(store_open(fx.path, &fx.st, &e), 0);
-
-    uint64_t seed = scn_uint(fx.s, "seed");
-    int64_t run_id;
-    assert_int_equal(run_begin(fx.st, fx.s, seed, seed, 0, &run_id, &e), 0);
     /* the world: the L1, the toy (its table created first, then its init), the
      * workload */
-    static const size_t only_toy[] = { 0 };
-    struct world_spec spec = { .scn = fx.s, .store = fx.st, .run_id = run_id, .seed = seed,
-                               .name = "toy", .schemes = only_toy, .nschemes = 1 };
-    if (world_new(&spec, &fx.w, &e) != 0)
-        fail_msg("world_new: %s", e.msg);
+    world_fixture_open(&fx, "toy.yaml", yaml, "toy");
     struct world *w = fx.w;
     struct scheme *sc = w->schemes[0];
     assert_ptr_equal(sc->ops, &toy_ops);
