@@ -131,17 +131,8 @@ static double one_value(const struct metrics_scope *m, const char *sql)
 
 void rollup_metrics(const struct metrics_scope *m)
 {
-    /* The fee per transfer against the L1 baseline of the same run (the mean fee of
-     * transfers included on L1, as the shared fee_mean_eth), and the share of a fee
-     * that is the L1 data fee. */
-    double own = one_value(m, "SELECT avg(fee_eth) FROM txs WHERE run_id = ?1 AND scheme = ?2"
-                              " AND include_us IS NOT NULL");
-    double base = one_value(m, "SELECT avg(t.fee_eth) FROM txs t JOIN schemes s ON"
-                               " s.run_id = t.run_id AND s.scheme = t.scheme WHERE"
-                               " t.run_id = ?1 AND s.type = 'l1' AND ?2 IS NOT NULL AND"
-                               " t.include_us IS NOT NULL");
-    if (own > 0 && base > 0)
-        metrics_put(m, -1, "fee_ratio_to_l1", own / base);
+    /* The share of a fee that is the L1 data fee. (The fee per transfer against the L1
+     * baseline is every scheme's users_fees_ratio_to_l1, analysis/costs.c.) */
     double data = one_value(m, "SELECT sum(l1_fee_eth) / sum(fee_eth) FROM txs WHERE"
                                " run_id = ?1 AND scheme = ?2 AND include_us IS NOT NULL");
     if (data == data)
@@ -197,7 +188,7 @@ static const struct summary_row rows[] = {
     { "transfers refused (the user could not pay, or the sequencer refused)", "failed", 1, 0, "" },
     { "batches posted", "batches", 1, 0, "" },
     { "... of them in blobs", "batches_blob", 1, 0, "" },
-    { "fee per transfer / the L1 baseline's", "fee_ratio_to_l1", 1, 6, "" },
+    { "users' fees per transfer / the L1 baseline's cost", "users_fees_ratio_to_l1", 1, 6, "" },
     { "share of the fee that is the L1 data fee", "fee_l1_data_share", 100, 1, "%" },
     { "compressed bytes per transfer (batch mean)", "batch_bytes_per_tx_mean", 1, 1, "B" },
     { "operator revenue (users' fees)", "operator_revenue_eth", 1, 6, "ETH" },

@@ -28,9 +28,9 @@ check_crash
 [ "$rc" -eq 0 ] || note "exited $rc ($first)"
 grep -q "^users' fees alone (no L1), L1 : optimistic_rollup : zk_rollup : hybrid_rollup = 1 : 1/[0-9]* : 1/[0-9]* : 1/[0-9]*$" "$tmp/out" ||
     note "no ratio line: $(tail -n 2 "$tmp/out")"
-n=$(q "$tmp/rfs.db" "SELECT count(*) FROM metrics WHERE name = 'fee_ratio_to_l1' AND
+n=$(q "$tmp/rfs.db" "SELECT count(*) FROM metrics WHERE name = 'users_fees_ratio_to_l1' AND
     value > 0 AND value < 0.01 AND scheme IN ('optimistic_rollup', 'zk_rollup', 'hybrid_rollup')")
-[ "$n" = 3 ] || note "fee_ratio_to_l1 below 1% for $n of 3 rollups"
+[ "$n" = 3 ] || note "users_fees_ratio_to_l1 below 1% for $n of 3 rollups"
 # issue 11: every blob batch of rollup_fee_savings paid its blob gas at its block's blob
 # base fee (exactly, with the rest of its fee; the blob base fee is at its floor here,
 # so the spike below is where this bites)
