@@ -17,7 +17,7 @@ DEB_PKGS := libgsl-dev libsqlite3-dev libyaml-dev libcmocka-dev libsodium-dev \
 PC_LIBS  := gsl sqlite3 yaml-0.1 libsodium libzstd libbrotlienc libbrotlidec
 # Only the tests need a browser (they open report.html in headless Chromium) and
 # valgrind (make check runs the default scenario under it).
-DEB_TEST_PKGS := chromium valgrind bc
+DEB_TEST_PKGS := chromium valgrind bc time
 PC_TEST  := cmocka
 
 CC       ?= cc

@@ -81,6 +81,14 @@ static void test_counts_by_hand(void **state)
     near(o.pending, 24.0 * 65 + 2);
     near(o.mem_user_table, 8.0 * 10000);
     near(o.senders, 10000 * -expm1(-17.28));
+    /* profiles and accounts: 3 chunks of 4096 users, each touched by some of the
+     * 10000 * (1 - e^-34.56) users a transfer reaches (sender or recipient) */
+    near(o.user_chunks, 3 * -expm1(-10000 * -expm1(-34.56) / 3));
+    near(o.mem_users, 128.0 * o.senders + (48.0 + 48.0) * 4096 * o.user_chunks);
+    /* the database's memory: its row buffers + its page cache, which the database
+     * (38 MB) fills to its 32 MiB */
+    assert_true(o.db_bytes > 32.0 * 1048576);
+    near(o.mem_store, (6.6 + 32) * 1048576);
     near(o.db_rows_blocks, 7200);
     near(o.db_rows_txs, 172800);
     near(o.db_rows_l1_txs, 172800);              /* scheme l1: an L1 transaction a transfer */
@@ -88,7 +96,7 @@ static void test_counts_by_hand(void **state)
     assert_true(o.db_bytes < 94.0 * 7200 + (90.0 + 128.0) * 172800 + 8192 + 2 * sizeof base);
     near(o.horizon_us, 86400e6 + 12e6 * 65 + 50 * 600e6);   /* patience 10m */
     near(o.mem_peak, o.mem_base + o.mem_user_table + o.mem_users + o.mem_tables +
-                     o.mem_inflight + o.mem_pool + o.mem_metrics);
+                     o.mem_inflight + o.mem_pool + o.mem_metrics + o.mem_store);
 }
 
 /* Twice the duration: twice the slots, transfers, rows, events, metrics memory and
@@ -188,7 +196,9 @@ static void test_rejects_absurd_users(void **state)
     const char *u[] = { "workload.users=1000000000000" };
     assert_int_equal(check(base, u, 1, &machine, &e), L2_EINPUT);
     assert_non_null(strstr(e.msg, "--set workload.users=1000000000000: 1000000000000 needs about"));
-    assert_non_null(strstr(e.msg, "7.28 TiB"));          /* 8 B x 10^12 */
+    /* 8 B x 10^12 for the table (7.28 TiB) + the ~345,600 users a transfer reaches,
+     * each in a chunk of 4096 profiles and accounts of its own (0.12 TiB) */
+    assert_non_null(strstr(e.msg, "7.4 TiB"));
     assert_non_null(strstr(e.msg, "user table"));
     assert_non_null(strstr(e.msg, "at most 4294967295 users"));
     assert_non_null(strstr(e.msg, "24 GiB of physical memory"));
@@ -292,7 +302,7 @@ static void test_run_check_gates(void **state)
     struct err e;
     err_init(&e);
     assert_int_equal(run_check(s, &e), L2_EINPUT);
-    assert_non_null(strstr(e.msg, "needs about 7.28 TiB"));
+    assert_non_null(strstr(e.msg, "needs about 7.4 TiB"));
     scn_free(s);
 }
 

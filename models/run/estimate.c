@@ -38,11 +38,18 @@
  * more senders = 131 B (the structures alone: 8 + 32 + 32 + 48 = 120 B). */
 #define MEM_PER_SENDER      128.0
 /* And, for each user who sends or receives, its profile (48 B) and its L1 account in
- * each scheme of the world (48 B each), in chunks of 4096 users
- * (models/workload/users.c); counted per sender, the ones that touch a chunk. The
- * structures' sizes (two u128 and flags, 16-byte aligned), not a measurement. */
+ * each scheme of the world (48 B each), allocated in chunks of USERS_CHUNK users
+ * (models/workload/users.c, mirrored here): a chunk is whole once one of its users is
+ * touched, so with many users and few transfers each touched user costs a whole
+ * chunk (196 KiB of profiles, and as much per scheme of accounts). The structures'
+ * sizes (two u128 and flags, 16-byte aligned). Measured: default.yaml's l1 world alone
+ * with 1e7 users for 10 min (~2,400 users touched, ~1,500 of the 2,442 chunks): massif
+ * 299 MB of profile chunks and 299 MB of account chunks, RSS 429 MiB, against an
+ * estimate of 86 MiB when users were counted one by one (default.yaml at 1e8 users:
+ * 1.28 GiB estimated, 7.6 GB RSS). */
 #define MEM_PER_PROFILE     48.0
 #define MEM_PER_ACCOUNT     48.0
+#define USERS_CHUNK         4096.0
 /* What a scheme transaction awaiting finality costs, and the wall time of a scheme's
  * work, are the scheme's own (scheme_ops.estimate; the L1 baseline's measurements are
  * in models/l1/scheme_l1_decl.c). */
@@ -59,6 +66,16 @@
 /* ... and every l1_blocks row of the world: 100d of empty slots (720000) with no
  * transfers: RSS 31092 KiB over the 6180 KiB base, 35 B per slot. */
 #define MEM_PER_METRIC_SLOT 35.0
+/* The results database's memory, for the whole run (one connection): SQLite's page
+ * cache keeps the pages the run writes, up to its cache_size (sim/store.c: 32 MiB),
+ * and the store's batched rows keep their buffers (sim/store.c's ROWS_BUFS x
+ * STORE_ROWS_GROUP rows of txs, l1_txs, l1_blocks; 6.6 MiB, allocated at the first
+ * row). Measured with massif on default.yaml's channels world alone (12 h, a 23 MiB
+ * database): SQLite 25.7 MB, row buffers 6.9 MB; the l1 world alone (a 20 MiB
+ * database): SQLite 25.8 MB, of which an 8 MiB sorter of metrics_attacks. Not counted
+ * before: default.yaml's estimate was 77.5 MiB against 163 MiB of peak RSS. */
+#define MEM_STORE_CACHE_MAX (32.0 * 1048576)
+#define MEM_STORE_ROWS      (6.6 * 1048576)
 
 /* SQLite bytes per row, sum(pgsize) from dbstat / rows: l1_blocks 675840 B for 7200
  * slots of 400/block demand = 94 B (50 B for empty blocks: 36319232 B / 720000);
@@ -176,6 +193,10 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     o->transfers = rate_per_us(s, "workload.transfers", slot) * duration *
                    mean_multiplier(s, "workload.transfers", duration);
     o->senders = users > 0 ? users * -expm1(-o->transfers / users) : 0;
+    /* users a transfer touches: its sender and its recipient; the chunks they fall in */
+    double touched = users > 0 ? users * -expm1(-2 * o->transfers / users) : 0;
+    double chunks = ceil(users / USERS_CHUNK);
+    o->user_chunks = chunks > 0 ? chunks * -expm1(-touched / chunks) : 0;
     if (!scn_has(s, "l1.demand.trace")) {
         o->background = rate_per_us(s, "l1.demand", slot) * duration *
                         mean_multiplier(s, "l1.demand", duration);
@@ -247,8 +268,9 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
 
     o->mem_base = MEM_BASE;
     o->mem_user_table = MEM_PER_USER_SLOT * users;
-    o->mem_users = (MEM_PER_SENDER + MEM_PER_PROFILE +
-                    MEM_PER_ACCOUNT * (double)o->max_schemes) * o->senders;
+    o->mem_users = MEM_PER_SENDER * o->senders +
+                   (MEM_PER_PROFILE + MEM_PER_ACCOUNT * (double)o->max_schemes) * USERS_CHUNK *
+                   o->user_chunks;
     const char *recipients = scn_str(s, "workload.recipients");
     if (strcmp(recipients, "zipf") == 0) {
         o->mem_tables = 8.0 * users;             /* the cumulative weights */
@@ -276,6 +298,9 @@ void run_estimate(const struct scn *s, struct run_estimate *o)
     o->wall_s = o->wall_schemes +
                 (WALL_PER_BACKGROUND * o->background + WALL_PER_SLOT * o->slots) *
                 (double)o->worlds;
+    o->mem_store = MEM_STORE_ROWS +
+                   (o->db_bytes < MEM_STORE_CACHE_MAX ? o->db_bytes : MEM_STORE_CACHE_MAX);
+    o->mem_peak += o->mem_store;
 }
 
 /* ---- formatting ---- */
@@ -392,14 +417,15 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
     char n[32], m[32], rate[64], dur[32];
     value_text(s, "workload.transfers.rate", rate, sizeof rate);
     value_text(s, "duration", dur, sizeof dur);
-    struct { double v; char text[256]; } t[8];
+    struct { double v; char text[256]; } t[9];
     size_t nt = 0;
 #define TERM(V, ...) do { t[nt].v = (V); snprintf(t[nt].text, sizeof t[nt].text, __VA_ARGS__); nt++; } while (0)
     TERM(o->mem_user_table, "8 B x %s users for the user table, allocated whole up front",
          fmt_count(o->mem_user_table / MEM_PER_USER_SLOT, n, sizeof n));
-    TERM(o->mem_users, "%.0f B x %s users who send (stream, profile, an L1 account per "
-         "scheme)", o->senders > 0 ? o->mem_users / o->senders : MEM_PER_SENDER,
-         fmt_count(o->senders, n, sizeof n));
+    TERM(o->mem_users, "%.0f B x %s users who send (stream) + %s chunks of %.0f users' "
+         "profiles and L1 accounts, %.0f B each per user", MEM_PER_SENDER,
+         fmt_count(o->senders, n, sizeof n), fmt_count(o->user_chunks, m, sizeof m),
+         USERS_CHUNK, MEM_PER_PROFILE + MEM_PER_ACCOUNT * (double)o->max_schemes);
     TERM(o->mem_tables, "the recipients' Zipf table or payment graph");
     TERM(o->mem_inflight, "%.0f B x %s transactions awaiting finality", o->mem_per_inflight,
          fmt_count(o->inflight, n, sizeof n));
@@ -413,6 +439,8 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
         TERM(o->mem_metrics, "35 B x %s L1 slots (%s), read back for the metrics",
              fmt_count(o->slots, m, sizeof m), dur);
     TERM(o->mem_base, "6 MiB of code and libraries");
+    TERM(o->mem_store, "%s of the results database's page cache (what the run writes, at "
+         "most 32 MiB) and row buffers", run_estimate_bytes(o->mem_store, m, sizeof m));
 #undef TERM
     for (size_t i = 1; i < nt; i++)                  /* insertion sort, largest first */
         for (size_t j = i; j > 0 && t[j].v > t[j - 1].v; j--) {

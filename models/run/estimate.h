@@ -19,6 +19,7 @@ struct run_estimate {
     double   slots;              /* L1 slots per world: duration / slot */
     double   transfers;          /* user transfers (the same in every world) */
     double   senders;            /* expected distinct users who send at least once */
+    double   user_chunks;        /* chunks of users' profiles and accounts touched */
     double   background;         /* background L1 transactions per world */
     double   background_slot;    /* ... arriving in the busiest slot (peak multipliers) */
     double   l1_txs;             /* L1 transactions the schemes send, all worlds */
@@ -43,6 +44,7 @@ struct run_estimate {
     double   mem_schemes;        /* the schemes' own state (declared) */
     double   mem_pool;           /* the mempool */
     double   mem_metrics;        /* metrics_compute reads every txs row into memory */
+    double   mem_store;          /* the results database's page cache and row buffers */
     double   mem_upfront;        /* what a world allocates before its first event */
     double   mem_peak;           /* the estimate of peak resident memory */
 

@@ -97,6 +97,46 @@ check_crash
 rm -f "$E"/fits.db*
 finish estimate/ten-million-users-run
 
+# The memory estimate against what a run really holds, its peak RSS (/usr/bin/time -f
+# %M; a release build: a sanitizer's shadow memory is not the model's). default.yaml's
+# L1 world alone, 12 h: users, the metrics' read-back, the mempool, SQLite's page cache
+# (the pages the run writes, up to 32 MiB) and the store's row buffers are the whole
+# estimate, which must be within 25% of the run's peak (it was 17.7 MiB for 54 MiB
+# before the database's memory was counted). The same world with 1e7 users for 10
+# minutes: each of the ~2,400 users touched costs a whole chunk of 4096 profiles and
+# accounts, which the estimate must cover (it said 86 MiB for 429 MiB when it counted
+# users one by one), without doubling it.
+if "$L2SIM" version | grep -q 'debug build'; then
+    echo "skip estimate/memory-against-peak-rss: a debug (sanitizer) build's memory is not the model's"
+elif [ ! -x /usr/bin/time ]; then
+    echo "skip estimate/memory-against-peak-rss: no /usr/bin/time (make deps installs it)"
+else
+    awk '/^schemes:/ { print; print "  - {type: l1}"; skip = 1; next }
+         /^adversaries:/ { skip = 0 } !skip' scenarios/default.yaml >"$E/l1world.yaml"
+    # mib RUN-ARGS...: the run's peak RSS in MiB; est: the estimate's, from validate
+    mib() {
+        rm -f "$E"/rss.db*
+        /usr/bin/time -f %M -o "$E/rss" "$L2SIM" run "$E/l1world.yaml" --db "$E/rss.db" --quiet \
+            "$@" >/dev/null 2>&1 || note "run $* failed"
+        awk '{ printf "%.1f", $1 / 1024 }' "$E/rss"
+    }
+    est() {
+        l2sim validate "$E/l1world.yaml" --estimate "$@"
+        sed -n 's/^  memory    about \([0-9.]*\) \(MiB\|GiB\) peak.*/\1 \2/p' "$tmp/out" |
+            awk '{ printf "%.1f", $2 == "GiB" ? $1 * 1024 : $1 }'
+    }
+    rss=$(mib)
+    e=$(est)
+    awk -v r="$rss" -v e="$e" 'BEGIN { exit !(r > 0 && e >= 0.75 * r && e <= 1.25 * r) }' ||
+        note "L1 world, 12 h: estimate $e MiB against a peak RSS of $rss MiB (25% allowed)"
+    rss=$(mib --set workload.users=10000000 --set duration=10m)
+    e=$(est --set workload.users=10000000 --set duration=10m)
+    awk -v r="$rss" -v e="$e" 'BEGIN { exit !(r > 0 && e >= r && e <= 2 * r) }' ||
+        note "1e7 users, 10 min: estimate $e MiB against a peak RSS of $rss MiB"
+    rm -f "$E"/rss.db* "$E/rss"
+    finish estimate/memory-against-peak-rss
+fi
+
 # every shipped scenario validates, and the estimate of the default is its run's
 # (channel_network.yaml reads the Lightning snapshot outside the repository:
 # tests/cli/channels.sh)
