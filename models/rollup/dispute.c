@@ -105,8 +105,8 @@ int dispute_book_check(const struct dispute_book *b, struct inv_fail *f)
                         u128_str(l->posted, x), u128_str(l->held, y), u128_str(l->returned, z),
                         u128_str(l->slashed, v));
     if (l->slashed != l->rewarded + l->burned)
-        return INV_FAIL(f, "bonds slashed = paid to winners + burned", "scheme '%s': slashed "
-                        "%s wei, to winners %s, burned %s", b->sc->name, u128_str(l->slashed, x),
+        return INV_FAIL(f, "bond ledger: slashed = booked to winners + burned", "scheme '%s': "
+                        "slashed %s wei, to winners %s, burned %s", b->sc->name, u128_str(l->slashed, x),
                         u128_str(l->rewarded, y), u128_str(l->burned, z));
     return 0;
 }

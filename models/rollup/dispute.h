@@ -140,10 +140,13 @@ void dispute_book_finish(struct dispute_book *b);
 void dispute_book_free(struct dispute_book *b);
 const struct dispute_rules *dispute_book_rules(const struct dispute_book *b);
 
-/* The bonds of moves are money in the scheme's invariant: bonds posted = held +
- * returned + slashed, and slashed = paid to winners + burned, to the wei (the fault
- * "dispute.bond" bends a return by one wei to show the check fails). The root
- * claim's bond is not in it: the scheme posted it and settles it. O(1). */
+/* The bonds of moves, as a ledger: bonds posted = held + returned + slashed, and
+ * slashed = booked to winners + burned, to the wei (the faults "dispute.bond" and
+ * "dispute.reward" bend a return or a winner's share by one wei to show the checks
+ * fail). A ledger only: no account is debited when a bond is posted nor credited when
+ * a winner is paid, so the second check is an identity of bond_slash's bookkeeping,
+ * not a comparison with money that moved (open). The root claim's bond is not in it:
+ * the scheme posted it and settles it. O(1). */
 struct dispute_ledger {
     u128 posted, held, returned, slashed, rewarded, burned;
 };

@@ -100,9 +100,10 @@ scn_was=$SCN
 SCN=$FP
 fault_run dispute-bond dispute.bond \
     "invariant violated: bonds posted = held + returned + slashed|models/rollup/dispute.c:"
-# a slashed bond's winner share booked one wei high: slashed != to winners + burned
+# a slashed bond's winner share booked one wei high: slashed != to winners + burned (the
+# ledger's own identity: bonds are not money any account holds, README)
 fault_run dispute-reward dispute.reward \
-    "invariant violated: bonds slashed = paid to winners + burned|models/rollup/dispute.c:|to winners|burned"
+    "invariant violated: bond ledger: slashed = booked to winners + burned|models/rollup/dispute.c:|to winners|burned"
 fault_run invalid-root-paid invalid_root.paid \
     "invariant violated: money conserved between the L1 and an attacker|models/rollup/invalid_root.c:"
 SCN=$scn_was
