@@ -61,8 +61,11 @@
  * count), hands the phase splitter (time, value) samples (16 B) and sorts a copy of a
  * window's values (8 B). Measured: default.yaml at 50/s, no background demand, 1000
  * users, for 6h vs 1d (1.08M vs 4.32M transfers): RSS 111540 vs 340952 KiB, 72.5 B
- * per transfer. */
-#define MEM_PER_METRIC_ROW  72.0
+ * per transfer. Since the costs are read beside them, in a thread on a second
+ * connection (costs_metrics, session 6), their samples are resident at the same time:
+ * three money columns of the same transfers, 6.3 MB for default.yaml's l1 world (86400
+ * transfers, the arrays doubling as they grow: massif), 73 B more per transfer. */
+#define MEM_PER_METRIC_ROW  145.0
 /* ... and every l1_blocks row of the world: 100d of empty slots (720000) with no
  * transfers: RSS 31092 KiB over the 6180 KiB base, 35 B per slot. */
 #define MEM_PER_METRIC_SLOT 35.0
@@ -75,7 +78,9 @@
  * database): SQLite 25.8 MB, of which an 8 MiB sorter of metrics_attacks. Not counted
  * before: default.yaml's estimate was 77.5 MiB against 163 MiB of peak RSS. */
 #define MEM_STORE_CACHE_MAX (32.0 * 1048576)
-#define MEM_STORE_ROWS      (6.6 * 1048576)
+/* ... + the metrics' second, read-only connection (its page cache, SQLite's default
+ * 2 MiB: 2.0 MB at the peak by massif) */
+#define MEM_STORE_ROWS      ((6.6 + 2.0) * 1048576)
 
 /* SQLite bytes per row, sum(pgsize) from dbstat / rows: l1_blocks 675840 B for 7200
  * slots of 400/block demand = 94 B (50 B for empty blocks: 36319232 B / 720000);
@@ -432,15 +437,16 @@ static void memory_terms(const struct scn *s, const struct run_estimate *o, stru
     TERM(o->mem_schemes, "the schemes' own state");
     TERM(o->mem_pool, "432 B x %s in the mempool", fmt_count(o->pool, n, sizeof n));
     if (o->transfers >= 1)
-        TERM(o->mem_metrics, "72 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
+        TERM(o->mem_metrics, "145 B x %s transfers (%s over %s) + 35 B x %s L1 slots, read "
              "back for the metrics", fmt_count(o->transfers, n, sizeof n), rate, dur,
              fmt_count(o->slots, m, sizeof m));
     else
         TERM(o->mem_metrics, "35 B x %s L1 slots (%s), read back for the metrics",
              fmt_count(o->slots, m, sizeof m), dur);
     TERM(o->mem_base, "6 MiB of code and libraries");
-    TERM(o->mem_store, "%s of the results database's page cache (what the run writes, at "
-         "most 32 MiB) and row buffers", run_estimate_bytes(o->mem_store, m, sizeof m));
+    TERM(o->mem_store, "%s of the results database's page caches (what the run writes, at "
+         "most 32 MiB, and the metrics' reading connection's) and row buffers",
+         run_estimate_bytes(o->mem_store, m, sizeof m));
 #undef TERM
     for (size_t i = 1; i < nt; i++)                  /* insertion sort, largest first */
         for (size_t j = i; j > 0 && t[j].v > t[j - 1].v; j--) {
