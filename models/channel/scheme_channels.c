@@ -152,6 +152,13 @@ static const struct scn_param params[] = {
       "a faulty node's mean time online (exponential)" },
     { "schemes[channels].offline.down", SCN_DURATION, "20m", "1s", "3650d", NULL, 0,
       "a faulty node's mean time offline (exponential)" },
+    { "schemes[channels].htlc_timeout_onchain", SCN_BOOL, "true", NULL, NULL, NULL, 0,
+      "hub topology: a user whose HTLC to its hub is held past its cltv_expiry fails the "
+      "channel on L1 (BOLT-2 deadline for offered HTLCs) and claims the HTLC back with an "
+      "HTLC-timeout transaction (BOLT-5); false: it is taken back off-chain" },
+    { "schemes[channels].htlc_timeout_gas", SCN_GAS, "35000", "0", "16000000", NULL, 0,
+      "execution gas of the HTLC-timeout claim: the HTLC's expiry checked against the "
+      "block height, its amount booked to its offerer" },
     { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
       "hub topology: every user channel closes cooperatively at this time (default: only "
       "a user's withdrawal closes its channel)" },
@@ -207,6 +214,12 @@ struct dispute {
     uint64_t               penalty_cap;  /* the penalty's ceiling per gas, wei */
     uint8_t                penalty_secret[32];   /* the penalty's calldata: the secret */
     bool                   penalized;
+    /* the user failed the channel for HTLCs held past their expiry (BOLT-2): the
+     * payments whose first HTLC it claims back on L1 once the post is in */
+    bool                   by_user;
+    struct pay           **timeout_pay;
+    size_t                 ntimeout;
+    u128                   reserved_post;
 };
 
 /* A transfer in the scheme: waiting for channels, or done. */
@@ -229,6 +242,9 @@ struct pay {
     bool             offline;       /* the last attempt met an offline node */
     bool             offline_dest;  /* ... and it was the recipient */
     struct channels_jammer *jam;    /* a jamming payment (no txs row), or NULL */
+    struct channels_griefer *griefer;   /* the node that held its HTLC */
+    bool             onchain;       /* its first HTLC was claimed back on L1 */
+    u128             timeout_reserved;   /* of the user's L1 for its HTLC-timeout */
     const char      *reason;        /* why the last attempt failed */
 };
 
@@ -264,7 +280,8 @@ struct chs {
     uint32_t min_depth, max_attempts;
     sim_time to_self_delay;
     bool     watchtower;
-    uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip;
+    uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip, htlc_timeout_gas;
+    bool     htlc_onchain;
     uint64_t penalty_max_fee;       /* a wallet ceiling; UINT64_MAX: none */
     double   penalty_fee_share;
     uint64_t inbound_ppm, open_gas, close_gas, tip;
@@ -998,9 +1015,12 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
     d->reserved_hub = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
-    u128 to[2] = { (u128)d->posted.to_side_msat[0] * WEI_PER_MSAT,
-                   (u128)d->posted.to_side_msat[1] * WEI_PER_MSAT };
-    dispute_payout(c, to, "unilateral", r->time);
+    /* as posted, and each HTLC in it to whom it resolved (the mirror of the
+     * contract's HTLC outputs: its current state once they are settled) */
+    const struct channel_state *paid = d->by_user ? &st->net.ch[c->k].current : &d->posted;
+    u128 to[2] = { (u128)paid->to_side_msat[0] * WEI_PER_MSAT,
+                   (u128)paid->to_side_msat[1] * WEI_PER_MSAT };
+    dispute_payout(c, to, d->by_user ? "htlc_timeout" : "unilateral", r->time);
     if (d->cheat) {
         struct channels_cheat *x = d->cheat;
         x->cost += r->total;
@@ -1059,6 +1079,14 @@ static void dispute_end(void *ctx)
     struct dispute *d = ctx;
     if (d->penalized || d->c->state != CH_CLOSING)
         return;
+    struct chs *st = S(d->c->sc);
+    if (st->net.ch[d->c->k].current.nhtlcs > 0) {
+        /* the posted state's HTLCs are resolved first (timeout or preimage): the
+         * claim waits a slot at a time */
+        struct l1 *l1 = d->c->sc->world->l1;
+        l1_at(l1, l1_head_time(l1) + l1_slot(l1), dispute_end, d);
+        return;
+    }
     uint8_t data[32];
     memcpy(data, d->posted.channel_id, 32);
     struct l1_tx tx = { .kind = "channel_claim", .calldata = data, .calldata_len = 32,
@@ -1504,6 +1532,7 @@ static void attempt_failed(struct pay *p)
         return;
     }
     p->reason = p->offline ? (p->offline_dest ? "offline node (the recipient)" : "offline node")
+              : p->onchain ? "an HTLC timed out and its offerer claimed it back on L1"
               : p->pm.failure == PAYMENT_TIMEOUT ? "an HTLC timed out"
               : p->pm.failure == PAYMENT_FINAL_INCORRECT ? failure_reason(PAYMENT_FINAL_INCORRECT)
               : p->held ? "a forwarding node held the HTLC and failed it back"
@@ -1542,6 +1571,230 @@ static void pay_expire_timer(void *ctx)
     pay_event(p->sc->world->sim, p, NULL);
 }
 
+/* ---- an HTLC held past its expiry, settled on L1 (BOLT-2 "deadline for offered
+ * HTLCs", BOLT-5 HTLC-timeout) ----
+ * The offerer of an HTLC its peer neither fulfils nor fails must fail the channel
+ * once the HTLC is G blocks past its cltv_expiry (BOLT-2; G = 1 here, "1 or 2 blocks
+ * is reasonable"): it posts its latest signed state on L1 (kind channel_force_close,
+ * from its own account) and, the HTLC having expired, claims it back with an
+ * HTLC-timeout transaction (kind channel_htlc_timeout, `htlc_timeout_gas`) that the
+ * contract accepts at a block height >= cltv_expiry; the balances, that HTLC back to
+ * its offerer, are paid out after to_self_delay (the hub's claim: close_kind
+ * htlc_timeout). Built for a user's first hop into its hub (the hub holding it: hub
+ * topology, hop 0); a hub's HTLC into another hub is still taken back off-chain.
+ * Simplified: other HTLCs of the posted state settle as their payments go on (each
+ * would be its own HTLC-success or HTLC-timeout transaction in BOLT-5), and the claim
+ * waits for them. A congested L1 delays the post and the claim, and with them the
+ * payment's failure back to its sender: the griefer's row counts the delay. */
+
+#define HTLC_DEADLINE_BLOCKS 1
+
+static bool htlc_onchain_applies(const struct pay *p, size_t i)
+{
+    const struct chs *st = S(p->sc);
+    if (!st->htlc_onchain || st->topo != TOPO_HUB || i != 0 || p->jam)
+        return false;
+    const struct chan *c = st->chan[hop_channel(st, p, 0)];
+    return c->user >= 0 && !(c->d && c->d->cheat);
+}
+
+static void htlc_timeout_submit(struct dispute *d, struct pay *p);
+static void user_post(struct dispute *d);
+
+/* The contract resolved p's first HTLC to its offerer (the block's height is past its
+ * cltv_expiry): mirrored on the channel's state, and the route fails back. */
+static void htlc_timeout_resolve(struct pay *p, sim_time at)
+{
+    struct chs *st = S(p->sc);
+    uint32_t height = pay_height(p);
+    p->pm.failure = PAYMENT_TIMEOUT;
+    p->pm.failed_edge = p->pm.route.hop[0].edge;
+    p->onchain = true;
+    if (payment_expire_hop(&st->net, &p->pm, 0, height) != 0)
+        sim_panic("channels: the contract's HTLC-timeout refused at height %u", height);
+    if (p->griefer) {
+        sim_time slot = l1_slot(p->sc->world->l1);
+        p->griefer->onchain++;
+        sim_time late = at - (sim_time)p->pm.route.hop[0].cltv_expiry * slot;
+        p->griefer->onchain_delay_us += late;
+        if (late > p->griefer->onchain_delay_max_us)
+            p->griefer->onchain_delay_max_us = late;
+    }
+    if (!hop_moved(p, 0))
+        return;
+    attempt_failed(p);
+}
+
+static void htlc_timeout_included(void *ctx, const struct l1_receipt *r)
+{
+    struct pay *p = ctx;
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    struct chan *c = st->chan[hop_channel(st, p, 0)];
+    user_settle(sc, (uint32_t)c->user, p->timeout_reserved, r->total);
+    p->timeout_reserved = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    htlc_timeout_resolve(p, r->time);
+}
+
+static void htlc_timeout_retry(void *ctx)
+{
+    struct pay *p = ctx;
+    struct chs *st = S(p->sc);
+    htlc_timeout_submit(st->chan[hop_channel(st, p, 0)]->d, p);
+}
+
+static void htlc_timeout_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct pay *p = ctx;
+    struct chs *st = S(p->sc);
+    struct chan *c = st->chan[hop_channel(st, p, 0)];
+    user_settle(p->sc, (uint32_t)c->user, p->timeout_reserved, 0);
+    p->timeout_reserved = 0;
+    /* again after the next block, at its fees (a full pool that evicts it at once
+     * must not see it again in the same instant) */
+    struct l1 *l1 = p->sc->world->l1;
+    l1_at(l1, l1_head_time(l1) + l1_slot(l1), htlc_timeout_retry, p);
+}
+
+/* The offerer's HTLC-timeout claim for p's first HTLC: the channel id, the HTLC's id
+ * and the posted state's number, from the user's account. A user who cannot pay its
+ * gas leaves it to the hub's claim, which settles the state's HTLCs as the contract
+ * would (resolved at once here). */
+static void htlc_timeout_submit(struct dispute *d, struct pay *p)
+{
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    uint8_t data[48];
+    memcpy(data, d->posted.channel_id, 32);
+    for (int b = 0; b < 8; b++) {
+        data[32 + b] = (uint8_t)(p->pm.htlc_id[0] >> (8 * b));
+        data[40 + b] = (uint8_t)(d->posted.commitment_number >> (8 * b));
+    }
+    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_htlc_timeout",
+                        .calldata = data, .calldata_len = sizeof data,
+                        .exec_gas = st->htlc_timeout_gas };
+    struct l1_fee_policy fee = fee_now(st, l1);
+    u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
+    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+        htlc_timeout_resolve(p, sim_now(sc->world->sim));
+        return;
+    }
+    p->timeout_reserved = reserve;
+    struct l1_callbacks cb = { htlc_timeout_included, NULL, htlc_timeout_dropped, p };
+    l1_submit(l1, &tx, &fee, &cb);
+}
+
+static void user_post_included(void *ctx, const struct l1_receipt *r)
+{
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    user_settle(sc, (uint32_t)c->user, d->reserved_post, r->total);
+    d->reserved_post = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    const struct channel *ch = &st->net.ch[c->k];
+    for (int side = 0; side < 2; side++)
+        if (!channel_state_verify(ch, &d->posted, side, d->posted_sig[side]))
+            sim_panic("channels: the user's own latest state does not verify");
+    d->posted_at = r->time;
+    sim_time slot = l1_slot(l1);
+    d->deadline = r->time + (st->to_self_delay + slot - 1) / slot * slot;
+    l1_at(l1, d->deadline, dispute_end, d);
+    for (size_t k = 0; k < d->ntimeout; k++)
+        htlc_timeout_submit(d, d->timeout_pay[k]);
+    d->ntimeout = 0;
+}
+
+static void user_post_retry(void *ctx)
+{
+    user_post(ctx);
+}
+
+static void user_post_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    user_settle(c->sc, (uint32_t)c->user, d->reserved_post, 0);
+    d->reserved_post = 0;
+    struct l1 *l1 = c->sc->world->l1;     /* again after the next block */
+    l1_at(l1, l1_head_time(l1) + l1_slot(l1), user_post_retry, d);
+}
+
+/* The user posts the channel's latest state (it holds both signatures), or, when
+ * its balance cannot reserve the gas, tries again a slot later. */
+static void user_post(struct dispute *d)
+{
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    const struct channel *ch = &st->net.ch[c->k];
+    d->posted = ch->current;
+    memcpy(d->posted_sig, ch->current_sig, sizeof d->posted_sig);
+    d->latest_number = ch->current.commitment_number;
+    uint8_t data[2048 + 2 * SIG_BYTES];
+    size_t n = channel_state_encode(&d->posted, data, 2048);
+    memcpy(data + n, d->posted_sig, 2 * SIG_BYTES);
+    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_force_close",
+                        .calldata = data, .calldata_len = n + 2 * SIG_BYTES,
+                        .exec_gas = st->force_close_gas };
+    struct l1_fee_policy fee = fee_now(st, l1);
+    u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
+    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+        /* it cannot pay the post: it waits a slot and tries again (its HTLC pending) */
+        l1_at(l1, l1_head_time(l1) + l1_slot(l1), user_post_retry, d);
+        return;
+    }
+    d->reserved_post = reserve;
+    struct l1_callbacks cb = { user_post_included, NULL, user_post_dropped, d };
+    d->post_tx = l1_submit(l1, &tx, &fee, &cb);
+    c->close_tx = d->post_tx;
+}
+
+/* The deadline for p's first HTLC passed with the hub still holding it: the user
+ * fails the channel (once online) and claims the HTLC back on L1. */
+static void htlc_deadline(void *ctx)
+{
+    struct pay *p = ctx;
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    struct chan *c = st->chan[hop_channel(st, p, 0)];
+    sim_time now = sim_now(sc->world->sim);
+    uint32_t v = st->g->edges[p->pm.route.hop[0].edge].from;
+    if (node_down(st, v, now)) {          /* an offline user acts when back */
+        l1_at(sc->world->l1, node_up_at(st, v, now), htlc_deadline, p);
+        return;
+    }
+    if (!c->d) {
+        c->d = xcalloc(1, sizeof *c->d);
+        c->d->c = c;
+    }
+    struct dispute *d = c->d;
+    if (c->state == CH_OPEN) {
+        d->by_user = true;
+        c->state = CH_CLOSING;
+        chan_set_routable(st, c, false);
+        user_post(d);
+    }
+    if (d->posted_at > 0) {
+        htlc_timeout_submit(d, p);
+        return;
+    }
+    d->timeout_pay = xrealloc(d->timeout_pay, (d->ntimeout + 1) * sizeof *d->timeout_pay);
+    d->timeout_pay[d->ntimeout++] = p;
+}
+
 /* Is the node that must act on hop i's HTLC (its receiver, forwarding it on) holding
  * HTLCs now? Then it keeps it until `hold` has passed, or its expiry. */
 static bool pay_held(struct pay *p, size_t i, sim_time now)
@@ -1568,7 +1821,12 @@ static bool pay_held(struct pay *p, size_t i, sim_time now)
         }
         gr->locked_msat_us += locked * (u128)(release - now);
         gr->held_us += release - now;
-        if (release == expiry || expiry <= now) {
+        p->griefer = gr;
+        if ((release == expiry || expiry <= now) && htlc_onchain_applies(p, i)) {
+            /* BOLT-2: the offerer fails the channel at the deadline for offered
+             * HTLCs, HTLC_DEADLINE_BLOCKS after cltv_expiry */
+            l1_at(p->sc->world->l1, expiry + HTLC_DEADLINE_BLOCKS * slot, htlc_deadline, p);
+        } else if (release == expiry || expiry <= now) {
             /* after the block of height cltv_expiry: the offerer may take it back */
             p->step = STEP_EXPIRE;
             l1_at(p->sc->world->l1, release, pay_expire_timer, p);
@@ -2147,6 +2405,8 @@ static void destroy(struct scheme *sc)
                 if (--c->waiter[i]->waiting == 0 && c->waiter[i]->done)
                     free(c->waiter[i]);
             free(c->waiter);
+            if (c->d)
+                free(c->d->timeout_pay);
             free(c->d);
             free(c);
             channel_free(&st->net.ch[k]);
@@ -2249,6 +2509,8 @@ static int init(struct scheme *sc, struct err *e)
     st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);
     st->penalty_gas = (uint64_t)scn_int(s, "schemes[%zu].penalty_gas", i);
     st->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
+    st->htlc_timeout_gas = (uint64_t)scn_int(s, "schemes[%zu].htlc_timeout_gas", i);
+    st->htlc_onchain = scn_bool(s, "schemes[%zu].htlc_timeout_onchain", i);
     st->penalty_tip = (uint64_t)scn_amount(s, "schemes[%zu].penalty_tip", i);
     st->penalty_max_fee = scn_has(s, "schemes[%zu].penalty_max_fee", i)
                         ? (uint64_t)scn_amount(s, "schemes[%zu].penalty_max_fee", i) : UINT64_MAX;

@@ -86,6 +86,9 @@ struct channels_griefer {
     u128     locked_msat_us;   /* msat locked along the routes x us held */
     sim_time held_us;          /* the holds summed: the delay imposed on payments */
     uint64_t failed_before, failed_during, tried_before, tried_during;  /* payments */
+    uint64_t onchain;          /* held HTLCs their offerer claimed back on L1 */
+    sim_time onchain_delay_us; /* their HTLC-timeouts' blocks after cltv_expiry, summed */
+    sim_time onchain_delay_max_us;
 };
 typedef void channels_griefer_fn(struct scheme *sc, struct channels_griefer *g);
 
