@@ -160,7 +160,8 @@ static const struct scn_param params[] = {
       "execution gas of the HTLC-timeout claim: the HTLC's expiry checked against the "
       "block height, its amount booked to its offerer" },
     { "schemes[channels].close_at", SCN_DURATION, NULL, "0s", NULL, NULL, SCN_OPTIONAL,
-      "hub topology: every user channel closes cooperatively at this time (default: only "
+      "hub topology: every user channel closes cooperatively at this time and none opens "
+      "again (later transfers fail 'the channel network closed (close_at)'; default: only "
       "a user's withdrawal closes its channel)" },
 };
 
@@ -309,6 +310,7 @@ struct chs {
     struct channels_jammer **jammer;     /* channel_jamming */
     size_t   njammers;
     struct pay *jam_inflight;       /* jamming payments under way */
+    bool     closed_all;            /* close_at has passed: no channel opens again */
     size_t   nplans;
     size_t   ngriefers;
 };
@@ -782,6 +784,7 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
     (void)sim, (void)payload;
     struct scheme *sc = ctx;
     struct chs *st = S(sc);
+    st->closed_all = true;
     for (size_t j = 0; j < st->njoined; j++)
         channels_close(st->chan[st->slot_chan[j]]);
 }
@@ -2172,9 +2175,13 @@ static const char *need_channel(struct scheme *sc, struct pay *p, uint32_t user)
     case CH_CLOSING:
         return "the user's channel is closing";
     case CH_CLOSED:
+        if (st->closed_all)
+            return "the channel network closed (close_at)";
         c = user_reopen(sc, user);
         /* fall through */
     case CH_NONE: {
+        if (st->closed_all)
+            return "the channel network closed (close_at)";
         u128 funding = (u128)((double)user_available(sc, user) * st->deposit_share);
         const char *why = chan_open_user(sc, user, funding);
         if (why)
