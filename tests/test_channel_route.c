@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "models/channel/route.h"
@@ -175,12 +176,100 @@ static void test_example_all_pairs(void **state)
     graph_free(g);
 }
 
+/* LND's routing (routing/pathfind.go, v0.10; CLoTH's routing.c copies it) weighs a
+ * route's fees + risk against PaymentAttemptPenalty (100 sat) over its success
+ * probability: 0.95 for the sender's own channel, AprioriHopProbability 0.6 for each
+ * other. Two routes 0 -> 4: via node 1 (2 hops, node 1 charges fee_base F) or via
+ * 2 and 3 (3 hops, free). Distances: F + 100,000 / 0.57 = F + 175,439 against
+ * 100,000 / 0.342 = 292,398, so the short route wins while F < 116,959 msat; with
+ * the fees alone the free route always wins. */
+static struct graph *two_routes(uint32_t fee_base)
+{
+    char e[1024];
+    snprintf(e, sizeof e,
+             "id,channel_id,counter_edge_id,from_node_id,to_node_id,balance,fee_base,"
+             "fee_proportional,min_htlc,timelock\n"
+             "0,0,1,0,1,5000000,0,0,1,40\n1,0,0,1,0,5000000,0,0,1,40\n"
+             "2,1,3,1,4,5000000,%u,0,1,40\n3,1,2,4,1,5000000,0,0,1,40\n"
+             "4,2,5,0,2,5000000,0,0,1,40\n5,2,4,2,0,5000000,0,0,1,40\n"
+             "6,3,7,2,3,5000000,0,0,1,40\n7,3,6,3,2,5000000,0,0,1,40\n"
+             "8,4,9,3,4,5000000,0,0,1,40\n9,4,8,4,3,5000000,0,0,1,40\n", fee_base);
+    return parse("id\n0\n1\n2\n3\n4\n",
+                 "id,edge1_id,edge2_id,node1_id,node2_id,capacity\n"
+                 "0,0,1,0,1,10000000\n1,2,3,1,4,10000000\n2,4,5,0,2,10000000\n"
+                 "3,6,7,2,3,10000000\n4,8,9,3,4,10000000\n", e);
+}
+
+static const struct route_opts LND = {
+    .height = 800000, .final_cltv_expiry_delta = 18, .max_total_cltv = 2016,
+    .risk_factor_ppb = 15, .attempt_penalty_msat = ROUTE_LND_ATTEMPT_PENALTY_MSAT,
+    .apriori_hop_probability_ppm = ROUTE_LND_APRIORI_PPM,
+    .own_hop_probability_ppm = ROUTE_LND_OWN_PPM,
+    .min_probability_ppm = ROUTE_LND_MIN_PROBABILITY_PPM,
+};
+
+static void test_attempt_penalty(void **state)
+{
+    (void)state;
+    static const struct { uint32_t fee; size_t hops_lnd; } c[] = {
+        { 1000, 2 }, { 100000, 2 }, { 116000, 2 }, { 118000, 3 }, { 200000, 3 },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(c); i++) {
+        struct graph *g = two_routes(c[i].fee);
+        struct route_finder *f = route_finder_new(g);
+        struct route r;
+        assert_int_equal(route_find(f, 0, 4, 100000, &LND, &r), 0);
+        check_route(g, 0, 4, 100000, &LND, &r);
+        assert_int_equal(r.nhops, c[i].hops_lnd);
+        assert_int_equal(r.fee_msat, c[i].hops_lnd == 2 ? c[i].fee : 0);
+        assert_int_equal(route_find(f, 0, 4, 100000, &OPTS, &r), 0);
+        assert_int_equal(r.nhops, 3);          /* fees alone: the free route */
+        route_finder_free(f);
+        graph_free(g);
+    }
+}
+
+/* LND's MinRouteProbability (0.01): a chain of n hops succeeds with 0.95 x 0.6^(n-1),
+ * 0.0159 for 9 hops, 0.0096 for 10: the 10th node is out of reach. */
+static void test_min_probability(void **state)
+{
+    (void)state;
+    char nodes[256], chans[2048], edges[4096];
+    size_t a = (size_t)snprintf(nodes, sizeof nodes, "id\n");
+    size_t b = (size_t)snprintf(chans, sizeof chans,
+                                "id,edge1_id,edge2_id,node1_id,node2_id,capacity\n");
+    size_t c = (size_t)snprintf(edges, sizeof edges,
+                                "id,channel_id,counter_edge_id,from_node_id,to_node_id,"
+                                "balance,fee_base,fee_proportional,min_htlc,timelock\n");
+    for (unsigned v = 0; v <= 10; v++)
+        a += (size_t)snprintf(nodes + a, sizeof nodes - a, "%u\n", v);
+    for (unsigned k = 0; k < 10; k++) {
+        b += (size_t)snprintf(chans + b, sizeof chans - b, "%u,%u,%u,%u,%u,2000000\n", k,
+                              2 * k, 2 * k + 1, k, k + 1);
+        c += (size_t)snprintf(edges + c, sizeof edges - c,
+                              "%u,%u,%u,%u,%u,1000000,0,0,1,10\n%u,%u,%u,%u,%u,1000000,0,0,1,10\n",
+                              2 * k, k, 2 * k + 1, k, k + 1, 2 * k + 1, k, 2 * k, k + 1, k);
+    }
+    struct graph *g = parse(nodes, chans, edges);
+    struct route_finder *f = route_finder_new(g);
+    struct route r;
+    assert_int_equal(route_find(f, 0, 9, 1000, &LND, &r), 0);
+    assert_int_equal(r.nhops, 9);
+    assert_int_equal(route_find(f, 0, 10, 1000, &LND, &r), -1);
+    assert_int_equal(route_find(f, 0, 10, 1000, &OPTS, &r), 0);   /* no probability */
+    assert_int_equal(r.nhops, 10);
+    route_finder_free(f);
+    graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fee_rounds_down),
         cmocka_unit_test(test_diamond),
         cmocka_unit_test(test_example_all_pairs),
+        cmocka_unit_test(test_attempt_penalty),
+        cmocka_unit_test(test_min_probability),
     };
     return cmocka_run_group_tests_name("channel_route", tests, NULL, NULL);
 }

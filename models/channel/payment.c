@@ -48,6 +48,16 @@ int payment_side(const struct payment_net *n, uint32_t channel, uint32_t node)
     return c->node[0] == node ? 0 : 1;
 }
 
+void payment_sender_view(const struct payment_net *n, struct graph *g, uint32_t node)
+{
+    SIM_ASSERT(g == n->g);
+    for (uint32_t k = g->out_start[node]; k < g->out_end[node]; k++) {
+        struct graph_edge *e = &g->edges[g->out_edge[k]];
+        e->balance_msat = n->ch[e->channel].current.to_side_msat[payment_side(n, e->channel,
+                                                                              node)];
+    }
+}
+
 /* Fail back hops [0, upto) from the last of them to the first, each by its receiver
  * (update_fail_htlc), after the hop `upto` failed or timed out. */
 static void fail_back(struct payment_net *n, struct payment *p, size_t upto, uint32_t height)

@@ -28,6 +28,11 @@ struct payment_net {
 struct payment_net *payment_net_new(const struct graph *g, const struct sig_ctx *sig);
 void payment_net_free(struct payment_net *n);
 
+/* What a sender knows before it routes: its own channels' balances, as their latest
+ * signed states say. Sets g->edges[e].balance_msat for every edge leaving node (g is
+ * n->g, passed writable). O(node's channels). */
+void payment_sender_view(const struct payment_net *n, struct graph *g, uint32_t node);
+
 /* Which side of channel c node v is (0 or 1). */
 int payment_side(const struct payment_net *n, uint32_t channel, uint32_t node);
 

@@ -17,9 +17,24 @@ struct heap_item {
 struct label {
     uint32_t stamp;
     uint32_t done;          /* valid with stamp: 1 once popped (label final) */
-    uint64_t cost, amt;
+    uint64_t cost;          /* the distance: weight + attempt penalty / prob */
+    uint64_t weight;        /* fees + risk from here to the destination */
+    uint64_t prob;          /* success probability of the rest, 2^-32 units */
+    uint64_t amt;
     uint32_t cltv, hops, next_edge;
 };
+
+/* The probabilities of one search in 2^-32 units (see route_opts). */
+struct probs {
+    uint64_t own, apriori, min;
+};
+
+#define PROB_ONE (1ull << 32)
+
+static uint64_t ppm_to_prob(uint32_t ppm)
+{
+    return ppm >= 1000000u ? PROB_ONE : (uint64_t)ppm * PROB_ONE / 1000000u;
+}
 
 struct route_finder {
     const struct graph *g;
@@ -128,7 +143,7 @@ static bool reached(const struct route_finder *f, uint32_t v)
  * beats u's label. */
 static inline void relax(struct route_finder *f, const struct route_opts *o, uint32_t v,
                          uint32_t ei, const struct graph_fin *x, uint32_t source,
-                         uint64_t max_cltv)
+                         uint64_t max_cltv, const struct probs *pr)
 {
     uint32_t u = x->from;
     uint64_t amt = f->lab[v].amt;
@@ -136,11 +151,13 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
         return;
     if (amt > x->capacity_msat || amt < x->htlc_minimum_msat)
         return;
-    uint64_t amt_u = amt, cost_u = f->lab[v].cost, cltv_u = f->lab[v].cltv;
+    uint64_t amt_u = amt, weight_u = f->lab[v].weight, cltv_u = f->lab[v].cltv;
+    uint64_t hop_p;
     if (u == source) {
         /* the sender's own channel: no fee, and it knows its balance */
         if (amt > f->g->edges[ei].balance_msat)
             return;
+        hop_p = pr->own;
     } else {
         /* BOLT-7 "fee_base_msat + (amount_to_forward * fee_proportional_millionths /
          * 1000000)", rounded down (route_fee, inlined on the record) */
@@ -153,17 +170,32 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
         if (cltv_u > max_cltv)
             return;
         /* risk: the value locked (amt_u) times how long (the delta) */
-        u128 c = (u128)cost_u + fee +
+        u128 c = (u128)weight_u + fee +
                  (u128)amt_u * x->cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
+        if (c > UINT64_MAX)
+            return;
+        weight_u = (uint64_t)c;
+        hop_p = pr->apriori;
+    }
+    uint64_t cost_u = weight_u, prob_u = PROB_ONE;
+    if (o->attempt_penalty_msat) {
+        prob_u = (uint64_t)((u128)f->lab[v].prob * hop_p >> 32);
+        if (prob_u < pr->min || prob_u == 0)
+            return;                 /* LND: below MinRouteProbability */
+        u128 c = (u128)weight_u + ((u128)o->attempt_penalty_msat << 32) / prob_u;
         if (c > UINT64_MAX)
             return;
         cost_u = (uint64_t)c;
     }
-    if (reached(f, u) && f->lab[u].cost <= cost_u)
-        return;                     /* ties keep the first label found */
+    if (reached(f, u) && (f->lab[u].cost < cost_u ||
+                          (f->lab[u].cost == cost_u && f->lab[u].prob >= prob_u)))
+        return;                     /* ties keep the first label found, unless the new
+                                       one is likelier (LND's tie rule) */
     f->lab[u].stamp = f->epoch;
     f->lab[u].done = 0;
     f->lab[u].cost = cost_u;
+    f->lab[u].weight = weight_u;
+    f->lab[u].prob = prob_u;
     f->lab[u].amt = amt_u;
     f->lab[u].cltv = (uint32_t)cltv_u;
     f->lab[u].hops = f->lab[v].hops + 1;
@@ -199,10 +231,15 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     uint64_t max_cltv = (uint64_t)o->height + o->max_total_cltv;
     if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
         return -1;
+    struct probs pr = { ppm_to_prob(o->own_hop_probability_ppm),
+                        ppm_to_prob(o->apriori_hop_probability_ppm),
+                        ppm_to_prob(o->min_probability_ppm) };
     f->nheap = 0;
     f->lab[dest].stamp = f->epoch;
     f->lab[dest].done = 0;
     f->lab[dest].cost = 0;
+    f->lab[dest].weight = 0;
+    f->lab[dest].prob = PROB_ONE;
     f->lab[dest].amt = amount_msat;
     f->lab[dest].cltv = (uint32_t)final_cltv;
     f->lab[dest].hops = 0;
@@ -231,10 +268,10 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
             const struct graph_fin *x = &g->fin_rec[k];
             if (reached(f, x->from) && f->lab[x->from].done)
                 continue;
-            relax(f, o, v, g->fin_edge[k], x, source, max_cltv);
+            relax(f, o, v, g->fin_edge[k], x, source, max_cltv, &pr);
         }
         if (kend > g->fin_end[v] && !(reached(f, source) && f->lab[source].done))
-            relax(f, o, v, src_leaf_edge, &src_rec, source, max_cltv);
+            relax(f, o, v, src_leaf_edge, &src_rec, source, max_cltv, &pr);
     }
     if (!found)
         return -1;

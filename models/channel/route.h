@@ -40,7 +40,26 @@ struct route_opts {
                                         (LND's RiskFactorBillionths default 15) */
     const uint8_t *excluded_edge;    /* borrowed, nedges flags or NULL: edges that
                                         failed before (what a failure taught) */
+    /* The price of a failed attempt, weighed against each hop's chance of success as
+     * LND's probability-based pathfinding does (routing/pathfind.go, v0.10, which
+     * CLoTH copies): a route's distance is its fees + risk plus
+     * attempt_penalty_msat / P, P the product of its hops' success probabilities:
+     * own_hop_probability_ppm on the sender's own channel (LND's
+     * prevSuccessProbability 0.95), apriori_hop_probability_ppm on every other (LND's
+     * AprioriHopProbability 0.6), a route below min_probability_ppm (LND's
+     * MinRouteProbability 0.01) refused. So one more hop must save more in fees than
+     * the failure it risks costs: routes are short. 0: fees + risk only. */
+    uint64_t attempt_penalty_msat;     /* LND's PaymentAttemptPenalty: 100 sat */
+    uint32_t apriori_hop_probability_ppm, own_hop_probability_ppm, min_probability_ppm;
 };
+
+/* LND's defaults for the fields above (lnd v0.10 routerrpc/config.go, as CLoTH's
+ * routing.c has them: PAYMENTATTEMPTPENALTY, APRIORIHOPPROBABILITY,
+ * PREVSUCCESSPROBABILITY, PROBABILITYLIMIT). */
+#define ROUTE_LND_ATTEMPT_PENALTY_MSAT 100000u
+#define ROUTE_LND_APRIORI_PPM          600000u
+#define ROUTE_LND_OWN_PPM              950000u
+#define ROUTE_LND_MIN_PROBABILITY_PPM  10000u
 
 struct route_finder;
 
@@ -54,7 +73,10 @@ void route_finder_free(struct route_finder *f);
 bool route_fee(const struct graph_policy *p, uint64_t amount_msat, uint64_t *fee /* OUT */);
 
 /* The cheapest route from source to dest delivering amount_msat, cost = fees + risk
- * (amount x cltv_expiry_delta x risk_factor_ppb / 1e9 per forwarding hop). Honoured on
+ * (amount x cltv_expiry_delta x risk_factor_ppb / 1e9 per forwarding hop), plus the
+ * attempt penalty over the route's success probability when o->attempt_penalty_msat
+ * is set (probabilities in fixed point, 2^-32 units: integer arithmetic, so the same
+ * on every machine). Honoured on
  * every hop: amount <= the channel's capacity, >= the edge's htlc_minimum_msat, the
  * edge not excluded, at most ROUTE_MAX_HOPS hops, total CLTV delta <= max_total_cltv;
  * on the source's own first edge, the amount must also fit its balance (the sender

@@ -2534,6 +2534,11 @@ static int init(struct scheme *sc, struct err *e)
         .final_cltv_expiry_delta = (uint32_t)scn_uint(s, "schemes[%zu].final_cltv_expiry_delta", i),
         .max_total_cltv = (uint32_t)scn_uint(s, "schemes[%zu].max_total_cltv", i),
         .risk_factor_ppb = 15,              /* LND's RiskFactorBillionths default */
+        /* LND's probability-weighted distance at its defaults (route.h) */
+        .attempt_penalty_msat = ROUTE_LND_ATTEMPT_PENALTY_MSAT,
+        .apriori_hop_probability_ppm = ROUTE_LND_APRIORI_PPM,
+        .own_hop_probability_ppm = ROUTE_LND_OWN_PPM,
+        .min_probability_ppm = ROUTE_LND_MIN_PROBABILITY_PPM,
     };
     st->nusers = users_count(w->users);
     if (st->topo == TOPO_HUB) {
