@@ -24,9 +24,13 @@ struct label {
     uint32_t cltv, hops, next_edge;
 };
 
-/* The probabilities of one search in 2^-32 units (see route_opts). */
+/* The probabilities of one search in 2^-32 units (see route_opts), and, for the A*
+ * bound, reach[k]: the most a route can still add in probability from a node k hops
+ * from the source (own x apriori^(k-1); reach[0] = 1, the source itself). */
+enum { HOP_BOUND_MAX = 2 };         /* hop distances known exactly up to this */
 struct probs {
     uint64_t own, apriori, min;
+    uint64_t reach[HOP_BOUND_MAX + 2];
 };
 
 #define PROB_ONE (1ull << 32)
@@ -41,6 +45,12 @@ struct route_finder {
     size_t n;               /* nodes the array holds (the graph may grow) */
     uint32_t epoch;
     struct label *lab;
+    /* per node: hops from the source when near it (hop_stamp == epoch), found by a
+     * breadth-first walk of the source's neighbourhood before each search */
+    uint32_t *hop_stamp;
+    uint8_t  *hop_dist;
+    unsigned  far_hops;     /* the bound for the nodes the walk did not mark */
+    uint32_t *queue;
     struct heap_item *heap;
     size_t nheap, capheap;
 };
@@ -52,6 +62,9 @@ struct route_finder *route_finder_new(const struct graph *g)
     f->g = g;
     f->n = n;
     f->lab = xcalloc(n, sizeof *f->lab);
+    f->hop_stamp = xcalloc(n, sizeof *f->hop_stamp);
+    f->hop_dist = xcalloc(n, sizeof *f->hop_dist);
+    f->queue = xmalloc(n * sizeof *f->queue);
     f->capheap = 64;
     f->heap = xmalloc(f->capheap * sizeof *f->heap);
     return f;
@@ -62,6 +75,9 @@ void route_finder_free(struct route_finder *f)
     if (!f)
         return;
     free(f->lab);
+    free(f->hop_stamp);
+    free(f->hop_dist);
+    free(f->queue);
     free(f->heap);
     free(f);
 }
@@ -131,12 +147,42 @@ static void finder_grow(struct route_finder *f, size_t n)
         c *= 2;
     f->lab = xrealloc(f->lab, c * sizeof *f->lab);
     memset(f->lab + f->n, 0, (c - f->n) * sizeof *f->lab);
+    f->hop_stamp = xrealloc(f->hop_stamp, c * sizeof *f->hop_stamp);
+    memset(f->hop_stamp + f->n, 0, (c - f->n) * sizeof *f->hop_stamp);
+    f->hop_dist = xrealloc(f->hop_dist, c * sizeof *f->hop_dist);
+    f->queue = xrealloc(f->queue, c * sizeof *f->queue);
     f->n = c;
 }
 
 static bool reached(const struct route_finder *f, uint32_t v)
 {
     return f->lab[v].stamp == f->epoch;
+}
+
+/* A lower bound on how many hops separate u from the source: exact near it, else one
+ * more than the walk went. */
+static inline unsigned hops_to_source(const struct route_finder *f, uint32_t u)
+{
+    return f->hop_stamp[u] == f->epoch ? f->hop_dist[u] : f->far_hops;
+}
+
+/* The search key of a label (weight, prob) at u: with the attempt penalty, the least
+ * distance a route through u can reach at the source, weight + penalty / (prob x
+ * reach[hops to the source]) (the rest of the route adds fees >= 0 and multiplies the
+ * probability by at most that): an admissible and consistent A* bound, so u's label
+ * is final when it pops and the source pops with its true distance. 0: the label
+ * cannot reach MinRouteProbability (pruned). Without the penalty: the weight. */
+static inline uint64_t search_key(const struct route_finder *f, const struct route_opts *o,
+                                  const struct probs *pr, uint32_t u, uint64_t weight,
+                                  uint64_t prob)
+{
+    if (!o->attempt_penalty_msat)
+        return weight;
+    uint64_t pb = (uint64_t)((u128)prob * pr->reach[hops_to_source(f, u)] >> 32);
+    if (pb < pr->min || pb == 0)
+        return 0;
+    u128 c = (u128)weight + ((u128)o->attempt_penalty_msat << 32) / pb;
+    return c > UINT64_MAX ? 0 : (uint64_t)c;
 }
 
 /* Label u = x->from through edge ei (whose routing record is x) from v, if that
@@ -160,33 +206,46 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
         hop_p = pr->own;
     } else {
         /* BOLT-7 "fee_base_msat + (amount_to_forward * fee_proportional_millionths /
-         * 1000000)", rounded down (route_fee, inlined on the record) */
-        u128 fw = (u128)x->fee_base_msat + (u128)amt * x->fee_proportional_millionths / 1000000u;
-        if (fw > GRAPH_MSAT_MAX - amt)
-            return;
-        uint64_t fee = (uint64_t)fw;
+         * 1000000)", rounded down (route_fee, inlined on the record); in 64 bits when
+         * the product fits (amounts under 2^32 msat: every CLoTH-sized payment) */
+        uint64_t fee;
+        if (amt <= UINT32_MAX) {
+            fee = x->fee_base_msat + amt * x->fee_proportional_millionths / 1000000u;
+        } else {
+            u128 fw = (u128)x->fee_base_msat +
+                      (u128)amt * x->fee_proportional_millionths / 1000000u;
+            if (fw > GRAPH_MSAT_MAX - amt)
+                return;
+            fee = (uint64_t)fw;
+        }
         amt_u = amt + fee;
         cltv_u += x->cltv_expiry_delta;
         if (cltv_u > max_cltv)
             return;
         /* risk: the value locked (amt_u) times how long (the delta) */
-        u128 c = (u128)weight_u + fee +
-                 (u128)amt_u * x->cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
-        if (c > UINT64_MAX)
+        uint64_t risk;
+        if (amt_u <= UINT32_MAX && o->risk_factor_ppb <= UINT16_MAX)
+            risk = amt_u * x->cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
+        else {
+            u128 r = (u128)amt_u * x->cltv_expiry_delta * o->risk_factor_ppb / 1000000000u;
+            if (r > UINT64_MAX)
+                return;
+            risk = (uint64_t)r;
+        }
+        if (fee > UINT64_MAX - weight_u || risk > UINT64_MAX - weight_u - fee)
             return;
-        weight_u = (uint64_t)c;
+        weight_u += fee + risk;
         hop_p = pr->apriori;
     }
-    uint64_t cost_u = weight_u, prob_u = PROB_ONE;
+    uint64_t prob_u = PROB_ONE;
     if (o->attempt_penalty_msat) {
         prob_u = (uint64_t)((u128)f->lab[v].prob * hop_p >> 32);
         if (prob_u < pr->min || prob_u == 0)
             return;                 /* LND: below MinRouteProbability */
-        u128 c = (u128)weight_u + ((u128)o->attempt_penalty_msat << 32) / prob_u;
-        if (c > UINT64_MAX)
-            return;
-        cost_u = (uint64_t)c;
     }
+    uint64_t cost_u = search_key(f, o, pr, u, weight_u, prob_u);
+    if (o->attempt_penalty_msat && cost_u == 0)
+        return;
     if (reached(f, u) && (f->lab[u].cost < cost_u ||
                           (f->lab[u].cost == cost_u && f->lab[u].prob >= prob_u)))
         return;                     /* ties keep the first label found, unless the new
@@ -203,6 +262,44 @@ static inline void relax(struct route_finder *f, const struct route_opts *o, uin
     heap_push(f, cost_u, u);
 }
 
+/* Mark the nodes within HOP_BOUND_MAX channels of the source with their hop count,
+ * walking a neighbour's channels only while the walk stays under `budget` edges (a
+ * hub's neighbourhood is most of the graph). Unmarked nodes are HOP_BOUND_MAX + 1
+ * away when every neighbour was walked, else (budget spent) d + 1 for the first node
+ * at depth d left unwalked.
+ * Channels are undirected here: any route's hops are at least this many, and the
+ * bounds of two neighbours differ by at most one (the A* bound stays consistent). */
+static void mark_near_source(struct route_finder *f, uint32_t source, size_t budget)
+{
+    const struct graph *g = f->g;
+    size_t head = 0, tail = 0, seen = 0;
+    f->far_hops = HOP_BOUND_MAX + 1;
+    f->hop_stamp[source] = f->epoch;
+    f->hop_dist[source] = 0;
+    f->queue[tail++] = source;
+    while (head < tail) {
+        uint32_t v = f->queue[head++];
+        unsigned d = f->hop_dist[v];
+        if (d == HOP_BOUND_MAX)
+            continue;
+        uint32_t deg = g->out_end[v] - g->out_start[v];
+        if (d > 0 && seen + deg > budget) {
+            if (d + 1 < f->far_hops)
+                f->far_hops = d + 1;    /* some node d + 1 away stays unmarked */
+            continue;
+        }
+        seen += deg;
+        for (uint32_t k = g->out_start[v]; k < g->out_end[v]; k++) {
+            uint32_t w = g->edges[g->out_edge[k]].to;
+            if (f->hop_stamp[w] == f->epoch)
+                continue;
+            f->hop_stamp[w] = f->epoch;
+            f->hop_dist[w] = (uint8_t)(d + 1);
+            f->queue[tail++] = w;
+        }
+    }
+}
+
 int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t amount_msat,
                const struct route_opts *o, struct route *r)
 {
@@ -214,7 +311,7 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
         finder_grow(f, g->nnodes);
     if (++f->epoch == 0) {          /* wrapped: stale stamps could alias */
         for (size_t v = 0; v < f->n; v++)
-            f->lab[v].stamp = 0;
+            f->lab[v].stamp = f->hop_stamp[v] = 0;
         f->epoch = 1;
     }
     /* a source with one channel is in no fin list: its edge is tried by hand */
@@ -231,20 +328,28 @@ int route_find(struct route_finder *f, uint32_t source, uint32_t dest, uint64_t 
     uint64_t max_cltv = (uint64_t)o->height + o->max_total_cltv;
     if (final_cltv > max_cltv || final_cltv > UINT32_MAX)
         return -1;
-    struct probs pr = { ppm_to_prob(o->own_hop_probability_ppm),
-                        ppm_to_prob(o->apriori_hop_probability_ppm),
-                        ppm_to_prob(o->min_probability_ppm) };
+    struct probs pr = { .own = ppm_to_prob(o->own_hop_probability_ppm),
+                        .apriori = ppm_to_prob(o->apriori_hop_probability_ppm),
+                        .min = ppm_to_prob(o->min_probability_ppm) };
+    pr.reach[0] = PROB_ONE;
+    pr.reach[1] = pr.own;
+    for (size_t k = 2; k < ARRAY_LEN(pr.reach); k++)
+        pr.reach[k] = (uint64_t)((u128)pr.reach[k - 1] * pr.apriori >> 32);
+    if (o->attempt_penalty_msat)
+        mark_near_source(f, source, 4096);
     f->nheap = 0;
     f->lab[dest].stamp = f->epoch;
     f->lab[dest].done = 0;
-    f->lab[dest].cost = 0;
+    f->lab[dest].cost = search_key(f, o, &pr, dest, 0, PROB_ONE);
     f->lab[dest].weight = 0;
     f->lab[dest].prob = PROB_ONE;
     f->lab[dest].amt = amount_msat;
     f->lab[dest].cltv = (uint32_t)final_cltv;
     f->lab[dest].hops = 0;
     f->lab[dest].next_edge = UINT32_MAX;
-    heap_push(f, 0, dest);
+    if (o->attempt_penalty_msat && f->lab[dest].cost == 0)
+        return -1;
+    heap_push(f, f->lab[dest].cost, dest);
     bool found = false;
     while (f->nheap) {
         struct heap_item it = heap_pop(f);

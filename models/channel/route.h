@@ -76,7 +76,11 @@ bool route_fee(const struct graph_policy *p, uint64_t amount_msat, uint64_t *fee
  * (amount x cltv_expiry_delta x risk_factor_ppb / 1e9 per forwarding hop), plus the
  * attempt penalty over the route's success probability when o->attempt_penalty_msat
  * is set (probabilities in fixed point, 2^-32 units: integer arithmetic, so the same
- * on every machine). Honoured on
+ * on every machine). With the penalty the search is A*: a node is taken in order of
+ * the least distance any route through it can reach at the source (its label's, with
+ * the probability of the hops it still needs at least: exact within two channels of
+ * the source, found by a walk of the source's neighbourhood), so it stops having
+ * looked at the nodes between the two ends instead of the whole graph. Honoured on
  * every hop: amount <= the channel's capacity, >= the edge's htlc_minimum_msat, the
  * edge not excluded, at most ROUTE_MAX_HOPS hops, total CLTV delta <= max_total_cltv;
  * on the source's own first edge, the amount must also fit its balance (the sender
