@@ -92,6 +92,11 @@ static const struct scn_param params[] = {
       "Bitcoin blocks are ~30 min)" },
     { "schemes[channels].max_attempts", SCN_UINT, "10", "1", "64", NULL, 0,
       "routes a sender tries for one payment, excluding each failed channel" },
+    { "schemes[channels].mpp", SCN_BOOL, "false", NULL, NULL, NULL, 0,
+      "multi-part payments (BOLT-4 basic MPP, as CLoTH's mpp=1): a payment no route can carry "
+      "whole is split in two parts under one payment hash, each routed and retried on its "
+      "own; the recipient settles only once both arrived (total_msat) and fails the one "
+      "that arrived back if the other fails" },
     { "schemes[channels].fee_base_msat", SCN_UINT, "1000", "0", "4294967295", NULL, 0,
       "hub and generated topologies: every channel's advertised base fee (BOLT-7; LND's default 1000 msat)" },
     { "schemes[channels].fee_proportional_millionths", SCN_UINT, "1", "0", "4294967295", NULL, 0,
@@ -247,6 +252,16 @@ struct pay {
     bool             onchain;       /* its first HTLC was claimed back on L1 */
     u128             timeout_reserved;   /* of the user's L1 for its HTLC-timeout */
     const char      *reason;        /* why the last attempt failed */
+    /* multi-part (BOLT-4 basic MPP): a part's payment, or a payment's parts (each a
+     * struct pay of its own with the same hash, routed and retried on its own) */
+    struct pay      *parent;
+    struct pay      *part[2];
+    unsigned         nparts, parts_ended, parts_arrived;
+    bool             splitting;     /* its parts are being started */
+    bool             parts_ok;      /* no part failed so far */
+    uint64_t         parts_fee_msat;
+    bool             arrived;       /* a part: every HTLC in place, the recipient holds it */
+    bool             aborted;       /* a part the recipient fails back: no retry */
 };
 
 struct chs {
@@ -280,7 +295,7 @@ struct chs {
     /* parameters */
     uint32_t min_depth, max_attempts;
     sim_time to_self_delay;
-    bool     watchtower;
+    bool     watchtower, mpp;
     uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip, htlc_timeout_gas;
     bool     htlc_onchain;
     uint64_t penalty_max_fee;       /* a wallet ceiling; UINT64_MAX: none */
@@ -1345,8 +1360,8 @@ static void pay_row(struct scheme *sc, const struct pay *p, unsigned hops, unsig
     struct world *w = sc->world;
     sqlite3_stmt *s = store_prepare(w->store,
         "INSERT INTO channel_payments(run_id, scheme, tx_id, from_node, to_node, amount_wei,"
-        " hops, attempts, routing_fee_wei, status, failure, submit_us, settled_us)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        " hops, attempts, routing_fee_wei, status, failure, submit_us, settled_us, parts)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     struct chs *st = S(sc);
     sqlite3_bind_int64(s, 1, w->run_id);
     sqlite3_bind_text(s, 2, sc->name, -1, SQLITE_STATIC);
@@ -1363,6 +1378,7 @@ static void pay_row(struct scheme *sc, const struct pay *p, unsigned hops, unsig
     sqlite3_bind_int64(s, 12, p->t.at);
     if (p->rec.soft >= 0)
         sqlite3_bind_int64(s, 13, p->rec.soft);
+    sqlite3_bind_int(s, 14, p->nparts ? (int)p->nparts : 1);
     store_step(w->store, s);
 }
 
@@ -1477,9 +1493,16 @@ static uint32_t hop_channel(const struct chs *st, const struct pay *p, size_t i)
     return st->g->edges[p->pm.route.hop[i].edge].channel;
 }
 
-/* The payment is over: its rows, and its channels may close now. */
+static void part_end(struct pay *c, bool ok, const char *reason);
+
+/* The payment is over: its rows, and its channels may close now. A part of a
+ * multi-part payment reports to its payment instead. */
 static void pay_end(struct pay *p, bool ok, const char *reason)
 {
+    if (p->parent) {
+        part_end(p, ok, reason);
+        return;
+    }
     struct scheme *sc = p->sc;
     struct chs *st = S(sc);
     struct world *w = sc->world;
@@ -1513,8 +1536,9 @@ static void pay_end(struct pay *p, bool ok, const char *reason)
         p->rec.soft = p->rec.include = p->rec.final = now;
         pay_open_fees(p);
         p->rec.charged = true;
-        p->rec.l2_fee = (u128)p->pm.route.fee_msat * WEI_PER_MSAT;
-        pay_row(sc, p, p->hops, p->attempts, p->pm.route.fee_msat, "succeeded", NULL);
+        uint64_t fee = p->nparts ? p->parts_fee_msat : p->pm.route.fee_msat;
+        p->rec.l2_fee = (u128)fee * WEI_PER_MSAT;
+        pay_row(sc, p, p->hops, p->attempts, fee, "succeeded", NULL);
         p->rec.status = "final";
         txlog_write(w, sc, &p->rec);
         pay_unlink(st, p);
@@ -1525,6 +1549,103 @@ static void pay_end(struct pay *p, bool ok, const char *reason)
     free(p);
 }
 
+/* A part of a multi-part payment ended (settled, or failed after its retries). A
+ * failure makes the recipient fail back the part it holds (BOLT-4: it fails every
+ * part of a payment it cannot complete); the payment ends with its last part:
+ * succeeded when every part did, its attempts and fees the parts' sums. Frees c. */
+static void part_end(struct pay *c, bool ok, const char *reason)
+{
+    struct pay *p = c->parent;
+    struct chs *st = S(p->sc);
+    sim_time now = sim_now(p->sc->world->sim);
+    p->attempts += c->attempts;
+    if (c->hops > p->hops)
+        p->hops = c->hops;
+    if (ok) {
+        p->parts_fee_msat += c->pm.route.fee_msat;
+    } else if (p->parts_ok) {
+        p->parts_ok = false;
+        p->reason = reason;
+    }
+    for (unsigned j = 0; j < p->nparts; j++)
+        if (p->part[j] == c)
+            p->part[j] = NULL;
+    free(c);
+    p->parts_ended++;
+    if (!p->parts_ok)
+        for (unsigned j = 0; j < p->nparts; j++) {
+            struct pay *o = p->part[j];
+            if (o && o->arrived) {
+                o->arrived = false;
+                o->aborted = true;
+                p->parts_arrived--;
+                pay_next(o, STEP_FAIL, now + hop_delay(st));
+            }
+        }
+    if (p->parts_ended == p->nparts && !p->splitting)
+        pay_end(p, p->parts_ok, p->reason);
+}
+
+/* Every HTLC of p's route is in place: the recipient settles, or, for a part of a
+ * multi-part payment, holds it until the parts add up to the total (BOLT-4
+ * total_msat), then settles them all; a part that arrives after another failed is
+ * failed back. */
+static void pay_arrived(struct pay *p, sim_time now)
+{
+    struct chs *st = S(p->sc);
+    struct pay *m = p->parent;
+    if (!m) {
+        pay_next(p, STEP_FULFILL, now + hop_delay(st));
+        return;
+    }
+    if (!m->parts_ok) {
+        p->aborted = true;
+        pay_next(p, STEP_FAIL, now + hop_delay(st));
+        return;
+    }
+    p->arrived = true;
+    if (++m->parts_arrived < m->nparts)
+        return;
+    for (unsigned j = 0; j < m->nparts; j++) {
+        m->part[j]->arrived = false;
+        pay_next(m->part[j], STEP_FULFILL, now + hop_delay(st));
+    }
+}
+
+/* No route carries p whole: two parts under its payment hash (CLoTH's split: halves,
+ * on the first attempt only), each routed on its own. A part that finds no route
+ * fails the payment; the other is then not sent. */
+static void pay_split(struct pay *p)
+{
+    p->nparts = 2;
+    p->parts_ok = true;
+    p->splitting = true;
+    uint64_t half = p->amount_msat / 2;
+    for (unsigned j = 0; j < 2; j++) {
+        struct pay *c = xcalloc(1, sizeof *c);
+        c->sc = p->sc;
+        c->t = p->t;
+        c->rec = p->rec;
+        c->parent = p;
+        c->amount_msat = j ? p->amount_msat - half : half;
+        c->t.max_fee = j ? p->t.max_fee - p->t.max_fee / 2 : p->t.max_fee / 2;
+        memcpy(c->preimage, p->preimage, 32);
+        memcpy(c->hash, p->hash, 32);
+        p->part[j] = c;
+    }
+    for (unsigned j = 0; j < 2; j++) {
+        if (!p->part[j])
+            continue;
+        if (p->parts_ok)
+            pay_attempt(p->part[j]);
+        else
+            part_end(p->part[j], false, p->reason);
+    }
+    p->splitting = false;
+    if (p->parts_ended == p->nparts)
+        pay_end(p, p->parts_ok, p->reason);
+}
+
 /* The attempt unwound to the sender: what it taught, then route again. */
 static void jam_done(struct pay *p);
 
@@ -1532,6 +1653,10 @@ static void attempt_failed(struct pay *p)
 {
     if (p->jam) {
         jam_done(p);
+        return;
+    }
+    if (p->aborted) {
+        pay_end(p, false, "another part of the multi-part payment failed");
         return;
     }
     p->reason = p->offline ? (p->offline_dest ? "offline node (the recipient)" : "offline node")
@@ -1900,7 +2025,7 @@ static void pay_event(struct sim *sim, void *ctx, const void *payload)
                     at = p->jam->until;
                 pay_next(p, STEP_FAIL, at > now ? at : now);
             } else if (p->pm.nadded == p->pm.route.nhops)
-                pay_next(p, STEP_FULFILL, now + hop_delay(st));
+                pay_arrived(p, now);
             else if (!pay_held(p, i, now))
                 pay_next(p, STEP_ADD, now + hop_delay(st));
             return;
@@ -1982,6 +2107,11 @@ static void pay_attempt(struct pay *p)
     int found = src == dst ? -1 : route_find(st->rf, src, dst, p->amount_msat, &o, &r);
     for (size_t i = 0; i < p->ntaught; i++)
         st->excluded[p->taught[i]] = 0;
+    if (found != 0 && st->mpp && !p->parent && !p->jam && p->attempts == 0 &&
+        p->amount_msat >= 2 && src != dst) {
+        pay_split(p);
+        return;
+    }
     if (found != 0) {
         /* one route tried and none left (the hub topology's usual case: the
          * recipient's channel is its only way in) is not "every route tried" */
@@ -2421,6 +2551,8 @@ static void destroy(struct scheme *sc)
     while (st->inflight) {
         struct pay *p = st->inflight;
         st->inflight = p->next;
+        for (unsigned j = 0; j < p->nparts; j++)
+            free(p->part[j]);
         free(p);
     }
     free(st->net.ch);
@@ -2513,6 +2645,7 @@ static int init(struct scheme *sc, struct err *e)
     st->net_rng = scheme_stream(sc, SCHEME_ENTITY(1, 0), 1);
     st->to_self_delay = scn_int(s, "schemes[%zu].to_self_delay", i);
     st->watchtower = scn_bool(s, "schemes[%zu].watchtower", i);
+    st->mpp = scn_bool(s, "schemes[%zu].mpp", i);
     st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);
     st->penalty_gas = (uint64_t)scn_int(s, "schemes[%zu].penalty_gas", i);
     st->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);

@@ -16,14 +16,16 @@
 
 /* channels: one row per channel that existed in the run (written at the end);
  * channel_payments: one row per transfer that reached routing (or gave up waiting). */
-/* Version 2 adds the dispute times of a unilateral close. */
+/* Version 2 adds the dispute times of a unilateral close, version 3 a payment's
+ * parts (multi-part payments). */
 static const char *const upgrades[] = {
     "ALTER TABLE channels ADD COLUMN posted_us INTEGER;"
     "ALTER TABLE channels ADD COLUMN deadline_us INTEGER;",
+    "ALTER TABLE channel_payments ADD COLUMN parts INTEGER NOT NULL DEFAULT 1;",
 };
 
 const struct store_sql scheme_channels_sql = {
-    .version = 2,
+    .version = 3,
     .upgrades = upgrades,
     .tables =
         "CREATE TABLE IF NOT EXISTS channels ("
@@ -49,6 +51,7 @@ const struct store_sql scheme_channels_sql = {
         MONEY_NN(routing_fee)
         " status TEXT NOT NULL CHECK (status = 'succeeded' OR status = 'failed'),"
         " failure TEXT, submit_us INTEGER NOT NULL, settled_us INTEGER,"
+        " parts INTEGER NOT NULL DEFAULT 1,"   /* 2: split (multi-part payment) */
         " PRIMARY KEY (run_id, scheme, tx_id));",
     /* the report's read interface (scheme_channels_fig.c) */
     .views =
