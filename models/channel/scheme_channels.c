@@ -92,6 +92,10 @@ static const struct scn_param params[] = {
       "Bitcoin blocks are ~30 min)" },
     { "schemes[channels].max_attempts", SCN_UINT, "10", "1", "64", NULL, 0,
       "routes a sender tries for one payment, excluding each failed channel" },
+    { "schemes[channels].min_route_probability", SCN_FRACTION, "1%", "0", "100", NULL, 0,
+      "routes whose a-priori success probability (0.95 for the sender's own channel, 0.6 "
+      "for each other hop, as LND) is below this are not tried: LND's MinRouteProbability "
+      "(1%: at most 9 hops); 0 tries any length" },
     { "schemes[channels].mpp", SCN_BOOL, "false", NULL, NULL, NULL, 0,
       "multi-part payments (BOLT-4 basic MPP, as CLoTH's mpp=1): a payment no route can carry "
       "whole is split in two parts under one payment hash, each routed and retried on its "
@@ -2671,7 +2675,8 @@ static int init(struct scheme *sc, struct err *e)
         .attempt_penalty_msat = ROUTE_LND_ATTEMPT_PENALTY_MSAT,
         .apriori_hop_probability_ppm = ROUTE_LND_APRIORI_PPM,
         .own_hop_probability_ppm = ROUTE_LND_OWN_PPM,
-        .min_probability_ppm = ROUTE_LND_MIN_PROBABILITY_PPM,
+        .min_probability_ppm = (uint32_t)llround(
+            scn_real(s, "schemes[%zu].min_route_probability", i) * 1e6),
     };
     st->nusers = users_count(w->users);
     if (st->topo == TOPO_HUB) {
