@@ -161,11 +161,14 @@ const struct scheme_costs scheme_channels_costs = {
                 " AND closed_us IS NULL",
 };
 
-/* Sizes measured with `./l2sim run` (see models/run/estimate.c for the method): a
- * user's node, channel and keys are made when it first takes part (hub topology):
- * ~2.9 KB each, the two-party state (~2.3 KB) most of it; each signed update keeps
- * one 32-byte revealed secret per side; a payment of ~3 hops makes 6 updates (each 2
- * signatures and 3 verifications: ~1 ms per payment with Ed25519, ~0.1 ms with fast).
+/* Sizes measured with valgrind's massif at the peak of default.yaml's channels world
+ * alone (12 h; session 6): a user's node, channel, keys and routing records, made when
+ * it first takes part (hub topology), come to ~4.7 KB each (the two-party state with
+ * its HTLC array most of it, grown by doubling); the revealed per-commitment secrets
+ * kept for the penalty come to ~480 B per transfer (a payment of ~3 hops makes 6
+ * updates, each keeping a 32-byte secret per side, in arrays grown by doubling). Each
+ * update is 2 signatures and 2 verifications: ~1 ms per payment with Ed25519, ~0.1 ms
+ * with fast.
  * The users who take part: those who send or receive a transfer (2 per transfer,
  * drawn among all users). */
 void scheme_channels_estimate(const struct scn *s, size_t index, const struct run_estimate *run,
@@ -177,7 +180,7 @@ void scheme_channels_estimate(const struct scn *s, size_t index, const struct ru
     out->l1_txs = joined * 1.2;
     out->l1_gas = 140000;
     out->mem_per_l1_tx = 600;
-    out->mem_state = joined * 2900 + run->transfers * 6 * 64 + run->transfers * 16;
+    out->mem_state = joined * 4700 + run->transfers * 480;
     /* generated topologies: every channel exists from the start, ~4.6 KB each (its
      * two-party state with its HTLC array, both edges, routing records; measured on
      * channel_topologies.yaml) */
