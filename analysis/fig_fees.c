@@ -93,6 +93,22 @@ const struct figure fig_fee_cdf = {
 
 /* ---- savings versus the L1 baseline ---- */
 
+/* Label number lab: a ratio against the L1 in words, in two lines ("453x" over
+ * "cheaper"): bars side by side are narrower than the words. The caller adds where. */
+static void ratio_label(struct plot *p, int lab, double ratio)
+{
+    char words[48];
+    fig_ratio_words(ratio, words, sizeof words);
+    char *space = strchr(words, ' ');
+    plot_cmd(p, "set label %d ", lab);
+    if (space) {
+        *space = '\0';
+        plot_text2(p, words, space + 1);
+    } else {
+        plot_text(p, words);
+    }
+}
+
 static bool savings_applies(const struct fig_ctx *c, char *why, size_t len)
 {
     if (fig_count_runs(c, "SELECT count(*) FROM l1_baseline WHERE run_id = ?") == 0) {
@@ -188,20 +204,9 @@ static void savings_render(const struct fig_ctx *c, struct plot *p)
             continue;
         }
         for (int k = 0; k < NB; k++) {
-            char words[48];
-            fig_ratio_words(ratio[i][k], words, sizeof words);
             if (!isfinite(ratio[i][k]))
                 continue;
-            /* "1852x cheaper" in two lines: three bars side by side leave each little
-             * room */
-            char *space = strchr(words, ' ');
-            plot_cmd(p, "set label %d ", lab++);
-            if (space) {
-                *space = '\0';
-                plot_text2(p, words, space + 1);
-            } else {
-                plot_text(p, words);
-            }
+            ratio_label(p, lab++, ratio[i][k]);
             plot_cmd(p, " at first %f, first %g center offset 0,%s font ',9'\n",
                      (double)i + 0.26 * (k - 1), ratio[i][k], ratio[i][k] < 1 ? "-1.3" : "1.3");
         }
@@ -433,17 +438,7 @@ static void transfer_costs_render(const struct fig_ctx *c, struct plot *p)
         for (int k = 2; k < NB; k++) {
             if (!(v[i][k] > 0) || strcmp(c->series[i].type, "l1") == 0)
                 continue;
-            /* "453x cheaper" in two lines: the bar is narrower than the words */
-            char words[48];
-            fig_ratio_words(v[i][k] / base_cost, words, sizeof words);
-            char *space = strchr(words, ' ');
-            plot_cmd(p, "set label %d ", lab++);
-            if (space) {
-                *space = '\0';
-                plot_text2(p, words, space + 1);
-            } else {
-                plot_text(p, words);
-            }
+            ratio_label(p, lab++, v[i][k] / base_cost);
             plot_cmd(p, " at first %f, first %g center offset 0,1.2 font ',9'\n",
                      (double)i + dx[k], v[i][k]);
         }
