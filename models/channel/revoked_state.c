@@ -6,7 +6,9 @@
  * online, back online within the dispute period, or has a watchtower. Whether the
  * penalty gets in before the period ends is the L1's to decide (a stuffed L1 may keep
  * it out). By probability (`probability`, hook "channel.revoked_states"), each user
- * whose channel opens before `at` is a victim with that chance instead. With
+ * whose channel opens before `at` is a victim with that chance instead. With the
+ * scheme's `penalty: false` the victim answers with the newer signed state instead
+ * (eltoo): the cheater keeps its newest balance and loses its fees. With
  * `when_offline` the hub waits from `at` until the victim's node is offline (the
  * scheme's faulty nodes): the cheater who watches for its peer to disconnect. One
  * attacks row per victim: the cheater's L1 fees, the value at risk, what the victim
@@ -91,7 +93,8 @@ static int init(struct adversary *a, struct err *e)
 static void cheat_row(struct adversary *a, const struct channels_cheat *x, int64_t id)
 {
     static const char *const stage[] = { "planned", "nothing posted", "posted, dispute running",
-                                         "penalized", "succeeded", "unilateral close" };
+                                         "penalized", "succeeded", "unilateral close",
+                                         "replaced by the newer state" };
     char detail[420], back[96] = "";
     if (x->victim_back > x->posted_at && x->posted_at >= 0)
         snprintf(back, sizeof back, " (user %u offline until %.0f s after the post)",

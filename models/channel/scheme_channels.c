@@ -138,6 +138,13 @@ static const struct scn_param params[] = {
     { "schemes[channels].force_close_gas", SCN_GAS, "60000", "0", "16000000", NULL, 0,
       "execution gas of posting a signed state: 2 signature checks and the posted state's "
       "2 slots" },
+    { "schemes[channels].penalty", SCN_BOOL, "true", NULL, NULL, NULL, 0,
+      "true: a revoked state posted on L1 is answered with the penalty and the cheater "
+      "forfeits the whole channel (BOLT-3 revocation, BOLT-5 revoked transaction close); "
+      "false: it is answered with the newer state both signed (kind channel_update), which "
+      "restarts the dispute period and is then paid as signed: the cheater keeps its own "
+      "balance of the newest state and loses only its fees (eltoo's update and settlement "
+      "transactions)" },
     { "schemes[channels].penalty_gas", SCN_GAS, "40000", "0", "16000000", NULL, 0,
       "execution gas of the penalty: one hash of the revealed secret, one value transfer, "
       "slots cleared" },
@@ -224,6 +231,12 @@ struct dispute {
     uint64_t               penalty_cap;  /* the penalty's ceiling per gas, wei */
     uint8_t                penalty_secret[32];   /* the penalty's calldata: the secret */
     bool                   penalized;
+    /* penalty off (eltoo): the newer state both signed that answered the post, once
+     * the contract took it; it is what the claim pays after its own period */
+    bool                   updated;
+    struct channel_state   update;
+    uint8_t                update_sig[2][SIG_BYTES];
+    l1_tx_id               update_tx;
     /* the user failed the channel for HTLCs held past their expiry (BOLT-2): the
      * payments whose first HTLC it claims back on L1 once the post is in */
     bool                   by_user;
@@ -300,6 +313,7 @@ struct chs {
     uint32_t min_depth, max_attempts;
     sim_time to_self_delay;
     bool     watchtower, mpp;
+    bool     penalty;               /* false: a stale state is answered by the newer one */
     uint64_t force_close_gas, penalty_gas, claim_gas, penalty_tip, htlc_timeout_gas;
     bool     htlc_onchain;
     uint64_t penalty_max_fee;       /* a wallet ceiling; UINT64_MAX: none */
@@ -818,7 +832,15 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
  * counterparty takes the whole capacity. Otherwise, after the period, the poster
  * claims and the posted balances are paid. Simplified from BOLT-3/5: one contract
  * instead of commitment, HTLC and sweep transactions; both sides wait the period
- * (in BOLT-3 only the poster's to_local does). */
+ * (in BOLT-3 only the poster's to_local does).
+ * With `penalty: false` the contract has no revocation branch: a state with a higher
+ * commitment number, signed by both, replaces the posted one within the period and
+ * starts a period of its own, after which it is paid as signed (eltoo, Decker,
+ * Russell and Osuntokun 2018: any later update transaction spends an earlier one at
+ * once, a settlement only after its relative timelock). The cheater keeps its
+ * balance of the newest state and loses its fees; the victim loses nothing if its
+ * answer gets in, the difference if it does not. The per-commitment secrets are
+ * still exchanged off-chain (channel.c); this contract ignores them. */
 
 static void dispute_end(void *ctx);
 
@@ -917,6 +939,8 @@ static void penalty_dropped(void *ctx, const char *why)
  * penalty, paid from the user's L1 account, bid to get in before the period ends
  * (bumped every block it waits, up to penalty_fee_share of what it recovers per gas;
  * dropped at the deadline). */
+static void update_answer(struct dispute *d);
+
 static void dispute_answer(struct dispute *d)
 {
     struct chan *c = d->c;
@@ -924,8 +948,12 @@ static void dispute_answer(struct dispute *d)
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
     sim_time now = sim_now(sc->world->sim);
-    if (c->state != CH_CLOSING || d->penalty_tx || now > d->deadline)
+    if (c->state != CH_CLOSING || d->penalty_tx || d->update_tx || now > d->deadline)
         return;
+    if (!st->penalty) {
+        update_answer(d);
+        return;
+    }
     const struct channel *ch = &st->net.ch[c->k];
     struct channel_close judged;
     channel_judge(ch, &d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig, 0, &judged);
@@ -969,6 +997,109 @@ static void dispute_answer(struct dispute *d)
     d->reserved_user = reserve;
     struct l1_callbacks cb = { penalty_included, NULL, penalty_dropped, d };
     d->penalty_tx = l1_submit(l1, &tx, &fee, &cb);
+}
+
+static void update_included(void *ctx, const struct l1_receipt *r)
+{
+    struct dispute *d = ctx;
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    user_settle(sc, (uint32_t)c->user, d->reserved_user, r->total);
+    d->reserved_user = 0;
+    st->l1_paid += r->total;
+    c->close_fee += r->total;
+    if (r->cancelled)
+        return;
+    /* the contract (eltoo's update rule): the same channel, a higher number than the
+     * state it replaces, the whole capacity, both signatures against the funding's
+     * keys, within the period; else it reverts and the victim paid the gas */
+    const struct channel *ch = &st->net.ch[c->k];
+    bool ok = memcmp(d->update.channel_id, d->posted.channel_id, 32) == 0 &&
+              d->update.commitment_number > d->posted.commitment_number &&
+              channel_state_total(&d->update) == ch->capacity_msat && r->time <= d->deadline;
+    for (int side = 0; ok && side < 2; side++)
+        ok = channel_state_verify(ch, &d->update, side, d->update_sig[side]);
+    if (!ok) {
+        if (d->cheat)
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the contract refused the "
+                     "newer state: not a later state signed by both");
+        return;
+    }
+    d->updated = true;
+    sim_time slot = l1_slot(l1), answered_by = d->deadline - r->time;
+    d->deadline = r->time + (st->to_self_delay + slot - 1) / slot * slot;
+    l1_at(l1, d->deadline, dispute_end, d);
+    if (d->cheat) {
+        d->cheat->deadline = d->deadline;
+        snprintf(d->cheat->detail, sizeof d->cheat->detail, "revoked state %llu of channel "
+                 "%u posted; the newer state %llu (bidding up to %.0f gwei per gas) replaced "
+                 "it %.0f s before the period ended", (unsigned long long)d->posted.commitment_number,
+                 c->k, (unsigned long long)d->update.commitment_number,
+                 (double)d->penalty_cap / 1e9, (double)answered_by / SIM_SEC);
+    }
+}
+
+static void update_dropped(void *ctx, const char *why)
+{
+    (void)why;
+    struct dispute *d = ctx;
+    user_settle(d->c->sc, (uint32_t)d->c->user, d->reserved_user, 0);
+    d->reserved_user = 0;
+}
+
+/* Penalty off: the user (or its watchtower) answers a posted state older than the
+ * latest with the latest, as both signed it (kind channel_update, gas as a post: two
+ * signature checks and the state's slots), paid from its L1 account and bid by what
+ * the newer state pays it more than the posted one (penalty_fee_share of it per gas,
+ * bumped as the penalty is). */
+static void update_answer(struct dispute *d)
+{
+    struct chan *c = d->c;
+    struct scheme *sc = c->sc;
+    struct chs *st = S(sc);
+    struct l1 *l1 = sc->world->l1;
+    sim_time now = sim_now(sc->world->sim);
+    const struct channel *ch = &st->net.ch[c->k];
+    if (ch->current.commitment_number <= d->posted.commitment_number)
+        return;                           /* the latest state: nothing to answer */
+    d->update = ch->current;
+    memcpy(d->update_sig, ch->current_sig, sizeof d->update_sig);
+    uint8_t data[2048 + 2 * SIG_BYTES];
+    size_t n = channel_state_encode(&d->update, data, 2048);
+    memcpy(data + n, d->update_sig, 2 * SIG_BYTES);
+    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+                        .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_update",
+                        .calldata = data, .calldata_len = n + 2 * SIG_BYTES,
+                        .exec_gas = st->force_close_gas, .deadline = d->deadline };
+    u128 gas = l1_gas_of(l1, &tx);
+    u128 mine = (u128)d->update.to_side_msat[1], posted = d->posted.to_side_msat[1];
+    u128 recovers = (mine > posted ? mine - posted : 0) * WEI_PER_MSAT;
+    u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
+    if (cap > st->penalty_max_fee)
+        cap = st->penalty_max_fee;
+    u128 can = user_available(sc, (uint32_t)c->user) / (gas ? gas : 1);
+    if (cap > can)
+        cap = can;
+    if (cap < 1)
+        cap = 1;
+    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
+                                 .mult_pct = st->mult_pct, .cap = (uint64_t)cap,
+                                 .bump_after = 1, .bump_pct = 25 };
+    u128 reserve = gas * cap;
+    d->penalty_cap = (uint64_t)cap;
+    if (d->cheat)
+        d->cheat->answered_at = now;
+    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+        if (d->cheat)
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
+                     "the newer state's gas");
+        return;
+    }
+    d->reserved_user = reserve;
+    struct l1_callbacks cb = { update_included, NULL, update_dropped, d };
+    d->update_tx = l1_submit(l1, &tx, &fee, &cb);
 }
 
 static void dispute_back_online(struct sim *sim, void *ctx, const void *payload)
@@ -1037,25 +1168,38 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
     d->reserved_hub = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
-    /* as posted, and each HTLC in it to whom it resolved (the mirror of the
-     * contract's HTLC outputs: its current state once they are settled) */
-    const struct channel_state *paid = d->by_user ? &st->net.ch[c->k].current : &d->posted;
+    /* as posted (or as the newer state that replaced it: penalty off), and each HTLC
+     * in it to whom it resolved (the mirror of the contract's HTLC outputs: its
+     * current state once they are settled) */
+    const struct channel_state *paid = d->by_user ? &st->net.ch[c->k].current
+                                     : d->updated ? &d->update : &d->posted;
     u128 to[2] = { (u128)paid->to_side_msat[0] * WEI_PER_MSAT,
                    (u128)paid->to_side_msat[1] * WEI_PER_MSAT };
-    dispute_payout(c, to, d->by_user ? "htlc_timeout" : "unilateral", r->time);
-    if (d->cheat) {
+    dispute_payout(c, to, d->by_user ? "htlc_timeout" : d->updated ? "update" : "unilateral",
+                   r->time);
+    if (d->cheat && d->updated) {
+        struct channels_cheat *x = d->cheat;
+        x->cost += r->total;
+        x->resolved_at = r->time;
+        x->stage = CHEAT_UPDATED;
+        x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
+        size_t n = strlen(x->detail);
+        snprintf(x->detail + n, sizeof x->detail - n, "; paid as signed after its own "
+                 "period: the cheater lost only its fees");
+    } else if (d->cheat) {
         struct channels_cheat *x = d->cheat;
         x->cost += r->total;
         x->resolved_at = r->time;
         x->stage = d->posted.commitment_number < d->latest_number ? CHEAT_SUCCEEDED
                                                                    : CHEAT_CLOSED;
         x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
-        char why[96];
+        char why[128];
         if (x->stage == CHEAT_CLOSED)
             snprintf(why, sizeof why, "nothing to answer");
-        else if (d->penalty_tx)
-            snprintf(why, sizeof why, "the penalty (bidding up to %.0f gwei per gas) did not "
-                     "get in before the period ended", (double)d->penalty_cap / 1e9);
+        else if (d->penalty_tx || d->update_tx)
+            snprintf(why, sizeof why, "the %s (bidding up to %.0f gwei per gas) did not "
+                     "get in before the period ended", d->update_tx ? "newer state"
+                     : "penalty", (double)d->penalty_cap / 1e9);
         else
             snprintf(why, sizeof why, "the victim did not answer in time");
         snprintf(x->detail, sizeof x->detail, "%s state %llu of channel %u (latest %llu) "
@@ -1101,6 +1245,8 @@ static void dispute_end(void *ctx)
     struct dispute *d = ctx;
     if (d->penalized || d->c->state != CH_CLOSING)
         return;
+    if (d->updated && l1_head_time(d->c->sc->world->l1) < d->deadline)
+        return;                           /* the newer state's own period runs on */
     struct chs *st = S(d->c->sc);
     if (st->net.ch[d->c->k].current.nhtlcs > 0) {
         /* the posted state's HTLCs are resolved first (timeout or preimage): the
@@ -2651,6 +2797,7 @@ static int init(struct scheme *sc, struct err *e)
     st->watchtower = scn_bool(s, "schemes[%zu].watchtower", i);
     st->mpp = scn_bool(s, "schemes[%zu].mpp", i);
     st->force_close_gas = (uint64_t)scn_int(s, "schemes[%zu].force_close_gas", i);
+    st->penalty = scn_bool(s, "schemes[%zu].penalty", i);
     st->penalty_gas = (uint64_t)scn_int(s, "schemes[%zu].penalty_gas", i);
     st->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
     st->htlc_timeout_gas = (uint64_t)scn_int(s, "schemes[%zu].htlc_timeout_gas", i);

@@ -26,7 +26,8 @@ int channels_topology_generate(struct scheme *sc, const char *kind, struct graph
  * user `victim` posts on L1 the revoked state of their channel best for the hub (or,
  * with latest, the latest state: an honest unilateral close); the victim (online, back
  * online after victim_offline, or its watchtower) answers with the penalty
- * transaction while the dispute period (to_self_delay) runs. The scheme fills
+ * transaction (or, with the scheme's penalty off, the newer signed state) while the
+ * dispute period (to_self_delay) runs. The scheme fills
  * the outcome; the adversary (revoked_state.c) owns the struct and writes the attacks
  * row from it at the end. Amounts in wei, times in us (-1: never). */
 enum channels_cheat_stage {
@@ -36,6 +37,8 @@ enum channels_cheat_stage {
     CHEAT_PENALIZED,       /* the penalty got in within the period: the cheater lost all */
     CHEAT_SUCCEEDED,       /* the period ended unanswered: the stale state paid out */
     CHEAT_CLOSED,          /* latest: the unilateral close paid out after the period */
+    CHEAT_UPDATED,         /* penalty off: the newer state replaced it within the period
+                              and was paid as signed (the cheater lost its fees only) */
 };
 struct channels_cheat {
     uint32_t victim;

@@ -196,11 +196,11 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
     sqlite3_stmt *q = fig_prepare(c, "SELECT posted_h, deadline_h, closed_h, close_kind, channel"
                                      " FROM channel_disputes WHERE run_id = ? AND scheme = ?"
                                      " ORDER BY posted_h, channel");
-    static const char *const kinds[] = { "penalty", "unilateral" };
+    static const char *const kinds[] = { "penalty", "unilateral", "update" };
     int y = 0;
     static char tic[128][160];          /* row labels, quoted when written */
     int ntic = 0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         char name[16];
         snprintf(name, sizeof name, "d%d", k);
         plot_data_begin(p, name);
@@ -236,7 +236,7 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
     plot_cmd(p, "set yrange [0.5:%d.5]\nset offsets graph 0.05, graph 0.05, 0, 0\n"
                 "set key outside bottom center horizontal\n", y);
     /* the labels are scheme names and channel numbers: through the plot_text quoting */
-    plot_cmd(p, "set ytics (");
+    plot_cmd(p, "set ytics noenhanced (");     /* scheme names keep their '_' */
     for (int k = 0; k < ntic; k++) {
         plot_cmd(p, "%s", k ? ", " : "");
         plot_quoted(p, tic[k]);
@@ -248,7 +248,9 @@ static void disputes_render(const struct fig_ctx *c, struct plot *p)
                 "$d1 using 1:2 with points pt 7 ps 2 lc rgb '#1b9e77' "
                 "title 'penalty in time: the cheater lost all', "
                 "$d2 using 1:2 with points pt 5 ps 2 lc rgb '#d95f02' "
-                "title 'paid as posted after the period'\n");
+                "title 'paid as posted after the period', "
+                "$d3 using 1:2 with points pt 9 ps 2 lc rgb '#7570b3' "
+                "title 'penalty off: replaced by the newer state, paid as signed'\n");
 }
 
 static const struct figure fig_channel_disputes = {
@@ -257,7 +259,10 @@ static const struct figure fig_channel_disputes = {
     "grey bar is the dispute period (to_self_delay) from the post's block: a "
     "revoked state answered with the penalty inside it (green) costs the cheater its "
     "balance; a state that stands until the period ends (orange) is paid as posted: "
-    "a revoked one that got through is a successful cheat (see the attacks table).",
+    "a revoked one that got through is a successful cheat (see the attacks table). "
+    "With the penalty off (penalty: false), a newer state answers a revoked one "
+    "(purple): its inclusion starts a period of its own (the bar runs to its end) and "
+    "it is paid as signed, the cheater losing only its fees.",
     disputes_applies, disputes_render,
 };
 

@@ -74,7 +74,7 @@ check_crash
 got=$(q "$tmp/pen.db" "SELECT group_concat(world || ':' || adversary || ':' || detected || ':' ||
                          (value_lost_wei != '0') || ':' || (value_at_risk_wei != '0'), ' ')
                        FROM (SELECT * FROM attacks ORDER BY world, adversary)")
-want="channels:honest_close:0:0:0 channels:offline_long:0:1:1 channels:offline_short:1:0:1 channels:online:1:0:1 watched:watched:1:0:1"
+want="channels:honest_close:0:0:0 channels:offline_long:0:1:1 channels:offline_short:1:0:1 channels:online:1:0:1 no_penalty:update_offline_long:0:1:1 no_penalty:update_online:1:0:1 watched:watched:1:0:1"
 [ "$got" = "$want" ] || note "attacks: $got; want $want"
 # each penalty: its block within the period of the post's block; the victim takes all
 bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
@@ -99,8 +99,44 @@ bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
                          cl.include_us > post.include_us + 3600000000
                          AND $(msat paid_a_wei) + $(msat paid_b_wei) = $(msat capacity_wei))")
 nu=$(q "$tmp/pen.db" "SELECT count(*) FROM channels WHERE close_kind = 'unilateral'")
-[ "$nu" = 2 ] && [ "$bad" = 0 ] || note "$nu unilateral closes, $bad of them wrong"
+[ "$nu" = 3 ] && [ "$bad" = 0 ] || note "$nu unilateral closes, $bad of them wrong"
 finish channels/penalty
+
+# The penalty off (issue 12 item 3, "configurable"), scheme no_penalty of the same
+# scenario: the contract has eltoo's update rule instead of BOLT-3's revocation branch
+# (Decker, Russell, Osuntokun 2018: a later update spends an earlier one at once, a
+# settlement only after its relative timelock). The same cheat on user 1 (the same
+# channel and states as in `channels`, common random numbers) is answered with the
+# newer state both signed (kind channel_update) inside the post's period; the claim
+# comes a whole period after that answer's block and pays the newer state as signed:
+# the hub gets exactly the balance it forfeited with the penalty on (penalty_wei of
+# `channels`, its latest balance), the user the rest, nothing is lost and nothing
+# forfeited. Away longer than the period without a tower (user 2), nobody answers and
+# the stale state pays out, as with the penalty on: the same value lost in both.
+got=$(q "$tmp/pen.db" "SELECT count(*) FROM channels u
+                       JOIN channels p ON p.run_id = u.run_id AND p.scheme = 'channels'
+                            AND p.user_id = u.user_id AND p.close_kind = 'penalty'
+                       JOIN l1_txs post ON post.run_id = u.run_id AND post.world = u.scheme
+                            AND post.tx_id = u.close_l1_tx AND post.kind = 'channel_force_close'
+                       JOIN l1_txs up ON up.run_id = u.run_id AND up.world = u.scheme
+                            AND up.kind = 'channel_update' AND up.status = 'final'
+                       JOIN l1_txs cl ON cl.run_id = u.run_id AND cl.world = u.scheme
+                            AND cl.kind = 'channel_claim' AND cl.include_us = u.closed_us
+                       WHERE u.scheme = 'no_penalty' AND u.close_kind = 'update'
+                         AND u.user_id = 1 AND u.penalty_wei = '0'
+                         AND up.include_us <= post.include_us + 3600000000
+                         AND cl.include_us >= up.include_us + 3600000000
+                         AND u.paid_a_wei = p.penalty_wei AND u.paid_a_wei != '0'
+                         AND $(msat u.paid_a_wei) + $(msat u.paid_b_wei) = $(msat u.capacity_wei)")
+[ "$got" = 1 ] || note "no_penalty: the cheat on user 1 was not replaced and paid as signed ($got)"
+got=$(q "$tmp/pen.db" "SELECT (SELECT count(*) FROM l1_txs WHERE world = 'no_penalty' AND
+                          kind = 'channel_penalty') || ' ' ||
+                         (SELECT count(*) FROM attacks WHERE world = 'no_penalty' AND
+                          detail LIKE 'replaced by the newer state%' AND value_lost_wei = '0') || ' ' ||
+                         (SELECT a.value_lost_wei = b.value_lost_wei FROM attacks a, attacks b
+                          WHERE a.adversary = 'update_offline_long' AND b.adversary = 'offline_long')")
+[ "$got" = "0 1 1" ] || note "no_penalty: penalties, updates, same loss offline: $got"
+finish channels/no-penalty
 
 # The contract checks a posted state's signatures (C3): with fault channel.post_sig
 # the first post carries a signature that does not verify; the contract reverts it
