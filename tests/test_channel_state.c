@@ -147,7 +147,7 @@ static void test_refusals(void **state)
     struct fixture f;
     setup(&f, SIG_ED25519);
     struct channel_update u = add(&f, 100000, 500);
-    struct channel_proposal p, bad;
+    struct channel_proposal p, bad;     /* bad = p shares p's HTLC array: p frees it */
     assert_int_equal(channel_propose(&f.ch, 0, &u, 400, &p), CHANNEL_OK);
 
     bad = p;
@@ -183,13 +183,15 @@ static void test_refusals(void **state)
     assert_int_equal(channel_accept(&f.ch, &p, 400), CHANNEL_STALE);
     assert_int_equal(channel_commit(&f.ch, &p), CHANNEL_STALE);
     /* a commit missing the receiver's signature is refused */
+    channel_proposal_free(&p);
     assert_int_equal(channel_propose(&f.ch, 0, &u, 400, &p), CHANNEL_OK);
     assert_int_equal(channel_commit(&f.ch, &p), CHANNEL_BAD_SIGNATURE);
     assert_int_equal(f.ch.current.commitment_number, 1);
+    channel_proposal_free(&p);
     channel_free(&f.ch);
 }
 
-/* Balances and slots: more than the offerer has, a zero HTLC, the 31st HTLC. */
+/* Balances: more than the offerer has, a zero HTLC. */
 static void test_limits(void **state)
 {
     (void)state;
@@ -199,11 +201,70 @@ static void test_limits(void **state)
     assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_INSUFFICIENT_BALANCE);
     u.amount_msat = 0;
     assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_BAD_AMOUNT);
-    u.amount_msat = 1000;
-    for (unsigned i = 0; i < CHANNEL_MAX_HTLCS; i++)
+    channel_free(&f.ch);
+}
+
+/* BOLT-2 max_accepted_htlcs is per direction: each node announces how many HTLCs its
+ * peer may have offered TO it at once, and a node announcing more than 483 makes the
+ * peer fail the channel. With both at 483: Alice's 484th HTLC to Bob is refused
+ * (update_add_htlc: "MUST NOT offer more than the remote's max_accepted_htlcs") while
+ * Bob still offers Alice HTLCs, up to his own 483; 966 pending in all. A smaller
+ * limit of Bob's (30) refuses Alice's 31st and leaves Bob's direction at 483. */
+static void test_max_accepted_htlcs_per_direction(void **state)
+{
+    (void)state;
+    struct fixture f;
+    setup(&f, SIG_FAST);
+    assert_int_equal(CHANNEL_MAX_ACCEPTED_HTLCS, 483);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 484), CHANNEL_TOO_MANY_HTLCS);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 0), CHANNEL_TOO_MANY_HTLCS);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 483), CHANNEL_OK);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 0, 483), CHANNEL_OK);
+    struct channel_update u = add(&f, 100, 500);
+    for (unsigned i = 0; i < 483; i++)
         assert_int_equal(channel_update(&f.ch, 0, &u, 400, NULL), CHANNEL_OK);
     assert_int_equal(channel_update(&f.ch, 0, &u, 400, NULL), CHANNEL_TOO_MANY_HTLCS);
-    assert_int_equal(f.ch.current.to_side_msat[0], 700000 - 1000 * CHANNEL_MAX_HTLCS);
+    assert_int_equal(channel_state_offered(&f.ch.current, 0), 483);
+    for (unsigned i = 0; i < 483; i++)
+        assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_OK);
+    assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_TOO_MANY_HTLCS);
+    assert_int_equal(f.ch.current.nhtlcs, 966);
+    assert_int_equal(f.ch.current.to_side_msat[0], 700000 - 100 * 483);
+    assert_int_equal(f.ch.current.to_side_msat[1], 300000 - 100 * 483);
+    assert_signed_by_both(&f.ch);
+    /* one of Alice's settles (Bob fulfils it): her direction takes one more again */
+    struct channel_update ful = { .kind = CHANNEL_FULFILL_HTLC, .htlc_id = 7 };
+    memcpy(ful.payment_preimage, f.preimage, 32);
+    assert_int_equal(channel_update(&f.ch, 1, &ful, 401, NULL), CHANNEL_OK);
+    assert_int_equal(channel_update(&f.ch, 0, &u, 401, NULL), CHANNEL_OK);
+    assert_int_equal(channel_update(&f.ch, 0, &u, 401, NULL), CHANNEL_TOO_MANY_HTLCS);
+    /* the full state (966 HTLCs, 51 KB signed) closes as posted; the same state
+     * judged against a limit of 482 for Bob holds one HTLC too many: no valid close */
+    struct channel_close c;
+    channel_judge(&f.ch, &f.ch.current, (const uint8_t (*)[SIG_BYTES])f.ch.current_sig, 0, &c);
+    assert_int_equal(c.kind, CHANNEL_CLOSE_ACCEPTED);
+    assert_int_equal(c.htlc_msat, 100 * 966);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 482), CHANNEL_OK);
+    channel_judge(&f.ch, &f.ch.current, (const uint8_t (*)[SIG_BYTES])f.ch.current_sig, 0, &c);
+    assert_int_equal(c.kind, CHANNEL_CLOSE_INVALID);
+    channel_free(&f.ch);
+
+    setup(&f, SIG_FAST);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 30), CHANNEL_OK);
+    for (unsigned i = 0; i < 30; i++)
+        assert_int_equal(channel_update(&f.ch, 0, &u, 400, NULL), CHANNEL_OK);
+    assert_int_equal(channel_update(&f.ch, 0, &u, 400, NULL), CHANNEL_TOO_MANY_HTLCS);
+    for (unsigned i = 0; i < 483; i++)
+        assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_OK);
+    assert_int_equal(channel_update(&f.ch, 1, &u, 400, NULL), CHANNEL_TOO_MANY_HTLCS);
+    /* the receiver refuses a proposal that breaks its limit even if the proposer
+     * signed it: Alice's 31st HTLC, built and signed by hand */
+    struct channel_proposal p;
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 31), CHANNEL_OK);
+    assert_int_equal(channel_propose(&f.ch, 0, &u, 400, &p), CHANNEL_OK);
+    assert_int_equal(channel_announce_max_accepted(&f.ch, 1, 30), CHANNEL_OK);
+    assert_int_equal(channel_accept(&f.ch, &p, 400), CHANNEL_TOO_MANY_HTLCS);
+    channel_proposal_free(&p);
     channel_free(&f.ch);
 }
 
@@ -272,10 +333,10 @@ static void test_revoked_state_penalty(void **state)
     struct fixture f;
     setup(&f, SIG_ED25519);
     struct channel_update u = add(&f, 100000, 500);
-    struct channel_state s1;
+    struct channel_state s1 = { 0 };
     uint8_t sig1[2][SIG_BYTES];
     assert_int_equal(channel_update(&f.ch, 0, &u, 400, NULL), CHANNEL_OK);
-    s1 = f.ch.current;
+    channel_state_copy(&s1, &f.ch.current);
     memcpy(sig1, f.ch.current_sig, sizeof sig1);
     struct channel_update ful = { .kind = CHANNEL_FULFILL_HTLC, .htlc_id = 0 };
     memcpy(ful.payment_preimage, f.preimage, 32);
@@ -312,6 +373,7 @@ static void test_revoked_state_penalty(void **state)
     assert_int_equal(c.kind, CHANNEL_CLOSE_ACCEPTED);
     assert_int_equal(c.to_side_msat[0], 600000);
     f.ch.side[1].ntheir = kept;
+    channel_state_free(&s1);
     channel_free(&f.ch);
 }
 
@@ -323,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_add_fulfill_fast),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_max_accepted_htlcs_per_direction),
         cmocka_unit_test(test_fail_and_timeout),
         cmocka_unit_test(test_secrets_follow_bolt3),
         cmocka_unit_test(test_revoked_state_penalty),

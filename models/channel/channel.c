@@ -8,7 +8,14 @@
 #include "sim/fault.h"
 
 static const char STATE_TAG[] = "l2sim/channel/state/v1";
-enum { STATE_BYTES_MAX = 2048 };
+/* encoded: tag, id, number, 2 balances, 2 revocation hashes, count; per HTLC id,
+ * offerer, amount, expiry, hash */
+enum {
+    STATE_HEAD_BYTES = (int)sizeof STATE_TAG - 1 + 32 + 8 + 2 * 8 + 2 * HASH_SHA256_BYTES + 4,
+    STATE_HTLC_BYTES = 8 + 1 + 8 + 4 + HASH_SHA256_BYTES,
+    /* what the stack holds when signing: 36 HTLCs; larger states use the heap */
+    STATE_STACK_BYTES = 2048,
+};
 
 void channel_per_commitment_secret(const uint8_t seed[32], uint64_t index, uint8_t out[32])
 {
@@ -46,9 +53,14 @@ static uint8_t *put_le(uint8_t *b, uint64_t v, int n)
     return b;
 }
 
+size_t channel_state_encoded_size(const struct channel_state *st)
+{
+    return STATE_HEAD_BYTES + st->nhtlcs * STATE_HTLC_BYTES;
+}
+
 size_t channel_state_encode(const struct channel_state *st, uint8_t *buf, size_t cap)
 {
-    SIM_ASSERT(cap >= STATE_BYTES_MAX && st->nhtlcs <= CHANNEL_MAX_HTLCS);
+    SIM_ASSERT(cap >= channel_state_encoded_size(st) && st->nhtlcs <= UINT32_MAX);
     uint8_t *b = buf;
     memcpy(b, STATE_TAG, sizeof STATE_TAG - 1);
     b += sizeof STATE_TAG - 1;
@@ -72,20 +84,89 @@ size_t channel_state_encode(const struct channel_state *st, uint8_t *buf, size_t
     return (size_t)(b - buf);
 }
 
+/* st's signed bytes in `stack` when they fit, else in a heap buffer the caller frees
+ * (*heap; NULL when none). */
+static const uint8_t *state_bytes(const struct channel_state *st,
+                                  uint8_t stack[STATE_STACK_BYTES], uint8_t **heap, size_t *n)
+{
+    size_t need = channel_state_encoded_size(st);
+    uint8_t *buf = need <= STATE_STACK_BYTES ? stack : (*heap = xmalloc(need));
+    *n = channel_state_encode(st, buf, need);
+    return buf;
+}
+
 bool channel_state_verify(const struct channel *ch, const struct channel_state *st, int side,
                           const uint8_t sig[SIG_BYTES])
 {
-    uint8_t buf[STATE_BYTES_MAX];
-    size_t n = channel_state_encode(st, buf, sizeof buf);
-    return sig_verify(ch->sig, ch->pk[side], buf, n, sig);
+    uint8_t stack[STATE_STACK_BYTES], *heap = NULL;
+    size_t n;
+    const uint8_t *buf = state_bytes(st, stack, &heap, &n);
+    bool ok = sig_verify(ch->sig, ch->pk[side], buf, n, sig);
+    free(heap);
+    return ok;
 }
 
 static void state_sign(const struct channel *ch, const struct channel_state *st, int side,
                        uint8_t sig[SIG_BYTES])
 {
-    uint8_t buf[STATE_BYTES_MAX];
-    size_t n = channel_state_encode(st, buf, sizeof buf);
+    uint8_t stack[STATE_STACK_BYTES], *heap = NULL;
+    size_t n;
+    const uint8_t *buf = state_bytes(st, stack, &heap, &n);
     sig_sign(ch->sig, &ch->side[side].kp, buf, n, sig);
+    free(heap);
+}
+
+/* Room for n HTLCs in st (doubling). */
+static void state_reserve(struct channel_state *st, size_t n)
+{
+    if (n <= st->cap_htlcs)
+        return;
+    size_t cap = st->cap_htlcs ? st->cap_htlcs : 4;
+    while (cap < n)
+        cap *= 2;
+    st->htlc = xrealloc(st->htlc, cap * sizeof *st->htlc);
+    st->cap_htlcs = cap;
+}
+
+void channel_state_copy(struct channel_state *dst, const struct channel_state *src)
+{
+    if (dst == src)
+        return;
+    struct channel_htlc *htlc = dst->htlc;
+    size_t cap = dst->cap_htlcs;
+    *dst = *src;
+    dst->htlc = htlc;
+    dst->cap_htlcs = cap;
+    state_reserve(dst, src->nhtlcs);
+    if (src->nhtlcs)
+        memcpy(dst->htlc, src->htlc, src->nhtlcs * sizeof *src->htlc);
+}
+
+void channel_state_free(struct channel_state *st)
+{
+    free(st->htlc);
+    st->htlc = NULL;
+    st->nhtlcs = st->cap_htlcs = 0;
+}
+
+size_t channel_state_offered(const struct channel_state *st, int offerer)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->nhtlcs; i++)
+        n += st->htlc[i].offerer == offerer;
+    return n;
+}
+
+/* No side has more HTLCs offered to it than it announced it accepts. O(HTLCs). */
+static bool within_max_accepted(const struct channel *ch, const struct channel_state *st)
+{
+    size_t by[2] = { 0, 0 };
+    for (size_t i = 0; i < st->nhtlcs; i++) {
+        if (st->htlc[i].offerer > 1)
+            return false;
+        by[st->htlc[i].offerer]++;
+    }
+    return by[0] <= ch->max_accepted_htlcs[1] && by[1] <= ch->max_accepted_htlcs[0];
 }
 
 u128 channel_state_total(const struct channel_state *st)
@@ -139,6 +220,7 @@ void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t c
     memcpy(ch->side[1].shachain_seed, seed1, 32);
     memcpy(ch->pk[0], kp0->pk, SIG_PUBLICKEY_BYTES);
     memcpy(ch->pk[1], kp1->pk, SIG_PUBLICKEY_BYTES);
+    ch->max_accepted_htlcs[0] = ch->max_accepted_htlcs[1] = CHANNEL_MAX_ACCEPTED_HTLCS;
     struct channel_state *st = &ch->current;
     memcpy(st->channel_id, channel_id, 32);
     st->to_side_msat[0] = to_side0_msat;
@@ -154,8 +236,18 @@ void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t c
         state_sign(ch, st, i, ch->current_sig[i]);
 }
 
+enum channel_result channel_announce_max_accepted(struct channel *ch, int side, unsigned n)
+{
+    SIM_ASSERT(side == 0 || side == 1);
+    if (n == 0 || n > CHANNEL_MAX_ACCEPTED_HTLCS)
+        return CHANNEL_TOO_MANY_HTLCS;
+    ch->max_accepted_htlcs[side] = (uint16_t)n;
+    return CHANNEL_OK;
+}
+
 void channel_free(struct channel *ch)
 {
+    channel_state_free(&ch->current);
     for (int i = 0; i < 2; i++) {
         free(ch->side[i].their_secret);
         ch->side[i].their_secret = NULL;
@@ -177,14 +269,14 @@ static void remove_htlc(struct channel_state *st, int i)
     st->nhtlcs--;
 }
 
-/* next = what u, proposed by `proposer` at block `height`, makes of ch->current. The
- * rules both sides apply (the proposer before signing, the receiver before
- * countersigning). */
+/* next = what u, proposed by `proposer` at block `height`, makes of ch->current (next
+ * zeroed or a state: its HTLC array is reused). The rules both sides apply (the
+ * proposer before signing, the receiver before countersigning). */
 static enum channel_result apply(const struct channel *ch, int proposer,
                                  const struct channel_update *u, uint32_t height,
                                  struct channel_state *next)
 {
-    *next = ch->current;
+    channel_state_copy(next, &ch->current);
     next->commitment_number++;
     memcpy(next->revocation_hash, ch->next_revocation_hash, sizeof next->revocation_hash);
     switch (u->kind) {
@@ -193,8 +285,11 @@ static enum channel_result apply(const struct channel *ch, int proposer,
             return CHANNEL_BAD_AMOUNT;
         if (next->to_side_msat[proposer] < u->amount_msat)
             return CHANNEL_INSUFFICIENT_BALANCE;
-        if (next->nhtlcs == CHANNEL_MAX_HTLCS)
+        /* BOLT-2 update_add_htlc: the offerer MUST NOT offer more than the
+         * receiver's max_accepted_htlcs; the receiver fails the channel if it did */
+        if (channel_state_offered(next, proposer) >= ch->max_accepted_htlcs[1 - proposer])
             return CHANNEL_TOO_MANY_HTLCS;
+        state_reserve(next, next->nhtlcs + 1);
         struct channel_htlc *h = &next->htlc[next->nhtlcs++];
         h->id = ch->next_htlc_id[proposer];
         h->offerer = (uint8_t)proposer;
@@ -244,10 +339,35 @@ enum channel_result channel_propose(const struct channel *ch, int proposer,
     p->proposer = proposer;
     p->update = *u;
     enum channel_result r = apply(ch, proposer, u, height, &p->next);
-    if (r != CHANNEL_OK)
+    if (r != CHANNEL_OK) {
+        channel_state_free(&p->next);
         return r;
+    }
     state_sign(ch, &p->next, proposer, p->sig[proposer]);
     return CHANNEL_OK;
+}
+
+void channel_proposal_free(struct channel_proposal *p)
+{
+    channel_state_free(&p->next);
+}
+
+/* a and b are the same state, field by field (what their encodings would show). */
+static bool states_equal(const struct channel_state *a, const struct channel_state *b)
+{
+    if (memcmp(a->channel_id, b->channel_id, 32) != 0 ||
+        a->commitment_number != b->commitment_number ||
+        a->to_side_msat[0] != b->to_side_msat[0] || a->to_side_msat[1] != b->to_side_msat[1] ||
+        memcmp(a->revocation_hash, b->revocation_hash, sizeof a->revocation_hash) != 0 ||
+        a->nhtlcs != b->nhtlcs)
+        return false;
+    for (size_t i = 0; i < a->nhtlcs; i++) {
+        const struct channel_htlc *x = &a->htlc[i], *y = &b->htlc[i];
+        if (x->id != y->id || x->offerer != y->offerer || x->amount_msat != y->amount_msat ||
+            x->cltv_expiry != y->cltv_expiry || memcmp(x->payment_hash, y->payment_hash, 32))
+            return false;
+    }
+    return true;
 }
 
 enum channel_result channel_accept(const struct channel *ch, struct channel_proposal *p,
@@ -261,7 +381,7 @@ enum channel_result channel_accept(const struct channel *ch, struct channel_prop
         return CHANNEL_WRONG_CHANNEL;
     if (st->commitment_number != ch->current.commitment_number + 1)
         return CHANNEL_STALE;
-    if (st->nhtlcs > CHANNEL_MAX_HTLCS)
+    if (!within_max_accepted(ch, st))
         return CHANNEL_TOO_MANY_HTLCS;
     if (!channel_state_verify(ch, st, p->proposer, p->sig[p->proposer]))
         return CHANNEL_BAD_SIGNATURE;
@@ -272,14 +392,13 @@ enum channel_result channel_accept(const struct channel *ch, struct channel_prop
     if (memcmp(own, st->revocation_hash[receiver], 32) != 0)
         return CHANNEL_BAD_REVOCATION;
     /* the receiver applies the update itself: the state must be exactly that */
-    struct channel_state mine;
+    struct channel_state mine = { 0 };
     enum channel_result r = apply(ch, p->proposer, &p->update, height, &mine);
+    bool same = r == CHANNEL_OK && states_equal(&mine, st);
+    channel_state_free(&mine);
     if (r != CHANNEL_OK)
         return r;
-    uint8_t a[STATE_BYTES_MAX], b[STATE_BYTES_MAX];
-    size_t na = channel_state_encode(&mine, a, sizeof a);
-    size_t nb = channel_state_encode(st, b, sizeof b);
-    if (na != nb || memcmp(a, b, na) != 0)
+    if (!same)
         return CHANNEL_NOT_THE_UPDATE;
     state_sign(ch, st, receiver, p->sig[receiver]);
     return CHANNEL_OK;
@@ -319,7 +438,7 @@ enum channel_result channel_commit(struct channel *ch, const struct channel_prop
         keep_secret(&ch->side[1 - i], old, ch->side[i].secret_current);
     if (p->update.kind == CHANNEL_ADD_HTLC)
         ch->next_htlc_id[p->proposer]++;
-    ch->current = *st;
+    channel_state_copy(&ch->current, st);
     memcpy(ch->current_sig, p->sig, sizeof ch->current_sig);
     for (int i = 0; i < 2; i++) {
         struct channel_side *sd = &ch->side[i];
@@ -348,6 +467,7 @@ enum channel_result channel_update(struct channel *ch, int proposer,
         if (r == CHANNEL_OK && htlc_id)
             *htlc_id = id;
     }
+    channel_proposal_free(&p);
     return r;
 }
 
@@ -356,7 +476,7 @@ void channel_judge(const struct channel *ch, const struct channel_state *posted,
 {
     memset(out, 0, sizeof *out);
     out->kind = CHANNEL_CLOSE_INVALID;
-    if ((poster != 0 && poster != 1) || posted->nhtlcs > CHANNEL_MAX_HTLCS ||
+    if ((poster != 0 && poster != 1) || !within_max_accepted(ch, posted) ||
         memcmp(posted->channel_id, ch->current.channel_id, 32) != 0 ||
         channel_state_total(posted) != ch->capacity_msat)
         return;

@@ -29,9 +29,12 @@
 #include "models/crypto/sig.h"
 #include "sim/util.h"
 
-/* Pending HTLCs a state holds: the max_accepted_htlcs both parties announce here
- * (BOLT-2 allows any value up to 483; a small one keeps a state ~2 KB). */
-#define CHANNEL_MAX_HTLCS 30u
+/* BOLT-2 open_channel / accept_channel: each node announces max_accepted_htlcs, the
+ * number of HTLCs its peer may have offered to it at once (one limit per direction),
+ * and "MUST fail the channel" when the peer announces more than 483 (the most HTLC
+ * outputs a commitment transaction can carry within Bitcoin's transaction size
+ * limit, 2 x 483 in all). LND announces 483; Core Lightning and Eclair 30. */
+#define CHANNEL_MAX_ACCEPTED_HTLCS 483u
 #define CHANNEL_SECRET_INDEX_MAX 281474976710655ull /* BOLT-3: 2^48 - 1 */
 
 /* The per-commitment secret of BOLT-3 ("generate_from_seed"): for B from 47 down to
@@ -54,8 +57,19 @@ struct channel_state {
     uint64_t to_side_msat[2];                   /* each side's balance */
     uint8_t  revocation_hash[2][HASH_SHA256_BYTES];
     size_t   nhtlcs;
-    struct channel_htlc htlc[CHANNEL_MAX_HTLCS];
+    /* owned, nhtlcs of cap_htlcs used: states are copied with channel_state_copy and
+     * released with channel_state_free, never with `=` (two states would share it) */
+    struct channel_htlc *htlc;
+    size_t   cap_htlcs;
 };
+
+/* dst becomes a copy of src (its own HTLC array, grown as needed: O(src's HTLCs), no
+ * allocation when dst already has room). dst must be zeroed or a state. */
+void channel_state_copy(struct channel_state *dst, const struct channel_state *src);
+void channel_state_free(struct channel_state *st);   /* the HTLC array; st stays usable */
+
+/* HTLCs of st offered by `offerer` (the ones its peer's max_accepted_htlcs limits). */
+size_t channel_state_offered(const struct channel_state *st, int offerer);
 
 enum channel_update_kind {
     CHANNEL_ADD_HTLC,           /* proposer offers amount_msat, cltv_expiry, payment_hash */
@@ -116,6 +130,9 @@ struct channel {
     struct channel_state current;          /* the latest state both signed */
     uint8_t  current_sig[2][SIG_BYTES];
     uint64_t next_htlc_id[2];
+    /* side i's max_accepted_htlcs: HTLCs offered TO side i it accepts at once (BOLT-2),
+     * CHANNEL_MAX_ACCEPTED_HTLCS at open, set by channel_announce_max_accepted */
+    uint16_t max_accepted_htlcs[2];
     /* SHA-256 of side i's per-commitment secret for number current + 1, as side i
      * announced it (where BOLT-2 revoke_and_ack sends next_per_commitment_point) */
     uint8_t  next_revocation_hash[2][HASH_SHA256_BYTES];
@@ -123,7 +140,8 @@ struct channel {
 };
 
 /* A proposed next state with the update it applies; sig[proposer] set by
- * channel_propose, sig[1 - proposer] by channel_accept. */
+ * channel_propose, sig[1 - proposer] by channel_accept. After a successful
+ * channel_propose it owns next's HTLC array: channel_proposal_free. */
 struct channel_proposal {
     int proposer;
     struct channel_update update;
@@ -138,10 +156,17 @@ void channel_open(struct channel *ch /* OUT */, const struct sig_ctx *sig,
                   const uint8_t channel_id[32], const struct sig_keypair *kp0,
                   const struct sig_keypair *kp1, const uint8_t seed0[32],
                   const uint8_t seed1[32], uint64_t to_side0_msat, uint64_t to_side1_msat);
-void channel_free(struct channel *ch);     /* frees the side arrays, not ch */
+void channel_free(struct channel *ch);     /* frees the side arrays and state, not ch */
+
+/* Side `side` announces its max_accepted_htlcs (BOLT-2 open_channel/accept_channel,
+ * before the first HTLC): CHANNEL_OK, or CHANNEL_TOO_MANY_HTLCS for 0 or more than
+ * CHANNEL_MAX_ACCEPTED_HTLCS (the peer fails the channel). */
+enum channel_result channel_announce_max_accepted(struct channel *ch, int side, unsigned n);
 
 /* The bytes both parties sign for st (tag, id, number, balances, revocation hashes,
- * HTLCs), and the signature check of one side. O(HTLCs). */
+ * HTLCs): channel_state_encoded_size(st) of them (cap must hold them), and the
+ * signature check of one side. O(HTLCs). */
+size_t channel_state_encoded_size(const struct channel_state *st);
 size_t channel_state_encode(const struct channel_state *st, uint8_t *buf /* OUT */,
                             size_t cap);
 bool channel_state_verify(const struct channel *ch, const struct channel_state *st,
@@ -151,7 +176,9 @@ bool channel_state_verify(const struct channel *ch, const struct channel_state *
 u128 channel_state_total(const struct channel_state *st);
 
 /* `proposer` builds the next state from ch->current and u, checks it may (balance,
- * preimage, expiry against height), and signs it. CHANNEL_OK or the reason. */
+ * the receiver's max_accepted_htlcs, preimage, expiry against height), and signs it.
+ * CHANNEL_OK (p then owns p->next's HTLCs: channel_proposal_free) or the reason
+ * (nothing to free). */
 enum channel_result channel_propose(const struct channel *ch, int proposer,
                                     const struct channel_update *u, uint32_t height,
                                     struct channel_proposal *p /* OUT */);
@@ -162,6 +189,7 @@ enum channel_result channel_propose(const struct channel *ch, int proposer,
  * (p->sig[receiver]). Nothing in ch changes. */
 enum channel_result channel_accept(const struct channel *ch, struct channel_proposal *p,
                                    uint32_t height);
+void channel_proposal_free(struct channel_proposal *p);
 
 /* The receiver's countersignature verified (the proposer's own was verified by the
  * receiver in channel_accept), p->next becomes current, and each side reveals its
@@ -177,7 +205,8 @@ enum channel_result channel_update(struct channel *ch, int proposer,
 
 /* What an L1 contract does with a state `poster` posts to close the channel, given
  * what `holder` (the other side, or its watchtower) knows (BOLT-5):
- *   INVALID  a signature of either party does not verify: nothing is paid out;
+ *   INVALID  a signature of either party does not verify, or the state holds more
+ *            HTLCs offered to a side than its max_accepted_htlcs: nothing is paid out;
  *   PENALTY  the holder has the poster's per-commitment secret of that number (the
  *            state was revoked): the holder takes the whole capacity (BOLT-3 "revoked
  *            commitment": to_local and every HTLC output spendable with the

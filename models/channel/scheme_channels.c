@@ -109,6 +109,12 @@ static const struct scn_param params[] = {
       "hub and generated topologies: smallest HTLC a channel forwards (BOLT-7 htlc_minimum_msat)" },
     { "schemes[channels].cltv_expiry_delta", SCN_UINT, "80", "0", "65535", NULL, 0,
       "hub and generated topologies: blocks of timelock each forwarding hop adds (BOLT-7; LND's default 80)" },
+    { "schemes[channels].max_accepted_htlcs", SCN_UINT, "483", "1", "483", NULL, 0,
+      "every node's max_accepted_htlcs (BOLT-2 open_channel/accept_channel): the HTLCs its "
+      "peer may have offered to it at once on one channel, so each direction of a channel "
+      "holds up to this many (at most 483, BOLT-2's limit and LND's default; Core "
+      "Lightning and Eclair announce 30); a full direction refuses the next HTLC (failure "
+      "'a hop's HTLC slots were full')" },
     { "schemes[channels].final_cltv_expiry_delta", SCN_UINT, "18", "0", "65535", NULL, 0,
       "the recipient's min_final_cltv_expiry_delta (BOLT-11 default 18)" },
     { "schemes[channels].max_total_cltv", SCN_UINT, "2016", "1", "65535", NULL, 0,
@@ -311,6 +317,7 @@ struct chs {
     u128     *hub_l1, *hub_reserved;   /* hubs' L1 capital */
     /* parameters */
     uint32_t min_depth, max_attempts;
+    unsigned max_accepted_htlcs;    /* every node announces it (BOLT-2) */
     sim_time to_self_delay;
     bool     watchtower, mpp;
     bool     penalty;               /* false: a stale state is answered by the newer one */
@@ -529,6 +536,9 @@ static void chan_sign_first(struct chs *st, struct chan *c, uint64_t msat0, uint
         idmsg[sizeof msg + i] = (uint8_t)((uint64_t)c->sc->index >> (8 * i));
     hash_sha256(id, idmsg, sizeof idmsg);
     channel_open(&st->net.ch[c->k], &st->sig, id, kp[0], kp[1], seed[0], seed[1], msat0, msat1);
+    for (int s = 0; s < 2; s++)
+        if (channel_announce_max_accepted(&st->net.ch[c->k], s, st->max_accepted_htlcs))
+            sim_panic("channels: max_accepted_htlcs %u refused", st->max_accepted_htlcs);
 }
 
 static void mark_dirty(struct chs *st, uint32_t k)
@@ -844,6 +854,19 @@ static void close_all(struct sim *sim, void *ctx, const void *payload)
 
 static void dispute_end(void *ctx);
 
+/* A force close's calldata: the state as both signed it, then the two signatures.
+ * Returns a heap buffer of *len bytes (the caller frees it). O(HTLCs). */
+static uint8_t *post_calldata(const struct channel_state *state, const uint8_t sig[2][SIG_BYTES],
+                              size_t *len)
+{
+    size_t n = channel_state_encoded_size(state);
+    uint8_t *data = xmalloc(n + 2 * SIG_BYTES);
+    n = channel_state_encode(state, data, n);
+    memcpy(data + n, sig, 2 * SIG_BYTES);
+    *len = n + 2 * SIG_BYTES;
+    return data;
+}
+
 /* Before a payment moves a watched channel, its current state (about to be revoked)
  * is kept if it is the best yet for the cheater: what a cheater would hold back. */
 static void dispute_keep(struct chs *st, struct chan *c)
@@ -855,7 +878,7 @@ static void dispute_keep(struct chs *st, struct chan *c)
     if (ch->current.nhtlcs > 0)
         return;                           /* kept states pay out balances only */
     if (!d->have_kept || ch->current.to_side_msat[0] > d->kept.to_side_msat[0]) {
-        d->kept = ch->current;
+        channel_state_copy(&d->kept, &ch->current);
         memcpy(d->kept_sig, ch->current_sig, sizeof d->kept_sig);
         d->have_kept = true;
     }
@@ -1064,14 +1087,14 @@ static void update_answer(struct dispute *d)
     const struct channel *ch = &st->net.ch[c->k];
     if (ch->current.commitment_number <= d->posted.commitment_number)
         return;                           /* the latest state: nothing to answer */
-    d->update = ch->current;
+    channel_state_copy(&d->update, &ch->current);
     memcpy(d->update_sig, ch->current_sig, sizeof d->update_sig);
-    uint8_t data[2048 + 2 * SIG_BYTES];
-    size_t n = channel_state_encode(&d->update, data, 2048);
-    memcpy(data + n, d->update_sig, 2 * SIG_BYTES);
+    size_t len;
+    uint8_t *data = post_calldata(&d->update, (const uint8_t (*)[SIG_BYTES])d->update_sig,
+                                  &len);
     struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_update",
-                        .calldata = data, .calldata_len = n + 2 * SIG_BYTES,
+                        .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas, .deadline = d->deadline };
     u128 gas = l1_gas_of(l1, &tx);
     u128 mine = (u128)d->update.to_side_msat[1], posted = d->posted.to_side_msat[1];
@@ -1095,11 +1118,13 @@ static void update_answer(struct dispute *d)
         if (d->cheat)
             snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
                      "the newer state's gas");
+        free(data);
         return;
     }
     d->reserved_user = reserve;
     struct l1_callbacks cb = { update_included, NULL, update_dropped, d };
     d->update_tx = l1_submit(l1, &tx, &fee, &cb);
+    free(data);
 }
 
 static void dispute_back_online(struct sim *sim, void *ctx, const void *payload)
@@ -1287,7 +1312,7 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
     struct chs *st = S(c->sc);
     struct dispute *d = c->d;
     const struct channel *ch = &st->net.ch[c->k];
-    d->posted = *state;
+    channel_state_copy(&d->posted, state);
     memcpy(d->posted_sig, sig, sizeof d->posted_sig);
     /* the fault: the poster sends a state whose signature does not verify (the
      * contract must revert it) */
@@ -1296,15 +1321,15 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
     d->latest_number = ch->current.commitment_number;
     d->latest[0] = (u128)ch->current.to_side_msat[0] * WEI_PER_MSAT;
     d->latest[1] = (u128)ch->current.to_side_msat[1] * WEI_PER_MSAT;
-    uint8_t data[2048 + 2 * SIG_BYTES];
-    size_t n = channel_state_encode(state, data, 2048);
-    memcpy(data + n, sig, 2 * SIG_BYTES);
+    size_t len;
+    uint8_t *data = post_calldata(state, sig, &len);
     struct l1_tx tx = { .kind = "channel_force_close", .calldata = data,
-                        .calldata_len = n + 2 * SIG_BYTES, .exec_gas = st->force_close_gas };
+                        .calldata_len = len, .exec_gas = st->force_close_gas };
     struct l1_callbacks cb = { post_included, NULL, post_dropped, d };
     c->state = CH_CLOSING;
     chan_set_routable(st, c, false);
     d->post_tx = hub_submit(d, &tx, &cb);
+    free(data);
     c->close_tx = d->post_tx;
     if (!d->post_tx) {
         c->state = CH_OPEN;
@@ -2017,26 +2042,28 @@ static void user_post(struct dispute *d)
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
     const struct channel *ch = &st->net.ch[c->k];
-    d->posted = ch->current;
+    channel_state_copy(&d->posted, &ch->current);
     memcpy(d->posted_sig, ch->current_sig, sizeof d->posted_sig);
     d->latest_number = ch->current.commitment_number;
-    uint8_t data[2048 + 2 * SIG_BYTES];
-    size_t n = channel_state_encode(&d->posted, data, 2048);
-    memcpy(data + n, d->posted_sig, 2 * SIG_BYTES);
+    size_t len;
+    uint8_t *data = post_calldata(&d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig,
+                                  &len);
     struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_force_close",
-                        .calldata = data, .calldata_len = n + 2 * SIG_BYTES,
+                        .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas };
     struct l1_fee_policy fee = fee_now(st, l1);
     u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
     if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
         /* it cannot pay the post: it waits a slot and tries again (its HTLC pending) */
+        free(data);
         l1_at(l1, l1_head_time(l1) + l1_slot(l1), user_post_retry, d);
         return;
     }
     d->reserved_post = reserve;
     struct l1_callbacks cb = { user_post_included, NULL, user_post_dropped, d };
     d->post_tx = l1_submit(l1, &tx, &fee, &cb);
+    free(data);
     c->close_tx = d->post_tx;
 }
 
@@ -2692,8 +2719,12 @@ static void destroy(struct scheme *sc)
                 if (--c->waiter[i]->waiting == 0 && c->waiter[i]->done)
                     free(c->waiter[i]);
             free(c->waiter);
-            if (c->d)
+            if (c->d) {
                 free(c->d->timeout_pay);
+                channel_state_free(&c->d->kept);
+                channel_state_free(&c->d->posted);
+                channel_state_free(&c->d->update);
+            }
             free(c->d);
             free(c);
             channel_free(&st->net.ch[k]);
@@ -2786,6 +2817,7 @@ static int init(struct scheme *sc, struct err *e)
             st->topo = (enum topo)t;
     st->min_depth = (uint32_t)scn_uint(s, "schemes[%zu].min_depth", i);
     st->max_attempts = (uint32_t)scn_uint(s, "schemes[%zu].max_attempts", i);
+    st->max_accepted_htlcs = (unsigned)scn_uint(s, "schemes[%zu].max_accepted_htlcs", i);
     st->inbound_ppm = (uint64_t)(scn_real(s, "schemes[%zu].inbound", i) * 1e6 + 0.5);
     st->open_gas = (uint64_t)scn_int(s, "schemes[%zu].open_gas", i);
     st->close_gas = (uint64_t)scn_int(s, "schemes[%zu].close_gas", i);

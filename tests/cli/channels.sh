@@ -326,9 +326,11 @@ set -- $got
 finish channels/cheat-when-offline
 
 # scenarios/channel_jamming.yaml: jamming with the attacker's own payments. Each of
-# its routes crosses the hub channel 15 times, 2 at a time: the channel's 30 HTLC
-# slots (max_accepted_htlcs, BOLT-2) stay full from 1:00 to 2:00, so honest payments
-# across it are refused for full slots, only in that hour and only in `jammed`; the
+# its routes crosses the hub channel 13 times, 7 of them from hub 0 to hub 1, 69 at a
+# time: hub 1's max_accepted_htlcs (483, BOLT-2: per direction) for HTLCs from hub 0
+# stay full from 1:00 to 2:00, so honest payments from hub 0's users to hub 1's are
+# refused for full slots, only in that hour and only in `jammed`, while the other
+# direction (414 of its 483 taken) still carries every payment across; the
 # jamming payments are not user transfers (no txs or channel_payments rows: both
 # schemes have the same payments); the attacker paid no routing fee (its payments
 # failed back) and exactly the L1 fees of its two channels' opens.
@@ -343,6 +345,16 @@ got=$(q "$tmp/jam.db" "SELECT count(*) || ' ' || sum(submit_us >= 3600000000 AND
                        WHERE scheme = 'jammed' AND $slots")
 set -- $got
 [ "${1:-0}" -ge 100 ] && [ "$1" = "${2:-}" ] || note "full-slot refusals (all, in the hour): $got"
+got=$(q "$tmp/jam.db" "SELECT sum(t.user_id % 2 = 0 AND t.to_user_id % 2 = 1) || ' ' ||
+                       sum(t.user_id % 2 = 0 AND t.to_user_id % 2 = 1 AND $slots) || ' ' ||
+                       sum(t.user_id % 2 = 1 AND t.to_user_id % 2 = 0) || ' ' ||
+                       sum(t.user_id % 2 = 1 AND t.to_user_id % 2 = 0 AND $slots)
+                       FROM channel_payments c JOIN txs t USING (scheme, tx_id)
+                       WHERE c.scheme = 'jammed' AND c.submit_us >= 3600000000 AND
+                       c.submit_us < 7200000000")
+set -- $got
+[ "${1:-0}" -ge 100 ] && [ "$1" = "${2:-}" ] && [ "${3:-0}" -ge 100 ] && [ "${4:-}" = 0 ] ||
+    note "hub 0 -> 1 payments, refused for slots; hub 1 -> 0, refused: $got"
 n=$(q "$tmp/jam.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'channels' AND $slots")
 [ "$n" = 0 ] || note "$n full-slot refusals without the jammer"
 got=$(q "$tmp/jam.db" "SELECT (SELECT count(*) FROM channel_payments WHERE scheme = 'jammed') =
