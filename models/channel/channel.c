@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/crypto/sig_pool.h"
 #include "sim/fault.h"
 
 static const char STATE_TAG[] = "l2sim/channel/state/v1";
@@ -169,6 +170,21 @@ static bool within_max_accepted(const struct channel *ch, const struct channel_s
     return by[0] <= ch->max_accepted_htlcs[1] && by[1] <= ch->max_accepted_htlcs[0];
 }
 
+/* side's signature of st, and when `verify` the other party's check of it, handed to
+ * the signature pool's worker ahead of the state_sign / channel_state_verify that will
+ * ask for them (sig_pool.h: the same bytes and verdicts as made in place). */
+static void state_ahead(const struct channel *ch, const struct channel_state *st, int side,
+                        bool verify)
+{
+    if (!sig_ahead_wanted(ch->sig))
+        return;
+    uint8_t stack[STATE_STACK_BYTES], *heap = NULL;
+    size_t n;
+    const uint8_t *buf = state_bytes(st, stack, &heap, &n);
+    sig_ahead(ch->sig, &ch->side[side].kp, buf, n, verify);
+    free(heap);
+}
+
 u128 channel_state_total(const struct channel_state *st)
 {
     u128 t = (u128)st->to_side_msat[0] + st->to_side_msat[1];
@@ -232,6 +248,7 @@ void channel_open(struct channel *ch, const struct sig_ctx *sig, const uint8_t c
         hash_sha256(st->revocation_hash[i], sd->secret_current, 32);
         hash_sha256(ch->next_revocation_hash[i], sd->secret_next, 32);
     }
+    state_ahead(ch, st, 1, false);
     for (int i = 0; i < 2; i++)
         state_sign(ch, st, i, ch->current_sig[i]);
 }
@@ -343,6 +360,10 @@ enum channel_result channel_propose(const struct channel *ch, int proposer,
         channel_state_free(&p->next);
         return r;
     }
+    /* the receiver's countersignature (channel_accept) and the proposer's check of it
+     * (channel_commit) depend on nothing but this state: on the pool's thread while
+     * this thread signs here and checks the proposer's signature in channel_accept */
+    state_ahead(ch, &p->next, 1 - proposer, true);
     state_sign(ch, &p->next, proposer, p->sig[proposer]);
     return CHANNEL_OK;
 }

@@ -30,6 +30,7 @@
 #include "models/channel/payment.h"
 #include "models/channel/scheme_channels.h"
 #include "models/channel/topology.h"
+#include "models/crypto/sig_pool.h"
 #include "models/l1/l1.h"
 #include "models/workload/users.h"
 #include "sim/fault.h"
@@ -2738,6 +2739,7 @@ static void destroy(struct scheme *sc)
     }
     free(st->net.ch);
     free(st->chan);
+    sig_pool_free(st->sig.pool);
     route_finder_free(st->rf);
     free(st->excluded);
     free(st->key);
@@ -2808,6 +2810,10 @@ static int init(struct scheme *sc, struct err *e)
     if (sig_mode_parse(scn_str(s, "crypto"), &mode) != 0)
         mode = SIG_ED25519;
     sig_ctx_init(&st->sig, mode, w->seed);
+    /* Ed25519: each update's countersignature and its check on a second core
+     * (sig_pool.h; the same signatures and verdicts as made in place) */
+    if (mode == SIG_ED25519)
+        st->sig.pool = sig_pool_new(1);
     static const char *const topo_name[] = { "hub", "csv", "scale_free", "small_world",
                                              "contacts" };
     const char *topo = scn_str(s, "schemes[%zu].topology", i);

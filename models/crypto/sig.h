@@ -34,12 +34,18 @@
 
 enum sig_mode { SIG_ED25519, SIG_FAST };
 
+struct sig_pool;
+
 /* The signature context of a run: the mode and, for `fast`, the root MAC key. Small,
- * copyable, no resources. */
+ * copyable, no resources of its own. `pool` (borrowed, NULL after sig_ctx_init) is a
+ * sig_pool (sig_pool.h) whose workers make signatures handed ahead with sig_ahead;
+ * sig_sign and sig_verify take their answers from it when they match exactly, so
+ * results are the same with or without it. */
 struct sig_ctx {
     enum sig_mode mode;
     uint64_t      run_seed;
     uint8_t       fast_root[32];
+    struct sig_pool *pool;
 };
 
 struct sig_keypair {
