@@ -195,6 +195,7 @@ static void test_channel_refuses_where_it_did(void **state)
         assert_int_equal(channel_commit(&ch, &bad), CHANNEL_BAD_SIGNATURE);
         assert_int_equal(ch.current.commitment_number, 2 * (uint64_t)round);
         assert_int_equal(channel_commit(&ch, &p), CHANNEL_OK);
+        channel_proposal_free(&p);      /* bad shared p's HTLC array */
         assert_int_equal(channel_update(&plain, proposer, &u, 400, NULL), CHANNEL_OK);
         assert_memory_equal(ch.current_sig, plain.current_sig, sizeof ch.current_sig);
         /* and fulfilled back: one channel_update each, as a payment makes them */
