@@ -207,7 +207,7 @@ bench: ensure-deps
 FUZZ_PKGS    := clang libclang-rt-14-dev
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= db scenario set units trace channel_graph
+FUZZ_TARGETS ?= db scenario set units trace channel_graph channel_list
 FUZZ_FLAGS   ?= -max_len=65536 -timeout=10 -rss_limit_mb=2048
 FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all -Wno-error

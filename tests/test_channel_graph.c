@@ -1,7 +1,8 @@
-/* test_channel_graph.c — the channel graph loader (models/channel/graph.c): the
- * shipped example network, the real Lightning snapshot when it is present (6,006
- * nodes, 30,457 channels: ../shared/data/ln-snapshot/README), and a message with
- * file:line:col for each kind of malformed input. */
+/* test_channel_graph.c — the channel graph loaders (models/channel/graph.c): the
+ * shipped example network in CLoTH's format and in l2sim's own, the real Lightning
+ * snapshot when it is present (6,006 nodes, 30,457 channels:
+ * ../shared/data/ln-snapshot/README), and a message with file:line:col for each kind
+ * of malformed input in either format. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -52,6 +53,177 @@ static void test_example_network(void **state)
     /* 1 msat = 1e7 wei: 1 BTC (1e11 msat) maps to 1 ETH (1e18 wei) */
     assert_true((u128)100000000000ull * GRAPH_WEI_PER_MSAT == (u128)1000000000000000000ull);
     graph_free(g);
+}
+
+/* l2sim's own format, every column read where it belongs: one line whose twelve
+ * fields all differ, so a column read into the wrong field, or a direction's policy
+ * given to the other, fails. Amounts in satoshi become msat (x1000) and, through
+ * GRAPH_WEI_PER_MSAT, 1 sat = 1e10 wei (1 BTC = 1e8 sat maps to 1 ETH = 1e18 wei). */
+static void test_l2sim_every_field(void **state)
+{
+    (void)state;
+    const char *t = "# a comment, then a blank line\n\n" GRAPH_L2SIM_HEADER "\n"
+                    "02aa:node-1,bob_2.x,7000,3000,11,12,13,14,21,22,23,24\n"
+                    "# between channels\n"
+                    "carol,02aa:node-1,5,5,0,0,0,0,4294967295,4294967295,"
+                    "2100000000000000000,65535\r\n";
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    int rc = graph_parse_l2sim("own.csv", t, strlen(t), &g, &e);
+    if (rc)
+        print_message("%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(g->nnodes, 3);               /* named in order of first appearance */
+    assert_int_equal(g->nchannels, 2);
+    assert_int_equal(g->nedges, 4);
+    const struct graph_channel *c = &g->channels[0];
+    assert_int_equal(c->node[0], 0);
+    assert_int_equal(c->node[1], 1);
+    assert_int_equal(c->edge[0], 0);
+    assert_int_equal(c->edge[1], 1);
+    assert_int_equal(c->capacity_msat, 7000000ull);
+    const struct graph_edge *a = &g->edges[0], *b = &g->edges[1];
+    assert_int_equal(a->from, 0);
+    assert_int_equal(a->to, 1);
+    assert_int_equal(a->channel, 0);
+    assert_int_equal(a->counter_edge, 1);
+    assert_int_equal(a->balance_msat, 3000000ull);
+    assert_int_equal(a->policy.fee_base_msat, 11);
+    assert_int_equal(a->policy.fee_proportional_millionths, 12);
+    assert_int_equal(a->policy.htlc_minimum_msat, 13);
+    assert_int_equal(a->policy.cltv_expiry_delta, 14);
+    assert_int_equal(b->from, 1);
+    assert_int_equal(b->to, 0);
+    assert_int_equal(b->channel, 0);
+    assert_int_equal(b->counter_edge, 0);
+    assert_int_equal(b->balance_msat, 4000000ull);     /* capacity - a's side */
+    assert_int_equal(b->policy.fee_base_msat, 21);
+    assert_int_equal(b->policy.fee_proportional_millionths, 22);
+    assert_int_equal(b->policy.htlc_minimum_msat, 23);
+    assert_int_equal(b->policy.cltv_expiry_delta, 24);
+    /* the second line: a new node first, the first line's node again; the BOLT-7
+     * fields' widths (u32 fees, u16 cltv_expiry_delta) and the msat supply bound */
+    assert_int_equal(g->channels[1].node[0], 2);
+    assert_int_equal(g->channels[1].node[1], 0);
+    assert_int_equal(g->edges[2].balance_msat, 5000ull);
+    assert_int_equal(g->edges[3].balance_msat, 0);
+    assert_int_equal(g->edges[3].policy.fee_base_msat, 4294967295u);
+    assert_int_equal(g->edges[3].policy.fee_proportional_millionths, 4294967295u);
+    assert_int_equal(g->edges[3].policy.htlc_minimum_msat, 2100000000000000000ull);
+    assert_int_equal(g->edges[3].policy.cltv_expiry_delta, 65535);
+    /* the indexes routing reads are built */
+    assert_int_equal(g->out_end[0] - g->out_start[0], 2);
+    assert_int_equal(g->in_end[2] - g->in_start[2], 1);
+    assert_true((u128)1 * GRAPH_MSAT_PER_SAT * GRAPH_WEI_PER_MSAT == (u128)10000000000ull);
+    graph_free(g);
+}
+
+/* The example network shipped in l2sim's format (scenarios/channels/example.csv) is
+ * the CLoTH-format example-*.csv: the same graph, field for field, node alice = 0 ...
+ * niaj = 11. */
+static void test_l2sim_example_is_the_cloth_example(void **state)
+{
+    (void)state;
+    struct err e;
+    err_init(&e);
+    struct graph *own = NULL, *cloth = NULL;
+    int rc = graph_load_l2sim("scenarios/channels/example.csv", &own, &e);
+    if (rc)
+        print_message("%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    assert_int_equal(graph_load_dir("scenarios/channels", "example-", &cloth, &e), 0);
+    assert_int_equal(own->nnodes, 12);
+    assert_int_equal(own->nnodes, cloth->nnodes);
+    assert_int_equal(own->nchannels, cloth->nchannels);
+    assert_int_equal(own->nedges, cloth->nedges);
+    for (size_t k = 0; k < own->nchannels; k++) {
+        const struct graph_channel *x = &own->channels[k], *y = &cloth->channels[k];
+        assert_int_equal(x->node[0], y->node[0]);
+        assert_int_equal(x->node[1], y->node[1]);
+        assert_int_equal(x->edge[0], y->edge[0]);
+        assert_int_equal(x->edge[1], y->edge[1]);
+        assert_int_equal(x->capacity_msat, y->capacity_msat);
+    }
+    for (size_t k = 0; k < own->nedges; k++) {
+        const struct graph_edge *x = &own->edges[k], *y = &cloth->edges[k];
+        assert_int_equal(x->channel, y->channel);
+        assert_int_equal(x->counter_edge, y->counter_edge);
+        assert_int_equal(x->from, y->from);
+        assert_int_equal(x->to, y->to);
+        assert_int_equal(x->balance_msat, y->balance_msat);
+        assert_int_equal(x->capacity_msat, y->capacity_msat);
+        assert_int_equal(x->policy.fee_base_msat, y->policy.fee_base_msat);
+        assert_int_equal(x->policy.fee_proportional_millionths,
+                         y->policy.fee_proportional_millionths);
+        assert_int_equal(x->policy.htlc_minimum_msat, y->policy.htlc_minimum_msat);
+        assert_int_equal(x->policy.cltv_expiry_delta, y->policy.cltv_expiry_delta);
+    }
+    /* alice,bob,2000000,600000,...: 0.02 BTC, alice's side 30% (0.006 BTC) */
+    assert_int_equal(own->channels[0].capacity_msat, 2000000000ull);
+    assert_int_equal(own->edges[0].balance_msat, 600000000ull);
+    assert_int_equal(own->edges[1].balance_msat, 1400000000ull);
+    assert_true(graph_path_is_dir("scenarios/channels"));
+    assert_false(graph_path_is_dir("scenarios/channels/example.csv"));
+    graph_free(own);
+    graph_free(cloth);
+}
+
+/* Each fault of an l2sim-format file: file:line:col and L2_EINPUT. */
+static void test_l2sim_bad(void **state)
+{
+    (void)state;
+#define H GRAPH_L2SIM_HEADER "\n"
+    static const struct { const char *text, *want; } cases[] = {
+        { "", "g.csv:1:1: empty file (expected the header 'node_a,node_b," },
+        { "# only a comment\n", "g.csv:1:1: empty file" },
+        { "node_a,node_b,capacity\n", "g.csv:1:1: header is not 'node_a,node_b,capacity_sat," },
+        { "# c\n\nnode_a\n", "g.csv:3:1: header is not" },
+        { H, "g.csv:2:1: no channel after the header" },
+        { H "a,b,10,5,1,1,1,40,1,1,1\n", "g.csv:2:1: 11 columns, expected 12" },
+        { H "a,b,10,5,1,1,1,40,1,1,1,40,9\n", "g.csv:2:29: more than 12 columns" },
+        { H "a b,c,10,5,1,1,1,40,1,1,1,40\n",
+          "g.csv:2:2: node_a: ' ' cannot be in a node name" },
+        { H "a,,10,5,1,1,1,40,1,1,1,40\n", "g.csv:2:3: node_b is empty" },
+        { H "a,x234567890123456789012345678901234567890123456789012345678901234567,10,5,"
+            "1,1,1,40,1,1,1,40\n", "g.csv:2:3: node_b: a node name longer than 66 bytes" },
+        { H "a,b,10,5,1,1,1,40,1,1,1,40\nb,b,10,5,1,1,1,40,1,1,1,40\n",
+          "g.csv:3:3: a channel from node 'b' to itself" },
+        { H "a,b,10,11,1,1,1,40,1,1,1,40\n",
+          "g.csv:2:8: a_balance_sat 11 exceeds capacity_sat 10" },
+        { H "a,b,2100000000000001,0,1,1,1,40,1,1,1,40\n",
+          "g.csv:2:5: capacity_sat: '2100000000000001' is above the limit 2100000000000000" },
+        { H "a,b,10,5,1,1.5,1,40,1,1,1,40\n",
+          "g.csv:2:13: a_fee_proportional_millionths: '1.5' is not a whole number" },
+        { H "a,b,10,5,1,1,1,40,4294967296,1,1,40\n",
+          "g.csv:2:19: b_fee_base_msat: '4294967296' is above the limit 4294967295" },
+        { H "a,b,10,5,1,1,1,40,1,1,1,65536\n",
+          "g.csv:2:25: b_cltv_expiry_delta: '65536' is above the limit 65535" },
+        { H "a,b,10,5,1,1,-1,40,1,1,1,40\n",
+          "g.csv:2:14: a_htlc_minimum_msat: '-1' is not a whole number" },
+        { H "a,b,10,5,1,1,1,40,1,1,1,40\n\ta,b,10,5,1,1,1,40,1,1,1,40\n",
+          "g.csv:3:1: byte 0x09 is not CSV text" },
+    };
+#undef H
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct err e;
+        err_init(&e);
+        struct graph *g = (struct graph *)&e;   /* must be reset to NULL */
+        int rc = graph_parse_l2sim("g.csv", cases[i].text, strlen(cases[i].text), &g, &e);
+        if (rc != L2_EINPUT || !strstr(e.msg, cases[i].want))
+            print_message("case %zu: rc %d, message '%s', wanted '%s'\n", i, rc, e.msg,
+                          cases[i].want);
+        assert_int_equal(rc, L2_EINPUT);
+        assert_null(g);
+        assert_non_null(strstr(e.msg, cases[i].want));
+    }
+    /* through the file: a missing one is refused with its name */
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    assert_int_equal(graph_load_l2sim("scenarios/channels/missing.csv", &g, &e), L2_EINPUT);
+    assert_non_null(strstr(e.msg, "scenarios/channels/missing.csv"));
+    assert_null(g);
 }
 
 /* The snapshot lives outside the repository: $L2SIM_LN_SNAPSHOT, else
@@ -265,6 +437,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_example_network),
+        cmocka_unit_test(test_l2sim_every_field),
+        cmocka_unit_test(test_l2sim_example_is_the_cloth_example),
+        cmocka_unit_test(test_l2sim_bad),
         cmocka_unit_test(test_lightning_snapshot),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_bad_inputs),

@@ -1,40 +1,51 @@
-/* graph.c — the CLoTH CSV loader of the channel graph (see graph.h). One small line
- * reader with column positions for messages, three table parsers, then the checks that
- * tie channels, edges and nodes together, then the adjacency arrays routing uses. */
+/* graph.c — the loaders of the channel graph (see graph.h): CLoTH's three CSV files
+ * and l2sim's own one-file channel list. One small line reader with column positions
+ * for messages, the table parsers, then the checks that tie channels, edges and nodes
+ * together, then the adjacency arrays routing uses. */
 #include "models/channel/graph.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/paths.h"
+
+enum { CSV_MAX_FIELDS = 12 };
 
 /* A cursor over one CSV text: the current line's fields, with their columns. */
 struct csv {
     const char *name;
     const char *p, *end;
     size_t line;                    /* 1-based number of the current line */
-    const char *field[10];
-    size_t flen[10], fcol[10];
+    bool comments;                  /* l2sim's format: '#' lines and empty lines skipped */
+    size_t max_fields;              /* CLoTH's 10, l2sim's 12 */
+    const char *field[CSV_MAX_FIELDS];
+    size_t flen[CSV_MAX_FIELDS], fcol[CSV_MAX_FIELDS];
     size_t nfields;
 };
 
-enum { CSV_MAX_FIELDS = 10 };
-
 /* Read the next line into c's fields. 1 when a line was read, 0 at the end, L2_EINPUT
  * for too many fields or a control byte. Empty lines (a final newline) end the text
- * only at the very end; an empty line elsewhere is an error. */
+ * only at the very end; an empty line elsewhere is an error (c->comments: skipped,
+ * with lines whose first byte is '#'). */
 static int csv_next(struct csv *c, struct err *e)
 {
-    if (c->p >= c->end)
-        return 0;
-    c->line++;
-    const char *s = c->p;
-    const char *nl = memchr(s, '\n', (size_t)(c->end - s));
-    const char *eol = nl ? nl : c->end;
-    c->p = nl ? nl + 1 : c->end;
-    if (eol > s && eol[-1] == '\r')
-        eol--;
+    const char *s, *eol;
+    for (;;) {
+        if (c->p >= c->end)
+            return 0;
+        c->line++;
+        s = c->p;
+        const char *nl = memchr(s, '\n', (size_t)(c->end - s));
+        eol = nl ? nl : c->end;
+        c->p = nl ? nl + 1 : c->end;
+        if (eol > s && eol[-1] == '\r')
+            eol--;
+        if (c->comments && (eol == s || *s == '#'))
+            continue;
+        break;
+    }
     if (eol == s) {
         if (c->p >= c->end)
             return 0;
@@ -44,9 +55,9 @@ static int csv_next(struct csv *c, struct err *e)
     const char *f = s;
     for (const char *q = s;; q++) {
         if (q == eol || *q == ',') {
-            if (c->nfields == CSV_MAX_FIELDS)
-                return err_set(e, L2_EINPUT, "%s:%zu:%zu: more than %d columns", c->name,
-                               c->line, (size_t)(q - s) + 1, CSV_MAX_FIELDS);
+            if (c->nfields == c->max_fields)
+                return err_set(e, L2_EINPUT, "%s:%zu:%zu: more than %zu columns", c->name,
+                               c->line, (size_t)(q - s) + 1, c->max_fields);
             c->field[c->nfields] = f;
             c->flen[c->nfields] = (size_t)(q - f);
             c->fcol[c->nfields] = (size_t)(f - s) + 1;
@@ -70,11 +81,11 @@ static int csv_header(struct csv *c, const char *want, struct err *e)
         return rc;
     size_t wl = strlen(want);
     if (rc == 0)
-        return err_set(e, L2_EINPUT, "%s:1:1: empty file (expected the header '%s')",
-                       c->name, want);
+        return err_set(e, L2_EINPUT, "%s:%zu:1: empty file (expected the header '%s')",
+                       c->name, c->line ? c->line : 1, want);
     size_t len = (size_t)(c->field[c->nfields - 1] + c->flen[c->nfields - 1] - c->field[0]);
     if (len != wl || memcmp(c->field[0], want, wl) != 0)
-        return err_set(e, L2_EINPUT, "%s:1:1: header is not '%s'", c->name, want);
+        return err_set(e, L2_EINPUT, "%s:%zu:1: header is not '%s'", c->name, c->line, want);
     return 0;
 }
 
@@ -117,6 +128,7 @@ static void csv_open(struct csv *c, const char *name, const char *text, size_t l
     c->name = name;
     c->p = text;
     c->end = text + len;
+    c->max_fields = 10;
 }
 
 static int parse_nodes(struct csv *c, struct graph *g, struct err *e)
@@ -500,6 +512,194 @@ err:
     return rc;
 }
 
+/* ---- l2sim's own format: one CSV line per channel (graph.h, README) ---- */
+
+/* Node names seen so far, by first appearance: an open-addressing table of (text,
+ * length) into the file's text, which outlives the parse. Lookups in O(1) expected;
+ * the order of ids never depends on the hash. */
+struct names {
+    const char **name;
+    size_t *len;
+    uint32_t *slot;                 /* node id + 1, 0 = empty */
+    size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;      /* FNV-1a, 64 bits */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+/* The id of name s[0..n): the existing one, or the next (*added set). */
+static uint32_t names_id(struct names *t, const char *s, size_t n, bool *added)
+{
+    if (2 * (t->n + 1) > t->cap) {      /* keep the load at most 1/2 */
+        size_t cap = t->cap ? 2 * t->cap : 64;
+        uint32_t *slot = xcalloc(cap, sizeof *slot);
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slot[i]) {
+                uint32_t id = t->slot[i] - 1;
+                size_t j = name_hash(t->name[id], t->len[id]) & (cap - 1);
+                while (slot[j])
+                    j = (j + 1) & (cap - 1);
+                slot[j] = t->slot[i];
+            }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+        t->name = xrealloc(t->name, cap * sizeof *t->name);
+        t->len = xrealloc(t->len, cap * sizeof *t->len);
+    }
+    size_t j = name_hash(s, n) & (t->cap - 1);
+    for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
+        uint32_t id = t->slot[j] - 1;
+        if (t->len[id] == n && memcmp(t->name[id], s, n) == 0) {
+            *added = false;
+            return id;
+        }
+    }
+    uint32_t id = (uint32_t)t->n++;
+    t->name[id] = s;
+    t->len[id] = n;
+    t->slot[j] = id + 1;
+    *added = true;
+    return id;
+}
+
+static void names_free(struct names *t)
+{
+    free(t->name);
+    free(t->len);
+    free(t->slot);
+}
+
+/* Field i as a node name: 1 to GRAPH_NAME_MAX of [A-Za-z0-9_.:-]. */
+static int csv_name(const struct csv *c, size_t i, const char *col, struct err *e)
+{
+    const char *f = c->field[i];
+    size_t n = c->flen[i];
+    if (n == 0)
+        return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s is empty", c->name, c->line,
+                       c->fcol[i], col);
+    if (n > GRAPH_NAME_MAX)
+        return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s: a node name longer than %d bytes",
+                       c->name, c->line, c->fcol[i], col, GRAPH_NAME_MAX);
+    for (size_t k = 0; k < n; k++) {
+        char ch = f[k];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.' || ch == ':';
+        if (!ok)
+            return err_set(e, L2_EINPUT, "%s:%zu:%zu: %s: '%c' cannot be in a node name "
+                           "(letters, digits, '_', '-', '.', ':')", c->name, c->line,
+                           c->fcol[i] + k, col, ch);
+    }
+    return 0;
+}
+
+int graph_parse_l2sim(const char *name, const char *text, size_t len, struct graph **out,
+                      struct err *e)
+{
+    *out = NULL;
+    static const char *const col[12] = {
+        "node_a", "node_b", "capacity_sat", "a_balance_sat",
+        "a_fee_base_msat", "a_fee_proportional_millionths", "a_htlc_minimum_msat",
+        "a_cltv_expiry_delta",
+        "b_fee_base_msat", "b_fee_proportional_millionths", "b_htlc_minimum_msat",
+        "b_cltv_expiry_delta" };
+    const uint64_t max[12] = {
+        0, 0, GRAPH_MSAT_MAX / GRAPH_MSAT_PER_SAT, GRAPH_MSAT_MAX / GRAPH_MSAT_PER_SAT,
+        GRAPH_FEE_MAX, GRAPH_FEE_MAX, GRAPH_MSAT_MAX, GRAPH_CLTV_DELTA_MAX,
+        GRAPH_FEE_MAX, GRAPH_FEE_MAX, GRAPH_MSAT_MAX, GRAPH_CLTV_DELTA_MAX };
+    struct graph *g = xcalloc(1, sizeof *g);
+    struct names nm = { 0 };
+    struct csv c;
+    csv_open(&c, name, text, len);
+    c.comments = true;
+    c.max_fields = CSV_MAX_FIELDS;
+    size_t cap = 0;
+    int rc = csv_header(&c, GRAPH_L2SIM_HEADER, e);
+    if (rc)
+        goto err;
+    while ((rc = csv_next(&c, e)) == 1) {
+        uint64_t v[12] = { 0 };
+        uint32_t node[2];
+        if ((rc = csv_columns(&c, 12, e)))
+            goto err;
+        for (size_t i = 0; i < 2; i++) {
+            bool added;
+            if ((rc = csv_name(&c, i, col[i], e)))
+                goto err;
+            if (nm.n == GRAPH_NODES_MAX) {
+                rc = err_set(e, L2_EINPUT, "%s:%zu:%zu: more than %u nodes", name, c.line,
+                             c.fcol[i], GRAPH_NODES_MAX);
+                goto err;
+            }
+            node[i] = names_id(&nm, c.field[i], c.flen[i], &added);
+        }
+        for (size_t i = 2; i < 12; i++)
+            if ((rc = csv_u64(&c, i, col[i], max[i], &v[i], e)))
+                goto err;
+        if (node[0] == node[1]) {
+            rc = err_set(e, L2_EINPUT, "%s:%zu:%zu: a channel from node '%.*s' to itself",
+                         name, c.line, c.fcol[1], (int)c.flen[1], c.field[1]);
+            goto err;
+        }
+        if (v[3] > v[2]) {
+            rc = err_set(e, L2_EINPUT, "%s:%zu:%zu: a_balance_sat %llu exceeds capacity_sat "
+                         "%llu", name, c.line, c.fcol[3], (unsigned long long)v[3],
+                         (unsigned long long)v[2]);
+            goto err;
+        }
+        size_t k = g->nchannels;
+        if (k == GRAPH_CHANNELS_MAX) {
+            rc = err_set(e, L2_EINPUT, "%s:%zu:1: more than %u channels", name, c.line,
+                         GRAPH_CHANNELS_MAX);
+            goto err;
+        }
+        if (k == cap) {
+            cap = cap ? 2 * cap : 256;
+            g->channels = xrealloc(g->channels, cap * sizeof *g->channels);
+            g->edges = xrealloc(g->edges, 2 * cap * sizeof *g->edges);
+        }
+        uint32_t e0 = (uint32_t)(2 * k);
+        uint64_t capacity = v[2] * GRAPH_MSAT_PER_SAT, a_bal = v[3] * GRAPH_MSAT_PER_SAT;
+        g->channels[k] = (struct graph_channel){ .node = { node[0], node[1] },
+                                                 .edge = { e0, e0 + 1 },
+                                                 .capacity_msat = capacity };
+        for (int side = 0; side < 2; side++) {
+            const uint64_t *pol = v + 4 + 4 * side;
+            g->edges[e0 + side] = (struct graph_edge){
+                .channel = (uint32_t)k, .counter_edge = e0 + 1 - side,
+                .from = node[side], .to = node[1 - side],
+                .balance_msat = side ? capacity - a_bal : a_bal,
+                .policy = { .fee_base_msat = (uint32_t)pol[0],
+                            .fee_proportional_millionths = (uint32_t)pol[1],
+                            .htlc_minimum_msat = pol[2],
+                            .cltv_expiry_delta = (uint32_t)pol[3] } };
+        }
+        g->nchannels++;
+        g->nedges += 2;
+    }
+    if (rc < 0)
+        goto err;
+    if (g->nchannels == 0) {
+        rc = err_set(e, L2_EINPUT, "%s:%zu:1: no channel after the header", name,
+                     c.line + 1);
+        goto err;
+    }
+    g->nnodes = nm.n;
+    graph_index(g);
+    names_free(&nm);
+    *out = g;
+    return 0;
+err:
+    names_free(&nm);
+    graph_free(g);
+    return rc;
+}
+
 /* Read one whole file through the read-path checks, bounded. */
 static int slurp(const char *path, char **buf, size_t *len, struct err *e)
 {
@@ -544,6 +744,24 @@ int graph_load_dir(const char *dir, const char *prefix, struct graph **out, stru
     for (int i = 0; i < 3; i++)
         free(p[i]);
     return rc;
+}
+
+int graph_load_l2sim(const char *path, struct graph **out, struct err *e)
+{
+    *out = NULL;
+    char *t = NULL;
+    size_t n = 0;
+    int rc = slurp(path, &t, &n, e);
+    if (rc == 0)
+        rc = graph_parse_l2sim(path, t, n, out, e);
+    free(t);
+    return rc;
+}
+
+bool graph_path_is_dir(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
 void graph_free(struct graph *g)

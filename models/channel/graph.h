@@ -1,22 +1,28 @@
 /* graph.h — the channel graph of a payment-channel network: nodes, channels, and each
  * channel's two directed edges with the policy their owner advertises (BOLT-7
  * channel_update) and the balance on that side. Loaded from the CLoTH CSV format the
- * Lightning snapshot ships in (../shared/data/ln-snapshot/README); read-only after
- * loading, shared by routing (route.h) and the channels' states (channel.h).
+ * Lightning snapshot ships in (../shared/data/ln-snapshot/README), or from l2sim's own
+ * one-file format (graph_load_l2sim); read-only after loading, shared by routing
+ * (route.h) and the channels' states (channel.h).
  *
- * Units. Every amount is in millisatoshi (msat), as in the snapshot and in BOLT-7
- * (htlc_minimum_msat, fee_base_msat). The modeled L1 counts wei; the conversion is
- * unit for unit, 1 BTC <-> 1 ETH: 1 BTC = 1e11 msat and 1 ETH = 1e18 wei, so
- * 1 msat = GRAPH_WEI_PER_MSAT = 1e7 wei (a mapping of units, not an exchange rate). */
+ * Units. Every amount in the graph is in millisatoshi (msat), as in the snapshot and in
+ * BOLT-7 (htlc_minimum_msat, fee_base_msat). The modeled L1 counts wei; the conversion
+ * is unit for unit, 1 BTC <-> 1 ETH: 1 BTC = 1e11 msat and 1 ETH = 1e18 wei, so
+ * 1 msat = GRAPH_WEI_PER_MSAT = 1e7 wei (a mapping of units, not an exchange rate);
+ * l2sim's format states capacities and balances in satoshi (1 sat = 1000 msat =
+ * 1e10 wei), fees and HTLC minimums in msat as BOLT-7 does. */
 #ifndef L2SIM_CHANNEL_GRAPH_H
 #define L2SIM_CHANNEL_GRAPH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sim/util.h"
 
 #define GRAPH_WEI_PER_MSAT 10000000ull          /* 1e18 wei/ETH over 1e11 msat/BTC */
+#define GRAPH_MSAT_PER_SAT 1000ull              /* BOLT-2 funding_satoshis vs push_msat */
+#define GRAPH_NAME_MAX     66                   /* a node name: a 33-byte node id in hex fits */
 /* Bounds on what a file may hold (a bad or hostile file fails cleanly, never runs the
  * machine out of memory). The snapshot is 3.3 MB and 6,006/30,457/60,914 rows. */
 #define GRAPH_FILE_MAX     (256u << 20)         /* bytes per CSV file */
@@ -103,6 +109,30 @@ int graph_parse(const char *nodes_name, const char *nodes, size_t nodes_len,
                 const char *channels_name, const char *channels, size_t channels_len,
                 const char *edges_name, const char *edges, size_t edges_len,
                 struct graph **out /* OUT */, struct err *e);
+
+/* l2sim's own format: one CSV file, '#' lines and empty lines ignored, then this
+ * header, then one line per channel (README "Channel graph files" documents each
+ * column):
+ *   node_a,node_b          names (1 to GRAPH_NAME_MAX of [A-Za-z0-9_.:-]); nodes are
+ *                          numbered in the order their names first appear
+ *   capacity_sat           the funding, in satoshi
+ *   a_balance_sat          node_a's side (node_b's is capacity_sat - a_balance_sat)
+ *   a_fee_base_msat, a_fee_proportional_millionths, a_htlc_minimum_msat,
+ *   a_cltv_expiry_delta    what node_a advertises for forwarding to node_b (BOLT-7
+ *                          channel_update), then the same four b_ columns for node_b
+ * Channel k is the k-th line; its edges are 2k (a -> b) and 2k + 1 (b -> a). Checked:
+ * the header, 12 columns, names, every number (decimal, within the bounds above), no
+ * channel from a node to itself, a_balance_sat <= capacity_sat. Faults are
+ * "file:line:col: what is wrong" and L2_EINPUT. O(bytes + E). */
+#define GRAPH_L2SIM_HEADER "node_a,node_b,capacity_sat,a_balance_sat,a_fee_base_msat," \
+    "a_fee_proportional_millionths,a_htlc_minimum_msat,a_cltv_expiry_delta," \
+    "b_fee_base_msat,b_fee_proportional_millionths,b_htlc_minimum_msat,b_cltv_expiry_delta"
+int graph_load_l2sim(const char *path, struct graph **out /* OUT */, struct err *e);
+int graph_parse_l2sim(const char *name, const char *text, size_t len,
+                      struct graph **out /* OUT */, struct err *e);
+
+/* Is path a directory (CLoTH's three files) rather than a file (l2sim's)? */
+bool graph_path_is_dir(const char *path);
 
 /* Load dir/nodes_ln.csv, dir/channels_ln.csv, dir/edges_ln.csv (the snapshot's names).
  * With prefix non-NULL the names are dir/PREFIXnodes.csv etc. */

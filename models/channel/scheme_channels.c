@@ -10,8 +10,9 @@
  *
  * Topologies: `hub` (each user has one channel to hub user % hubs; the hubs are
  * connected in a full mesh of channels opened before the run, as a Lightning service
- * provider's wallets are), or `csv` (a CLoTH-format graph such as the Lightning
- * snapshot, every channel opened before the run; user u is node u % nodes), or
+ * provider's wallets are), or `csv` (a graph file in l2sim's format, or a CLoTH-format
+ * directory such as the Lightning snapshot, every channel opened before the run; user
+ * u is node u % nodes), or
  * generated (scale_free, small_world, contacts: scheme_channels_topo.c; the same as
  * csv once built).
  *
@@ -48,7 +49,7 @@ static const struct scn_param params[] = {
     { "schemes[channels].topology", SCN_ENUM, "hub", NULL, NULL,
       "hub|csv|scale_free|small_world|contacts", 0,
       "hub: each user's one channel to hub (user mod hubs), hubs in a full mesh; csv: the "
-      "CLoTH-format graph in `graph`; scale_free: `generate.nodes` nodes wired by "
+      "graph in `graph` (l2sim's format or CLoTH's); scale_free: `generate.nodes` nodes wired by "
       "preferential attachment (Barabasi-Albert); small_world: a rewired ring lattice "
       "(Watts-Strogatz); contacts: a channel along each link of the workload's payment "
       "graph (workload.recipients: graph), one node per user. Except hub, every channel "
@@ -83,10 +84,13 @@ static const struct scn_param params[] = {
       "hub topology: the hub's side of a user's channel, as a share of the user's funding "
       "(dual-funded, BOLT-2 open_channel2)" },
     { "schemes[channels].graph", SCN_PATH, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
-      "csv topology: directory of nodes_ln.csv, channels_ln.csv, edges_ln.csv (CLoTH format)" },
+      "csv topology: a file in l2sim's channel graph format (one line per channel, README "
+      "\"Channel graph files\"; scenarios/channels/example.csv), or a directory of "
+      "nodes_ln.csv, channels_ln.csv, edges_ln.csv (CLoTH format)" },
     { "schemes[channels].graph_prefix", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
-      "csv topology: file names PREFIXnodes.csv, PREFIXchannels.csv, PREFIXedges.csv instead "
-      "(\"example-\" for scenarios/channels/; empty: the snapshot's *_ln.csv)" },
+      "csv topology, a CLoTH directory: file names PREFIXnodes.csv, PREFIXchannels.csv, "
+      "PREFIXedges.csv instead (\"example-\" for scenarios/channels/; empty: the snapshot's "
+      "*_ln.csv)" },
     { "schemes[channels].min_depth", SCN_UINT, "3", "1", "10000", NULL, 0,
       "L1 blocks a funding transaction must be buried before the channel is used (BOLT-2 "
       "minimum_depth, counted in this L1's blocks: 3 = 36 s at 12 s slots, where LND's 3 "
@@ -2879,18 +2883,30 @@ static int init(struct scheme *sc, struct err *e)
         if (rc)
             return rc;
     } else {
+        char at[64];                      /* where a scenario fault is reported */
+        snprintf(at, sizeof at, "schemes[%zu].topology", i);
         if (!scn_has(s, "schemes[%zu].graph", i))
-            return scn_error_at(s, e, "schemes[%zu].topology", "topology csv needs "
-                                "schemes[].graph, the directory of the CLoTH CSV files");
+            return scn_error_at(s, e, at, "topology csv needs "
+                                "schemes[].graph, a file in l2sim's channel graph format "
+                                "or the directory of the CLoTH CSV files");
+        const char *path = scn_str(s, "schemes[%zu].graph", i);
+        bool cloth = graph_path_is_dir(path);
         const char *prefix = scn_has(s, "schemes[%zu].graph_prefix", i)
                            ? scn_str(s, "schemes[%zu].graph_prefix", i) : NULL;
+        snprintf(at, sizeof at, "schemes[%zu].graph_prefix", i);
+        if (prefix && !cloth)
+            return scn_error_at(s, e, at, "graph_prefix names "
+                                "CLoTH files in a directory, but graph is a file (l2sim's "
+                                "channel graph format)");
         if (prefix && !*prefix)
             prefix = NULL;                /* "": the snapshot's names */
-        int rc = graph_load_dir(scn_str(s, "schemes[%zu].graph", i), prefix, &st->g, e);
+        int rc = cloth ? graph_load_dir(path, prefix, &st->g, e)
+                       : graph_load_l2sim(path, &st->g, e);
         if (rc)
             return rc;
+        snprintf(at, sizeof at, "schemes[%zu].graph", i);
         if (st->g->nnodes < 2)
-            return scn_error_at(s, e, "schemes[%zu].graph", "the graph has fewer than 2 nodes");
+            return scn_error_at(s, e, at, "the graph has fewer than 2 nodes");
     }
     struct graph *g = st->g;
     st->net = (struct payment_net){ .g = g, .sig = &st->sig };

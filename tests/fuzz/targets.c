@@ -454,6 +454,35 @@ int fuzz_channel_graph(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* l2sim's own one-file format (graph_parse_l2sim): the same rules, and the nodes are
+ * exactly the names the channels use */
+int fuzz_channel_list(const uint8_t *data, size_t size)
+{
+    struct err e;
+    err_init(&e);
+    struct graph *g = NULL;
+    int rc = graph_parse_l2sim("graph.csv", (const char *)data, size, &g, &e);
+    check_rejection("channel_list", rc, &e);
+    if (rc == 0) {
+        if (!g || g->nchannels == 0 || g->nedges != 2 * g->nchannels)
+            broken("channel_list: loaded, yet no channel or not two edges each");
+        for (size_t k = 0; k < g->nchannels; k++) {
+            const struct graph_channel *c = &g->channels[k];
+            if (c->edge[0] != 2 * k || c->edge[1] != 2 * k + 1 ||
+                g->edges[c->edge[0]].balance_msat + g->edges[c->edge[1]].balance_msat !=
+                    c->capacity_msat ||
+                c->node[0] >= g->nnodes || c->node[1] >= g->nnodes || c->node[0] == c->node[1])
+                broken("channel_list: channel %zu breaks the loader's own rules", k);
+        }
+        if (g->out_end[g->nnodes - 1] != g->nedges || g->in_end[g->nnodes - 1] != g->nedges)
+            broken("channel_list: adjacency does not hold every edge");
+    } else if (g) {
+        broken("channel_list: rejected, yet *out was set");
+    }
+    graph_free(g);
+    return 0;
+}
+
 const struct fuzz_target fuzz_targets[] = {
     { "db",       fuzz_db },
     { "scenario", fuzz_scenario },
@@ -461,5 +490,6 @@ const struct fuzz_target fuzz_targets[] = {
     { "units",    fuzz_units },
     { "trace",    fuzz_trace },
     { "channel_graph", fuzz_channel_graph },
+    { "channel_list", fuzz_channel_list },
 };
 const size_t fuzz_ntargets = ARRAY_LEN(fuzz_targets);

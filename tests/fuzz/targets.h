@@ -32,9 +32,11 @@ int fuzz_db(const uint8_t *data, size_t size);
 /* The channel graph CSV loader (graph_parse): the bytes split at the first two NULs
  * into the nodes, channels and edges texts (missing parts are empty). */
 int fuzz_channel_graph(const uint8_t *data, size_t size);
+/* l2sim's own one-file channel graph format (graph_parse_l2sim). */
+int fuzz_channel_list(const uint8_t *data, size_t size);
 
-/* The targets by name ("db", "scenario", "set", "units", "trace", "channel_graph"), for
- * the replay test. */
+/* The targets by name ("db", "scenario", "set", "units", "trace", "channel_graph",
+ * "channel_list"), for the replay test. */
 struct fuzz_target {
     const char *name;
     int       (*run)(const uint8_t *data, size_t size);
