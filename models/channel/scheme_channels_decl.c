@@ -74,7 +74,25 @@ const struct store_sql scheme_channels_sql = {
         "CREATE VIEW channel_disputes AS SELECT run_id, scheme, channel, user_id,"
         " posted_us / 3.6e9 AS posted_h, deadline_us / 3.6e9 AS deadline_h,"
         " closed_us / 3.6e9 AS closed_h, close_kind, penalty_eth, paid_a_eth, paid_b_eth"
-        " FROM channels WHERE deadline_us IS NOT NULL;",
+        " FROM channels WHERE deadline_us IS NOT NULL;"
+        /* the attacks on a channels scheme and what came of them: a cheat's outcome is
+         * its detail's first words (revoked_state.c writes "STAGE: ..."); for jamming
+         * and griefing, the payments that failed in the attack's window beside the
+         * window just as long before it */
+        "DROP VIEW IF EXISTS channel_attacks;"
+        "CREATE VIEW channel_attacks AS SELECT a.run_id, a.target AS scheme, a.adversary,"
+        " a.attack_id, a.type, a.start_us / 3.6e9 AS start_h, a.end_us / 3.6e9 AS end_h,"
+        " CASE WHEN a.type = 'revoked_state' AND instr(a.detail, ':') > 0"
+        "      THEN substr(a.detail, 1, instr(a.detail, ':') - 1) END AS outcome,"
+        " a.cost_eth, a.value_at_risk_eth, a.value_lost_eth,"
+        " (SELECT avg(p.status = 'failed') FROM channel_payments p WHERE p.run_id = a.run_id"
+        "   AND p.scheme = a.target AND p.submit_us >= a.start_us AND p.submit_us < a.end_us)"
+        "   AS failed_during,"
+        " (SELECT avg(p.status = 'failed') FROM channel_payments p WHERE p.run_id = a.run_id"
+        "   AND p.scheme = a.target AND p.submit_us >= 2 * a.start_us - a.end_us"
+        "   AND p.submit_us < a.start_us) AS failed_before"
+        " FROM attacks a JOIN schemes s ON s.run_id = a.run_id AND s.scheme = a.target"
+        " WHERE s.type = 'channels';",
 };
 
 static void samples_of(const struct metrics_scope *m, const char *sql,

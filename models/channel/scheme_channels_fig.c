@@ -1,7 +1,8 @@
 /* scheme_channels_fig.c — the report's figures for the scheme `channels`, read through
  * its views (scheme_channels_decl.c): what a transfer costs against the L1 baseline
  * with the channels' L1 costs amortized, payments' success over time and route
- * lengths, and each unilateral close's dispute period against when it ended. */
+ * lengths, each unilateral close's dispute period against when it ended, and what
+ * the attacks on the channels achieved. */
 #include <stdio.h>
 #include <string.h>
 
@@ -266,8 +267,154 @@ static const struct figure fig_channel_disputes = {
     disputes_applies, disputes_render,
 };
 
+/* ---- attacks on the channels: cheats by outcome; jamming and griefing ---- */
+
+static bool attacks_applies(const struct fig_ctx *c, char *why, size_t len)
+{
+    return view_has_rows(c, "channel_attacks", why, len,
+                         "No adversary attacked a channels scheme in the runs.");
+}
+
+/* A cheat's outcome (channel_attacks.outcome) in the figure's five kinds. */
+static int cheat_kind(const char *outcome)
+{
+    static const char *const kinds[] = { "penalized", "replaced by the newer state",
+                                         "succeeded", "unilateral close" };
+    for (int k = 0; k < 4; k++)
+        if (outcome && strcmp(outcome, kinds[k]) == 0)
+            return k;
+    return 4;                           /* nothing posted, or not resolved in the run */
+}
+
+static void attacks_render(const struct fig_ctx *c, struct plot *p)
+{
+    sqlite3_stmt *qc = fig_prepare(c, "SELECT outcome, value_lost_eth FROM channel_attacks"
+                                      " WHERE run_id = ? AND scheme = ? AND"
+                                      " type = 'revoked_state'");
+    sqlite3_stmt *qj = fig_prepare(c, "SELECT adversary, failed_before, failed_during"
+                                      " FROM channel_attacks WHERE run_id = ? AND scheme = ?"
+                                      " AND type IN ('channel_jamming', 'htlc_griefing')"
+                                      " ORDER BY start_h, adversary");
+    static char cheat_tic[64][240], jam_tic[64][400];
+    size_t ncheat = 0, njam = 0;
+    double most = 0;                    /* the tallest stack of cheats */
+    plot_data_begin(p, "cheats");
+    for (size_t i = 0; i < c->nseries && ncheat < 64; i++) {
+        const struct fig_series *s = &c->series[i];
+        if (strcmp(s->type, "channels") != 0)
+            continue;
+        fig_bind_series(qc, s);
+        double row[6] = { 0, 0, 0, 0, 0, 0 };
+        int n = 0;
+        while (sqlite3_step(qc) == SQLITE_ROW) {
+            row[cheat_kind((const char *)sqlite3_column_text(qc, 0))]++;
+            row[5] += sqlite3_column_double(qc, 1);
+            n++;
+        }
+        if (n == 0)
+            continue;
+        if (n > most)
+            most = n;
+        plot_row(p, 6, row);
+        snprintf(cheat_tic[ncheat++], sizeof cheat_tic[0], "%s (%.3g ETH lost)", s->label,
+                 row[5]);
+    }
+    plot_data_end(p);
+    plot_data_begin(p, "jams");
+    for (size_t i = 0; i < c->nseries && njam < 64; i++) {
+        const struct fig_series *s = &c->series[i];
+        if (strcmp(s->type, "channels") != 0)
+            continue;
+        fig_bind_series(qj, s);
+        while (njam < 64 && sqlite3_step(qj) == SQLITE_ROW) {
+            double row[2] = { 100 * sqlite3_column_double(qj, 1),
+                              100 * sqlite3_column_double(qj, 2) };
+            plot_row(p, 2, row);
+            snprintf(jam_tic[njam++], sizeof jam_tic[0], "%s: %s", s->label,
+                     (const char *)sqlite3_column_text(qj, 0));
+        }
+    }
+    plot_data_end(p);
+    sqlite3_finalize(qc);
+    sqlite3_finalize(qj);
+    bool both = ncheat > 0 && njam > 0;
+    if (both) {
+        plot_cmd(p, "set multiplot layout 1,2 title ");
+        plot_text2(p, "Payment channels: what the attacks achieved", c->subtitle);
+        plot_cmd(p, " font ',16'\n");
+    }
+    plot_cmd(p, "set style fill solid 0.8 border -1\nset boxwidth 0.6\nset yrange [0:*]\n"
+                "set xtics noenhanced rotate by -20\n");
+    if (ncheat > 0) {
+        if (both) {
+            plot_cmd(p, "set title ");
+            plot_text(p, "revoked states posted, by outcome");
+            plot_cmd(p, " font ',13'\n");
+        } else {
+            fig_title(c, p, "Payment channels: revoked states posted, by outcome");
+        }
+        plot_cmd(p, "set style data histograms\nset style histogram rowstacked\n"
+                    "set key top right\nset yrange [0:%g]\n%sset xtics (", most * 1.35 + 1,
+                 most <= 12 ? "set ytics 1\n" : "");
+        for (size_t i = 0; i < ncheat; i++) {
+            plot_cmd(p, "%s", i ? ", " : "");
+            plot_quoted(p, cheat_tic[i]);
+            plot_cmd(p, " %zu", i);
+        }
+        plot_cmd(p, ")\n");
+        fig_label(p, "y", "cheats (one per victim)");
+        plot_cmd(p, "plot $cheats using 1 title 'penalized: the cheater lost all' "
+                    "lc rgb '#1b9e77' dt solid, "
+                    "'' using 2 title 'replaced by the newer state (penalty off)' "
+                    "lc rgb '#7570b3' dt solid, "
+                    "'' using 3 title 'succeeded: the victim robbed' lc rgb '#d95f02' dt solid, "
+                    "'' using 4 title 'latest state posted (honest close)' lc rgb '#999999' dt solid, "
+                    "'' using 5 title 'nothing posted or unresolved' lc rgb '#dddddd' dt solid\n");
+    }
+    if (njam > 0) {
+        if (both) {
+            plot_cmd(p, "set title ");
+            plot_text(p, "payments failed in the attack's window and before it");
+            plot_cmd(p, " font ',13'\n");
+        } else {
+            fig_title(c, p, "Payment channels: payments failed in the attack's window and "
+                            "before it");
+        }
+        plot_cmd(p, "set style data histograms\nset style histogram clustered gap 1\n"
+                    "set key top left\nset yrange [0:105]\nset xtics (");
+        for (size_t i = 0; i < njam; i++) {
+            plot_cmd(p, "%s", i ? ", " : "");
+            plot_quoted(p, jam_tic[i]);
+            plot_cmd(p, " %zu", i);
+        }
+        plot_cmd(p, ")\n");
+        fig_label(p, "y", "% of payments that failed");
+        /* clustered, two boxes a cluster with a gap of one: centres at x -/+ 1/6 */
+        plot_cmd(p, "set ytics autofreq\n"
+                    "plot $jams using 1 title 'as long before' lc rgb '#999999' dt solid, "
+                    "'' using 2 title 'during the attack' lc rgb '#d95f02' dt solid, "
+                    "'' using ($0 - 1.0/6):1:(sprintf('%%.1f%%%%', $1)) with labels "
+                    "offset 0,0.8 notitle, "
+                    "'' using ($0 + 1.0/6):2:(sprintf('%%.1f%%%%', $2)) with labels "
+                    "offset 0,0.8 notitle\n");
+    }
+    if (both)
+        plot_cmd(p, "unset multiplot\n");
+}
+
+static const struct figure fig_channel_attacks = {
+    "channel_attacks", "Payment channels: what the attacks achieved",
+    "Revoked states (adversary revoked_state): each bar is one channels scheme, its "
+    "cheats stacked by outcome; a victim is robbed when its answer (penalty, or the newer "
+    "state with the penalty off) did not get in before the dispute period ended, and the "
+    "ETH it lost is in the label. Jamming and HTLC griefing (channel_jamming, "
+    "htlc_griefing): for each attack, the share of the scheme's payments that failed "
+    "while it ran, beside the same share over an equally long stretch just before.",
+    attacks_applies, attacks_render,
+};
+
 static const struct figure *const figures[] = {
-    &fig_channel_fees, &fig_channel_success, &fig_channel_disputes,
+    &fig_channel_fees, &fig_channel_success, &fig_channel_disputes, &fig_channel_attacks,
 };
 
 /* The report's "schemes of type channels" table: statistics from `metrics`. */

@@ -138,6 +138,18 @@ got=$(q "$tmp/pen.db" "SELECT (SELECT count(*) FROM l1_txs WHERE world = 'no_pen
 [ "$got" = "0 1 1" ] || note "no_penalty: penalties, updates, same loss offline: $got"
 finish channels/no-penalty
 
+# The report's figure channel_attacks draws the cheats by outcome from the view
+# channel_attacks: one row per cheat with the outcome the attacks row states.
+got=$(q "$tmp/pen.db" "SELECT group_concat(scheme || ':' || outcome, ' ') FROM
+                       (SELECT scheme, outcome FROM channel_attacks ORDER BY scheme, outcome)")
+want="channels:penalized channels:penalized channels:succeeded channels:unilateral close no_penalty:replaced by the newer state no_penalty:succeeded watched:penalized"
+[ "$got" = "$want" ] || note "channel_attacks: $got; want $want"
+l2sim report "$tmp/pen.db" --out "$tmp/penrep" --quiet
+[ "$rc" -eq 0 ] || note "report exited $rc: $first"
+grep -q 'id="fig-channel_attacks"' "$tmp/penrep/report.html" 2>/dev/null &&
+    [ -s "$tmp/penrep/channel_attacks.png" ] || note "report.html has no channel attacks figure"
+finish channels/attacks-figure
+
 # The contract checks a posted state's signatures (C3): with fault channel.post_sig
 # the first post carries a signature that does not verify; the contract reverts it
 # (the hub paid the gas, nothing is paid out, the channel stays open) and the rest
@@ -367,6 +379,14 @@ got=$(q "$tmp/jam.db" "SELECT a.cost_wei = (SELECT CAST(sum(CAST(open_fee_wei AS
                        AND a.detail LIKE '%paid 0.000000 ETH of routing fees%'
                        AND a.txs_affected >= 100 FROM attacks a WHERE a.type = 'channel_jamming'")
 [ "$got" = 1 ] || note "attacks row: $(q "$tmp/jam.db" "SELECT cost_wei, txs_affected, detail FROM attacks")"
+# the view the report's channel_attacks figure reads counts the failures from
+# channel_payments itself: the same shares as the jammer's own counts in its detail
+got=$(q "$tmp/jam.db" "SELECT a.detail LIKE '%failed ' || printf('%.1f', 100 * v.failed_during)
+                         || '% of %' AND a.detail LIKE '%, ' || printf('%.1f', 100 * v.failed_before)
+                         || '% of % in the stretch before%' FROM attacks a JOIN channel_attacks v
+                       ON v.run_id = a.run_id AND v.adversary = a.adversary
+                       WHERE a.type = 'channel_jamming'")
+[ "$got" = 1 ] || note "channel_attacks' failure shares: $(q "$tmp/jam.db" "SELECT failed_before, failed_during FROM channel_attacks")"
 finish channels/jamming
 
 # scenarios/channel_htlc_timeout_onchain.yaml: HTLCs held past their expiry settled
