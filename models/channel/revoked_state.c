@@ -8,7 +8,9 @@
  * it out). By probability (`probability`, hook "channel.revoked_states"), each user
  * whose channel opens before `at` is a victim with that chance instead. With the
  * scheme's `penalty: false` the victim answers with the newer signed state instead
- * (eltoo): the cheater keeps its newest balance and loses its fees. With
+ * (eltoo): the cheater keeps its newest balance and loses its fees. With `cheater:
+ * user` the roles turn: the user posts the revoked state best for itself and its hub
+ * answers (BOLT-5 holds either side to the same rules). With
  * `when_offline` the hub waits from `at` until the victim's node is offline (the
  * scheme's faulty nodes): the cheater who watches for its peer to disconnect. One
  * attacks row per victim: the cheater's L1 fees, the value at risk, what the victim
@@ -38,6 +40,11 @@ static const struct scn_param params[] = {
       "offline.share must make it faulty) and posts then" },
     { "adversaries[revoked_state].latest", SCN_BOOL, "false", NULL, NULL, NULL, 0,
       "post the latest state instead: an honest unilateral close, nothing to punish" },
+    { "adversaries[revoked_state].cheater", SCN_ENUM, "hub", NULL, NULL, "hub|user", 0,
+      "who cheats: hub (the victim's hub posts the revoked state best for it) or user "
+      "(the user `victim` posts the revoked state best for itself and its hub, always "
+      "online, answers: the penalty from the hub's capital, or the newer state with the "
+      "scheme's penalty off; value lost is then the hub's)" },
 };
 
 struct cheat_adv {
@@ -68,6 +75,7 @@ static int init(struct adversary *a, struct err *e)
             .at = scn_int(s, "adversaries[%zu].at", i),
             .probability = scn_real(s, "adversaries[%zu].probability", i),
             .when_offline = scn_bool(s, "adversaries[%zu].when_offline", i),
+            .by_user = strcmp(scn_str(s, "adversaries[%zu].cheater", i), "user") == 0,
             .stream = (uint32_t)(1000 + i),
         };
         ((channels_cheat_plan_fn *)fn)(sc, &st->plan);
@@ -85,6 +93,7 @@ static int init(struct adversary *a, struct err *e)
     st->x.at = scn_int(s, "adversaries[%zu].at", i);
     st->x.victim_offline = scn_int(s, "adversaries[%zu].victim_offline", i);
     st->x.latest = scn_bool(s, "adversaries[%zu].latest", i);
+    st->x.by_user = strcmp(scn_str(s, "adversaries[%zu].cheater", i), "user") == 0;
     ((channels_cheat_fn *)fn)(sc, &st->x);
     return 0;
 }
@@ -99,8 +108,9 @@ static void cheat_row(struct adversary *a, const struct channels_cheat *x, int64
     if (x->victim_back > x->posted_at && x->posted_at >= 0)
         snprintf(back, sizeof back, " (user %u offline until %.0f s after the post)",
                  x->victim, (double)(x->victim_back - x->posted_at) / SIM_SEC);
-    snprintf(detail, sizeof detail, "%s: %s%s", stage[x->stage],
-             x->detail[0] ? x->detail : "not yet acted", back);
+    snprintf(detail, sizeof detail, "%s: %s%s%s", stage[x->stage],
+             x->detail[0] ? x->detail : "not yet acted", back,
+             x->by_user ? " (the user cheated its hub)" : "");
     const struct scn *s = a->world->scn;
     struct attack_row row = {
         .attack_id = id, .type = "revoked_state",

@@ -224,7 +224,10 @@ struct chan {
 
 /* A state posted on L1 to close a channel unilaterally, and the dispute around it
  * (BOLT-5): the cheater's plan, the revoked state it kept, what it posted, the
- * transactions and the period. The hub is side 0 and the poster here. */
+ * transactions and the period. The hub is side 0, the user side 1; the poster is the
+ * hub unless a cheating user posts (poster 1), and the other side (the holder)
+ * answers. Each side has at most one transaction of the dispute pending at a time
+ * (post then claim for the poster, the answer for the holder): reserved[side]. */
 struct dispute {
     struct chan           *c;
     struct channels_cheat *cheat;
@@ -237,7 +240,9 @@ struct dispute {
     u128                   latest[2];   /* the latest balances when it was posted */
     sim_time               posted_at;   /* the post's block */
     l1_tx_id               post_tx, penalty_tx, claim_tx;
-    u128                   reserved_hub, reserved_user;
+    int                    poster;       /* 0: the hub (and a user's own post for
+                                            HTLC timeouts, by_user), 1: a cheating user */
+    u128                   reserved[2];  /* of each side's L1 funds, its tx pending */
     sim_time               deadline;
     uint64_t               penalty_cap;  /* the penalty's ceiling per gas, wei */
     uint8_t                penalty_secret[32];   /* the penalty's calldata: the secret */
@@ -873,7 +878,8 @@ static uint8_t *post_calldata(const struct channel_state *state, const uint8_t s
 }
 
 /* Before a payment moves a watched channel, its current state (about to be revoked)
- * is kept if it is the best yet for the cheater: what a cheater would hold back. */
+ * is kept if it is the best yet for the cheater (side d->poster): what a cheater
+ * would hold back. */
 static void dispute_keep(struct chs *st, struct chan *c)
 {
     struct dispute *d = c->d;
@@ -882,7 +888,7 @@ static void dispute_keep(struct chs *st, struct chan *c)
     const struct channel *ch = &st->net.ch[c->k];
     if (ch->current.nhtlcs > 0)
         return;                           /* kept states pay out balances only */
-    if (!d->have_kept || ch->current.to_side_msat[0] > d->kept.to_side_msat[0]) {
+    if (!d->have_kept || ch->current.to_side_msat[d->poster] > d->kept.to_side_msat[d->poster]) {
         channel_state_copy(&d->kept, &ch->current);
         memcpy(d->kept_sig, ch->current_sig, sizeof d->kept_sig);
         d->have_kept = true;
@@ -906,10 +912,58 @@ static void dispute_payout(struct chan *c, const u128 to[2], const char *kind, s
     c->closed_at = t;
 }
 
-static void hub_pays(struct chs *st, uint32_t hub, u128 reserved, u128 fee)
+/* Side `side` of d's channel (0 its hub, 1 its user) pays a dispute transaction: what
+ * it had reserved is released and the fee (0: the tx left the pool) charged. */
+static void party_settle(struct dispute *d, int side, u128 fee)
 {
-    st->hub_reserved[hub] -= reserved;
-    st->hub_l1[hub] -= fee;
+    struct chan *c = d->c;
+    struct chs *st = S(c->sc);
+    if (side == 1) {
+        user_settle(c->sc, (uint32_t)c->user, d->reserved[1], fee);
+    } else {
+        uint32_t hub = (uint32_t)c->user % st->nhubs;
+        st->hub_reserved[hub] -= d->reserved[0];
+        st->hub_l1[hub] -= fee;
+    }
+    d->reserved[side] = 0;
+}
+
+/* What side `side` could still reserve: the user's available L1 balance, or the hub's
+ * capital less what it has reserved. */
+static u128 party_available(const struct dispute *d, int side)
+{
+    const struct chan *c = d->c;
+    const struct chs *st = S(c->sc);
+    if (side == 1)
+        return user_available(c->sc, (uint32_t)c->user);
+    uint32_t hub = (uint32_t)c->user % st->nhubs;
+    return st->hub_l1[hub] - st->hub_reserved[hub];
+}
+
+/* Side `side` reserves `amount` of its L1 funds for a dispute transaction: false
+ * when it cannot. */
+static bool party_reserve(struct dispute *d, int side, u128 amount)
+{
+    struct chan *c = d->c;
+    struct chs *st = S(c->sc);
+    if (side == 1) {
+        if (!user_reserve(c->sc, (uint32_t)c->user, amount))
+            return false;
+    } else {
+        uint32_t hub = (uint32_t)c->user % st->nhubs;
+        if (st->hub_l1[hub] - st->hub_reserved[hub] < amount)
+            return false;
+        st->hub_reserved[hub] += amount;
+    }
+    d->reserved[side] = amount;
+    return true;
+}
+
+static uint64_t party_account(const struct dispute *d, int side)
+{
+    const struct chan *c = d->c;
+    return side == 1 ? user_account(c->sc, (uint32_t)c->user)
+                     : hub_account(c->sc, (uint32_t)c->user % S(c->sc)->nhubs);
 }
 
 static void penalty_included(void *ctx, const struct l1_receipt *r)
@@ -918,9 +972,8 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
     struct chan *c = d->c;
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
-    uint32_t user = (uint32_t)c->user;
-    user_settle(sc, user, d->reserved_user, r->total);
-    d->reserved_user = 0;
+    int holder = 1 - d->poster;
+    party_settle(d, holder, r->total);
     st->l1_paid += r->total;
     c->close_fee += r->total;
     if (r->cancelled)
@@ -930,7 +983,7 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
     const struct channel *ch = &st->net.ch[c->k];
     uint8_t h[32];
     hash_sha256(h, d->penalty_secret, 32);
-    if (memcmp(h, d->posted.revocation_hash[0], 32) != 0 || r->time > d->deadline) {
+    if (memcmp(h, d->posted.revocation_hash[d->poster], 32) != 0 || r->time > d->deadline) {
         /* the contract refuses it (the victim paid the gas for nothing): a wrong secret
          * is the victim's bug, never sent by dispute_answer */
         if (d->cheat)
@@ -939,13 +992,14 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
         return;
     }
     d->penalized = true;
-    u128 to[2] = { 0, (u128)ch->capacity_msat * WEI_PER_MSAT };
-    c->penalty = d->latest[0];
+    u128 to[2] = { 0, 0 };
+    to[holder] = (u128)ch->capacity_msat * WEI_PER_MSAT;    /* BOLT-3: all to the holder */
+    c->penalty = d->latest[d->poster];
     dispute_payout(c, to, "penalty", r->time);
     if (d->cheat) {
         d->cheat->stage = CHEAT_PENALIZED;
         d->cheat->resolved_at = r->time;
-        d->cheat->forfeited = d->latest[0];
+        d->cheat->forfeited = d->latest[d->poster];
         snprintf(d->cheat->detail, sizeof d->cheat->detail, "revoked state %llu of channel "
                  "%u (latest %llu) posted; the penalty (bidding up to %.0f gwei per gas) was "
                  "included %.0f s before the dispute period ended: the cheater forfeited its "
@@ -959,14 +1013,13 @@ static void penalty_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct dispute *d = ctx;
-    user_settle(d->c->sc, (uint32_t)d->c->user, d->reserved_user, 0);
-    d->reserved_user = 0;
+    party_settle(d, 1 - d->poster, 0);
 }
 
-/* The user (or its watchtower) answers a posted state: if it was revoked, the
- * penalty, paid from the user's L1 account, bid to get in before the period ends
- * (bumped every block it waits, up to penalty_fee_share of what it recovers per gas;
- * dropped at the deadline). */
+/* The holder (the user or its watchtower; the hub when a user posted) answers a
+ * posted state: if it was revoked, the penalty, paid from the holder's L1 funds, bid
+ * to get in before the period ends (bumped every block it waits, up to
+ * penalty_fee_share of what it recovers per gas; dropped at the deadline). */
 static void update_answer(struct dispute *d);
 
 static void dispute_answer(struct dispute *d)
@@ -983,15 +1036,17 @@ static void dispute_answer(struct dispute *d)
         return;
     }
     const struct channel *ch = &st->net.ch[c->k];
+    int holder = 1 - d->poster;
     struct channel_close judged;
-    channel_judge(ch, &d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig, 0, &judged);
+    channel_judge(ch, &d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig, d->poster,
+                  &judged);
     if (judged.kind != CHANNEL_CLOSE_PENALTY)
         return;                           /* the latest state: nothing to answer */
     uint8_t data[64];
     memcpy(data, ch->current.channel_id, 32);
-    memcpy(data + 32, ch->side[1].their_secret[d->posted.commitment_number], 32);
+    memcpy(data + 32, ch->side[holder].their_secret[d->posted.commitment_number], 32);
     memcpy(d->penalty_secret, data + 32, 32);     /* what the contract will read */
-    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+    struct l1_tx tx = { .sender = party_account(d, holder),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_penalty",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = st->penalty_gas, .deadline = d->deadline };
@@ -999,12 +1054,12 @@ static void dispute_answer(struct dispute *d)
      * recovers (the whole capacity, less what the posted state pays the victim anyway)
      * spread over its gas */
     u128 gas = l1_gas_of(l1, &tx);
-    u128 recovers = ((u128)ch->capacity_msat - d->posted.to_side_msat[1]) * WEI_PER_MSAT;
+    u128 recovers = ((u128)ch->capacity_msat - d->posted.to_side_msat[holder]) * WEI_PER_MSAT;
     u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
     if (cap > st->penalty_max_fee)
         cap = st->penalty_max_fee;
     /* a wallet bids at most what its balance can reserve */
-    u128 can = user_available(sc, (uint32_t)c->user) / (gas ? gas : 1);
+    u128 can = party_available(d, holder) / (gas ? gas : 1);
     if (cap > can)
         cap = can;
     if (cap < 1)
@@ -1016,13 +1071,12 @@ static void dispute_answer(struct dispute *d)
     d->penalty_cap = (uint64_t)cap;
     if (d->cheat)
         d->cheat->answered_at = now;
-    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+    if (!party_reserve(d, holder, reserve)) {
         if (d->cheat)
             snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
                      "the penalty's gas");
         return;
     }
-    d->reserved_user = reserve;
     struct l1_callbacks cb = { penalty_included, NULL, penalty_dropped, d };
     d->penalty_tx = l1_submit(l1, &tx, &fee, &cb);
 }
@@ -1034,8 +1088,7 @@ static void update_included(void *ctx, const struct l1_receipt *r)
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
-    user_settle(sc, (uint32_t)c->user, d->reserved_user, r->total);
-    d->reserved_user = 0;
+    party_settle(d, 1 - d->poster, r->total);
     st->l1_paid += r->total;
     c->close_fee += r->total;
     if (r->cancelled)
@@ -1073,11 +1126,10 @@ static void update_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct dispute *d = ctx;
-    user_settle(d->c->sc, (uint32_t)d->c->user, d->reserved_user, 0);
-    d->reserved_user = 0;
+    party_settle(d, 1 - d->poster, 0);
 }
 
-/* Penalty off: the user (or its watchtower) answers a posted state older than the
+/* Penalty off: the holder (the user or its watchtower; the hub when a user posted) answers a posted state older than the
  * latest with the latest, as both signed it (kind channel_update, gas as a post: two
  * signature checks and the state's slots), paid from its L1 account and bid by what
  * the newer state pays it more than the posted one (penalty_fee_share of it per gas,
@@ -1097,17 +1149,19 @@ static void update_answer(struct dispute *d)
     size_t len;
     uint8_t *data = post_calldata(&d->update, (const uint8_t (*)[SIG_BYTES])d->update_sig,
                                   &len);
-    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+    int holder = 1 - d->poster;
+    struct l1_tx tx = { .sender = party_account(d, holder),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_update",
                         .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas, .deadline = d->deadline };
     u128 gas = l1_gas_of(l1, &tx);
-    u128 mine = (u128)d->update.to_side_msat[1], posted = d->posted.to_side_msat[1];
+    u128 mine = (u128)d->update.to_side_msat[holder];
+    u128 posted = d->posted.to_side_msat[holder];
     u128 recovers = (mine > posted ? mine - posted : 0) * WEI_PER_MSAT;
     u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
     if (cap > st->penalty_max_fee)
         cap = st->penalty_max_fee;
-    u128 can = user_available(sc, (uint32_t)c->user) / (gas ? gas : 1);
+    u128 can = party_available(d, holder) / (gas ? gas : 1);
     if (cap > can)
         cap = can;
     if (cap < 1)
@@ -1119,14 +1173,13 @@ static void update_answer(struct dispute *d)
     d->penalty_cap = (uint64_t)cap;
     if (d->cheat)
         d->cheat->answered_at = now;
-    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+    if (!party_reserve(d, holder, reserve)) {
         if (d->cheat)
             snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
                      "the newer state's gas");
         free(data);
         return;
     }
-    d->reserved_user = reserve;
     struct l1_callbacks cb = { update_included, NULL, update_dropped, d };
     d->update_tx = l1_submit(l1, &tx, &fee, &cb);
     free(data);
@@ -1145,8 +1198,7 @@ static void post_included(void *ctx, const struct l1_receipt *r)
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
-    hub_pays(st, (uint32_t)c->user % st->nhubs, d->reserved_hub, r->total);
-    d->reserved_hub = 0;
+    party_settle(d, d->poster, r->total);
     st->l1_paid += r->total;
     c->close_fee += r->total;
     /* the contract checks the posted state's two signatures against the keys the
@@ -1175,11 +1227,12 @@ static void post_included(void *ctx, const struct l1_receipt *r)
         d->cheat->deadline = d->deadline;
     }
     l1_at(l1, d->deadline, dispute_end, d);
-    /* the user sees the post in this block, unless offline without a watchtower */
+    /* the user sees the post in this block, unless offline without a watchtower; a
+     * hub (the holder when its user posted) is always online */
     sim_time back = d->cheat ? d->cheat->at + d->cheat->victim_offline : r->time;
-    if (back < r->time)
+    if (back < r->time || d->poster == 1)
         back = r->time;
-    if (st->offline)                      /* a faulty victim's own absence (offline.c) */
+    if (st->offline && d->poster == 0)    /* a faulty victim's own absence (offline.c) */
         back = offline_next_up(st->offline, (uint64_t)c->user, back);
     if (d->cheat)
         d->cheat->victim_back = back;
@@ -1194,8 +1247,7 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
     struct dispute *d = ctx;
     struct chan *c = d->c;
     struct chs *st = S(c->sc);
-    hub_pays(st, (uint32_t)c->user % st->nhubs, d->reserved_hub, r->total);
-    d->reserved_hub = 0;
+    party_settle(d, d->poster, r->total);
     st->l1_paid += r->total;
     c->close_fee += r->total;
     /* as posted (or as the newer state that replaced it: penalty off), and each HTLC
@@ -1207,12 +1259,13 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
                    (u128)paid->to_side_msat[1] * WEI_PER_MSAT };
     dispute_payout(c, to, d->by_user ? "htlc_timeout" : d->updated ? "update" : "unilateral",
                    r->time);
+    int victim = 1 - d->poster;
     if (d->cheat && d->updated) {
         struct channels_cheat *x = d->cheat;
         x->cost += r->total;
         x->resolved_at = r->time;
         x->stage = CHEAT_UPDATED;
-        x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
+        x->lost = d->latest[victim] > to[victim] ? d->latest[victim] - to[victim] : 0;
         size_t n = strlen(x->detail);
         snprintf(x->detail + n, sizeof x->detail - n, "; paid as signed after its own "
                  "period: the cheater lost only its fees");
@@ -1222,7 +1275,7 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
         x->resolved_at = r->time;
         x->stage = d->posted.commitment_number < d->latest_number ? CHEAT_SUCCEEDED
                                                                    : CHEAT_CLOSED;
-        x->lost = d->latest[1] > to[1] ? d->latest[1] - to[1] : 0;
+        x->lost = d->latest[victim] > to[victim] ? d->latest[victim] - to[victim] : 0;
         char why[128];
         if (x->stage == CHEAT_CLOSED)
             snprintf(why, sizeof why, "nothing to answer");
@@ -1244,28 +1297,25 @@ static void claim_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct dispute *d = ctx;
-    struct chs *st = S(d->c->sc);
-    st->hub_reserved[(uint32_t)d->c->user % st->nhubs] -= d->reserved_hub;
-    d->reserved_hub = 0;
+    party_settle(d, d->poster, 0);
     dispute_end(d);                       /* try again */
 }
 
-/* Hub-paid transactions of a dispute (post, claim): reserved from its capital. */
-static l1_tx_id hub_submit(struct dispute *d, struct l1_tx *tx, const struct l1_callbacks *cb)
+/* The poster's transactions of a dispute (post, claim) at the channel's usual bid,
+ * reserved from its L1 funds (the hub's capital, or the user's account); 0 when it
+ * cannot pay. */
+static l1_tx_id poster_submit(struct dispute *d, struct l1_tx *tx, const struct l1_callbacks *cb)
 {
     struct chan *c = d->c;
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
-    uint32_t hub = (uint32_t)c->user % st->nhubs;
-    tx->sender = hub_account(sc, hub);
+    tx->sender = party_account(d, d->poster);
     tx->origin = L1_ORIGIN_SCHEME(sc->index);
     struct l1_fee_policy fee = fee_now(st, l1);
     u128 reserve = (u128)l1_gas_of(l1, tx) * fee.max_fee;
-    if (st->hub_l1[hub] - st->hub_reserved[hub] < reserve)
+    if (!party_reserve(d, d->poster, reserve))
         return 0;
-    st->hub_reserved[hub] += reserve;
-    d->reserved_hub = reserve;
     return l1_submit(l1, tx, &fee, cb);
 }
 
@@ -1290,7 +1340,7 @@ static void dispute_end(void *ctx)
     struct l1_tx tx = { .kind = "channel_claim", .calldata = data, .calldata_len = 32,
                         .exec_gas = S(d->c->sc)->claim_gas };
     struct l1_callbacks cb = { claim_included, NULL, claim_dropped, d };
-    d->claim_tx = hub_submit(d, &tx, &cb);
+    d->claim_tx = poster_submit(d, &tx, &cb);
 }
 
 static void post_dropped(void *ctx, const char *why)
@@ -1299,8 +1349,7 @@ static void post_dropped(void *ctx, const char *why)
     struct dispute *d = ctx;
     struct chan *c = d->c;
     struct chs *st = S(c->sc);
-    st->hub_reserved[(uint32_t)c->user % st->nhubs] -= d->reserved_hub;
-    d->reserved_hub = 0;
+    party_settle(d, d->poster, 0);
     c->state = CH_OPEN;
     chan_set_routable(st, c, true);
     if (d->cheat) {
@@ -1310,7 +1359,8 @@ static void post_dropped(void *ctx, const char *why)
     }
 }
 
-/* The hub posts `state` (signed by both) to close channel c unilaterally. */
+/* The poster (c->d->poster: the hub, or a cheating user) posts `state` (signed by
+ * both) to close channel c unilaterally. */
 static void dispute_post(struct chan *c, const struct channel_state *state,
                          const uint8_t sig[2][SIG_BYTES])
 {
@@ -1333,7 +1383,7 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
     struct l1_callbacks cb = { post_included, NULL, post_dropped, d };
     c->state = CH_CLOSING;
     chan_set_routable(st, c, false);
-    d->post_tx = hub_submit(d, &tx, &cb);
+    d->post_tx = poster_submit(d, &tx, &cb);
     free(data);
     c->close_tx = d->post_tx;
     if (!d->post_tx) {
@@ -1343,12 +1393,13 @@ static void dispute_post(struct chan *c, const struct channel_state *state,
     if (d->cheat) {
         d->cheat->posted_number = state->commitment_number;
         d->cheat->latest_number = d->latest_number;
-        u128 mine = (u128)state->to_side_msat[1] * WEI_PER_MSAT;
-        d->cheat->at_risk = d->latest[1] > mine ? d->latest[1] - mine : 0;
+        int victim = 1 - d->poster;
+        u128 mine = (u128)state->to_side_msat[victim] * WEI_PER_MSAT;
+        d->cheat->at_risk = d->latest[victim] > mine ? d->latest[victim] - mine : 0;
         if (!d->post_tx) {
             d->cheat->stage = CHEAT_NOTHING;
-            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the hub could not pay the "
-                     "post's gas");
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the %s could not pay the "
+                     "post's gas", d->poster ? "user" : "hub");
         }
     }
 }
@@ -1371,7 +1422,8 @@ static void cheat_act(struct sim *sim, void *ctx, const void *payload)
     }
     if (x->when_offline) {                /* the cheater waits for the victim to go */
         sim_time now = sim_now(sim);
-        sim_time off = st->offline ? offline_next_down(st->offline, x->victim, now) : INT64_MAX;
+        sim_time off = st->offline && !x->by_user          /* a hub never goes offline */
+                     ? offline_next_down(st->offline, x->victim, now) : INT64_MAX;
         if (off == INT64_MAX) {
             x->stage = CHEAT_NOTHING;
             snprintf(x->detail, sizeof x->detail, "the victim's node never goes offline");
@@ -1390,10 +1442,11 @@ static void cheat_act(struct sim *sim, void *ctx, const void *payload)
         dispute_post(c, &ch->current, ch->current_sig);
         return;
     }
-    if (!d->have_kept || d->kept.to_side_msat[0] <= ch->current.to_side_msat[0]) {
+    if (!d->have_kept || d->kept.to_side_msat[d->poster] <= ch->current.to_side_msat[d->poster]) {
         x->stage = CHEAT_NOTHING;
-        snprintf(x->detail, sizeof x->detail, "no revoked state pays the hub more than the "
-                 "latest (commitment %llu)", (unsigned long long)ch->current.commitment_number);
+        snprintf(x->detail, sizeof x->detail, "no revoked state pays the %s more than the "
+                 "latest (commitment %llu)", x->by_user ? "user" : "hub",
+                 (unsigned long long)ch->current.commitment_number);
         return;
     }
     dispute_post(c, &d->kept, (const uint8_t (*)[SIG_BYTES])d->kept_sig);
@@ -1408,6 +1461,7 @@ static void cheat_on(struct scheme *sc, struct chan *c, struct channels_cheat *x
         c->d->c = c;
     }
     c->d->cheat = x;
+    c->d->poster = x->by_user ? 1 : 0;
     sim_at(sc->world->sim, x->at, cheat_act, c->d, NULL, 0);
 }
 
@@ -1456,6 +1510,7 @@ static void cheat_plans_join(struct scheme *sc, struct chan *c)
         struct channels_cheat *x = xcalloc(1, sizeof *x);
         *x = (struct channels_cheat){ .victim = (uint32_t)c->user, .at = plan->at,
                                       .when_offline = plan->when_offline,
+                                      .by_user = plan->by_user,
                                       .stage = CHEAT_PLANNED, .posted_at = -1, .deadline = -1,
                                       .answered_at = -1, .resolved_at = -1,
                                       .victim_back = -1 };

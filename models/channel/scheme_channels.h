@@ -44,6 +44,9 @@ struct channels_cheat {
     uint32_t victim;
     sim_time at, victim_offline;
     bool     latest;
+    bool     by_user;          /* the user `victim` cheats its hub instead: it posts the
+                                  revoked state best for it, the hub (always online)
+                                  answers; value lost is then the hub's */
     bool     when_offline;     /* wait from `at` until the victim's node is offline
                                   (the scheme's faulty nodes, offline.share) */
     /* filled by the scheme */
@@ -68,6 +71,7 @@ struct channels_cheat_plan {
     sim_time at;
     double   probability;
     bool     when_offline;
+    bool     by_user;          /* the picked users cheat their hubs (channels_cheat) */
     uint32_t stream;           /* the plan's purpose in the users' streams */
     /* filled by the scheme */
     struct channels_cheat **cheat;

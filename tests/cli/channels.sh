@@ -66,6 +66,9 @@ finish channels/fee-savings
 # hub nothing, and nothing is lost. The victim away longer without a tower: no
 # penalty, the hub claims after the period and the victim loses the difference. The
 # latest state posted (honest unilateral close): nothing at risk, paid after the period.
+# A user cheats too (user_cheats, cheater: user): the same rules bind either side
+# (BOLT-5), so user 4 posts the revoked state best for it and its hub, always online,
+# answers with the penalty from its capital and takes the whole channel.
 P=scenarios/channel_penalty.yaml
 rm -f "$tmp"/pen.db*
 l2sim run "$P" --db "$tmp/pen.db" --quiet --check-invariants
@@ -74,7 +77,7 @@ check_crash
 got=$(q "$tmp/pen.db" "SELECT group_concat(world || ':' || adversary || ':' || detected || ':' ||
                          (value_lost_wei != '0') || ':' || (value_at_risk_wei != '0'), ' ')
                        FROM (SELECT * FROM attacks ORDER BY world, adversary)")
-want="channels:honest_close:0:0:0 channels:offline_long:0:1:1 channels:offline_short:1:0:1 channels:online:1:0:1 no_penalty:update_offline_long:0:1:1 no_penalty:update_online:1:0:1 watched:watched:1:0:1"
+want="channels:honest_close:0:0:0 channels:offline_long:0:1:1 channels:offline_short:1:0:1 channels:online:1:0:1 channels:user_cheats:1:0:1 no_penalty:update_offline_long:0:1:1 no_penalty:update_online:1:0:1 no_penalty:update_user_cheats:1:0:1 watched:watched:1:0:1"
 [ "$got" = "$want" ] || note "attacks: $got; want $want"
 # each penalty: its block within the period of the post's block; the victim takes all
 bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
@@ -83,12 +86,16 @@ bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
                        JOIN l1_txs pen ON pen.run_id = c.run_id AND pen.world = c.scheme
                             AND pen.kind = 'channel_penalty' AND pen.status = 'final'
                             AND pen.include_us >= post.include_us
+                            AND pen.payer = CASE c.user_id WHEN 4 THEN 'operator' ELSE 'user' END
                        WHERE c.close_kind = 'penalty' AND NOT (
                          pen.include_us <= post.include_us + 3600000000
-                         AND c.paid_a_wei = '0' AND c.paid_b_wei = c.capacity_wei
+                         AND ((c.user_id != 4 AND c.paid_a_wei = '0' AND
+                               c.paid_b_wei = c.capacity_wei) OR
+                              (c.user_id = 4 AND c.paid_b_wei = '0' AND
+                               c.paid_a_wei = c.capacity_wei AND post.payer = 'user'))
                          AND c.penalty_wei != '0')")
 np=$(q "$tmp/pen.db" "SELECT count(*) FROM channels WHERE close_kind = 'penalty'")
-[ "$np" = 3 ] && [ "$bad" = 0 ] || note "$np penalty closes, $bad of them wrong"
+[ "$np" = 4 ] && [ "$bad" = 0 ] || note "$np penalty closes, $bad of them wrong"
 # each unilateral close: claimed after the period, paid as posted (capacity in all)
 bad=$(q "$tmp/pen.db" "SELECT count(*) FROM channels c
                        JOIN l1_txs post ON post.run_id = c.run_id AND post.world = c.scheme
@@ -113,7 +120,7 @@ finish channels/penalty
 # `channels`, its latest balance), the user the rest, nothing is lost and nothing
 # forfeited. Away longer than the period without a tower (user 2), nobody answers and
 # the stale state pays out, as with the penalty on: the same value lost in both.
-got=$(q "$tmp/pen.db" "SELECT count(*) FROM channels u
+got=$(q "$tmp/pen.db" "SELECT count(DISTINCT u.channel) FROM channels u
                        JOIN channels p ON p.run_id = u.run_id AND p.scheme = 'channels'
                             AND p.user_id = u.user_id AND p.close_kind = 'penalty'
                        JOIN l1_txs post ON post.run_id = u.run_id AND post.world = u.scheme
@@ -135,14 +142,23 @@ got=$(q "$tmp/pen.db" "SELECT (SELECT count(*) FROM l1_txs WHERE world = 'no_pen
                           detail LIKE 'replaced by the newer state%' AND value_lost_wei = '0') || ' ' ||
                          (SELECT a.value_lost_wei = b.value_lost_wei FROM attacks a, attacks b
                           WHERE a.adversary = 'update_offline_long' AND b.adversary = 'offline_long')")
-[ "$got" = "0 1 1" ] || note "no_penalty: penalties, updates, same loss offline: $got"
+[ "$got" = "0 2 1" ] || note "no_penalty: penalties, updates, same loss offline: $got"
+# the user who cheats its hub (update_user_cheats): its hub answers with the newer
+# state and the user is paid its own latest balance, the one it forfeits with the
+# penalty on (penalty_wei of user 4 in `channels`)
+got=$(q "$tmp/pen.db" "SELECT count(*) FROM channels u JOIN channels p ON p.run_id = u.run_id
+                       AND p.scheme = 'channels' AND p.user_id = 4 AND p.close_kind = 'penalty'
+                       WHERE u.scheme = 'no_penalty' AND u.user_id = 4 AND
+                       u.close_kind = 'update' AND u.paid_b_wei = p.penalty_wei AND
+                       $(msat u.paid_a_wei) + $(msat u.paid_b_wei) = $(msat u.capacity_wei)")
+[ "$got" = 1 ] || note "no_penalty: the user's cheat was not replaced and paid as signed"
 finish channels/no-penalty
 
 # The report's figure channel_attacks draws the cheats by outcome from the view
 # channel_attacks: one row per cheat with the outcome the attacks row states.
 got=$(q "$tmp/pen.db" "SELECT group_concat(scheme || ':' || outcome, ' ') FROM
                        (SELECT scheme, outcome FROM channel_attacks ORDER BY scheme, outcome)")
-want="channels:penalized channels:penalized channels:succeeded channels:unilateral close no_penalty:replaced by the newer state no_penalty:succeeded watched:penalized"
+want="channels:penalized channels:penalized channels:penalized channels:succeeded channels:unilateral close no_penalty:replaced by the newer state no_penalty:replaced by the newer state no_penalty:succeeded watched:penalized"
 [ "$got" = "$want" ] || note "channel_attacks: $got; want $want"
 l2sim report "$tmp/pen.db" --out "$tmp/penrep" --quiet
 [ "$rc" -eq 0 ] || note "report exited $rc: $first"
