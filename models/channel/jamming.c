@@ -51,7 +51,8 @@ bool channels_route_along(const struct graph *g, const uint32_t *edges, size_t n
 
 static const struct scn_param params[] = {
     { "adversaries[channel_jamming].target", SCN_STR, NULL, NULL, NULL, NULL, SCN_REQUIRED,
-      "name of the `channels` scheme (hub topology) to jam" },
+      "name of the `channels` scheme to jam (hub topology; csv and generated ones with "
+      "`channel`)" },
     { "adversaries[channel_jamming].sender", SCN_UINT, "0", "0", "4294967295", NULL, 0,
       "the attacker's user (it pays)" },
     { "adversaries[channel_jamming].receiver", SCN_UINT, "1", "0", "4294967295", NULL, 0,
@@ -74,6 +75,11 @@ static const struct scn_param params[] = {
     { "adversaries[channel_jamming].funding", SCN_AMOUNT, "1eth", "1wei", NULL, NULL, 0,
       "what the attacker and its accomplice each put in their channel at t = 0 (from their "
       "L1 balances)" },
+    { "adversaries[channel_jamming].channel", SCN_UINT, NULL, "0", "4294967294", NULL,
+      SCN_OPTIONAL, "csv and generated topologies: the channel to jam (its index: the line "
+      "of an l2sim graph file, CLoTH's channel id); the attacker is node sender mod nodes, "
+      "its accomplice node receiver mod nodes, over the channels they have (no funding), "
+      "each route the fewest hops to the target, the crossings, the fewest hops on" },
 };
 
 struct jamming {
@@ -106,6 +112,8 @@ static int init(struct adversary *a, struct err *e)
     j->amount = scn_amount(s, "adversaries[%zu].amount", i);
     j->hold = scn_int(s, "adversaries[%zu].hold", i);
     j->funding = scn_amount(s, "adversaries[%zu].funding", i);
+    j->channel = scn_has(s, "adversaries[%zu].channel", i)
+               ? (uint32_t)scn_uint(s, "adversaries[%zu].channel", i) : UINT32_MAX;
     char path[64];
     snprintf(path, sizeof path, "adversaries[%zu].crossings", i);
     if (j->crossings % 2 == 0)

@@ -2398,6 +2398,9 @@ static void pay_execute(struct pay *p)
 /* ---- jamming with the attacker's own payments (channel_jamming, jamming.c) ---- */
 
 static void jam_send(struct sim *sim, void *ctx, const void *payload);
+static void jam_send_graph(struct sim *sim, void *ctx, const void *payload);
+static void jam_pay(struct scheme *sc, struct channels_jammer *j, const uint32_t *edges,
+                    size_t n);
 
 /* The edge of channel k that leaves node v. */
 static uint32_t edge_from(const struct chs *st, uint32_t k, uint32_t v)
@@ -2431,6 +2434,25 @@ static void jam_send(struct sim *sim, void *ctx, const void *payload)
     for (uint32_t x = 0; x < j->crossings; x++)
         edges[n++] = edge_from(st, j->target, h[x % 2]);
     edges[n++] = edge_from(st, cr->k, h[1]);
+    jam_pay(sc, j, edges, n);
+}
+
+/* Csv and generated topologies: the same over the route hook_jam found (j->path). */
+static void jam_send_graph(struct sim *sim, void *ctx, const void *payload)
+{
+    struct scheme *sc = ctx;
+    struct channels_jammer *j = *(struct channels_jammer *const *)payload;
+    if (sim_now(sim) >= j->until)
+        return;
+    jam_pay(sc, j, j->path, j->npath);
+}
+
+/* One jamming payment over edges[0..n). */
+static void jam_pay(struct scheme *sc, struct channels_jammer *j, const uint32_t *edges,
+                    size_t n)
+{
+    struct chs *st = S(sc);
+    sim_time now = sim_now(sc->world->sim), slot = l1_slot(sc->world->l1);
     struct pay *p = xcalloc(1, sizeof *p);
     p->sc = sc;
     p->jam = j;
@@ -2482,8 +2504,8 @@ static void jam_done(struct pay *p)
     if (p->next)
         p->next->prev = p->prev;
     free(p);
-    sim_at(sc->world->sim, refused ? now + l1_slot(sc->world->l1) : now, jam_send, sc, &j,
-           sizeof j);
+    sim_at(sc->world->sim, refused ? now + l1_slot(sc->world->l1) : now,
+           st->topo == TOPO_HUB ? jam_send : jam_send_graph, sc, &j, sizeof j);
 }
 
 /* At t = 0 the attacker and its accomplice fund their channels. */
@@ -2504,8 +2526,47 @@ static void jam_fund(struct sim *sim, void *ctx, const void *payload)
 static void jam_start(struct sim *sim, void *ctx, const void *payload)
 {
     struct channels_jammer *j = *(struct channels_jammer *const *)payload;
+    bool hub = S((struct scheme *)ctx)->topo == TOPO_HUB;
     for (uint32_t k = 0; k < j->payments; k++)
-        jam_send(sim, ctx, payload);
+        (hub ? jam_send : jam_send_graph)(sim, ctx, payload);
+}
+
+/* The fewest hops from node a to node b not over channel `avoid` (breadth first, each
+ * node's edges in id order: deterministic), appended to path[*n..]; false when there is
+ * none or it does not fit in `cap`. O(V + E). */
+static bool jam_leg(const struct graph *g, uint32_t a, uint32_t b, uint32_t avoid,
+                    uint32_t *path, uint32_t *n, uint32_t cap)
+{
+    if (a == b)
+        return true;
+    uint32_t *via = xmalloc(g->nnodes * sizeof *via), *queue = xmalloc(g->nnodes * sizeof *queue);
+    for (size_t v = 0; v < g->nnodes; v++)
+        via[v] = UINT32_MAX;
+    size_t head = 0, tail = 0;
+    queue[tail++] = a;
+    via[a] = UINT32_MAX - 1;            /* the start: reached, by no edge */
+    while (head < tail && via[b] == UINT32_MAX) {
+        uint32_t v = queue[head++];
+        for (uint32_t k = g->out_start[v]; k < g->out_end[v]; k++) {
+            uint32_t e = g->out_edge[k], w = g->edges[e].to;
+            if (g->edges[e].channel == avoid || via[w] != UINT32_MAX)
+                continue;
+            via[w] = e;
+            queue[tail++] = w;
+        }
+    }
+    bool ok = via[b] != UINT32_MAX;
+    uint32_t len = 0;
+    for (uint32_t v = b; ok && v != a; v = g->edges[via[v]].from)
+        len++;
+    ok = ok && *n + len <= cap;
+    for (uint32_t v = b, i = 0; ok && v != a; v = g->edges[via[v]].from, i++)
+        path[*n + len - 1 - i] = via[v];
+    if (ok)
+        *n += len;
+    free(via);
+    free(queue);
+    return ok;
 }
 
 /* Hook "channel.jam" (channels_jammer_fn). Hub topology, two users on two hubs. */
@@ -2513,7 +2574,33 @@ static void hook_jam(struct scheme *sc, struct channels_jammer *j)
 {
     struct chs *st = S(sc);
     j->target = UINT32_MAX;
-    if (st->topo != TOPO_HUB || j->sender >= st->nusers || j->receiver >= st->nusers ||
+    if (st->topo != TOPO_HUB) {
+        /* over the graph: sender -> the target's node[0], the crossings, -> receiver */
+        const struct graph *g = st->g;
+        if (j->channel >= g->nchannels)
+            return;                       /* nothing to jam: the row says 0 sent */
+        const struct graph_channel *gc = &g->channels[j->channel];
+        uint32_t s_node = (uint32_t)(j->sender % g->nnodes);
+        uint32_t r_node = (uint32_t)(j->receiver % g->nnodes);
+        uint32_t end = gc->node[j->crossings % 2];
+        j->npath = 0;
+        if (!jam_leg(g, s_node, gc->node[0], j->channel, j->path, &j->npath, ROUTE_MAX_HOPS))
+            return;
+        for (uint32_t x = 0; x < j->crossings && j->npath < ROUTE_MAX_HOPS; x++)
+            j->path[j->npath++] = gc->edge[x % 2];
+        if (j->npath < j->crossings ||
+            !jam_leg(g, end, r_node, j->channel, j->path, &j->npath, ROUTE_MAX_HOPS) ||
+            j->npath == 0) {
+            j->npath = 0;
+            return;
+        }
+        j->target = j->channel;
+        st->jammer = xrealloc(st->jammer, (st->njammers + 1) * sizeof *st->jammer);
+        st->jammer[st->njammers++] = j;
+        sim_at(sc->world->sim, j->from, jam_start, sc, &j, sizeof j);
+        return;
+    }
+    if (j->sender >= st->nusers || j->receiver >= st->nusers ||
         j->sender % st->nhubs == j->receiver % st->nhubs)
         return;                           /* nothing to jam: the row says 0 sent */
     uint32_t a = j->sender % st->nhubs, b = j->receiver % st->nhubs;

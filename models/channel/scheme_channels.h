@@ -110,13 +110,22 @@ typedef void channels_griefer_fn(struct scheme *sc, struct channels_griefer *g);
  * the last hop `hold` of expiry, where an honest recipient asks final_cltv_expiry_delta)
  * and the sender sends again, keeping `payments` in flight from `from` until
  * `until`. The attacker's channels are funded at t = 0 with `funding` each. Failed
- * payments pay no routing fee. The scheme fills the counts. */
+ * payments pay no routing fee. The scheme fills the counts. In the csv and generated
+ * topologies the attacker is node sender mod nodes and its accomplice node receiver
+ * mod nodes, on channels that exist before the run, and the target is `channel`: the
+ * route is the fewest hops from the sender to the target's first node, the crossings,
+ * then the fewest hops on to the receiver (neither leg through the target). */
 struct channels_jammer {
     uint32_t sender, receiver, payments, crossings;
+    uint32_t channel;                  /* csv and generated topologies: the channel to
+                                          jam (UINT32_MAX: none given) */
     sim_time from, until, hold;
     u128     amount, funding;          /* wei */
     /* filled by the scheme */
     uint32_t target;                   /* the target channel */
+    uint32_t path[20];                 /* csv and generated topologies: the edges of
+                                          every jamming route (ROUTE_MAX_HOPS, BOLT-4) */
+    uint32_t npath;
     uint64_t sent, refused;            /* jamming payments sent; refused at a hop */
     u128     fees_paid;                /* routing fees the jammer paid (settled only) */
     u128     l1_cost;                  /* its two channels' open fees */

@@ -492,3 +492,39 @@ l2sim run "$G" --db "$tmp/ownbad.db" --quiet --set "schemes[0].graph_prefix=exam
 case $first in *"graph_prefix names CLoTH files in a directory, but graph is a file"*) ;;
     *) note "graph_prefix beside a file: $first" ;; esac
 finish channels/own-graph-format
+
+# Jamming beyond the hub topology (scenarios/channel_jamming_graph.yaml): on the
+# example network, node 11 keeps channel 0's alice -> bob direction full (69 payments x
+# 7 crossings = its 483 slots, BOLT-2 max_accepted_htlcs) from 1:00 to 2:00. Before
+# 1:00 the two schemes pay the same transfers alike; in the hour every alice -> bob
+# payment of `jammed` is refused at the full channel and retried around it (at least
+# 2 attempts and 3 hops), where `channels` pays most of them over the one channel, and
+# `jammed` needs several times the retries. Money conserved (--check-invariants).
+JG=scenarios/channel_jamming_graph.yaml
+rm -f "$tmp"/jg.db*
+l2sim run "$JG" --db "$tmp/jg.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+pc="tx_id, status, hops, attempts, routing_fee_wei"
+d=$(q "$tmp/jg.db" "SELECT count(*) FROM (SELECT $pc FROM channel_payments WHERE scheme =
+                    'jammed' AND submit_us < 3600000000 EXCEPT SELECT $pc FROM channel_payments
+                    WHERE scheme = 'channels' AND submit_us < 3600000000)")
+[ "$d" = 0 ] || note "$d payments differ before the jamming"
+got=$(q "$tmp/jg.db" "SELECT scheme, count(*), sum(attempts >= 2 AND hops >= 3), sum(hops = 1)
+                      FROM channel_payments WHERE status = 'succeeded' AND from_node = 0 AND
+                      to_node = 1 AND submit_us >= 3600000000 AND submit_us < 7200000000
+                      GROUP BY scheme ORDER BY scheme")
+set -- $(echo "$got" | tr '|' ' ')
+# $1..$4: channels, n, around, direct; $5..$8: jammed, n, around, direct
+[ "${2:-0}" -ge 5 ] && [ "${4:-0}" -ge 5 ] && [ "${6:-}" = "${2:-}" ] &&
+    [ "${7:-}" = "${6:-}" ] && [ "${8:-}" = 0 ] ||
+    note "alice -> bob payments in the window (scheme, n, around, direct): $got"
+got=$(q "$tmp/jg.db" "SELECT (SELECT count(*) FROM channel_payments WHERE scheme = 'jammed'
+                        AND attempts > 1 AND submit_us >= 3600000000 AND submit_us < 7200000000)
+                      >= 3 * (SELECT count(*) FROM channel_payments WHERE scheme = 'channels'
+                        AND attempts > 1 AND submit_us >= 3600000000 AND submit_us < 7200000000)")
+[ "$got" = 1 ] || note "jamming did not multiply the retries"
+d=$(q "$tmp/jg.db" "SELECT detail FROM attacks WHERE type = 'channel_jamming'")
+case $d in "users 11 -> 2 jammed channel 0 with "[0-9]*" payments of 13 crossings each"*"0.000000 ETH of L1 fees"*) ;;
+    *) note "attacks row: $d" ;; esac
+finish channels/jamming-graph
