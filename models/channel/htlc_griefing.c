@@ -69,15 +69,17 @@ static void finish(struct adversary *a)
     double eth_h = (double)g->locked_msat_us * (double)GRAPH_WEI_PER_MSAT / 1e18 / 3.6e9;
     double during = g->tried_during ? 100.0 * (double)g->failed_during / (double)g->tried_during : 0;
     double before = g->tried_before ? 100.0 * (double)g->failed_before / (double)g->tried_before : 0;
-    char detail[420];
+    char detail[480];
     snprintf(detail, sizeof detail, "node %u held %llu HTLCs (%llu until their expiry, %llu "
              "of them claimed back on L1 by their offerers' HTLC-timeout, %.0f s after expiry on "
-             "average, %.0f s at most): %.4f ETH x h of liquidity locked along their routes; payments "
+             "average, %.0f s at most; %llu earlier HTLCs of their routes claimed on L1 too): "
+             "%.4f ETH x h of liquidity locked along their routes; payments "
              "failed %.1f%% of %llu during the window, %.1f%% of %llu in the stretch before",
              g->node_id, (unsigned long long)g->held, (unsigned long long)g->timed_out,
              (unsigned long long)g->onchain,
              g->onchain ? (double)g->onchain_delay_us / (double)g->onchain / SIM_SEC : 0.0,
              (double)g->onchain_delay_max_us / SIM_SEC,
+             (unsigned long long)g->onchain_upstream,
              eth_h, during, (unsigned long long)g->tried_during, before,
              (unsigned long long)g->tried_before);
     const struct scn *s = a->world->scn;

@@ -242,6 +242,16 @@ int payment_expire_hop(struct payment_net *n, struct payment *p, size_t i, uint3
     return 0;
 }
 
+int payment_claim_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height)
+{
+    SIM_ASSERT(i < p->nadded);
+    const struct graph_edge *e = &n->g->edges[p->route.hop[i].edge];
+    int offerer = payment_side(n, e->channel, e->from);
+    struct channel_update u = { .kind = CHANNEL_FAIL_HTLC, .htlc_id = p->htlc_id[i],
+                                .offerer = (uint8_t)offerer };
+    return channel_update(&n->ch[e->channel], offerer, &u, height, NULL) == CHANNEL_OK ? 0 : -1;
+}
+
 int payment_timeout(struct payment_net *n, struct payment *p, uint32_t height)
 {
     if (p->status != PAYMENT_IN_FLIGHT || p->nadded == 0)

@@ -98,6 +98,13 @@ int payment_fulfill_hop(struct payment_net *n, struct payment *p, size_t i,
 int payment_fail_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height);
 int payment_expire_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height);
 
+/* Hop i's HTLC resolved to its offerer on L1 (BOLT-5 HTLC-timeout: the contract took
+ * it at a height >= its cltv_expiry), in whatever order the claims along the route
+ * get in: the channel's state mirrors the contract (its offerer's update_fail_htlc at
+ * that height); nadded and status are left to the caller, which unwinds the route.
+ * 0, or -1 (refused: not expired, or no such HTLC). */
+int payment_claim_hop(struct payment_net *n, struct payment *p, size_t i, uint32_t height);
+
 /* Pay as a sender does (the recipient holds preimage): route, send, and when a hop
  * fails, exclude that edge (what the failure taught) and route again, up to
  * max_attempts; the recipient fulfills once every HTLC is in place. `excluded` is the

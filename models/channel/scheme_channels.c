@@ -180,9 +180,11 @@ static const struct scn_param params[] = {
     { "schemes[channels].offline.down", SCN_DURATION, "20m", "1s", "3650d", NULL, 0,
       "a faulty node's mean time offline (exponential)" },
     { "schemes[channels].htlc_timeout_onchain", SCN_BOOL, "true", NULL, NULL, NULL, 0,
-      "hub topology: a user whose HTLC to its hub is held past its cltv_expiry fails the "
-      "channel on L1 (BOLT-2 deadline for offered HTLCs) and claims the HTLC back with an "
-      "HTLC-timeout transaction (BOLT-5); false: it is taken back off-chain" },
+      "hub topology: the offerer of an HTLC held past its cltv_expiry (a user whose HTLC its "
+      "hub holds, or a hub whose HTLC another hub holds) fails the channel on L1 (BOLT-2 "
+      "deadline for offered HTLCs) and claims the HTLC back with an HTLC-timeout "
+      "transaction (BOLT-5), and so does each offerer before it on the route whose own "
+      "deadline passes first; false: every one is taken back off-chain" },
     { "schemes[channels].htlc_timeout_gas", SCN_GAS, "35000", "0", "16000000", NULL, 0,
       "execution gas of the HTLC-timeout claim: the HTLC's expiry checked against the "
       "block height, its amount booked to its offerer" },
@@ -194,6 +196,8 @@ static const struct scn_param params[] = {
 
 struct pay;
 struct chan;
+struct htlc_claim;
+struct htlc_watch;
 static void cheat_plans_join(struct scheme *sc, struct chan *c);
 
 /* One channel of the network, beside its two-party state machine net.ch[k]. */
@@ -240,8 +244,10 @@ struct dispute {
     u128                   latest[2];   /* the latest balances when it was posted */
     sim_time               posted_at;   /* the post's block */
     l1_tx_id               post_tx, penalty_tx, claim_tx;
-    int                    poster;       /* 0: the hub (and a user's own post for
-                                            HTLC timeouts, by_user), 1: a cheating user */
+    int                    poster;       /* the side whose claim ends the period: 0 the
+                                            hub (also after a user's own post for HTLC
+                                            timeouts, by_offerer), 1 a cheating user; on
+                                            the hubs' mesh the hub that posted */
     u128                   reserved[2];  /* of each side's L1 funds, its tx pending */
     sim_time               deadline;
     uint64_t               penalty_cap;  /* the penalty's ceiling per gas, wei */
@@ -253,11 +259,13 @@ struct dispute {
     struct channel_state   update;
     uint8_t                update_sig[2][SIG_BYTES];
     l1_tx_id               update_tx;
-    /* the user failed the channel for HTLCs held past their expiry (BOLT-2): the
-     * payments whose first HTLC it claims back on L1 once the post is in */
-    bool                   by_user;
-    struct pay           **timeout_pay;
-    size_t                 ntimeout;
+    /* an HTLC's offerer failed the channel for HTLCs held past their expiry (BOLT-2):
+     * the side that posted (a user, or a hub on the hubs' mesh), and the HTLCs it
+     * claims back on L1 once the post is in */
+    bool                   by_offerer;
+    int                    offerer;
+    struct htlc_claim    **claim;
+    size_t                 nclaim;
     u128                   reserved_post;
 };
 
@@ -282,8 +290,13 @@ struct pay {
     bool             offline_dest;  /* ... and it was the recipient */
     struct channels_jammer *jam;    /* a jamming payment (no txs row), or NULL */
     struct channels_griefer *griefer;   /* the node that held its HTLC */
-    bool             onchain;       /* its first HTLC was claimed back on L1 */
-    u128             timeout_reserved;   /* of the user's L1 for its HTLC-timeout */
+    size_t           held_hop;      /* ... the hop whose HTLC it held */
+    bool             onchain;       /* an HTLC of its route was claimed back on L1 */
+    /* the attempt's hops (bit i: hop i) whose offerer claims its HTLC on L1, and
+     * those it got back there; the upstream deadlines armed meanwhile */
+    uint32_t         chain_wait, chain_done;
+    struct htlc_watch *watch[ROUTE_MAX_HOPS];
+    struct htlc_claim *claim[ROUTE_MAX_HOPS];   /* owned: the claims in progress */
     const char      *reason;        /* why the last attempt failed */
     /* multi-part (BOLT-4 basic MPP): a part's payment, or a payment's parts (each a
      * struct pay of its own with the same hash, routed and retried on its own) */
@@ -582,6 +595,53 @@ static uint64_t user_account(const struct scheme *sc, uint32_t user)
 static uint64_t hub_account(const struct scheme *sc, uint32_t hub)
 {
     return l1_account(L1_ACCT_SCHEME, (uint64_t)sc->index << 32 | hub);
+}
+
+/* Who acts for side `side` of channel c on L1 (hub topology): the user, side 1 of its
+ * own channel, from its L1 account; else a hub (side 0 of a user's channel, or either
+ * side of the hubs' mesh) from its capital. */
+static bool side_user(const struct chan *c, int side)
+{
+    return c->user >= 0 && side == 1;
+}
+
+static uint32_t side_hub(const struct chs *st, const struct chan *c, int side)
+{
+    return c->user >= 0 ? (uint32_t)c->user % st->nhubs : st->g->channels[c->k].node[side];
+}
+
+static uint64_t side_account(const struct scheme *sc, const struct chan *c, int side)
+{
+    return side_user(c, side) ? user_account(sc, (uint32_t)c->user)
+                              : hub_account(sc, side_hub(S(sc), c, side));
+}
+
+/* Reserve `amount` of side's L1 funds for a transaction it sends: false when it
+ * cannot. */
+static bool side_reserve(struct scheme *sc, const struct chan *c, int side, u128 amount)
+{
+    struct chs *st = S(sc);
+    if (side_user(c, side))
+        return user_reserve(sc, (uint32_t)c->user, amount);
+    uint32_t h = side_hub(st, c, side);
+    if (st->hub_l1[h] - st->hub_reserved[h] < amount)
+        return false;
+    st->hub_reserved[h] += amount;
+    return true;
+}
+
+/* Its reservation released and `fee` (the receipt's total; 0: dropped) paid. */
+static void side_settle(struct scheme *sc, const struct chan *c, int side, u128 reserved,
+                        u128 fee)
+{
+    struct chs *st = S(sc);
+    if (side_user(c, side)) {
+        user_settle(sc, (uint32_t)c->user, reserved, fee);
+        return;
+    }
+    uint32_t h = side_hub(st, c, side);
+    st->hub_reserved[h] -= reserved;
+    st->hub_l1[h] -= fee;
 }
 
 /* What the channel contract is sent: the channel id, both keys, both amounts (open);
@@ -900,11 +960,15 @@ static void dispute_payout(struct chan *c, const u128 to[2], const char *kind, s
 {
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
-    uint32_t user = (uint32_t)c->user;
     c->paid_out[0] = to[0];
     c->paid_out[1] = to[1];
-    user_credit(sc, user, to[1]);
-    st->hub_l1[user % st->nhubs] += to[0];
+    if (c->user >= 0) {
+        user_credit(sc, (uint32_t)c->user, to[1]);
+        st->hub_l1[(uint32_t)c->user % st->nhubs] += to[0];
+    } else {                              /* the hubs' mesh: each hub its side */
+        for (int s = 0; s < 2; s++)
+            st->hub_l1[side_hub(st, c, s)] += to[s];
+    }
     st->escrow_out += to[0] + to[1];
     mark_dirty(st, c->k);
     c->state = CH_CLOSED;
@@ -912,19 +976,12 @@ static void dispute_payout(struct chan *c, const u128 to[2], const char *kind, s
     c->closed_at = t;
 }
 
-/* Side `side` of d's channel (0 its hub, 1 its user) pays a dispute transaction: what
- * it had reserved is released and the fee (0: the tx left the pool) charged. */
+/* Side `side` of d's channel (a user's channel: 0 its hub, 1 its user; the mesh: each
+ * a hub) pays a dispute transaction: what it had reserved is released and the fee
+ * (0: the tx left the pool) charged. */
 static void party_settle(struct dispute *d, int side, u128 fee)
 {
-    struct chan *c = d->c;
-    struct chs *st = S(c->sc);
-    if (side == 1) {
-        user_settle(c->sc, (uint32_t)c->user, d->reserved[1], fee);
-    } else {
-        uint32_t hub = (uint32_t)c->user % st->nhubs;
-        st->hub_reserved[hub] -= d->reserved[0];
-        st->hub_l1[hub] -= fee;
-    }
+    side_settle(d->c->sc, d->c, side, d->reserved[side], fee);
     d->reserved[side] = 0;
 }
 
@@ -934,9 +991,9 @@ static u128 party_available(const struct dispute *d, int side)
 {
     const struct chan *c = d->c;
     const struct chs *st = S(c->sc);
-    if (side == 1)
+    if (side_user(c, side))
         return user_available(c->sc, (uint32_t)c->user);
-    uint32_t hub = (uint32_t)c->user % st->nhubs;
+    uint32_t hub = side_hub(st, c, side);
     return st->hub_l1[hub] - st->hub_reserved[hub];
 }
 
@@ -944,26 +1001,15 @@ static u128 party_available(const struct dispute *d, int side)
  * when it cannot. */
 static bool party_reserve(struct dispute *d, int side, u128 amount)
 {
-    struct chan *c = d->c;
-    struct chs *st = S(c->sc);
-    if (side == 1) {
-        if (!user_reserve(c->sc, (uint32_t)c->user, amount))
-            return false;
-    } else {
-        uint32_t hub = (uint32_t)c->user % st->nhubs;
-        if (st->hub_l1[hub] - st->hub_reserved[hub] < amount)
-            return false;
-        st->hub_reserved[hub] += amount;
-    }
+    if (!side_reserve(d->c->sc, d->c, side, amount))
+        return false;
     d->reserved[side] = amount;
     return true;
 }
 
 static uint64_t party_account(const struct dispute *d, int side)
 {
-    const struct chan *c = d->c;
-    return side == 1 ? user_account(c->sc, (uint32_t)c->user)
-                     : hub_account(c->sc, (uint32_t)c->user % S(c->sc)->nhubs);
+    return side_account(d->c->sc, d->c, side);
 }
 
 static void penalty_included(void *ctx, const struct l1_receipt *r)
@@ -1253,11 +1299,11 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
     /* as posted (or as the newer state that replaced it: penalty off), and each HTLC
      * in it to whom it resolved (the mirror of the contract's HTLC outputs: its
      * current state once they are settled) */
-    const struct channel_state *paid = d->by_user ? &st->net.ch[c->k].current
+    const struct channel_state *paid = d->by_offerer ? &st->net.ch[c->k].current
                                      : d->updated ? &d->update : &d->posted;
     u128 to[2] = { (u128)paid->to_side_msat[0] * WEI_PER_MSAT,
                    (u128)paid->to_side_msat[1] * WEI_PER_MSAT };
-    dispute_payout(c, to, d->by_user ? "htlc_timeout" : d->updated ? "update" : "unilateral",
+    dispute_payout(c, to, d->by_offerer ? "htlc_timeout" : d->updated ? "update" : "unilateral",
                    r->time);
     int victim = 1 - d->poster;
     if (d->cheat && d->updated) {
@@ -1883,9 +1929,11 @@ static void pay_split(struct pay *p)
 
 /* The attempt unwound to the sender: what it taught, then route again. */
 static void jam_done(struct pay *p);
+static void pay_unwatch(struct pay *p);
 
 static void attempt_failed(struct pay *p)
 {
+    pay_unwatch(p);
     if (p->jam) {
         jam_done(p);
         return;
@@ -1934,7 +1982,7 @@ static void pay_expire_timer(void *ctx)
     pay_event(p->sc->world->sim, p, NULL);
 }
 
-/* ---- an HTLC held past its expiry, settled on L1 (BOLT-2 "deadline for offered
+/* ---- HTLCs held past their expiry, settled on L1 (BOLT-2 "deadline for offered
  * HTLCs", BOLT-5 HTLC-timeout) ----
  * The offerer of an HTLC its peer neither fulfils nor fails must fail the channel
  * once the HTLC is G blocks past its cltv_expiry (BOLT-2; G = 1 here, "1 or 2 blocks
@@ -1942,160 +1990,233 @@ static void pay_expire_timer(void *ctx)
  * from its own account) and, the HTLC having expired, claims it back with an
  * HTLC-timeout transaction (kind channel_htlc_timeout, `htlc_timeout_gas`) that the
  * contract accepts at a block height >= cltv_expiry; the balances, that HTLC back to
- * its offerer, are paid out after to_self_delay (the hub's claim: close_kind
- * htlc_timeout). Built for a user's first hop into its hub (the hub holding it: hub
- * topology, hop 0); a hub's HTLC into another hub is still taken back off-chain.
- * Simplified: other HTLCs of the posted state settle as their payments go on (each
- * would be its own HTLC-success or HTLC-timeout transaction in BOLT-5), and the claim
- * waits for them. A congested L1 delays the post and the claim, and with them the
- * payment's failure back to its sender: the griefer's row counts the delay. */
+ * its offerer, are paid out after to_self_delay (the poster's claim: close_kind
+ * htlc_timeout). This holds on every channel of a route (hub topology): a user whose
+ * HTLC its hub holds posts from its L1 account; a hub whose HTLC another hub holds
+ * posts their channel from its capital, and the mesh loses that channel. Once the
+ * held HTLC is back, the hops before it are failed back off-chain (their expiries are
+ * cltv_expiry_delta later); but each of their offerers watches its own deadline
+ * meanwhile, and when the held HTLC's claim is still not in by then (a congested or
+ * stuffed L1), that offerer goes to L1 too: the route unwinds in the order the claims
+ * get in. Simplified: other HTLCs of the posted state settle as their payments go on
+ * (each would be its own HTLC-success or HTLC-timeout transaction in BOLT-5), and the
+ * claim waits for them. A congested L1 delays the posts and the claims, and with them
+ * the payment's failure back to its sender: the griefer's row counts the delay. */
 
 #define HTLC_DEADLINE_BLOCKS 1
+#define HOP_BIT(i) ((uint32_t)1 << (i))
+
+/* An HTLC of p's route (hop `hop`) that its offerer claims back on L1: the context
+ * of the HTLC-timeout's L1 callbacks, freed once the contract resolved it. */
+struct htlc_claim {
+    struct pay *p;
+    size_t      hop;
+    u128        reserved;       /* of the offerer's L1 funds, while its tx is pending */
+};
+
+/* The deadline of hop `hop` of p's attempt, which its offerer watches while an HTLC
+ * further on waits for L1: owned by the L1 (l1_at_owned); p = NULL once the attempt
+ * ended first. */
+struct htlc_watch {
+    struct pay *p;
+    size_t      hop;
+};
 
 static bool htlc_onchain_applies(const struct pay *p, size_t i)
 {
     const struct chs *st = S(p->sc);
-    if (!st->htlc_onchain || st->topo != TOPO_HUB || i != 0 || p->jam)
+    if (!st->htlc_onchain || st->topo != TOPO_HUB || p->jam)
         return false;
-    const struct chan *c = st->chan[hop_channel(st, p, 0)];
-    return c->user >= 0 && !(c->d && c->d->cheat);
+    const struct chan *c = st->chan[hop_channel(st, p, i)];
+    return !(c->d && c->d->cheat);
 }
 
-static void htlc_timeout_submit(struct dispute *d, struct pay *p);
-static void user_post(struct dispute *d);
-
-/* The contract resolved p's first HTLC to its offerer (the block's height is past its
- * cltv_expiry): mirrored on the channel's state, and the route fails back. */
-static void htlc_timeout_resolve(struct pay *p, sim_time at)
+/* The side of hop i's channel that offered its HTLC. */
+static int hop_offerer(const struct chs *st, const struct pay *p, size_t i)
 {
+    const struct graph_edge *e = &st->g->edges[p->pm.route.hop[i].edge];
+    return payment_side(&st->net, e->channel, e->from);
+}
+
+/* The attempt is over: the deadlines it armed forget it. */
+static void pay_unwatch(struct pay *p)
+{
+    for (size_t h = 0; h < ROUTE_MAX_HOPS; h++)
+        if (p->watch[h]) {
+            p->watch[h]->p = NULL;
+            p->watch[h] = NULL;
+        }
+    p->chain_wait = p->chain_done = 0;
+}
+
+/* Hop nadded - 1 settled: the next hop down is skipped when its offerer already got
+ * its HTLC back on L1, left to its L1 claim when one is pending (that claim goes on
+ * from here), or failed back by its receiver after a message's latency; after the
+ * first hop the attempt is over. */
+static void pay_unwind(struct pay *p)
+{
+    while (p->pm.nadded > 0 && (p->chain_done & HOP_BIT(p->pm.nadded - 1)))
+        p->pm.nadded--;
+    if (p->pm.nadded == 0) {
+        p->pm.status = PAYMENT_FAILED;
+        attempt_failed(p);
+    } else if (!(p->chain_wait & HOP_BIT(p->pm.nadded - 1))) {
+        pay_next(p, STEP_FAIL, sim_now(p->sc->world->sim) + hop_delay(S(p->sc)));
+    }
+}
+
+static void htlc_timeout_submit(struct htlc_claim *k);
+static void offerer_post(struct dispute *d);
+
+/* The contract resolved hop k->hop's HTLC to its offerer (the block's height is past
+ * its cltv_expiry): mirrored on the channel's state; the route unwinds from there
+ * when it was the last hop still in place (an upstream claim that got in first waits
+ * for the hops after it). Frees k. */
+static void htlc_timeout_resolve(struct htlc_claim *k, sim_time at)
+{
+    struct pay *p = k->p;
+    size_t i = k->hop;
+    p->claim[i] = NULL;
+    free(k);
     struct chs *st = S(p->sc);
     uint32_t height = pay_height(p);
-    p->pm.failure = PAYMENT_TIMEOUT;
-    p->pm.failed_edge = p->pm.route.hop[0].edge;
+    p->chain_wait &= ~HOP_BIT(i);
+    p->chain_done |= HOP_BIT(i);
     p->onchain = true;
-    if (payment_expire_hop(&st->net, &p->pm, 0, height) != 0)
-        sim_panic("channels: the contract's HTLC-timeout refused at height %u", height);
-    if (p->griefer) {
+    if (payment_claim_hop(&st->net, &p->pm, i, height) != 0)
+        sim_panic("channels: the contract's HTLC-timeout of hop %zu refused at height %u", i,
+                  height);
+    if (i == p->held_hop) {
+        p->pm.failure = PAYMENT_TIMEOUT;
+        p->pm.failed_edge = p->pm.route.hop[i].edge;
+    }
+    if (p->griefer && i == p->held_hop) {
         sim_time slot = l1_slot(p->sc->world->l1);
         p->griefer->onchain++;
-        sim_time late = at - (sim_time)p->pm.route.hop[0].cltv_expiry * slot;
+        sim_time late = at - (sim_time)p->pm.route.hop[i].cltv_expiry * slot;
         p->griefer->onchain_delay_us += late;
         if (late > p->griefer->onchain_delay_max_us)
             p->griefer->onchain_delay_max_us = late;
+    } else if (p->griefer) {
+        p->griefer->onchain_upstream++;
     }
-    if (!hop_moved(p, 0))
+    if (!hop_moved(p, i))
         return;
-    attempt_failed(p);
+    if (i + 1 == p->pm.nadded)
+        pay_unwind(p);
 }
 
 static void htlc_timeout_included(void *ctx, const struct l1_receipt *r)
 {
-    struct pay *p = ctx;
+    struct htlc_claim *k = ctx;
+    struct pay *p = k->p;
     struct scheme *sc = p->sc;
     struct chs *st = S(sc);
-    struct chan *c = st->chan[hop_channel(st, p, 0)];
-    user_settle(sc, (uint32_t)c->user, p->timeout_reserved, r->total);
-    p->timeout_reserved = 0;
+    struct chan *c = st->chan[hop_channel(st, p, k->hop)];
+    side_settle(sc, c, hop_offerer(st, p, k->hop), k->reserved, r->total);
+    k->reserved = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
-    htlc_timeout_resolve(p, r->time);
+    htlc_timeout_resolve(k, r->time);
 }
 
 static void htlc_timeout_retry(void *ctx)
 {
-    struct pay *p = ctx;
-    struct chs *st = S(p->sc);
-    htlc_timeout_submit(st->chan[hop_channel(st, p, 0)]->d, p);
+    htlc_timeout_submit(ctx);
 }
 
 static void htlc_timeout_dropped(void *ctx, const char *why)
 {
     (void)why;
-    struct pay *p = ctx;
+    struct htlc_claim *k = ctx;
+    struct pay *p = k->p;
     struct chs *st = S(p->sc);
-    struct chan *c = st->chan[hop_channel(st, p, 0)];
-    user_settle(p->sc, (uint32_t)c->user, p->timeout_reserved, 0);
-    p->timeout_reserved = 0;
+    struct chan *c = st->chan[hop_channel(st, p, k->hop)];
+    side_settle(p->sc, c, hop_offerer(st, p, k->hop), k->reserved, 0);
+    k->reserved = 0;
     /* again after the next block, at its fees (a full pool that evicts it at once
      * must not see it again in the same instant) */
     struct l1 *l1 = p->sc->world->l1;
-    l1_at(l1, l1_head_time(l1) + l1_slot(l1), htlc_timeout_retry, p);
+    l1_at(l1, l1_head_time(l1) + l1_slot(l1), htlc_timeout_retry, k);
 }
 
-/* The offerer's HTLC-timeout claim for p's first HTLC: the channel id, the HTLC's id
- * and the posted state's number, from the user's account. A user who cannot pay its
- * gas leaves it to the hub's claim, which settles the state's HTLCs as the contract
- * would (resolved at once here). */
-static void htlc_timeout_submit(struct dispute *d, struct pay *p)
+/* The offerer's HTLC-timeout claim for hop k->hop's HTLC: the channel id, the HTLC's
+ * id and the posted state's number, from the offerer's account (a user's, or its
+ * hub's capital). An offerer who cannot pay its gas leaves it to the poster's claim,
+ * which settles the state's HTLCs as the contract would (resolved at once here). */
+static void htlc_timeout_submit(struct htlc_claim *k)
 {
-    struct chan *c = d->c;
-    struct scheme *sc = c->sc;
+    struct pay *p = k->p;
+    struct scheme *sc = p->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
+    struct chan *c = st->chan[hop_channel(st, p, k->hop)];
+    const struct dispute *d = c->d;
+    int side = hop_offerer(st, p, k->hop);
     uint8_t data[48];
     memcpy(data, d->posted.channel_id, 32);
     for (int b = 0; b < 8; b++) {
-        data[32 + b] = (uint8_t)(p->pm.htlc_id[0] >> (8 * b));
+        data[32 + b] = (uint8_t)(p->pm.htlc_id[k->hop] >> (8 * b));
         data[40 + b] = (uint8_t)(d->posted.commitment_number >> (8 * b));
     }
-    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+    struct l1_tx tx = { .sender = side_account(sc, c, side),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_htlc_timeout",
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = st->htlc_timeout_gas };
     struct l1_fee_policy fee = fee_now(st, l1);
     u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
-    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
-        htlc_timeout_resolve(p, sim_now(sc->world->sim));
+    if (!side_reserve(sc, c, side, reserve)) {
+        htlc_timeout_resolve(k, sim_now(sc->world->sim));
         return;
     }
-    p->timeout_reserved = reserve;
-    struct l1_callbacks cb = { htlc_timeout_included, NULL, htlc_timeout_dropped, p };
+    k->reserved = reserve;
+    struct l1_callbacks cb = { htlc_timeout_included, NULL, htlc_timeout_dropped, k };
     l1_submit(l1, &tx, &fee, &cb);
 }
 
-static void user_post_included(void *ctx, const struct l1_receipt *r)
+static void offerer_post_included(void *ctx, const struct l1_receipt *r)
 {
     struct dispute *d = ctx;
     struct chan *c = d->c;
     struct scheme *sc = c->sc;
     struct chs *st = S(sc);
     struct l1 *l1 = sc->world->l1;
-    user_settle(sc, (uint32_t)c->user, d->reserved_post, r->total);
+    side_settle(sc, c, d->offerer, d->reserved_post, r->total);
     d->reserved_post = 0;
     st->l1_paid += r->total;
     c->close_fee += r->total;
     const struct channel *ch = &st->net.ch[c->k];
     for (int side = 0; side < 2; side++)
         if (!channel_state_verify(ch, &d->posted, side, d->posted_sig[side]))
-            sim_panic("channels: the user's own latest state does not verify");
+            sim_panic("channels: the offerer's own latest state does not verify");
     d->posted_at = r->time;
     sim_time slot = l1_slot(l1);
     d->deadline = r->time + (st->to_self_delay + slot - 1) / slot * slot;
     l1_at(l1, d->deadline, dispute_end, d);
-    for (size_t k = 0; k < d->ntimeout; k++)
-        htlc_timeout_submit(d, d->timeout_pay[k]);
-    d->ntimeout = 0;
+    for (size_t k = 0; k < d->nclaim; k++)
+        htlc_timeout_submit(d->claim[k]);
+    d->nclaim = 0;
 }
 
-static void user_post_retry(void *ctx)
+static void offerer_post_retry(void *ctx)
 {
-    user_post(ctx);
+    offerer_post(ctx);
 }
 
-static void user_post_dropped(void *ctx, const char *why)
+static void offerer_post_dropped(void *ctx, const char *why)
 {
     (void)why;
     struct dispute *d = ctx;
     struct chan *c = d->c;
-    user_settle(c->sc, (uint32_t)c->user, d->reserved_post, 0);
+    side_settle(c->sc, c, d->offerer, d->reserved_post, 0);
     d->reserved_post = 0;
     struct l1 *l1 = c->sc->world->l1;     /* again after the next block */
-    l1_at(l1, l1_head_time(l1) + l1_slot(l1), user_post_retry, d);
+    l1_at(l1, l1_head_time(l1) + l1_slot(l1), offerer_post_retry, d);
 }
 
-/* The user posts the channel's latest state (it holds both signatures), or, when
- * its balance cannot reserve the gas, tries again a slot later. */
-static void user_post(struct dispute *d)
+/* The offerer (side d->offerer) posts the channel's latest state (it holds both
+ * signatures), or, when its funds cannot reserve the gas, tries again a slot later. */
+static void offerer_post(struct dispute *d)
 {
     struct chan *c = d->c;
     struct scheme *sc = c->sc;
@@ -2108,56 +2229,116 @@ static void user_post(struct dispute *d)
     size_t len;
     uint8_t *data = post_calldata(&d->posted, (const uint8_t (*)[SIG_BYTES])d->posted_sig,
                                   &len);
-    struct l1_tx tx = { .sender = user_account(sc, (uint32_t)c->user),
+    struct l1_tx tx = { .sender = side_account(sc, c, d->offerer),
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_force_close",
                         .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas };
     struct l1_fee_policy fee = fee_now(st, l1);
     u128 reserve = (u128)l1_gas_of(l1, &tx) * fee.max_fee;
-    if (!user_reserve(sc, (uint32_t)c->user, reserve)) {
+    if (!side_reserve(sc, c, d->offerer, reserve)) {
         /* it cannot pay the post: it waits a slot and tries again (its HTLC pending) */
         free(data);
-        l1_at(l1, l1_head_time(l1) + l1_slot(l1), user_post_retry, d);
+        l1_at(l1, l1_head_time(l1) + l1_slot(l1), offerer_post_retry, d);
         return;
     }
     d->reserved_post = reserve;
-    struct l1_callbacks cb = { user_post_included, NULL, user_post_dropped, d };
+    struct l1_callbacks cb = { offerer_post_included, NULL, offerer_post_dropped, d };
     d->post_tx = l1_submit(l1, &tx, &fee, &cb);
-    free(data);
     c->close_tx = d->post_tx;
+    free(data);
 }
 
-/* The deadline for p's first HTLC passed with the hub still holding it: the user
- * fails the channel (once online) and claims the HTLC back on L1. */
-static void htlc_deadline(void *ctx)
+static void htlc_watch_fire(void *obj);
+
+/* Hop i's deadline passed with its HTLC still in place: its offerer fails the channel
+ * (posts it, unless it is posted already) and claims the HTLC back on L1; every
+ * offerer before it on the route now watches its own deadline. */
+static void htlc_onchain(struct pay *p, size_t i)
 {
-    struct pay *p = ctx;
     struct scheme *sc = p->sc;
     struct chs *st = S(sc);
-    struct chan *c = st->chan[hop_channel(st, p, 0)];
-    sim_time now = sim_now(sc->world->sim);
-    uint32_t v = st->g->edges[p->pm.route.hop[0].edge].from;
-    if (node_down(st, v, now)) {          /* an offline user acts when back */
-        l1_at(sc->world->l1, node_up_at(st, v, now), htlc_deadline, p);
-        return;
+    struct l1 *l1 = sc->world->l1;
+    sim_time now = sim_now(sc->world->sim), slot = l1_slot(l1);
+    p->chain_wait |= HOP_BIT(i);
+    for (size_t h = 0; h < i; h++) {
+        if (p->watch[h] || ((p->chain_wait | p->chain_done) & HOP_BIT(h)) ||
+            !htlc_onchain_applies(p, h))
+            continue;
+        struct htlc_watch *w = xmalloc(sizeof *w);
+        *w = (struct htlc_watch){ .p = p, .hop = h };
+        p->watch[h] = w;
+        sim_time at = ((sim_time)p->pm.route.hop[h].cltv_expiry + HTLC_DEADLINE_BLOCKS) * slot;
+        l1_at_owned(l1, at > now ? at : now, htlc_watch_fire, w, NULL);
     }
+    struct chan *c = st->chan[hop_channel(st, p, i)];
     if (!c->d) {
         c->d = xcalloc(1, sizeof *c->d);
         c->d->c = c;
     }
     struct dispute *d = c->d;
     if (c->state == CH_OPEN) {
-        d->by_user = true;
+        d->by_offerer = true;
+        d->offerer = hop_offerer(st, p, i);
+        /* after the period the claim: a user's hub (as for every post here), or on
+         * the mesh the hub that posted */
+        d->poster = c->user >= 0 ? 0 : d->offerer;
         c->state = CH_CLOSING;
         chan_set_routable(st, c, false);
-        user_post(d);
+        offerer_post(d);
     }
+    struct htlc_claim *k = xcalloc(1, sizeof *k);
+    k->p = p;
+    k->hop = i;
+    p->claim[i] = k;
     if (d->posted_at > 0) {
-        htlc_timeout_submit(d, p);
+        htlc_timeout_submit(k);
         return;
     }
-    d->timeout_pay = xrealloc(d->timeout_pay, (d->ntimeout + 1) * sizeof *d->timeout_pay);
-    d->timeout_pay[d->ntimeout++] = p;
+    d->claim = xrealloc(d->claim, (d->nclaim + 1) * sizeof *d->claim);
+    d->claim[d->nclaim++] = k;
+}
+
+/* An upstream offerer's deadline: it acts while an HTLC after it still waits for L1
+ * and its own is still in place (else the route is unwinding off-chain and its
+ * receiver's update_fail_htlc is on its way); an offline user acts when back. */
+static void htlc_watch_fire(void *obj)
+{
+    struct htlc_watch *w = obj;
+    struct pay *p = w->p;
+    if (!p)
+        return;                           /* the attempt ended first */
+    size_t h = w->hop;
+    p->watch[h] = NULL;
+    struct chs *st = S(p->sc);
+    if (h >= p->pm.nadded || ((p->chain_wait | p->chain_done) & HOP_BIT(h)) ||
+        !(p->chain_wait & ~(HOP_BIT(h + 1) - 1)))
+        return;
+    sim_time now = sim_now(p->sc->world->sim);
+    uint32_t v = st->g->edges[p->pm.route.hop[h].edge].from;
+    if (node_down(st, v, now)) {
+        struct htlc_watch *again = xmalloc(sizeof *again);
+        *again = (struct htlc_watch){ .p = p, .hop = h };
+        p->watch[h] = again;
+        l1_at_owned(p->sc->world->l1, node_up_at(st, v, now), htlc_watch_fire, again, NULL);
+        return;
+    }
+    htlc_onchain(p, h);
+}
+
+/* The deadline for the HTLC a griefer holds (hop p->held_hop) passed: its offerer
+ * goes to L1 (once online). */
+static void htlc_deadline(void *ctx)
+{
+    struct pay *p = ctx;
+    struct scheme *sc = p->sc;
+    struct chs *st = S(sc);
+    sim_time now = sim_now(sc->world->sim);
+    uint32_t v = st->g->edges[p->pm.route.hop[p->held_hop].edge].from;
+    if (node_down(st, v, now)) {          /* an offline user acts when back */
+        l1_at(sc->world->l1, node_up_at(st, v, now), htlc_deadline, p);
+        return;
+    }
+    htlc_onchain(p, p->held_hop);
 }
 
 /* Is the node that must act on hop i's HTLC (its receiver, forwarding it on) holding
@@ -2187,6 +2368,7 @@ static bool pay_held(struct pay *p, size_t i, sim_time now)
         gr->locked_msat_us += locked * (u128)(release - now);
         gr->held_us += release - now;
         p->griefer = gr;
+        p->held_hop = i;
         if ((release == expiry || expiry <= now) && htlc_onchain_applies(p, i)) {
             /* BOLT-2: the offerer fails the channel at the deadline for offered
              * HTLCs, HTLC_DEADLINE_BLOCKS after cltv_expiry */
@@ -2289,6 +2471,9 @@ static void pay_event(struct sim *sim, void *ctx, const void *payload)
         return;
     case STEP_FAIL:
     case STEP_EXPIRE:
+        /* an off-chain step never meets a hop whose HTLC went to L1: its deadline
+         * acts only while a claim after it is pending, when nothing is sent back */
+        SIM_ASSERT(!((p->chain_wait | p->chain_done) & HOP_BIT(i - 1)));
         dispute_keep(st, st->chan[hop_channel(st, p, i - 1)]);
         if (p->step == STEP_EXPIRE) {
             p->pm.failure = PAYMENT_TIMEOUT;
@@ -2301,10 +2486,7 @@ static void pay_event(struct sim *sim, void *ctx, const void *payload)
         }
         if (!hop_moved(p, i - 1))
             return;
-        if (p->pm.nadded == 0)
-            attempt_failed(p);
-        else
-            pay_next(p, STEP_FAIL, now + hop_delay(st));
+        pay_unwind(p);
         return;
     }
 }
@@ -2867,7 +3049,7 @@ static void destroy(struct scheme *sc)
                     free(c->waiter[i]);
             free(c->waiter);
             if (c->d) {
-                free(c->d->timeout_pay);
+                free(c->d->claim);        /* the claims are their payments' */
                 channel_state_free(&c->d->kept);
                 channel_state_free(&c->d->posted);
                 channel_state_free(&c->d->update);
@@ -2879,8 +3061,14 @@ static void destroy(struct scheme *sc)
     while (st->inflight) {
         struct pay *p = st->inflight;
         st->inflight = p->next;
-        for (unsigned j = 0; j < p->nparts; j++)
+        for (unsigned j = 0; j < p->nparts; j++) {
+            if (p->part[j])
+                for (size_t h = 0; h < ROUTE_MAX_HOPS; h++)
+                    free(p->part[j]->claim[h]);
             free(p->part[j]);
+        }
+        for (size_t h = 0; h < ROUTE_MAX_HOPS; h++)
+            free(p->claim[h]);              /* still pending on L1 when the run ended */
         free(p);
     }
     free(st->net.ch);

@@ -94,6 +94,8 @@ struct channels_griefer {
     sim_time held_us;          /* the holds summed: the delay imposed on payments */
     uint64_t failed_before, failed_during, tried_before, tried_during;  /* payments */
     uint64_t onchain;          /* held HTLCs their offerer claimed back on L1 */
+    uint64_t onchain_upstream; /* HTLCs before a held one on its route claimed back on
+                                  L1 too: their deadline passed before its claim got in */
     sim_time onchain_delay_us; /* their HTLC-timeouts' blocks after cltv_expiry, summed */
     sim_time onchain_delay_max_us;
 };

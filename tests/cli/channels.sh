@@ -406,31 +406,52 @@ got=$(q "$tmp/jam.db" "SELECT a.detail LIKE '%failed ' || printf('%.1f', 100 * v
 finish channels/jamming
 
 # scenarios/channel_htlc_timeout_onchain.yaml: HTLCs held past their expiry settled
-# on L1 (BOLT-2 "deadline for offered HTLCs", BOLT-5 HTLC-timeout). Each HTLC a user
-# claimed back is one channel_htlc_timeout transaction of the user's, included in the
-# L1; none got in while block stuffing (tips 50 gwei above the users' bids) filled
-# every block from 1:30 to 1:50, so the latest waited out the stuffing (the griefer's
-# row: at most >= 600 s after expiry); a channel failed this way paid out exactly its
-# capacity after the dispute period; with htlc_timeout_onchain false nothing of the
-# kind reaches the L1. Money conserved at every event (--check-invariants).
+# on L1 (BOLT-2 "deadline for offered HTLCs", BOLT-5 HTLC-timeout) on every channel of
+# the route. Each held HTLC is claimed back by its offerer with one
+# channel_htlc_timeout transaction included in the L1: a user's from its account, a
+# hub's (into hub 1, the griefer) from the hub's capital (payer operator), and each
+# hub channel failed this way was posted by a hub and paid out exactly its capacity;
+# block stuffing (tips 50 gwei above the channels' bids) fills every block from 1:30
+# to 1:50, so no post or claim got in then and the latest waited it out (the
+# griefer's row: at most >= 600 s after expiry), and the earlier HTLCs of routes held
+# at hub 1's channels, whose own deadline (80 blocks later) passed meanwhile, were
+# claimed on L1 by their offerers too: the included HTLC-timeouts are the payments
+# failed by them plus those earlier ones. A channel failed this way paid out exactly
+# its capacity after the dispute period; with htlc_timeout_onchain false nothing of
+# the kind reaches the L1. Money conserved at every event (--check-invariants).
 H=scenarios/channel_htlc_timeout_onchain.yaml
 rm -f "$tmp"/hto.db*
 l2sim run "$H" --db "$tmp/hto.db" --quiet --check-invariants
 check_crash
 [ "$rc" -eq 0 ] || note "exited $rc: $first"
+d=$(q "$tmp/hto.db" "SELECT detail FROM attacks WHERE adversary = 'grief_onchain'")
+case $d in *"s after expiry on average, "[6-9][0-9][0-9]" s at most"* | *"s after expiry on average, "[1-9][0-9][0-9][0-9]" s at most"*) ;;
+    *) note "no HTLC-timeout waited out the stuffing: $d" ;; esac
+up=$(printf '%s' "$d" | sed -n 's/.* s at most; \([0-9]*\) earlier HTLCs of their routes.*/\1/p')
+[ "${up:-0}" -ge 1 ] || note "no earlier HTLC of a held route claimed on L1: $d"
 got=$(q "$tmp/hto.db" "SELECT (SELECT count(*) FROM l1_txs WHERE world = 'onchain' AND
                          kind = 'channel_htlc_timeout' AND status IN ('included', 'final'))
                        || ' ' || (SELECT count(*) FROM channel_payments WHERE scheme = 'onchain'
                          AND failure = 'an HTLC timed out and its offerer claimed it back on L1')")
 set -- $got
-[ "${1:-0}" -ge 50 ] && [ "$1" = "${2:-}" ] || note "HTLC-timeouts on L1 / payments failed by them: $got"
+[ "${1:-0}" -ge 50 ] && [ "$1" = "$(( ${2:-0} + ${up:-0} ))" ] ||
+    note "HTLC-timeouts on L1 / payments failed by them / earlier HTLCs: $got / ${up:-}"
+got=$(q "$tmp/hto.db" "SELECT (SELECT count(*) FROM l1_txs WHERE world = 'onchain' AND
+                         kind = 'channel_htlc_timeout' AND payer = 'operator' AND
+                         status IN ('included', 'final'))
+                       || ' ' || (SELECT count(*) FROM l1_txs WHERE world = 'onchain' AND
+                         kind = 'channel_force_close' AND payer = 'operator' AND
+                         status IN ('included', 'final'))
+                       || ' ' || (SELECT count(*) FROM channels WHERE scheme = 'onchain' AND
+                         user_id IS NULL AND close_kind = 'htlc_timeout' AND
+                         (node_a = 1 OR node_b = 1))")
+set -- $got
+[ "${1:-0}" -ge 10 ] && [ "${2:-0}" -ge 1 ] && [ "${2:-}" = "${3:-}" ] ||
+    note "hubs' HTLC-timeouts / hubs' posts / hub 1's channels failed: $got"
 n=$(q "$tmp/hto.db" "SELECT count(*) FROM l1_txs WHERE world = 'onchain' AND kind IN
                      ('channel_htlc_timeout', 'channel_force_close') AND
                      include_us > 5412000000 AND include_us <= 6600000000")
 [ "$n" = 0 ] || note "$n force closes or HTLC-timeouts got into stuffed blocks"
-d=$(q "$tmp/hto.db" "SELECT detail FROM attacks WHERE adversary = 'grief_onchain'")
-case $d in *"s after expiry on average, "[6-9][0-9][0-9]" s at most"* | *"s after expiry on average, "[1-9][0-9][0-9][0-9]" s at most"*) ;;
-    *) note "no HTLC-timeout waited out the stuffing: $d" ;; esac
 bad=$(q "$tmp/hto.db" "SELECT count(*) FROM channels WHERE scheme = 'onchain' AND
                        close_kind = 'htlc_timeout' AND
                        $(msat paid_a_wei) + $(msat paid_b_wei) != $(msat capacity_wei)")
