@@ -2,8 +2,9 @@
  * BOLT-3 Appendix C per-commitment secret vectors; BOLT-2 updates (update_add_htlc,
  * update_fulfill_htlc, update_fail_htlc, commitment_signed, revoke_and_ack) refused
  * on a bad signature, a stale commitment number, a state that is not the update's
- * result, a wrong preimage, an offerer's early timeout; BOLT-5's revoked-state
- * penalty: the holder of the poster's revocation secret takes the whole capacity.
+ * result, a wrong preimage, an offerer's early timeout; BOLT-2's max_accepted_htlcs,
+ * per direction and at most 483; BOLT-5's revoked-state penalty: the holder of the
+ * poster's revocation secret takes the whole capacity.
  * Simplified as channel.h says (one symmetric state, hash commitments for the
  * per-commitment points, no Bitcoin scripts: the L1 side will be a contract). */
 #include <stdarg.h>
