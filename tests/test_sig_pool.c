@@ -107,7 +107,7 @@ static void test_same_answers_under_churn(void **state)
     for (unsigned k = 0; k < 4; k++)
         sig_keypair_derive(&plain, 3, k, &kp[k]);
     uint8_t msg[300];
-    for (unsigned i = 0; i < 400; i++) {
+    for (unsigned i = 0; i < 250; i++) {
         size_t len = 1 + i % sizeof msg;
         for (size_t b = 0; b < len; b++)
             msg[b] = (uint8_t)(i * 31 + b);
@@ -126,8 +126,36 @@ static void test_same_answers_under_churn(void **state)
     }
     struct sig_pool_stats s;
     sig_pool_stats(c.pool, &s);
-    assert_int_equal(s.ahead, 400);
+    assert_int_equal(s.ahead, 250);       /* under the pause's window: all handed */
     assert_true(s.dropped > 0);
+    sig_pool_free(c.pool);
+}
+
+/* With no worker every answer is the caller's: after a window of 256 of them the pool
+ * pauses (the next requests are not handed ahead) and every signature is still the one
+ * made in place. */
+static void test_pause_when_workers_lag(void **state)
+{
+    (void)state;
+    struct sig_ctx plain, c;
+    sig_ctx_init(&plain, SIG_ED25519, 5);
+    sig_ctx_init(&c, SIG_ED25519, 5);
+    c.pool = sig_pool_new(0);
+    struct sig_keypair kp;
+    sig_keypair_derive(&plain, 4, 1, &kp);
+    for (unsigned i = 0; i < 300; i++) {
+        uint8_t msg[8] = { (uint8_t)i, (uint8_t)(i >> 8) }, a[64], b[64];
+        sig_ahead(&c, &kp, msg, sizeof msg, true);
+        sig_sign(&plain, &kp, msg, sizeof msg, a);
+        sig_sign(&c, &kp, msg, sizeof msg, b);
+        assert_memory_equal(a, b, 64);
+        assert_true(sig_verify(&c, kp.pk, msg, sizeof msg, b));
+    }
+    struct sig_pool_stats s;
+    sig_pool_stats(c.pool, &s);
+    assert_int_equal(s.ahead, 256);
+    assert_int_equal(s.by_caller, 256);
+    assert_int_equal(s.pauses, 1);
     sig_pool_free(c.pool);
 }
 
@@ -220,6 +248,7 @@ int main(void)
         cmocka_unit_test(test_rfc8032_with_a_worker),
         cmocka_unit_test(test_rfc8032_caller_only),
         cmocka_unit_test(test_same_answers_under_churn),
+        cmocka_unit_test(test_pause_when_workers_lag),
         cmocka_unit_test(test_fast_mode_not_handed),
         cmocka_unit_test(test_channel_refuses_where_it_did),
     };

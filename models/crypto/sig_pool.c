@@ -26,6 +26,15 @@ enum { SLOT_FREE, SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
 #define IDLE_SPIN_NS 20000
 #define WAIT_SPIN_NS 100000
 
+/* When the workers do not keep up (the caller made more than a quarter of the last
+ * POOL_WINDOW answers itself: the machine's cores are busy with other work), the
+ * hand-over only adds cost (copies, wake-ups, a spinning worker competing with the
+ * caller for the same cores), so the next POOL_PAUSE requests are not handed ahead
+ * (about 600 payments of a channel network); then the pool tries again. Counted in
+ * requests, not time, so tests see it exactly; only speed depends on it, never a
+ * result. */
+enum { POOL_WINDOW = 256, POOL_PAUSE = 4096 };
+
 struct slot {
     atomic_int state;
     bool       verify;              /* also check the signature against kp.pk */
@@ -53,6 +62,9 @@ struct sig_pool {
     uint64_t        ahead, by_caller, dropped;   /* the caller's thread only */
     int64_t         caller_spin_ns; /* CPU the caller spent spinning for a worker */
     int64_t         caller_wait_ns; /* wall time the caller waited for a worker */
+    unsigned        win_ahead, win_caller;   /* the current window of POOL_WINDOW */
+    unsigned        paused;         /* requests still to pass without a hand-over */
+    uint64_t        pauses;
 };
 
 static void relax(void)
@@ -203,6 +215,7 @@ void sig_pool_stats(const struct sig_pool *p, struct sig_pool_stats *s)
     s->dropped = p->dropped;
     s->worker_spin_s = (double)atomic_load(&((struct sig_pool *)p)->worker_spin_ns) * 1e-9;
     s->caller_spin_s = (double)p->caller_spin_ns * 1e-9;
+    s->pauses = p->pauses;
     s->caller_wait_s = (double)p->caller_wait_ns * 1e-9;
     for (unsigned i = 0; i < p->nworkers; i++) {
         clockid_t cid;
@@ -226,6 +239,7 @@ static void ensure_done(struct sig_pool *p, struct slot *s)
         run(s);
         atomic_store(&s->state, SLOT_DONE);
         p->by_caller++;
+        p->win_caller++;
         return;
     }
     if (expect == SLOT_DONE)
@@ -252,6 +266,10 @@ void sig_ahead(const struct sig_ctx *c, const struct sig_keypair *kp, const void
     if (!sig_ahead_wanted(c))
         return;
     struct sig_pool *p = c->pool;
+    if (p->paused) {
+        p->paused--;
+        return;
+    }
     struct slot *s = &p->slot[p->next];
     p->next = (p->next + 1) % POOL_SLOTS;
     /* the slot's old request: withdrawn if no worker took it, else let it finish */
@@ -273,6 +291,13 @@ void sig_ahead(const struct sig_ctx *c, const struct sig_keypair *kp, const void
     s->verify = verify;
     s->taken = false;
     p->ahead++;
+    if (++p->win_ahead == POOL_WINDOW) {
+        if (p->win_caller * 4 > POOL_WINDOW) {
+            p->paused = POOL_PAUSE;
+            p->pauses++;
+        }
+        p->win_ahead = p->win_caller = 0;
+    }
     /* publish, then wake a sleeping worker (see finish() for the order) */
     atomic_store(&s->state, SLOT_PENDING);
     if (atomic_load(&p->sleepers)) {

@@ -45,9 +45,10 @@ void sig_pool_free(struct sig_pool *p);
  * started them); handed-ahead work dropped unasked; the workers' CPU seconds (their
  * threads' clocks), of which worker_spin_s spinning for the next request; and the
  * wall time the caller waited for a worker to finish a request (caller_wait_s:
- * spinning, then asleep), of which caller_spin_s of its CPU spinning. */
+ * spinning, then asleep), of which caller_spin_s of its CPU spinning; and how often
+ * the pool paused because its workers did not keep up (see sig_ahead_wanted). */
 struct sig_pool_stats {
-    uint64_t ahead, by_worker, by_caller, dropped;
+    uint64_t ahead, by_worker, by_caller, dropped, pauses;
     double   worker_cpu_s, worker_spin_s, caller_wait_s, caller_spin_s;
 };
 void sig_pool_stats(const struct sig_pool *p, struct sig_pool_stats *s /* OUT */);
@@ -58,7 +59,10 @@ bool sig_ahead_wanted(const struct sig_ctx *c);
 
 /* Hand ahead: kp's signature of the len bytes at msg (copied), and when `verify`, the
  * check of that signature against kp->pk as the other party will make it. Returns at
- * once. Nothing when !sig_ahead_wanted(c). O(len) on the caller's thread. */
+ * once. Nothing when !sig_ahead_wanted(c), nor while the pool pauses: when the caller
+ * made more than a quarter of the last 256 answers itself (the workers do not get a
+ * core in time: the machine is busy), the next 4,096 requests are not handed over.
+ * O(len) on the caller's thread. */
 void sig_ahead(const struct sig_ctx *c, const struct sig_keypair *kp, const void *msg,
                size_t len, bool verify);
 
