@@ -26,7 +26,7 @@ enum { SLOT_FREE, SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
 #define IDLE_SPIN_NS 20000
 #define WAIT_SPIN_NS 100000
 
-/* When the workers do not keep up (the caller made more than a quarter of the last
+/* When the workers do not keep up (the caller made more than half of the last
  * POOL_WINDOW answers itself: the machine's cores are busy with other work), the
  * hand-over only adds cost (copies, wake-ups, a spinning worker competing with the
  * caller for the same cores), so the next POOL_PAUSE requests are not handed ahead
@@ -292,7 +292,7 @@ void sig_ahead(const struct sig_ctx *c, const struct sig_keypair *kp, const void
     s->taken = false;
     p->ahead++;
     if (++p->win_ahead == POOL_WINDOW) {
-        if (p->win_caller * 4 > POOL_WINDOW) {
+        if (p->win_caller * 2 > POOL_WINDOW) {
             p->paused = POOL_PAUSE;
             p->pauses++;
         }

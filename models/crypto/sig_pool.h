@@ -60,7 +60,7 @@ bool sig_ahead_wanted(const struct sig_ctx *c);
 /* Hand ahead: kp's signature of the len bytes at msg (copied), and when `verify`, the
  * check of that signature against kp->pk as the other party will make it. Returns at
  * once. Nothing when !sig_ahead_wanted(c), nor while the pool pauses: when the caller
- * made more than a quarter of the last 256 answers itself (the workers do not get a
+ * made more than half of the last 256 answers itself (the workers do not get a
  * core in time: the machine is busy), the next 4,096 requests are not handed over.
  * O(len) on the caller's thread. */
 void sig_ahead(const struct sig_ctx *c, const struct sig_keypair *kp, const void *msg,
