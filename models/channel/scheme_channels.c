@@ -256,6 +256,7 @@ struct dispute {
     /* penalty off (eltoo): the newer state both signed that answered the post, once
      * the contract took it; it is what the claim pays after its own period */
     bool                   updated;
+    bool                   answer_refused;   /* the contract refused the holder's answer */
     struct channel_state   update;
     uint8_t                update_sig[2][SIG_BYTES];
     l1_tx_id               update_tx;
@@ -1032,6 +1033,7 @@ static void penalty_included(void *ctx, const struct l1_receipt *r)
     if (memcmp(h, d->posted.revocation_hash[d->poster], 32) != 0 || r->time > d->deadline) {
         /* the contract refuses it (the victim paid the gas for nothing): a wrong secret
          * is the victim's bug, never sent by dispute_answer */
+        d->answer_refused = true;
         if (d->cheat)
             snprintf(d->cheat->detail, sizeof d->cheat->detail, "the contract refused the "
                      "penalty: its secret does not hash to the posted revocation hash");
@@ -1149,6 +1151,7 @@ static void update_included(void *ctx, const struct l1_receipt *r)
     for (int side = 0; ok && side < 2; side++)
         ok = channel_state_verify(ch, &d->update, side, d->update_sig[side]);
     if (!ok) {
+        d->answer_refused = true;
         if (d->cheat)
             snprintf(d->cheat->detail, sizeof d->cheat->detail, "the contract refused the "
                      "newer state: not a later state signed by both");
@@ -1192,6 +1195,10 @@ static void update_answer(struct dispute *d)
         return;                           /* the latest state: nothing to answer */
     channel_state_copy(&d->update, &ch->current);
     memcpy(d->update_sig, ch->current_sig, sizeof d->update_sig);
+    /* the fault: the answer carries a cheater's signature that does not verify (the
+     * contract must refuse it, and the stale state then stands) */
+    if (fault_fire("channel.update_sig"))
+        d->update_sig[d->poster][0] ^= 1;
     size_t len;
     uint8_t *data = post_calldata(&d->update, (const uint8_t (*)[SIG_BYTES])d->update_sig,
                                   &len);
@@ -1325,6 +1332,11 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
         char why[128];
         if (x->stage == CHEAT_CLOSED)
             snprintf(why, sizeof why, "nothing to answer");
+        else if (d->answer_refused)
+            snprintf(why, sizeof why, "the contract refused the %s: not %s",
+                     d->update_tx ? "newer state" : "penalty",
+                     d->update_tx ? "a later state signed by both"
+                                  : "the posted state's revocation secret");
         else if (d->penalty_tx || d->update_tx)
             snprintf(why, sizeof why, "the %s (bidding up to %.0f gwei per gas) did not "
                      "get in before the period ended", d->update_tx ? "newer state"
