@@ -569,7 +569,9 @@ static void rows_format(const struct store_rows *r, struct rows_buf *b, size_t n
     }
 }
 
-/* Bind row `row` of b to stmt's parameters from `base` + 1 on. */
+/* Bind row `row` of b to stmt's parameters from `base` + 1 on, every one of them (a
+ * cell not set is bound NULL): the statement needs no sqlite3_clear_bindings, which
+ * walks all of a group's parameters for the few NULLs a row has. */
 static void rows_bind(const struct store_rows *r, const struct rows_buf *b, sqlite3_stmt *s,
                       size_t row, int base)
 {
@@ -581,6 +583,8 @@ static void rows_bind(const struct store_rows *r, const struct rows_buf *b, sqli
         else if (type[c] == RV_TEXT)
             sqlite3_bind_text(s, base + c + 1, b->text + v[c].t.off, (int)v[c].t.len,
                               SQLITE_STATIC);
+        else
+            sqlite3_bind_null(s, base + c + 1);
 }
 
 /* b empty again: every cell NULL. */
@@ -592,8 +596,10 @@ static void rows_clear(const struct store_rows *r, struct rows_buf *b, size_t n)
 
 /* ---- the writer thread ---- */
 
-/* Step stmt (bound) in the writer; a failure is kept for the model's thread, and the
- * writer does nothing more. */
+/* Step stmt (every parameter bound: rows_bind) in the writer and reset it; a failure
+ * is kept for the model's thread, and the writer does nothing more. The bindings are
+ * left as they are: the text ones point into a buffer the model refills, but SQLite
+ * reads a parameter only when stepping, and the next group rebinds every one first. */
 static void writer_step(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step(stmt);
@@ -610,7 +616,6 @@ static void writer_step(struct store *st, sqlite3_stmt *stmt, const char *what)
         free(msg);
     }
     sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
 }
 
 static void writer_run(struct store *st, const struct writer_job *j)
