@@ -123,6 +123,10 @@ static void blake2b_compress(uint64_t h[8], const unsigned char block[128], uint
         v[a] = v[a] + v[b] + (y); v[d] = rotr64(v[d] ^ v[a], 16);             \
         v[c] = v[c] + v[d];       v[b] = rotr64(v[b] ^ v[c], 63);             \
     } while (0)
+    /* unrolled: each round's schedule is then constant, the message words picked
+     * at compile time instead of loaded through the table (a stream's seed is one
+     * compression, and the L1 day derives about 10^6 of them) */
+#pragma GCC unroll 12
     for (int r = 0; r < 12; r++) {
         const uint8_t *s = blake2b_sigma[r % 10];
         G(0, 4, 8, 12, m[s[0]], m[s[1]]);
