@@ -227,6 +227,28 @@ static int migrate_end(struct store *st, int version, struct err *e)
     return 0;
 }
 
+/* The page size of a new database file: 64 KiB (SQLite's largest) instead of its
+ * default 4 KiB. The tables the runs fill (txs, l1_txs: WITHOUT ROWID, keyed by run,
+ * scheme or world, and id) take a B-tree seek per row; larger pages make the trees
+ * shallower and page splits rarer: SQLite's instructions for the L1 day's 856,000
+ * rows of txs and l1_txs, replayed as the writer inserts them with the log
+ * checkpointed as often, fell by 11% (14.18 G -> 12.66 G, callgrind; 16 KiB pages:
+ * 4%). An empty database takes about 2 MB instead of 0.2. Readers do not care. */
+#define STORE_PAGE_SIZE 65536
+/* SQLite's default: 1000 pages of 4 KiB of log between checkpoints. */
+#define STORE_WAL_BYTES (1000 * 4096)
+
+static int page_size(sqlite3 *db)
+{
+    sqlite3_stmt *q = NULL;
+    int size = 4096;
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0)
+        size = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return size;
+}
+
 int store_open(const char *path, struct store **out, struct err *e)
 {
     *out = NULL;
@@ -256,10 +278,18 @@ int store_open(const char *path, struct store **out, struct err *e)
         goto err;
     /* A page cache of 32 MiB (SQLite's default is 2 MiB): a commit batch (STORE_BATCH
      * rows of txs and l1_txs) dirties more than 2 MiB, which SQLite then spills to the
-     * log mid-transaction and reads back (a fifth of the L1 day's system time). */
-    if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                 " PRAGMA cache_size=-32768;", e) != 0)
+     * log mid-transaction and reads back (a fifth of the L1 day's system time).
+     * A new file gets STORE_PAGE_SIZE pages (a file that exists keeps its own: WAL
+     * mode cannot change it), and the log is checkpointed every STORE_WAL_BYTES
+     * whatever the page size (wal_autocheckpoint counts pages). */
+    char *pragmas = xasprintf("PRAGMA page_size=%d; PRAGMA journal_mode=WAL;"
+                              " PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;",
+                              STORE_PAGE_SIZE);
+    rc = exec(st, pragmas, e);
+    free(pragmas);
+    if (rc != 0)
         goto err;
+    sqlite3_wal_autocheckpoint(st->db, STORE_WAL_BYTES / page_size(st->db));
     if (exec(st, "BEGIN IMMEDIATE", e) != 0)
         goto err;
     /* schema version: set on creation, an older one upgraded in place (inside this
