@@ -4,6 +4,7 @@
 #include "models/world.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/l1/l1.h"
 #include "models/workload/users.h"
@@ -87,6 +88,9 @@ int world_new(const struct world_spec *spec, struct world **out, struct err *e)
     size_t na = scn_count(s, "adversaries");
     w->adversaries = xcalloc(na ? na : 1, sizeof *w->adversaries);
     for (size_t i = 0; i < na; i++) {
+        if (!spec->every_adversary && scn_has(s, "adversaries[%zu].world", i) &&
+            strcmp(scn_str(s, "adversaries[%zu].world", i), w->name) != 0)
+            continue;                   /* it acts in another world only */
         struct adversary *a = xcalloc(1, sizeof *a);
         a->world = w;
         a->index = i;

@@ -16,12 +16,15 @@ struct world_spec {
     const char       *name;       /* the world's name in results (l1_blocks.world, ...) */
     const size_t     *schemes;    /* indices into the scenario's schemes list, in the */
     size_t            nschemes;   /*   order their init runs; may be any subset */
+    bool              every_adversary;   /* start every adversary, whatever world it
+                                  * names (run_check's one world); else one naming
+                                  * `adversaries[].world` starts only in that world */
 };
 
 /* Build the world: the users (profiles, accounts, payment graph), the L1 (which
  * schedules its first slot), then each scheme's init in spec order (its declared
  * tables and views applied to the store just before), then every adversary of the
- * scenario (after the schemes they target),
+ * scenario that acts in this world (after the schemes they target),
  * then the workload last (its first arrival must find every scheme ready). Nothing
  * runs yet: drive it with sim_run(w->sim, w->duration, ...), then world_finish.
  * Returns 0, or L2_EINPUT with a message (*out = NULL, all freed). */

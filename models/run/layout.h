@@ -20,9 +20,10 @@ struct layout {
 /* The worlds of scenario s: scheme i's world is `schemes[i].world`, by default the
  * scheme's own name (a world of its own); `shared_l1: true` names every scheme's world
  * "shared". Worlds are numbered in the order their first scheme is listed; schemes
- * keep the scenario's order inside a world. 0, or L2_EINPUT with a "file:line:col:"
- * message (no schemes, too many, shared_l1 together with a world). O(n^2) in the
- * schemes (at most 64). */
+ * keep the scenario's order inside a world. An adversary's `world` must name one of
+ * them (and its target's world, if it has a target). 0, or L2_EINPUT with a
+ * "file:line:col:" message (no schemes, too many, shared_l1 together with a world, an
+ * adversary's unknown world). O(n^2) in the schemes (at most 64). */
 int layout_of(const struct scn *s, struct layout *l, struct err *e);
 
 #endif

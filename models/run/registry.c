@@ -82,6 +82,10 @@ static const struct scn_param run_params[] = {
       "the attack: see `l2sim list`" },
     { "adversaries[].name", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "label in results (default: the type); must be unique" },
+    { "adversaries[].world", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
+      "the world it acts in (a scheme's name, or a `schemes[].world`): an L1 adversary "
+      "such as block_stuffing stuffs that world's L1 only and records its rows there "
+      "(default: every world; one with a `target` acts only where its target runs)" },
     { "output.db", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "results database, a path relative to the scenario that must lie inside the "
       "output directory (the scenario's, or --output-dir); --db overrides it" },

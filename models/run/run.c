@@ -80,7 +80,8 @@ int run_check(const struct scn *s, struct err *e)
     for (size_t i = 0; i < ns; i++)
         all[i] = i;
     struct world_spec spec = { .scn = s, .store = st, .run_id = 0, .seed = scn_uint(s, "seed"),
-                               .name = "check", .schemes = all, .nschemes = ns };
+                               .name = "check", .schemes = all, .nschemes = ns,
+                               .every_adversary = true };
     struct world *w;
     int rc = world_new(&spec, &w, e);
     world_free(w);

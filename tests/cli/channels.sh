@@ -480,6 +480,12 @@ nc=$(q "$tmp/hto.db" "SELECT count(*) FROM channels WHERE scheme = 'onchain' AND
 n=$(q "$tmp/hto.db" "SELECT count(*) FROM l1_txs WHERE world = 'offchain' AND kind IN
                      ('channel_htlc_timeout', 'channel_force_close')")
 [ "$n" = 0 ] || note "$n on-chain HTLC transactions with htlc_timeout_onchain false"
+# the stuffing names its world (`world: onchain`): offchain's L1 carries no filler
+# and offchain has no stuffing row, whose victims there could only be held payments
+got=$(q "$tmp/hto.db" "SELECT group_concat(w, ' ') FROM (SELECT DISTINCT world || ':' ||
+                         (SELECT count(*) FROM attacks a WHERE a.adversary = 'stuffing'
+                          AND a.world = t.world) AS w FROM l1_txs t WHERE kind = 'stuffing')")
+[ "$got" = "onchain:1" ] || note "worlds with fillers : stuffing rows = '$got', want 'onchain:1'"
 finish channels/htlc-timeout-onchain
 
 # l2sim's own channel graph format (README "Channel graph files"):
