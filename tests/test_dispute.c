@@ -11,9 +11,11 @@
  * (a censoring builder, or block stuffing with enough budget) its clock runs out and
  * it loses, while too small a stuffing budget does not stop it; clocks are charged by
  * block timestamps with the CLOCK_EXTENSION rule (OP Stack FDG spec, "Game Clock");
- * bonds follow bond-incentives.md and are conserved (posted = held + returned +
- * slashed, with a fault that shows the check fails); the proof bytes round-trip and
- * forged ones are refused. */
+ * bonds follow bond-incentives.md and are money the sides hold (reserved from a
+ * side's purse as its move is sent: a side that cannot cover its bond cannot move;
+ * the winner paid its share of the loser's, the rest burned; the purses' books equal
+ * the contract's, with a fault that shows the check fails); the proof bytes
+ * round-trip and forged ones are refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -62,6 +64,7 @@ static struct {
     struct l1_fee_policy fee[2];
     sim_time      response[2];
     sim_time      censor_from, censor_until;   /* the builder leaves out the challengers' */
+    u128          funds[2];                    /* each side's bond purse, per game */
 } cfg;
 
 struct tamper { uint64_t at; uint8_t pk[SIG_PUBLICKEY_BYTES]; u128 amount; };
@@ -85,6 +88,8 @@ struct harness {
     struct sig_ctx  sig;
     struct l2_state *pre;
     struct dispute_book *book;
+    struct bond_book *bonds;
+    struct bond_purse *purse[MAXGAMES][2];
     struct game     g[MAXGAMES];
     u128            root_tx_paid;
 };
@@ -102,11 +107,16 @@ static uint64_t sender_of(size_t game, enum dispute_side s)
     return l1_account(L1_ACCT_SCHEME, 1000 + 2 * game + (size_t)s);
 }
 
+/* The verdict: a root that stands is final here at once, its bond back to its poster
+ * (the rollup returns it at the end of its window); a fallen root's bond the game
+ * slashed. */
 static void resolved(void *ctx, const struct dispute_result *r)
 {
     struct game *g = ctx;
     g->done = true;
     g->result = *r;
+    if (r->winner == DISPUTE_DEFENDER)
+        bond_return(g->h->bonds, g->h->purse[g->i][DISPUTE_DEFENDER], dispute_bond(&cfg.rules, 0));
 }
 
 /* The root claim is in: the challenger, having re-executed, opens the game. */
@@ -130,6 +140,7 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
         p->origin = L1_ORIGIN_SCHEME(h->sc->index);
         p->fee = cfg.fee[s];
         p->response = cfg.response[s];
+        p->purse = h->purse[g->i][s];
         dispute_trace_player(g->view[s], p);
     }
     g->d = dispute_open(h->book, &spec);
@@ -141,6 +152,7 @@ static void root_included(void *ctx, const struct l1_receipt *r)
     struct game *g = ctx;
     g->h->root_tx_paid += r->total;
     g->t0 = r->time;
+    bond_post(g->h->bonds, g->h->purse[g->i][DISPUTE_DEFENDER], dispute_bond(&cfg.rules, 0));
     sim_after(g->h->sc->world->sim, cfg.response[DISPUTE_CHALLENGER], open_game, g, NULL, 0);
 }
 
@@ -149,6 +161,8 @@ static void post_root(struct sim *sim, void *ctx, const void *payload)
     (void)sim, (void)payload;
     struct game *g = ctx;
     struct scheme *sc = g->h->sc;
+    /* the root claim's bond goes with it */
+    assert_true(bond_reserve(g->h->purse[g->i][DISPUTE_DEFENDER], dispute_bond(&cfg.rules, 0)));
     uint8_t root[MERKLE_HASH_BYTES + 8];
     dispute_trace_root(g->view[DISPUTE_DEFENDER], cfg.plan[g->i].n, root);
     memset(root + MERKLE_HASH_BYTES, 0, 8);
@@ -198,7 +212,14 @@ static int harness_init(struct scheme *sc, struct err *e)
         if (state_deposit(h->pre, i, kp.pk, i ? 100 * ETH : 0, e) != 0)
             return -1;
     }
-    h->book = dispute_book_new(sc, &cfg.rules);
+    h->bonds = bond_book_new();
+    for (size_t i = 0; i < cfg.nplans; i++)
+        for (int s = 0; s < 2; s++) {
+            char owner[32];
+            snprintf(owner, sizeof owner, "%s %zu", s ? "challenger" : "proposer", i + 1);
+            h->purse[i][s] = bond_purse_open(h->bonds, owner, cfg.funds[s]);
+        }
+    h->book = dispute_book_new(sc, &cfg.rules, h->bonds);
     struct rollup_rules rr;
     state_rules(h->pre, &rr);
     for (size_t i = 0; i < cfg.nplans; i++) {
@@ -226,7 +247,7 @@ static void harness_finish(struct scheme *sc) { dispute_book_finish(((struct har
 static int harness_check(struct scheme *sc, struct inv_fail *f)
 {
     struct harness *h = sc->state;
-    if (dispute_book_check(h->book, f))
+    if (bond_book_check(h->bonds, sc->name, f))
         return 1;
     u128 mine = h->root_tx_paid + dispute_book_paid(h->book, L1_ORIGIN_SCHEME(sc->index));
     if (mine != l1_paid_by(sc->world->l1, L1_ORIGIN_SCHEME(sc->index)))
@@ -245,6 +266,7 @@ static void harness_destroy(struct scheme *sc)
         free(h->g[i].txs);
     }
     dispute_book_free(h->book);
+    bond_book_free(h->bonds);
     state_free(h->pre);
     free(h);
 }
@@ -297,6 +319,7 @@ static void defaults(void)
         cfg.fee[s] = (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = 2 * GWEI,
                                              .mult_pct = 200, .cap = 1000 * GWEI };
         cfg.response[s] = 12 * SECOND;
+        cfg.funds[s] = 1000 * ETH;
     }
 }
 
@@ -462,9 +485,22 @@ static void test_bisection_on_l1(void **state)
                            " (l.tx_id IS NULL OR l.kind NOT IN ('state_root','dispute_move','proof'))"), 0);
     assert_int_equal(q_int("SELECT count(*) FROM dispute_moves WHERE status <> 'included'"), 0);
     /* a root claim's bond (0.08 ETH) plus the bonds of its side's claims */
-    struct dispute_ledger l;
-    dispute_book_ledger(((struct harness *)fx.w->schemes[0]->state)->book, &l);
+    struct bond_ledger l;
+    struct harness *h = fx.w->schemes[0]->state;
+    bond_book_ledger(h->bonds, &l);
     assert_true(l.held == 0 && l.posted == l.returned + l.slashed && l.slashed > 0);
+    /* the bonds are money: each game's winner was paid the loser's bonds (winner share
+     * 100%), root bond included, and got its own back; the loser's purse is short of
+     * exactly what it posted */
+    for (size_t i = 0; i < ARRAY_LEN(p); i++) {
+        struct game *g = game(i);
+        const struct bond_purse *w = h->purse[i][g->result.winner];
+        const struct bond_purse *lo = h->purse[i][!g->result.winner];
+        assert_true(w->won == g->result.slashed && w->refunds == w->posted);
+        assert_true(w->balance == 1000 * ETH + g->result.slashed);
+        assert_true(lo->won == 0 && lo->refunds == 0 && lo->posted == g->result.slashed);
+        assert_true(lo->balance == 1000 * ETH - g->result.slashed && lo->reserved == 0);
+    }
 }
 
 /* Clocks run by block time: each included move's clock_left is the side's
@@ -504,6 +540,59 @@ static void test_clock_by_block_time(void **state)
                         "clock defender root_stands");
     /* the challenger's bond at depth 1 is slashed to the defender */
     assert_true(g->result.slashed == dispute_bond(&cfg.rules, 1));
+}
+
+/* Bonds are money the sides hold (bonds.h): a challenger whose purse cannot cover
+ * the bond of its first move (depth 1: 400,000 x 1.09493 gas at 200 gwei) sends
+ * nothing; its clock runs out and the fraudulent root stands, as in the FDG, where a
+ * move without its msg.value reverts. Its purse is untouched. */
+static void test_unfunded_challenger_loses(void **state)
+{
+    (void)state;
+    defaults();
+    cfg.funds[DISPUTE_CHALLENGER] = dispute_bond(&cfg.rules, 1) - 1;
+    cfg.plan[cfg.nplans++] = (struct plan){ .n = 40, .defender_wrong_at = 3,
+                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
+    run_world(yaml_quiet);
+    struct game *g = game(0);
+    assert_true(g->done);
+    assert_int_equal(g->result.winner, DISPUTE_DEFENDER);
+    assert_false(g->result.by_step);
+    assert_string_equal(q_text("SELECT who || ' ' || status || ' ' || (l1_tx_id IS NULL) || ' '"
+                               " || (CAST(bond_wei AS REAL) = %.0f) FROM dispute_moves WHERE"
+                               " move = 1", (double)dispute_bond(&cfg.rules, 1)),
+                        "challenger unfunded 1 1");
+    assert_int_equal(q_int("SELECT count(*) FROM dispute_moves WHERE who = 'challenger' AND"
+                           " status <> 'unfunded'"), 0);
+    const struct bond_purse *c = ((struct harness *)fx.w->schemes[0]->state)->purse[0][1];
+    assert_true(c->posted == 0 && c->reserved == 0 && c->balance == cfg.funds[DISPUTE_CHALLENGER]);
+}
+
+/* dispute_winner_share below 100%: of each slashed bond the winner is paid that share
+ * (rounded down, bond by bond) into its purse and the rest is burned: it leaves every
+ * purse and the contract. */
+static void test_winner_share_and_burn(void **state)
+{
+    (void)state;
+    defaults();
+    cfg.rules.winner_share_pct = 60;
+    cfg.plan[cfg.nplans++] = (struct plan){ .n = 16, .defender_wrong_at = 5,
+                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
+    run_world(yaml_quiet);
+    struct game *g = game(0);
+    assert_int_equal(g->result.winner, DISPUTE_CHALLENGER);
+    struct harness *h = fx.w->schemes[0]->state;
+    struct bond_ledger l;
+    bond_book_ledger(h->bonds, &l);
+    assert_true(g->result.to_winner < g->result.slashed);
+    assert_true(g->result.to_winner >= g->result.slashed * 60 / 100 - 8 &&
+                g->result.to_winner <= g->result.slashed * 60 / 100);
+    assert_true(l.burned == g->result.slashed - g->result.to_winner && l.held == 0);
+    const struct bond_purse *c = h->purse[0][DISPUTE_CHALLENGER], *d = h->purse[0][DISPUTE_DEFENDER];
+    assert_true(c->won == g->result.to_winner && c->balance == 1000 * ETH + c->won);
+    assert_true(d->balance == 1000 * ETH - g->result.slashed);
+    assert_true(c->funded + d->funded == c->balance + d->balance + l.burned);
+    assert_int_equal(q_int("SELECT burned_wei = '%s' FROM disputes", u128_str(l.burned, (char[41]){ 0 })), 1);
 }
 
 /* The honest challenger's moves cannot get in: a builder leaves them out from the
@@ -715,6 +804,8 @@ int main(void)
         cmocka_unit_test_teardown(test_bisection_on_l1, teardown),
         cmocka_unit_test_teardown(test_clock_by_block_time, teardown),
         cmocka_unit_test_teardown(test_censored_challenger_loses, teardown),
+        cmocka_unit_test_teardown(test_unfunded_challenger_loses, teardown),
+        cmocka_unit_test_teardown(test_winner_share_and_burn, teardown),
         cmocka_unit_test(test_block_stuffing_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

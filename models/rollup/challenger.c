@@ -65,6 +65,7 @@ struct challengers {
     sim_time                max_clock;
     uint64_t                claims_checked, claims_wrong, unwatched;
     char                  (*party)[24];       /* "challenger k", one per challenger */
+    struct bond_purse     **purse;            /* their bond money, one per challenger */
 };
 
 /* ---- the replica ---- */
@@ -214,7 +215,7 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
                                  .ctx = f };
     struct dispute_player *d = &spec.side[DISPUTE_DEFENDER], *c = &spec.side[DISPUTE_CHALLENGER];
     d->party = f->who.party, d->sender = f->who.sender, d->origin = f->who.origin;
-    d->fee = f->who.fee, d->response = f->who.response;
+    d->fee = f->who.fee, d->response = f->who.response, d->purse = f->who.purse;
     dispute_trace_player(f->view[DISPUTE_DEFENDER], d);
     int k = f->challenger;
     c->party = ch->party[k];
@@ -225,6 +226,7 @@ static void open_game(struct sim *sim, void *ctx, const void *payload)
     if (!c->fee.cap)
         c->fee.cap = game_cap(ch, f);
     c->response = ch->response;
+    c->purse = ch->purse[k];
     dispute_trace_player(f->view[DISPUTE_CHALLENGER], c);
     /* the contract's anchor: the last root that stands, where both views start */
     dispute_trace_root(f->view[DISPUTE_CHALLENGER], 0, spec.anchor);
@@ -401,7 +403,7 @@ struct challengers *challengers_new(struct scheme *sc, const struct challengers_
         goto err;
     }
     r.bond_gas_price = (uint64_t)price;
-    ch->book = dispute_book_new(sc, &r);
+    ch->book = dispute_book_new(sc, &r, deps->bonds);
     ch->count = (uint32_t)scn_uint(s, "schemes[%zu].challengers", i);
     ch->online = scn_real(s, "schemes[%zu].challenger_online", i);
     ch->response = scn_int(s, "schemes[%zu].challenger_response", i);
@@ -420,8 +422,12 @@ struct challengers *challengers_new(struct scheme *sc, const struct challengers_
     for (uint32_t k = 0; k < ch->count; k++)
         ch->online_rng[k] = scheme_stream(sc, SCHEME_ENTITY(CHALLENGER_ENTITY, k), 1);
     ch->party = xcalloc(ch->count ? ch->count : 1, sizeof *ch->party);
-    for (uint32_t k = 0; k < ch->count; k++)
+    ch->purse = xcalloc(ch->count ? ch->count : 1, sizeof *ch->purse);
+    u128 funds = scn_amount(s, "schemes[%zu].challenger_funds", i);
+    for (uint32_t k = 0; k < ch->count; k++) {
         snprintf(ch->party[k], sizeof ch->party[k], "challenger %u", k + 1);
+        ch->purse[k] = bond_purse_open(deps->bonds, ch->party[k], funds);
+    }
     ch->anchor = deps->genesis(sc);
     struct rollup_listener l = { on_block, on_batch, on_claim, ch };
     deps->subscribe(sc, &l);
@@ -455,14 +461,15 @@ void challengers_free(struct challengers *ch)
         gsl_rng_free(ch->online_rng[k]);
     free(ch->online_rng);
     free(ch->party);
+    free(ch->purse);              /* the purses are the bond book's */
     state_free(ch->anchor);
     dispute_book_free(ch->book);
     free(ch);
 }
 
-int challengers_check(const struct challengers *ch, struct inv_fail *f)
+struct bond_purse *challengers_purse(struct challengers *ch, const char *owner, u128 funds)
 {
-    return ch ? dispute_book_check(ch->book, f) : 0;
+    return bond_purse_open(ch->deps.bonds, owner, funds);
 }
 
 u128 challengers_paid(const struct challengers *ch)

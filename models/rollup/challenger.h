@@ -21,6 +21,8 @@ struct challengers_deps {
     rollup_subscribe_fn *subscribe;
     rollup_genesis_fn   *genesis;
     oru_resolve_fn      *resolve;      /* the game's verdict on a claim */
+    struct bond_book    *bonds;        /* the scheme's bond money: the challengers'
+                                          purses are opened in it, the games' bonds held */
 };
 
 /* The scheme parameters (rows of its scn_param table; T is its type as a string
@@ -42,6 +44,9 @@ struct challengers_deps {
       "share of the value at stake (what the false root would let its claimant take, plus " \
       "the root bond) a challenger will spend on a game's fees: its max fee per gas is " \
       "that over the gas of every move of the game" }, \
+    { "schemes[" T "].challenger_funds", SCN_AMOUNT, "1000eth", "0wei", NULL, NULL, 0, \
+      "each challenger's money for the bonds of its moves (bond_accounts): a move whose " \
+      "bond it cannot cover is not sent, and its clock runs on" }, \
     { "schemes[" T "].challenger_max_fee", SCN_AMOUNT, NULL, "1wei", NULL, NULL, SCN_OPTIONAL, \
       "a fixed cap on what a challenger's move pays per gas instead (bumped 13% a block up " \
       "to the cap while it waits)" }, \
@@ -73,8 +78,6 @@ struct challengers *challengers_new(struct scheme *sc, const struct challengers_
                                     struct err *e);
 void challengers_finish(struct challengers *ch);   /* rows of the games still open */
 void challengers_free(struct challengers *ch);     /* NULL: no-op */
-/* The games' bond books (dispute_book_check). O(1). */
-int  challengers_check(const struct challengers *ch, struct inv_fail *f);
 /* What the challengers' moves paid the L1 (they send from the scheme's origin: add it
  * to the scheme's receipts). O(1). */
 u128 challengers_paid(const struct challengers *ch);
@@ -98,12 +101,17 @@ struct challengers_claimant {
     uint32_t             origin;     /* L1_ORIGIN_ADVERSARY(i) */
     struct l1_fee_policy fee;
     sim_time             response;
+    struct bond_purse   *purse;      /* its bond money (challengers_purse) */
     dispute_tamper_fn   *tamper;     /* how its state departs from the true one */
     void                *tamper_ctx;
     /* the game over its claim ended (an event of its own); may be NULL */
     void (*resolved)(void *ctx, uint64_t claim, const struct dispute_result *r);
     void                *ctx;        /* all borrowed for the run */
 };
+
+/* A purse for a claimant's bonds, funded with `funds`, in the scheme's bond book (one
+ * bond_accounts row). O(1). */
+struct bond_purse *challengers_purse(struct challengers *ch, const char *owner, u128 funds);
 
 /* The root after block last_block in the claimant's view: the replica's verified
  * state replayed to last_block with c's tamper. The view is kept: if a claim of this

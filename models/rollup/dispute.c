@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "models/rollup/bisection.h"
-#include "sim/fault.h"
 #include "sim/money.h"
 
 void dispute_rules_op_stack(struct dispute_rules *r)
@@ -48,68 +47,24 @@ struct paid {
 struct dispute_book {
     struct scheme       *sc;
     struct dispute_rules rules;
-    struct dispute_ledger ledger;
+    struct bond_book    *bonds;       /* borrowed: the scheme's */
     struct dispute     **games;
     size_t               ngames, capgames;
     struct paid         *paid;
     size_t               npaid;
 };
 
-struct dispute_book *dispute_book_new(struct scheme *sc, const struct dispute_rules *r)
+struct dispute_book *dispute_book_new(struct scheme *sc, const struct dispute_rules *r,
+                                      struct bond_book *bonds)
 {
     struct dispute_book *b = xcalloc(1, sizeof *b);
     b->sc = sc;
     b->rules = *r;
+    b->bonds = bonds;
     return b;
 }
 
 const struct dispute_rules *dispute_book_rules(const struct dispute_book *b) { return &b->rules; }
-
-void dispute_book_ledger(const struct dispute_book *b, struct dispute_ledger *out)
-{
-    *out = b->ledger;
-}
-
-static void bond_post(struct dispute_book *b, u128 wei)
-{
-    b->ledger.posted += wei;
-    b->ledger.held += wei;
-}
-
-static void bond_return(struct dispute_book *b, u128 wei)
-{
-    SIM_ASSERT(b->ledger.held >= wei);
-    b->ledger.held -= wei;
-    b->ledger.returned += wei;
-}
-
-/* A held bond slashed: share to the winner, the rest burned. */
-static u128 bond_slash(struct dispute_book *b, u128 wei)
-{
-    SIM_ASSERT(b->ledger.held >= wei);
-    u128 reward = wei * b->rules.winner_share_pct / 100;
-    b->ledger.held -= wei;
-    b->ledger.slashed += wei;
-    b->ledger.rewarded += reward + fault_fire("dispute.reward");   /* a test's wrong book */
-    b->ledger.burned += wei - reward;
-    return reward;
-}
-
-int dispute_book_check(const struct dispute_book *b, struct inv_fail *f)
-{
-    const struct dispute_ledger *l = &b->ledger;
-    char x[41], y[41], z[41], v[41];
-    if (l->posted != l->held + l->returned + l->slashed)
-        return INV_FAIL(f, "bonds posted = held + returned + slashed", "scheme '%s': posted "
-                        "%s wei, held %s, returned %s, slashed %s", b->sc->name,
-                        u128_str(l->posted, x), u128_str(l->held, y), u128_str(l->returned, z),
-                        u128_str(l->slashed, v));
-    if (l->slashed != l->rewarded + l->burned)
-        return INV_FAIL(f, "bond ledger: slashed = booked to winners + burned", "scheme '%s': "
-                        "slashed %s wei, to winners %s, burned %s", b->sc->name, u128_str(l->slashed, x),
-                        u128_str(l->rewarded, y), u128_str(l->burned, z));
-    return 0;
-}
 
 static void book_paid_add(struct dispute_book *b, uint32_t origin, u128 wei)
 {
@@ -153,6 +108,7 @@ struct move {
     unsigned          depth;
     uint64_t          index;          /* the claim's trace index, or the step's */
     uint8_t           root[MERKLE_HASH_BYTES];
+    u128              bond;           /* reserved from its side's purse while in flight */
     struct bisection  range;          /* the range once it lands */
     uint8_t          *proof;          /* MOVE_STEP: the calldata's proof part */
     size_t            proof_len;
@@ -319,16 +275,12 @@ static void resolve(struct dispute *g, enum dispute_side winner, bool by_step, u
         const struct claim *c = &g->claims[i];
         if (c->side != winner) {
             slashed += c->bond;
-            if (i == 0)               /* the root claim's bond: the scheme settles it */
-                to_winner += c->bond * b->rules.winner_share_pct / 100;
-            else
-                to_winner += bond_slash(b, c->bond);
-        } else if (i > 0) {
-            bond_return(b, c->bond);
+            to_winner += bond_slash(b->bonds, g->spec.side[winner].purse, c->bond,
+                                    b->rules.winner_share_pct);
+        } else if (i > 0) {           /* a standing root's bond: the scheme returns it */
+            bond_return(b->bonds, g->spec.side[c->side].purse, c->bond);
         }
     }
-    if (fault_fire("dispute.bond"))
-        b->ledger.returned += 1;      /* the fault: a return booked one wei too high */
     g->resolved = true;
     g->result = (struct dispute_result){ .dispute_id = g->id, .proposal = g->spec.proposal,
                                          .over = true, .winner = winner, .by_step = by_step,
@@ -467,6 +419,16 @@ static void play(struct dispute *g, enum dispute_side s)
     m->deadline = g->deadline;
     m->next = g->moves;
     g->moves = m;
+    if (m->kind != MOVE_STEP) {
+        /* the claim's bond goes with the move (msg.value): none to reserve, no move */
+        u128 bond = dispute_bond(&g->b->rules, m->depth);
+        if (!bond_reserve(p->purse, bond)) {
+            m->settled = true;
+            write_move_row(g, m, "unfunded", -1, clock_left(g, s), bond);
+            return;
+        }
+        m->bond = bond;
+    }
     uint8_t *cd;
     size_t len = move_calldata(m, g->nclaims - 1, &cd);
     const struct dispute_rules *r = &g->b->rules;
@@ -500,6 +462,8 @@ static void move_dropped(void *ctx, const char *why)
     m->settled = true;
     write_move_row(g, m, "dropped", -1, clock_left(g, m->side), 0);
     free(m->proof), m->proof = NULL;
+    bond_release(g->spec.side[m->side].purse, m->bond);
+    m->bond = 0;
     struct l1_fate f;
     struct world *w = world_of(g);
     if (l1_fate(w->l1, m->tx, &f) == 0 && !g->resolved && m->turn == g->turn &&
@@ -524,8 +488,11 @@ static void move_included(void *ctx, const struct l1_receipt *r)
         g->countered = r->time;
     g->fees[m->side] += r->total;
     if (g->resolved || m->turn != g->turn || r->time > g->deadline) {
+        /* the contract refuses it: its value goes back with the revert */
         write_move_row(g, m, "late", r->time, clock_left(g, m->side), 0);
         free(m->proof), m->proof = NULL;
+        bond_release(g->spec.side[m->side].purse, m->bond);
+        m->bond = 0;
         return;
     }
     if (m->kind == MOVE_STEP) {
@@ -559,9 +526,11 @@ static void move_included(void *ctx, const struct l1_receipt *r)
     g->moves_in++;
     g->range = m->range;
     g->turn++;
-    /* a claim, bonded at its depth */
-    u128 bond = dispute_bond(&b->rules, m->depth);
-    bond_post(b, bond);
+    /* a claim, bonded at its depth: the reserved bond goes to the contract */
+    u128 bond = m->bond;
+    SIM_ASSERT(bond == dispute_bond(&b->rules, m->depth));
+    bond_post(b->bonds, g->spec.side[m->side].purse, bond);
+    m->bond = 0;
     g->bonds[m->side] += bond;
     g->claims = xrealloc(g->claims, (g->nclaims + 1) * sizeof *g->claims);
     struct claim *c = &g->claims[g->nclaims++];
@@ -593,6 +562,7 @@ struct dispute *dispute_open(struct dispute_book *b, const struct dispute_spec *
     spec->side[DISPUTE_CHALLENGER].root_at(spec->side[DISPUTE_CHALLENGER].ctx, 0, start);
     if (memcmp(start, spec->anchor, MERKLE_HASH_BYTES) != 0)
         return NULL;              /* it would dispute from another state than the contract's */
+    SIM_ASSERT(spec->side[DISPUTE_DEFENDER].purse && spec->side[DISPUTE_CHALLENGER].purse);
     struct dispute *g = xcalloc(1, sizeof *g);
     g->b = b;
     g->id = b->ngames + 1;

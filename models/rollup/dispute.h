@@ -5,8 +5,10 @@
  * transaction of kind "dispute_move" that pays the market price and lands only when a
  * block includes it; the game ends in a one-step proof, an L1 transaction of kind
  * "proof", that the L1 checks by running the disputed step (struct dispute_vm), or
- * when the side to move lets its chess clock run out. The loser's bonds are slashed,
- * a share to the winner.
+ * when the side to move lets its chess clock run out. Each claim's bond is money
+ * (bonds.h): reserved from its side's purse when the move is sent, held by the
+ * contract once included; the loser's bonds are slashed, a share paid into the
+ * winner's purse, the rest burned, and the winner's bonds come back.
  *
  * The shape is the OP Stack fault dispute game (FDG) with one line of play
  * (specs/fault-proof/stage-one/fault-dispute-game.md, bond-incentives.md): every move
@@ -27,6 +29,7 @@
 #define L2SIM_ROLLUP_DISPUTE_H
 
 #include "models/l1/l1.h"
+#include "models/rollup/bonds.h"
 #include "models/rollup/one_step.h"
 
 /* The game contract's constants. */
@@ -73,6 +76,8 @@ struct dispute_player {
                                      operator, an adversary's origin the adversary) */
     struct l1_fee_policy fee;     /* how its moves bid */
     sim_time    response;         /* from the opponent's inclusion to sending its move */
+    struct bond_purse *purse;     /* its bond money: a move whose bond it cannot reserve
+                                     is not sent (a row 'unfunded'), and its clock runs */
     /* The root after step i, 0 <= i <= n, as this side sees it. */
     void     (*root_at)(void *ctx, uint64_t i, uint8_t root[MERKLE_HASH_BYTES] /* OUT */);
     /* The proof of step k as L1 calldata (malloc'd, *len bytes), or NULL. */
@@ -118,8 +123,10 @@ struct dispute_spec {
     uint8_t   anchor[MERKLE_HASH_BYTES];   /* the root before step 0, which the contract
                                    * holds (the last root that stands): the pre-state
                                    * of a step at 0, whatever either side says */
-    u128      root_bond;          /* the defender's bond on the root claim: the
-                                   * scheme's to settle (the result tells it how) */
+    u128      root_bond;          /* the defender's bond on the root claim, held by the
+                                   * bond book (the scheme posted it when the claim was
+                                   * included): slashed to the winner if the root falls,
+                                   * else the scheme's to return when the claim is final */
     u128      value_at_stake;     /* what the root would let its claimant take */
     struct dispute_vm     vm;
     struct dispute_player side[2];   /* [DISPUTE_DEFENDER], [DISPUTE_CHALLENGER] */
@@ -131,27 +138,17 @@ struct dispute_spec {
 struct dispute_book;
 struct dispute;
 
-/* The games of scheme sc, under rules r (copied). Its rows go to the tables of
+/* The games of scheme sc, under rules r (copied), their bonds held in `bonds`
+ * (borrowed: the scheme's, with the players' purses). Its rows go to the tables of
  * DISPUTE_SQL_TABLES, which the scheme declares in its store_sql. Caller frees. */
-struct dispute_book *dispute_book_new(struct scheme *sc, const struct dispute_rules *r);
+struct dispute_book *dispute_book_new(struct scheme *sc, const struct dispute_rules *r,
+                                      struct bond_book *bonds);
 /* The run reached its end: a row for each game still open, the moves in flight. */
 void dispute_book_finish(struct dispute_book *b);
 /* Free the book and its games. NULL is a no-op. */
 void dispute_book_free(struct dispute_book *b);
 const struct dispute_rules *dispute_book_rules(const struct dispute_book *b);
 
-/* The bonds of moves, as a ledger: bonds posted = held + returned + slashed, and
- * slashed = booked to winners + burned, to the wei (the faults "dispute.bond" and
- * "dispute.reward" bend a return or a winner's share by one wei to show the checks
- * fail). A ledger only: no account is debited when a bond is posted nor credited when
- * a winner is paid, so the second check is an identity of bond_slash's bookkeeping,
- * not a comparison with money that moved (open). The root claim's bond is not in it:
- * the scheme posted it and settles it. O(1). */
-struct dispute_ledger {
-    u128 posted, held, returned, slashed, rewarded, burned;
-};
-void dispute_book_ledger(const struct dispute_book *b, struct dispute_ledger *out /* OUT */);
-int  dispute_book_check(const struct dispute_book *b, struct inv_fail *f);
 /* What the L1 charged the book's moves and proofs sent from origin, receipts summed:
  * the scheme or adversary of that origin adds it to its own books. O(origins). */
 u128 dispute_book_paid(const struct dispute_book *b, uint32_t origin);

@@ -37,6 +37,9 @@ static const struct scn_param invalid_root_params[] = {
       "the most its dispute moves pay per gas (bumped 12.5% a block up to it)" },
     { "adversaries[invalid_state_root].response", SCN_DURATION, "12s", "0s", NULL, NULL, 0,
       "from seeing the challenger's move to sending its own" },
+    { "adversaries[invalid_state_root].funds", SCN_AMOUNT, "1000eth", "0wei", NULL, NULL, 0,
+      "its money for the bonds of its dispute moves (bond_accounts): a move whose bond it "
+      "cannot cover is not sent" },
 };
 
 /* One false claim. */
@@ -187,6 +190,8 @@ static int invalid_root_init(struct adversary *a, struct err *e)
         .fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = (uint64_t)tip, .mult_pct = 200,
                  .cap = (uint64_t)cap, .bump_after = 1, .bump_pct = 13 },
         .response = scn_int(s, "adversaries[%zu].response", a->index),
+        .purse = challengers_purse(ir->ch, ir->party,
+                                   scn_amount(s, "adversaries[%zu].funds", a->index)),
         .tamper = mint, .resolved = game_over, .ctx = ir };
     struct rollup_listener l = { NULL, NULL, on_claim, a };
     subscribe(ir->target, &l);

@@ -46,9 +46,13 @@ static void claim_dropped(void *ctx, const char *why)
     l1_at(l1, sim_now(c->sc->world->sim) + l1_slot(l1), claim_send, c);
 }
 
-static void post_claim(struct rollup *ru, uint64_t last_block)
+/* Claim the state after last_block, its bond reserved from the proposer's purse: false
+ * (nothing sent) when the purse cannot cover it. */
+static bool post_claim(struct rollup *ru, uint64_t last_block)
 {
     struct scheme *sc = ru->sc;
+    if (!bond_reserve(ru->proposer_purse, ru->bond))
+        return false;
     if (ru->nclaims == ru->cap_claims) {
         ru->cap_claims = ru->cap_claims ? 2 * ru->cap_claims : 64;
         ru->claims = xrealloc(ru->claims, ru->cap_claims * sizeof *ru->claims);
@@ -76,6 +80,7 @@ static void post_claim(struct rollup *ru, uint64_t last_block)
     claim_send(c);
     if (last_block > ru->last_claimed_block)
         ru->last_claimed_block = last_block;
+    return true;
 }
 
 static void window_end(void *ctx)
@@ -87,6 +92,7 @@ static void window_end(void *ctx)
     if (ru->ch && challengers_disputing(ru->ch, c->c.index))
         return;   /* in a game: final when the game says it stands (proposer_resolve) */
     c->status = "final";
+    bond_return(ru->bonds, ru->proposer_purse, c->c.bond);   /* the claim stood */
     if (!c->c.honest) {
         /* a false root stood: its claimant withdraws what it claimed from the bridge */
         u128 take = c->c.claim < ru->escrow ? c->c.claim : ru->escrow;
@@ -104,6 +110,7 @@ static void claim_included(void *ctx, const struct l1_receipt *r)
     c->c.window_end = r->time + ru->challenge_window;
     c->status = "posted";
     c->fee = r->total;
+    bond_post(ru->bonds, ru->proposer_purse, c->c.bond);     /* reserved at post_claim */
     ru->l1_paid += r->total;
     ru->claim_cost += r->total;
     ru_notify_claim(ru, c);
@@ -114,6 +121,8 @@ void proposer_on_block(struct rollup *ru, const struct ru_block *b)
 {
     if (b->number % ru->claim_every != 0)
         return;
+    if (ru->repost_block && post_claim(ru, ru->repost_block))
+        ru->repost_block = 0;
     if (ru->last_included_block > ru->last_claimed_block)
         post_claim(ru, ru->last_included_block);
 }
@@ -145,8 +154,9 @@ void proposer_resolve(struct scheme *sc, uint64_t index, bool claim_stands)
             window_end(c);
         return;
     }
-    c->status = "deleted";
-    post_claim(ru, c->c.last_block);   /* the true root again */
+    c->status = "deleted";            /* its bond was slashed in the game */
+    if (!post_claim(ru, c->c.last_block))   /* the true root again */
+        ru->repost_block = c->c.last_block; /* once the purse covers a bond */
 }
 
 void proposer_finish(struct rollup *ru)

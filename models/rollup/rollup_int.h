@@ -237,6 +237,10 @@ struct rollup {
     oru_fraud_root_fn *falsify_root_of;
     void    *falsify_ctx;
     u128     falsify_claim;
+    struct bond_book  *bonds;      /* claiming kinds: the bonds' money (bonds.h) */
+    struct bond_purse *proposer_purse;   /* what pays its claims' bonds (bond_funds) */
+    uint64_t repost_block;         /* a deleted claim's last block to claim again once
+                                      its bond is covered (0: none) */
     struct challengers *ch;        /* optimistic_rollup: its challengers and their games */
     /* ---- prover ---- */
     struct ru_proof **proofs;

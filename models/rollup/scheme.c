@@ -89,6 +89,9 @@
     "L2 blocks between state root claims (OP Mainnet: an output every 1800 blocks, 1 h)" }, \
     { "schemes[" T "].bond", SCN_AMOUNT, "0.08eth", "0wei", "1000000eth", NULL, 0, \
     "bond posted with each state root claim (OP Stack fault dispute game root bond: 0.08 ETH)" }, \
+    { "schemes[" T "].bond_funds", SCN_AMOUNT, "1000eth", "0wei", NULL, NULL, 0, \
+    "the proposer's money for its claims' bonds (bond_accounts 'proposer'): a claim is " \
+    "sent only when its bond is covered, else at the next claim_every block" }, \
     { "schemes[" T "].challenge_window", SCN_DURATION, "7d", "1s", "365d", NULL, 0, \
     "a claim not disputed for this long stands: its blocks and withdrawals are final" }, \
     { "schemes[" T "].claim_gas", SCN_GAS, "100000", "0", "10000000", NULL, 0, \
@@ -752,6 +755,9 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
         ru->bond = scn_amount(s, "schemes[%zu].bond", i);
         ru->challenge_window = scn_int(s, "schemes[%zu].challenge_window", i);
         ru->claim_gas = (uint64_t)scn_int(s, "schemes[%zu].claim_gas", i);
+        ru->bonds = bond_book_new();
+        ru->proposer_purse = bond_purse_open(ru->bonds, "proposer",
+                                             scn_amount(s, "schemes[%zu].bond_funds", i));
     }
     if (ROLLUP_PROVES(ru)) {
         if (kind == ROLLUP_VALIDIUM || kind == ROLLUP_VOLITION) {
@@ -780,7 +786,8 @@ static int init(struct scheme *sc, enum rollup_kind kind, struct err *e)
     batcher_start(ru);
     seq_start(ru);
     if (kind == ROLLUP_OPTIMISTIC) {
-        struct challengers_deps deps = { hook_subscribe, hook_genesis, proposer_resolve };
+        struct challengers_deps deps = { hook_subscribe, hook_genesis, proposer_resolve,
+                                         ru->bonds };
         ru->ch = challengers_new(sc, &deps, e);
         if (!ru->ch)
             return L2_EINPUT;
@@ -822,6 +829,8 @@ static void finish(struct scheme *sc)
     if (ROLLUP_CLAIMS(ru))
         proposer_finish(ru);
     challengers_finish(ru->ch);
+    if (ru->bonds)
+        bond_book_write(ru->bonds, sc->world, sc->name);
     if (ROLLUP_PROVES(ru))
         prover_finish(ru);
     sqlite3_stmt *q = store_prepare(sc->world->store,
@@ -910,7 +919,7 @@ static int check(struct scheme *sc, struct inv_fail *f)
                             "accounts hold %s wei, the state's running total says %s",
                             sc->name, u128_str(sum, a), u128_str(supply, b));
     }
-    if (challengers_check(ru->ch, f))
+    if (ru->bonds && bond_book_check(ru->bonds, sc->name, f))
         return 1;
     /* the challengers' dispute moves are sent from the scheme's origin too */
     u128 charged = l1_paid_by(sc->world->l1, L1_ORIGIN_SCHEME(sc->index));
@@ -928,6 +937,7 @@ static void destroy(struct scheme *sc)
     if (!ru)
         return;
     challengers_free(ru->ch);
+    bond_book_free(ru->bonds);    /* after the games, which hold its purses */
     seq_free(ru);
     batcher_free(ru);
     proposer_free(ru);

@@ -44,23 +44,23 @@
         " requested_us INTEGER NOT NULL, burned_us INTEGER, l2_block INTEGER," \
         " finalizable_us INTEGER, paid_us INTEGER, l1_tx_id INTEGER, status TEXT NOT NULL," \
         " reason TEXT, PRIMARY KEY (run_id, scheme, withdrawal))"
-static const char rollup_tables[] = ROLLUP_TABLES;
+static const char rollup_tables[] = ROLLUP_TABLES ";" BOND_SQL_TABLES;
 
 /* The optimistic rollup's tables and its dispute games' (models/rollup/dispute.h) in
  * one statement list: longer than the 4095 characters ISO C guarantees a literal, which
  * GCC and Clang take (-Woverlength-strings silenced for this one). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverlength-strings"
-static const char oru_tables[] = ROLLUP_TABLES ";" DISPUTE_SQL_TABLES;
+static const char oru_tables[] = ROLLUP_TABLES ";" DISPUTE_SQL_TABLES BOND_SQL_TABLES;
 #pragma GCC diagnostic pop
 
 /* Both types write the same tables; the views are declared once (optimistic_rollup's),
  * since every reader creates the views of every registered type, whichever ran. */
-/* Version 2 adds the dispute games' tables. */
-static const char *const oru_upgrades[] = { DISPUTE_SQL_TABLES };
+/* Version 2 adds the dispute games' tables, version 3 the bond accounts (bonds.h). */
+static const char *const oru_upgrades[] = { DISPUTE_SQL_TABLES, BOND_SQL_TABLES };
 
 const struct store_sql rollup_sql = {
-    .version = 2,
+    .version = 3,
     .tables = oru_tables,
     .upgrades = oru_upgrades,
     .views =
@@ -81,7 +81,10 @@ const struct store_sql rollup_sql = {
         " d.winner, d.decided_by FROM dispute_moves m JOIN disputes d"
         " ON d.run_id = m.run_id AND d.scheme = m.scheme AND d.dispute_id = m.dispute_id",
 };
-const struct store_sql rollup_zk_sql = { .version = 1, .tables = rollup_tables };
+/* Version 2 adds the bond accounts (the hybrid's proposer posts bonds). */
+static const char *const zk_upgrades[] = { BOND_SQL_TABLES };
+const struct store_sql rollup_zk_sql = { .version = 2, .tables = rollup_tables,
+                                         .upgrades = zk_upgrades };
 
 /* ---- cost per transfer (analysis/costs.h) ---- */
 

@@ -8,6 +8,8 @@
 #    blocks is paid, after a true claim's window;
 #  - fraud_under_block_stuffing.yaml below and above its threshold: 10,000 and 16,000 ETH of
 #    stuffing do not stop the challenger, 20,000 ETH does and 100 ETH is stolen;
+#  - bonds are money: the purses (bond_accounts) paid and were paid what the games say;
+#    a challenger that cannot cover its bond cannot move;
 #  - each book's fault (dispute.bond, dispute.reward, invalid_root.paid) stops the run, named.
 
 FP=scenarios/fraud_proof.yaml
@@ -43,6 +45,41 @@ got=$(q "$tmp/fp.db" "SELECT count(*), sum(w.status = 'paid'), sum(w.finalizable
 case $got in 0\|*) note "no withdrawal in the false claim's blocks" ;;
     *) n=${got%%|*}; [ "$got" = "$n|$n|$n" ] || note "withdrawals of the false claim's blocks (n|paid|after its window): $got" ;; esac
 finish dispute/fraud-proof-rejects-the-false-root
+
+# bonds are money (models/rollup/bonds.h): the challenger's purse was paid the slashed
+# bonds (the false claim's 0.08 ETH among them) and got its own back; the attacker's
+# purse is short of exactly the bonds of its moves; the proposer paid 0.08 ETH per
+# claim sent, got back those that stood (final), lost the deleted one, and still has
+# the rest in the contract; funded = balances + held + burned
+got=$(q "$tmp/fp.db" "SELECT (SELECT won_wei = (SELECT to_winner_wei FROM disputes) AND
+                        returned_wei = posted_wei FROM bond_accounts WHERE owner = 'challenger 1')
+                      || ' ' || (SELECT posted_wei = (SELECT defender_bonds_wei - root_bond_wei
+                        FROM disputes) AND won_wei = '0' AND returned_wei = '0' FROM bond_accounts
+                        WHERE owner = 'invalid_state_root')
+                      || ' ' || (SELECT CAST(posted_wei AS REAL) = 8e16 * (SELECT count(*) FROM
+                        claims WHERE posted_us IS NOT NULL) AND CAST(returned_wei AS REAL) = 8e16 *
+                        (SELECT count(*) FROM claims WHERE status = 'final') FROM bond_accounts
+                        WHERE owner = 'proposer')
+                      || ' ' || (SELECT round(sum(funded_eth) - sum(balance_eth), 9) FROM bond_accounts)
+                      || ' ' || (SELECT round(0.08 * count(*), 9) FROM claims WHERE status = 'posted')")
+set -- $got
+[ "$1 $2 $3" = "1 1 1" ] && [ "$4" = "$5" ] || note "bond accounts: '$got'"
+finish dispute/bonds-are-money
+
+# a challenger whose purse cannot cover its first move's bond (depth 1: 0.0876 ETH)
+# sends nothing: the attacker's clock-less root stands and 100 ETH is stolen
+rm -f "$tmp"/fpu.db*
+l2sim run "$FP" --set "schemes[rollup].challenger_funds=0.08eth" --db "$tmp/fpu.db" --quiet \
+    --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/fpu.db" "SELECT (SELECT outcome || ' ' || decided_by FROM disputes) || ' ' ||
+                       (SELECT group_concat(status) FROM dispute_moves WHERE who = 'challenger')
+                       || ' ' || (SELECT value_lost_eth FROM attacks WHERE type = 'invalid_state_root')
+                       || ' ' || (SELECT sum(posted_wei = '0') FROM bond_accounts
+                                  WHERE owner LIKE 'challenger %')")
+[ "$got" = "root_stands clock unfunded 100.0 3" ] || note "unfunded challenger: '$got'"
+finish dispute/unfunded-challenger-cannot-move
 
 # the report draws the game: its moves by depth and both clocks (figure rollup_disputes,
 # from the view dispute_timeline, which holds every move against the game's start)
@@ -99,11 +136,11 @@ finish dispute/stuffing-below-the-challengers-cap
 scn_was=$SCN
 SCN=$FP
 fault_run dispute-bond dispute.bond \
-    "invariant violated: bonds posted = held + returned + slashed|models/rollup/dispute.c:"
-# a slashed bond's winner share booked one wei high: slashed != to winners + burned (the
-# ledger's own identity: bonds are not money any account holds, README)
+    "invariant violated: bonds posted = held + returned + slashed|models/rollup/bonds.c:"
+# a winner paid one wei more than the contract's share of a slashed bond: the purses'
+# books no longer match the contract's
 fault_run dispute-reward dispute.reward \
-    "invariant violated: bond ledger: slashed = booked to winners + burned|models/rollup/dispute.c:|to winners|burned"
+    "invariant violated: bonds the accounts paid, got back and won = the contract's books|models/rollup/bonds.c:|won"
 fault_run invalid-root-paid invalid_root.paid \
     "invariant violated: money conserved between the L1 and an attacker|models/rollup/invalid_root.c:"
 SCN=$scn_was
