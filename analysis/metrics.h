@@ -89,4 +89,12 @@ void metrics_put(const struct metrics_scope *m, long window, const char *name, d
  * attacked worlds). */
 int metrics_attacks(struct store *st, int64_t run_id, struct err *e);
 
+/* attack_delay: rerun. Each transfer's wait in the world run again without one
+ * attacker, kept on st's connection (a TEMP table, attack_rerun) until the run's
+ * metrics_attacks uses and clears it: attacks rows of that adversary and world then
+ * hold the exact extra wait (see metrics_attacks). Begin, add each transfer, end. */
+void metrics_rerun_begin(struct store *st);
+void metrics_rerun_add(struct store *st, const char *adversary, const char *world,
+                       const char *scheme, int64_t tx_id, int64_t wait_us);
+
 #endif

@@ -91,6 +91,8 @@ int world_new(const struct world_spec *spec, struct world **out, struct err *e)
         if (!spec->every_adversary && scn_has(s, "adversaries[%zu].world", i) &&
             strcmp(scn_str(s, "adversaries[%zu].world", i), w->name) != 0)
             continue;                   /* it acts in another world only */
+        if (spec->without_adversary == i + 1)
+            continue;                   /* the counterfactual world without it */
         struct adversary *a = xcalloc(1, sizeof *a);
         a->world = w;
         a->index = i;

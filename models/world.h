@@ -19,6 +19,9 @@ struct world_spec {
     bool              every_adversary;   /* start every adversary, whatever world it
                                   * names (run_check's one world); else one naming
                                   * `adversaries[].world` starts only in that world */
+    size_t            without_adversary; /* 1 + the scenario index of an adversary not
+                                  * to start (attack_delay: rerun's counterfactual
+                                  * world); 0: none */
 };
 
 /* Build the world: the users (profiles, accounts, payment graph), the L1 (which

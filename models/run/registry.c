@@ -76,6 +76,13 @@ static const struct scn_param run_params[] = {
     { "schemes[].world", SCN_STR, NULL, NULL, NULL, NULL, SCN_OPTIONAL,
       "the L1 this scheme runs on: schemes naming the same world share one L1 (default: "
       "the scheme's name, an L1 copy of its own)" },
+    { "attack_delay", SCN_ENUM, "windows", NULL, NULL, "windows|rerun", 0,
+      "how attacks.delay_imposed_us is measured: `rerun` runs each world again without "
+      "each attacker that touched a block (the same seed: every draw the same) and sums "
+      "each transfer's wait less its wait there (exact, also where attack windows "
+      "overlap; the world runs once more per attacker); `windows` compares the attack's "
+      "victims with equally long windows before and after it (no extra run; biased where "
+      "windows overlap or waits are long: README \"How an attack's delay is measured\")" },
     { "adversaries", SCN_LIST, NULL, NULL, NULL, NULL, 0,
       "attacks to run against the schemes, each {type: ..., its parameters}" },
     { "adversaries[].type", SCN_ENUM, NULL, NULL, NULL, NULL, SCN_REQUIRED,

@@ -141,6 +141,82 @@ static void on_tick(struct sim *sim, void *ctx)
 
 static void on_store_error(void *ctx) { sim_stop(ctx); }
 
+/* attack_delay: rerun. World `spec` ran to its end: for each of its attackers that
+ * touched a block (an attacks row with blocks_affected > 0), run the same world again
+ * without it into a scratch database in memory, from the same seed (every entity's
+ * stream draws the same: common random numbers), and hand each transfer's wait there
+ * to metrics_attacks (metrics_rerun_add). The scratch world has no progress line and
+ * no limits but the interrupt. 0, or a status other than RUN_COMPLETE in res. O(one
+ * world's run) per attacker. */
+static void rerun_attackers(const struct scn *s, struct store *st, int64_t run_id,
+                            const struct run_opts *o, const struct world_spec *spec,
+                            struct run_result *res, struct err *e)
+{
+    sim_time duration = scn_int(s, "duration");
+    metrics_rerun_begin(st);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(store_db(st), "SELECT DISTINCT adversary FROM attacks WHERE"
+                           " run_id = ?1 AND world = ?2 AND blocks_affected > 0 ORDER BY"
+                           " adversary", -1, &q, NULL) != SQLITE_OK)
+        sim_panic("%s", sqlite3_errmsg(store_db(st)));
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, spec->name, -1, SQLITE_STATIC);
+    size_t n = 0, idx[256];
+    while (sqlite3_step(q) == SQLITE_ROW && n < ARRAY_LEN(idx)) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        for (size_t i = 0; i < scn_count(s, "adversaries"); i++)
+            if (strcmp(scn_str(s, "adversaries[%zu].name", i), name) == 0)
+                idx[n++] = i;
+    }
+    sqlite3_finalize(q);
+    for (size_t k = 0; k < n && res->status == RUN_COMPLETE; k++) {
+        const char *name = scn_str(s, "adversaries[%zu].name", idx[k]);
+        struct store *cs;
+        struct world *cw = NULL;
+        if (store_open(":memory:", &cs, e) != 0 || apply_scheme_sql(s, cs, e) != 0) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "the rerun without %s: %.400s", name,
+                     e->msg);
+            store_close(cs);
+            return;
+        }
+        struct world_spec cspec = *spec;
+        cspec.store = cs;
+        cspec.without_adversary = idx[k] + 1;
+        if (world_new(&cspec, &cw, e) != 0) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "the rerun without %s: %.400s", name,
+                     e->msg);
+            store_close(cs);
+            return;
+        }
+        sim_set_interrupt(cw->sim, o->interrupt);
+        enum sim_stop why = sim_run(cw->sim, duration, 0);
+        if (why == SIM_STOP_REQUESTED && o->interrupt && *o->interrupt) {
+            res->status = RUN_INTERRUPTED;
+            snprintf(res->detail, sizeof res->detail, "interrupted in the rerun of world %s "
+                     "without %s", spec->name, name);
+        } else if (cw->failure || world_finish(cw) != 0 || store_commit(cs, e) != 0) {
+            res->status = RUN_FAILED;
+            snprintf(res->detail, sizeof res->detail, "the rerun of world %s without %s: "
+                     "%.400s", spec->name, name, cw->failure ? cw->failure : "the database failed");
+        } else {
+            if (sqlite3_prepare_v2(store_db(cs), "SELECT scheme, tx_id, coalesce(soft_us,"
+                                   " include_us, ?1) - submit_us FROM txs WHERE"
+                                   " coalesce(reason, '') NOT LIKE 'insufficient funds%'"
+                                   " ORDER BY scheme, tx_id", -1, &q, NULL) != SQLITE_OK)
+                sim_panic("%s", sqlite3_errmsg(store_db(cs)));
+            sqlite3_bind_int64(q, 1, duration);
+            while (sqlite3_step(q) == SQLITE_ROW)
+                metrics_rerun_add(st, name, spec->name, (const char *)sqlite3_column_text(q, 0),
+                                  sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2));
+            sqlite3_finalize(q);
+        }
+        world_free(cw);
+        store_close(cs);
+    }
+}
+
 int run_execute(const struct scn *s, struct store *st, int64_t run_id,
                 const struct run_opts *o, struct run_result *res, struct err *e)
 {
@@ -219,6 +295,8 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         }
         free(t.limit);
         world_free(w);
+        if (res->status == RUN_COMPLETE && strcmp(scn_str(s, "attack_delay"), "rerun") == 0)
+            rerun_attackers(s, st, run_id, o, &spec, res, e);
     }
     struct metrics_phase *ph;
     size_t nph = run_phases(s, &ph);
