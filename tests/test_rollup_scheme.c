@@ -339,6 +339,38 @@ static void priority_case(const char *order, bool high_first)
     teardown(NULL);
 }
 
+/* A user's deposit or payout resent after the L1 pool let it go bids more each time,
+ * but never more per gas than resend_max_fee, nor than the value it moves over its
+ * gas: at its cap the whole fee is at most the value (paying more than the value to
+ * move it buys nothing). Its first send is a wallet's usual bid, uncapped. A value
+ * below its gas in wei still caps at 1 wei (a cap of 0 is "no cap"). */
+static void test_user_resend_caps(void **state)
+{
+    (void)state;
+    const uint64_t gwei = 1000000000u, gas = 81000;   /* a deposit: 21000 + 60000 */
+    struct rollup ru;
+    memset(&ru, 0, sizeof ru);
+    ru.resend_max_fee = 10000 * gwei;
+    struct l1_fee_policy f = ru_user_bid(&ru, 0, (u128)gwei * gwei, gas);
+    assert_int_equal(f.cap, 0);
+    assert_int_equal(f.mult_pct, 200);
+    assert_int_equal(f.tip, gwei);
+    /* 1 ETH over 81000 gas: 12,345,679 gwei a gas, above the configured cap */
+    f = ru_user_bid(&ru, 1, (u128)gwei * gwei, gas);
+    assert_int_equal(f.cap, 10000 * gwei);
+    assert_true(f.mult_pct == 300 && f.tip == gwei * 3 / 2);
+    /* 0.0001 ETH: 1,234,567,901 wei a gas, below it; gas x cap <= the value */
+    u128 small = (u128)100000 * gwei;
+    for (uint32_t n = 1; n <= 5; n++) {
+        f = ru_user_bid(&ru, n, small, gas);
+        assert_int_equal(f.cap, (uint64_t)(small / gas));
+        assert_true((u128)gas * f.cap <= small && (u128)gas * (f.cap + 1) > small);
+        assert_int_equal(f.mult_pct, 200 + 100 * n);
+    }
+    f = ru_user_bid(&ru, 2, 80000, gas);
+    assert_int_equal(f.cap, 1);
+}
+
 static void test_priority_order(void **state)
 {
     (void)state;
@@ -354,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_validium_threshold),
         cmocka_unit_test(test_forced_inclusion),
         cmocka_unit_test(test_priority_order),
+        cmocka_unit_test(test_user_resend_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

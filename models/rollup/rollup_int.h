@@ -318,6 +318,13 @@ struct ru_user *ru_user(struct rollup *ru, uint32_t u);
  * resend's max fee per gas is at most resend_max_fee (the bid then stays there and
  * waits for room). */
 struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends);
+/* The fee bid of users' own L1 transactions (deposits, withdrawals) moving `value` in
+ * `gas`: as a wallet's, twice the base fee plus a 1 gwei tip; one resent after it left
+ * the pool unincluded bids half as much again per resend, its max fee per gas at most
+ * resend_max_fee and value / gas (a fee above the value moved buys nothing; at least
+ * 1 wei, since a cap of 0 would mean none). */
+struct l1_fee_policy ru_user_bid(const struct rollup *ru, uint32_t resends, u128 value,
+                                 uint64_t gas);
 /* b^n/2^n of x, i.e. x x 1.5^n, saturating at UINT64_MAX. */
 uint64_t ru_bump(uint64_t x, uint32_t n);
 void ru_notify_block(struct rollup *ru, const struct ru_block *b);

@@ -391,12 +391,8 @@ struct l1_fee_policy ru_operator_bid(const struct rollup *ru, uint32_t resends)
                                    .bump_after = ru->stuck_after, .bump_pct = 15 };
 }
 
-/* The fee bid of users' own L1 transactions (deposits, withdrawals) moving `value` in
- * `gas`: as a wallet's, twice the base fee plus a 1 gwei tip; one resent after it left
- * the pool unincluded bids half as much again per resend, its max fee per gas at most
- * resend_max_fee and value / gas (a fee above the value moved buys nothing). */
-static struct l1_fee_policy user_bid(const struct rollup *ru, uint32_t resends, u128 value,
-                                     uint64_t gas)
+struct l1_fee_policy ru_user_bid(const struct rollup *ru, uint32_t resends, u128 value,
+                                 uint64_t gas)
 {
     u128 by_value = gas ? value / gas : value;
     uint64_t cap = !resends ? 0
@@ -439,7 +435,7 @@ static bool deposit_send(struct deposit_tx *d)
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->deposit_gas };
     uint64_t gas = l1_gas_of(l1, &tx);
-    struct l1_fee_policy fee = user_bid(ru, d->resends, d->amount, gas);
+    struct l1_fee_policy fee = ru_user_bid(ru, d->resends, d->amount, gas);
     u128 reserved = (u128)gas * bid_max_fee(l1, &fee) + d->amount;
     if (!user_reserve(sc, d->user, reserved))
         return false;
@@ -578,7 +574,7 @@ static void payout_send(void *ctx)
                         .calldata = data, .calldata_len = sizeof data,
                         .exec_gas = ru->withdraw_gas };
     uint64_t gas = l1_gas_of(l1, &tx);
-    struct l1_fee_policy fee = user_bid(ru, w->resends, w->amount, gas);
+    struct l1_fee_policy fee = ru_user_bid(ru, w->resends, w->amount, gas);
     u128 reserved = (u128)gas * bid_max_fee(l1, &fee);
     if (!user_reserve(sc, w->user, reserved)) {
         w->status = "failed";
