@@ -67,6 +67,24 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void *xgrow_zeroed(void *p, size_t *cap, size_t i, size_t size)
+{
+    if (i < *cap)
+        return p;
+    size_t c = *cap ? *cap : 64;
+    while (c <= i) {
+        if (c > SIZE_MAX / 2)
+            oom(SIZE_MAX);
+        c *= 2;
+    }
+    if (size && c > SIZE_MAX / size)
+        oom(SIZE_MAX);
+    unsigned char *q = xrealloc(p, c * size);
+    memset(q + *cap * size, 0, (c - *cap) * size);
+    *cap = c;
+    return q;
+}
+
 char *xstrndup(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);

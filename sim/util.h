@@ -35,6 +35,10 @@ int  err_set(struct err *e, int code, const char *fmt, ...)
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* Array p of *cap elements of `size` bytes, grown if needed so that index i exists:
+ * the capacity doubles from 64 until it exceeds i, the new elements zero-filled, *cap
+ * updated. Returns the (possibly moved) array. Amortized O(1) per element. */
+void *xgrow_zeroed(void *p, size_t *cap, size_t i, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -468,11 +468,18 @@ dump() {
 
 # run_into DB ARGS...: run the default scenario for 1 h into DB; note a failure
 run_into() {
-    db=$1
-    shift
-    l2sim run "$SCN" --db "$db" --quiet "$@"
+    run_scn "$SCN" "$@"
+}
+
+# run_scn SCENARIO DB ARGS...: run SCENARIO (ARGS: more options) into DB, whose files
+# from an earlier run are removed first; note a crash or a non-zero exit
+run_scn() {
+    scn=$1 db=$2
+    shift 2
+    rm -f "$db" "$db"-*
+    l2sim run "$scn" --db "$db" --quiet "$@"
     check_crash
-    [ "$rc" -eq 0 ] || note "run into $(basename "$db") exited $rc: $first"
+    [ "$rc" -eq 0 ] || note "$(basename "$scn") into $(basename "$db") exited $rc: $first"
 }
 
 run_into "$tmp/det-a.db" --set duration=1h

@@ -69,14 +69,7 @@ static void push_toggle(struct node_sched *s, sim_time t)
  * period's remainder drawn whole (the exponential is memoryless). */
 static struct node_sched *sched_until(struct offline *o, uint64_t id, sim_time t)
 {
-    if (id >= o->cap) {
-        size_t c = o->cap ? o->cap : 64;
-        while (c <= id)
-            c *= 2;
-        o->node = xrealloc(o->node, c * sizeof *o->node);
-        memset(o->node + o->cap, 0, (c - o->cap) * sizeof *o->node);
-        o->cap = c;
-    }
+    o->node = xgrow_zeroed(o->node, &o->cap, (size_t)id, sizeof *o->node);
     struct node_sched *s = &o->node[id];
     if (!s->r) {
         s->r = o->stream(o->ctx, id);

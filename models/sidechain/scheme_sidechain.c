@@ -347,14 +347,7 @@ static bool bit_get(const struct bitset *b, uint64_t i)
 static void bit_set(struct bitset *b, uint64_t i)
 {
     size_t k = (size_t)(i >> 6);
-    if (k >= b->n) {
-        size_t n = b->n ? b->n : 64;
-        while (n <= k)
-            n *= 2;
-        b->w = xrealloc(b->w, n * sizeof *b->w);
-        memset(b->w + b->n, 0, (n - b->n) * sizeof *b->w);
-        b->n = n;
-    }
+    b->w = xgrow_zeroed(b->w, &b->n, k, sizeof *b->w);
     b->w[k] |= UINT64_C(1) << (i & 63);
 }
 

@@ -22,6 +22,7 @@ batch_fee_wrong() {
         WHERE b.included_us IS NOT NULL" | bc | grep -cv '^0$'
 }
 
+# (not run_scn: the summary it prints is what this reads)
 rm -f "$tmp"/rfs.db*
 l2sim run scenarios/rollup_fee_savings.yaml --set duration=30m --db "$tmp/rfs.db"
 check_crash
@@ -44,10 +45,7 @@ finish rollup/fee-ratio
 # blob_vs_calldata's spike, cut at 100 min: the blob base fee of the last blob batches
 # is ~2e10 wei per blob gas, so their blob fee is ten times their execution gas and a
 # batcher or L1 that left it out (or charged the calldata price) would be off by ~90%
-rm -f "$tmp"/bvc.db*
-l2sim run scenarios/blob_vs_calldata.yaml --set duration=100m --db "$tmp/bvc.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn scenarios/blob_vs_calldata.yaml "$tmp/bvc.db" --set duration=100m
 high=$(q "$tmp/bvc.db" "SELECT count(*) FROM batches b JOIN schemes s ON s.run_id = b.run_id
     AND s.scheme = b.scheme JOIN l1_blocks k ON k.run_id = b.run_id AND k.world = s.world
     AND k.height = b.l1_height WHERE b.blobs > 0 AND b.included_us IS NOT NULL AND
@@ -89,10 +87,7 @@ adversaries:
   - {type: block_stuffing, from: 10m, for: 15m, budget: 5000eth, tip: 100gwei,
      max_fee: 5000gwei, chunk_gas: 150000}
 YAML
-rm -f "$tmp"/stuffed.db*
-l2sim run "$tmp/stuffed.yaml" --db "$tmp/stuffed.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn "$tmp/stuffed.yaml" "$tmp/stuffed.db" --check-invariants
 got=$(q "$tmp/stuffed.db" "SELECT group_concat(kind || ':' || (n > 0), ' ') FROM (SELECT kind,
     count(*) AS n FROM l1_txs WHERE status = 'dropped' AND kind IN ('deposit', 'proof',
     'state_root', 'withdrawal') GROUP BY kind ORDER BY kind)")
@@ -128,10 +123,7 @@ finish rollup/claims-proofs-payouts-resent-under-stuffing
 # 1800 s since Fjord) lands every forced transfer 30 min after its L1 inclusion; the
 # arbitrum rule (24 h delayed inbox) none within the run, and its attacks row shows the
 # larger delay (metrics.c measures both: blocks_affected > 0).
-rm -f "$tmp"/fi.db*
-l2sim run scenarios/forced_inclusion.yaml --set duration=3h --db "$tmp/fi.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn scenarios/forced_inclusion.yaml "$tmp/fi.db" --set duration=3h
 got=$(q "$tmp/fi.db" "SELECT group_concat(adversary || ':' || (blocks_affected > 0), ' ')
     FROM (SELECT * FROM attacks ORDER BY adversary)")
 [ "$got" = "censor_arbitrum:1 censor_op:1" ] || note "attacks: '$got'"
@@ -167,10 +159,7 @@ schemes:
 adversaries:
   - {type: invalid_proof, target: zk, at: 15m, claim: 100eth}
 YAML
-rm -f "$tmp"/ip.db*
-l2sim run "$tmp/ip.yaml" --db "$tmp/ip.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn "$tmp/ip.yaml" "$tmp/ip.db" --check-invariants
 got=$(q "$tmp/ip.db" "SELECT detected || ' ' || value_lost_wei || ' ' || value_at_risk_eth || ' ' ||
     (cost_eth > 0) || ' ' || (detect_us > 15 * 60000000) FROM attacks")
 [ "$got" = "1 0 100.0 1 1" ] || note "attacks row: '$got'"
@@ -201,10 +190,7 @@ schemes:
      prove_every: 1000, prove_withdrawals: true, prove_fixed: 30s, claim_every: 60,
      challenge_window: 5m}
 YAML
-rm -f "$tmp"/hy.db*
-l2sim run "$tmp/hy.yaml" --db "$tmp/hy.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn "$tmp/hy.yaml" "$tmp/hy.db" --check-invariants
 got=$(q "$tmp/hy.db" "SELECT (SELECT count(*) FROM proofs WHERE scheme = 'every3' AND batch % 3 <> 0)
     || ' ' || (SELECT count(*) FROM proofs WHERE scheme = 'every3') || ' ' || (SELECT count(*)
     FROM batches WHERE scheme = 'every3' AND batch % 3 = 0 AND included_us IS NOT NULL)")
@@ -257,10 +243,7 @@ adversaries:
   - {type: dac_withholding, name: wv, target: validium, at: 30m, members: 5}
   - {type: dac_withholding, name: wvol, target: volition, at: 30m, members: 5}
 YAML
-rm -f "$tmp"/vol.db*
-l2sim run "$tmp/vol.yaml" --db "$tmp/vol.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn "$tmp/vol.yaml" "$tmp/vol.db" --check-invariants
 # the users whose fee carried an L1 data fee are exactly those with a rollup-mode share
 got=$(q "$tmp/vol.db" "SELECT (sum(l1_fee_wei <> '0') > 100) || ' ' || (sum(l1_fee_wei = '0') > 100)
     FROM txs WHERE scheme = 'volition' AND status IN ('final', 'included')")
@@ -284,10 +267,7 @@ n=$(q "$tmp/vol.db" "SELECT count(*) FROM withdrawals f JOIN txs t ON t.scheme =
 [ "$n" = 0 ] || note "$n frozen withdrawals of users who paid L1 data fees (rollup mode)"
 finish rollup/volition-per-account-data-availability
 
-rm -f "$tmp"/vw.db*
-l2sim run scenarios/validium_withholding.yaml --set duration=80m --db "$tmp/vw.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn scenarios/validium_withholding.yaml "$tmp/vw.db" --set duration=80m
 got=$(q "$tmp/vw.db" "SELECT group_concat(world || ':' || detected || ':' || (value_at_risk_eth > 0), ' ')
     FROM (SELECT * FROM attacks ORDER BY world)")
 [ "$got" = "five:1:1 four:0:0" ] || note "attacks: '$got', expected five frozen, four not"

@@ -15,10 +15,7 @@
 FP=scenarios/fraud_proof.yaml
 FS=scenarios/fraud_under_block_stuffing.yaml
 
-rm -f "$tmp"/fp.db*
-l2sim run "$FP" --db "$tmp/fp.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$FP" "$tmp/fp.db"
 got=$(q "$tmp/fp.db" "SELECT outcome || ' ' || winner || ' ' || (moves - (decided_by = 'step'))
                       || ' ' || (moves - (decided_by = 'step') <= game_depth) || ' '
                       || (slashed_wei = defender_bonds_wei) || ' ' || (to_winner_wei = slashed_wei)
@@ -68,11 +65,7 @@ finish dispute/bonds-are-money
 
 # a challenger whose purse cannot cover its first move's bond (depth 1: 0.0876 ETH)
 # sends nothing: the attacker's clock-less root stands and 100 ETH is stolen
-rm -f "$tmp"/fpu.db*
-l2sim run "$FP" --set "schemes[rollup].challenger_funds=0.08eth" --db "$tmp/fpu.db" --quiet \
-    --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$FP" "$tmp/fpu.db" --set "schemes[rollup].challenger_funds=0.08eth" --check-invariants
 got=$(q "$tmp/fpu.db" "SELECT (SELECT outcome || ' ' || decided_by FROM disputes) || ' ' ||
                        (SELECT group_concat(status) FROM dispute_moves WHERE who = 'challenger')
                        || ' ' || (SELECT value_lost_eth FROM attacks WHERE type = 'invalid_state_root')
@@ -99,10 +92,7 @@ finish dispute/timeline-figure
 # later true claim) while it runs: where the VM once read a freed signature context
 # (ASan in make check)
 for budget in 10000eth 16000eth 20000eth; do
-    rm -f "$tmp"/fs.db*
-    l2sim run "$FS" --set "adversaries[block_stuffing].budget=$budget" --db "$tmp/fs.db" --quiet
-    check_crash
-    [ "$rc" -eq 0 ] || note "exited $rc: $first"
+    run_scn "$FS" "$tmp/fs.db" --set "adversaries[block_stuffing].budget=$budget"
     got=$(q "$tmp/fs.db" "SELECT outcome || ' ' || decided_by FROM disputes")
     lost=$(q "$tmp/fs.db" "SELECT value_lost_eth FROM attacks WHERE type = 'invalid_state_root'")
     if [ "$budget" != 20000eth ]; then
@@ -123,12 +113,9 @@ done
 # D6: the threshold is what it takes to outbid the challenger, who bids up to a tenth
 # of the value at stake spread over the game's gas (~4,450 gwei a gas here): fillers
 # capped at 4000 gwei lose with any budget
-rm -f "$tmp"/fs.db*
-l2sim run "$FS" --set "adversaries[block_stuffing].budget=60000eth" \
+run_scn "$FS" "$tmp/fs.db" --set "adversaries[block_stuffing].budget=60000eth" \
     --set "adversaries[block_stuffing].max_fee=4000gwei" \
-    --set "adversaries[block_stuffing].tip=1500gwei" --db "$tmp/fs.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+    --set "adversaries[block_stuffing].tip=1500gwei"
 got=$(q "$tmp/fs.db" "SELECT outcome FROM disputes")
 [ "$got" = root_rejected ] || note "fillers below the challenger's cap: dispute '$got'"
 finish dispute/stuffing-below-the-challengers-cap

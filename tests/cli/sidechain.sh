@@ -4,10 +4,7 @@
 # which halts the chain, imposes about half its length on each transfer it holds up,
 # far more than a smaller one, whose chain goes on with round changes (a few seconds).
 
-rm -f "$tmp"/sc.db*
-l2sim run scenarios/sidechain_validator_outage.yaml --db "$tmp/sc.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn scenarios/sidechain_validator_outage.yaml "$tmp/sc.db"
 # three_of_seven halts the chain for 30 minutes: transfers submitted in it wait for the
 # return, 15 minutes on average (uniform arrivals), beyond the baseline
 got=$(q "$tmp/sc.db" "SELECT blocks_affected >= 1 AND txs_affected > 500 AND
@@ -55,10 +52,7 @@ finish sidechain/outage-delay-by-first-confirmation
 # one-sided rule reads 9.05 s a transfer for two_of_seven, the symmetric one 1.7 s with
 # the halt after it and 20.8 s without it; the rerun's is its own effect either way.
 sed '/name: three_of_seven/d' scenarios/sidechain_validator_outage.yaml > "$tmp/sc-wo.yaml"
-rm -f "$tmp"/sc-wo.db*
-l2sim run "$tmp/sc-wo.yaml" --set attack_delay=windows --db "$tmp/sc-wo.db" --quiet
-check_crash
-[ "$rc" -eq 0 ] || note "without three_of_seven: exited $rc ($first)"
+run_scn "$tmp/sc-wo.yaml" "$tmp/sc-wo.db" --set attack_delay=windows
 w="coalesce(soft_us, include_us, 9000000000) - submit_us"
 want=$(q "$tmp/sc.db" "ATTACH '$tmp/sc-wo.db' AS wo;
     SELECT sum(t.w - u.w) || ' ' || sum(t.w > u.w)
@@ -90,10 +84,7 @@ workload:
 schemes:
   - {type: sidechain, validators: 4, checkpoint_interval: 2m}
 YAML
-rm -f "$tmp"/sc.db*
-l2sim run "$tmp/sc_drop.yaml" --db "$tmp/sc.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc ($first)"
+run_scn "$tmp/sc_drop.yaml" "$tmp/sc.db" --check-invariants
 got=$(q "$tmp/sc.db" "SELECT count(DISTINCT d.number) || ':' || count(DISTINCT r.number)
                       FROM sidechain_bridge d LEFT JOIN sidechain_bridge r ON r.number = d.number
                       AND r.event = 'release' AND r.at_us > d.at_us WHERE d.event = 'release_dropped'")
