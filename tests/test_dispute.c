@@ -542,6 +542,24 @@ static void test_clock_by_block_time(void **state)
     assert_true(g->result.slashed == dispute_bond(&cfg.rules, 1));
 }
 
+/* One fraudulent root over n steps, the defender's view wrong from step `wrong`, posted
+ * at 10 s on the quiet L1 (cfg as the test set it): the game, run to the end. */
+static struct game *one_fraud(size_t n, int64_t wrong)
+{
+    cfg.plan[cfg.nplans++] = (struct plan){ .n = n, .defender_wrong_at = wrong,
+                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
+    run_world(yaml_quiet);
+    return game(0);
+}
+
+/* The challenger never got a move in: the fraudulent root stood when its clock ran out. */
+static void assert_stood_by_clock(const struct game *g)
+{
+    assert_true(g->done);
+    assert_int_equal(g->result.winner, DISPUTE_DEFENDER);
+    assert_false(g->result.by_step);
+}
+
 /* Bonds are money the sides hold (bonds.h): a challenger whose purse cannot cover
  * the bond of its first move (depth 1: 400,000 x 1.09493 gas at 200 gwei) sends
  * nothing; its clock runs out and the fraudulent root stands, as in the FDG, where a
@@ -551,13 +569,7 @@ static void test_unfunded_challenger_loses(void **state)
     (void)state;
     defaults();
     cfg.funds[DISPUTE_CHALLENGER] = dispute_bond(&cfg.rules, 1) - 1;
-    cfg.plan[cfg.nplans++] = (struct plan){ .n = 40, .defender_wrong_at = 3,
-                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
-    run_world(yaml_quiet);
-    struct game *g = game(0);
-    assert_true(g->done);
-    assert_int_equal(g->result.winner, DISPUTE_DEFENDER);
-    assert_false(g->result.by_step);
+    assert_stood_by_clock(one_fraud(40, 3));
     assert_string_equal(q_text("SELECT who || ' ' || status || ' ' || (l1_tx_id IS NULL) || ' '"
                                " || (CAST(bond_wei AS REAL) = %.0f) FROM dispute_moves WHERE"
                                " move = 1", (double)dispute_bond(&cfg.rules, 1)),
@@ -576,10 +588,7 @@ static void test_winner_share_and_burn(void **state)
     (void)state;
     defaults();
     cfg.rules.winner_share_pct = 60;
-    cfg.plan[cfg.nplans++] = (struct plan){ .n = 16, .defender_wrong_at = 5,
-                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
-    run_world(yaml_quiet);
-    struct game *g = game(0);
+    struct game *g = one_fraud(16, 5);
     assert_int_equal(g->result.winner, DISPUTE_CHALLENGER);
     struct harness *h = fx.w->schemes[0]->state;
     struct bond_ledger l;
@@ -603,13 +612,8 @@ static void test_censored_challenger_loses(void **state)
     (void)state;
     defaults();
     cfg.censor_from = 0, cfg.censor_until = 3 * 3600 * SECOND;
-    cfg.plan[cfg.nplans++] = (struct plan){ .n = 40, .defender_wrong_at = 3,
-                                            .challenger_wrong_at = -1, .post_at = 10 * SECOND };
-    run_world(yaml_quiet);
-    struct game *g = game(0);
-    assert_true(g->done);
-    assert_int_equal(g->result.winner, DISPUTE_DEFENDER);
-    assert_false(g->result.by_step);
+    struct game *g = one_fraud(40, 3);
+    assert_stood_by_clock(g);
     assert_int_equal(g->result.resolved, g->t0 + 60 * MINUTE);
     assert_int_equal(q_int("SELECT count(*) FROM dispute_moves WHERE who = 'challenger' AND"
                            " status = 'included'"), 0);
