@@ -734,15 +734,21 @@ static void html_summary(const struct html *h)
 
 /* Phase by phase, when the scenario has event windows: the run cut at every spike,
  * drop and attack window (run_phases), in time order. */
+#define SOFT_ALL "(SELECT soft_p50_s FROM scheme_summary WHERE run_id = ?1 AND scheme = ?2" \
+                 " AND phase = 'all')"
 static void html_phases(const struct html *h)
 {
     FILE *f = h->f;
     sqlite3_stmt *q;
     sqlite3_prepare_v2(h->db,
+        /* the first confirmation: soft where the scheme has one (a sidechain's commit,
+         * not its L1 checkpoint, which lags a halt by its interval), else inclusion */
         "SELECT phase, transfers, dropped, l1_base_fee_mean_gwei, fee_p50_eth, fee_p95_eth,"
-        " inclusion_p50_s, inclusion_p95_s, phase_start_s, phase_end_s, failed"
+        " CASE WHEN " SOFT_ALL " IS NULL THEN inclusion_p50_s ELSE soft_p50_s END,"
+        " CASE WHEN " SOFT_ALL " IS NULL THEN inclusion_p95_s ELSE soft_p95_s END,"
+        " phase_start_s, phase_end_s, failed"
         " FROM scheme_summary"
-        " WHERE run_id = ? AND scheme = ? AND phase <> 'all'"
+        " WHERE run_id = ?1 AND scheme = ?2 AND phase <> 'all'"
         " ORDER BY phase_start_s, phase_end_s",
         -1, &q, NULL);
     bool any = false;
@@ -754,13 +760,16 @@ static void html_phases(const struct html *h)
                 fputs("<h3>Phase by phase</h3>\n<p class=\"note\">The run cut at both edges "
                       "of every demand spike or drop and every attack, each piece named for "
                       "what it is (<code>after_X</code>: quiet again after X); transfers by "
-                      "when they were submitted. Times are since the start (h:mm).</p>\n"
+                      "when they were submitted. Times are since the start (h:mm). "
+                      "Confirmation: the wait for a transfer's first confirmation (a rollup "
+                      "sequencer's receipt, a sidechain's commit, a channel payment's "
+                      "completion; the L1's inclusion for a scheme without one).</p>\n"
                       "<table id=\"phases\"><thead><tr>", f);
                 th_run(h);
                 fputs("<th>scheme</th><th>phase</th><th>from</th><th>until</th>"
                       "<th>transfers</th><th>dropped</th><th>refused</th>"
                       "<th>L1 base fee mean (gwei)</th><th>fee p50 (ETH)</th><th>fee p95</th>"
-                      "<th>inclusion p50</th><th>p95</th></tr></thead>\n<tbody>\n", f);
+                      "<th>confirmation p50</th><th>p95</th></tr></thead>\n<tbody>\n", f);
                 any = true;
             }
             fputs("<tr>", f);

@@ -153,9 +153,9 @@ static void hours_axis(const struct fig_ctx *c, struct plot *p)
  * each 10 minutes (log scale), where a halt stands out. One line per sidechain. */
 static void rounds_render(const struct fig_ctx *c, struct plot *p)
 {
-    sqlite3_stmt *q = fig_prepare(c, "SELECT (bin + 0.5) / 6.0, rounds_mean, interval_max_us / 1e6"
-                                     " FROM sidechain_block_bins WHERE run_id = ?1 AND scheme = ?2"
-                                     " ORDER BY bin");
+    sqlite3_stmt *q = fig_prepare(c, "SELECT (bin + 0.5) / 6.0, rounds_mean, interval_max_us / 1e6,"
+                                     " bin FROM sidechain_block_bins WHERE run_id = ?1 AND"
+                                     " scheme = ?2 ORDER BY bin");
     size_t n = 0;
     double top = 2, most = 1;
     for (size_t i = 0; i < c->nseries; i++) {
@@ -165,7 +165,14 @@ static void rounds_render(const struct fig_ctx *c, struct plot *p)
         char name[32];
         snprintf(name, sizeof name, "r%zu", i);
         plot_data_begin(p, name);
+        int64_t prev = -1;
         while (sqlite3_step(q) == SQLITE_ROW) {
+            /* 10 minutes without a block (a halt) have no row: a blank line breaks the
+             * lines there, which would otherwise draw a gradual rise through it */
+            int64_t bin = sqlite3_column_int64(q, 3);
+            if (prev >= 0 && bin > prev + 1)
+                plot_cmd(p, "\n");
+            prev = bin;
             double row[3] = { sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
                               sqlite3_column_double(q, 2) };
             top = row[2] > top ? row[2] : top;
@@ -220,7 +227,8 @@ static const struct figure fig_sidechain_rounds = {
     "(timeout_propose) or votes that split. Bottom: the longest gap between two "
     "blocks in each 10 minutes, on a log scale: normally the block time plus a few "
     "message delays; with 1/3 of the stake or more offline no quorum forms and the gap "
-    "grows until they return (a halt). Red bands are attack windows.",
+    "grows until they return (a halt): no block, no point, the lines break there. Red "
+    "bands are attack windows.",
     any_blocks, rounds_render,
 };
 
