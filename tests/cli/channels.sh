@@ -4,10 +4,7 @@
 # to what was funded, and the fee per transfer at least 10x below the L1 baseline's.
 
 FS=scenarios/channel_fee_savings.yaml
-rm -f "$tmp"/chan.db*
-l2sim run "$FS" --db "$tmp/chan.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$FS" "$tmp/chan.db" --check-invariants
 st=$(q "$tmp/chan.db" "SELECT status FROM runs")
 [ "$st" = complete ] || note "run is '$st'"
 
@@ -70,10 +67,7 @@ finish channels/fee-savings
 # (BOLT-5), so user 4 posts the revoked state best for it and its hub, always online,
 # answers with the penalty from its capital and takes the whole channel.
 P=scenarios/channel_penalty.yaml
-rm -f "$tmp"/pen.db*
-l2sim run "$P" --db "$tmp/pen.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$P" "$tmp/pen.db" --check-invariants
 got=$(q "$tmp/pen.db" "SELECT group_concat(world || ':' || adversary || ':' || detected || ':' ||
                          (value_lost_wei != '0') || ':' || (value_at_risk_wei != '0'), ' ')
                        FROM (SELECT * FROM attacks ORDER BY world, adversary)")
@@ -207,10 +201,7 @@ finish channels/update-signature-refused
 # never gets in and the revoked state pays out, under stuffing shorter than the period
 # it gets in after. The stuffer paid more than the value stolen.
 C=scenarios/channel_penalty_under_congestion.yaml
-rm -f "$tmp"/cong.db*
-l2sim run "$C" --db "$tmp/cong.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$C" "$tmp/cong.db" --check-invariants
 got=$(q "$tmp/cong.db" "SELECT group_concat(adversary || ':' || detected || ':' ||
                           (value_lost_wei != '0'), ' ') FROM (SELECT * FROM attacks
                           WHERE type = 'revoked_state' ORDER BY adversary)")
@@ -230,10 +221,7 @@ finish channels/penalty-under-congestion
 # money is conserved at every event (--check-invariants), the griefing cost nothing
 # and failures jump during the window; the same payments without it: no timeout.
 G=scenarios/channel_htlc_griefing.yaml
-rm -f "$tmp"/grief.db*
-l2sim run "$G" --db "$tmp/grief.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$G" "$tmp/grief.db" --check-invariants
 held=$(q "$tmp/grief.db" "SELECT txs_affected FROM attacks WHERE type = 'htlc_griefing'")
 to=$(q "$tmp/grief.db" "SELECT count(*) FROM channel_payments WHERE scheme = 'griefed' AND
                         failure LIKE 'an HTLC timed out%'")
@@ -330,10 +318,7 @@ finish channels/topologies
 # the network without faults has no such failure. Money conserved throughout
 # (--check-invariants).
 O=scenarios/channel_offline_nodes.yaml
-rm -f "$tmp"/off.db*
-l2sim run "$O" --db "$tmp/off.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$O" "$tmp/off.db" --check-invariants
 off() { echo "(SELECT count(*) FROM channel_payments WHERE scheme = '$1' AND failure = 'offline node')"; }
 got=$(q "$tmp/off.db" "SELECT $(off healthy) || ' ' || $(off faulty) || ' ' || $(off no_retry)")
 set -- $got
@@ -353,10 +338,7 @@ finish channels/offline-nodes
 # the victim lost money exactly when it came back more than 1,800 s after the post;
 # with a watchtower nothing is lost.
 C=scenarios/channel_cheat_offline.yaml
-rm -f "$tmp"/co.db*
-l2sim run "$C" --db "$tmp/co.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$C" "$tmp/co.db" --check-invariants
 back="CAST(substr(detail, instr(detail, 'offline until ') + 14) AS INTEGER)"
 bad=$(q "$tmp/co.db" "SELECT count(*) FROM attacks WHERE world = 'alone' AND
                       detail NOT LIKE 'nothing posted%' AND
@@ -382,10 +364,7 @@ finish channels/cheat-when-offline
 # schemes have the same payments); the attacker paid no routing fee (its payments
 # failed back) and exactly the L1 fees of its two channels' opens.
 J=scenarios/channel_jamming.yaml
-rm -f "$tmp"/jam.db*
-l2sim run "$J" --db "$tmp/jam.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$J" "$tmp/jam.db" --check-invariants
 slots="failure = 'a hop''s HTLC slots were full (max_accepted_htlcs)'"
 got=$(q "$tmp/jam.db" "SELECT count(*) || ' ' || sum(submit_us >= 3600000000 AND
                        submit_us < 7200000000) FROM channel_payments
@@ -439,10 +418,7 @@ finish channels/jamming
 # its capacity after the dispute period; with htlc_timeout_onchain false nothing of
 # the kind reaches the L1. Money conserved at every event (--check-invariants).
 H=scenarios/channel_htlc_timeout_onchain.yaml
-rm -f "$tmp"/hto.db*
-l2sim run "$H" --db "$tmp/hto.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$H" "$tmp/hto.db" --check-invariants
 d=$(q "$tmp/hto.db" "SELECT detail FROM attacks WHERE adversary = 'grief_onchain'")
 case $d in *"s after expiry on average, "[6-9][0-9][0-9]" s at most"* | *"s after expiry on average, "[1-9][0-9][0-9][0-9]" s at most"*) ;;
     *) note "no HTLC-timeout waited out the stuffing: $d" ;; esac
@@ -498,10 +474,7 @@ finish channels/htlc-timeout-onchain
 # 600,000 sat. A bad field is reported as file:line:col with exit 2 and no complete
 # run; graph_prefix (CLoTH's file names) beside a file is refused.
 G=scenarios/channel_example_graph.yaml
-rm -f "$tmp"/own.db*
-l2sim run "$G" --db "$tmp/own.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$G" "$tmp/own.db" --check-invariants
 cols="tx_id, from_node, to_node, amount_wei, hops, attempts, routing_fee_wei, status,
       failure, submit_us, settled_us, parts"
 diff=$(q "$tmp/own.db" "SELECT (SELECT count(*) FROM (
@@ -547,10 +520,7 @@ finish channels/own-graph-format
 # 2 attempts and 3 hops), where `channels` pays most of them over the one channel, and
 # `jammed` needs several times the retries. Money conserved (--check-invariants).
 JG=scenarios/channel_jamming_graph.yaml
-rm -f "$tmp"/jg.db*
-l2sim run "$JG" --db "$tmp/jg.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
+run_scn "$JG" "$tmp/jg.db" --check-invariants
 pc="tx_id, status, hops, attempts, routing_fee_wei"
 d=$(q "$tmp/jg.db" "SELECT count(*) FROM (SELECT $pc FROM channel_payments WHERE scheme =
                     'jammed' AND submit_us < 3600000000 EXCEPT SELECT $pc FROM channel_payments
