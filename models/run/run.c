@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "analysis/metrics.h"
 #include "models/run/estimate.h"
@@ -295,6 +298,13 @@ int run_execute(const struct scn *s, struct store *st, int64_t run_id,
         }
         free(t.limit);
         world_free(w);
+#ifdef __GLIBC__
+        /* Give a world's freed heap back before the next world starts. glibc keeps freed
+         * chunks below its (dynamic) mmap threshold in the heap, and the next world's
+         * differently sized allocations do not all fit into them: default.yaml's peak RSS
+         * was 189 MB where 167 MB is the worst single world (chanhtlc, session 7). */
+        malloc_trim(0);
+#endif
         if (res->status == RUN_COMPLETE && strcmp(scn_str(s, "attack_delay"), "rerun") == 0)
             rerun_attackers(s, st, run_id, o, &spec, res, e);
     }
