@@ -9,7 +9,7 @@
 static const char *const known[] = {
     "l1.burn", "l1.nonce", "mempool.cap", "scheme_l1.receipt", "block_stuffing.spend",
     "block_stuffing.commit", "censorship.blocks", "l1.txs_fee", "users.spend",
-    "channel.commit", "channel.payout", "channel.hub_reserve", "channel.post_sig", "channel.update_sig", "sidechain.bridge_escrow", "dispute.bond", "invalid_root.paid",
+    "channel.commit", "channel.payout", "channel.hub_reserve", "channel.post_sig", "channel.update_sig", "channel.update_stale", "sidechain.bridge_escrow", "dispute.bond", "invalid_root.paid",
     "plasma.contract_holdings", "rollup.escrow", "sidechain.mint", "rollup.payout",
     "sidechain.conflict", "sidechain.bridge_overpay", "l1.txs_payer", "dispute.reward",
     "users.reserve", "rollup.receipt", "plasma.receipt", "sidechain.receipt",

@@ -1199,6 +1199,13 @@ static void update_answer(struct dispute *d)
      * contract must refuse it, and the stale state then stands) */
     if (fault_fire("channel.update_sig"))
         d->update_sig[d->poster][0] ^= 1;
+    /* the fault: the answer is the posted state again, both signatures good but its
+     * number not higher (eltoo's update rule takes only a later state: the contract
+     * must refuse it; the bid stays the newer state's, so the answer gets in) */
+    if (fault_fire("channel.update_stale")) {
+        channel_state_copy(&d->update, &d->posted);
+        memcpy(d->update_sig, d->posted_sig, sizeof d->update_sig);
+    }
     size_t len;
     uint8_t *data = post_calldata(&d->update, (const uint8_t (*)[SIG_BYTES])d->update_sig,
                                   &len);
@@ -1208,7 +1215,7 @@ static void update_answer(struct dispute *d)
                         .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas, .deadline = d->deadline };
     u128 gas = l1_gas_of(l1, &tx);
-    u128 mine = (u128)d->update.to_side_msat[holder];
+    u128 mine = (u128)ch->current.to_side_msat[holder];
     u128 posted = d->posted.to_side_msat[holder];
     u128 recovers = (mine > posted ? mine - posted : 0) * WEI_PER_MSAT;
     u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);

@@ -195,6 +195,22 @@ n=$(q "$tmp/updsig.db" "SELECT count(*) FROM channels WHERE scheme = 'no_penalty
 [ "$n" = 1 ] || note "the refused update's channel did not pay out as posted"
 finish channels/update-signature-refused
 
+# ... and its number (eltoo's update rule takes only a higher commitment number): with
+# fault channel.update_stale the first answer is the posted state itself, both
+# signatures good; the contract refuses it and the stale state pays out, as above.
+rm -f "$tmp"/updstale.db*
+L2SIM_FAULT=channel.update_stale l2sim run "$P" --db "$tmp/updstale.db" --quiet --check-invariants
+check_crash
+[ "$rc" -eq 0 ] || note "exited $rc: $first"
+got=$(q "$tmp/updstale.db" "SELECT count(*) FROM attacks WHERE adversary = 'update_online' AND
+                            value_lost_wei != '0' AND value_lost_wei = value_at_risk_wei AND
+                            detail LIKE '%the contract refused the newer state%'")
+[ "$got" = 1 ] || note "refused stale updates: $(q "$tmp/updstale.db" "SELECT detail FROM attacks WHERE adversary = 'update_online'")"
+n=$(q "$tmp/updstale.db" "SELECT count(*) FROM channels WHERE scheme = 'no_penalty' AND
+                          user_id = 1 AND close_kind = 'unilateral'")
+[ "$n" = 1 ] || note "the refused stale update's channel did not pay out as posted"
+finish channels/update-number-refused
+
 # scenarios/channel_penalty_under_congestion.yaml: the same cheat, answered at once
 # each time with a penalty that bids by value at risk; on a quiet L1 the penalty wins,
 # under block stuffing that outlasts the period (tips above the victim's ceiling) it
