@@ -1070,6 +1070,38 @@ static void penalty_dropped(void *ctx, const char *why)
  * penalty_fee_share of what it recovers per gas; dropped at the deadline). */
 static void update_answer(struct dispute *d);
 
+/* The bid of an answer to a stale post (the penalty, or with the penalty off the newer
+ * state), by value at risk: at most penalty_fee_share of what the answer recovers for
+ * `holder`, spread over its gas, at most penalty_max_fee, and at most what the holder's
+ * balance can reserve (a wallet bids no more); then the gas reserved. False, with the
+ * cheat's detail saying so, when the holder cannot pay `what` gas. */
+static bool answer_bid(struct dispute *d, int holder, u128 gas, u128 recovers, sim_time now,
+                       const char *what, struct l1_fee_policy *fee)
+{
+    struct chs *st = S(d->c->sc);
+    u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
+    if (cap > st->penalty_max_fee)
+        cap = st->penalty_max_fee;
+    u128 can = party_available(d, holder) / (gas ? gas : 1);
+    if (cap > can)
+        cap = can;
+    if (cap < 1)
+        cap = 1;
+    *fee = (struct l1_fee_policy){ .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
+                                   .mult_pct = st->mult_pct, .cap = (uint64_t)cap,
+                                   .bump_after = 1, .bump_pct = 25 };
+    d->penalty_cap = (uint64_t)cap;
+    if (d->cheat)
+        d->cheat->answered_at = now;
+    if (!party_reserve(d, holder, gas * cap)) {
+        if (d->cheat)
+            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
+                     "the %s gas", what);
+        return false;
+    }
+    return true;
+}
+
 static void dispute_answer(struct dispute *d)
 {
     struct chan *c = d->c;
@@ -1101,30 +1133,10 @@ static void dispute_answer(struct dispute *d)
     /* the bid by value at risk: at most penalty_fee_share of what the penalty
      * recovers (the whole capacity, less what the posted state pays the victim anyway)
      * spread over its gas */
-    u128 gas = l1_gas_of(l1, &tx);
     u128 recovers = ((u128)ch->capacity_msat - d->posted.to_side_msat[holder]) * WEI_PER_MSAT;
-    u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
-    if (cap > st->penalty_max_fee)
-        cap = st->penalty_max_fee;
-    /* a wallet bids at most what its balance can reserve */
-    u128 can = party_available(d, holder) / (gas ? gas : 1);
-    if (cap > can)
-        cap = can;
-    if (cap < 1)
-        cap = 1;
-    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
-                                 .mult_pct = st->mult_pct, .cap = (uint64_t)cap,
-                                 .bump_after = 1, .bump_pct = 25 };
-    u128 reserve = gas * cap;
-    d->penalty_cap = (uint64_t)cap;
-    if (d->cheat)
-        d->cheat->answered_at = now;
-    if (!party_reserve(d, holder, reserve)) {
-        if (d->cheat)
-            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
-                     "the penalty's gas");
+    struct l1_fee_policy fee;
+    if (!answer_bid(d, holder, l1_gas_of(l1, &tx), recovers, now, "penalty's", &fee))
         return;
-    }
     struct l1_callbacks cb = { penalty_included, NULL, penalty_dropped, d };
     d->penalty_tx = l1_submit(l1, &tx, &fee, &cb);
 }
@@ -1214,29 +1226,11 @@ static void update_answer(struct dispute *d)
                         .origin = L1_ORIGIN_SCHEME(sc->index), .kind = "channel_update",
                         .calldata = data, .calldata_len = len,
                         .exec_gas = st->force_close_gas, .deadline = d->deadline };
-    u128 gas = l1_gas_of(l1, &tx);
     u128 mine = (u128)ch->current.to_side_msat[holder];
     u128 posted = d->posted.to_side_msat[holder];
     u128 recovers = (mine > posted ? mine - posted : 0) * WEI_PER_MSAT;
-    u128 cap = (u128)((double)recovers * st->penalty_fee_share) / (gas ? gas : 1);
-    if (cap > st->penalty_max_fee)
-        cap = st->penalty_max_fee;
-    u128 can = party_available(d, holder) / (gas ? gas : 1);
-    if (cap > can)
-        cap = can;
-    if (cap < 1)
-        cap = 1;
-    struct l1_fee_policy fee = { .kind = L1_FEE_BASEFEE_MULT, .tip = st->penalty_tip,
-                                 .mult_pct = st->mult_pct, .cap = (uint64_t)cap,
-                                 .bump_after = 1, .bump_pct = 25 };
-    u128 reserve = gas * cap;
-    d->penalty_cap = (uint64_t)cap;
-    if (d->cheat)
-        d->cheat->answered_at = now;
-    if (!party_reserve(d, holder, reserve)) {
-        if (d->cheat)
-            snprintf(d->cheat->detail, sizeof d->cheat->detail, "the victim could not pay "
-                     "the newer state's gas");
+    struct l1_fee_policy fee;
+    if (!answer_bid(d, holder, l1_gas_of(l1, &tx), recovers, now, "newer state's", &fee)) {
         free(data);
         return;
     }

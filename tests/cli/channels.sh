@@ -176,40 +176,35 @@ n=$(q "$tmp/pensig.db" "SELECT count(*) FROM channels WHERE close_kind IS NOT NU
 [ "$n" = 0 ] || note "the reverted post's channel closed anyway"
 finish channels/post-signature-reverted
 
+# refused_answer FAULT NAME: no_penalty's update_online answered with FAULT armed: the
+# contract refuses the answer, the stale state pays out all the victim had at risk.
+refused_answer() {
+    rm -f "$tmp"/refused.db*
+    L2SIM_FAULT=$1 l2sim run "$P" --db "$tmp/refused.db" --quiet --check-invariants
+    check_crash
+    [ "$rc" -eq 0 ] || note "exited $rc: $first"
+    got=$(q "$tmp/refused.db" "SELECT count(*) FROM attacks WHERE adversary = 'update_online'
+                               AND value_lost_wei != '0' AND value_lost_wei = value_at_risk_wei
+                               AND detail LIKE '%the contract refused the newer state%'")
+    [ "$got" = 1 ] || note "refused answers: $(q "$tmp/refused.db" "SELECT detail FROM attacks WHERE adversary = 'update_online'")"
+    n=$(q "$tmp/refused.db" "SELECT count(*) FROM channels WHERE scheme = 'no_penalty' AND
+                             user_id = 1 AND close_kind = 'unilateral'")
+    [ "$n" = 1 ] || note "the refused answer's channel did not pay out as posted"
+    finish "$2"
+}
+
 # The contract checks the newer state's signatures too (penalty off, eltoo's update
 # rule takes only a later state signed by both): with fault channel.update_sig the
 # first answer (no_penalty's update_online, user 1) carries a cheater's signature that
 # does not verify; the contract refuses it (the victim paid the gas), nothing else
 # answers within the period, and the stale state pays out: the victim loses what it
 # is owed, where the same cheat without the fault loses nothing.
-rm -f "$tmp"/updsig.db*
-L2SIM_FAULT=channel.update_sig l2sim run "$P" --db "$tmp/updsig.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
-got=$(q "$tmp/updsig.db" "SELECT count(*) FROM attacks WHERE adversary = 'update_online' AND
-                          value_lost_wei != '0' AND value_lost_wei = value_at_risk_wei AND
-                          detail LIKE '%the contract refused the newer state%'")
-[ "$got" = 1 ] || note "refused updates: $(q "$tmp/updsig.db" "SELECT detail FROM attacks WHERE adversary = 'update_online'")"
-n=$(q "$tmp/updsig.db" "SELECT count(*) FROM channels WHERE scheme = 'no_penalty' AND
-                        user_id = 1 AND close_kind = 'unilateral'")
-[ "$n" = 1 ] || note "the refused update's channel did not pay out as posted"
-finish channels/update-signature-refused
+refused_answer channel.update_sig channels/update-signature-refused
 
 # ... and its number (eltoo's update rule takes only a higher commitment number): with
 # fault channel.update_stale the first answer is the posted state itself, both
 # signatures good; the contract refuses it and the stale state pays out, as above.
-rm -f "$tmp"/updstale.db*
-L2SIM_FAULT=channel.update_stale l2sim run "$P" --db "$tmp/updstale.db" --quiet --check-invariants
-check_crash
-[ "$rc" -eq 0 ] || note "exited $rc: $first"
-got=$(q "$tmp/updstale.db" "SELECT count(*) FROM attacks WHERE adversary = 'update_online' AND
-                            value_lost_wei != '0' AND value_lost_wei = value_at_risk_wei AND
-                            detail LIKE '%the contract refused the newer state%'")
-[ "$got" = 1 ] || note "refused stale updates: $(q "$tmp/updstale.db" "SELECT detail FROM attacks WHERE adversary = 'update_online'")"
-n=$(q "$tmp/updstale.db" "SELECT count(*) FROM channels WHERE scheme = 'no_penalty' AND
-                          user_id = 1 AND close_kind = 'unilateral'")
-[ "$n" = 1 ] || note "the refused stale update's channel did not pay out as posted"
-finish channels/update-number-refused
+refused_answer channel.update_stale channels/update-number-refused
 
 # scenarios/channel_penalty_under_congestion.yaml: the same cheat, answered at once
 # each time with a penalty that bids by value at risk; on a quiet L1 the penalty wins,
