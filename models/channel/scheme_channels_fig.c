@@ -9,6 +9,19 @@
 #include "analysis/figure.h"
 #include "models/channel/scheme_channels.h"
 
+/* set xtics ("label 0" 0, "label 1" 1, ...): one tic under each bar of a histogram; the
+ * n labels are strings `stride` bytes apart from `first` (rows of a char array) */
+static void xtics_labels(struct plot *p, const char *first, size_t stride, size_t n)
+{
+    plot_cmd(p, "set xtics (");
+    for (size_t i = 0; i < n; i++) {
+        plot_cmd(p, "%s", i ? ", " : "");
+        plot_quoted(p, first + i * stride);
+        plot_cmd(p, " %zu", i);
+    }
+    plot_cmd(p, ")\n");
+}
+
 static bool view_has_rows(const struct fig_ctx *c, const char *view, char *why, size_t len,
                           const char *none)
 {
@@ -72,13 +85,8 @@ static void fees_render(const struct fig_ctx *c, struct plot *p)
                     "opens and closes spread over the transfers");
     plot_cmd(p, "set style data histograms\nset style histogram rowstacked\n"
                 "set style fill solid 0.8 border -1\nset boxwidth 0.6\n"
-                "set key top right\nset yrange [0:*]\nset xtics (");
-    for (size_t i = 0; i < nbars; i++) {
-        plot_cmd(p, "%s", i ? ", " : "");
-        plot_quoted(p, labels[i]);
-        plot_cmd(p, " %zu", i);
-    }
-    plot_cmd(p, ")\n");
+                "set key top right\nset yrange [0:*]\n");
+    xtics_labels(p, labels[0], sizeof labels[0], nbars);
     fig_label(p, "y", "mean fee per transfer (micro-ETH)");
     plot_cmd(p, "plot $fees using 1 title 'L1 fee (the L1 baseline)' lc rgb '#888888', "
                 "'' using 2 title 'routing fees' lc rgb '#1b9e77', "
@@ -354,14 +362,9 @@ static void attacks_render(const struct fig_ctx *c, struct plot *p)
             fig_title(c, p, "Payment channels: revoked states posted, by outcome");
         }
         plot_cmd(p, "set style data histograms\nset style histogram rowstacked\n"
-                    "set key top right\nset yrange [0:%g]\n%sset xtics (", most * 1.35 + 1,
+                    "set key top right\nset yrange [0:%g]\n%s", most * 1.35 + 1,
                  most <= 12 ? "set ytics 1\n" : "");
-        for (size_t i = 0; i < ncheat; i++) {
-            plot_cmd(p, "%s", i ? ", " : "");
-            plot_quoted(p, cheat_tic[i]);
-            plot_cmd(p, " %zu", i);
-        }
-        plot_cmd(p, ")\n");
+        xtics_labels(p, cheat_tic[0], sizeof cheat_tic[0], ncheat);
         fig_label(p, "y", "cheats (one per victim)");
         plot_cmd(p, "plot $cheats using 1 title 'penalized: the cheater lost all' "
                     "lc rgb '#1b9e77' dt solid, "
@@ -381,13 +384,8 @@ static void attacks_render(const struct fig_ctx *c, struct plot *p)
                             "before it");
         }
         plot_cmd(p, "set style data histograms\nset style histogram clustered gap 1\n"
-                    "set key top left\nset yrange [0:105]\nset xtics (");
-        for (size_t i = 0; i < njam; i++) {
-            plot_cmd(p, "%s", i ? ", " : "");
-            plot_quoted(p, jam_tic[i]);
-            plot_cmd(p, " %zu", i);
-        }
-        plot_cmd(p, ")\n");
+                    "set key top left\nset yrange [0:105]\n");
+        xtics_labels(p, jam_tic[0], sizeof jam_tic[0], njam);
         fig_label(p, "y", "% of payments that failed");
         /* clustered, two boxes a cluster with a gap of one: centres at x -/+ 1/6 */
         plot_cmd(p, "set ytics autofreq\n"
